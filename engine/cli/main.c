@@ -1,0 +1,164 @@
+/*
+ * main.c - the gridsmith command: dispatch to a command, shared helpers.
+ *
+ * Each command lives in cmd_<verb>.c, parses its own options with
+ * getopt_long and calls the library's public API. Only the CLI prints:
+ * results on stdout (text, or JSON with --json), messages on stderr.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char *const main_help =
+    "gridsmith " GS_VERSION_STRING
+    " - GIS batch engine for community grid management (网格化服务管理)\n"
+    "\n"
+    "Usage: gridsmith COMMAND [OPTIONS]\n"
+    "\n"
+    "Commands:\n"
+    "  validate   check grids against the sizing standard, the roster and\n"
+    "             coverage topology; writes layers grids, issues,\n"
+    "             issue_points, summary\n"
+    "\n"
+    "Run 'gridsmith COMMAND --help' for a command's options and a worked\n"
+    "example. Exit status: 0 done; 1 findings (only with --strict); 2 usage\n"
+    "error; 3 bad input; 4 I/O or internal error.\n";
+
+int cli_exit_code(int err) {
+    if (err == GS_OK) return EXIT_DONE;
+    if (err >= 100 && err < 200) return EXIT_USAGE;
+    if (err >= 200 && err < 300) return EXIT_INPUT;
+    return EXIT_IO;
+}
+
+static int progress_drawn;
+
+void cli_progress_done(void) {
+    if (progress_drawn) {
+        fputs("\r\033[K", stderr);
+        progress_drawn = 0;
+    }
+}
+
+int cli_fail(gs_ctx *ctx, int err) {
+    cli_progress_done();
+    fprintf(stderr, "gridsmith: %s\n",
+            ctx && gs_ctx_errmsg(ctx)[0] ? gs_ctx_errmsg(ctx)
+                                         : "failed (no message)");
+    return cli_exit_code(err);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    fputs("gridsmith: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nRun 'gridsmith %s --help' for usage.\n",
+            cmd ? cmd : "");
+    return EXIT_USAGE;
+}
+
+static void on_progress(void *user, const char *phase, double fraction) {
+    (void)user;
+    if (fraction >= 0)
+        fprintf(stderr, "\r\033[K%s %3.0f%%", phase, fraction * 100.0);
+    else
+        fprintf(stderr, "\r\033[K%s ...", phase);
+    progress_drawn = 1;
+}
+
+static void on_log(void *user, int level, const char *msg) {
+    (void)user;
+    cli_progress_done();
+    fprintf(stderr, "gridsmith: %s%s\n",
+            level == GS_LOG_WARNING ? "warning: " : "", msg);
+}
+
+void cli_hook(gs_ctx *ctx, const cli_common *c) {
+    if (!c->quiet && isatty(STDERR_FILENO))
+        gs_ctx_set_progress(ctx, on_progress, NULL);
+    if (!c->quiet) gs_ctx_set_log(ctx, on_log, NULL);
+}
+
+char *cli_join_argv(int argc, char **argv) {
+    size_t n = 1;
+    char *s, *p;
+    for (int i = 0; i < argc; i++) n += strlen(argv[i]) * 4 + 3;
+    s = malloc(n);
+    if (!s) return NULL;
+    p = s;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = *a != '\0';
+        for (const char *q = a; *q; q++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                        "0123456789-_./=:,+@%",
+                        *q) &&
+                (unsigned char)*q < 0x80)
+                plain = 0;
+        if (i) *p++ = ' ';
+        if (plain) {
+            size_t l = strlen(a);
+            memcpy(p, a, l);
+            p += l;
+        } else {
+            *p++ = '\'';
+            for (const char *q = a; *q; q++) {
+                if (*q == '\'') {
+                    memcpy(p, "'\\''", 4);
+                    p += 4;
+                } else {
+                    *p++ = *q;
+                }
+            }
+            *p++ = '\'';
+        }
+    }
+    *p = '\0';
+    return s;
+}
+
+int cli_parse_threads(const char *s) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || v < 1 || v > 64) return 0;
+    return (int)v;
+}
+
+int cli_finish(const cli_common *c, const gs_report *rep) {
+    cli_progress_done();
+    if (c->json) {
+        fputs(gs_report_json(rep), stdout);
+        fputc('\n', stdout);
+    } else if (!c->quiet) {
+        fputs(gs_report_text(rep), stdout);
+    }
+    if (c->strict && gs_report_findings(rep) > 0) return EXIT_FINDINGS;
+    return EXIT_DONE;
+}
+
+int main(int argc, char **argv) {
+    const char *cmd;
+    if (argc < 2) {
+        fputs(main_help, stderr);
+        return EXIT_USAGE;
+    }
+    cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(main_help, stdout);
+        return EXIT_DONE;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("gridsmith %s\n", gs_version());
+        return EXIT_DONE;
+    }
+    if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
+    fprintf(stderr, "gridsmith: unknown command '%s'\n\n%s", cmd, main_help);
+    return EXIT_USAGE;
+}

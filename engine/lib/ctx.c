@@ -1,0 +1,337 @@
+/*
+ * ctx.c - the context: error state, hooks, library handles, measurements.
+ *
+ * Every public call takes a gs_ctx. Errors are sticky on it (after
+ * sqlite3_errmsg): the first failure sets code and message, and the CLI
+ * prints gs_ctx_errmsg(). Libraries report into the context rather than to
+ * stderr: GEOS through its reentrant message handler, GDAL/OGR (and through
+ * it PROJ and SQLite, whose failures GDAL turns into CPLError calls) through
+ * an error handler pushed for the duration of each public call. Their last
+ * message is kept in ctx->libmsg and appended to ours when a library call
+ * fails, so the user reads both what we were doing and what the library
+ * said.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "internal.h"
+
+const char *gs_version(void) { return GS_VERSION_STRING; }
+
+static void geos_message(const char *msg, void *user) {
+    gs_ctx *ctx = user;
+    snprintf(ctx->libmsg, sizeof ctx->libmsg, "%s", msg);
+}
+
+static pthread_once_t gdal_once = PTHREAD_ONCE_INIT;
+
+static void gdal_init(void) {
+    GDALAllRegister();
+    /* Outputs are written with their own temporary-file discipline; GDAL
+     * must not keep sidecar .aux.xml files next to inputs either. */
+    CPLSetConfigOption("GDAL_PAM_ENABLED", "NO");
+    /* The CSV driver should report strings as they are in the file. */
+    CPLSetConfigOption("OGR_CSV_MAX_LINE_SIZE", "10000000");
+}
+
+int gs_ctx_create(gs_ctx **out_ctx) {
+    gs_ctx *ctx;
+    if (!out_ctx) return GS_ERR_USAGE;
+    *out_ctx = NULL;
+    ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return GS_ERR_NOMEM;
+    ctx->geos = GEOS_init_r();
+    if (!ctx->geos) {
+        free(ctx);
+        return GS_ERR_NOMEM;
+    }
+    GEOSContext_setErrorMessageHandler_r(ctx->geos, geos_message, ctx);
+    GEOSContext_setNoticeMessageHandler_r(ctx->geos, NULL, NULL);
+    pthread_once(&gdal_once, gdal_init);
+    *out_ctx = ctx;
+    return GS_OK;
+}
+
+void gs_ctx_destroy(gs_ctx *ctx) {
+    if (!ctx) return;
+    if (ctx->geos) GEOS_finish_r(ctx->geos);
+    free(ctx);
+}
+
+const char *gs_ctx_errmsg(const gs_ctx *ctx) {
+    return ctx ? ctx->errmsg : "no context";
+}
+
+int gs_ctx_errcode(const gs_ctx *ctx) {
+    return ctx ? ctx->errcode : GS_ERR_USAGE;
+}
+
+void gs_ctx_set_progress(gs_ctx *ctx, gs_progress_fn fn, void *user) {
+    if (!ctx) return;
+    ctx->progress = fn;
+    ctx->progress_user = user;
+}
+
+void gs_ctx_set_log(gs_ctx *ctx, gs_log_fn fn, void *user) {
+    if (!ctx) return;
+    ctx->log = fn;
+    ctx->log_user = user;
+}
+
+static int verr(gs_ctx *ctx, int code, int with_lib, const char *fmt,
+                va_list ap) {
+    size_t n;
+    /* Sticky: the first failure is the one the user needs to read. */
+    if (ctx->errcode != GS_OK) return ctx->errcode;
+    ctx->errcode = code;
+    vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
+    n = strlen(ctx->errmsg);
+    if (with_lib && ctx->libmsg[0] && n + 3 < sizeof ctx->errmsg) {
+        size_t room = sizeof ctx->errmsg - n - 3, l = strlen(ctx->libmsg);
+        if (l > room) l = room;
+        memcpy(ctx->errmsg + n, ": ", 2);
+        memcpy(ctx->errmsg + n + 2, ctx->libmsg, l);
+        ctx->errmsg[n + 2 + l] = '\0';
+    }
+    return code;
+}
+
+int gs__err(gs_ctx *ctx, int code, const char *fmt, ...) {
+    va_list ap;
+    int rc;
+    va_start(ap, fmt);
+    rc = verr(ctx, code, 0, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int gs__err_lib(gs_ctx *ctx, int code, const char *fmt, ...) {
+    va_list ap;
+    int rc;
+    va_start(ap, fmt);
+    rc = verr(ctx, code, 1, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+void gs__libmsg_clear(gs_ctx *ctx) {
+    ctx->libmsg[0] = '\0';
+    CPLErrorReset();
+}
+
+void gs__warn(gs_ctx *ctx, const char *fmt, ...) {
+    char msg[GS__ERRMSG_MAX];
+    va_list ap;
+    if (!ctx->log) return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ctx->log(ctx->log_user, GS_LOG_WARNING, msg);
+}
+
+void gs__progress(gs_ctx *ctx, const char *phase, double fraction) {
+    if (ctx->progress) ctx->progress(ctx->progress_user, phase, fraction);
+}
+
+double gs__now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double gs__peak_rss_mb(void) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return 0.0;
+    return (double)ru.ru_maxrss / 1024.0; /* Linux reports KiB. */
+}
+
+void gs__phase_begin(gs_ctx *ctx) { ctx->phase_t0 = gs__now(); }
+
+void gs__phase_end(gs_ctx *ctx, const char *name) {
+    gs__phase *p;
+    if (ctx->n_phases >= GS__MAX_PHASES) return;
+    p = &ctx->phases[ctx->n_phases++];
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->wall_s = gs__now() - ctx->phase_t0;
+    p->peak_rss_mb = gs__peak_rss_mb();
+}
+
+/* ---- GDAL error routing ------------------------------------------------ */
+
+static void CPL_STDCALL gdal_message(CPLErr cls, CPLErrorNum num,
+                                     const char *msg) {
+    gs_ctx *ctx = CPLGetErrorHandlerUserData();
+    (void)num;
+    if (!ctx || !msg) return;
+    if (cls >= CE_Failure) {
+        snprintf(ctx->libmsg, sizeof ctx->libmsg, "%s", msg);
+    } else if (cls == CE_Warning) {
+        gs__warn(ctx, "GDAL: %s", msg);
+    }
+}
+
+void gs__gdal_enter(gs_ctx *ctx) {
+    CPLPushErrorHandlerEx(gdal_message, ctx);
+    gs__libmsg_clear(ctx);
+    ctx->errcode = GS_OK;
+    ctx->errmsg[0] = '\0';
+    ctx->n_phases = 0;
+}
+
+void gs__gdal_leave(gs_ctx *ctx) {
+    (void)ctx;
+    CPLPopErrorHandler();
+}
+
+/* ---- buffers ----------------------------------------------------------- */
+
+void gs__buf_init(gs__buf *b, size_t max) {
+    memset(b, 0, sizeof *b);
+    b->max = max ? max : (size_t)64 << 20;
+}
+
+void gs__buf_free(gs__buf *b) {
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+void gs__buf_add(gs__buf *b, const char *s, size_t n) {
+    if (b->failed) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        char *p;
+        while (cap < b->len + n + 1) cap *= 2;
+        if (cap > b->max) {
+            if (b->len + n + 1 > b->max) {
+                b->failed = 1;
+                return;
+            }
+            cap = b->max;
+        }
+        p = realloc(b->data, cap);
+        if (!p) {
+            b->failed = 1;
+            return;
+        }
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void gs__buf_puts(gs__buf *b, const char *s) {
+    if (s) gs__buf_add(b, s, strlen(s));
+}
+
+void gs__buf_printf(gs__buf *b, const char *fmt, ...) {
+    char small[512];
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = 1;
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        gs__buf_add(b, small, (size_t)n);
+    } else {
+        char *big = malloc((size_t)n + 1);
+        if (!big) {
+            b->failed = 1;
+            return;
+        }
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        gs__buf_add(b, big, (size_t)n);
+        free(big);
+    }
+}
+
+char *gs__buf_steal(gs__buf *b) {
+    char *s;
+    if (b->failed) {
+        gs__buf_free(b);
+        return NULL;
+    }
+    if (!b->data) {
+        s = calloc(1, 1);
+    } else {
+        s = b->data;
+    }
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+/* ---- arena ------------------------------------------------------------- */
+
+#define ARENA_BLOCK 65536
+
+struct gs__arena_block {
+    gs__arena_block *next;
+    size_t used;
+    size_t size;
+    char data[];
+};
+
+void gs__arena_init(gs__arena *a) { a->head = NULL; }
+
+void gs__arena_free(gs__arena *a) {
+    gs__arena_block *b = a->head;
+    while (b) {
+        gs__arena_block *n = b->next;
+        free(b);
+        b = n;
+    }
+    a->head = NULL;
+}
+
+char *gs__arena_strdup(gs__arena *a, const char *s) {
+    size_t n;
+    char *p;
+    if (!s) s = "";
+    n = strlen(s) + 1;
+    if (!a->head || a->head->size - a->head->used < n) {
+        size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        gs__arena_block *b = malloc(sizeof *b + size);
+        if (!b) return NULL;
+        b->next = a->head;
+        b->used = 0;
+        b->size = size;
+        a->head = b;
+    }
+    p = a->head->data + a->head->used;
+    memcpy(p, s, n);
+    a->head->used += n;
+    return p;
+}
+
+char *gs__strdup(const char *s) {
+    char *p;
+    size_t n;
+    if (!s) return NULL;
+    n = strlen(s) + 1;
+    p = malloc(n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+int gs__strcmp_null(const char *a, const char *b) {
+    if (!a) return b ? -1 : 0;
+    if (!b) return 1;
+    return strcmp(a, b);
+}

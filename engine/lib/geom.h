@@ -1,0 +1,36 @@
+/*
+ * geom.h - GEOS helpers shared by the analyses (geom.c).
+ */
+#ifndef GS_GEOM_H
+#define GS_GEOM_H
+
+#include "internal.h"
+
+/* Keeps only the polygonal part of `g` (takes ownership): polygons and
+ * multipolygons pass; from a collection, its polygons are kept; anything
+ * else becomes an empty polygon. NULL when out of memory. */
+GEOSGeometry *gs__geom_polygonal(GEOSContextHandle_t h, GEOSGeometry *g);
+
+/* Planar area, 0 for NULL or on failure. */
+double gs__geom_area(GEOSContextHandle_t h, const GEOSGeometry *g);
+
+/* Polsby-Popper compactness 4*pi*A/P^2 (1 for a disc), 0 when P is 0. */
+double gs__geom_polsby_popper(GEOSContextHandle_t h, const GEOSGeometry *g);
+
+/* A geometry from WKT, for tests and fixtures; NULL on a parse error. */
+GEOSGeometry *gs__geom_from_wkt(GEOSContextHandle_t h, const char *wkt);
+
+/* Normalised WKT with `decimals` digits, for comparisons in tests; the
+ * caller frees it with GEOSFree_r. */
+char *gs__geom_to_wkt(GEOSContextHandle_t h, const GEOSGeometry *g,
+                      int decimals);
+
+/* Checks OGC validity of `g` (taken); when invalid sets *invalid, GEOS's
+ * reason and location, and returns the repaired (MakeValid, polygonal)
+ * shape. Returns the geometry to use, NULL when out of memory. */
+GEOSGeometry *gs__geom_check_repair(GEOSContextHandle_t h, GEOSGeometry *g,
+                                    int *invalid, char *reason,
+                                    size_t reason_size, double *lx,
+                                    double *ly);
+
+#endif /* GS_GEOM_H */

@@ -1,0 +1,123 @@
+/*
+ * internal.h - what the library's subsystems share and the CLI never sees.
+ *
+ * The context (struct gs_ctx) is defined here so that every subsystem can
+ * set its error, reach the thread's GEOS handle and report progress. Helpers
+ * for growable strings and a string arena live here too, because every
+ * reader and writer needs them.
+ */
+#ifndef GS_INTERNAL_H
+#define GS_INTERNAL_H
+
+#ifndef GEOS_USE_ONLY_R_API
+#define GEOS_USE_ONLY_R_API
+#endif
+#include <geos_c.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "gridsmith/gridsmith.h"
+
+#define GS__ERRMSG_MAX 2048
+
+/* One measured phase of a run: wall time and the peak RSS so far. */
+typedef struct gs__phase {
+    char name[48];
+    double wall_s;
+    double peak_rss_mb;
+} gs__phase;
+
+#define GS__MAX_PHASES 16
+
+struct gs_ctx {
+    int errcode;
+    char errmsg[GS__ERRMSG_MAX];
+    /* The last message a library (GDAL, GEOS, SQLite) reported, appended
+     * to our own message when a call into that library fails. */
+    char libmsg[GS__ERRMSG_MAX];
+    GEOSContextHandle_t geos;
+    gs_progress_fn progress;
+    void *progress_user;
+    gs_log_fn log;
+    void *log_user;
+    /* Phase timing, filled by gs__phase_begin/end. */
+    gs__phase phases[GS__MAX_PHASES];
+    int n_phases;
+    double phase_t0;
+};
+
+/* Sets the context's error and returns `code`, so callers can write
+ * `return gs__err(ctx, GS_ERR_INPUT, "...")`. */
+int gs__err(gs_ctx *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Like gs__err, then appends the last library message, if any, as
+ * ": <message>". */
+int gs__err_lib(gs_ctx *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Clears the last library message before a call whose failure we report. */
+void gs__libmsg_clear(gs_ctx *ctx);
+
+/* Passes a warning to the log hook, if set. */
+void gs__warn(gs_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+void gs__progress(gs_ctx *ctx, const char *phase, double fraction);
+
+/* Brackets a public call that uses GDAL: routes GDAL's messages into the
+ * context for its duration (the handler stack is per thread) and clears the
+ * context's previous error and measurements. */
+void gs__gdal_enter(gs_ctx *ctx);
+void gs__gdal_leave(gs_ctx *ctx);
+
+/* Starts and ends a measured phase; end records wall time and peak RSS. */
+void gs__phase_begin(gs_ctx *ctx);
+void gs__phase_end(gs_ctx *ctx, const char *name);
+
+/* Wall clock in seconds (monotonic). */
+double gs__now(void);
+
+/* Peak resident set size of the process so far, in MiB. */
+double gs__peak_rss_mb(void);
+
+/* ---- growable string buffer with a hard maximum ---------------------- */
+
+typedef struct gs__buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    size_t max; /* hard maximum; 0 means 64 MiB */
+    int failed; /* sticky: set when an append failed (memory or maximum) */
+} gs__buf;
+
+void gs__buf_init(gs__buf *b, size_t max);
+void gs__buf_free(gs__buf *b);
+void gs__buf_add(gs__buf *b, const char *s, size_t n);
+void gs__buf_puts(gs__buf *b, const char *s);
+void gs__buf_printf(gs__buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Takes the string out of the buffer (NUL-terminated, caller frees with
+ * free()); NULL when the buffer failed. The buffer is left empty. */
+char *gs__buf_steal(gs__buf *b);
+
+/* ---- string arena: many small strings freed at once ------------------- */
+
+typedef struct gs__arena_block gs__arena_block;
+typedef struct gs__arena {
+    gs__arena_block *head;
+} gs__arena;
+
+void gs__arena_init(gs__arena *a);
+void gs__arena_free(gs__arena *a);
+/* Copies `s` (NULL is taken as "") into the arena; NULL when out of
+ * memory. */
+char *gs__arena_strdup(gs__arena *a, const char *s);
+
+/* strdup that returns NULL for NULL. */
+char *gs__strdup(const char *s);
+
+/* Compares two strings for qsort-style ordering, NULL sorting first. */
+int gs__strcmp_null(const char *a, const char *b);
+
+#endif /* GS_INTERNAL_H */

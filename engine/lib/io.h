@@ -1,0 +1,63 @@
+/*
+ * io.h - reading the input layers into the model (io.c).
+ */
+#ifndef GS_IO_H
+#define GS_IO_H
+
+#include <ogr_srs_api.h>
+
+#include "model.h"
+
+/* The CRSes of a run: the metric one every analysis uses and the output
+ * one (the grids' input CRS). Filled by gs__io_read_grids. */
+typedef struct gs__crsinfo {
+    OGRSpatialReferenceH metric;
+    OGRSpatialReferenceH output;
+    char *metric_name;
+} gs__crsinfo;
+
+void gs__crsinfo_free(gs__crsinfo *c);
+
+/* One input file as read: its path, layer, feature count and SHA-256, for
+ * the run metadata. */
+typedef struct gs__input_info {
+    char role[24];
+    char *path;
+    char *layer;
+    long features;
+    char sha256[65]; /* of all the dataset's files, in order */
+} gs__input_info;
+
+typedef struct gs__inputs {
+    gs__input_info items[8];
+    int n;
+} gs__inputs;
+
+void gs__inputs_free(gs__inputs *in);
+
+/* Checks the --layer and --field specs: well formed, known roles and
+ * fields. GS_ERR_USAGE naming the bad spec. */
+int gs__io_check_opts(gs_ctx *ctx, const gs_input_opts *opts);
+
+/* Reads the grids; picks the metric CRS from their centre and sets the
+ * output CRS to theirs. */
+int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts,
+                      const char *path, gs__model *m, gs__crsinfo *crs,
+                      gs__inputs *info);
+
+/* Readers for the other roles; they need crs filled by gs__io_read_grids. */
+int gs__io_read_communities(gs_ctx *ctx, const gs_input_opts *opts,
+                            const char *path, gs__model *m,
+                            const gs__crsinfo *crs, gs__inputs *info);
+int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
+                           const char *path, gs__model *m,
+                           const gs__crsinfo *crs, gs__inputs *info);
+int gs__io_read_members(gs_ctx *ctx, const gs_input_opts *opts,
+                        const char *path, gs__model *m, gs__inputs *info);
+
+/* "households.gpkg, layer households, feature 12" or "members.csv, line 7"
+ * for a feature of a role read earlier. */
+void gs__io_where(const gs__inputs *info, const char *role, gs__origin o,
+                  char *buf, size_t size);
+
+#endif /* GS_IO_H */

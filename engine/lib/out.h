@@ -1,0 +1,67 @@
+/*
+ * out.h - the GeoPackage writer every command uses (out.c).
+ */
+#ifndef GS_OUT_H
+#define GS_OUT_H
+
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include "internal.h"
+#include "style.h"
+
+typedef struct gs__out gs__out;
+typedef struct gs__olayer gs__olayer;
+
+typedef enum gs__ftype { GS__F_STR, GS__F_INT, GS__F_REAL } gs__ftype;
+
+typedef struct gs__fdef {
+    const char *name;
+    gs__ftype type;
+} gs__fdef;
+
+/* Checks that `path` can be written (not a directory, parent exists and is
+ * writable) before any work is done. GS_ERR_IO with the reason. */
+int gs__out_check(gs_ctx *ctx, const char *path);
+
+/* Creates the temporary GeoPackage next to `path`. `output` is the CRS
+ * geometries are written in, `metric` the CRS GEOS geometries handed to
+ * gs__out_geos are in; both are borrowed and must outlive the writer. */
+int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
+                 OGRSpatialReferenceH metric, gs__out **out);
+
+/* Adds a layer with the given fields; its QGIS style is written at commit.
+ * The layer handle belongs to the writer. */
+int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
+                  const gs__fdef *fields, size_t nfields,
+                  gs__olayer **out_layer);
+
+/* A new feature of the layer; NULL when out of memory. Put it with
+ * gs__out_put, which takes it. */
+OGRFeatureH gs__out_feature(gs__olayer *l);
+
+/* Sets the feature's geometry from a metric GEOS geometry (transformed to
+ * the output CRS, promoted to the layer's type). NULL geometry is allowed. */
+int gs__out_geos(gs__out *o, gs__olayer *l, OGRFeatureH f,
+                 const GEOSGeometry *metric);
+
+/* Sets the feature's geometry from WKB already in the output CRS. */
+int gs__out_wkb(gs__out *o, OGRFeatureH f, const unsigned char *wkb,
+                size_t len);
+
+/* Writes the feature and destroys it. */
+int gs__out_put(gs__out *o, gs__olayer *l, OGRFeatureH f);
+
+/* Adds a row to the run_metadata table. */
+int gs__out_meta(gs__out *o, const char *key, const char *value);
+
+/* Writes styles and metadata, closes the file, and renames it into place.
+ * Frees the writer, also on failure (then the temporary file is removed and
+ * an earlier output is untouched). */
+int gs__out_commit(gs__out *o);
+
+/* Drops everything written: closes and removes the temporary file. Accepts
+ * NULL. */
+void gs__out_abort(gs__out *o);
+
+#endif /* GS_OUT_H */

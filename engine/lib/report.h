@@ -1,0 +1,17 @@
+/*
+ * report.h - building the public gs_report (report.c).
+ */
+#ifndef GS_REPORT_H
+#define GS_REPORT_H
+
+#include <json-c/json.h>
+
+#include "internal.h"
+
+/* Makes a report from a JSON object (taken) and a text summary (copied);
+ * the context's phases are added to the JSON as "phases". NULL when out of
+ * memory. */
+gs_report *gs__report_create(gs_ctx *ctx, json_object *obj, const char *text,
+                             long findings);
+
+#endif /* GS_REPORT_H */

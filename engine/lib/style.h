@@ -1,0 +1,63 @@
+/*
+ * style.h - QGIS styles for gridsmith's output layers (internal).
+ *
+ * Every layer gridsmith writes carries a QGIS style (QML) in the GeoPackage's
+ * `layer_styles` table, so that an analyst who opens the file in QGIS sees
+ * coloured categories, legends in Chinese and English, and Chinese field
+ * aliases without touching a setting. This header builds those documents; the
+ * writer (io) stores them. See style.c for how.
+ */
+#ifndef GS_STYLE_H
+#define GS_STYLE_H
+
+#include <stddef.h>
+
+/** The geometry kind of an output layer, which picks the symbol type. */
+typedef enum gs__geom_kind {
+    GS__GEOM_NONE = 0, /* attribute table */
+    GS__GEOM_POINT,
+    GS__GEOM_LINE,
+    GS__GEOM_POLYGON
+} gs__geom_kind;
+
+/**
+ * Chinese alias for an output field name (e.g. "grid_code" -> "网格编码").
+ *
+ * @param field  the field name as written to the output; may be NULL.
+ * @return the alias, or NULL when none is known (or field is NULL). The
+ *         string is static and borrowed: never free it.
+ *
+ * Thread safety: safe from any thread (reads constant tables only).
+ */
+const char *gs__style_alias(const char *field);
+
+/**
+ * Builds the QGIS 3.22 QML style document for one output layer.
+ *
+ * The document holds the renderer for the layer (categorized for the layers
+ * gridsmith knows, e.g. `grids` on `status`; a single symbol of the geometry
+ * kind otherwise; none for an attribute table), labels where useful, an
+ * `<alias>` for every field that has a Chinese alias, and a display
+ * expression. Every inserted text is XML-escaped and made valid UTF-8.
+ *
+ * Aliases carry `index` = position + 1, because QGIS's GeoPackage provider
+ * shows the FID column as field 0 (QGIS itself matches aliases by name).
+ *
+ * @param layer    the output layer name; NULL is taken as an unknown layer.
+ * @param geom     the layer's geometry kind; out-of-range values are taken
+ *                 as GS__GEOM_NONE.
+ * @param fields   the layer's field names in order, without the FID column;
+ *                 may be NULL when nfields is 0 (a NULL array is taken as no
+ *                 fields); a NULL entry is skipped but keeps its position.
+ * @param nfields  the number of entries in fields.
+ * @return a newly allocated NUL-terminated UTF-8 string, or NULL when out of
+ *         memory or when the document would exceed the hard maximum of
+ *         4 MiB (only with absurd field lists). Ownership: the caller frees
+ *         it with free().
+ *
+ * Thread safety: safe from any thread (no shared mutable state).
+ */
+char *gs__style_qml(const char *layer, gs__geom_kind geom,
+                    const char *const *fields, size_t nfields);
+
+#endif /* GS_STYLE_H */

@@ -1,0 +1,239 @@
+/*
+ * gridsmith.h - the public C API of libgridsmith.
+ *
+ * gridsmith is a batch engine for urban and rural community grid management
+ * (城乡社区网格化服务管理): it checks grids against the sizing standard, the
+ * roster and coverage topology, and writes the findings as GeoPackages that
+ * open styled in QGIS.
+ *
+ * Conventions (after H3, PROJ and libuv):
+ *  - Every fallible function returns GS_OK or a GS_ERR_* code and writes its
+ *    results through out_* parameters, which are set to NULL/0 on failure.
+ *  - The message of the last failure lives on the context:
+ *    gs_ctx_errmsg(). It names the file, layer, feature or line, and field.
+ *  - Handles are opaque; _create/_destroy own heap objects, _init/_free
+ *    caller-allocated structs. Destroy functions accept NULL.
+ *  - The library never prints and never exits; only the CLI does.
+ *  - A context is used by one thread at a time. Distinct contexts may be
+ *    used concurrently.
+ */
+#ifndef GRIDSMITH_H
+#define GRIDSMITH_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GS_VERSION_MAJOR 0
+#define GS_VERSION_MINOR 1
+#define GS_VERSION_PATCH 0
+#define GS_VERSION_STRING "0.1.0"
+
+/*
+ * Error codes, in numbered bands (after PROJ): 1xx the caller's request,
+ * 2xx the input data, 3xx input/output and the engine itself. The CLI maps
+ * the bands to exit status 2, 3 and 4.
+ */
+enum {
+    GS_OK = 0,
+    GS_ERR_USAGE = 100,      /**< a bad option, argument or API misuse */
+    GS_ERR_CONFIG = 101,     /**< an unreadable or invalid --config file */
+    GS_ERR_INPUT = 200,      /**< bad input data (generic) */
+    GS_ERR_INPUT_OPEN = 201, /**< an input cannot be opened or read */
+    GS_ERR_INPUT_FIELD = 202,    /**< a required field is missing */
+    GS_ERR_INPUT_CRS = 203,      /**< no, unknown or implausible CRS */
+    GS_ERR_INPUT_GEOMETRY = 204, /**< empty, NaN or wrong-typed geometry */
+    GS_ERR_INPUT_ENCODING = 205, /**< text that is not valid UTF-8 */
+    GS_ERR_INPUT_EMPTY = 206,    /**< a layer without features */
+    GS_ERR_INPUT_VALUE = 207,    /**< an unparsable value in a field */
+    GS_ERR_IO = 300,         /**< writing an output failed */
+    GS_ERR_NOMEM = 301,      /**< out of memory */
+    GS_ERR_INTERNAL = 302    /**< a bug or a library failure */
+};
+
+/** Per-feature problems: stop the run, or report them and go on. */
+enum { GS_ON_ERROR_FAIL = 0, GS_ON_ERROR_SKIP = 1 };
+
+/** Severity of a message passed to the log hook. */
+enum { GS_LOG_INFO = 0, GS_LOG_WARNING = 1 };
+
+/** The engine's version string, e.g. "0.1.0". Static; never NULL. */
+const char *gs_version(void);
+
+/* ------------------------------------------------------------------------
+ * Context
+ * ------------------------------------------------------------------------ */
+
+/** The context handle: error state, hooks and per-thread library handles. */
+typedef struct gs_ctx gs_ctx;
+
+/**
+ * Progress hook: `phase` names the running phase ("read grids", "assign
+ * households"...), `fraction` is 0..1, or -1 when unknown.
+ */
+typedef void (*gs_progress_fn)(void *user, const char *phase,
+                               double fraction);
+
+/** Log hook for warnings and notes (level GS_LOG_*), UTF-8 text. */
+typedef void (*gs_log_fn)(void *user, int level, const char *msg);
+
+/**
+ * Creates a context. Initialises GDAL's drivers on first use.
+ *
+ * @param out_ctx receives the new context; NULL on failure. Not NULL.
+ * @return GS_OK, or GS_ERR_NOMEM.
+ * The caller owns the context and frees it with gs_ctx_destroy().
+ * Thread safety: may be called from any thread.
+ */
+int gs_ctx_create(gs_ctx **out_ctx);
+
+/** Frees a context and everything it owns. Accepts NULL. */
+void gs_ctx_destroy(gs_ctx *ctx);
+
+/**
+ * The message of the last failure on this context, or "" when none.
+ * Borrowed: valid until the next call that takes the context.
+ */
+const char *gs_ctx_errmsg(const gs_ctx *ctx);
+
+/** The code of the last failure on this context, or GS_OK. */
+int gs_ctx_errcode(const gs_ctx *ctx);
+
+/**
+ * Sets the progress hook (NULL to remove). `user` is passed back as is and
+ * is borrowed for the context's lifetime.
+ */
+void gs_ctx_set_progress(gs_ctx *ctx, gs_progress_fn fn, void *user);
+
+/** Sets the log hook (NULL to drop warnings). `user` is borrowed. */
+void gs_ctx_set_log(gs_ctx *ctx, gs_log_fn fn, void *user);
+
+/* ------------------------------------------------------------------------
+ * Rules: every threshold of DESIGN.md "Rules and exact definitions"
+ * ------------------------------------------------------------------------ */
+
+/** Thresholds of the sizing standard and the validate checks. */
+typedef struct gs_rules {
+    int min_households;      /**< below is `undersize` (300) */
+    int max_households;      /**< above is `oversize` (500) */
+    int max_persons;         /**< above is `persons_over` (2,500) */
+    int exempt_dedicated;    /**< 1: `dedicated` grids skip sizing (1) */
+    double sliver_m2;        /**< areas at or below are slivers (1.0) */
+    double shared_edge_m;    /**< a gap's neighbour shares this much (1.0) */
+    double edge_snap_m;      /**< tolerance for a shared edge (0.001) */
+} gs_rules;
+
+/** Fills `rules` with the defaults above. Never fails. */
+void gs_rules_init(gs_rules *rules);
+
+/**
+ * Reads thresholds from an INI file (parsed by inih), over the values
+ * already in `rules`. Sections and keys:
+ *
+ *     [sizing]   min_households, max_households, max_persons,
+ *                exempt_dedicated (true/false)
+ *     [topology] sliver_m2, shared_edge_m, edge_snap_m
+ *
+ * @return GS_OK; GS_ERR_CONFIG for an unreadable file, a syntax error, an
+ *         unknown section or key, or a bad value (the message names the
+ *         file, line and key). `rules` is unchanged on failure.
+ */
+int gs_rules_load(gs_ctx *ctx, gs_rules *rules, const char *path);
+
+/* ------------------------------------------------------------------------
+ * Inputs
+ * ------------------------------------------------------------------------ */
+
+/**
+ * How the inputs are read: layer names, field mappings and text encoding.
+ * Caller-allocated; fill with gs_input_opts_init() and free nothing: every
+ * string is borrowed and must outlive the call that uses the options.
+ */
+typedef struct gs_input_opts {
+    /** "ROLE=LAYER" (e.g. "grids=wangge"): the layer to read for a role. */
+    const char *const *layers;
+    size_t n_layers;
+    /** "ROLE.FIELD=SOURCE" (e.g. "households.persons=renkou"). */
+    const char *const *fields;
+    size_t n_fields;
+    /** Encoding of CSV and Shapefile text (e.g. "GB18030"), or NULL. */
+    const char *encoding;
+    /** CRS for inputs that declare none (e.g. "EPSG:4490"), or NULL. */
+    const char *assume_crs;
+    /** GS_ON_ERROR_FAIL (default) or GS_ON_ERROR_SKIP. */
+    int on_error;
+} gs_input_opts;
+
+/** Fills `opts` with the defaults (no mappings, fail on bad features). */
+void gs_input_opts_init(gs_input_opts *opts);
+
+/* ------------------------------------------------------------------------
+ * Reports: what a run found, for the CLI and for --json
+ * ------------------------------------------------------------------------ */
+
+/** The outcome of a run: counts, findings and per-phase measurements. */
+typedef struct gs_report gs_report;
+
+/** Frees a report. Accepts NULL. */
+void gs_report_destroy(gs_report *report);
+
+/**
+ * The report as a JSON document (UTF-8). Borrowed: valid until the report
+ * is destroyed. Never NULL.
+ */
+const char *gs_report_json(const gs_report *report);
+
+/**
+ * A short human-readable summary (UTF-8, several lines, ending in a
+ * newline). Borrowed: valid until the report is destroyed. Never NULL.
+ */
+const char *gs_report_text(const gs_report *report);
+
+/** The number of findings (issues) of the run; --strict exits 1 on any. */
+long gs_report_findings(const gs_report *report);
+
+/* ------------------------------------------------------------------------
+ * validate
+ * ------------------------------------------------------------------------ */
+
+/** What `gridsmith validate` reads and writes. Strings are borrowed. */
+typedef struct gs_validate_opts {
+    const char *communities; /**< communities source (required) */
+    const char *grids;       /**< grids source (required) */
+    const char *households;  /**< households source (required) */
+    const char *members;     /**< roster source, or NULL */
+    const char *output;      /**< the GeoPackage to write (required) */
+    const gs_input_opts *input; /**< NULL for the defaults */
+    const gs_rules *rules;      /**< NULL for the defaults */
+    /** The command line as the user typed it, for the run metadata. */
+    const char *command_line;
+    /** Worker threads for the household assignment (1 or more). */
+    int threads;
+} gs_validate_opts;
+
+/** Fills `opts` with NULLs and one thread. */
+void gs_validate_opts_init(gs_validate_opts *opts);
+
+/**
+ * Checks every grid against the sizing standard, the roster and the
+ * coverage topology (DESIGN.md "Sizing" and "Issue kinds") and writes the
+ * layers `grids`, `issues`, `issue_points`, `summary` and `run_metadata`
+ * to opts->output, through a temporary file renamed into place, so that a
+ * failed run leaves any earlier output untouched.
+ *
+ * @param out_report receives the report on GS_OK; NULL on failure.
+ * @return GS_OK; GS_ERR_USAGE for missing options; GS_ERR_INPUT_* for bad
+ *         input (message names file, layer, feature or line, and field);
+ *         GS_ERR_IO when the output cannot be written; GS_ERR_NOMEM.
+ * The caller owns the report (gs_report_destroy()).
+ */
+int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
+                    gs_report **out_report);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GRIDSMITH_H */
