@@ -291,8 +291,6 @@ class City:
         self.seed = args.seed
         self.rng = random.Random("%s:layout" % self.seed)
         self.pl = Planar()
-        self.defects = []  # (kind, text for README)
-        self.notes = {}
 
         self.srs_ll = osr.SpatialReference()
         self.srs_ll.ImportFromEPSG(EPSG_LL)
@@ -646,32 +644,39 @@ class City:
                         out.append((u, v, ga, owner.get((v, u))))
         return out
 
-    def insert_on_edge(self, g, u, v, pts):
-        nodes = [self.pl.add(round(x, 3), round(y, 3)) for x, y in pts]
-        for r in g["rings"]:
-            n = len(r)
-            for k in range(n):
-                if r[k] == u and r[(k + 1) % n] == v:
-                    r[k + 1:k + 1] = nodes
-                    return nodes
-        raise RuntimeError("edge not in grid ring")
-
     def edge_frame(self, u, v):
         (ux, uy), (vx, vy) = self.pl.xy[u], self.pl.xy[v]
         L = math.hypot(vx - ux, vy - uy)
         dx, dy = (vx - ux) / L, (vy - uy) / L
         return ux, uy, dx, dy, L, (dy, -dx)  # outward normal of a CCW ring
 
-    def push_edge(self, g, u, v, d, t0, t1):
-        """Replace the middle of edge u->v of grid g by a detour `d` metres
-        outward (negative: inward). Returns the rectangle's corners."""
+    def detour(self, u, v, t0, t1, path):
+        """Plan a change of the stretch t0..t1 of lattice edge u->v as seen by
+        the grid whose ring runs u->v. The stretch's ends become shared
+        vertices of the edge (so the neighbour and the community get them
+        too, and no sliver appears); `path` is a list of (t, d) points, d
+        metres along the outward normal, walked between the two ends. Returns
+        (p1, p2, path nodes, their coordinates)."""
         ux, uy, dx, dy, L, (nx, ny) = self.edge_frame(u, v)
-        p1 = (ux + dx * L * t0, uy + dy * L * t0)
-        p2 = (ux + dx * L * t1, uy + dy * L * t1)
-        p1o = (p1[0] + nx * d, p1[1] + ny * d)
-        p2o = (p2[0] + nx * d, p2[1] + ny * d)
-        self.insert_on_edge(g, u, v, [p1, p1o, p2o, p2])
-        return [p1, p2, p2o, p1o], L * (t1 - t0) * abs(d)
+
+        def at(t, d):
+            return round(ux + dx * L * t + nx * d, 3), round(uy + dy * L * t + ny * d, 3)
+
+        p1 = self.pl.add(*at(t0, 0.0))
+        p2 = self.pl.add(*at(t1, 0.0))
+        self.pl.add_extra(u, v, t0, p1)
+        self.pl.add_extra(u, v, t1, p2)
+        mids = [self.pl.add(*at(t, d)) for t, d in path]
+        return p1, p2, mids, [self.pl.xy[n] for n in [p1, p2] + mids]
+
+    def apply_detour(self, g, p1, p2, mids):
+        for r in g["rings"]:
+            n = len(r)
+            for k in range(n):
+                if r[k] == p1 and r[(k + 1) % n] == p2:
+                    r[k + 1:k + 1] = mids
+                    return
+        raise RuntimeError("detour ends not consecutive in grid ring")
 
     def plant_geometry_defects(self):
         rng = self.rng
@@ -681,6 +686,7 @@ class City:
         self.gaps = []
         self.geom_defects = {"overlap": [], "gap": [], "outside_community": [], "invalid_geometry": [],
                              "multipart": []}
+        ops = []
 
         def ok(gi):
             return gi is not None and G[gi]["type"] == "basic" and gi not in self.used
@@ -691,7 +697,7 @@ class City:
             for (u, v, ga, gb) in cands:
                 if placed >= count:
                     break
-                if not ok(ga):
+                if not ok(ga) or self.pl.has_extras(u, v):
                     continue
                 if kind in ("overlap", "gap"):
                     if not ok(gb) or G[gb]["comm"] != G[ga]["comm"]:
@@ -702,34 +708,37 @@ class City:
                 elif kind == "invalid_geometry":
                     if gb is not None and gb in self.used:
                         continue
+                L = self.edge_frame(u, v)[4]
                 if kind == "overlap":
-                    rect, area = self.push_edge(G[ga], u, v, OVERLAP_PUSH, 0.2, 0.8)
-                    self.geom_defects[kind].append((ga, gb, area))
-                    self.used.update((ga, gb))
+                    t0, t1, d = 0.2, 0.8, OVERLAP_PUSH
                 elif kind == "gap":
-                    rect, area = self.push_edge(G[ga], u, v, -GAP_WIDTH, 0.3, 0.7)
-                    self.geom_defects[kind].append((ga, gb, area))
-                    self.gaps.append((ga, gb, rect, u, v))
-                    self.used.update((ga, gb))
+                    t0, t1, d = 0.3, 0.7, -GAP_WIDTH
                 elif kind == "outside_community":
-                    rect, area = self.push_edge(G[ga], u, v, OUTSIDE_PUSH, 0.25, 0.75)
-                    self.geom_defects[kind].append((ga, None, area))
-                    self.used.add(ga)
+                    t0, t1, d = 0.25, 0.75, OUTSIDE_PUSH
+                if kind != "invalid_geometry":
+                    p1, p2, mids, xy = self.detour(u, v, t0, t1, [(t0, d), (t1, d)])
+                    area = L * (t1 - t0) * abs(d)
+                    self.geom_defects[kind].append((ga, gb, area))
+                    self.used.update(x for x in (ga, gb) if x is not None)
+                    if kind == "gap":
+                        self.gaps.append((ga, gb, (xy[0], xy[1], xy[3], xy[2]), u, v))
                 else:
-                    # A 2 m twist on the edge: two vertices in swapped order.
-                    # Both lobes are about 0.5 m^2, under the 1 m^2 sliver
-                    # limit, so the only finding is invalid_geometry.
-                    ux, uy, dx, dy, L, (nx, ny) = self.edge_frame(u, v)
+                    # A 2 m twist on the edge: the two inner vertices in
+                    # swapped order. Each lobe is 0.4 m^2, under the 1 m^2
+                    # sliver limit, so the only finding is invalid_geometry.
                     w, h = 2.0, 0.8
-                    t0 = 0.5 - w / 2.0 / L
-                    t1 = 0.5 + w / 2.0 / L
-                    p1 = (ux + dx * L * t0, uy + dy * L * t0)
-                    p2 = (ux + dx * L * t1, uy + dy * L * t1)
-                    self.insert_on_edge(G[ga], u, v, [p1, (p2[0] - nx * h, p2[1] - ny * h),
-                                                      (p1[0] - nx * h, p1[1] - ny * h), p2])
+                    t0, t1 = 0.5 - w / 2.0 / L, 0.5 + w / 2.0 / L
+                    p1, p2, mids, xy = self.detour(u, v, t0, t1, [(t1, -h), (t0, -h)])
                     self.geom_defects[kind].append((ga, None, 0.0))
                     self.used.add(ga)
+                ops.append((ga, p1, p2, mids))
                 placed += 1
+        # The new shared vertices are on lattice edges: trace everything again.
+        for g in G:
+            g["pieces"] = []
+        self.build_pieces()
+        for ga, p1, p2, mids in ops:
+            self.apply_detour(G[ga], p1, p2, mids)
         for a, c in self.multiparts:
             self.geom_defects["multipart"].append((a, c, 0.0))
         for g in G:
@@ -741,18 +750,20 @@ class City:
         self.dup_codes = []
         self.bad_codes = []
         pool = [i for i in self.grid_order if G[i]["type"] == "basic" and i not in self.used]
+        rng.shuffle(pool)
+        free = set(pool)
+        by_seq = {(G[i]["comm"], G[i]["seq"]): i for i in pool}
         for _ in range(self.k):
             # Two consecutive grids of one community share a code.
-            for i in range(len(pool) - 1):
-                a, b = pool[i], pool[i + 1]
-                if G[a]["comm"] == G[b]["comm"] and G[b]["seq"] == G[a]["seq"] + 1:
-                    G[b]["code"] = G[a]["code"]
-                    self.dup_codes.append((a, b))
-                    self.used.update((a, b))
-                    pool = [x for x in pool if x not in (a, b)]
+            for x in pool:
+                y = by_seq.get((G[x]["comm"], G[x]["seq"] + 1))
+                if x in free and y in free:
+                    G[y]["code"] = G[x]["code"]
+                    self.dup_codes.append((x, y))
+                    self.used.update((x, y))
+                    free -= {x, y}
                     break
-            # Offset the start so that the kinds land in different communities.
-            rng.shuffle(pool)
+        pool = [x for x in pool if x in free]
         for _ in range(self.k):
             if not pool:
                 break
@@ -1680,9 +1691,10 @@ class City:
         w("")
         w("## Events")
         w("")
-        w("%d events; %d have an empty `grid_code` on purpose (about 10%%), %d more because they lie "
-          "in no grid (gap strips), and these carry a wrong code (another grid of the same "
-          "community): %s. Hot clusters:" % (
+        w("%d events (fewer on weekends and holidays). `grid_code` is the grid the event lies in "
+          "(lowest code where grids overlap), except: it is empty on %d events on purpose (about "
+          "10%%) and on %d more that lie in no grid; and these carry a deliberately wrong code "
+          "(another grid of the same community): %s. Hot clusters:" % (
               len(self.events), self.n_events_empty, self.n_events_nogrid,
               ", ".join("%s (should be %s)" % (self.events[i]["id"],
                                                gc(self.events[i]["true"]) if self.events[i]["true"] is not None else "none")
@@ -1694,12 +1706,12 @@ class City:
             w("")
             w("## Trace defects (what `gridsmith patrol` must handle)")
             w("")
-            w("| defect | member (grid) | detail |")
-            w("|---|---|---|")
+            w("| defect | member | grid it patrols | detail |")
+            w("|---|---|---|---|")
             mm = {m["id"]: m for m in self.members}
 
             def mg(mid):
-                return "%s (%s)" % (mid, ", ".join(gc(g) for g in mm[mid]["patrol"]))
+                return "%s | %s" % (mid, "; ".join("%s %s" % (gc(g), G[g]["name"]) for g in mm[mid]["patrol"]))
 
             def day(d):
                 return (self.monday + datetime.timedelta(days=d)).isoformat()
@@ -1717,7 +1729,7 @@ class City:
                     w("| GPS jump | %s | 2 fixes 600 m away from %s |" % (mg(mid), ts(mm[mid]["jump_t"])))
             for mid in td["dups"]:
                 w("| duplicate timestamps | %s | 5 repeated times, second row moved about 1 m: %s |" % (
-                    mg(mid), ", ".join(ts(t)[11:] for t in mm[mid].get("dup_times", []))))
+                    mg(mid), ", ".join(ts(t) for t in mm[mid].get("dup_times", []))))
             for mid in td["disorder"]:
                 w("| rows out of order | %s | its second session comes first in the file, and 30 rows of "
                   "its last session are reversed |" % mg(mid))
