@@ -36,6 +36,10 @@ failed = 0
 def run(*args, env=None):
     p = subprocess.run([BIN] + list(args), capture_output=True, text=True,
                        env=env)
+    # Under the sanitizer build any report is a failure, whatever the exit.
+    for bad in ("runtime error:", "AddressSanitizer", "LeakSanitizer"):
+        if bad in p.stderr:
+            raise AssertionError("sanitizer: " + p.stderr[-2000:])
     return p.returncode, p.stdout, p.stderr
 
 

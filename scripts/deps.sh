@@ -1,0 +1,39 @@
+#!/bin/sh
+# Installs what gridsmith needs on Debian 12, only when something is missing.
+#   scripts/deps.sh build   compilers and libraries to build the engine
+#   scripts/deps.sh test    the above plus GDAL's Python tools and QGIS,
+#                           which the tests use to open outputs the way
+#                           analysts do
+set -eu
+mode=${1:-build}
+
+build_pkgs="build-essential cmake pkg-config libgdal-dev libgeos-dev
+ libproj-dev libsqlite3-dev libspatialite-dev libjson-c-dev libinih-dev
+ libssl-dev libicu-dev libcsv-dev gdal-bin python3-gdal"
+test_pkgs="qgis python3-qgis xauth"
+
+case $mode in
+    build) pkgs=$build_pkgs ;;
+    test) pkgs="$build_pkgs $test_pkgs" ;;
+    *) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $pkgs; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+            grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "Installing:$missing" >&2
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=sudo
+else
+    SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
