@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,16 @@ void gs_rules_init(gs_rules *r) {
     r->sliver_m2 = 1.0;
     r->shared_edge_m = 1.0;
     r->edge_snap_m = 0.001;
+    r->max_gap_s = 300;
+    r->max_speed_mps = 8;
+    r->tolerance_m = 15;
+    r->daily_min_s = 7200;
+    r->weekly_min_s = 36000;
+    r->coverage_m = 15;
+    r->reach_m = 25;
+    r->raster_m = 1;
+    r->low_accuracy_m = 50;
+    r->mock_min_fixes = 30;
 }
 
 void gs_input_opts_init(gs_input_opts *o) {
@@ -100,9 +111,33 @@ static int on_pair(void *user, const char *section, const char *name,
             ok = parse_real(value, 0, 10, &s->r.edge_snap_m);
         else
             goto unknown;
+    } else if (!strcmp(section, "patrol")) {
+        static const struct {
+            const char *key;
+            size_t off;
+            double lo, hi;
+        } reals[] = {
+            {"max_gap_s", offsetof(gs_rules, max_gap_s), 1, 86400},
+            {"max_speed_mps", offsetof(gs_rules, max_speed_mps), 0.1, 1000},
+            {"tolerance_m", offsetof(gs_rules, tolerance_m), 0, 1000},
+            {"daily_min_s", offsetof(gs_rules, daily_min_s), 0, 86400},
+            {"weekly_min_s", offsetof(gs_rules, weekly_min_s), 0, 604800},
+            {"coverage_m", offsetof(gs_rules, coverage_m), 0.1, 1000},
+            {"reach_m", offsetof(gs_rules, reach_m), 0, 1000},
+            {"raster_m", offsetof(gs_rules, raster_m), 0.1, 10},
+            {"low_accuracy_m", offsetof(gs_rules, low_accuracy_m), 0, 1e6}};
+        ok = -1;
+        for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++)
+            if (!strcmp(name, reals[i].key))
+                ok = parse_real(value, reals[i].lo, reals[i].hi,
+                                (double *)((char *)&s->r + reals[i].off));
+        if (ok < 0 && !strcmp(name, "mock_min_fixes"))
+            ok = parse_int(value, 2, 1000000, &s->r.mock_min_fixes);
+        if (ok < 0) goto unknown;
     } else {
         snprintf(s->err, sizeof s->err,
-                 "unknown section [%s] (known: [sizing], [topology])",
+                 "unknown section [%s] (known: [sizing], [topology], "
+                 "[patrol])",
                  section);
         return 0;
     }

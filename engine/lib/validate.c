@@ -159,7 +159,7 @@ static int query(GEOSContextHandle_t h, GEOSSTRtree *t, const GEOSGeometry *g,
     c->n = 0;
     GEOSSTRtree_query_r(h, t, g, cand_cb, c);
     if (c->failed) return GS_ERR_NOMEM;
-    qsort(c->v, c->n, sizeof *c->v, cmp_size);
+    if (c->n > 1) qsort(c->v, c->n, sizeof *c->v, cmp_size);
     return GS_OK;
 }
 
@@ -236,8 +236,8 @@ done:
     return NULL;
 }
 
-static int assign_households(gs_ctx *ctx, const gs__model *m, int threads,
-                             long *out) {
+int gs__assign_households(gs_ctx *ctx, const gs__model *m, int threads,
+                          long *out) {
     assign_job jobs[16];
     pthread_t tids[16];
     int started[16] = {0};
@@ -858,7 +858,7 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m,
     if (rc) goto done;
 
     gs__progress(ctx, "assign households", -1);
-    rc = assign_households(ctx, m, threads, r->household_grid);
+    rc = gs__assign_households(ctx, m, threads, r->household_grid);
     if (rc) goto done;
     for (size_t k = 0; k < m->n_households; k++) {
         const gs__household *hh = &m->households[k];

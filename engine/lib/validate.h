@@ -79,6 +79,12 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m,
                          const gs_rules *rules, int threads,
                          gs__vresult *out);
 
+/* Assigns each household to the grid with the lowest code among those whose
+ * closed polygon covers it (ties by input order), or -1: out[k] for
+ * household k. `threads` workers, each with its own GEOS handle. */
+int gs__assign_households(gs_ctx *ctx, const gs__model *m, int threads,
+                          long *out);
+
 void gs__vresult_free(GEOSContextHandle_t h, gs__vresult *r);
 
 /* The grid's sorted, ';'-joined issue kinds into buf ("" when none). */

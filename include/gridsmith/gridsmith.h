@@ -123,6 +123,17 @@ typedef struct gs_rules {
     double sliver_m2;        /**< areas at or below are slivers (1.0) */
     double shared_edge_m;    /**< a gap's neighbour shares this much (1.0) */
     double edge_snap_m;      /**< tolerance for a shared edge (0.001) */
+    /* patrol (DESIGN.md "Patrol time") */
+    double max_gap_s;        /**< longer segments are gaps (300) */
+    double max_speed_mps;    /**< faster segments are GPS jumps (8) */
+    double tolerance_m;      /**< grid buffer for tolerant time (15) */
+    double daily_min_s;      /**< daily_ok on a workday (7,200) */
+    double weekly_min_s;     /**< weekly_ok for the ISO week (36,000) */
+    double coverage_m;       /**< reach of a segment for coverage (15) */
+    double reach_m;          /**< households reached within (25) */
+    double raster_m;         /**< coverage sampling cell (1) */
+    double low_accuracy_m;   /**< fixes less accurate are flagged (50) */
+    int mock_min_fixes;      /**< identical fixes in a row: mock (30) */
 } gs_rules;
 
 /** Fills `rules` with the defaults above. Never fails. */
@@ -135,6 +146,9 @@ void gs_rules_init(gs_rules *rules);
  *     [sizing]   min_households, max_households, max_persons,
  *                exempt_dedicated (true/false)
  *     [topology] sliver_m2, shared_edge_m, edge_snap_m
+ *     [patrol]   max_gap_s, max_speed_mps, tolerance_m, daily_min_s,
+ *                weekly_min_s, coverage_m, reach_m, raster_m,
+ *                low_accuracy_m, mock_min_fixes
  *
  * @return GS_OK; GS_ERR_CONFIG for an unreadable file, a syntax error, an
  *         unknown section or key, or a bad value (the message names the
