@@ -48,6 +48,10 @@ void cli_progress_done(void);
 /* Joins argv into one shell-quoted line (for the run metadata). */
 char *cli_join_argv(int argc, char **argv);
 
+/* "gridsmith CMD args..." for the run metadata, from a command's argv
+ * (argv[0] is the command's name); caller frees. */
+char *cli_command_line(const char *cmd, int argc, char **argv);
+
 /* Parses --threads' value; 0 on a bad value. */
 int cli_parse_threads(const char *s);
 
@@ -56,5 +60,6 @@ int cli_parse_threads(const char *s);
 int cli_finish(const cli_common *c, const gs_report *rep);
 
 int cmd_validate(int argc, char **argv);
+int cmd_patrol(int argc, char **argv);
 
 #endif

@@ -192,15 +192,7 @@ int cmd_validate(int argc, char **argv) {
         goto done;
     }
     vo.rules = &rules;
-    c.command_line = cli_join_argv(argc, argv);
-    {
-        /* Record the command as typed: "gridsmith validate ...". */
-        size_t n = c.command_line ? strlen(c.command_line) + 16 : 0;
-        char *full = n ? malloc(n) : NULL;
-        if (full) snprintf(full, n, "gridsmith %s", c.command_line);
-        free(c.command_line);
-        c.command_line = full;
-    }
+    c.command_line = cli_command_line("validate", argc, argv);
     vo.command_line = c.command_line;
     cli_hook(ctx, &c);
     rc = gs_validate_run(ctx, &vo, &rep);

@@ -24,6 +24,9 @@ static const char *const main_help =
     "  validate   check grids against the sizing standard, the roster and\n"
     "             coverage topology; writes layers grids, issues,\n"
     "             issue_points, summary\n"
+    "  patrol     GPS traces -> patrol time in each member's grid, daily and\n"
+    "             weekly compliance, coverage, households reached, GPS\n"
+    "             problems\n"
     "\n"
     "Run 'gridsmith COMMAND --help' for a command's options and a worked\n"
     "example. Exit status: 0 done; 1 findings (only with --strict); 2 usage\n"
@@ -124,6 +127,19 @@ char *cli_join_argv(int argc, char **argv) {
     return s;
 }
 
+char *cli_command_line(const char *cmd, int argc, char **argv) {
+    /* argv[0] is the command's name: "gridsmith CMD args...". */
+    char *args = cli_join_argv(argc - 1, argv + 1), *full;
+    size_t n;
+    if (!args) return NULL;
+    n = strlen(cmd) + strlen(args) + 16;
+    full = malloc(n);
+    if (full) snprintf(full, n, "gridsmith %s%s%s", cmd, *args ? " " : "",
+                       args);
+    free(args);
+    return full;
+}
+
 int cli_parse_threads(const char *s) {
     char *end;
     long v = strtol(s, &end, 10);
@@ -159,6 +175,7 @@ int main(int argc, char **argv) {
         return EXIT_DONE;
     }
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
+    if (!strcmp(cmd, "patrol")) return cmd_patrol(argc - 1, argv + 1);
     fprintf(stderr, "gridsmith: unknown command '%s'\n\n%s", cmd, main_help);
     return EXIT_USAGE;
 }

@@ -67,11 +67,16 @@ static const field_spec household_fields[] = {{"household_id", 0},
                                               {NULL, 0}};
 static const field_spec member_fields[] = {
     {"member_id", 1}, {"grid_code", 1}, {"name", 0}, {NULL, 0}};
+/* Read by traces.c (its own CSV reader, and OGR for other formats). */
+static const field_spec trace_fields[] = {{"member_id", 1}, {"time", 1},
+                                          {"lon", 1},       {"lat", 1},
+                                          {"accuracy_m", 0}, {NULL, 0}};
 
 static const role_spec roles[] = {{"communities", community_fields},
                                   {"grids", grid_fields},
                                   {"households", household_fields},
                                   {"members", member_fields},
+                                  {"traces", trace_fields},
                                   {NULL, NULL}};
 
 static const role_spec *find_role(const char *name, size_t len) {
@@ -94,7 +99,8 @@ int gs__io_check_opts(gs_ctx *ctx, const gs_input_opts *opts) {
         if (!find_role(s, (size_t)(eq - s)))
             return gs__err(ctx, GS_ERR_USAGE,
                            "--layer '%s': unknown role '%.*s' (known: "
-                           "communities, grids, households, members)",
+                           "communities, grids, households, members, "
+                           "traces)",
                            s, (int)(eq - s), s);
     }
     for (size_t i = 0; i < opts->n_fields; i++) {
@@ -113,7 +119,8 @@ int gs__io_check_opts(gs_ctx *ctx, const gs_input_opts *opts) {
         if (!r)
             return gs__err(ctx, GS_ERR_USAGE,
                            "--field '%s': unknown role '%.*s' (known: "
-                           "communities, grids, households, members)",
+                           "communities, grids, households, members, "
+                           "traces)",
                            s, (int)(dot - s), s);
         flen = (size_t)(eq - dot - 1);
         for (f = r->fields; f->name; f++)
@@ -149,27 +156,36 @@ static int has_suffix(const char *s, const char *suffix) {
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-static const char *mapped_name(const src *s, const char *field) {
-    size_t rl = strlen(s->role), fl = strlen(field);
-    if (!s->opts) return NULL;
-    for (size_t i = 0; i < s->opts->n_fields; i++) {
-        const char *spec = s->opts->fields[i];
-        if (strncmp(spec, s->role, rl) == 0 && spec[rl] == '.' &&
+const char *gs__io_mapped_field(const gs_input_opts *opts, const char *role,
+                                const char *field) {
+    size_t rl = strlen(role), fl = strlen(field);
+    if (!opts) return NULL;
+    for (size_t i = 0; i < opts->n_fields; i++) {
+        const char *spec = opts->fields[i];
+        if (strncmp(spec, role, rl) == 0 && spec[rl] == '.' &&
             strncmp(spec + rl + 1, field, fl) == 0 && spec[rl + 1 + fl] == '=')
             return spec + rl + 1 + fl + 1;
     }
     return NULL;
 }
 
-static const char *mapped_layer(const src *s) {
-    size_t rl = strlen(s->role);
-    if (!s->opts) return NULL;
-    for (size_t i = 0; i < s->opts->n_layers; i++) {
-        const char *spec = s->opts->layers[i];
-        if (strncmp(spec, s->role, rl) == 0 && spec[rl] == '=')
+const char *gs__io_mapped_layer(const gs_input_opts *opts, const char *role) {
+    size_t rl = strlen(role);
+    if (!opts) return NULL;
+    for (size_t i = 0; i < opts->n_layers; i++) {
+        const char *spec = opts->layers[i];
+        if (strncmp(spec, role, rl) == 0 && spec[rl] == '=')
             return spec + rl + 1;
     }
     return NULL;
+}
+
+static const char *mapped_name(const src *s, const char *field) {
+    return gs__io_mapped_field(s->opts, s->role, field);
+}
+
+static const char *mapped_layer(const src *s) {
+    return gs__io_mapped_layer(s->opts, s->role);
 }
 
 static void src_close(src *s) {
@@ -1173,6 +1189,45 @@ int gs__io_read_members(gs_ctx *ctx, const gs_input_opts *opts,
 done:
     src_close(&s);
     return rc;
+}
+
+int gs__io_note_file(gs_ctx *ctx, gs__inputs *info, const char *role,
+                     const char *path, const char *layer, long features) {
+    gs__input_info *ii;
+    EVP_MD_CTX *md;
+    unsigned char digest[32];
+    unsigned int dlen = 0;
+    FILE *fp;
+    if (info->n >= (int)(sizeof info->items / sizeof info->items[0]))
+        return GS_OK;
+    ii = &info->items[info->n];
+    memset(ii, 0, sizeof *ii);
+    snprintf(ii->role, sizeof ii->role, "%s", role);
+    ii->path = gs__strdup(path);
+    ii->layer = gs__strdup(layer ? layer : "");
+    ii->features = features;
+    if (!ii->path || !ii->layer) {
+        free(ii->path);
+        free(ii->layer);
+        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    }
+    info->n++;
+    md = EVP_MD_CTX_new();
+    if (!md) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    fp = fopen(path, "rb");
+    if (fp) {
+        unsigned char buf[1 << 16];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+            EVP_DigestUpdate(md, buf, n);
+        fclose(fp);
+    }
+    EVP_DigestFinal_ex(md, digest, &dlen);
+    for (unsigned int i = 0; i < dlen && i < 32; i++)
+        snprintf(ii->sha256 + 2 * i, 3, "%02x", digest[i]);
+    EVP_MD_CTX_free(md);
+    return GS_OK;
 }
 
 void gs__io_where(const gs__inputs *info, const char *role, gs__origin o,

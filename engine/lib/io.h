@@ -39,6 +39,14 @@ void gs__inputs_free(gs__inputs *in);
  * fields. GS_ERR_USAGE naming the bad spec. */
 int gs__io_check_opts(gs_ctx *ctx, const gs_input_opts *opts);
 
+/* The user's source name for ROLE.FIELD (--field ROLE.FIELD=SOURCE), or
+ * NULL when not mapped; borrowed from opts. `opts` may be NULL. */
+const char *gs__io_mapped_field(const gs_input_opts *opts, const char *role,
+                                const char *field);
+
+/* The layer named for ROLE with --layer ROLE=NAME, or NULL; borrowed. */
+const char *gs__io_mapped_layer(const gs_input_opts *opts, const char *role);
+
 /* Reads the grids; picks the metric CRS from their centre and sets the
  * output CRS to theirs. */
 int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts,
@@ -54,6 +62,10 @@ int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
                            const gs__crsinfo *crs, gs__inputs *info);
 int gs__io_read_members(gs_ctx *ctx, const gs_input_opts *opts,
                         const char *path, gs__model *m, gs__inputs *info);
+
+/* Records a plain input file (read by another reader) with its SHA-256. */
+int gs__io_note_file(gs_ctx *ctx, gs__inputs *info, const char *role,
+                     const char *path, const char *layer, long features);
 
 /* "households.gpkg, layer households, feature 12" or "members.csv, line 7"
  * for a feature of a role read earlier. */

@@ -249,6 +249,66 @@ int gs__out_geos(gs__out *o, gs__olayer *l, OGRFeatureH f,
     return GS_OK;
 }
 
+/* Transforms a metric OGR geometry (taken) to the output CRS, promotes it
+ * to the layer's type and sets it on the feature. */
+static int set_metric(gs__out *o, gs__olayer *l, OGRFeatureH f,
+                      OGRGeometryH g) {
+    OGRwkbGeometryType want = ogr_type(l->geom);
+    if (o->to_output && OGR_G_Transform(g, o->to_output) != OGRERR_NONE) {
+        OGR_G_DestroyGeometry(g);
+        return gs__err_lib(o->ctx, GS_ERR_INTERNAL,
+                           "cannot transform a result to the output CRS");
+    }
+    if (want == wkbMultiPolygon) g = OGR_G_ForceToMultiPolygon(g);
+    if (want == wkbMultiLineString) g = OGR_G_ForceToMultiLineString(g);
+    if (!g) return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
+    OGR_F_SetGeometryDirectly(f, g);
+    return GS_OK;
+}
+
+int gs__out_metric_wkb(gs__out *o, gs__olayer *l, OGRFeatureH f,
+                       const unsigned char *wkb, size_t len) {
+    OGRGeometryH g = NULL;
+    if (!wkb) return GS_OK;
+    if (OGR_G_CreateFromWkbEx(wkb, NULL, &g, len) != OGRERR_NONE)
+        return gs__err(o->ctx, GS_ERR_INTERNAL,
+                       "cannot convert a result geometry");
+    return set_metric(o, l, f, g);
+}
+
+int gs__out_lines(gs__out *o, gs__olayer *l, OGRFeatureH f, const double *xy,
+                  const size_t *starts, size_t nparts) {
+    OGRGeometryH multi = OGR_G_CreateGeometry(wkbMultiLineString);
+    if (!multi) return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < nparts; k++) {
+        size_t a = starts[k], b = starts[k + 1];
+        OGRGeometryH ls;
+        if (b - a < 2) continue;
+        ls = OGR_G_CreateGeometry(wkbLineString);
+        if (!ls) {
+            OGR_G_DestroyGeometry(multi);
+            return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
+        }
+        OGR_G_SetPoints(ls, (int)(b - a), xy + 2 * a, 2 * sizeof(double),
+                        xy + 2 * a + 1, 2 * sizeof(double), NULL, 0);
+        OGR_G_AddGeometryDirectly(multi, ls);
+    }
+    return set_metric(o, l, f, multi);
+}
+
+int gs__out_point(gs__out *o, OGRFeatureH f, double x, double y) {
+    OGRGeometryH g = OGR_G_CreateGeometry(wkbPoint);
+    if (!g) return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
+    OGR_G_SetPoint_2D(g, 0, x, y);
+    if (o->to_output && OGR_G_Transform(g, o->to_output) != OGRERR_NONE) {
+        OGR_G_DestroyGeometry(g);
+        return gs__err_lib(o->ctx, GS_ERR_INTERNAL,
+                           "cannot transform a result to the output CRS");
+    }
+    OGR_F_SetGeometryDirectly(f, g);
+    return GS_OK;
+}
+
 int gs__out_wkb(gs__out *o, OGRFeatureH f, const unsigned char *wkb,
                 size_t len) {
     OGRGeometryH g = NULL;

@@ -49,6 +49,19 @@ int gs__out_geos(gs__out *o, gs__olayer *l, OGRFeatureH f,
 int gs__out_wkb(gs__out *o, OGRFeatureH f, const unsigned char *wkb,
                 size_t len);
 
+/* Sets the feature's geometry from WKB in the metric CRS (transformed to
+ * the output CRS, promoted to the layer's type). */
+int gs__out_metric_wkb(gs__out *o, gs__olayer *l, OGRFeatureH f,
+                       const unsigned char *wkb, size_t len);
+
+/* Sets a (Multi)LineString geometry from metric coordinates: part k is
+ * points starts[k] .. starts[k+1]-1 of xy (x, y pairs). */
+int gs__out_lines(gs__out *o, gs__olayer *l, OGRFeatureH f, const double *xy,
+                  const size_t *starts, size_t nparts);
+
+/* Sets a point geometry from metric coordinates. */
+int gs__out_point(gs__out *o, OGRFeatureH f, double x, double y);
+
 /* Writes the feature and destroys it. */
 int gs__out_put(gs__out *o, gs__olayer *l, OGRFeatureH f);
 

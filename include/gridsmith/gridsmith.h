@@ -246,6 +246,47 @@ void gs_validate_opts_init(gs_validate_opts *opts);
 int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
                     gs_report **out_report);
 
+/* ------------------------------------------------------------------------
+ * patrol
+ * ------------------------------------------------------------------------ */
+
+/** What `gridsmith patrol` reads and writes. Strings are borrowed. */
+typedef struct gs_patrol_opts {
+    const char *grids;      /**< grids source (required) */
+    const char *members;    /**< roster (required) */
+    const char *traces;     /**< GPS traces: CSV, GPX or a point layer */
+    const char *households; /**< households source, or NULL */
+    const char *calendar;   /**< workday overrides CSV, or NULL */
+    const char *week;       /**< "2026-W47", or NULL with from/to */
+    const char *from, *to;  /**< "YYYY-MM-DD", inclusive, or NULL */
+    const char *trace_crs;  /**< "wgs84" (NULL), "gcj02", "bd09", "EPSG:n" */
+    const char *tz;         /**< zone of times without offset; NULL:
+                                 Asia/Shanghai */
+    const char *output;     /**< the GeoPackage to write (required) */
+    const gs_input_opts *input; /**< NULL for the defaults */
+    const gs_rules *rules;      /**< NULL for the defaults */
+    const char *command_line;   /**< for the run metadata */
+    int threads;                /**< worker threads (1 or more) */
+} gs_patrol_opts;
+
+/** Fills `opts` with NULLs and one thread. */
+void gs_patrol_opts_init(gs_patrol_opts *opts);
+
+/**
+ * Verifies patrols from GPS traces (DESIGN.md "Patrol time") for a week or
+ * a span of days and writes the layers member_day, member_week, tracks,
+ * gaps, gps_issues, bad_rows, uncovered, households_unreached, summary and
+ * run_metadata to opts->output (atomically, as gs_validate_run does).
+ *
+ * @return GS_OK; GS_ERR_USAGE (missing or bad options); GS_ERR_INPUT_*
+ *         (unreadable inputs, missing fields, empty traces...); GS_ERR_IO;
+ *         GS_ERR_NOMEM. Rows of the traces that cannot be used are not
+ *         errors: they are counted and listed in `bad_rows`.
+ * The caller owns *out_report.
+ */
+int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
+                  gs_report **out_report);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,148 @@
+/*
+ * patrol.h - patrol time, coverage and compliance on the model (patrol.c).
+ */
+#ifndef GS_PATROL_H
+#define GS_PATROL_H
+
+#include <stdint.h>
+
+#include "model.h"
+
+/* One GPS fix as the analysis sees it: metric, UTC. */
+typedef struct gs__pfix {
+    int64_t t_ms;
+    double x, y;
+    float accuracy_m; /* NaN when unknown */
+    uint32_t line;    /* where it came from, for messages */
+} gs__pfix;
+
+/* Workday calendar: a callback so the analysis needs no file. */
+typedef int (*gs__workday_fn)(void *user, int32_t day);
+/* Local day of an instant, and the UTC start of a local day. */
+typedef int32_t (*gs__day_of_fn)(void *user, int64_t utc_ms);
+typedef int64_t (*gs__day_start_fn)(void *user, int32_t day);
+
+typedef struct gs__ptime {
+    gs__day_of_fn day_of;
+    gs__day_start_fn day_start;
+    gs__workday_fn workday;
+    void *user;
+} gs__ptime;
+
+/* A member's traces: fixes in file order. */
+typedef struct gs__ptrack {
+    const char *member_id;
+    gs__pfix *fix;
+    size_t n;
+} gs__ptrack;
+
+/* A (member, grid) pair the outputs have rows for: one per roster row
+ * (distinct member and grid code), plus members seen only in traces. */
+typedef struct gs__pentry {
+    const char *member_id;
+    const char *grid_code; /* "" for members not in the roster */
+    long grid;             /* model grid index, or -1 */
+    long track;            /* index into the tracks, or -1: no trace */
+    const char *note;      /* "", "not in roster", "grid does not exist" */
+} gs__pentry;
+
+enum {
+    GS__GPS_JUMP = 0,
+    GS__GPS_DUPLICATE,
+    GS__GPS_OUT_OF_ORDER,
+    GS__GPS_LOW_ACCURACY,
+    GS__GPS_SUSPECTED_MOCK,
+    GS__GPS_KINDS
+};
+
+const char *gs__gps_kind_name(int kind);
+
+typedef struct gs__pday {
+    int32_t day;
+    int workday;
+    double in_grid_s, in_tol_s, tracked_s, gap_s, distance_m;
+    long fixes, bad_fixes;
+    int daily_ok;
+} gs__pday;
+
+typedef struct gs__pweek {
+    int32_t monday;
+    double in_tol_s;
+    int workdays, workdays_ok, weekly_ok, compliant;
+    double coverage_pct; /* NaN without a grid */
+    long households, reached, care, care_reached;
+    unsigned char *uncovered_wkb; /* metric MultiPolygon, or NULL */
+    size_t uncovered_len;
+} gs__pweek;
+
+typedef struct gs__pline { /* credited line work of one member-day */
+    int32_t day;
+    double *xy;       /* npts pairs */
+    size_t npts;
+    size_t *starts;   /* part k is points starts[k] .. starts[k+1]-1 */
+    size_t nparts;
+} gs__pline;
+
+typedef struct gs__pgap {
+    int64_t t0, t1;
+    double x0, y0, x1, y1;
+} gs__pgap;
+
+typedef struct gs__pissue {
+    int kind;
+    int64_t t_ms;
+    double x, y;
+    uint32_t line;
+    char detail[120];
+} gs__pissue;
+
+/* Everything computed for one entry. */
+typedef struct gs__pout {
+    gs__pday *days;    /* one per day of the period */
+    gs__pweek *weeks;  /* one per ISO week touching the period */
+    gs__pline *lines;  /* per day with credited segments */
+    size_t n_lines;
+    gs__pgap *gaps;
+    size_t n_gaps, cap_gaps;
+    gs__pissue *issues;
+    size_t n_issues, cap_issues;
+    size_t *unreached; /* household indices, per week: see unreached_week */
+    int32_t *unreached_week;
+    size_t n_unreached, cap_unreached;
+} gs__pout;
+
+typedef struct gs__presult {
+    gs__pentry *entries;
+    size_t n_entries;
+    gs__pout *out;     /* per entry */
+    int32_t day0;      /* the period, local days inclusive */
+    int ndays;
+    int nweeks;
+    int32_t *mondays;  /* per week */
+    long *household_grid; /* per household: grid or -1 */
+} gs__presult;
+
+typedef struct gs__prules {
+    double max_gap_s, max_speed_mps, tolerance_m, daily_min_s, weekly_min_s;
+    double coverage_m, reach_m, raster_m, low_accuracy_m;
+    int mock_min_fixes;
+} gs__prules;
+
+void gs__prules_from(const gs_rules *r, gs__prules *out);
+
+/* Builds the entries from the roster and the tracks (members of traces
+ * not in the roster get an entry with no grid). */
+int gs__patrol_entries(gs_ctx *ctx, const gs__model *m,
+                       const gs__ptrack *tracks, size_t n_tracks,
+                       gs__presult *res);
+
+/* Runs the analysis for the period [day0, day0 + ndays). Fixes of each
+ * track are sorted in place. `threads` workers. */
+int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
+                       size_t n_tracks, const gs__ptime *pt,
+                       const gs__prules *rules, int32_t day0, int ndays,
+                       int threads, gs__presult *res);
+
+void gs__presult_free(gs__presult *res);
+
+#endif /* GS_PATROL_H */
