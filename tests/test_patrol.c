@@ -83,8 +83,8 @@ static void setup(fixture *f, const char *grid_wkt) {
 static void fix(fixture *f, int64_t t, double x, double y) {
     gs__pfix *p = &f->fix[f->track.n];
     p->t_ms = t;
-    p->x = x;
-    p->y = y;
+    p->x = p->lon = x;
+    p->y = p->lat = y;
     p->accuracy_m = 5;
     p->line = (uint32_t)f->track.n + 2; /* after a header line */
     f->track.n++;

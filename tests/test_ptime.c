@@ -76,6 +76,9 @@ TEST(iso_formats_with_offsets) {
     CHECK(parse_ok("2026-11-16T06:00:00+05:30") == want);
     CHECK(parse_ok("2026-11-16T00:30Z") == want); /* no seconds */
     CHECK(parse_ok("  2026-11-16T00:30:00Z  ") == want);
+    CHECK(parse_ok("2026-11-16 08:30:00 +0800") == want);
+    CHECK(parse_ok("2026-11-16 00:30:00 UTC") == want);
+    CHECK(parse_ok("2026-11-16 00:30:00GMT") == want);
 }
 
 TEST(local_formats_in_shanghai) {
@@ -120,6 +123,8 @@ static const char *const invalid[][2] = {
     {"2026-11-16 08:30:00x", "not a time (text after it)"},
     {"2026-11-16T08:30:00+08:00 extra", "not a time (text after it)"},
     {"2026-11-16", "a date without a time of day"},
+    {"2026-11-16  ", "a date without a time of day"},
+    {"2026-11-16 08:30:00 UT", "not a time (text after it)"},
     {"yesterday", "not a time"},
     {"", "empty"},
     {"   ", "empty"},
@@ -132,8 +137,17 @@ static const char *const invalid[][2] = {
 };
 
 TEST(invalid_values_name_the_problem) {
+    int64_t t = 1;
+    char why[80];
     for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++)
         CHECK_STR(parse_why(invalid[i][0]), invalid[i][1]);
+    /* No zone: local times cannot be read, offsets and epochs can. */
+    CHECK(gs__time_parse(NULL, "2026-11-16 08:30:00", &t, why, sizeof why) ==
+          GS_ERR_INPUT_VALUE);
+    CHECK(t == 0);
+    CHECK_STR(why, "a local time, and no time zone to read it");
+    CHECK(gs__time_parse(NULL, "2026-11-16T00:30:00Z", &t, NULL, 0) == GS_OK);
+    CHECK(gs__time_parse(NULL, "1794789000", &t, NULL, 0) == GS_OK);
 }
 
 TEST(leap_years) {

@@ -630,6 +630,25 @@ static void check_parallel(int straddle) {
 
 TEST(parallel_parts_match_one_part) { check_parallel(0); }
 
+/* The last row has no line break; in two parts, the second is that row. */
+TEST(last_row_without_line_break) {
+    static const char text[] =
+        "member_id,time,lon,lat\n"
+        "M1,2026-11-16 08:00:00,116.397,39.909\n"
+        "M1,2026-11-16 08:00:10,116.398,39.908\n"
+        "M1,2026-11-16 08:00:20,116.399,39.907";
+    gs__traces t;
+    const char *p = write_tmp("no_eol.csv", text, sizeof text - 1);
+    REQUIRE(p);
+    for (int threads = 1; threads <= 2; threads++) {
+        REQUIRE(read_traces(p, NULL, NULL, threads, &t) == GS_OK);
+        CHECK(t.n_fixes == 3 && t.n_bad == 0);
+        if (t.n_fixes == 3) CHECK(t.fixes[2].line == 4);
+        if (t.n_fixes == 3) CHECK(t.fixes[2].t_ms == T0 + 20000);
+        gs__traces_free(&t);
+    }
+}
+
 TEST(parallel_cut_inside_quoted_field_falls_back) { check_parallel(1); }
 
 int main(void) {
@@ -657,6 +676,7 @@ int main(void) {
     RUN(bd09_input_converted);
     RUN(epsg_input_transformed);
     RUN(parallel_parts_match_one_part);
+    RUN(last_row_without_line_break);
     RUN(parallel_cut_inside_quoted_field_falls_back);
     gs__tz_close(tz);
     gs_ctx_destroy(ctx);

@@ -25,6 +25,13 @@ int gs__clip_contains(const gs__clip *c, double x, double y);
 double gs__clip_inside_length(const gs__clip *c, double x0, double y0,
                               double x1, double y1);
 
+/* Fills row[0..nx-1] with 1 for the cells of a raster row whose centres
+ * (x0 + (i + 0.5) * cell, y) lie inside the polygon (even-odd rule; a
+ * centre exactly on the boundary may go either way), else leaves them.
+ * O(edges + nx): a scanline, for rasters. */
+void gs__clip_scanline(const gs__clip *c, double y, double x0, double cell,
+                       int nx, unsigned char *row);
+
 /* The polygon's bounding box. */
 void gs__clip_bounds(const gs__clip *c, double *minx, double *miny,
                      double *maxx, double *maxy);

@@ -30,4 +30,13 @@ int gs__crs_transform(gs_ctx *ctx, OGRSpatialReferenceH from,
                       OGRSpatialReferenceH to,
                       OGRCoordinateTransformationH *out_ct);
 
+/* Transforms n points in place, x and y of point i at byte offsets
+ * i * stride in `xs` and `ys`, with `threads` workers (each its own
+ * transformation: they are not thread-safe). A point that cannot be
+ * transformed becomes NaN. GS_ERR_INPUT_CRS when no transformation
+ * exists, GS_ERR_NOMEM. */
+int gs__crs_transform_points(gs_ctx *ctx, OGRSpatialReferenceH from,
+                             OGRSpatialReferenceH to, double *xs, double *ys,
+                             size_t stride, size_t n, int threads);
+
 #endif /* GS_CRS_H */

@@ -277,7 +277,7 @@ int gs__out_metric_wkb(gs__out *o, gs__olayer *l, OGRFeatureH f,
 }
 
 int gs__out_lines(gs__out *o, gs__olayer *l, OGRFeatureH f, const double *xy,
-                  const size_t *starts, size_t nparts) {
+                  const size_t *starts, size_t nparts, int in_output_crs) {
     OGRGeometryH multi = OGR_G_CreateGeometry(wkbMultiLineString);
     if (!multi) return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
     for (size_t k = 0; k < nparts; k++) {
@@ -292,6 +292,10 @@ int gs__out_lines(gs__out *o, gs__olayer *l, OGRFeatureH f, const double *xy,
         OGR_G_SetPoints(ls, (int)(b - a), xy + 2 * a, 2 * sizeof(double),
                         xy + 2 * a + 1, 2 * sizeof(double), NULL, 0);
         OGR_G_AddGeometryDirectly(multi, ls);
+    }
+    if (in_output_crs) {
+        OGR_F_SetGeometryDirectly(f, multi);
+        return GS_OK;
     }
     return set_metric(o, l, f, multi);
 }

@@ -54,10 +54,10 @@ int gs__out_wkb(gs__out *o, OGRFeatureH f, const unsigned char *wkb,
 int gs__out_metric_wkb(gs__out *o, gs__olayer *l, OGRFeatureH f,
                        const unsigned char *wkb, size_t len);
 
-/* Sets a (Multi)LineString geometry from metric coordinates: part k is
- * points starts[k] .. starts[k+1]-1 of xy (x, y pairs). */
+/* Sets a MultiLineString geometry: part k is points starts[k] ..
+ * starts[k+1]-1 of xy (x, y pairs), in metres unless in_output_crs. */
 int gs__out_lines(gs__out *o, gs__olayer *l, OGRFeatureH f, const double *xy,
-                  const size_t *starts, size_t nparts);
+                  const size_t *starts, size_t nparts, int in_output_crs);
 
 /* Sets a point geometry from metric coordinates. */
 int gs__out_point(gs__out *o, OGRFeatureH f, double x, double y);

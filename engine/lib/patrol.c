@@ -439,21 +439,41 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
     inside = malloc(ncells);
     if (!f || !d || !col || !zz || !vv || !inside) goto nomem;
     for (size_t i = 0; i < ncells; i++) f[i] = (float)EDT_INF;
-    /* Rasterise: every cell a segment passes through is a source. */
+    /* Rasterise: every cell a segment passes through is a source, walked
+     * cell by cell (Amanatides & Woo), so no touched cell is skipped. */
     for (size_t s = 0; s < ws->n; s++) {
         const seg *sg = &ws->v[s];
-        double dx = sg->x1 - sg->x0, dy = sg->y1 - sg->y0;
-        double len = sqrt(dx * dx + dy * dy);
-        int steps = (int)ceil(len / (cell * 0.5)) + 1;
-        if (fmax(sg->x0, sg->x1) < minx || fmin(sg->x0, sg->x1) > maxx ||
-            fmax(sg->y0, sg->y1) < miny || fmin(sg->y0, sg->y1) > maxy)
+        double ax = (sg->x0 - minx) / cell, ay = (sg->y0 - miny) / cell;
+        double bx = (sg->x1 - minx) / cell, by = (sg->y1 - miny) / cell;
+        double dx = bx - ax, dy = by - ay, tmx, tmy, tdx, tdy;
+        int i, j, i1, j1, sx, sy, guard;
+        if (fmax(ax, bx) < 0 || fmin(ax, bx) >= nx || fmax(ay, by) < 0 ||
+            fmin(ay, by) >= ny)
             continue;
-        for (int k = 0; k <= steps; k++) {
-            double t = steps ? (double)k / steps : 0;
-            double x = sg->x0 + t * dx, y = sg->y0 + t * dy;
-            int i = (int)floor((x - minx) / cell), j = (int)floor((y - miny) / cell);
-            if (i < 0 || j < 0 || i >= nx || j >= ny) continue;
-            f[(size_t)j * (size_t)nx + (size_t)i] = 0;
+        i = (int)floor(ax);
+        j = (int)floor(ay);
+        i1 = (int)floor(bx);
+        j1 = (int)floor(by);
+        sx = dx > 0 ? 1 : -1;
+        sy = dy > 0 ? 1 : -1;
+        tdx = dx != 0 ? fabs(1.0 / dx) : HUGE_VAL;
+        tdy = dy != 0 ? fabs(1.0 / dy) : HUGE_VAL;
+        tmx = dx != 0 ? ((dx > 0 ? floor(ax) + 1 - ax : ax - floor(ax)) * tdx)
+                      : HUGE_VAL;
+        tmy = dy != 0 ? ((dy > 0 ? floor(ay) + 1 - ay : ay - floor(ay)) * tdy)
+                      : HUGE_VAL;
+        guard = abs(i1 - i) + abs(j1 - j) + 2;
+        for (;;) {
+            if (i >= 0 && j >= 0 && i < nx && j < ny)
+                f[(size_t)j * (size_t)nx + (size_t)i] = 0;
+            if ((i == i1 && j == j1) || --guard < 0) break;
+            if (tmx < tmy) {
+                tmx += tdx;
+                i += sx;
+            } else {
+                tmy += tdy;
+                j += sy;
+            }
         }
     }
     /* Columns, then rows. */
@@ -467,19 +487,25 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
         memcpy(col, row, (size_t)nx * sizeof *col);
         edt_1d(col, nx, row, vv, zz);
     }
+    /* Cells inside the grid, a row at a time; covered within R. */
+    memset(inside, 0, ncells);
     {
         double lim = R / cell;
         float lim2 = (float)(lim * lim);
-        for (int j = 0; j < ny; j++)
+        for (int j = 0; j < ny; j++) {
+            unsigned char *row = inside + (size_t)j * (size_t)nx;
+            const float *fr = f + (size_t)j * (size_t)nx;
+            gs__clip_scanline(clip, miny + (j + 0.5) * cell, minx, cell, nx,
+                              row);
             for (int i = 0; i < nx; i++) {
-                size_t k = (size_t)j * (size_t)nx + (size_t)i;
-                double x = minx + (i + 0.5) * cell, y = miny + (j + 0.5) * cell;
-                int in = gs__clip_contains(clip, x, y);
-                int cov = in && f[k] <= lim2;
-                inside[k] = (unsigned char)(in ? (cov ? 2 : 1) : 0);
-                n_in += in;
-                n_cov += cov;
+                if (!row[i]) continue;
+                n_in++;
+                if (fr[i] <= lim2) {
+                    row[i] = 2;
+                    n_cov++;
+                }
             }
+        }
     }
     wk->coverage_pct = n_in > 0 ? 100.0 * (double)n_cov / (double)n_in : 0.0;
 
@@ -791,20 +817,26 @@ static int process_track(shared *sh, size_t t) {
                   dist, dt, dist / dt, a->line);
             continue;
         }
-        /* Credited: pieces between local midnights. */
+        /* Credited: pieces between local midnights. The line work is kept
+         * in the fixes' own lon/lat (interpolated at midnight), so writing
+         * it needs no inverse projection. */
         {
-            double px = a->x, py = a->y;
+            double px = a->x, py = a->y, plon = a->lon, plat = a->lat;
             while (t < b->t_ms) {
                 int64_t end = pt->day_start(pt->user, day + 1);
-                double frac, qx, qy, s, len;
+                double frac, qx, qy, qlon, qlat, s, len;
                 if (end >= b->t_ms) {
                     end = b->t_ms;
                     qx = b->x;
                     qy = b->y;
+                    qlon = b->lon;
+                    qlat = b->lat;
                 } else {
                     frac = (double)(end - a->t_ms) / (double)(b->t_ms - a->t_ms);
                     qx = a->x + frac * dx;
                     qy = a->y + frac * dy;
+                    qlon = a->lon + frac * (b->lon - a->lon);
+                    qlat = a->lat + frac * (b->lat - a->lat);
                 }
                 s = (double)(end - t) / 1000.0;
                 len = sqrt((qx - px) * (qx - px) + (qy - py) * (qy - py));
@@ -827,12 +859,14 @@ static int process_track(shared *sh, size_t t) {
                             goto done;
                         lb_day = day;
                     }
-                    if ((rc = line_add(&lb, px, py, qx, qy))) goto done;
+                    if ((rc = line_add(&lb, plon, plat, qlon, qlat))) goto done;
                     if ((rc = segs_add(&week_segs[wi], px, py, qx, qy)))
                         goto done;
                 }
                 px = qx;
                 py = qy;
+                plon = qlon;
+                plat = qlat;
                 t = end;
                 day++;
             }

@@ -8,10 +8,12 @@
 
 #include "model.h"
 
-/* One GPS fix as the analysis sees it: metric, UTC. */
+/* One GPS fix as the analysis sees it: metric, UTC, and its lon/lat as
+ * read (for the line work written out). */
 typedef struct gs__pfix {
     int64_t t_ms;
     double x, y;
+    double lon, lat;
     float accuracy_m; /* NaN when unknown */
     uint32_t line;    /* where it came from, for messages */
 } gs__pfix;
@@ -77,7 +79,7 @@ typedef struct gs__pweek {
 
 typedef struct gs__pline { /* credited line work of one member-day */
     int32_t day;
-    double *xy;       /* npts pairs */
+    double *xy;       /* npts lon/lat pairs (WGS84, as the fixes) */
     size_t npts;
     size_t *starts;   /* part k is points starts[k] .. starts[k+1]-1 */
     size_t nparts;

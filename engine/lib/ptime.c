@@ -266,6 +266,12 @@ int64_t gs__day_start_utc(gs__tz *tz, int32_t day) {
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
+/* Skips spaces; returns a pointer to the first other character. */
+static const char *skip_spaces(const char *p) {
+    while (*p == ' ' || *p == '\t') p++;
+    return p;
+}
+
 /* Reads min..max digits at *p (a digit after them is left for the caller
  * to reject); -1 when there are fewer than min. */
 static int digits(const char **p, int min, int max) {
@@ -352,11 +358,12 @@ int gs__time_parse(gs__tz *tz, const char *text, int64_t *out_utc_ms, char *why,
         goto not_a_time;
     if (*p == 'T' || *p == 't') {
         p++;
-    } else if (*p == ' ') {
-        while (*p == ' ') p++;
-    } else if (*p == '\0') {
-        set_why(why, why_size, "a date without a time of day");
-        return GS_ERR_INPUT_VALUE;
+    } else if (*p == ' ' || *p == '\t' || *p == '\0') {
+        p = skip_spaces(p);
+        if (*p == '\0') {
+            set_why(why, why_size, "a date without a time of day");
+            return GS_ERR_INPUT_VALUE;
+        }
     } else {
         goto not_a_time;
     }
@@ -375,9 +382,15 @@ int gs__time_parse(gs__tz *tz, const char *text, int64_t *out_utc_ms, char *why,
             for (; k < 3; k++) ms *= 10;
         }
     }
+    /* The zone: Z, +hh:mm, +hhmm, +hh, or UTC/GMT as databases write;
+     * spaces before it are allowed ("08:30:00 +0800"). */
+    p = skip_spaces(p);
     if (*p == 'Z' || *p == 'z') {
         has_zone = 1;
         p++;
+    } else if (!strncmp(p, "UTC", 3) || !strncmp(p, "GMT", 3)) {
+        has_zone = 1;
+        p += 3;
     } else if (*p == '+' || *p == '-') {
         int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
         if ((oh = digits(&p, 2, 2)) < 0) goto not_a_time;
@@ -403,6 +416,10 @@ int gs__time_parse(gs__tz *tz, const char *text, int64_t *out_utc_ms, char *why,
     }
     if (check_fields(y, mo, d, h, mi, s, why, why_size))
         return GS_ERR_INPUT_VALUE;
+    if (!has_zone && !tz) {
+        set_why(why, why_size, "a local time, and no time zone to read it");
+        return GS_ERR_INPUT_VALUE;
+    }
     local = (int64_t)gs__days_from_civil(y, mo, d) * GS__MS_PER_DAY +
             h * MS_PER_HOUR + mi * INT64_C(60000) + s * INT64_C(1000) + ms;
     *out_utc_ms = has_zone ? local - zone_ms : local_ms_to_utc(tz, local);
@@ -410,12 +427,6 @@ int gs__time_parse(gs__tz *tz, const char *text, int64_t *out_utc_ms, char *why,
 not_a_time:
     set_why(why, why_size, "not a time");
     return GS_ERR_INPUT_VALUE;
-}
-
-/* Skips spaces; returns a pointer to the first other character. */
-static const char *skip_spaces(const char *p) {
-    while (*p == ' ' || *p == '\t') p++;
-    return p;
 }
 
 int gs__date_parse(const char *text, int32_t *out_day) {

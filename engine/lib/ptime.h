@@ -59,13 +59,14 @@ int32_t gs__local_day(gs__tz *tz, int64_t utc_ms);
 int64_t gs__day_start_utc(gs__tz *tz, int32_t day);
 
 /* Parses a time field. Accepted: ISO 8601 "2026-11-16T08:30:00+08:00",
- * "...Z", "...+0800", "...+08"; without an offset (local time in `tz`):
- * "2026-11-16T08:30:00", "2026-11-16 08:30:00", "2026/11/16 08:30:00"
- * (month, day and hour may have one digit; seconds may be left out;
- * fractional seconds after '.' or ',' are truncated to the millisecond);
- * epoch seconds (9-10 digits, optionally with a fraction) or milliseconds
- * (12-13 digits). Surrounding spaces are ignored. Strict: trailing text,
- * day 31 in November, hour 24, second 60 are errors.
+ * "...Z", "...+0800", "...+08", "... UTC" (a space before the offset is
+ * fine); without an offset (local time in `tz`): "2026-11-16T08:30:00",
+ * "2026-11-16 08:30:00", "2026/11/16 08:30:00" (month, day and hour may
+ * have one digit; seconds may be left out; fractional seconds after '.'
+ * or ',' are truncated to the millisecond); epoch seconds (9-10 digits,
+ * optionally with a fraction) or milliseconds (12-13 digits). Surrounding
+ * spaces are ignored. Strict: trailing text, day 31 in November, hour 24,
+ * second 60 are errors. `tz` may be NULL: local times are then errors.
  * GS_OK and *out_utc_ms, or GS_ERR_INPUT_VALUE with a short reason in
  * why[why_size] ("month 13", "not a time"); `why` may be NULL. */
 int gs__time_parse(gs__tz *tz, const char *text, int64_t *out_utc_ms, char *why,

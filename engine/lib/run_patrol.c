@@ -18,6 +18,7 @@
 #include <gdal.h>
 #include <json-c/json.h>
 #include <math.h>
+#include <pthread.h>
 #include <ogr_api.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,15 +173,13 @@ static void tracks_free(tracks *t) {
 }
 
 /* Projects every fix to the metric CRS and groups them per member, each
- * member's fixes in file order. Frees the traces' fix array as it goes. */
+ * member's fixes in file order: a sequential pass places them, then
+ * `threads` workers project them in place. Frees the traces' fixes. */
 static int make_tracks(gs_ctx *ctx, gs__traces *tr, const gs__crsinfo *crs,
-                       tracks *out) {
+                       int threads, tracks *out) {
     OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
-    OGRCoordinateTransformationH ct = NULL;
     size_t nm = tr->n_members, n = tr->n_fixes, *fill = NULL;
     int rc = GS_OK;
-    double xs[4096], ys[4096];
-    int okv[4096];
     memset(out, 0, sizeof *out);
     out->v = calloc(nm ? nm : 1, sizeof *out->v);
     out->all = malloc((n ? n : 1) * sizeof *out->all);
@@ -191,8 +190,6 @@ static int make_tracks(gs_ctx *ctx, gs__traces *tr, const gs__crsinfo *crs,
     }
     OSRImportFromEPSG(wgs, 4326);
     OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
-    rc = gs__crs_transform(ctx, wgs, crs->metric, &ct);
-    if (rc) goto done;
     for (size_t i = 0; i < n; i++) fill[tr->fixes[i].member + 1]++;
     for (size_t k = 0; k < nm; k++) fill[k + 1] += fill[k];
     for (size_t k = 0; k < nm; k++) {
@@ -201,30 +198,67 @@ static int make_tracks(gs_ctx *ctx, gs__traces *tr, const gs__crsinfo *crs,
         out->v[k].n = fill[k + 1] - fill[k];
     }
     out->n = nm;
-    for (size_t i = 0; i < n; i += 4096) {
-        size_t k = n - i < 4096 ? n - i : 4096;
-        for (size_t j = 0; j < k; j++) {
-            xs[j] = tr->fixes[i + j].lon;
-            ys[j] = tr->fixes[i + j].lat;
-        }
-        OCTTransformEx(ct, (int)k, xs, ys, NULL, okv);
-        for (size_t j = 0; j < k; j++) {
-            const gs__fix *f = &tr->fixes[i + j];
-            gs__pfix *p = &out->all[fill[f->member]++];
-            p->t_ms = f->t_ms;
-            p->x = okv[j] ? xs[j] : NAN;
-            p->y = okv[j] ? ys[j] : NAN;
-            p->accuracy_m = f->accuracy_m;
-            p->line = f->line;
-        }
+    for (size_t i = 0; i < n; i++) {
+        const gs__fix *f = &tr->fixes[i];
+        gs__pfix *p = &out->all[fill[f->member]++];
+        p->t_ms = f->t_ms;
+        p->x = p->lon = f->lon;
+        p->y = p->lat = f->lat;
+        p->accuracy_m = f->accuracy_m;
+        p->line = f->line;
     }
     free(tr->fixes);
     tr->fixes = NULL;
+    rc = gs__crs_transform_points(ctx, wgs, crs->metric, &out->all[0].x,
+                                  &out->all[0].y, sizeof *out->all, n,
+                                  threads);
 done:
     free(fill);
-    if (ct) OCTDestroyCoordinateTransformation(ct);
     if (wgs) OSRDestroySpatialReference(wgs);
     if (rc) tracks_free(out);
+    return rc;
+}
+
+/* Moves the line work (WGS84 lon/lat, as the fixes) of every entry into the
+ * output CRS before writing: all vertices are gathered into one array,
+ * transformed by workers, and put back, so the writer only copies them. */
+static int lines_to_output(gs_ctx *ctx, gs__presult *res,
+                           const gs__crsinfo *crs, int threads) {
+    size_t total = 0, k = 0;
+    double *all;
+    int rc;
+    for (size_t e = 0; e < res->n_entries; e++)
+        for (size_t l = 0; l < res->out[e].n_lines; l++)
+            total += res->out[e].lines[l].npts;
+    if (total == 0) return GS_OK;
+    all = malloc(total * 2 * sizeof *all);
+    if (!all) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    for (size_t e = 0; e < res->n_entries; e++)
+        for (size_t l = 0; l < res->out[e].n_lines; l++) {
+            const gs__pline *pl = &res->out[e].lines[l];
+            memcpy(all + 2 * k, pl->xy, pl->npts * 2 * sizeof *all);
+            k += pl->npts;
+        }
+    {
+        OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
+        if (!wgs) {
+            free(all);
+            return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        }
+        OSRImportFromEPSG(wgs, 4326);
+        OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+        rc = gs__crs_transform_points(ctx, wgs, crs->output, all, all + 1,
+                                      2 * sizeof *all, total, threads);
+        OSRDestroySpatialReference(wgs);
+    }
+    k = 0;
+    for (size_t e = 0; !rc && e < res->n_entries; e++)
+        for (size_t l = 0; l < res->out[e].n_lines; l++) {
+            gs__pline *pl = &res->out[e].lines[l];
+            memcpy(pl->xy, all + 2 * k, pl->npts * 2 * sizeof *all);
+            k += pl->npts;
+        }
+    free(all);
     return rc;
 }
 
@@ -450,7 +484,7 @@ static int write_lines(wctx *w, gs__olayer *lt, gs__olayer *lg,
             OGR_F_SetFieldDouble(f, 3, po->days[di].tracked_s);
             OGR_F_SetFieldDouble(f, 4, po->days[di].distance_m);
             if ((rc = gs__out_lines(w->o, lt, f, pl->xy, pl->starts,
-                                    pl->nparts))) {
+                                    pl->nparts, 1))) {
                 OGR_F_Destroy(f);
                 return rc;
             }
@@ -472,7 +506,7 @@ static int write_lines(wctx *w, gs__olayer *lt, gs__olayer *lg,
             OGR_F_SetFieldString(f, 3, t1);
             OGR_F_SetFieldDouble(f, 4, (double)(g->t1 - g->t0) / 1000.0);
             OGR_F_SetFieldDouble(f, 5, hypot(g->x1 - g->x0, g->y1 - g->y0));
-            if ((rc = gs__out_lines(w->o, lg, f, xy, st, 1))) {
+            if ((rc = gs__out_lines(w->o, lg, f, xy, st, 1, 0))) {
                 OGR_F_Destroy(f);
                 return rc;
             }
@@ -793,6 +827,38 @@ static gs_report *make_report(gs_ctx *ctx, const gs_patrol_opts *opts,
     return rep;
 }
 
+/* The traces are read in a thread of their own while the main thread reads
+ * the grids, roster and households: the two readers share nothing but the
+ * input options. The thread has its own context (errors, GDAL handler) and
+ * zone (ICU calendars are not thread-safe); its error is copied over. */
+typedef struct trace_job {
+    gs_ctx *ctx;
+    const gs_patrol_opts *opts;
+    const gs_input_opts *in;
+    gs__traces tr;
+    int rc;
+} trace_job;
+
+static void *read_traces(void *arg) {
+    trace_job *j = arg;
+    gs__tz *tz = NULL;
+    gs__trace_opts to;
+    gs__gdal_enter(j->ctx);
+    j->rc = gs__tz_open(j->ctx, j->opts->tz, &tz);
+    if (!j->rc) {
+        memset(&to, 0, sizeof to);
+        to.path = j->opts->traces;
+        to.input = j->in;
+        to.trace_crs = j->opts->trace_crs;
+        to.tz = tz;
+        to.threads = 0;
+        j->rc = gs__traces_read(j->ctx, &to, &j->tr);
+    }
+    gs__tz_close(tz);
+    gs__gdal_leave(j->ctx);
+    return NULL;
+}
+
 /* Counts bad rows with a member and a time into that member's days. */
 static void count_bad_rows(const gs__traces *tr, const tracks *tk,
                            gs__presult *res, clock_tab *clock) {
@@ -833,10 +899,13 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     int32_t day0 = 0, day1 = 0;
     size_t n_fixes = 0;
     char started[32], warning[600] = "";
-    int rc;
+    int rc, tj_started = 0;
+    trace_job tj;
+    pthread_t tj_tid;
     wctx w;
 
     if (!ctx) return GS_ERR_USAGE;
+    memset(&tj, 0, sizeof tj);
     if (out_report) *out_report = NULL;
     gs__gdal_enter(ctx);
     gs__model_init(&m, ctx->geos);
@@ -919,6 +988,16 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
         clock.start[i] = gs__day_start_utc(tz, clock.first + i);
 
     gs__phase_begin(ctx);
+    memset(&tj, 0, sizeof tj);
+    if (gs_ctx_create(&tj.ctx) != GS_OK) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    gs_ctx_set_log(tj.ctx, ctx->log, ctx->log_user);
+    tj.opts = opts;
+    tj.in = in;
+    tj_started = pthread_create(&tj_tid, NULL, read_traces, &tj) == 0;
+    if (!tj_started) read_traces(&tj);
     if (opts->calendar && (rc = gs__calendar_load(ctx, opts->calendar, &cal)))
         goto done;
     clock.cal = cal;
@@ -935,15 +1014,13 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
             goto done;
     }
     gs__progress(ctx, "read traces", -1);
-    {
-        gs__trace_opts to;
-        memset(&to, 0, sizeof to);
-        to.path = opts->traces;
-        to.input = in;
-        to.trace_crs = opts->trace_crs;
-        to.tz = tz;
-        to.threads = 0;
-        if ((rc = gs__traces_read(ctx, &to, &tr))) goto done;
+    if (tj_started) pthread_join(tj_tid, NULL);
+    tj_started = 0;
+    tr = tj.tr;
+    memset(&tj.tr, 0, sizeof tj.tr);
+    if (tj.rc) {
+        rc = gs__err(ctx, tj.rc, "%s", gs_ctx_errmsg(tj.ctx));
+        goto done;
     }
     if ((rc = gs__io_note_file(ctx, &info, "traces", opts->traces, tr.layer,
                                (long)(tr.n_fixes + tr.n_bad))))
@@ -986,7 +1063,7 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     gs__phase_begin(ctx);
     gs__progress(ctx, "project fixes", -1);
     n_fixes = tr.n_fixes;
-    if ((rc = make_tracks(ctx, &tr, &crs, &tk))) goto done;
+    if ((rc = make_tracks(ctx, &tr, &crs, opts->threads, &tk))) goto done;
     tr.n_fixes = 0;
     gs__phase_end(ctx, "project");
 
@@ -1005,6 +1082,7 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
 
     gs__phase_begin(ctx);
     gs__progress(ctx, "write", -1);
+    if ((rc = lines_to_output(ctx, &res, &crs, opts->threads))) goto done;
     weeks = json_object_new_array();
     memset(&w, 0, sizeof w);
     w.ctx = ctx;
@@ -1020,6 +1098,9 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     weeks = NULL; /* taken by the report */
     if (!*out_report) rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
 done:
+    if (tj_started) pthread_join(tj_tid, NULL); /* an earlier step failed */
+    gs__traces_free(&tj.tr);
+    gs_ctx_destroy(tj.ctx);
     if (weeks) json_object_put(weeks);
     gs__presult_free(&res);
     tracks_free(&tk);

@@ -29,10 +29,12 @@ typedef struct gs__fix {
  * arena (or are static); never NULL. */
 typedef struct gs__badrow {
     uint32_t line;         /* as gs__fix.line */
-    const char *member_id; /* as read ("" when empty or unreadable) */
+    const char *member_id; /* as read, UTF-8 ("" when empty; bytes that
+                            * cannot be decoded shown as '?') */
     const char *field;     /* "member_id", "time", "lon", "lat",
-                            * "accuracy_m", or "" for the row as a whole
-                            * (wrong number of fields) */
+                            * "accuracy_m", "geometry" (GIS layers), or ""
+                            * for the row as a whole (wrong number of
+                            * fields) */
     const char *reason;    /* e.g. "day 31 in November ('2026-11-31
                             * 08:00:00')" */
     int64_t t_ms;          /* the row's time when it was readable, for
