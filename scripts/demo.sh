@@ -13,5 +13,11 @@ status=0
     --grids "$demo/city.gpkg" --households "$demo/city.gpkg" \
     --members "$demo/members.csv" -o out/validate.gpkg || status=$?
 echo
+echo "== gridsmith patrol: week 2026-W47 from the members' GPS traces =="
+./build/gridsmith patrol --grids "$demo/city.gpkg" \
+    --members "$demo/members.csv" --traces "$demo/traces.csv" \
+    --households "$demo/city.gpkg" --calendar "$demo/calendar.csv" \
+    --week 2026-W47 -o out/patrol.gpkg || status=$?
+echo
 echo "Open out/*.gpkg in QGIS: every layer comes styled."
 exit $status

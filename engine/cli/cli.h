@@ -25,9 +25,65 @@ typedef struct cli_common {
     const char *output;
     gs_input_opts input;
     const char *layers[32];
+    size_t n_layers;
     const char *fields[64];
+    size_t n_fields;
     char *command_line; /* owned */
 } cli_common;
+
+/* Ids of the shared options; a command's own start at 256. */
+enum {
+    CLI_OPT_LAYER = 1000,
+    CLI_OPT_FIELD,
+    CLI_OPT_ENCODING,
+    CLI_OPT_ASSUME_CRS,
+    CLI_OPT_ON_ERROR,
+    CLI_OPT_CONFIG,
+    CLI_OPT_STRICT,
+    CLI_OPT_JSON,
+    CLI_OPT_QUIET,
+    CLI_OPT_THREADS
+};
+
+/* The shared entries of a command's getopt_long table (put them last,
+ * before the terminating zero entry). */
+#define CLI_COMMON_LONGOPTS                                        \
+    {"layer", required_argument, NULL, CLI_OPT_LAYER},             \
+        {"field", required_argument, NULL, CLI_OPT_FIELD},         \
+        {"encoding", required_argument, NULL, CLI_OPT_ENCODING},   \
+        {"assume-crs", required_argument, NULL, CLI_OPT_ASSUME_CRS}, \
+        {"on-error", required_argument, NULL, CLI_OPT_ON_ERROR},   \
+        {"config", required_argument, NULL, CLI_OPT_CONFIG},       \
+        {"output", required_argument, NULL, 'o'},                  \
+        {"strict", no_argument, NULL, CLI_OPT_STRICT},             \
+        {"json", no_argument, NULL, CLI_OPT_JSON},                 \
+        {"quiet", no_argument, NULL, CLI_OPT_QUIET},               \
+        {"threads", required_argument, NULL, CLI_OPT_THREADS},     \
+        {"help", no_argument, NULL, 'h'}
+
+/* The getopt_long short options every command uses. */
+#define CLI_SHORTOPTS ":o:h"
+
+/* Defaults: two threads, fail on bad features. */
+void cli_common_init(cli_common *c);
+
+/* Handles option `opt` (as getopt_long returned it) if it is a shared one,
+ * an unknown one, a missing value or --help. Returns -1 when the option is
+ * the command's own; otherwise the command stops with the returned exit
+ * status unless it is CLI_CONTINUE. `help` is printed for --help. */
+#define CLI_CONTINUE (-2)
+int cli_common_option(cli_common *c, const char *cmd, const char *help,
+                      int opt, int argc, char **argv);
+
+/* Runs a command: `fn` gets the context, the loaded rules and the common
+ * options and calls the library. Creates the context, loads --config,
+ * hooks progress and warnings, prints the result, frees everything, and
+ * returns the exit status. */
+typedef int (*cli_run_fn)(gs_ctx *ctx, const cli_common *c,
+                          const gs_rules *rules, void *user,
+                          gs_report **out_report);
+int cli_run(cli_common *c, const char *cmd, int argc, char **argv,
+            cli_run_fn fn, void *user);
 
 /* Maps a library error code to the exit status. */
 int cli_exit_code(int err);

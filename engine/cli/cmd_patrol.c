@@ -81,18 +81,19 @@ enum {
     OPT_FROM,
     OPT_TO,
     OPT_TRACE_CRS,
-    OPT_TZ,
-    OPT_LAYER,
-    OPT_FIELD,
-    OPT_ENCODING,
-    OPT_ASSUME_CRS,
-    OPT_ON_ERROR,
-    OPT_CONFIG,
-    OPT_STRICT,
-    OPT_JSON,
-    OPT_QUIET,
-    OPT_THREADS
+    OPT_TZ
 };
+
+static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
+               void *user, gs_report **out_report) {
+    gs_patrol_opts *po = user;
+    po->output = c->output;
+    po->input = &c->input;
+    po->rules = rules;
+    po->threads = c->threads;
+    po->command_line = c->command_line;
+    return gs_patrol_run(ctx, po, out_report);
+}
 
 int cmd_patrol(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -106,34 +107,21 @@ int cmd_patrol(int argc, char **argv) {
         {"to", required_argument, NULL, OPT_TO},
         {"trace-crs", required_argument, NULL, OPT_TRACE_CRS},
         {"tz", required_argument, NULL, OPT_TZ},
-        {"layer", required_argument, NULL, OPT_LAYER},
-        {"field", required_argument, NULL, OPT_FIELD},
-        {"encoding", required_argument, NULL, OPT_ENCODING},
-        {"assume-crs", required_argument, NULL, OPT_ASSUME_CRS},
-        {"on-error", required_argument, NULL, OPT_ON_ERROR},
-        {"config", required_argument, NULL, OPT_CONFIG},
-        {"output", required_argument, NULL, 'o'},
-        {"strict", no_argument, NULL, OPT_STRICT},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"quiet", no_argument, NULL, OPT_QUIET},
-        {"threads", required_argument, NULL, OPT_THREADS},
-        {"help", no_argument, NULL, 'h'},
+        CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     cli_common c;
     gs_patrol_opts po;
-    gs_rules rules;
-    gs_ctx *ctx = NULL;
-    gs_report *rep = NULL;
-    size_t nl = 0, nf = 0;
-    int opt, rc, status;
+    int opt;
 
-    memset(&c, 0, sizeof c);
-    c.threads = 2;
-    gs_input_opts_init(&c.input);
+    cli_common_init(&c);
     gs_patrol_opts_init(&po);
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) !=
+           -1) {
+        int st = cli_common_option(&c, "patrol", help, opt, argc, argv);
+        if (st == CLI_CONTINUE) continue;
+        if (st != -1) return st;
         switch (opt) {
             case OPT_GRIDS: po.grids = optarg; break;
             case OPT_MEMBERS: po.members = optarg; break;
@@ -145,47 +133,7 @@ int cmd_patrol(int argc, char **argv) {
             case OPT_TO: po.to = optarg; break;
             case OPT_TRACE_CRS: po.trace_crs = optarg; break;
             case OPT_TZ: po.tz = optarg; break;
-            case OPT_LAYER:
-                if (nl >= sizeof c.layers / sizeof c.layers[0])
-                    return cli_usage_error("patrol", "too many --layer");
-                c.layers[nl++] = optarg;
-                break;
-            case OPT_FIELD:
-                if (nf >= sizeof c.fields / sizeof c.fields[0])
-                    return cli_usage_error("patrol", "too many --field");
-                c.fields[nf++] = optarg;
-                break;
-            case OPT_ENCODING: c.input.encoding = optarg; break;
-            case OPT_ASSUME_CRS: c.input.assume_crs = optarg; break;
-            case OPT_ON_ERROR:
-                if (!strcmp(optarg, "skip"))
-                    c.input.on_error = GS_ON_ERROR_SKIP;
-                else if (!strcmp(optarg, "fail"))
-                    c.input.on_error = GS_ON_ERROR_FAIL;
-                else
-                    return cli_usage_error("patrol",
-                                           "--on-error takes fail or skip, "
-                                           "not '%s'", optarg);
-                break;
-            case OPT_CONFIG: c.config = optarg; break;
-            case 'o': c.output = optarg; break;
-            case OPT_STRICT: c.strict = 1; break;
-            case OPT_JSON: c.json = 1; break;
-            case OPT_QUIET: c.quiet = 1; break;
-            case OPT_THREADS:
-                c.threads = cli_parse_threads(optarg);
-                if (!c.threads)
-                    return cli_usage_error("patrol",
-                                           "--threads takes 1 to 64, not "
-                                           "'%s'", optarg);
-                break;
-            case 'h': fputs(help, stdout); return EXIT_DONE;
-            case ':':
-                return cli_usage_error("patrol", "%s needs a value",
-                                       argv[optind - 1]);
-            default:
-                return cli_usage_error("patrol", "unknown option '%s'",
-                                       argv[optind - 1]);
+            default: break;
         }
     }
     if (optind < argc)
@@ -199,37 +147,5 @@ int cmd_patrol(int argc, char **argv) {
         return cli_usage_error("patrol",
                                "patrol needs --week 2026-W47 or --from DATE "
                                "--to DATE");
-    c.input.layers = c.layers;
-    c.input.n_layers = nl;
-    c.input.fields = c.fields;
-    c.input.n_fields = nf;
-    po.output = c.output;
-    po.input = &c.input;
-    po.threads = c.threads;
-
-    rc = gs_ctx_create(&ctx);
-    if (rc) {
-        fputs("gridsmith: out of memory\n", stderr);
-        return EXIT_IO;
-    }
-    gs_rules_init(&rules);
-    if (c.config && (rc = gs_rules_load(ctx, &rules, c.config))) {
-        status = cli_fail(ctx, rc);
-        goto done;
-    }
-    po.rules = &rules;
-    c.command_line = cli_command_line("patrol", argc, argv);
-    po.command_line = c.command_line;
-    cli_hook(ctx, &c);
-    rc = gs_patrol_run(ctx, &po, &rep);
-    if (rc) {
-        status = cli_fail(ctx, rc);
-        goto done;
-    }
-    status = cli_finish(&c, rep);
-done:
-    gs_report_destroy(rep);
-    gs_ctx_destroy(ctx);
-    free(c.command_line);
-    return status;
+    return cli_run(&c, "patrol", argc, argv, run, &po);
 }

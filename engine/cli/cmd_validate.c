@@ -67,22 +67,18 @@ static const char *const help =
     "input (the message names file, layer, feature or line, and field);\n"
     "4 I/O or internal error.\n";
 
-enum {
-    OPT_COMMUNITIES = 256,
-    OPT_GRIDS,
-    OPT_HOUSEHOLDS,
-    OPT_MEMBERS,
-    OPT_LAYER,
-    OPT_FIELD,
-    OPT_ENCODING,
-    OPT_ASSUME_CRS,
-    OPT_ON_ERROR,
-    OPT_CONFIG,
-    OPT_STRICT,
-    OPT_JSON,
-    OPT_QUIET,
-    OPT_THREADS
-};
+enum { OPT_COMMUNITIES = 256, OPT_GRIDS, OPT_HOUSEHOLDS, OPT_MEMBERS };
+
+static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
+               void *user, gs_report **out_report) {
+    gs_validate_opts *vo = user;
+    vo->output = c->output;
+    vo->input = &c->input;
+    vo->rules = rules;
+    vo->threads = c->threads;
+    vo->command_line = c->command_line;
+    return gs_validate_run(ctx, vo, out_report);
+}
 
 int cmd_validate(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -90,80 +86,27 @@ int cmd_validate(int argc, char **argv) {
         {"grids", required_argument, NULL, OPT_GRIDS},
         {"households", required_argument, NULL, OPT_HOUSEHOLDS},
         {"members", required_argument, NULL, OPT_MEMBERS},
-        {"layer", required_argument, NULL, OPT_LAYER},
-        {"field", required_argument, NULL, OPT_FIELD},
-        {"encoding", required_argument, NULL, OPT_ENCODING},
-        {"assume-crs", required_argument, NULL, OPT_ASSUME_CRS},
-        {"on-error", required_argument, NULL, OPT_ON_ERROR},
-        {"config", required_argument, NULL, OPT_CONFIG},
-        {"output", required_argument, NULL, 'o'},
-        {"strict", no_argument, NULL, OPT_STRICT},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"quiet", no_argument, NULL, OPT_QUIET},
-        {"threads", required_argument, NULL, OPT_THREADS},
-        {"help", no_argument, NULL, 'h'},
+        CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     cli_common c;
     gs_validate_opts vo;
-    gs_rules rules;
-    gs_ctx *ctx = NULL;
-    gs_report *rep = NULL;
-    size_t nl = 0, nf = 0;
-    int opt, rc, status;
+    int opt;
 
-    memset(&c, 0, sizeof c);
-    c.threads = 2;
-    gs_input_opts_init(&c.input);
+    cli_common_init(&c);
     gs_validate_opts_init(&vo);
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) !=
+           -1) {
+        int st = cli_common_option(&c, "validate", help, opt, argc, argv);
+        if (st == CLI_CONTINUE) continue;
+        if (st != -1) return st;
         switch (opt) {
             case OPT_COMMUNITIES: vo.communities = optarg; break;
             case OPT_GRIDS: vo.grids = optarg; break;
             case OPT_HOUSEHOLDS: vo.households = optarg; break;
             case OPT_MEMBERS: vo.members = optarg; break;
-            case OPT_LAYER:
-                if (nl >= sizeof c.layers / sizeof c.layers[0])
-                    return cli_usage_error("validate", "too many --layer");
-                c.layers[nl++] = optarg;
-                break;
-            case OPT_FIELD:
-                if (nf >= sizeof c.fields / sizeof c.fields[0])
-                    return cli_usage_error("validate", "too many --field");
-                c.fields[nf++] = optarg;
-                break;
-            case OPT_ENCODING: c.input.encoding = optarg; break;
-            case OPT_ASSUME_CRS: c.input.assume_crs = optarg; break;
-            case OPT_ON_ERROR:
-                if (!strcmp(optarg, "skip"))
-                    c.input.on_error = GS_ON_ERROR_SKIP;
-                else if (!strcmp(optarg, "fail"))
-                    c.input.on_error = GS_ON_ERROR_FAIL;
-                else
-                    return cli_usage_error("validate",
-                                           "--on-error takes fail or skip, "
-                                           "not '%s'", optarg);
-                break;
-            case OPT_CONFIG: c.config = optarg; break;
-            case 'o': c.output = optarg; break;
-            case OPT_STRICT: c.strict = 1; break;
-            case OPT_JSON: c.json = 1; break;
-            case OPT_QUIET: c.quiet = 1; break;
-            case OPT_THREADS:
-                c.threads = cli_parse_threads(optarg);
-                if (!c.threads)
-                    return cli_usage_error("validate",
-                                           "--threads takes 1 to 64, not "
-                                           "'%s'", optarg);
-                break;
-            case 'h': fputs(help, stdout); return EXIT_DONE;
-            case ':':
-                return cli_usage_error("validate", "%s needs a value",
-                                       argv[optind - 1]);
-            default:
-                return cli_usage_error("validate", "unknown option '%s'",
-                                       argv[optind - 1]);
+            default: break;
         }
     }
     if (optind < argc)
@@ -173,37 +116,5 @@ int cmd_validate(int argc, char **argv) {
         return cli_usage_error("validate",
                                "validate needs --communities, --grids, "
                                "--households and -o OUT.gpkg");
-    c.input.layers = c.layers;
-    c.input.n_layers = nl;
-    c.input.fields = c.fields;
-    c.input.n_fields = nf;
-    vo.output = c.output;
-    vo.input = &c.input;
-    vo.threads = c.threads;
-
-    rc = gs_ctx_create(&ctx);
-    if (rc) {
-        fputs("gridsmith: out of memory\n", stderr);
-        return EXIT_IO;
-    }
-    gs_rules_init(&rules);
-    if (c.config && (rc = gs_rules_load(ctx, &rules, c.config))) {
-        status = cli_fail(ctx, rc);
-        goto done;
-    }
-    vo.rules = &rules;
-    c.command_line = cli_command_line("validate", argc, argv);
-    vo.command_line = c.command_line;
-    cli_hook(ctx, &c);
-    rc = gs_validate_run(ctx, &vo, &rep);
-    if (rc) {
-        status = cli_fail(ctx, rc);
-        goto done;
-    }
-    status = cli_finish(&c, rep);
-done:
-    gs_report_destroy(rep);
-    gs_ctx_destroy(ctx);
-    free(c.command_line);
-    return status;
+    return cli_run(&c, "validate", argc, argv, run, &vo);
 }

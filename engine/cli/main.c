@@ -147,6 +147,92 @@ int cli_parse_threads(const char *s) {
     return (int)v;
 }
 
+void cli_common_init(cli_common *c) {
+    memset(c, 0, sizeof *c);
+    c->threads = 2;
+    gs_input_opts_init(&c->input);
+}
+
+int cli_common_option(cli_common *c, const char *cmd, const char *help,
+                      int opt, int argc, char **argv) {
+    (void)argc;
+    switch (opt) {
+        case CLI_OPT_LAYER:
+            if (c->n_layers >= sizeof c->layers / sizeof c->layers[0])
+                return cli_usage_error(cmd, "too many --layer");
+            c->layers[c->n_layers++] = optarg;
+            return CLI_CONTINUE;
+        case CLI_OPT_FIELD:
+            if (c->n_fields >= sizeof c->fields / sizeof c->fields[0])
+                return cli_usage_error(cmd, "too many --field");
+            c->fields[c->n_fields++] = optarg;
+            return CLI_CONTINUE;
+        case CLI_OPT_ENCODING: c->input.encoding = optarg; return CLI_CONTINUE;
+        case CLI_OPT_ASSUME_CRS:
+            c->input.assume_crs = optarg;
+            return CLI_CONTINUE;
+        case CLI_OPT_ON_ERROR:
+            if (!strcmp(optarg, "skip"))
+                c->input.on_error = GS_ON_ERROR_SKIP;
+            else if (!strcmp(optarg, "fail"))
+                c->input.on_error = GS_ON_ERROR_FAIL;
+            else
+                return cli_usage_error(
+                    cmd, "--on-error takes fail or skip, not '%s'", optarg);
+            return CLI_CONTINUE;
+        case CLI_OPT_CONFIG: c->config = optarg; return CLI_CONTINUE;
+        case 'o': c->output = optarg; return CLI_CONTINUE;
+        case CLI_OPT_STRICT: c->strict = 1; return CLI_CONTINUE;
+        case CLI_OPT_JSON: c->json = 1; return CLI_CONTINUE;
+        case CLI_OPT_QUIET: c->quiet = 1; return CLI_CONTINUE;
+        case CLI_OPT_THREADS:
+            c->threads = cli_parse_threads(optarg);
+            if (!c->threads)
+                return cli_usage_error(cmd, "--threads takes 1 to 64, not '%s'",
+                                       optarg);
+            return CLI_CONTINUE;
+        case 'h': fputs(help, stdout); return EXIT_DONE;
+        case ':':
+            return cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
+        case '?':
+            return cli_usage_error(cmd, "unknown option '%s'",
+                                   argv[optind - 1]);
+        default:
+            return -1;
+    }
+}
+
+int cli_run(cli_common *c, const char *cmd, int argc, char **argv,
+            cli_run_fn fn, void *user) {
+    gs_ctx *ctx = NULL;
+    gs_report *rep = NULL;
+    gs_rules rules;
+    int rc, status;
+    c->input.layers = c->layers;
+    c->input.n_layers = c->n_layers;
+    c->input.fields = c->fields;
+    c->input.n_fields = c->n_fields;
+    if (gs_ctx_create(&ctx) != GS_OK) {
+        fputs("gridsmith: out of memory\n", stderr);
+        return EXIT_IO;
+    }
+    gs_rules_init(&rules);
+    if (c->config && (rc = gs_rules_load(ctx, &rules, c->config))) {
+        status = cli_fail(ctx, rc);
+        goto done;
+    }
+    c->command_line = cli_command_line(cmd, argc, argv);
+    cli_hook(ctx, c);
+    rc = fn(ctx, c, &rules, user, &rep);
+    status = rc ? cli_fail(ctx, rc) : cli_finish(c, rep);
+done:
+    gs_report_destroy(rep);
+    gs_ctx_destroy(ctx);
+    free(c->command_line);
+    c->command_line = NULL;
+    return status;
+}
+
 int cli_finish(const cli_common *c, const gs_report *rep) {
     cli_progress_done();
     if (c->json) {

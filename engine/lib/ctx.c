@@ -148,6 +148,13 @@ double gs__now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+void gs__utc_now(char *buf, size_t size) {
+    time_t t = time(NULL);
+    struct tm tmv;
+    gmtime_r(&t, &tmv);
+    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+}
+
 double gs__peak_rss_mb(void) {
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) != 0) return 0.0;

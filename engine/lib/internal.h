@@ -78,6 +78,9 @@ void gs__phase_end(gs_ctx *ctx, const char *name);
 /* Wall clock in seconds (monotonic). */
 double gs__now(void);
 
+/* The current time as ISO 8601 UTC with 'Z' into buf (>= 21 bytes). */
+void gs__utc_now(char *buf, size_t size);
+
 /* Peak resident set size of the process so far, in MiB. */
 double gs__peak_rss_mb(void);
 

@@ -218,23 +218,20 @@ static const char *where(src *s, gs__origin o) {
     return s->tmp;
 }
 
-static int sha256_files(gs_ctx *ctx, GDALDatasetH ds, char out[65]) {
-    char **files = GDALGetFileList(ds);
+/* SHA-256 of the concatenated bytes of `paths` (unreadable ones, such as
+ * a PG: source, add nothing), as 64 hex digits. */
+static int sha256_paths(gs_ctx *ctx, const char *const *paths, char out[65]) {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned char digest[32];
     unsigned int dlen = 0;
-    int rc = GS_OK;
     out[0] = '\0';
-    if (!md) {
-        CSLDestroy(files);
-        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-    }
+    if (!md) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    for (int i = 0; files && files[i]; i++) {
-        FILE *fp = fopen(files[i], "rb");
+    for (int i = 0; paths && paths[i]; i++) {
+        FILE *fp = fopen(paths[i], "rb");
         unsigned char buf[1 << 16];
         size_t n;
-        if (!fp) continue; /* e.g. a PG: source has no files */
+        if (!fp) continue;
         while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
             EVP_DigestUpdate(md, buf, n);
         fclose(fp);
@@ -243,6 +240,12 @@ static int sha256_files(gs_ctx *ctx, GDALDatasetH ds, char out[65]) {
     for (unsigned int i = 0; i < dlen && i < 32; i++)
         snprintf(out + 2 * i, 3, "%02x", digest[i]);
     EVP_MD_CTX_free(md);
+    return GS_OK;
+}
+
+static int sha256_files(gs_ctx *ctx, GDALDatasetH ds, char out[65]) {
+    char **files = GDALGetFileList(ds);
+    int rc = sha256_paths(ctx, (const char *const *)files, out);
     CSLDestroy(files);
     return rc;
 }
@@ -1194,10 +1197,6 @@ done:
 int gs__io_note_file(gs_ctx *ctx, gs__inputs *info, const char *role,
                      const char *path, const char *layer, long features) {
     gs__input_info *ii;
-    EVP_MD_CTX *md;
-    unsigned char digest[32];
-    unsigned int dlen = 0;
-    FILE *fp;
     if (info->n >= (int)(sizeof info->items / sizeof info->items[0]))
         return GS_OK;
     ii = &info->items[info->n];
@@ -1212,22 +1211,10 @@ int gs__io_note_file(gs_ctx *ctx, gs__inputs *info, const char *role,
         return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     }
     info->n++;
-    md = EVP_MD_CTX_new();
-    if (!md) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-    EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    fp = fopen(path, "rb");
-    if (fp) {
-        unsigned char buf[1 << 16];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
-            EVP_DigestUpdate(md, buf, n);
-        fclose(fp);
+    {
+        const char *paths[2] = {path, NULL};
+        return sha256_paths(ctx, paths, ii->sha256);
     }
-    EVP_DigestFinal_ex(md, digest, &dlen);
-    for (unsigned int i = 0; i < dlen && i < 32; i++)
-        snprintf(ii->sha256 + 2 * i, 3, "%02x", digest[i]);
-    EVP_MD_CTX_free(md);
-    return GS_OK;
 }
 
 void gs__io_where(const gs__inputs *info, const char *role, gs__origin o,

@@ -15,11 +15,17 @@
 #define _POSIX_C_SOURCE 200809L
 #include "out.h"
 
+#include <geos_c.h>
+#include <proj.h>
+
+#include "io.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <cpl_conv.h>
 #include <cpl_string.h>
 #include <gdal.h>
+#include <json-c/json.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,27 +232,13 @@ int gs__out_geos(gs__out *o, gs__olayer *l, OGRFeatureH f,
     GEOSContextHandle_t h = o->ctx->geos;
     unsigned char *wkb;
     size_t n = 0;
-    OGRGeometryH g = NULL;
-    OGRwkbGeometryType want = ogr_type(l->geom);
+    int rc;
     if (!metric || GEOSisEmpty_r(h, metric)) return GS_OK;
     wkb = GEOSWKBWriter_write_r(h, o->wkb, metric, &n);
     if (!wkb) return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
-    if (OGR_G_CreateFromWkbEx(wkb, NULL, &g, n) != OGRERR_NONE) {
-        GEOSFree_r(h, wkb);
-        return gs__err(o->ctx, GS_ERR_INTERNAL,
-                       "cannot convert a result geometry");
-    }
+    rc = gs__out_metric_wkb(o, l, f, wkb, n);
     GEOSFree_r(h, wkb);
-    if (o->to_output && OGR_G_Transform(g, o->to_output) != OGRERR_NONE) {
-        OGR_G_DestroyGeometry(g);
-        return gs__err_lib(o->ctx, GS_ERR_INTERNAL,
-                           "cannot transform a result to the output CRS");
-    }
-    if (want == wkbMultiPolygon) g = OGR_G_ForceToMultiPolygon(g);
-    if (want == wkbMultiLineString) g = OGR_G_ForceToMultiLineString(g);
-    if (!g) return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
-    OGR_F_SetGeometryDirectly(f, g);
-    return GS_OK;
+    return rc;
 }
 
 /* Transforms a metric OGR geometry (taken) to the output CRS, promotes it
@@ -357,6 +349,47 @@ int gs__out_meta(gs__out *o, const char *key, const char *value) {
                            "%s: cannot write run metadata", o->path);
     }
     OGR_F_Destroy(f);
+    return GS_OK;
+}
+
+int gs__out_meta_run(gs__out *o, const char *command, const char *command_line,
+                     const char *started, const char *rules_json,
+                     const char *metric_crs, const gs__inputs *info) {
+    char buf[512], finished[32];
+    int rc;
+    gs__utc_now(finished, sizeof finished);
+    snprintf(buf, sizeof buf, "GDAL %s, GEOS %s, PROJ %d.%d.%d",
+             GDALVersionInfo("RELEASE_NAME"), GEOSversion(), PROJ_VERSION_MAJOR,
+             PROJ_VERSION_MINOR, PROJ_VERSION_PATCH);
+    if ((rc = gs__out_meta(o, "engine", "gridsmith")) ||
+        (rc = gs__out_meta(o, "engine_version", GS_VERSION_STRING)) ||
+        (rc = gs__out_meta(o, "command", command)) ||
+        (rc = gs__out_meta(o, "command_line",
+                           command_line ? command_line : "")) ||
+        (rc = gs__out_meta(o, "started_at", started)) ||
+        (rc = gs__out_meta(o, "finished_at", finished)) ||
+        (rc = gs__out_meta(o, "rules", rules_json)) ||
+        (rc = gs__out_meta(o, "metric_crs", metric_crs)) ||
+        (rc = gs__out_meta(o, "libraries", buf)))
+        return rc;
+    for (int i = 0; info && i < info->n; i++) {
+        const gs__input_info *ii = &info->items[i];
+        json_object *j = json_object_new_object();
+        char key[64];
+        if (!j) return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
+        json_object_object_add(j, "path", json_object_new_string(ii->path));
+        json_object_object_add(j, "layer", json_object_new_string(ii->layer));
+        json_object_object_add(j, "features",
+                               json_object_new_int64(ii->features));
+        json_object_object_add(j, "sha256", json_object_new_string(ii->sha256));
+        snprintf(key, sizeof key, "input.%s", ii->role);
+        rc = gs__out_meta(o, key,
+                          json_object_to_json_string_ext(
+                              j, JSON_C_TO_STRING_PLAIN |
+                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(j);
+        if (rc) return rc;
+    }
     return GS_OK;
 }
 

@@ -68,6 +68,16 @@ int gs__out_put(gs__out *o, gs__olayer *l, OGRFeatureH f);
 /* Adds a row to the run_metadata table. */
 int gs__out_meta(gs__out *o, const char *key, const char *value);
 
+struct gs__inputs;
+
+/* Writes the run metadata every command records: engine and version, the
+ * command and its line, start and finish times (UTC), the rules (JSON text),
+ * the metric CRS, the libraries' versions, and each input with its layer,
+ * feature count and SHA-256. */
+int gs__out_meta_run(gs__out *o, const char *command, const char *command_line,
+                     const char *started, const char *rules_json,
+                     const char *metric_crs, const struct gs__inputs *info);
+
 /* Writes styles and metadata, closes the file, and renames it into place.
  * Frees the writer, also on failure (then the temporary file is removed and
  * an earlier output is untouched). */

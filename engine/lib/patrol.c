@@ -476,14 +476,22 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
             }
         }
     }
-    /* Columns, then rows. */
+    /* Columns, then rows; a line with no source stays unreached. */
     for (int i = 0; i < nx; i++) {
-        for (int j = 0; j < ny; j++) col[j] = f[(size_t)j * (size_t)nx + (size_t)i];
+        int any = 0;
+        for (int j = 0; j < ny; j++) {
+            col[j] = f[(size_t)j * (size_t)nx + (size_t)i];
+            any |= col[j] == 0;
+        }
+        if (!any) continue;
         edt_1d(col, ny, d, vv, zz);
         for (int j = 0; j < ny; j++) f[(size_t)j * (size_t)nx + (size_t)i] = d[j];
     }
     for (int j = 0; j < ny; j++) {
         float *row = f + (size_t)j * (size_t)nx;
+        int any = 0;
+        for (int i = 0; i < nx && !any; i++) any = row[i] < (float)EDT_INF;
+        if (!any) continue;
         memcpy(col, row, (size_t)nx * sizeof *col);
         edt_1d(col, nx, row, vv, zz);
     }

@@ -685,20 +685,8 @@ static int write_outputs(wctx *w, const gs_patrol_opts *opts,
         (rc = summarise(w, ls, weeks_js)))
         goto fail;
     {
-        char buf[1024], finished[32];
+        char buf[1024];
         const gs_rules *r = opts->rules;
-        time_t now = time(NULL);
-        struct tm tmv;
-        gmtime_r(&now, &tmv);
-        strftime(finished, sizeof finished, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-        rc = gs__out_meta(w->o, "engine", "gridsmith");
-        if (!rc) rc = gs__out_meta(w->o, "engine_version", GS_VERSION_STRING);
-        if (!rc) rc = gs__out_meta(w->o, "command", "patrol");
-        if (!rc)
-            rc = gs__out_meta(w->o, "command_line",
-                              opts->command_line ? opts->command_line : "");
-        if (!rc) rc = gs__out_meta(w->o, "started_at", started);
-        if (!rc) rc = gs__out_meta(w->o, "finished_at", finished);
         snprintf(buf, sizeof buf,
                  "{\"max_gap_s\": %g, \"max_speed_mps\": %g, "
                  "\"tolerance_m\": %g, \"daily_min_s\": %g, "
@@ -708,8 +696,8 @@ static int write_outputs(wctx *w, const gs_patrol_opts *opts,
                  r->max_gap_s, r->max_speed_mps, r->tolerance_m,
                  r->daily_min_s, r->weekly_min_s, r->coverage_m, r->reach_m,
                  r->raster_m, r->low_accuracy_m, r->mock_min_fixes);
-        if (!rc) rc = gs__out_meta(w->o, "rules", buf);
-        if (!rc) rc = gs__out_meta(w->o, "metric_crs", crs->metric_name);
+        rc = gs__out_meta_run(w->o, "patrol", opts->command_line, started, buf,
+                              crs->metric_name, info);
         if (!rc)
             rc = gs__out_meta(w->o, "trace_crs",
                               opts->trace_crs ? opts->trace_crs : "wgs84");
@@ -717,16 +705,6 @@ static int write_outputs(wctx *w, const gs_patrol_opts *opts,
             rc = gs__out_meta(w->o, "time_zone",
                               opts->tz ? opts->tz : "Asia/Shanghai");
         if (!rc) rc = gs__out_meta(w->o, "trace_encoding", w->tr->encoding);
-        for (int i = 0; !rc && i < info->n; i++) {
-            const gs__input_info *ii = &info->items[i];
-            char key[64], val[2048];
-            snprintf(key, sizeof key, "input.%s", ii->role);
-            snprintf(val, sizeof val,
-                     "{\"path\": \"%s\", \"layer\": \"%s\", \"features\": "
-                     "%ld, \"sha256\": \"%s\"}",
-                     ii->path, ii->layer, ii->features, ii->sha256);
-            rc = gs__out_meta(w->o, key, val);
-        }
         if (rc) goto fail;
     }
     rc = gs__out_commit(w->o);
@@ -914,12 +892,7 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     memset(&tr, 0, sizeof tr);
     memset(&res, 0, sizeof res);
     memset(&tk, 0, sizeof tk);
-    {
-        time_t now = time(NULL);
-        struct tm tmv;
-        gmtime_r(&now, &tmv);
-        strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-    }
+    gs__utc_now(started, sizeof started);
     if (!opts || !out_report) {
         rc = gs__err(ctx, GS_ERR_USAGE, "gs_patrol_run: missing argument");
         goto done;

@@ -38,13 +38,6 @@ void gs_validate_opts_init(gs_validate_opts *o) {
     o->threads = 1;
 }
 
-static void utc_now(char *buf, size_t size) {
-    time_t t = time(NULL);
-    struct tm tmv;
-    gmtime_r(&t, &tmv);
-    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-}
-
 /* Same file given as input and output would destroy the input. */
 static int same_file(const char *a, const char *b) {
     char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
@@ -228,16 +221,7 @@ static int write_outputs(gs_ctx *ctx, const gs_validate_opts *opts,
 
     /* Run metadata. */
     {
-        char buf[1024], finished[32];
-        utc_now(finished, sizeof finished);
-        rc = gs__out_meta(o, "engine", "gridsmith");
-        if (!rc) rc = gs__out_meta(o, "engine_version", GS_VERSION_STRING);
-        if (!rc) rc = gs__out_meta(o, "command", "validate");
-        if (!rc)
-            rc = gs__out_meta(o, "command_line",
-                              opts->command_line ? opts->command_line : "");
-        if (!rc) rc = gs__out_meta(o, "started_at", started);
-        if (!rc) rc = gs__out_meta(o, "finished_at", finished);
+        char buf[512];
         snprintf(buf, sizeof buf,
                  "{\"min_households\": %d, \"max_households\": %d, "
                  "\"max_persons\": %d, \"exempt_dedicated\": %s, "
@@ -246,22 +230,8 @@ static int write_outputs(gs_ctx *ctx, const gs_validate_opts *opts,
                  rules->min_households, rules->max_households,
                  rules->max_persons, rules->exempt_dedicated ? "true" : "false",
                  rules->sliver_m2, rules->shared_edge_m, rules->edge_snap_m);
-        if (!rc) rc = gs__out_meta(o, "rules", buf);
-        if (!rc) rc = gs__out_meta(o, "metric_crs", crs->metric_name);
-        snprintf(buf, sizeof buf, "GDAL %s, GEOS %s, PROJ %d.%d.%d",
-                 GDALVersionInfo("RELEASE_NAME"), GEOSversion(),
-                 PROJ_VERSION_MAJOR, PROJ_VERSION_MINOR, PROJ_VERSION_PATCH);
-        if (!rc) rc = gs__out_meta(o, "libraries", buf);
-        for (int i = 0; !rc && i < info->n; i++) {
-            const gs__input_info *ii = &info->items[i];
-            char key[64], val[2048];
-            snprintf(key, sizeof key, "input.%s", ii->role);
-            snprintf(val, sizeof val,
-                     "{\"path\": \"%s\", \"layer\": \"%s\", \"features\": "
-                     "%ld, \"sha256\": \"%s\"}",
-                     ii->path, ii->layer, ii->features, ii->sha256);
-            rc = gs__out_meta(o, key, val);
-        }
+        rc = gs__out_meta_run(o, "validate", opts->command_line, started, buf,
+                              crs->metric_name, info);
         if (rc) goto fail;
     }
     return gs__out_commit(o);
@@ -365,7 +335,7 @@ int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
     memset(&crs, 0, sizeof crs);
     memset(&info, 0, sizeof info);
     memset(&r, 0, sizeof r);
-    utc_now(started, sizeof started);
+    gs__utc_now(started, sizeof started);
     if (!opts || !out_report) {
         rc = gs__err(ctx, GS_ERR_USAGE, "gs_validate_run: missing argument");
         goto done;
