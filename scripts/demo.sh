@@ -1,23 +1,12 @@
 #!/bin/sh
-# Installs what is missing, builds, and runs gridsmith on the bundled demo
-# city (datasets/demo) into out/.
+# Installs what is missing, builds, and runs the weekly job on the bundled
+# demo city (datasets/demo/job.ini) into out/: validate, patrol, ledger.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh build
 ./scripts/build.sh build
 mkdir -p out
-demo=datasets/demo
-echo "== gridsmith validate: grids against the standard =="
-status=0
-./build/gridsmith validate --communities "$demo/city.gpkg" \
-    --grids "$demo/city.gpkg" --households "$demo/city.gpkg" \
-    --members "$demo/members.csv" -o out/validate.gpkg || status=$?
+./build/gridsmith run datasets/demo/job.ini
 echo
-echo "== gridsmith patrol: week 2026-W47 from the members' GPS traces =="
-./build/gridsmith patrol --grids "$demo/city.gpkg" \
-    --members "$demo/members.csv" --traces "$demo/traces.csv" \
-    --households "$demo/city.gpkg" --calendar "$demo/calendar.csv" \
-    --week 2026-W47 -o out/patrol.gpkg || status=$?
-echo
-echo "Open out/*.gpkg in QGIS: every layer comes styled."
-exit $status
+echo "Open out/*.gpkg in QGIS: every layer comes styled. The ledger"
+echo "out/ledger.gpkg keeps every week; see 'gridsmith run --help' for queries."

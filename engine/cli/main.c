@@ -27,6 +27,8 @@ static const char *const main_help =
     "  patrol     GPS traces -> patrol time in each member's grid, daily and\n"
     "             weekly compliance, coverage, households reached, GPS\n"
     "             problems\n"
+    "  run        the weekly job from a job file: validate + patrol, kept\n"
+    "             in the ledger\n"
     "\n"
     "Run 'gridsmith COMMAND --help' for a command's options and a worked\n"
     "example. Exit status: 0 done; 1 findings (only with --strict); 2 usage\n"
@@ -262,6 +264,7 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "patrol")) return cmd_patrol(argc - 1, argv + 1);
+    if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     fprintf(stderr, "gridsmith: unknown command '%s'\n\n%s", cmd, main_help);
     return EXIT_USAGE;
 }

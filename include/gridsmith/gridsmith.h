@@ -287,6 +287,33 @@ void gs_patrol_opts_init(gs_patrol_opts *opts);
 int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
                   gs_report **out_report);
 
+/* ------------------------------------------------------------------------
+ * run: the weekly job
+ * ------------------------------------------------------------------------ */
+
+/** What `gridsmith run JOB` needs. Strings are borrowed. */
+typedef struct gs_run_opts {
+    const char *job;          /**< the job file (INI) */
+    const char *week;         /**< overrides the job's week, or NULL */
+    const char *command_line; /**< for the ledger and run metadata */
+    int threads;              /**< worker threads (1 or more) */
+} gs_run_opts;
+
+/** Fills `opts` with NULLs and one thread. */
+void gs_run_opts_init(gs_run_opts *opts);
+
+/**
+ * Runs the weekly job a job file describes: validate, patrol (when traces
+ * are given), then records the week in the ledger in one transaction, so
+ * re-running a week replaces it and a killed run leaves the ledger as it
+ * was. Paths in the job file are relative to it; outputs go to its output
+ * directory and nowhere else.
+ *
+ * @return GS_OK; GS_ERR_CONFIG for a bad job file (file, line, key);
+ *         the codes of the stages otherwise. The caller owns *out_report.
+ */
+int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,339 @@
+/*
+ * job.c - `gridsmith run JOB`: the weekly job in one command.
+ *
+ * A job file (INI, parsed by inih like --config) names the inputs, the
+ * week, the rules and the output directory:
+ *
+ *     [inputs]   communities, grids, households, members, traces, calendar,
+ *                trace_crs, encoding
+ *     [run]      week (default: the last complete ISO week), tz, rules
+ *     [outputs]  dir (default "out"), ledger (default "ledger.gpkg")
+ *
+ * Paths are relative to the job file's folder, so a job folder can be moved
+ * or shared as a whole. Everything is written inside the output directory:
+ * the ledger must name a file there (no "..", no absolute path), and the
+ * stage outputs are named for the week (validate-2026-W47.gpkg...). Stages
+ * run in order, each through its public entry point, and the ledger records
+ * the week last, in one transaction: a failed stage leaves the ledger
+ * untouched, and re-running the week replaces it.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <ini.h>
+#include <json-c/json.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "internal.h"
+#include "ledger.h"
+#include "ptime.h"
+#include "report.h"
+
+void gs_run_opts_init(gs_run_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->threads = 1;
+}
+
+#define JOB_PATH 4096
+
+typedef struct job {
+    char dir[JOB_PATH]; /* the job file's folder */
+    char communities[JOB_PATH], grids[JOB_PATH], households[JOB_PATH];
+    char members[JOB_PATH], traces[JOB_PATH], calendar[JOB_PATH];
+    char rules[JOB_PATH];
+    char trace_crs[64], encoding[64], week[16], tz[64];
+    char out_dir[JOB_PATH], ledger[JOB_PATH];
+    char err[512];
+} job;
+
+/* Resolves `value` against the job's folder into dst. */
+static int job_path(const job *j, const char *value, char *dst) {
+    char tmp[JOB_PATH];
+    int n;
+    if (!value[0]) {
+        dst[0] = '\0';
+        return 1;
+    }
+    n = value[0] == '/' ? snprintf(tmp, sizeof tmp, "%s", value)
+                        : snprintf(tmp, sizeof tmp, "%s/%s", j->dir, value);
+    if (n <= 0 || n >= JOB_PATH) return 0;
+    memcpy(dst, tmp, (size_t)n + 1);
+    return 1;
+}
+
+static int on_job(void *user, const char *section, const char *name,
+                  const char *value) {
+    job *j = user;
+    static const struct {
+        const char *section, *name;
+        size_t off;
+        int is_path;
+    } keys[] = {
+        {"inputs", "communities", offsetof(job, communities), 1},
+        {"inputs", "grids", offsetof(job, grids), 1},
+        {"inputs", "households", offsetof(job, households), 1},
+        {"inputs", "members", offsetof(job, members), 1},
+        {"inputs", "traces", offsetof(job, traces), 1},
+        {"inputs", "calendar", offsetof(job, calendar), 1},
+        {"inputs", "trace_crs", offsetof(job, trace_crs), 0},
+        {"inputs", "encoding", offsetof(job, encoding), 0},
+        {"run", "week", offsetof(job, week), 0},
+        {"run", "tz", offsetof(job, tz), 0},
+        {"run", "rules", offsetof(job, rules), 1},
+        {"outputs", "dir", offsetof(job, out_dir), 1},
+        {"outputs", "ledger", offsetof(job, ledger), 0}};
+    if (j->err[0]) return 0;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        char *dst;
+        if (strcmp(section, keys[i].section) || strcmp(name, keys[i].name))
+            continue;
+        dst = (char *)j + keys[i].off;
+        if (keys[i].is_path) {
+            if (!job_path(j, value, dst)) {
+                snprintf(j->err, sizeof j->err, "[%s] %s: path too long",
+                         section, name);
+                return 0;
+            }
+        } else {
+            size_t cap = keys[i].off == offsetof(job, ledger) ? JOB_PATH
+                         : keys[i].off == offsetof(job, week)  ? 16
+                                                               : 64;
+            if (strlen(value) >= cap) {
+                snprintf(j->err, sizeof j->err, "[%s] %s: value too long",
+                         section, name);
+                return 0;
+            }
+            memcpy(dst, value, strlen(value) + 1);
+        }
+        return 1;
+    }
+    snprintf(j->err, sizeof j->err,
+             "unknown key '%s' in [%s] (known: [inputs] communities, grids, "
+             "households, members, traces, calendar, trace_crs, encoding; "
+             "[run] week, tz, rules; [outputs] dir, ledger)",
+             name, section);
+    return 0;
+}
+
+static int load_job(gs_ctx *ctx, const char *path, job *j) {
+    char *copy;
+    struct stat st;
+    int line;
+    memset(j, 0, sizeof *j);
+    if (stat(path, &st) != 0)
+        return gs__err(ctx, GS_ERR_CONFIG, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return gs__err(ctx, GS_ERR_CONFIG, "%s: is a directory, not a job file",
+                       path);
+    copy = gs__strdup(path);
+    if (!copy) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    snprintf(j->dir, sizeof j->dir, "%s", dirname(copy));
+    free(copy);
+    if (!job_path(j, "out", j->out_dir))
+        return gs__err(ctx, GS_ERR_CONFIG, "%s: path too long", path);
+    snprintf(j->ledger, sizeof j->ledger, "ledger.gpkg");
+    line = ini_parse(path, on_job, j);
+    if (line < 0)
+        return gs__err(ctx, GS_ERR_CONFIG, "%s: cannot read the job file", path);
+    if (line > 0)
+        return gs__err(ctx, GS_ERR_CONFIG, "%s, line %d: %s", path, line,
+                       j->err[0] ? j->err : "syntax error");
+    /* The ledger stays inside the output directory. */
+    if (j->ledger[0] == '/' || strstr(j->ledger, "..") || strchr(j->ledger, '/'))
+        return gs__err(ctx, GS_ERR_CONFIG,
+                       "%s: [outputs] ledger = '%s' must be a file name in the "
+                       "output directory (no folders, no '..')",
+                       path, j->ledger);
+    if (!j->communities[0] || !j->grids[0] || !j->households[0] ||
+        !j->members[0])
+        return gs__err(ctx, GS_ERR_CONFIG,
+                       "%s: [inputs] needs communities, grids, households and "
+                       "members",
+                       path);
+    return GS_OK;
+}
+
+/* The Monday of the last complete ISO week, in Beijing time. */
+static int32_t last_complete_week(void) {
+    time_t now = time(NULL) + 8 * 3600;
+    int32_t day = (int32_t)(now / 86400);
+    return day - (gs__weekday(day) - 1) - 7;
+}
+
+typedef struct stage {
+    const char *name;
+    double wall_s, peak_rss_mb;
+    gs_report *report;
+} stage;
+
+int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
+    job j;
+    stage st[3];
+    int nst = 0, rc;
+    int32_t monday;
+    char week[16], started[32];
+    char p_validate[JOB_PATH + 64], p_patrol[JOB_PATH + 64];
+    char p_ledger[2 * JOB_PATH];
+    gs_rules rules;
+    gs_input_opts in;
+    json_object *o = NULL, *stages;
+    gs__buf text;
+
+    if (!ctx) return GS_ERR_USAGE;
+    if (out_report) *out_report = NULL;
+    memset(st, 0, sizeof st);
+    gs__buf_init(&text, 0);
+    gs__utc_now(started, sizeof started);
+    if (!opts || !opts->job || !out_report) {
+        rc = gs__err(ctx, GS_ERR_USAGE, "run needs a job file");
+        goto done;
+    }
+    if ((rc = load_job(ctx, opts->job, &j))) goto done;
+    {
+        const char *w = opts->week ? opts->week : j.week;
+        if (w[0]) {
+            if (gs__isoweek_parse(w, &monday) != GS_OK) {
+                rc = gs__err(ctx, GS_ERR_CONFIG,
+                             "%s: week '%s' is not an ISO week such as "
+                             "2026-W47",
+                             opts->job, w);
+                goto done;
+            }
+        } else {
+            monday = last_complete_week();
+        }
+        gs__isoweek_format(monday, week);
+    }
+    gs_rules_init(&rules);
+    if (j.rules[0] && (rc = gs_rules_load(ctx, &rules, j.rules))) goto done;
+    if (mkdir(j.out_dir, 0777) != 0 && errno != EEXIST) {
+        rc = gs__err(ctx, GS_ERR_IO, "%s: cannot create the output directory: "
+                     "%s", j.out_dir, strerror(errno));
+        goto done;
+    }
+    gs_input_opts_init(&in);
+    if (j.encoding[0]) in.encoding = j.encoding;
+    snprintf(p_validate, sizeof p_validate, "%s/validate-%s.gpkg", j.out_dir,
+             week);
+    snprintf(p_patrol, sizeof p_patrol, "%s/patrol-%s.gpkg", j.out_dir, week);
+    snprintf(p_ledger, sizeof p_ledger, "%s/%s", j.out_dir, j.ledger);
+
+    {
+        gs_validate_opts vo;
+        double t0 = gs__now();
+        gs_validate_opts_init(&vo);
+        vo.communities = j.communities;
+        vo.grids = j.grids;
+        vo.households = j.households;
+        vo.members = j.members;
+        vo.output = p_validate;
+        vo.input = &in;
+        vo.rules = &rules;
+        vo.command_line = opts->command_line;
+        vo.threads = opts->threads;
+        st[nst].name = "validate";
+        if ((rc = gs_validate_run(ctx, &vo, &st[nst].report))) goto done;
+        st[nst].wall_s = gs__now() - t0;
+        st[nst++].peak_rss_mb = gs__peak_rss_mb();
+    }
+    if (j.traces[0]) {
+        gs_patrol_opts po;
+        double t0 = gs__now();
+        gs_patrol_opts_init(&po);
+        po.grids = j.grids;
+        po.members = j.members;
+        po.traces = j.traces;
+        po.households = j.households;
+        po.calendar = j.calendar[0] ? j.calendar : NULL;
+        po.week = week;
+        po.trace_crs = j.trace_crs[0] ? j.trace_crs : NULL;
+        po.tz = j.tz[0] ? j.tz : NULL;
+        po.output = p_patrol;
+        po.input = &in;
+        po.rules = &rules;
+        po.command_line = opts->command_line;
+        po.threads = opts->threads;
+        st[nst].name = "patrol";
+        if ((rc = gs_patrol_run(ctx, &po, &st[nst].report))) goto done;
+        st[nst].wall_s = gs__now() - t0;
+        st[nst++].peak_rss_mb = gs__peak_rss_mb();
+    }
+    {
+        gs__ledger_part parts[4];
+        size_t np = 0;
+        double t0 = gs__now();
+        json_object *run = json_object_new_object();
+        parts[np++] = (gs__ledger_part){"grid_status", p_validate, "grids"};
+        if (j.traces[0]) {
+            parts[np++] = (gs__ledger_part){"member_day", p_patrol,
+                                            "member_day"};
+            parts[np++] = (gs__ledger_part){"member_week", p_patrol,
+                                            "member_week"};
+        }
+        json_object_object_add(run, "job", json_object_new_string(opts->job));
+        json_object_object_add(run, "week", json_object_new_string(week));
+        for (int i = 0; i < nst; i++)
+            json_object_object_add(
+                run, st[i].name,
+                json_tokener_parse(gs_report_json(st[i].report)));
+        gs__gdal_enter(ctx);
+        rc = gs__ledger_record(
+            ctx, p_ledger, week, parts, np, opts->command_line, started,
+            json_object_to_json_string_ext(run, JSON_C_TO_STRING_PLAIN));
+        gs__gdal_leave(ctx);
+        json_object_put(run);
+        if (rc) goto done;
+        st[nst].name = "ledger";
+        st[nst].wall_s = gs__now() - t0;
+        st[nst++].peak_rss_mb = gs__peak_rss_mb();
+    }
+
+    o = json_object_new_object();
+    stages = json_object_new_array();
+    if (!o || !stages) {
+        if (stages) json_object_put(stages);
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    json_object_object_add(o, "command", json_object_new_string("run"));
+    json_object_object_add(o, "week", json_object_new_string(week));
+    json_object_object_add(o, "ledger", json_object_new_string(p_ledger));
+    gs__buf_printf(&text, "run %s: week %s\n", opts->job, week);
+    for (int i = 0; i < nst; i++) {
+        json_object *s = json_object_new_object();
+        json_object_object_add(s, "stage", json_object_new_string(st[i].name));
+        json_object_object_add(s, "wall_s",
+                               json_object_new_double(st[i].wall_s));
+        json_object_object_add(s, "peak_rss_mb",
+                               json_object_new_double(st[i].peak_rss_mb));
+        if (st[i].report) {
+            json_object_object_add(
+                s, "report", json_tokener_parse(gs_report_json(st[i].report)));
+            gs__buf_puts(&text, gs_report_text(st[i].report));
+        }
+        json_object_array_add(stages, s);
+    }
+    json_object_object_add(o, "stages", stages);
+    gs__buf_printf(&text, "  recorded %s in the ledger %s\n", week, p_ledger);
+    {
+        long findings = 0;
+        for (int i = 0; i < nst; i++)
+            findings += gs_report_findings(st[i].report);
+        ctx->n_phases = 0;
+        *out_report = gs__report_create(ctx, o, text.data ? text.data : "",
+                                        findings);
+        o = NULL;
+        if (!*out_report) rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    }
+done:
+    if (o) json_object_put(o);
+    for (int i = 0; i < 3; i++) gs_report_destroy(st[i].report);
+    gs__buf_free(&text);
+    return rc;
+}

@@ -1,0 +1,213 @@
+/*
+ * ledger.c - the weekly history (电子化台账) kept across runs.
+ *
+ * The ledger is one GeoPackage, so QGIS opens it and plain SQL queries it.
+ * Each table mirrors an output layer (grid_status <- validate's grids,
+ * member_day and member_week <- patrol, grid_events <- hotspots) with a
+ * leading `week` field, plus a `runs` table: when, what command line,
+ * which parameters and inputs (with checksums), which engine version.
+ *
+ * Recording a week is one SQLite transaction (GDAL's GeoPackage driver
+ * maps dataset transactions onto SQLite's): delete the week's rows from
+ * every table, copy the new ones, append the run. A process killed at any
+ * point leaves the journal to roll the ledger back to the previous state;
+ * re-running a week replaces it, so the job is idempotent. A table missing
+ * in an existing ledger (a command added later) is created in the same
+ * transaction. A new ledger is made in a temporary file and renamed into
+ * place, like every output.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "ledger.h"
+
+#include <cpl_string.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "out.h"
+
+/* Creates an empty ledger with its runs table, atomically. */
+static int create_ledger(gs_ctx *ctx, const char *path) {
+    static const gs__fdef fields[] = {
+        {"week", GS__F_STR},         {"started_at", GS__F_STR},
+        {"finished_at", GS__F_STR},  {"engine_version", GS__F_STR},
+        {"command_line", GS__F_STR}, {"run", GS__F_STR}};
+    gs__out *o = NULL;
+    gs__olayer *l;
+    int rc = gs__out_open(ctx, path, NULL, NULL, &o);
+    if (rc) return rc;
+    rc = gs__out_layer(o, "runs", GS__GEOM_NONE, fields,
+                       sizeof fields / sizeof fields[0], &l);
+    if (rc) {
+        gs__out_abort(o);
+        return rc;
+    }
+    return gs__out_commit(o);
+}
+
+/* The ledger table for `src`: found, or created with `week` and the
+ * source's fields, geometry type and CRS. */
+static OGRLayerH ledger_table(gs_ctx *ctx, GDALDatasetH ds, const char *name,
+                              OGRLayerH src) {
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, name);
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(src);
+    char **lco = NULL;
+    OGRFieldDefnH wf;
+    if (l) return l;
+    lco = CSLSetNameValue(lco, "FID", "fid");
+    if (OGR_L_GetGeomType(src) != wkbNone)
+        lco = CSLSetNameValue(lco, "GEOMETRY_NAME", "geom");
+    gs__libmsg_clear(ctx);
+    l = GDALDatasetCreateLayer(ds, name, OGR_L_GetSpatialRef(src),
+                               OGR_L_GetGeomType(src), lco);
+    CSLDestroy(lco);
+    if (!l) return NULL;
+    wf = OGR_Fld_Create("week", OFTString);
+    OGR_L_CreateField(l, wf, 1);
+    OGR_Fld_Destroy(wf);
+    for (int i = 0; i < OGR_FD_GetFieldCount(fd); i++) {
+        OGRFieldDefnH f = OGR_FD_GetFieldDefn(fd, i);
+        /* A source's own week field is the ledger's week. */
+        if (!strcmp(OGR_Fld_GetNameRef(f), "week")) continue;
+        if (OGR_L_CreateField(l, f, 1) != OGRERR_NONE) return NULL;
+    }
+    return l;
+}
+
+/* Copies every feature of `src` into ledger table `dst`, matching fields
+ * by name, with `week` set. */
+static int copy_rows(gs_ctx *ctx, OGRLayerH src, OGRLayerH dst,
+                     const char *week, const char *where) {
+    OGRFeatureDefnH sfd = OGR_L_GetLayerDefn(src);
+    OGRFeatureDefnH dfd = OGR_L_GetLayerDefn(dst);
+    int n = OGR_FD_GetFieldCount(sfd), wi = OGR_FD_GetFieldIndex(dfd, "week");
+    int *map = malloc(sizeof *map * (size_t)(n ? n : 1));
+    OGRFeatureH f;
+    int rc = GS_OK;
+    if (!map) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n; i++)
+        map[i] = OGR_FD_GetFieldIndex(
+            dfd, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(sfd, i)));
+    OGR_L_ResetReading(src);
+    while ((f = OGR_L_GetNextFeature(src)) != NULL) {
+        OGRFeatureH g = OGR_F_Create(dfd);
+        OGRErr e;
+        if (!g) {
+            OGR_F_Destroy(f);
+            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            break;
+        }
+        OGR_F_SetFromWithMap(g, f, 1, map);
+        OGR_F_SetFID(g, OGRNullFID);
+        OGR_F_SetFieldString(g, wi, week);
+        e = OGR_L_CreateFeature(dst, g);
+        OGR_F_Destroy(g);
+        OGR_F_Destroy(f);
+        if (e != OGRERR_NONE) {
+            rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot write to table %s",
+                             where, OGR_L_GetName(dst));
+            break;
+        }
+    }
+    free(map);
+    return rc;
+}
+
+int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
+                      const gs__ledger_part *parts, size_t n_parts,
+                      const char *command_line, const char *started,
+                      const char *run_json) {
+    GDALDatasetH ds = NULL;
+    struct stat st;
+    int rc = GS_OK, in_tx = 0;
+    char sql[256], finished[32];
+
+    if (stat(ledger_path, &st) != 0 && (rc = create_ledger(ctx, ledger_path)))
+        return rc;
+    gs__libmsg_clear(ctx);
+    ds = GDALOpenEx(ledger_path,
+                    GDAL_OF_VECTOR | GDAL_OF_UPDATE | GDAL_OF_VERBOSE_ERROR,
+                    (const char *const[]){"GPKG", NULL}, NULL, NULL);
+    if (!ds)
+        return gs__err_lib(ctx, GS_ERR_IO,
+                           "%s: cannot open the ledger for update (not a "
+                           "GeoPackage, or locked by another program?)",
+                           ledger_path);
+    if (GDALDatasetStartTransaction(ds, 0) != OGRERR_NONE) {
+        rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot start a transaction",
+                         ledger_path);
+        goto done;
+    }
+    in_tx = 1;
+    for (size_t i = 0; i < n_parts; i++) {
+        const gs__ledger_part *p = &parts[i];
+        GDALDatasetH src = GDALOpenEx(p->path,
+                                      GDAL_OF_VECTOR | GDAL_OF_READONLY |
+                                          GDAL_OF_VERBOSE_ERROR,
+                                      NULL, NULL, NULL);
+        OGRLayerH sl = src ? GDALDatasetGetLayerByName(src, p->layer) : NULL;
+        OGRLayerH dl;
+        char where[600];
+        if (!sl) {
+            rc = gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
+                             "%s: no layer %s to record in the ledger",
+                             p->path, p->layer);
+            if (src) GDALClose(src);
+            goto done;
+        }
+        dl = ledger_table(ctx, ds, p->table, sl);
+        if (!dl) {
+            rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot create table %s",
+                             ledger_path, p->table);
+            GDALClose(src);
+            goto done;
+        }
+        /* Re-running a week replaces it. */
+        snprintf(sql, sizeof sql, "DELETE FROM \"%s\" WHERE week = '%s'",
+                 p->table, week);
+        GDALDatasetReleaseResultSet(ds, GDALDatasetExecuteSQL(ds, sql, NULL,
+                                                              NULL));
+        snprintf(where, sizeof where, "%s, layer %s", p->path, p->layer);
+        rc = copy_rows(ctx, sl, dl, week, where);
+        GDALClose(src);
+        if (rc) goto done;
+    }
+    {
+        OGRLayerH runs = GDALDatasetGetLayerByName(ds, "runs");
+        OGRFeatureH f = runs ? OGR_F_Create(OGR_L_GetLayerDefn(runs)) : NULL;
+        if (!f) {
+            rc = gs__err(ctx, GS_ERR_IO, "%s: the ledger has no runs table",
+                         ledger_path);
+            goto done;
+        }
+        gs__utc_now(finished, sizeof finished);
+        OGR_F_SetFieldString(f, 0, week);
+        OGR_F_SetFieldString(f, 1, started);
+        OGR_F_SetFieldString(f, 2, finished);
+        OGR_F_SetFieldString(f, 3, GS_VERSION_STRING);
+        OGR_F_SetFieldString(f, 4, command_line ? command_line : "");
+        OGR_F_SetFieldString(f, 5, run_json ? run_json : "{}");
+        if (OGR_L_CreateFeature(runs, f) != OGRERR_NONE)
+            rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot record the run",
+                             ledger_path);
+        OGR_F_Destroy(f);
+        if (rc) goto done;
+    }
+    gs__libmsg_clear(ctx);
+    if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE) {
+        rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot commit the ledger",
+                         ledger_path);
+        goto done;
+    }
+    in_tx = 0;
+done:
+    if (ds) {
+        if (in_tx) GDALDatasetRollbackTransaction(ds);
+        GDALClose(ds);
+    }
+    return rc;
+}

@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""CLI cases for `gridsmith run JOB`: the weekly job and its ledger.
+
+Usage: test_cli_run.py GRIDSMITH_BINARY DEMO_DIR
+
+Runs the demo job into a scratch folder and checks the ledger: the week's
+rows, idempotence (re-running replaces the week), a second week beside the
+first, SIGKILL at many moments during a run leaving the ledger intact (the
+old week whole, the new one absent or whole), and bad job files. The last
+line is "N passed, N failed".
+"""
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = os.path.abspath(sys.argv[1])
+DEMO = os.path.abspath(sys.argv[2])
+SCRATCH = tempfile.mkdtemp(prefix="gs_run_")
+passed = failed = 0
+
+
+def case(fn):
+    global passed, failed
+    try:
+        fn()
+        passed += 1
+        print("ok   " + fn.__name__)
+    except AssertionError as e:
+        failed += 1
+        print("FAIL %s: %s" % (fn.__name__, e))
+    return fn
+
+
+def expect(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def write_job(name, week="2026-W47", extra="", ledger="ledger.gpkg"):
+    path = os.path.join(SCRATCH, name)
+    with open(path, "w") as f:
+        f.write("[inputs]\ncommunities = %(d)s/city.gpkg\ngrids = %(d)s/city.gpkg\n"
+                "households = %(d)s/city.gpkg\nmembers = %(d)s/members.csv\n"
+                "traces = %(d)s/traces.csv\ncalendar = %(d)s/calendar.csv\n"
+                "[run]\nweek = %(w)s\n%(x)s[outputs]\ndir = out\nledger = %(l)s\n"
+                % {"d": DEMO, "w": week, "x": extra, "l": ledger})
+    return path
+
+
+def run(*args):
+    p = subprocess.run([BIN, "run"] + list(args), capture_output=True,
+                       text=True)
+    for bad in ("runtime error:", "AddressSanitizer", "LeakSanitizer"):
+        expect(bad not in p.stderr, "sanitizer: " + p.stderr[-2000:])
+    return p.returncode, p.stdout, p.stderr
+
+
+LEDGER = os.path.join(SCRATCH, "out", "ledger.gpkg")
+
+
+def ledger(sql):
+    con = sqlite3.connect(LEDGER)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def snapshot():
+    return {t: ledger("SELECT week, count(*) FROM %s GROUP BY week" % t)
+            for t in ("grid_status", "member_day", "member_week")}
+
+
+@case
+def demo_week_recorded():
+    code, out, err = run(write_job("job.ini"))
+    expect(code == 0, err)
+    expect(ledger("SELECT count(*) FROM member_week WHERE week='2026-W47'")
+           == [(23,)], ledger("SELECT count(*) FROM member_week"))
+    expect(ledger("SELECT count(*) FROM member_day") == [(161,)], "days")
+    expect(ledger("SELECT count(*) FROM grid_status") == [(22,)], "grids")
+    expect(ledger("SELECT sum(compliant) FROM member_week") == [(18,)], "ok")
+    expect(ledger("SELECT count(*) FROM runs") == [(1,)], "runs")
+    expect(ledger("PRAGMA integrity_check") == [("ok",)], "integrity")
+    expect(os.path.exists(os.path.join(SCRATCH, "out",
+                                       "patrol-2026-W47.gpkg")), "patrol")
+
+
+@case
+def rerun_replaces_the_week():
+    before = snapshot()
+    code, out, err = run(write_job("job.ini"), "--quiet")
+    expect(code == 0, err)
+    expect(snapshot() == before, "%s != %s" % (snapshot(), before))
+    expect(ledger("SELECT count(*) FROM runs") == [(2,)], "runs")
+
+
+@case
+def a_second_week_sits_beside():
+    code, out, err = run(write_job("job.ini"), "--week", "2026-W46", "--quiet")
+    expect(code == 0, err)
+    weeks = ledger("SELECT week, count(*) FROM member_week GROUP BY week")
+    expect(weeks == [("2026-W46", 23), ("2026-W47", 23)], weeks)
+    # No traces that week: every member absent, none compliant.
+    expect(ledger("SELECT sum(compliant) FROM member_week "
+                  "WHERE week='2026-W46'") == [(0,)], "absent week")
+
+
+@case
+def killed_runs_leave_the_ledger_whole():
+    before = snapshot()
+    job = write_job("job45.ini", week="2026-W45")
+    for delay in (0.05, 0.2, 0.4, 0.6, 0.8, 1.0, 1.3, 1.6):
+        p = subprocess.Popen([BIN, "run", job, "--quiet"],
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        expect(ledger("PRAGMA integrity_check") == [("ok",)],
+               "integrity after kill at %.2f s" % delay)
+        now = snapshot()
+        for table, rows in now.items():
+            old = [r for r in rows if r[0] != "2026-W45"]
+            expect(old == before[table], "%s changed after kill at %.2f s"
+                   % (table, delay))
+            new = [r for r in rows if r[0] == "2026-W45"]
+            expect(new in ([], [("2026-W45", dict(before[table])["2026-W47"])]),
+                   "%s: partial week after kill at %.2f s: %s"
+                   % (table, delay, new))
+    code, out, err = run(job, "--quiet")
+    expect(code == 0, "the next run fails: " + err)
+
+
+@case
+def bad_job_files():
+    path = os.path.join(SCRATCH, "bad.ini")
+    with open(path, "w") as f:
+        f.write("[inputs]\ngrids = x.gpkg\nfrobnicate = 1\n")
+    code, out, err = run(path)
+    expect(code == 2 and "line 3" in err and "frobnicate" in err, err)
+    code, out, err = run(write_job("esc.ini", ledger="../elsewhere.gpkg"))
+    expect(code == 2 and "ledger" in err and "output directory" in err, err)
+    code, out, err = run(write_job("wk.ini", week="2026-W99"))
+    expect(code == 2 and "2026-W99" in err, err)
+    code, out, err = run(os.path.join(SCRATCH, "missing.ini"))
+    expect(code == 2 and "missing.ini" in err, err)
+    code, out, err = run()
+    expect(code == 2, err)
+
+
+if not os.path.exists(os.path.join(DEMO, "traces.csv")):
+    print("skip: no demo data at " + DEMO)
+    print("0 passed, 0 failed")
+    sys.exit(0)
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
