@@ -6,7 +6,10 @@
  * prints gs_ctx_errmsg(). Libraries report into the context rather than to
  * stderr: GEOS through its reentrant message handler, GDAL/OGR (and through
  * it PROJ and SQLite, whose failures GDAL turns into CPLError calls) through
- * an error handler pushed for the duration of each public call. Their last
+ * an error handler pushed for the duration of each public call, SQLite
+ * through its log hook (SQLITE_CONFIG_LOG, set before GDAL starts SQLite),
+ * PROJ through the per-context error state of the PROJ contexts crs.c
+ * makes for bulk transforms. Their last
  * message is kept in ctx->libmsg and appended to ours when a library call
  * fails, so the user reads both what we were doing and what the library
  * said.
@@ -17,6 +20,7 @@
 #include <gdal.h>
 #include <ogr_api.h>
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +38,26 @@ static void geos_message(const char *msg, void *user) {
 
 static pthread_once_t gdal_once = PTHREAD_ONCE_INIT;
 
+/* The context of the public call running on this thread, for the SQLite
+ * log hook, which is process-wide and has no user pointer per call. */
+static _Thread_local gs_ctx *current_ctx;
+
+/* SQLite's log (through GDAL's GeoPackage driver and the ledger): errors
+ * become the context's library message, shown when our call fails.
+ * Warnings and notices (automatic indexes, WAL recovery) are SQLite's
+ * housekeeping, not the user's business, and are dropped. */
+static void sqlite_message(void *unused, int code, const char *msg) {
+    gs_ctx *ctx = current_ctx;
+    (void)unused;
+    if (!ctx || !msg) return;
+    if ((code & 0xff) == SQLITE_WARNING || (code & 0xff) == SQLITE_NOTICE)
+        return;
+    snprintf(ctx->libmsg, sizeof ctx->libmsg, "SQLite: %s", msg);
+}
+
 static void gdal_init(void) {
+    /* Must precede SQLite's initialisation, which GDAL may trigger. */
+    sqlite3_config(SQLITE_CONFIG_LOG, sqlite_message, NULL);
     GDALAllRegister();
     /* Outputs are written with their own temporary-file discipline; GDAL
      * must not keep sidecar .aux.xml files next to inputs either. */
@@ -187,6 +210,7 @@ static void CPL_STDCALL gdal_message(CPLErr cls, CPLErrorNum num,
 }
 
 void gs__gdal_enter(gs_ctx *ctx) {
+    current_ctx = ctx;
     CPLPushErrorHandlerEx(gdal_message, ctx);
     gs__libmsg_clear(ctx);
     ctx->errcode = GS_OK;
@@ -195,7 +219,7 @@ void gs__gdal_enter(gs_ctx *ctx) {
 }
 
 void gs__gdal_leave(gs_ctx *ctx) {
-    (void)ctx;
+    if (current_ctx == ctx) current_ctx = NULL;
     CPLPopErrorHandler();
 }
 
