@@ -468,16 +468,25 @@ static int src_str(src *s, OGRFeatureH f, int idx, const char *field,
     *out = "";
     if (idx < 0 || !OGR_F_IsFieldSetAndNotNull(f, idx)) return GS_OK;
     raw = OGR_F_GetFieldAsString(f, idx);
-    if (s->recode) {
-        char *u;
+    if (s->recode && !CPLIsASCII(raw, strlen(raw))) {
+        char *u, *back = NULL;
+        int same;
         gs__libmsg_clear(s->ctx);
+        /* CPLRecode skips bytes it cannot convert; only a round trip to
+         * the same bytes proves the text really was in that encoding (a
+         * UTF-8 file read as GB18030 would otherwise come out mangled). */
         u = CPLRecode(raw, s->opts->encoding, CPL_ENC_UTF8);
-        if (!u || !CPLIsUTF8(u, -1)) {
+        if (u && CPLIsUTF8(u, -1))
+            back = CPLRecode(u, CPL_ENC_UTF8, s->opts->encoding);
+        same = back && strcmp(back, raw) == 0;
+        CPLFree(back);
+        if (!same) {
             CPLFree(u);
-            return gs__err_lib(s->ctx, GS_ERR_INPUT_ENCODING,
-                               "%s, field %s: cannot decode the text as %s",
-                               where(s, feature_origin(s, f)), field,
-                               s->opts->encoding);
+            return gs__err(s->ctx, GS_ERR_INPUT_ENCODING,
+                           "%s, field %s: the text is not valid %s (is the "
+                           "file in another encoding, e.g. UTF-8?)",
+                           where(s, feature_origin(s, f)), field,
+                           s->opts->encoding);
         }
         n = strlen(u);
         if (n + 1 > sizeof small) buf = malloc(n + 1);

@@ -90,9 +90,35 @@ static void utc_text(int64_t ms, char *buf, size_t size) {
 
 /* ---- GCJ-02 offset detection ------------------------------------------------ */
 
-/* Share of about 4,000 sample fixes that fall in some grid (within the
- * tolerance) when read as WGS84 [0], as GCJ-02 [1] and as BD-09 [2]. A
- * bounding-box test before each point test keeps it to milliseconds. */
+typedef struct name_ix {
+    const char *name;
+    long i;
+} name_ix;
+
+static int cmp_name_ix(const void *a, const void *b) {
+    const name_ix *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c) return c;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Index of `name` in sorted v (the first of equals), or -1. */
+static long find_name(const name_ix *v, size_t n, const char *name) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(v[mid].name, name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && !strcmp(v[lo].name, name) ? v[lo].i : -1;
+}
+
+/* Share of about 4,000 sample fixes that fall in their member's own grid
+ * (within the tolerance) when read as WGS84 [0], as GCJ-02 [1] and as
+ * BD-09 [2]. The member's own grid, not any grid: next to each other,
+ * grids catch offset fixes too, and only the own grid shows the shift. */
 static int check_offset(gs_ctx *ctx, const gs__traces *tr,
                         const gs__model *m, const gs__crsinfo *crs,
                         const gs_rules *rules, double out_share[3]) {
@@ -100,11 +126,13 @@ static int check_offset(gs_ctx *ctx, const gs__traces *tr,
     OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
     OGRCoordinateTransformationH ct = NULL;
     gs__clip **clips = calloc(m->n_grids ? m->n_grids : 1, sizeof *clips);
-    double *bb = malloc((m->n_grids ? m->n_grids : 1) * 4 * sizeof *bb);
+    name_ix *gv = malloc((m->n_grids ? m->n_grids : 1) * sizeof *gv);
+    name_ix *rv = malloc((m->n_members ? m->n_members : 1) * sizeof *rv);
+    long *own = malloc((tr->n_members ? tr->n_members : 1) * sizeof *own);
     size_t step, ns = 0, hits[3] = {0, 0, 0};
     int rc = GS_OK;
     out_share[0] = out_share[1] = out_share[2] = 0;
-    if (!wgs || !clips || !bb) {
+    if (!wgs || !clips || !gv || !rv || !own) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -112,22 +140,34 @@ static int check_offset(gs_ctx *ctx, const gs__traces *tr,
     OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
     rc = gs__crs_transform(ctx, wgs, crs->metric, &ct);
     if (rc) goto done;
-    for (size_t i = 0; i < m->n_grids; i++) {
-        GEOSGeometry *b = GEOSBuffer_r(h, m->grids[i].geom,
-                                       rules->tolerance_m, 4);
-        if (!b || gs__clip_create(h, b, 0, &clips[i])) {
-            if (b) GEOSGeom_destroy_r(h, b);
-            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-            goto done;
+    for (size_t i = 0; i < m->n_grids; i++)
+        gv[i] = (name_ix){m->grids[i].code, (long)i};
+    for (size_t i = 0; i < m->n_members; i++)
+        rv[i] = (name_ix){m->members[i].member_id, (long)i};
+    qsort(gv, m->n_grids, sizeof *gv, cmp_name_ix);
+    qsort(rv, m->n_members, sizeof *rv, cmp_name_ix);
+    for (size_t k = 0; k < tr->n_members; k++) {
+        long r = find_name(rv, m->n_members, tr->member_ids[k]);
+        long g = r < 0 ? -1
+                       : find_name(gv, m->n_grids, m->members[r].grid_code);
+        own[k] = g;
+        if (g >= 0 && !clips[g]) {
+            GEOSGeometry *b = GEOSBuffer_r(h, m->grids[g].geom,
+                                           rules->tolerance_m, 4);
+            if (!b || gs__clip_create(h, b, 0, &clips[g])) {
+                if (b) GEOSGeom_destroy_r(h, b);
+                rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+                goto done;
+            }
+            GEOSGeom_destroy_r(h, b);
         }
-        GEOSGeom_destroy_r(h, b);
-        gs__clip_bounds(clips[i], &bb[4 * i], &bb[4 * i + 1], &bb[4 * i + 2],
-                        &bb[4 * i + 3]);
     }
     step = tr->n_fixes / 4000 + 1;
     for (size_t k = 0; k < tr->n_fixes; k += step) {
         const gs__fix *f = &tr->fixes[k];
+        long g = own[f->member];
         double xs[3], ys[3];
+        if (g < 0) continue;
         xs[0] = f->lon;
         ys[0] = f->lat;
         gs__gcj02_to_wgs84(f->lon, f->lat, &xs[1], &ys[1]);
@@ -135,16 +175,7 @@ static int check_offset(gs_ctx *ctx, const gs__traces *tr,
         if (!OCTTransform(ct, 3, xs, ys, NULL)) continue;
         ns++;
         for (int v = 0; v < 3; v++)
-            for (size_t i = 0; i < m->n_grids; i++) {
-                const double *b = &bb[4 * i];
-                if (xs[v] < b[0] || ys[v] < b[1] || xs[v] > b[2] ||
-                    ys[v] > b[3])
-                    continue;
-                if (gs__clip_contains(clips[i], xs[v], ys[v])) {
-                    hits[v]++;
-                    break;
-                }
-            }
+            hits[v] += (size_t)gs__clip_contains(clips[g], xs[v], ys[v]);
     }
     for (int v = 0; v < 3; v++)
         out_share[v] = ns ? (double)hits[v] / (double)ns : 0;
@@ -154,7 +185,9 @@ done:
     for (size_t i = 0; clips && i < m->n_grids; i++)
         gs__clip_destroy(clips[i]);
     free(clips);
-    free(bb);
+    free(gv);
+    free(rv);
+    free(own);
     return rc;
 }
 
@@ -997,6 +1030,9 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     }
     if ((rc = gs__io_note_file(ctx, &info, "traces", opts->traces, tr.layer,
                                (long)(tr.n_fixes + tr.n_bad))))
+        goto done;
+    if (opts->calendar &&
+        (rc = gs__io_note_file(ctx, &info, "calendar", opts->calendar, "", -1)))
         goto done;
     if (!in->encoding && strcmp(tr.encoding, "UTF-8") != 0)
         gs__warn(ctx,

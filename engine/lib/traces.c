@@ -2023,6 +2023,20 @@ int gs__traces_read(gs_ctx *ctx, const gs__trace_opts *o, gs__traces *out) {
     }
     rc = parse_trace_crs(&r);
     if (rc) goto done;
+    if (strncmp(o->path, "PG:", 3) != 0) {
+        /* A folder would open as a set of CSV layers: say what it is. */
+        struct stat st;
+        if (stat(o->path, &st) != 0) {
+            rc = gs__err(ctx, GS_ERR_INPUT_OPEN, "%s (traces): %s", o->path,
+                         strerror(errno));
+            goto done;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            rc = gs__err(ctx, GS_ERR_INPUT_OPEN,
+                         "%s (traces): is a directory, not a file", o->path);
+            goto done;
+        }
+    }
     if (has_suffix(o->path, ".csv") || has_suffix(o->path, ".tsv") ||
         has_suffix(o->path, ".txt"))
         rc = read_csv(&r);
