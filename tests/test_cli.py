@@ -12,35 +12,26 @@ Error cases also check that an earlier output was left untouched.
 
 The last line is "N passed, N failed".
 """
-import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 from osgeo import gdal, ogr
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli_harness as h  # noqa: E402
+from cli_harness import (case, expect, expect_error, read_layer,  # noqa: E402
+                         run, sha)
+
 gdal.UseExceptions()
 
 BIN = os.path.abspath(sys.argv[1])
+h.BIN = BIN
 TESTS = os.path.abspath(sys.argv[2])
 MINI = os.path.join(TESTS, "data", "mini")
 SCRATCH = tempfile.mkdtemp(prefix="gs_cli_")
-
-passed = 0
-failed = 0
-
-
-def run(*args, env=None):
-    p = subprocess.run([BIN] + list(args), capture_output=True, text=True,
-                       env=env)
-    # Under the sanitizer build any report is a failure, whatever the exit.
-    for bad in ("runtime error:", "AddressSanitizer", "LeakSanitizer"):
-        if bad in p.stderr:
-            raise AssertionError("sanitizer: " + p.stderr[-2000:])
-    return p.returncode, p.stdout, p.stderr
 
 
 def mini_args(**over):
@@ -57,54 +48,6 @@ def mini_args(**over):
         if v is not None:
             out += [k, v]
     return out
-
-
-def sha(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def case(fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print("ok   " + fn.__name__)
-    except AssertionError as e:
-        failed += 1
-        print("FAIL %s: %s" % (fn.__name__, e))
-    except Exception as e:  # a crash in the test is a failure too
-        failed += 1
-        print("FAIL %s: %r" % (fn.__name__, e))
-    return fn
-
-
-def expect(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
-
-
-def read_layer(path, name):
-    ds = gdal.OpenEx(path, gdal.OF_VECTOR)
-    lyr = ds.GetLayerByName(name)
-    expect(lyr is not None, "%s has no layer %s" % (path, name))
-    rows = []
-    for f in lyr:
-        d = f.items()
-        g = f.GetGeometryRef()
-        d["_geom"] = g.ExportToWkt() if g else None
-        poly = g is not None and "POLYGON" in g.GetGeometryName()
-        d["_area"] = g.GetArea() if poly else (0.0 if g else None)
-        rows.append(d)
-    return rows
-
-
-def expect_error(code, err, status, *pieces):
-    expect(code == status, "exit %d, wanted %d; stderr: %s" % (code, status,
-                                                              err))
-    for p in pieces:
-        expect(p in err, "message lacks %r: %s" % (p, err))
-    expect("Traceback" not in err and "Segmentation" not in err, err)
 
 
 # ---- the mini city against its golden file --------------------------------
@@ -436,5 +379,4 @@ def help_and_version():
 
 
 shutil.rmtree(SCRATCH, ignore_errors=True)
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+h.finish()

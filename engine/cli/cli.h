@@ -117,6 +117,9 @@ int cli_finish(const cli_common *c, const gs_report *rep);
 
 int cmd_validate(int argc, char **argv);
 int cmd_patrol(int argc, char **argv);
+int cmd_hotspots(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_assess(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -27,8 +27,16 @@ static const char *const main_help =
     "  patrol     GPS traces -> patrol time in each member's grid, daily and\n"
     "             weekly compliance, coverage, households reached, GPS\n"
     "             problems\n"
+    "  hotspots   events -> counts per grid and category, Gi* hot and cold\n"
+    "             spots on grids and hexagons, clusters, density, trouble\n"
+    "             spots, emerging hot spots, weekly and monthly summaries\n"
     "  run        the weekly job from a job file: validate + patrol, kept\n"
     "             in the ledger\n"
+    "  assess     the monthly assessment of each member from the ledger,\n"
+    "             offline scores and verified service visits: sub-scores,\n"
+    "             total and tier (优秀/良好/合格/不合格)\n"
+    "  report     the week's HTML report from the ledger for the street\n"
+    "             office: compliance, maps, overdue events, trend\n"
     "\n"
     "Run 'gridsmith COMMAND --help' for a command's options and a worked\n"
     "example. Exit status: 0 done; 1 findings (only with --strict); 2 usage\n"
@@ -264,7 +272,10 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "patrol")) return cmd_patrol(argc - 1, argv + 1);
+    if (!strcmp(cmd, "hotspots")) return cmd_hotspots(argc - 1, argv + 1);
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "assess")) return cmd_assess(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
     fprintf(stderr, "gridsmith: unknown command '%s'\n\n%s", cmd, main_help);
     return EXIT_USAGE;
 }

@@ -366,3 +366,27 @@ int gs__strcmp_null(const char *a, const char *b) {
     if (!b) return 1;
     return strcmp(a, b);
 }
+
+int gs__strix_cmp(const void *a, const void *b) {
+    const gs__strix *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
+    if (c) return c;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+size_t gs__strix_find(const gs__strix *v, size_t n, const char *s) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(v[mid].s, s) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && !strcmp(v[lo].s, s) ? lo : n;
+}
+
+long gs__strix_lookup(const gs__strix *v, size_t n, const char *s) {
+    size_t k = gs__strix_find(v, n, s);
+    return k < n ? (long)v[k].i : -1;
+}

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 GEOSGeometry *gs__geom_polygonal(GEOSContextHandle_t h, GEOSGeometry *g) {
     int t, n, k = 0, total = 0;
@@ -130,3 +131,39 @@ GEOSGeometry *gs__geom_check_repair(GEOSContextHandle_t h, GEOSGeometry *g,
     return gs__geom_polygonal(h, fixed);
 }
 
+
+/* ---- candidate collection from STRtree queries -------------------------- */
+
+static void cand_cb(void *item, void *user) {
+    gs__cands *c = user;
+    if (c->n == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 16;
+        size_t *nv = realloc(c->v, nc * sizeof *nv);
+        if (!nv) {
+            c->failed = 1;
+            return;
+        }
+        c->v = nv;
+        c->cap = nc;
+    }
+    c->v[c->n++] = *(const size_t *)item;
+}
+
+static int cmp_size(const void *a, const void *b) {
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int gs__strtree_query(GEOSContextHandle_t h, GEOSSTRtree *t,
+                      const GEOSGeometry *g, gs__cands *c) {
+    c->n = 0;
+    GEOSSTRtree_query_r(h, t, g, cand_cb, c);
+    if (c->failed) return GS_ERR_NOMEM;
+    if (c->n > 1) qsort(c->v, c->n, sizeof *c->v, cmp_size);
+    return GS_OK;
+}
+
+void gs__cands_free(gs__cands *c) {
+    free(c->v);
+    memset(c, 0, sizeof *c);
+}

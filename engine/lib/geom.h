@@ -33,4 +33,20 @@ GEOSGeometry *gs__geom_check_repair(GEOSContextHandle_t h, GEOSGeometry *g,
                                     size_t reason_size, double *lx,
                                     double *ly);
 
+/* Candidates of an STRtree query: the size_t ids the tree's items point
+ * to. Zero-initialise; free v with free() (or gs__cands_free). */
+typedef struct gs__cands {
+    size_t *v;
+    size_t n, cap;
+    int failed;
+} gs__cands;
+
+/* Queries the tree, whose items point to size_t ids, with the envelope of
+ * `g` and returns the ids in c->v sorted, so that every result built from
+ * them is in input order whatever the tree's layout. GS_ERR_NOMEM. */
+int gs__strtree_query(GEOSContextHandle_t h, GEOSSTRtree *t,
+                      const GEOSGeometry *g, gs__cands *c);
+
+void gs__cands_free(gs__cands *c);
+
 #endif /* GS_GEOM_H */

@@ -123,4 +123,23 @@ char *gs__strdup(const char *s);
 /* Compares two strings for qsort-style ordering, NULL sorting first. */
 int gs__strcmp_null(const char *a, const char *b);
 
+/* ---- sorted string index: codes and ids looked up by binary search ---- */
+
+/* A string (borrowed, not NULL) and its input position. */
+typedef struct gs__strix {
+    const char *s;
+    size_t i;
+} gs__strix;
+
+/* qsort comparator: by string, then input position, so equal strings keep
+ * input order and the first of them comes first. */
+int gs__strix_cmp(const void *a, const void *b);
+
+/* The index in v (sorted with gs__strix_cmp) of the first entry whose
+ * string is s, or n when there is none. */
+size_t gs__strix_find(const gs__strix *v, size_t n, const char *s);
+
+/* The input position (i) of that first entry, or -1. */
+long gs__strix_lookup(const gs__strix *v, size_t n, const char *s);
+
 #endif /* GS_INTERNAL_H */

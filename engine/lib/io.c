@@ -21,6 +21,7 @@
  * leading zeros) and point geometry from lon/lat-style columns; a CSV's
  * line number is its feature id plus one (the header line).
  */
+#define _DEFAULT_SOURCE /* realpath */
 #define _POSIX_C_SOURCE 200809L
 #include "io.h"
 
@@ -40,6 +41,7 @@
 
 #include "crs.h"
 #include "geom.h"
+#include "ptime.h"
 
 /* ---- roles and their fields -------------------------------------------- */
 
@@ -72,11 +74,24 @@ static const field_spec trace_fields[] = {{"member_id", 1}, {"time", 1},
                                           {"lon", 1},       {"lat", 1},
                                           {"accuracy_m", 0}, {NULL, 0}};
 
+/* Read by gs__io_read_events; grid_code optional (joined by location). */
+static const field_spec event_fields[] = {
+    {"event_id", 1},    {"category", 1}, {"reported_at", 1},
+    {"resolved_at", 0}, {"status", 0},   {"grid_code", 0},
+    {NULL, 0}};
+
+/* Read by gs__io_read_barriers: the roads, rivers, walls and rails that
+ * partition follows. */
+static const field_spec barrier_fields[] = {
+    {"kind", 1}, {"name", 0}, {NULL, 0}};
+
 static const role_spec roles[] = {{"communities", community_fields},
                                   {"grids", grid_fields},
                                   {"households", household_fields},
                                   {"members", member_fields},
                                   {"traces", trace_fields},
+                                  {"events", event_fields},
+                                  {"barriers", barrier_fields},
                                   {NULL, NULL}};
 
 static const role_spec *find_role(const char *name, size_t len) {
@@ -100,7 +115,7 @@ int gs__io_check_opts(gs_ctx *ctx, const gs_input_opts *opts) {
             return gs__err(ctx, GS_ERR_USAGE,
                            "--layer '%s': unknown role '%.*s' (known: "
                            "communities, grids, households, members, "
-                           "traces)",
+                           "traces, events, barriers)",
                            s, (int)(eq - s), s);
     }
     for (size_t i = 0; i < opts->n_fields; i++) {
@@ -120,7 +135,7 @@ int gs__io_check_opts(gs_ctx *ctx, const gs_input_opts *opts) {
             return gs__err(ctx, GS_ERR_USAGE,
                            "--field '%s': unknown role '%.*s' (known: "
                            "communities, grids, households, members, "
-                           "traces)",
+                           "traces, events, barriers)",
                            s, (int)(dot - s), s);
         flen = (size_t)(eq - dot - 1);
         for (f = r->fields; f->name; f++)
@@ -148,6 +163,7 @@ typedef struct src {
     int recode; /* text is recoded from opts->encoding */
     OGRSpatialReferenceH srs; /* GIS axis order, owned; NULL if none */
     gs__arena *arena;
+    int lines; /* read_polys reads (Multi)LineStrings, not polygons */
     char tmp[512];
 } src;
 
@@ -578,14 +594,18 @@ static int geom_finite(OGRGeometryH g) {
     return 1;
 }
 
-/* NULL when the geometry is usable as a polygon, else why not. */
-static const char *polygon_problem(OGRGeometryH g) {
+/* NULL when the geometry is usable as a polygon (or, with `lines`, as a
+ * line), else why not. */
+static const char *polygon_problem(OGRGeometryH g, int lines) {
     OGRwkbGeometryType t;
     if (!g) return "has no geometry";
     if (OGR_G_IsEmpty(g)) return "has an empty geometry";
     t = wkbFlatten(OGR_G_GetGeometryType(g));
-    if (t != wkbPolygon && t != wkbMultiPolygon && t != wkbCurvePolygon &&
-        t != wkbMultiSurface)
+    if (lines && t != wkbLineString && t != wkbMultiLineString &&
+        t != wkbCircularString && t != wkbCompoundCurve && t != wkbMultiCurve)
+        return "geometry is not a line";
+    if (!lines && t != wkbPolygon && t != wkbMultiPolygon &&
+        t != wkbCurvePolygon && t != wkbMultiSurface)
         return "geometry is not a polygon";
     if (!geom_finite(g)) return "geometry has a NaN or infinite coordinate";
     return NULL;
@@ -618,7 +638,9 @@ static GEOSGeometry *to_metric_geos(src *s, OGRGeometryH g,
         return NULL;
     }
     t = wkbFlatten(OGR_G_GetGeometryType(c));
-    if (t == wkbCurvePolygon || t == wkbMultiSurface) {
+    if (t == wkbCurvePolygon || t == wkbMultiSurface ||
+        t == wkbCircularString || t == wkbCompoundCurve ||
+        t == wkbMultiCurve) {
         OGRGeometryH lin = OGR_G_GetLinearGeometry(c, 0, NULL);
         OGR_G_DestroyGeometry(c);
         c = lin;
@@ -671,7 +693,7 @@ static int read_polys(src *s, gs__model *m, raw_poly **out, size_t *out_n,
     while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
         gs__origin o = feature_origin(s, f);
         OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        const char *problem = polygon_problem(g);
+        const char *problem = polygon_problem(g, s->lines);
         if (problem) {
             OGR_F_Destroy(f);
             rc = report_problem(s, m, o, problem);
@@ -714,8 +736,8 @@ static int read_polys(src *s, gs__model *m, raw_poly **out, size_t *out_n,
     }
     if (n == 0) {
         rc = gs__err(s->ctx, GS_ERR_INPUT_EMPTY,
-                     "%s, layer %s (%s): no feature has a usable polygon",
-                     s->path, s->layer, s->role);
+                     "%s, layer %s (%s): no feature has a usable %s",
+                     s->path, s->layer, s->role, s->lines ? "line" : "polygon");
         goto fail;
     }
     *out = v;
@@ -765,6 +787,40 @@ void gs__inputs_free(gs__inputs *in) {
     in->n = 0;
 }
 
+/* Picks the metric CRS from the centre of `env` (in the source's CRS) and
+ * makes the source's CRS the output one. */
+static int pick_crs(src *s, const OGREnvelope *env, gs__crsinfo *crs) {
+    int rc = gs__crs_pick_metric(s->ctx, s->srs, (env->MinX + env->MaxX) / 2,
+                                 (env->MinY + env->MaxY) / 2, &crs->metric,
+                                 &crs->metric_name);
+    if (rc) return rc;
+    crs->output = OSRClone(s->srs);
+    if (!crs->output) return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
+    OSRSetAxisMappingStrategy(crs->output, OAMS_TRADITIONAL_GIS_ORDER);
+    return GS_OK;
+}
+
+int gs__io_pick_crs(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
+                    const char *path, gs__crsinfo *crs) {
+    src s;
+    gs__arena scratch;
+    OGREnvelope env;
+    int rc;
+    gs__arena_init(&scratch);
+    rc = src_open(ctx, opts, role, path, 1, &scratch, &s, NULL);
+    if (rc) goto done;
+    if (OGR_L_GetExtent(s.lyr, &env, 1) != OGRERR_NONE)
+        rc = gs__err(ctx, GS_ERR_INPUT_EMPTY,
+                     "%s, layer %s (%s): the layer has no geometry", path,
+                     s.layer, role);
+    if (!rc) rc = check_geographic(&s, &env);
+    if (!rc) rc = pick_crs(&s, &env, crs);
+    src_close(&s);
+done:
+    gs__arena_free(&scratch);
+    return rc;
+}
+
 int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts,
                       const char *path, gs__model *m, gs__crsinfo *crs,
                       gs__inputs *info) {
@@ -787,16 +843,8 @@ int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts,
     if (rc) goto done;
     rc = check_geographic(&s, &env);
     if (rc) goto done;
-    rc = gs__crs_pick_metric(ctx, s.srs, (env.MinX + env.MaxX) / 2,
-                             (env.MinY + env.MaxY) / 2, &crs->metric,
-                             &crs->metric_name);
+    rc = pick_crs(&s, &env, crs);
     if (rc) goto done;
-    crs->output = OSRClone(s.srs);
-    if (!crs->output) {
-        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    OSRSetAxisMappingStrategy(crs->output, OAMS_TRADITIONAL_GIS_ORDER);
     rc = gs__crs_transform(ctx, s.srs, crs->metric, &ct);
     if (rc) goto done;
 
@@ -937,6 +985,51 @@ done:
     return rc;
 }
 
+int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
+                         const char *path, gs__model *m,
+                         const gs__crsinfo *crs, gs__inputs *info) {
+    src s;
+    raw_poly *raw = NULL;
+    size_t n = 0;
+    OGREnvelope env = {0, 0, 0, 0};
+    OGRCoordinateTransformationH ct = NULL;
+    int rc, i_kind, i_name;
+
+    rc = src_open(ctx, opts, "barriers", path, 1, &m->strings, &s, info);
+    if (rc) return rc;
+    s.lines = 1;
+    if ((rc = src_field(&s, "kind", 1, &i_kind)) ||
+        (rc = src_field(&s, "name", 0, &i_name)) ||
+        (rc = read_polys(&s, m, &raw, &n, &env)) ||
+        (rc = check_geographic(&s, &env)) ||
+        (rc = gs__crs_transform(ctx, s.srs, crs->metric, &ct)))
+        goto done;
+    m->barriers = calloc(n, sizeof *m->barriers);
+    if (!m->barriers) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        gs__barrier *b = &m->barriers[m->n_barriers];
+        b->origin = raw[i].origin;
+        if ((rc = src_str(&s, raw[i].f, i_kind, "kind", &b->kind)) ||
+            (rc = src_str(&s, raw[i].f, i_name, "name", &b->name)))
+            goto done;
+        b->geom = to_metric_geos(&s, OGR_F_GetGeometryRef(raw[i].f), ct,
+                                 b->origin);
+        if (!b->geom) {
+            rc = ctx->errcode ? ctx->errcode : GS_ERR_INTERNAL;
+            goto done;
+        }
+        m->n_barriers++;
+    }
+done:
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    free_polys(raw, n);
+    src_close(&s);
+    return rc;
+}
+
 static const char *const xs[] = {"lon", "lng", "longitude", "x", "经度"};
 static const char *const ys[] = {"lat", "latitude", "y", "纬度"};
 
@@ -981,6 +1074,25 @@ static void csv_coord_problem(src *s, OGRFeatureH f, char *buf, size_t size) {
                  OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, iy)), vx, vy);
     }
     (void)s;
+}
+
+/* NULL and the point's coordinates (source CRS) when the feature has a
+ * usable point, else why not (in buf, or static). */
+static const char *point_problem(src *s, OGRFeatureH f, double *x, double *y,
+                                 char *buf, size_t size) {
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    if ((!g || OGR_G_IsEmpty(g)) && s->is_csv) {
+        csv_coord_problem(s, f, buf, size);
+        return buf;
+    }
+    if (!g || OGR_G_IsEmpty(g)) return "has no point geometry";
+    if (wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPoint)
+        return "geometry is not a point";
+    *x = OGR_G_GetX(g, 0);
+    *y = OGR_G_GetY(g, 0);
+    if (!isfinite(*x) || !isfinite(*y))
+        return "point has a NaN or infinite coordinate";
+    return NULL;
 }
 
 int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
@@ -1034,23 +1146,10 @@ int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
     while ((f = OGR_L_GetNextFeature(s.lyr)) != NULL) {
         gs__household *hh;
         gs__origin o = feature_origin(&s, f);
-        OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        const char *problem = NULL;
         char problem_buf[300];
         double x = 0, y = 0;
-        if ((!g || OGR_G_IsEmpty(g)) && s.is_csv) {
-            csv_coord_problem(&s, f, problem_buf, sizeof problem_buf);
-            problem = problem_buf;
-        } else if (!g || OGR_G_IsEmpty(g)) {
-            problem = "has no point geometry";
-        } else if (wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPoint) {
-            problem = "geometry is not a point";
-        } else {
-            x = OGR_G_GetX(g, 0);
-            y = OGR_G_GetY(g, 0);
-            if (!isfinite(x) || !isfinite(y))
-                problem = "point has a NaN or infinite coordinate";
-        }
+        const char *problem =
+            point_problem(&s, f, &x, &y, problem_buf, sizeof problem_buf);
         if (problem) {
             OGR_F_Destroy(f);
             rc = report_problem(&s, m, o, problem);
@@ -1240,4 +1339,296 @@ void gs__io_where(const gs__inputs *info, const char *role, gs__origin o,
         }
     }
     snprintf(buf, size, "%s feature %ld", role, o.fid);
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+void gs__events_free(gs__events *ev) {
+    if (!ev) return;
+    free(ev->v);
+    free(ev->bad);
+    gs__arena_free(&ev->strings);
+    memset(ev, 0, sizeof *ev);
+}
+
+/* Records an unusable row; the reason is copied. GS_ERR_NOMEM. */
+static int event_bad(gs_ctx *ctx, gs__events *ev, gs__origin o,
+                     const char *id, const char *field, const char *reason) {
+    gs__evbad *b;
+    if (ev->n_bad == ev->cap_bad) {
+        size_t nc = ev->cap_bad ? ev->cap_bad * 2 : 64;
+        gs__evbad *nv = realloc(ev->bad, nc * sizeof *nv);
+        if (!nv) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        ev->bad = nv;
+        ev->cap_bad = nc;
+    }
+    b = &ev->bad[ev->n_bad];
+    b->origin = o;
+    b->event_id = gs__arena_strdup(&ev->strings, id);
+    b->field = field;
+    b->reason = gs__arena_strdup(&ev->strings, reason);
+    if (!b->event_id || !b->reason)
+        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    ev->n_bad++;
+    return GS_OK;
+}
+
+/* The row's times and status, or the field and reason it cannot be used
+ * (reason in buf). Status: empty means open, or resolved when resolved_at
+ * is given; otherwise open, resolved or self_resolved (any case). */
+static const char *event_times(gs__tz *tz, const char *rep, const char *res,
+                               const char *status, gs__event *e, char *buf,
+                               size_t size) {
+    char why[160];
+    e->resolved_ms = GS__NO_TIME;
+    if (!rep[0]) {
+        snprintf(buf, size, "empty");
+        return "reported_at";
+    }
+    if (gs__time_parse(tz, rep, &e->reported_ms, why, sizeof why)) {
+        snprintf(buf, size, "%s ('%.60s')", why, rep);
+        return "reported_at";
+    }
+    if (res[0] &&
+        gs__time_parse(tz, res, &e->resolved_ms, why, sizeof why)) {
+        snprintf(buf, size, "%s ('%.60s')", why, res);
+        return "resolved_at";
+    }
+    if (!status[0])
+        e->status = res[0] ? GS__EV_RESOLVED : GS__EV_OPEN;
+    else if (!strcasecmp(status, "open"))
+        e->status = GS__EV_OPEN;
+    else if (!strcasecmp(status, "resolved"))
+        e->status = GS__EV_RESOLVED;
+    else if (!strcasecmp(status, "self_resolved"))
+        e->status = GS__EV_SELF_RESOLVED;
+    else {
+        snprintf(buf, size,
+                 "'%.60s' is not open, resolved or self_resolved", status);
+        return "status";
+    }
+    if (e->status == GS__EV_OPEN && res[0]) {
+        snprintf(buf, size, "status is open but resolved_at is %.40s", res);
+        return "status";
+    }
+    if (res[0] && e->resolved_ms < e->reported_ms) {
+        snprintf(buf, size, "%.40s is before reported_at %.40s", res, rep);
+        return "resolved_at";
+    }
+    return NULL;
+}
+
+static int cmp_evbad(const void *a, const void *b) {
+    const gs__evbad *x = a, *y = b;
+    return x->origin.fid < y->origin.fid ? -1 : x->origin.fid > y->origin.fid;
+}
+
+/* Drops events whose point cannot be projected and every repeat of an
+ * event_id (the first in file order stays), recording them as bad rows. */
+static int events_finish(gs_ctx *ctx, gs__events *ev) {
+    size_t n = ev->n, w = 0;
+    gs__strix *ix = malloc((n ? n : 1) * sizeof *ix);
+    unsigned char *drop = calloc(n ? n : 1, 1);
+    int rc = GS_OK;
+    if (!ix || !drop) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ix[i] = (gs__strix){ev->v[i].id, i};
+        if (isfinite(ev->v[i].x) && isfinite(ev->v[i].y)) continue;
+        drop[i] = 1;
+        if ((rc = event_bad(ctx, ev, ev->v[i].origin, ev->v[i].id, "geometry",
+                            "point cannot be projected to the metric CRS "
+                            "(outside its range)")))
+            goto done;
+    }
+    qsort(ix, n, sizeof *ix, gs__strix_cmp);
+    for (size_t k = 1, first = 0; k < n; k++) {
+        char reason[96];
+        const gs__origin *o;
+        if (strcmp(ix[k].s, ix[first].s) != 0) first = k;
+        if (!ix[k].s[0] || first == k || drop[ix[k].i]) continue;
+        drop[ix[k].i] = 1;
+        o = &ev->v[ix[first].i].origin;
+        snprintf(reason, sizeof reason, "duplicate event_id (first at %s %ld)",
+                 o->line > 0 ? "line" : "feature",
+                 o->line > 0 ? o->line : o->fid);
+        if ((rc = event_bad(ctx, ev, ev->v[ix[k].i].origin, ix[k].s,
+                            "event_id", reason)))
+            goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!drop[i]) ev->v[w++] = ev->v[i];
+    ev->n = w;
+    if (ev->n_bad > 1) qsort(ev->bad, ev->n_bad, sizeof *ev->bad, cmp_evbad);
+done:
+    free(ix);
+    free(drop);
+    return rc;
+}
+
+int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts,
+                       const char *path, gs__tz *tz, const gs__crsinfo *crs,
+                       int threads, gs__events *out, gs__inputs *info) {
+    src s;
+    OGRFeatureH f;
+    int rc, fi[6];
+    static const char *const names[6] = {"event_id",    "category",
+                                         "reported_at", "resolved_at",
+                                         "status",      "grid_code"};
+    size_t cap = 0, out_of_range = 0;
+
+    memset(out, 0, sizeof *out);
+    gs__arena_init(&out->strings);
+    rc = src_open(ctx, opts, "events", path, 1, &out->strings, &s, info);
+    if (rc) return rc;
+    snprintf(out->layer, sizeof out->layer, "%s", s.layer);
+    out->is_csv = s.is_csv;
+    for (int k = 0; k < 6; k++)
+        if ((rc = src_field(&s, names[k], k < 3, &fi[k]))) goto done;
+    OGR_L_ResetReading(s.lyr);
+    while ((f = OGR_L_GetNextFeature(s.lyr)) != NULL) {
+        gs__event e;
+        const char *txt[6], *problem, *field = "geometry";
+        char buf[300];
+        memset(&e, 0, sizeof e);
+        e.origin = feature_origin(&s, f);
+        for (int k = 0; k < 6 && !rc; k++)
+            rc = src_str(&s, f, fi[k], names[k], &txt[k]);
+        if (rc) {
+            OGR_F_Destroy(f);
+            goto done;
+        }
+        problem = point_problem(&s, f, &e.x, &e.y, buf, sizeof buf);
+        OGR_F_Destroy(f);
+        if (!problem) {
+            field = event_times(tz, txt[2], txt[3], txt[4], &e, buf,
+                                sizeof buf);
+            problem = field ? buf : NULL;
+        }
+        if (problem) {
+            if ((rc = event_bad(ctx, out, e.origin, txt[0], field, problem)))
+                goto done;
+            continue;
+        }
+        if (out->n == cap) {
+            size_t nc = cap ? cap * 2 : 1024;
+            gs__event *nv = realloc(out->v, nc * sizeof *nv);
+            if (!nv) {
+                rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+                goto done;
+            }
+            out->v = nv;
+            cap = nc;
+        }
+        e.id = txt[0];
+        e.category = txt[1];
+        e.grid_code = txt[5];
+        e.day = gs__local_day(tz, e.reported_ms);
+        if (s.srs && OSRIsGeographic(s.srs) &&
+            (e.x < -180 || e.x > 360 || e.y < -90 || e.y > 90))
+            out_of_range++;
+        out->v[out->n++] = e;
+    }
+    if (CPLGetLastErrorType() >= CE_Failure && ctx->libmsg[0]) {
+        rc = gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
+                         "%s, layer %s: reading stopped after %zu features",
+                         path, s.layer, out->n + out->n_bad);
+        goto done;
+    }
+    if (out_of_range * 2 > out->n && out->n > 0) {
+        rc = gs__err(ctx, GS_ERR_INPUT_CRS,
+                     "%s, layer %s (events): %zu of %zu points are not "
+                     "longitudes and latitudes, yet the layer's CRS is "
+                     "geographic; the data is probably projected and its "
+                     "CRS declared wrongly",
+                     path, s.layer, out_of_range, out->n);
+        goto done;
+    }
+    if (out->n > 0 &&
+        (rc = gs__crs_transform_points(ctx, s.srs, crs->metric, &out->v[0].x,
+                                       &out->v[0].y, sizeof *out->v, out->n,
+                                       threads)))
+        goto done;
+    rc = events_finish(ctx, out);
+done:
+    src_close(&s);
+    if (rc) gs__events_free(out);
+    return rc;
+}
+
+/* ---- checks shared by the runs ------------------------------------------ */
+
+int gs__io_same_file(const char *a, const char *b) {
+    char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
+    int same = ra && rb && strcmp(ra, rb) == 0;
+    free(ra);
+    free(rb);
+    return same;
+}
+
+typedef struct id_ix {
+    const char *id;
+    size_t i;
+} id_ix;
+
+static int cmp_id_ix(const void *a, const void *b) {
+    const id_ix *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    if (c) return c;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+int gs__io_check_household_ids(gs_ctx *ctx, const gs_input_opts *in,
+                               gs__model *m, const gs__inputs *info) {
+    size_t n = m->n_households, w = 0;
+    id_ix *v;
+    unsigned char *drop;
+    int rc = GS_OK;
+    if (n < 2) return GS_OK;
+    v = malloc(n * sizeof *v);
+    drop = calloc(n, 1);
+    if (!v || !drop) {
+        free(v);
+        free(drop);
+        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        v[i].id = m->households[i].id;
+        v[i].i = i;
+    }
+    qsort(v, n, sizeof *v, cmp_id_ix);
+    for (size_t k = 1; k < n; k++) {
+        char where[600], first[600];
+        if (!v[k].id[0] || strcmp(v[k].id, v[k - 1].id) != 0) continue;
+        gs__io_where(info, "households", m->households[v[k].i].origin, where,
+                     sizeof where);
+        if (in->on_error != GS_ON_ERROR_SKIP) {
+            size_t f = k - 1;
+            while (f > 0 && strcmp(v[f - 1].id, v[k].id) == 0) f--;
+            gs__io_where(info, "households", m->households[v[f].i].origin,
+                         first, sizeof first);
+            rc = gs__err(ctx, GS_ERR_INPUT_VALUE,
+                         "%s, field household_id: '%s' is duplicated (first "
+                         "at %s); use --on-error=skip to keep the first",
+                         where, v[k].id, first);
+            goto done;
+        }
+        drop[v[k].i] = 1;
+        if (gs__model_skip(m, "households", "duplicate household_id",
+                           m->households[v[k].i].origin,
+                           m->households[v[k].i].x,
+                           m->households[v[k].i].y)) {
+            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!drop[i]) m->households[w++] = m->households[i];
+    m->n_households = w;
+done:
+    free(v);
+    free(drop);
+    return rc;
 }

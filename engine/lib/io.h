@@ -6,6 +6,7 @@
 
 #include <ogr_srs_api.h>
 
+#include "events.h"
 #include "model.h"
 
 /* The CRSes of a run: the metric one every analysis uses and the output
@@ -53,7 +54,14 @@ int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts,
                       const char *path, gs__model *m, gs__crsinfo *crs,
                       gs__inputs *info);
 
-/* Readers for the other roles; they need crs filled by gs__io_read_grids. */
+/* Fills `crs` from ROLE's layer at `path` when a run reads no grids (as
+ * gs__io_read_grids does: metric CRS from the layer's centre, output CRS
+ * the layer's own). Reads no features. */
+int gs__io_pick_crs(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
+                    const char *path, gs__crsinfo *crs);
+
+/* Readers for the other roles; they need crs filled by gs__io_read_grids
+ * (or gs__io_pick_crs). */
 int gs__io_read_communities(gs_ctx *ctx, const gs_input_opts *opts,
                             const char *path, gs__model *m,
                             const gs__crsinfo *crs, gs__inputs *info);
@@ -62,6 +70,33 @@ int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
                            const gs__crsinfo *crs, gs__inputs *info);
 int gs__io_read_members(gs_ctx *ctx, const gs_input_opts *opts,
                         const char *path, gs__model *m, gs__inputs *info);
+/* Barriers: (Multi)LineStrings with `kind` (road, river, wall, rail) and
+ * `name`, into m->barriers. */
+int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
+                         const char *path, gs__model *m,
+                         const gs__crsinfo *crs, gs__inputs *info);
+
+/* Duplicate household_ids would count one household twice: fails with
+ * GS_ERR_INPUT_VALUE naming both places, or with --on-error=skip keeps the
+ * first and records the others as skipped. */
+int gs__io_check_household_ids(gs_ctx *ctx, const gs_input_opts *in,
+                               gs__model *m, const gs__inputs *info);
+
+/* 1 when `a` and `b` name the same existing file (an output that is also
+ * an input would destroy it). */
+int gs__io_same_file(const char *a, const char *b);
+
+struct gs__tz;
+
+/* Reads events (role "events"): times read in `tz` (ptime.h), points
+ * projected to crs->metric with `threads` workers. Setup problems fail
+ * (cannot open, missing field, empty layer, text not UTF-8, wrong CRS);
+ * rows that cannot be used go to out->bad. The caller frees `out` with
+ * gs__events_free() in every case. */
+int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts,
+                       const char *path, struct gs__tz *tz,
+                       const gs__crsinfo *crs, int threads, gs__events *out,
+                       gs__inputs *info);
 
 /* Records a plain input file (read by another reader) with its SHA-256. */
 int gs__io_note_file(gs_ctx *ctx, gs__inputs *info, const char *role,

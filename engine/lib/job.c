@@ -15,7 +15,9 @@
  * stage outputs are named for the week (validate-2026-W47.gpkg...). Stages
  * run in order, each through its public entry point, and the ledger records
  * the week last, in one transaction: a failed stage leaves the ledger
- * untouched, and re-running the week replaces it.
+ * untouched, and re-running the week replaces it. The HTML report
+ * (report_html.c) comes last, read back from the committed ledger into
+ * DIR/report-WEEK.html.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -46,6 +48,7 @@ typedef struct job {
     char dir[JOB_PATH]; /* the job file's folder */
     char communities[JOB_PATH], grids[JOB_PATH], households[JOB_PATH];
     char members[JOB_PATH], traces[JOB_PATH], calendar[JOB_PATH];
+    char events[JOB_PATH];
     char rules[JOB_PATH];
     char trace_crs[64], encoding[64], week[16], tz[64];
     char out_dir[JOB_PATH], ledger[JOB_PATH];
@@ -81,6 +84,7 @@ static int on_job(void *user, const char *section, const char *name,
         {"inputs", "members", offsetof(job, members), 1},
         {"inputs", "traces", offsetof(job, traces), 1},
         {"inputs", "calendar", offsetof(job, calendar), 1},
+        {"inputs", "events", offsetof(job, events), 1},
         {"inputs", "trace_crs", offsetof(job, trace_crs), 0},
         {"inputs", "encoding", offsetof(job, encoding), 0},
         {"run", "week", offsetof(job, week), 0},
@@ -115,7 +119,8 @@ static int on_job(void *user, const char *section, const char *name,
     }
     snprintf(j->err, sizeof j->err,
              "unknown key '%s' in [%s] (known: [inputs] communities, grids, "
-             "households, members, traces, calendar, trace_crs, encoding; "
+             "households, members, traces, calendar, events, trace_crs, "
+             "encoding; "
              "[run] week, tz, rules; [outputs] dir, ledger)",
              name, section);
     return 0;
@@ -174,12 +179,13 @@ typedef struct stage {
 
 int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     job j;
-    stage st[3];
+    stage st[8];
     int nst = 0, rc;
     int32_t monday;
     char week[16], started[32];
     char p_validate[JOB_PATH + 64], p_patrol[JOB_PATH + 64];
-    char p_ledger[2 * JOB_PATH];
+    char p_hotspots[JOB_PATH + 64];
+    char p_ledger[2 * JOB_PATH], p_report[JOB_PATH + 64];
     gs_rules rules;
     gs_input_opts in;
     json_object *o = NULL, *stages;
@@ -222,7 +228,11 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     snprintf(p_validate, sizeof p_validate, "%s/validate-%s.gpkg", j.out_dir,
              week);
     snprintf(p_patrol, sizeof p_patrol, "%s/patrol-%s.gpkg", j.out_dir, week);
+    snprintf(p_hotspots, sizeof p_hotspots, "%s/hotspots-%s.gpkg", j.out_dir,
+             week);
     snprintf(p_ledger, sizeof p_ledger, "%s/%s", j.out_dir, j.ledger);
+    snprintf(p_report, sizeof p_report, "%s/report-%s.html", j.out_dir,
+             week);
 
     {
         gs_validate_opts vo;
@@ -264,8 +274,29 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
         st[nst].wall_s = gs__now() - t0;
         st[nst++].peak_rss_mb = gs__peak_rss_mb();
     }
+    if (j.events[0]) {
+        gs_hotspots_opts ho;
+        double t0 = gs__now();
+        gs_hotspots_opts_init(&ho);
+        ho.grids = j.grids;
+        ho.events = j.events;
+        ho.communities = j.communities;
+        ho.households = j.households;
+        ho.calendar = j.calendar[0] ? j.calendar : NULL;
+        ho.week = week;
+        ho.tz = j.tz[0] ? j.tz : NULL;
+        ho.output = p_hotspots;
+        ho.input = &in;
+        ho.rules = &rules;
+        ho.command_line = opts->command_line;
+        ho.threads = opts->threads;
+        st[nst].name = "hotspots";
+        if ((rc = gs_hotspots_run(ctx, &ho, &st[nst].report))) goto done;
+        st[nst].wall_s = gs__now() - t0;
+        st[nst++].peak_rss_mb = gs__peak_rss_mb();
+    }
     {
-        gs__ledger_part parts[4];
+        gs__ledger_part parts[5];
         size_t np = 0;
         double t0 = gs__now();
         json_object *run = json_object_new_object();
@@ -276,6 +307,9 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
             parts[np++] = (gs__ledger_part){"member_week", p_patrol,
                                             "member_week"};
         }
+        if (j.events[0])
+            parts[np++] = (gs__ledger_part){"grid_events", p_hotspots,
+                                            "grid_events"};
         json_object_object_add(run, "job", json_object_new_string(opts->job));
         json_object_object_add(run, "week", json_object_new_string(week));
         for (int i = 0; i < nst; i++)
@@ -290,6 +324,20 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
         json_object_put(run);
         if (rc) goto done;
         st[nst].name = "ledger";
+        st[nst].wall_s = gs__now() - t0;
+        st[nst++].peak_rss_mb = gs__peak_rss_mb();
+    }
+    {
+        /* The report reads the week back from the committed ledger. */
+        gs_report_html_opts ro;
+        double t0 = gs__now();
+        gs_report_html_opts_init(&ro);
+        ro.ledger = p_ledger;
+        ro.week = week;
+        ro.output = p_report;
+        ro.rules = &rules;
+        st[nst].name = "report";
+        if ((rc = gs_report_html_run(ctx, &ro, &st[nst].report))) goto done;
         st[nst].wall_s = gs__now() - t0;
         st[nst++].peak_rss_mb = gs__peak_rss_mb();
     }
@@ -323,8 +371,10 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     gs__buf_printf(&text, "  recorded %s in the ledger %s\n", week, p_ledger);
     {
         long findings = 0;
+        /* The report restates patrol's findings; count them once. */
         for (int i = 0; i < nst; i++)
-            findings += gs_report_findings(st[i].report);
+            if (strcmp(st[i].name, "report"))
+                findings += gs_report_findings(st[i].report);
         ctx->n_phases = 0;
         *out_report = gs__report_create(ctx, o, text.data ? text.data : "",
                                         findings);
@@ -333,7 +383,8 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     }
 done:
     if (o) json_object_put(o);
-    for (int i = 0; i < 3; i++) gs_report_destroy(st[i].report);
+    for (size_t i = 0; i < sizeof st / sizeof st[0]; i++)
+        gs_report_destroy(st[i].report);
     gs__buf_free(&text);
     return rc;
 }

@@ -25,6 +25,9 @@ void gs__model_free(gs__model *m) {
     free(m->households);
     free(m->members);
     free(m->skipped);
+    for (size_t i = 0; i < m->n_barriers; i++)
+        if (m->barriers[i].geom) GEOSGeom_destroy_r(h, m->barriers[i].geom);
+    free(m->barriers);
     free(m->metric_wkt);
     free(m->metric_name);
     free(m->output_wkt);

@@ -69,6 +69,14 @@ typedef struct gs__skipped {
     double x, y; /* metric location when known, else NaN */
 } gs__skipped;
 
+/* A road, river, wall or rail that grid boundaries should follow. */
+typedef struct gs__barrier {
+    const char *kind; /* "road", "river", "wall", "rail" or the user's */
+    const char *name;
+    GEOSGeometry *geom; /* metric, lineal */
+    gs__origin origin;
+} gs__barrier;
+
 typedef struct gs__model {
     GEOSContextHandle_t geos; /* borrowed from the context */
     gs__arena strings;
@@ -84,6 +92,8 @@ typedef struct gs__model {
     int have_members; /* a roster was given */
     gs__skipped *skipped;
     size_t n_skipped, cap_skipped;
+    gs__barrier *barriers;
+    size_t n_barriers;
 
     /* CRS: the metric one the analyses use and the output one (the grids'
      * input CRS), as WKT. */

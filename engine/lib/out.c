@@ -42,6 +42,7 @@ struct gs__olayer {
     char name[64];
     gs__geom_kind geom;
     const char *fields[MAX_FIELDS];
+    char *aliases[MAX_FIELDS]; /* owned; NULL: the built-in alias */
     size_t nfields;
 };
 
@@ -83,6 +84,9 @@ int gs__out_check(gs_ctx *ctx, const char *path) {
 
 static void out_free(gs__out *o) {
     if (!o) return;
+    for (int i = 0; i < o->nlayers; i++)
+        for (size_t k = 0; k < o->layers[i].nfields; k++)
+            free(o->layers[i].aliases[k]);
     if (o->wkb) GEOSWKBWriter_destroy_r(o->ctx->geos, o->wkb);
     if (o->to_output) OCTDestroyCoordinateTransformation(o->to_output);
     free(o->path);
@@ -221,6 +225,20 @@ int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
     o->nlayers++;
     *out_layer = l;
     return GS_OK;
+}
+
+int gs__out_alias(gs__out *o, gs__olayer *l, const char *field,
+                  const char *alias) {
+    for (size_t k = 0; k < l->nfields; k++) {
+        if (strcmp(l->fields[k], field) != 0) continue;
+        free(l->aliases[k]);
+        l->aliases[k] = gs__strdup(alias);
+        if (!l->aliases[k])
+            return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
+        return GS_OK;
+    }
+    return gs__err(o->ctx, GS_ERR_INTERNAL, "layer %s has no field %s",
+                   l->name, field);
 }
 
 OGRFeatureH gs__out_feature(gs__olayer *l) {
@@ -433,7 +451,9 @@ static int write_styles(gs__out *o) {
     }
     for (int i = 0; i < n; i++) {
         gs__olayer *l = &o->layers[i];
-        char *qml = gs__style_qml(l->name, l->geom, l->fields, l->nfields);
+        char *qml = gs__style_qml_aliased(l->name, l->geom, l->fields,
+                                          (const char *const *)l->aliases,
+                                          l->nfields);
         OGRFeatureH f;
         OGRErr e;
         if (!qml) return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
@@ -537,4 +557,52 @@ void gs__out_abort(gs__out *o) {
         unlink(side);
     }
     out_free(o);
+}
+
+int gs__out_file(gs_ctx *ctx, const char *path, const char *data,
+                 size_t len) {
+    char *copy = NULL, *copy2 = NULL, *tmp = NULL;
+    FILE *fp = NULL;
+    size_t n;
+    int rc = gs__out_check(ctx, path);
+    if (rc) return rc;
+    copy = gs__strdup(path);
+    copy2 = gs__strdup(path);
+    n = strlen(path) + 64;
+    tmp = malloc(n);
+    if (!copy || !copy2 || !tmp) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    snprintf(tmp, n, "%s/.%s.%ld.tmp", dirname(copy), basename(copy2),
+             (long)getpid());
+    fp = fopen(tmp, "wb");
+    if (!fp || fwrite(data, 1, len, fp) != len || fflush(fp) != 0 ||
+        fsync(fileno(fp)) != 0) {
+        rc = gs__err(ctx, GS_ERR_IO, "%s: cannot write: %s", tmp,
+                     strerror(errno));
+        goto done;
+    }
+    if (fclose(fp) != 0) {
+        fp = NULL;
+        rc = gs__err(ctx, GS_ERR_IO, "%s: cannot write: %s", tmp,
+                     strerror(errno));
+        goto done;
+    }
+    fp = NULL;
+    if (rename(tmp, path) != 0) {
+        rc = gs__err(ctx, GS_ERR_IO, "%s: cannot move the output into "
+                     "place: %s", path, strerror(errno));
+        goto done;
+    }
+    free(copy);
+    copy = gs__strdup(path);
+    if (copy) fsync_path(dirname(copy), 1); /* best effort: the rename */
+done:
+    if (fp) fclose(fp);
+    if (rc && tmp) unlink(tmp);
+    free(copy);
+    free(copy2);
+    free(tmp);
+    return rc;
 }

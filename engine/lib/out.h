@@ -36,6 +36,12 @@ int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
                   const gs__fdef *fields, size_t nfields,
                   gs__olayer **out_layer);
 
+/* Sets the Chinese alias of one of the layer's fields in its QGIS style,
+ * over the built-in one: for fields named at run time, such as one count
+ * per event category (cat_1 -> 环境卫生). `alias` is copied. */
+int gs__out_alias(gs__out *o, gs__olayer *l, const char *field,
+                  const char *alias);
+
 /* A new feature of the layer; NULL when out of memory. Put it with
  * gs__out_put, which takes it. */
 OGRFeatureH gs__out_feature(gs__olayer *l);
@@ -86,5 +92,12 @@ int gs__out_commit(gs__out *o);
 /* Drops everything written: closes and removes the temporary file. Accepts
  * NULL. */
 void gs__out_abort(gs__out *o);
+
+/* Writes `len` bytes of `data` (a report, not a GeoPackage) to `path` the
+ * same way: a temporary file beside it, fsync'ed and renamed into place.
+ * On failure the temporary file is removed and an earlier `path` is
+ * untouched. GS_OK or GS_ERR_IO. */
+int gs__out_file(gs_ctx *ctx, const char *path, const char *data,
+                 size_t len);
 
 #endif /* GS_OUT_H */

@@ -92,25 +92,13 @@ static int cmp_key(const void *p, const void *q) {
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-static long find_track(const key_ix *tv, size_t n, const char *id) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(tv[mid].a, id) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && !strcmp(tv[lo].a, id) ? (long)tv[lo].i : -1;
-}
-
 int gs__patrol_entries(gs_ctx *ctx, const gs__model *m,
                        const gs__ptrack *tracks, size_t n_tracks,
                        gs__presult *res) {
     size_t nm = m->n_members, ne = 0;
     key_ix *rv = malloc(sizeof *rv * (nm ? nm : 1));
-    key_ix *tv = malloc(sizeof *tv * (n_tracks ? n_tracks : 1));
-    key_ix *gv = malloc(sizeof *gv * (m->n_grids ? m->n_grids : 1));
+    gs__strix *tv = malloc(sizeof *tv * (n_tracks ? n_tracks : 1));
+    gs__strix *gv = malloc(sizeof *gv * (m->n_grids ? m->n_grids : 1));
     unsigned char *seen = calloc(n_tracks ? n_tracks : 1, 1);
     int rc = GS_OK;
     memset(res, 0, sizeof *res);
@@ -125,18 +113,12 @@ int gs__patrol_entries(gs_ctx *ctx, const gs__model *m,
         rv[i].i = i;
     }
     qsort(rv, nm, sizeof *rv, cmp_key);
-    for (size_t i = 0; i < n_tracks; i++) {
-        tv[i].a = tracks[i].member_id;
-        tv[i].b = "";
-        tv[i].i = i;
-    }
-    qsort(tv, n_tracks, sizeof *tv, cmp_key);
-    for (size_t i = 0; i < m->n_grids; i++) {
-        gv[i].a = m->grids[i].code;
-        gv[i].b = "";
-        gv[i].i = i;
-    }
-    qsort(gv, m->n_grids, sizeof *gv, cmp_key);
+    for (size_t i = 0; i < n_tracks; i++)
+        tv[i] = (gs__strix){tracks[i].member_id, i};
+    qsort(tv, n_tracks, sizeof *tv, gs__strix_cmp);
+    for (size_t i = 0; i < m->n_grids; i++)
+        gv[i] = (gs__strix){m->grids[i].code, i};
+    qsort(gv, m->n_grids, sizeof *gv, gs__strix_cmp);
     /* One entry per distinct (member, grid code) of the roster. */
     for (size_t k = 0; k < nm; k++) {
         gs__pentry *e;
@@ -148,9 +130,9 @@ int gs__patrol_entries(gs_ctx *ctx, const gs__model *m,
         e->member_id = rv[k].a;
         e->grid_code = rv[k].b;
         /* The grid with that code; the first in input order if several. */
-        g = find_track(gv, m->n_grids, rv[k].b);
+        g = gs__strix_lookup(gv, m->n_grids, rv[k].b);
         e->grid = g;
-        t = find_track(tv, n_tracks, rv[k].a);
+        t = gs__strix_lookup(tv, n_tracks, rv[k].a);
         e->track = t;
         if (t >= 0) seen[t] = 1;
         e->note = g < 0 ? "grid does not exist" : "";
@@ -169,7 +151,7 @@ int gs__patrol_entries(gs_ctx *ctx, const gs__model *m,
         gs__pentry *e;
         if (seen[tv[k].i]) continue;
         e = &res->entries[ne++];
-        e->member_id = tv[k].a;
+        e->member_id = tv[k].s;
         e->grid_code = "";
         e->grid = -1;
         e->track = (long)tv[k].i;

@@ -515,3 +515,75 @@ void gs__isoweek_format(int32_t day, char out[9]) {
     put_digits(out + 6, w, 2);
     out[8] = '\0';
 }
+
+int gs__month_parse(const char *text, int32_t *out_first, int32_t *out_last) {
+    int y, mo, n = 0;
+    *out_first = *out_last = 0;
+    while (*text == ' ') text++;
+    if (sscanf(text, "%4d-%2d%n", &y, &mo, &n) != 2 || n != 7 ||
+        text[4] != '-' || mo < 1 || mo > 12 || y < 1)
+        return GS_ERR_INPUT_VALUE;
+    for (const char *p = text + n; *p; p++)
+        if (*p != ' ') return GS_ERR_INPUT_VALUE;
+    *out_first = gs__days_from_civil(y, mo, 1);
+    *out_last = (mo == 12 ? gs__days_from_civil(y + 1, 1, 1)
+                          : gs__days_from_civil(y, mo + 1, 1)) -
+                1;
+    return GS_OK;
+}
+
+int gs__period_parse(gs_ctx *ctx, const char *week, const char *month,
+                     const char *from, const char *to, int *out_given,
+                     int32_t *out_day0, int32_t *out_day1) {
+    int kinds = (week != NULL) + (month != NULL) + (from || to);
+    *out_given = 0;
+    *out_day0 = *out_day1 = 0;
+    if (kinds > 1)
+        return gs__err(ctx, GS_ERR_USAGE,
+                       "give one period: --week%s or --from/--to",
+                       month ? ", --month" : "");
+    if (week) {
+        if (gs__isoweek_parse(week, out_day0))
+            return gs__err(ctx, GS_ERR_USAGE,
+                           "--week '%s': expected an ISO week such as "
+                           "2026-W47",
+                           week);
+        *out_day1 = *out_day0 + 6;
+    } else if (month) {
+        if (gs__month_parse(month, out_day0, out_day1))
+            return gs__err(ctx, GS_ERR_USAGE,
+                           "--month '%s': expected a month such as 2026-11",
+                           month);
+    } else if (from || to) {
+        if (!from || !to || gs__date_parse(from, out_day0) ||
+            gs__date_parse(to, out_day1))
+            return gs__err(ctx, GS_ERR_USAGE,
+                           "--from/--to: expected two dates such as "
+                           "2026-11-16, got '%s' and '%s'",
+                           from ? from : "", to ? to : "");
+        if (*out_day1 < *out_day0 || *out_day1 - *out_day0 > 370)
+            return gs__err(ctx, GS_ERR_USAGE,
+                           "--from %s --to %s: the period must run forwards "
+                           "and last at most a year",
+                           from, to);
+    } else {
+        return GS_OK;
+    }
+    *out_given = 1;
+    return GS_OK;
+}
+
+void gs__utc_format(int64_t utc_ms, char out[21]) {
+    int64_t s = utc_ms >= 0 ? utc_ms / 1000 : (utc_ms - 999) / 1000;
+    int32_t day = (int32_t)(s >= 0 ? s / 86400 : (s - 86399) / 86400);
+    int64_t sec = s - (int64_t)day * 86400;
+    int y, mo, d;
+    gs__civil_from_days(day, &y, &mo, &d);
+    if (y < 0) y = 0;
+    if (y > 9999) y = 9999;
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d,
+             (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
+    memcpy(out, tmp, 20);
+    out[20] = '\0';
+}

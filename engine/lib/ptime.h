@@ -95,4 +95,21 @@ void gs__isoweek_format(int32_t day, char out[9]);
 /* 1 = Monday .. 7 = Sunday. */
 int gs__weekday(int32_t day);
 
+/* An instant as ISO 8601 UTC with 'Z': "2026-11-16T00:30:00Z". */
+void gs__utc_format(int64_t utc_ms, char out[21]);
+
+/* "YYYY-MM" (e.g. "2026-11") -> its first and last day. GS_OK or
+ * GS_ERR_INPUT_VALUE. */
+int gs__month_parse(const char *text, int32_t *out_first, int32_t *out_last);
+
+/*
+ * The period of a command's options: --week W, --month M or --from D
+ * --to D (inclusive, forwards, at most 370 days); `month` may be NULL for
+ * a command without --month. *out_given is 0 (and the days 0) when none
+ * was given. GS_ERR_USAGE naming the option for a bad or conflicting one.
+ */
+int gs__period_parse(gs_ctx *ctx, const char *week, const char *month,
+                     const char *from, const char *to, int *out_given,
+                     int32_t *out_day0, int32_t *out_day1);
+
 #endif /* GS_PTIME_H */

@@ -90,31 +90,6 @@ static void utc_text(int64_t ms, char *buf, size_t size) {
 
 /* ---- GCJ-02 offset detection ------------------------------------------------ */
 
-typedef struct name_ix {
-    const char *name;
-    long i;
-} name_ix;
-
-static int cmp_name_ix(const void *a, const void *b) {
-    const name_ix *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    if (c) return c;
-    return x->i < y->i ? -1 : x->i > y->i;
-}
-
-/* Index of `name` in sorted v (the first of equals), or -1. */
-static long find_name(const name_ix *v, size_t n, const char *name) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(v[mid].name, name) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < n && !strcmp(v[lo].name, name) ? v[lo].i : -1;
-}
-
 /* Share of about 4,000 sample fixes that fall in their member's own grid
  * (within the tolerance) when read as WGS84 [0], as GCJ-02 [1] and as
  * BD-09 [2]. The member's own grid, not any grid: next to each other,
@@ -126,8 +101,8 @@ static int check_offset(gs_ctx *ctx, const gs__traces *tr,
     OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
     OGRCoordinateTransformationH ct = NULL;
     gs__clip **clips = calloc(m->n_grids ? m->n_grids : 1, sizeof *clips);
-    name_ix *gv = malloc((m->n_grids ? m->n_grids : 1) * sizeof *gv);
-    name_ix *rv = malloc((m->n_members ? m->n_members : 1) * sizeof *rv);
+    gs__strix *gv = malloc((m->n_grids ? m->n_grids : 1) * sizeof *gv);
+    gs__strix *rv = malloc((m->n_members ? m->n_members : 1) * sizeof *rv);
     long *own = malloc((tr->n_members ? tr->n_members : 1) * sizeof *own);
     size_t step, ns = 0, hits[3] = {0, 0, 0};
     int rc = GS_OK;
@@ -141,15 +116,16 @@ static int check_offset(gs_ctx *ctx, const gs__traces *tr,
     rc = gs__crs_transform(ctx, wgs, crs->metric, &ct);
     if (rc) goto done;
     for (size_t i = 0; i < m->n_grids; i++)
-        gv[i] = (name_ix){m->grids[i].code, (long)i};
+        gv[i] = (gs__strix){m->grids[i].code, i};
     for (size_t i = 0; i < m->n_members; i++)
-        rv[i] = (name_ix){m->members[i].member_id, (long)i};
-    qsort(gv, m->n_grids, sizeof *gv, cmp_name_ix);
-    qsort(rv, m->n_members, sizeof *rv, cmp_name_ix);
+        rv[i] = (gs__strix){m->members[i].member_id, i};
+    qsort(gv, m->n_grids, sizeof *gv, gs__strix_cmp);
+    qsort(rv, m->n_members, sizeof *rv, gs__strix_cmp);
     for (size_t k = 0; k < tr->n_members; k++) {
-        long r = find_name(rv, m->n_members, tr->member_ids[k]);
+        long r = gs__strix_lookup(rv, m->n_members, tr->member_ids[k]);
         long g = r < 0 ? -1
-                       : find_name(gv, m->n_grids, m->members[r].grid_code);
+                       : gs__strix_lookup(gv, m->n_grids,
+                                          m->members[r].grid_code);
         own[k] = g;
         if (g >= 0 && !clips[g]) {
             GEOSGeometry *b = GEOSBuffer_r(h, m->grids[g].geom,

@@ -38,82 +38,6 @@ void gs_validate_opts_init(gs_validate_opts *o) {
     o->threads = 1;
 }
 
-/* Same file given as input and output would destroy the input. */
-static int same_file(const char *a, const char *b) {
-    char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
-    int same = ra && rb && strcmp(ra, rb) == 0;
-    free(ra);
-    free(rb);
-    return same;
-}
-
-typedef struct id_ix {
-    const char *id;
-    size_t i;
-} id_ix;
-
-static int cmp_id_ix(const void *a, const void *b) {
-    const id_ix *x = a, *y = b;
-    int c = strcmp(x->id, y->id);
-    if (c) return c;
-    return x->i < y->i ? -1 : x->i > y->i;
-}
-
-/* Duplicate household_ids would count one household twice. Fails, or with
- * --on-error=skip keeps the first and records the others as skipped. */
-static int check_household_ids(gs_ctx *ctx, const gs_input_opts *in,
-                               gs__model *m, const gs__inputs *info) {
-    size_t n = m->n_households, w = 0;
-    id_ix *v;
-    unsigned char *drop;
-    int rc = GS_OK;
-    if (n < 2) return GS_OK;
-    v = malloc(n * sizeof *v);
-    drop = calloc(n, 1);
-    if (!v || !drop) {
-        free(v);
-        free(drop);
-        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < n; i++) {
-        v[i].id = m->households[i].id;
-        v[i].i = i;
-    }
-    qsort(v, n, sizeof *v, cmp_id_ix);
-    for (size_t k = 1; k < n; k++) {
-        char where[600], first[600];
-        if (!v[k].id[0] || strcmp(v[k].id, v[k - 1].id) != 0) continue;
-        gs__io_where(info, "households", m->households[v[k].i].origin, where,
-                     sizeof where);
-        if (in->on_error != GS_ON_ERROR_SKIP) {
-            size_t f = k - 1;
-            while (f > 0 && strcmp(v[f - 1].id, v[k].id) == 0) f--;
-            gs__io_where(info, "households", m->households[v[f].i].origin,
-                         first, sizeof first);
-            rc = gs__err(ctx, GS_ERR_INPUT_VALUE,
-                         "%s, field household_id: '%s' is duplicated (first "
-                         "at %s); use --on-error=skip to keep the first",
-                         where, v[k].id, first);
-            goto done;
-        }
-        drop[v[k].i] = 1;
-        if (gs__model_skip(m, "households", "duplicate household_id",
-                           m->households[v[k].i].origin,
-                           m->households[v[k].i].x,
-                           m->households[v[k].i].y)) {
-            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-            goto done;
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        if (!drop[i]) m->households[w++] = m->households[i];
-    m->n_households = w;
-done:
-    free(v);
-    free(drop);
-    return rc;
-}
-
 static const gs__fdef grid_fields[] = {
     {"grid_code", GS__F_STR},  {"community_code", GS__F_STR},
     {"grid_type", GS__F_STR},  {"name", GS__F_STR},
@@ -357,7 +281,7 @@ int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
         const char *inputs[4] = {opts->communities, opts->grids,
                                  opts->households, opts->members};
         for (int i = 0; i < 4; i++)
-            if (inputs[i] && same_file(inputs[i], opts->output)) {
+            if (inputs[i] && gs__io_same_file(inputs[i], opts->output)) {
                 rc = gs__err(ctx, GS_ERR_USAGE,
                              "-o %s is also an input; write the output to "
                              "another file",
@@ -381,7 +305,7 @@ int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
         rc = gs__io_read_members(ctx, in, opts->members, &m, &info);
         if (rc) goto done;
     }
-    rc = check_household_ids(ctx, in, &m, &info);
+    rc = gs__io_check_household_ids(ctx, in, &m, &info);
     if (rc) goto done;
     gs__phase_end(ctx, "read");
 

@@ -267,10 +267,84 @@ static const alias ALIASES[] = {
     {"gi_p", "热点 p 值"},
     {"gi_bin", "热冷点分级"},
     {"cluster_id", "聚类编号"},
+    {"top_category", "主要类别"},
+    {"events_per_km2", "每平方公里事件数"},
+    {"events_per_100hh", "每百户事件数"},
+    {"open", "未办结"},
+    {"overdue", "超期未办结"},
+    {"resolved", "已办结"},
+    {"self_resolved", "自行处置"},
+    {"mean_resolve_h", "平均办结时长(小时)"},
+    {"grid_mismatch", "网格编码与位置不符"},
+    {"hex_id", "六边形编号"},
+    {"q", "六边形轴坐标q"},
+    {"r", "六边形轴坐标r"},
+    {"class", "时空热点类型"},
+    {"weeks", "周数"},
+    {"hot_weeks", "热点周数"},
+    {"cold_weeks", "冷点周数"},
+    {"trend_z", "趋势 z 值"},
+    {"trend_p", "趋势 p 值"},
+    {"trend_tau", "趋势 tau"},
+    {"core_events", "核心事件数"},
+    {"category_events", "主要类别事件数"},
+    {"first_at", "首次上报时间"},
+    {"last_at", "最近上报时间"},
+    {"first_date", "首次上报日期"},
+    {"last_date", "最近上报日期"},
+    {"deadline", "办结期限"},
+    {"deadline_workdays", "期限(工作日)"},
+    {"workdays_overdue", "超期工作日数"},
+    {"level", "层级"},
+    {"code", "编码"},
+    {"top_categories", "主要类别"},
+    {"hot_hexes", "热点六边形数"},
+    {"resolution_rate", "办结率"},
+    {"self_resolved_share", "自行处置占比"},
+    {"prev_events", "上期事件数"},
+    {"change", "环比变化"},
+    {"change_pct", "环比变化(%)"},
+    {"location_grid_code", "位置所在网格"},
+    {"field", "字段"},
+    {"reason", "原因"},
+    {"line", "行号"},
+    {"feature", "要素号"},
     /* assess */
     {"month", "月份"},
     {"score", "得分"},
     {"tier", "等级"},
+    {"period_from", "考核期起"},
+    {"period_to", "考核期止"},
+    {"weeks_ok", "达标周数"},
+    {"score_patrol", "巡查得分"},
+    {"score_information", "信息采集得分"},
+    {"score_visits", "走访服务得分"},
+    {"score_events", "事件上报得分"},
+    {"score_special", "专项工作得分"},
+    {"score_awareness", "知晓率得分"},
+    {"score_satisfaction", "满意度得分"},
+    {"score_basic", "基础工作得分"},
+    {"score_residents", "群众评价得分"},
+    {"total", "总分"},
+    {"care_targets", "关爱对象数"},
+    {"care_windows_due", "应走访周期数"},
+    {"care_windows_met", "已走访周期数"},
+    {"visits_recorded", "登记走访次数"},
+    {"visits_verified", "核实走访次数"},
+    {"defaults_used", "采用默认值"},
+    {"note", "备注"},
+    {"verified", "已核实"},
+    {"fix_distance_m", "最近定位点距离(米)"},
+    {"fix_time", "最近定位点时间"},
+    {"fix_offset_s", "定位点时差(秒)"},
+    {"interval_days", "走访周期(天)"},
+    {"windows_due", "应走访周期数"},
+    {"windows_met", "已走访周期数"},
+    {"last_visit", "最近核实走访时间"},
+    {"first_missed_from", "首个漏访周期起"},
+    {"first_missed_to", "首个漏访周期止"},
+    {"source", "来源"},
+    {"path", "文件"},
     /* inputs carried into outputs, summary tables */
     {"household_id", "户编号"},
     {"care_type", "关爱类型"},
@@ -334,6 +408,19 @@ static const category COMPLIANT_CATS[] = {
     {"0", "未达标 not compliant", {227, 26, 28}},
 };
 
+/* The assessment's tiers, green to red; and a visit checked or not. */
+static const category TIER_CATS[] = {
+    {"优秀", "优秀 excellent", {26, 150, 65}},
+    {"良好", "良好 good", {166, 217, 106}},
+    {"合格", "合格 pass", {253, 174, 97}},
+    {"不合格", "不合格 fail", {215, 25, 28}},
+};
+
+static const category VERIFIED_CATS[] = {
+    {"1", "已核实 verified", {51, 160, 44}},
+    {"0", "未核实 not verified", {227, 26, 28}},
+};
+
 /* Gi* bins as in common GIS practice: ±3 = 99 %, ±2 = 95 %, ±1 = 90 %.
  * Colours: ColorBrewer RdBu, the middle class light grey. */
 static const category GI_CATS[] = {
@@ -344,6 +431,38 @@ static const category GI_CATS[] = {
     {"1", "热点 90% hot spot 90%", {253, 219, 199}},
     {"2", "热点 95% hot spot 95%", {239, 138, 98}},
     {"3", "热点 99% hot spot 99%", {178, 24, 43}},
+    /* QGIS's "all other values": NULL, where Gi* was not computed (too few
+     * units, no events), so those units still show with their counts. */
+    {"", "未计算 not computed", {255, 255, 255}},
+};
+
+static const category TROUBLE_CATS[] = {
+    {"repeat_location", "重复发生点 repeat location", {227, 26, 28}},
+    {"overdue", "超期未办结 overdue", {255, 127, 0}},
+    {"rising_grid", "事件上升网格 rising grid", {106, 61, 154}},
+};
+
+/* Emerging hot spot classes (stats.h), hot reds and cold blues, fading
+ * from new to historical; no pattern and too little history light grey. */
+static const category EHSA_CATS[] = {
+    {"new_hot_spot", "新增热点 new hot spot", {254, 224, 144}},
+    {"consecutive_hot_spot", "连续热点 consecutive hot spot", {253, 174, 97}},
+    {"intensifying_hot_spot", "加剧热点 intensifying hot spot", {165, 0, 38}},
+    {"persistent_hot_spot", "持续热点 persistent hot spot", {215, 48, 39}},
+    {"diminishing_hot_spot", "减弱热点 diminishing hot spot", {244, 109, 67}},
+    {"sporadic_hot_spot", "零星热点 sporadic hot spot", {254, 200, 200}},
+    {"oscillating_hot_spot", "振荡热点 oscillating hot spot", {214, 96, 77}},
+    {"historical_hot_spot", "历史热点 historical hot spot", {230, 160, 140}},
+    {"new_cold_spot", "新增冷点 new cold spot", {224, 243, 248}},
+    {"consecutive_cold_spot", "连续冷点 consecutive cold spot", {171, 217, 233}},
+    {"intensifying_cold_spot", "加剧冷点 intensifying cold spot", {49, 54, 149}},
+    {"persistent_cold_spot", "持续冷点 persistent cold spot", {69, 117, 180}},
+    {"diminishing_cold_spot", "减弱冷点 diminishing cold spot", {116, 173, 209}},
+    {"sporadic_cold_spot", "零星冷点 sporadic cold spot", {200, 215, 240}},
+    {"oscillating_cold_spot", "振荡冷点 oscillating cold spot", {67, 147, 195}},
+    {"historical_cold_spot", "历史冷点 historical cold spot", {150, 170, 200}},
+    {"no_pattern", "无明显模式 no pattern", {224, 224, 224}},
+    {"insufficient_history", "历史不足 insufficient history", {245, 245, 245}},
 };
 
 /* Looks: area layers that sit on each other are half transparent. */
@@ -420,10 +539,36 @@ static const layer_spec SPECS[] = {
      .color = {224, 224, 224},
      .look = LOOK_HOT,
      .label_field = "events"},
+    {.layer = "emerging",
+     .attr = "class",
+     .cats = EHSA_CATS,
+     .ncats = NELEM(EHSA_CATS),
+     .color = {224, 224, 224},
+     .look = LOOK_HOT},
     {.layer = "trouble_spots",
+     .attr = "kind",
+     .cats = TROUBLE_CATS,
+     .ncats = NELEM(TROUBLE_CATS),
      .color = {227, 26, 28},
      .look = {160, "solid", "0.6", "solid", "star", "4"}},
     {.layer = "clusters", .color = {106, 61, 154}, .look = LOOK_AREA},
+    /* assess */
+    {.layer = "assessment",
+     .attr = "tier",
+     .cats = TIER_CATS,
+     .ncats = NELEM(TIER_CATS),
+     .color = {253, 174, 97},
+     .look = LOOK_AREA,
+     .label_field = "member_id"},
+    {.layer = "visits",
+     .attr = "verified",
+     .cats = VERIFIED_CATS,
+     .ncats = NELEM(VERIFIED_CATS),
+     .color = {51, 160, 44},
+     .look = {200, "solid", "0.4", "solid", "circle", "2.4"}},
+    {.layer = "care_overdue",
+     .color = {215, 25, 28},
+     .look = {200, "solid", "0.4", "solid", "diamond", "3"}},
 };
 
 /* Unknown layers: steel blue, a light translucent fill for areas. */
@@ -682,6 +827,12 @@ static void put_display(sbuf *b, const char *const *fields, size_t nfields) {
 
 char *gs__style_qml(const char *layer, gs__geom_kind geom,
                     const char *const *fields, size_t nfields) {
+    return gs__style_qml_aliased(layer, geom, fields, NULL, nfields);
+}
+
+char *gs__style_qml_aliased(const char *layer, gs__geom_kind geom,
+                            const char *const *fields,
+                            const char *const *aliases, size_t nfields) {
     sbuf b = {NULL, 0, 0, 0};
     const layer_spec *spec = find_spec(layer);
     if (!fields) nfields = 0;
@@ -710,7 +861,8 @@ char *gs__style_qml(const char *layer, gs__geom_kind geom,
     }
     sb_puts(&b, "  <aliases>\n");
     for (size_t i = 0; i < nfields; i++) {
-        const char *zh = gs__style_alias(fields[i]);
+        const char *zh = aliases && aliases[i] ? aliases[i]
+                                               : gs__style_alias(fields[i]);
         if (!zh) continue;
         sb_puts(&b, "    <alias field=\"");
         sb_esc(&b, fields[i]);

@@ -60,4 +60,14 @@ const char *gs__style_alias(const char *field);
 char *gs__style_qml(const char *layer, gs__geom_kind geom,
                     const char *const *fields, size_t nfields);
 
+/**
+ * As gs__style_qml, with per-field aliases that take the place of the
+ * built-in ones: aliases[i] for fields[i], or NULL to keep the built-in
+ * alias. `aliases` itself may be NULL (then exactly gs__style_qml).
+ * Ownership and thread safety as gs__style_qml.
+ */
+char *gs__style_qml_aliased(const char *layer, gs__geom_kind geom,
+                            const char *const *fields,
+                            const char *const *aliases, size_t nfields);
+
 #endif /* GS_STYLE_H */

@@ -124,45 +124,6 @@ static GEOSGeometry *clone(GEOSContextHandle_t h, const GEOSGeometry *g) {
     return g ? GEOSGeom_clone_r(h, g) : NULL;
 }
 
-/* ---- candidate collection from STRtree queries -------------------------- */
-
-typedef struct cand {
-    size_t *v;
-    size_t n, cap;
-    int failed;
-} cand;
-
-static void cand_cb(void *item, void *user) {
-    cand *c = user;
-    if (c->n == c->cap) {
-        size_t nc = c->cap ? c->cap * 2 : 16;
-        size_t *nv = realloc(c->v, nc * sizeof *nv);
-        if (!nv) {
-            c->failed = 1;
-            return;
-        }
-        c->v = nv;
-        c->cap = nc;
-    }
-    c->v[c->n++] = *(const size_t *)item;
-}
-
-static int cmp_size(const void *a, const void *b) {
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Queries the tree and returns candidates sorted by index, so every result
- * built from them is in input order whatever the tree's layout. */
-static int query(GEOSContextHandle_t h, GEOSSTRtree *t, const GEOSGeometry *g,
-                 cand *c) {
-    c->n = 0;
-    GEOSSTRtree_query_r(h, t, g, cand_cb, c);
-    if (c->failed) return GS_ERR_NOMEM;
-    if (c->n > 1) qsort(c->v, c->n, sizeof *c->v, cmp_size);
-    return GS_OK;
-}
-
 /* ---- phase 2: households ------------------------------------------------ */
 
 typedef struct assign_job {
@@ -180,7 +141,7 @@ static void *assign_worker(void *arg) {
     const GEOSPreparedGeometry **prep = NULL;
     GEOSSTRtree *tree = NULL;
     size_t *ids = NULL, n = m->n_grids;
-    cand c = {0};
+    gs__cands c = {0};
     job->rc = GS_OK;
     if (!h) {
         job->rc = GS_ERR_NOMEM;
@@ -204,7 +165,7 @@ static void *assign_worker(void *arg) {
         const gs__household *hh = &m->households[k];
         GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, hh->x, hh->y);
         long best = -1;
-        if (!pt || query(h, tree, pt, &c)) {
+        if (!pt || gs__strtree_query(h, tree, pt, &c)) {
             if (pt) GEOSGeom_destroy_r(h, pt);
             goto nomem;
         }
@@ -276,31 +237,6 @@ static int all_digits(const char *s, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (!isdigit((unsigned char)s[i])) return 0;
     return 1;
-}
-
-typedef struct code_ix {
-    const char *code;
-    size_t i;
-} code_ix;
-
-static int cmp_code_ix(const void *a, const void *b) {
-    const code_ix *x = a, *y = b;
-    int c = strcmp(x->code, y->code);
-    if (c) return c;
-    return x->i < y->i ? -1 : x->i > y->i;
-}
-
-/* First index in sorted `v` whose code equals `code`, or n. */
-static size_t code_lower(const code_ix *v, size_t n, const char *code) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (strcmp(v[mid].code, code) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
 }
 
 typedef struct mem_ix {
@@ -389,12 +325,12 @@ static int check_overlaps(gs_ctx *ctx, const gs__model *m,
                           const gs_rules *rules, GEOSSTRtree *tree,
                           const GEOSPreparedGeometry **prep, gs__vresult *r) {
     GEOSContextHandle_t h = ctx->geos;
-    cand c = {0};
+    gs__cands c = {0};
     int rc = GS_OK;
     for (size_t i = 0; i < m->n_grids; i++) {
         const gs__grid *gi = &m->grids[i];
         if (!prep[i]) continue;
-        if (query(h, tree, gi->geom, &c)) NOMEM();
+        if (gs__strtree_query(h, tree, gi->geom, &c)) NOMEM();
         for (size_t k = 0; k < c.n; k++) {
             size_t j = c.v[k];
             const gs__grid *gj = &m->grids[j];
@@ -445,7 +381,7 @@ static int check_communities(gs_ctx *ctx, const gs__model *m,
     const GEOSPreparedGeometry **cprep = calloc(nc ? nc : 1, sizeof *cprep);
     size_t *cids = calloc(nc ? nc : 1, sizeof *cids);
     GEOSSTRtree *ctree = GEOSSTRtree_create_r(h, 10);
-    cand c = {0};
+    gs__cands c = {0};
     int rc = GS_OK;
     if (!cprep || !cids || !ctree) NOMEM();
     for (size_t i = 0; i < nc; i++) {
@@ -464,7 +400,7 @@ static int check_communities(gs_ctx *ctx, const gs__model *m,
         int covered = 0;
         v->host = -1;
         if (GEOSisEmpty_r(h, g->geom)) continue;
-        if (query(h, ctree, g->geom, &c)) NOMEM();
+        if (gs__strtree_query(h, ctree, g->geom, &c)) NOMEM();
         for (size_t k = 0; k < c.n; k++) {
             size_t ci = c.v[k];
             double a;
@@ -527,7 +463,7 @@ static int check_communities(gs_ctx *ctx, const gs__model *m,
         size_t k = 0;
         int np;
         if (!cprep[ci]) continue;
-        if (query(h, gtree, cm->geom, &c)) NOMEM();
+        if (gs__strtree_query(h, gtree, cm->geom, &c)) NOMEM();
         parts = malloc(sizeof *parts * (c.n ? c.n : 1));
         if (!parts) NOMEM();
         for (size_t j = 0; j < c.n; j++) {
@@ -562,7 +498,7 @@ static int check_communities(gs_ctx *ctx, const gs__model *m,
             int on_any = 0;
             if (a <= rules->sliver_m2) continue;
             bnd = GEOSBoundary_r(h, gp);
-            if (!bnd || query(h, gtree, gp, &c)) {
+            if (!bnd || gs__strtree_query(h, gtree, gp, &c)) {
                 if (bnd) GEOSGeom_destroy_r(h, bnd);
                 GEOSGeom_destroy_r(h, diff);
                 NOMEM();
@@ -611,19 +547,19 @@ done:
 static int check_codes(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
     GEOSContextHandle_t h = ctx->geos;
     size_t n = m->n_grids, nm = m->n_members;
-    code_ix *gv = malloc(sizeof *gv * (n ? n : 1));
+    gs__strix *gv = malloc(sizeof *gv * (n ? n : 1));
     mem_ix *by_grid = malloc(sizeof *by_grid * (nm ? nm : 1));
     mem_ix *by_member = malloc(sizeof *by_member * (nm ? nm : 1));
     int rc = GS_OK;
     if (!gv || !by_grid || !by_member) NOMEM();
     for (size_t i = 0; i < n; i++) {
-        gv[i].code = m->grids[i].code;
+        gv[i].s = m->grids[i].code;
         gv[i].i = i;
     }
-    qsort(gv, n, sizeof *gv, cmp_code_ix);
+    qsort(gv, n, sizeof *gv, gs__strix_cmp);
     for (size_t a = 0; a < n;) {
         size_t b = a + 1;
-        while (b < n && strcmp(gv[a].code, gv[b].code) == 0) b++;
+        while (b < n && strcmp(gv[a].s, gv[b].s) == 0) b++;
         if (b - a > 1)
             for (size_t k = a; k < b; k++) {
                 const gs__grid *g = &m->grids[gv[k].i];
@@ -667,9 +603,9 @@ static int check_codes(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
                 distinct++;
             b++;
         }
-        lo = code_lower(gv, n, code);
-        if (lo < n && strcmp(gv[lo].code, code) == 0) {
-            for (size_t k = lo; k < n && strcmp(gv[k].code, code) == 0; k++)
+        lo = gs__strix_find(gv, n, code);
+        if (lo < n && strcmp(gv[lo].s, code) == 0) {
+            for (size_t k = lo; k < n && strcmp(gv[k].s, code) == 0; k++)
                 r->grids[gv[k].i].members = (long)distinct;
         } else {
             for (size_t k = a; k < b; k++) {
@@ -720,8 +656,8 @@ static int check_codes(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
                 size_t lo;
                 if (k > a && strcmp(by_member[k].b, by_member[k - 1].b) == 0)
                     continue;
-                lo = code_lower(gv, n, by_member[k].b);
-                for (size_t q = lo; q < n && !strcmp(gv[q].code, by_member[k].b);
+                lo = gs__strix_find(gv, n, by_member[k].b);
+                for (size_t q = lo; q < n && !strcmp(gv[q].s, by_member[k].b);
                      q++) {
                     const gs__grid *g = &m->grids[gv[q].i];
                     ADD(GS__K_MEMBER_MULTIPLE_GRIDS, (long)gv[q].i, g->code,
@@ -743,28 +679,28 @@ done:
 /* Phase 7: summary rows. */
 static int summarise(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
     size_t nc = m->n_communities;
-    code_ix *cv = malloc(sizeof *cv * (nc + m->n_grids + 1));
+    gs__strix *cv = malloc(sizeof *cv * (nc + m->n_grids + 1));
     size_t ncodes = 0;
     int rc = GS_OK;
     if (!cv) NOMEM();
     /* Rows: every community, plus any community_code only grids name. */
     for (size_t i = 0; i < nc; i++) {
-        cv[ncodes].code = m->communities[i].code;
+        cv[ncodes].s = m->communities[i].code;
         cv[ncodes++].i = i;
     }
     for (size_t i = 0; i < m->n_grids; i++) {
-        cv[ncodes].code = m->grids[i].community_code;
+        cv[ncodes].s = m->grids[i].community_code;
         cv[ncodes++].i = (size_t)-1;
     }
-    qsort(cv, ncodes, sizeof *cv, cmp_code_ix);
+    qsort(cv, ncodes, sizeof *cv, gs__strix_cmp);
     r->sums = calloc(ncodes + 1, sizeof *r->sums);
     if (!r->sums) NOMEM();
     for (size_t a = 0; a < ncodes;) {
         size_t b = a;
         gs__vsum *s = &r->sums[r->n_sums++];
-        s->community_code = cv[a].code;
+        s->community_code = cv[a].s;
         s->name = "";
-        while (b < ncodes && strcmp(cv[b].code, cv[a].code) == 0) {
+        while (b < ncodes && strcmp(cv[b].s, cv[a].s) == 0) {
             if (cv[b].i != (size_t)-1 && !s->name[0])
                 s->name = m->communities[cv[b].i].name;
             b++;

@@ -114,6 +114,45 @@ void gs_ctx_set_log(gs_ctx *ctx, gs_log_fn fn, void *user);
  * Rules: every threshold of DESIGN.md "Rules and exact definitions"
  * ------------------------------------------------------------------------ */
 
+/** The most event categories with a deadline of their own. */
+#define GS_MAX_DEADLINES 32
+
+/** How long an event of one category may stay open, in working days. */
+typedef struct gs_deadline {
+    char category[64]; /**< UTF-8, as in the events' `category` field */
+    int workdays;      /**< 1 or more */
+} gs_deadline;
+
+/** What Gi* on grids is computed on (`grid_gi_value`). */
+enum {
+    GS_GI_COUNT = 0,     /**< events per grid */
+    GS_GI_PER_KM2 = 1,   /**< events per km^2 of the grid (the default) */
+    GS_GI_PER_100HH = 2  /**< events per 100 households (needs them) */
+};
+
+/** The parts of the monthly assessment (`assess`), indexing its weights. */
+enum {
+    GS_ASSESS_PATROL = 0,       /**< basic work: patrol */
+    GS_ASSESS_INFORMATION = 1,  /**< basic work: information collection */
+    GS_ASSESS_VISITS = 2,       /**< basic work: service visits */
+    GS_ASSESS_EVENTS = 3,       /**< basic work: event reporting */
+    GS_ASSESS_SPECIAL = 4,      /**< special work (and training) */
+    GS_ASSESS_AWARENESS = 5,    /**< residents: awareness rate */
+    GS_ASSESS_SATISFACTION = 6, /**< residents: satisfaction */
+    GS_ASSESS_ITEMS = 7
+};
+
+/** Households' care types (`care_type`), indexing the visit intervals. */
+enum {
+    GS_CARE_ELDERLY_ALONE = 0,
+    GS_CARE_LEFT_BEHIND_CHILD = 1,
+    GS_CARE_LEFT_BEHIND_WOMAN = 2,
+    GS_CARE_RELEASED_PRISONER = 3,
+    GS_CARE_MENTAL_DISORDER = 4,
+    GS_CARE_KEY_YOUTH = 5,
+    GS_CARE_TYPES = 6
+};
+
 /** Thresholds of the sizing standard and the validate checks. */
 typedef struct gs_rules {
     int min_households;      /**< below is `undersize` (300) */
@@ -134,6 +173,33 @@ typedef struct gs_rules {
     double raster_m;         /**< coverage sampling cell (1) */
     double low_accuracy_m;   /**< fixes less accurate are flagged (50) */
     int mock_min_fixes;      /**< identical fixes in a row: mock (30) */
+    /* hotspots (DESIGN.md "Hotspots") */
+    double hex_size_m;       /**< hexagons, across flats (100) */
+    double cluster_eps_m;    /**< DBSCAN radius (50) */
+    int cluster_min_events;  /**< DBSCAN core, itself included (5) */
+    int min_units;           /**< fewer units: counts, no Gi* (30) */
+    int grid_gi_value;       /**< GS_GI_* (GS_GI_PER_KM2) */
+    double repeat_radius_m;  /**< repeat location: events within (30) */
+    int repeat_min_events;   /**< ... at least this many (3) */
+    int repeat_days;         /**< ... in the days to the period end (28) */
+    int min_history_weeks;   /**< emerging and rising need (8) */
+    double trend_alpha;      /**< Mann-Kendall p of an emerging trend (0.10) */
+    double rising_fdr_q;     /**< BH level for rising grids (0.10) */
+    double kde_bandwidth_m;  /**< 0: the default rule (stats.h) */
+    double kde_cell_m;       /**< 0: from the bandwidth and the extent */
+    int deadline_workdays;   /**< categories without a deadline (5) */
+    gs_deadline deadlines[GS_MAX_DEADLINES]; /**< per category */
+    int n_deadlines;
+    /* assess (gs_assess_run); weights are points out of 100 */
+    double assess_weight[GS_ASSESS_ITEMS]; /**< 25 10 15 10 20 8 12 */
+    double assess_default_pct[GS_ASSESS_ITEMS]; /**< missing input (60) */
+    double patrol_daily_share; /**< daily part of the patrol points (0.5) */
+    double tier_excellent;     /**< 优秀 at or above (90) */
+    double tier_good;          /**< 良好 at or above (80) */
+    double tier_pass;          /**< 合格 at or above (60) */
+    double visit_radius_m;     /**< a verified visit's fix within (50) */
+    double visit_window_s;     /**< ... of the recorded time (1,800) */
+    int care_interval_days[GS_CARE_TYPES]; /**< 0: none (7 14 30 30 14 30) */
 } gs_rules;
 
 /** Fills `rules` with the defaults above. Never fails. */
@@ -149,6 +215,21 @@ void gs_rules_init(gs_rules *rules);
  *     [patrol]   max_gap_s, max_speed_mps, tolerance_m, daily_min_s,
  *                weekly_min_s, coverage_m, reach_m, raster_m,
  *                low_accuracy_m, mock_min_fixes
+ *     [hotspots] hex_size_m, cluster_eps_m, cluster_min_events, min_units,
+ *                grid_gi_value (count, per_km2, per_100hh),
+ *                repeat_radius_m, repeat_min_events, repeat_days,
+ *                min_history_weeks, trend_alpha, rising_fdr_q,
+ *                kde_bandwidth_m, kde_cell_m, deadline_workdays, and
+ *                deadline.CATEGORY = N (working days; e.g.
+ *                deadline.环境卫生 = 3) replacing or adding a category's
+ *                deadline in the default table
+ *     [assess]   weight.ITEM (points) and default.ITEM (percent of the
+ *                item's points for a member without that input), ITEM one
+ *                of patrol, information, visits, events, special,
+ *                awareness, satisfaction; patrol_daily_share,
+ *                tier_excellent, tier_good, tier_pass, visit_radius_m,
+ *                visit_window_s, and interval.CARE_TYPE = DAYS (0 to 31;
+ *                0: no required visits; e.g. interval.elderly_alone = 7)
  *
  * @return GS_OK; GS_ERR_CONFIG for an unreadable file, a syntax error, an
  *         unknown section or key, or a bad value (the message names the
@@ -313,6 +394,179 @@ void gs_run_opts_init(gs_run_opts *opts);
  *         the codes of the stages otherwise. The caller owns *out_report.
  */
 int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report);
+
+/* ------------------------------------------------------------------------
+ * hotspots
+ * ------------------------------------------------------------------------ */
+
+/** What `gridsmith hotspots` reads and writes. Strings are borrowed. */
+typedef struct gs_hotspots_opts {
+    const char *grids;       /**< grids source (required) */
+    const char *events;      /**< events source (required): a point layer
+                                  or a CSV with lon/lat */
+    const char *communities; /**< communities, which the hexagons are
+                                  clipped to; NULL: the grids */
+    const char *households;  /**< households, for events_per_100hh; or NULL */
+    const char *calendar;    /**< workday overrides CSV (deadlines), or NULL */
+    const char *week;        /**< "2026-W47", or NULL */
+    const char *month;       /**< "2026-11", or NULL */
+    const char *from, *to;   /**< "YYYY-MM-DD", inclusive, or NULL; no
+                                  period at all: every event */
+    const char *tz;          /**< zone of times without offset; NULL:
+                                  Asia/Shanghai */
+    double hex_size_m;       /**< > 0: overrides rules->hex_size_m */
+    const char *output;      /**< the GeoPackage to write (required); the
+                                  density raster goes beside it as
+                                  OUT_kde.tif */
+    const gs_input_opts *input; /**< NULL for the defaults */
+    const gs_rules *rules;      /**< NULL for the defaults */
+    const char *command_line;   /**< for the run metadata */
+    int threads;                /**< worker threads (1 or more) */
+} gs_hotspots_opts;
+
+/** Fills `opts` with NULLs, no hexagon override and one thread. */
+void gs_hotspots_opts_init(gs_hotspots_opts *opts);
+
+/**
+ * Sums up reported events (DESIGN.md "Hotspots"): counts per grid and
+ * category, Getis-Ord Gi* hot and cold spots on the grids (queen
+ * contiguity, self included) and on a hexagon lattice clipped to the
+ * communities (ring-1), DBSCAN clusters, a quartic kernel density raster,
+ * trouble spots (repeat locations, overdue open events, grids whose weekly
+ * counts rise), emerging hot spot classes over the weekly history, and
+ * weekly and monthly summaries per community and street. Gi_Bin is
+ * +/-3, 2, 1 when the unit passes Benjamini-Hochberg at 0.01, 0.05, 0.10
+ * (per-level FDR, ESRI's rule), so |gi_bin| >= 2 is exactly "passes BH at
+ * 0.05". With fewer than rules->min_units units, or no events in the
+ * period, Gi* is not computed (its fields are NULL) and the report says
+ * why; with fewer than rules->min_history_weeks weeks of history the
+ * emerging class is `insufficient_history`.
+ *
+ * Writes the layers grid_events, hex_hotspots, emerging, clusters,
+ * trouble_spots, weekly_summary, monthly_summary, categories,
+ * event_issues, bad_rows and run_metadata to opts->output, and the
+ * density GeoTIFF beside it (both through temporary files renamed into
+ * place, the GeoTIFF after the GeoPackage), so a failed run leaves
+ * earlier outputs untouched.
+ *
+ * @return GS_OK; GS_ERR_USAGE (missing or bad options); GS_ERR_INPUT_*
+ *         (unreadable inputs, missing fields, no usable event...);
+ *         GS_ERR_IO; GS_ERR_NOMEM. Event rows that cannot be used (no
+ *         point, a bad time, an unknown status, a duplicate event_id) are
+ *         not errors: they are counted and listed in `bad_rows`.
+ * The caller owns *out_report (gs_report_destroy()).
+ * Thread safety: as every call, one thread per context; starts workers.
+ */
+int gs_hotspots_run(gs_ctx *ctx, const gs_hotspots_opts *opts,
+                    gs_report **out_report);
+
+/* ------------------------------------------------------------------------
+ * assess: the monthly assessment
+ * ------------------------------------------------------------------------ */
+
+/** What `gridsmith assess` reads and writes. Strings are borrowed. */
+typedef struct gs_assess_opts {
+    const char *ledger;     /**< the ledger of `gridsmith run` (required) */
+    const char *month;      /**< "2026-11" (required) */
+    const char *offline;    /**< CSV member_id,item,score, or NULL */
+    const char *visits;     /**< CSV member_id,household_id,time,kind, or
+                                 NULL; needs traces and households */
+    const char *traces;     /**< GPS traces covering the month, or NULL */
+    const char *households; /**< household points with care_type, or NULL */
+    const char *trace_crs;  /**< as gs_patrol_opts.trace_crs */
+    const char *tz;         /**< zone of times without offset; NULL:
+                                 Asia/Shanghai */
+    const char *output;     /**< the GeoPackage to write (required) */
+    const gs_input_opts *input; /**< NULL for the defaults */
+    const gs_rules *rules;      /**< NULL for the defaults */
+    const char *command_line;   /**< for the run metadata */
+    int threads;                /**< worker threads (1 or more) */
+} gs_assess_opts;
+
+/** Fills `opts` with NULLs and one thread. */
+void gs_assess_opts_init(gs_assess_opts *opts);
+
+/**
+ * Assesses every member the ledger holds for a month. The month's period
+ * is its ISO weeks, a week belonging to the month of its Thursday (so
+ * every week is assessed once). Per member, in points (weights in rules):
+ *
+ *  - patrol = weight x (s x D + (1 - s) x W), s = patrol_daily_share,
+ *    D = member_day rows of the period with daily_ok / those on workdays,
+ *    W = member_week rows with weekly_ok / member_week rows;
+ *  - visits = weight x met / due care windows, when the member has care
+ *    targets (households in their grid whose care_type has an interval of
+ *    N days: the period is cut into max(1, days / N) windows of N days,
+ *    the last taking the rest, each needing a verified visit), else
+ *    weight x verified / recorded visits, when any;
+ *  - information, events, special (the mean of its `special` and
+ *    `training` rows), awareness, satisfaction, and visits otherwise =
+ *    weight x the member's mean offline score (0-100) / 100.
+ *
+ * A visit is verified when a fix of the member's trace (not one less
+ * accurate than rules->low_accuracy_m) lies within visit_radius_m of the
+ * household and within visit_window_s of the recorded time (point to fix
+ * distance, in metres in the metric CRS). An input a member lacks counts
+ * at assess_default_pct and is named in the row's `defaults_used`. Tiers:
+ * 优秀, 良好, 合格 at or above tier_excellent, tier_good, tier_pass, else
+ * 不合格.
+ *
+ * Writes the layers assessment (one row per member, with the grid shape
+ * from the ledger), visits and care_overdue (with opts->visits), bad_rows
+ * (with GS_ON_ERROR_SKIP) and run_metadata to opts->output, atomically.
+ *
+ * @return GS_OK; GS_ERR_USAGE (missing or bad options); GS_ERR_CONFIG
+ *         (weights not adding up to 100, tiers out of order);
+ *         GS_ERR_INPUT_* (no ledger, no data for the month, a bad row of
+ *         the offline or visits CSV: file, line and field); GS_ERR_IO;
+ *         GS_ERR_NOMEM.
+ * The caller owns *out_report (gs_report_destroy()); NULL on failure.
+ * Thread safety: one thread per context; may start worker threads.
+ */
+int gs_assess_run(gs_ctx *ctx, const gs_assess_opts *opts,
+                  gs_report **out_report);
+
+/* ------------------------------------------------------------------------
+ * report: the weekly HTML report from the ledger
+ * ------------------------------------------------------------------------ */
+
+/** What `gridsmith report` reads and writes. Strings are borrowed. */
+typedef struct gs_report_html_opts {
+    const char *ledger; /**< the ledger GeoPackage (required) */
+    const char *week;   /**< "2026-W47", or NULL: the latest in the ledger */
+    const char *output; /**< the HTML file to write (required) */
+    /** The patrol standard the page quotes (daily_min_s, weekly_min_s,
+     *  tolerance_m, coverage_m); NULL for the defaults. */
+    const gs_rules *rules;
+} gs_report_html_opts;
+
+/** Fills `opts` with NULLs. */
+void gs_report_html_opts_init(gs_report_html_opts *opts);
+
+/**
+ * Writes the week's report for a street office: one self-contained HTML
+ * file (inline CSS and SVG, nothing fetched from the network), in Chinese
+ * with English labels. Per street (the first 9 digits of community_code)
+ * and community: the patrol compliance table, the members below standard
+ * and the workdays they missed, a coverage map and a Gi* hot spot map of
+ * the grids (a note when the ledger has no grid_events for the week), the
+ * overdue events, and the trend of the compliant share and mean hours over
+ * the 8 previous weeks. Everything is read from the ledger that
+ * gs_run_job() keeps; the file is written atomically.
+ *
+ * @param ctx the context; not NULL.
+ * @param opts what to read and write; not NULL.
+ * @param out_report receives the report on GS_OK (its findings: the members
+ *        below standard); NULL on failure. Not NULL.
+ * @return GS_OK; GS_ERR_USAGE (missing options, a malformed week);
+ *         GS_ERR_INPUT_OPEN (no ledger, or not one); GS_ERR_INPUT_EMPTY (the
+ *         week is not in the ledger: the message lists those that are);
+ *         GS_ERR_IO; GS_ERR_NOMEM.
+ * The caller owns *out_report (gs_report_destroy()). Thread safety: as
+ * every call, one context per thread.
+ */
+int gs_report_html_run(gs_ctx *ctx, const gs_report_html_opts *opts,
+                       gs_report **out_report);
 
 #ifdef __cplusplus
 }

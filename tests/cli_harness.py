@@ -1,0 +1,91 @@
+"""The small harness CLI test scripts share (after H3's in-repo harness).
+
+A script calls `case` on each test function (as a decorator), then ends
+with `finish()`, whose last line is "N passed, N failed". `run` drives the
+built binary and fails the case on any sanitizer report, so the same
+script checks the AddressSanitizer build.
+"""
+import hashlib
+import subprocess
+import sys
+
+from osgeo import gdal
+
+gdal.UseExceptions()
+
+BIN = None  # set by the script: the gridsmith binary
+_counts = {"passed": 0, "failed": 0}
+
+
+def run(*args, env=None):
+    """Runs the binary; returns (exit status, stdout, stderr)."""
+    p = subprocess.run([BIN] + list(args), capture_output=True, text=True,
+                       env=env)
+    # Under the sanitizer build any report is a failure, whatever the exit.
+    for bad in ("runtime error:", "AddressSanitizer", "LeakSanitizer"):
+        if bad in p.stderr:
+            raise AssertionError("sanitizer: " + p.stderr[-2000:])
+    return p.returncode, p.stdout, p.stderr
+
+
+def case(fn):
+    """Runs the test function now and counts it (use as a decorator)."""
+    try:
+        fn()
+        _counts["passed"] += 1
+        print("ok   " + fn.__name__)
+    except AssertionError as e:
+        _counts["failed"] += 1
+        print("FAIL %s: %s" % (fn.__name__, e))
+    except Exception as e:  # a crash in the test is a failure too
+        _counts["failed"] += 1
+        print("FAIL %s: %r" % (fn.__name__, e))
+    sys.stdout.flush()
+    return fn
+
+
+def skip(name, why):
+    """Reports a case that cannot run here; it counts neither way."""
+    print("skip %s: %s" % (name, why))
+
+
+def finish():
+    print("%d passed, %d failed" % (_counts["passed"], _counts["failed"]))
+    sys.exit(1 if _counts["failed"] else 0)
+
+
+def expect(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def expect_error(code, err, status, *pieces):
+    """The exit status and pieces of the message; never a crash."""
+    expect(code == status, "exit %d, wanted %d; stderr: %s" % (code, status,
+                                                              err))
+    for p in pieces:
+        expect(p in err, "message lacks %r: %s" % (p, err))
+    expect("Traceback" not in err and "Segmentation" not in err, err)
+
+
+def sha(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def read_layer(path, name):
+    """The layer's features as dicts, plus '_geom' (WKT or None) and
+    '_area' (of polygons; 0 for other geometry, None without); a missing
+    layer fails the case."""
+    ds = gdal.OpenEx(path, gdal.OF_VECTOR)
+    lyr = ds.GetLayerByName(name)
+    expect(lyr is not None, "%s has no layer %s" % (path, name))
+    rows = []
+    for f in lyr:
+        d = f.items()
+        g = f.GetGeometryRef()
+        d["_geom"] = g.ExportToWkt() if g else None
+        poly = g is not None and "POLYGON" in g.GetGeometryName()
+        d["_area"] = g.GetArea() if poly else (0.0 if g else None)
+        rows.append(d)
+    return rows
