@@ -10,6 +10,7 @@ old week whole, the new one absent or whole), and bad job files. The last
 line is "N passed, N failed".
 """
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -157,5 +158,6 @@ if not os.path.exists(os.path.join(DEMO, "traces.csv")):
     print("skip: no demo data at " + DEMO)
     print("0 passed, 0 failed")
     sys.exit(0)
+shutil.rmtree(SCRATCH, ignore_errors=True)
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)
