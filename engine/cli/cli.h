@@ -121,5 +121,6 @@ int cmd_hotspots(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_assess(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_partition(int argc, char **argv);
 
 #endif

@@ -35,6 +35,8 @@ static const char *const main_help =
     "  assess     the monthly assessment of each member from the ledger,\n"
     "             offline scores and verified service visits: sub-scores,\n"
     "             total and tier (优秀/良好/合格/不合格)\n"
+    "  partition  divide communities into grids of 300-500 households\n"
+    "             that follow barriers; writes layers grids, summary\n"
     "  report     the week's HTML report from the ledger for the street\n"
     "             office: compliance, maps, overdue events, trend\n"
     "\n"
@@ -276,6 +278,8 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "assess")) return cmd_assess(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
+    if (!strcmp(cmd, "partition"))
+        return cmd_partition(argc - 1, argv + 1);
     fprintf(stderr, "gridsmith: unknown command '%s'\n\n%s", cmd, main_help);
     return EXIT_USAGE;
 }

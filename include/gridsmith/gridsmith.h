@@ -568,6 +568,44 @@ void gs_report_html_opts_init(gs_report_html_opts *opts);
 int gs_report_html_run(gs_ctx *ctx, const gs_report_html_opts *opts,
                        gs_report **out_report);
 
+/* ------------------------------------------------------------------------
+ * partition: dividing communities into grids
+ * ------------------------------------------------------------------------ */
+
+/** What `gridsmith partition` reads and writes. Strings are borrowed. */
+typedef struct gs_partition_opts {
+    const char *communities; /**< communities source (required) */
+    const char *households;  /**< households source (required) */
+    const char *barriers;    /**< barrier lines source, or NULL */
+    const char *output;      /**< the GeoPackage to write (required) */
+    const gs_input_opts *input; /**< NULL for the defaults */
+    const gs_rules *rules;      /**< NULL for the defaults */
+    /** The command line as the user typed it, for the run metadata. */
+    const char *command_line;
+} gs_partition_opts;
+
+/** Fills `opts` with NULLs. */
+void gs_partition_opts_init(gs_partition_opts *opts);
+
+/**
+ * Divides each community into grids of rules->min_households to
+ * rules->max_households households (and at most rules->max_persons
+ * persons), unions of the community's faces cut by the barriers, with the
+ * households of one building kept together, and writes the layers `grids`,
+ * `summary` and `run_metadata` to opts->output through a temporary file
+ * renamed into place. A community under the minimum becomes one grid with
+ * a note; grids that miss the bounds carry a note too.
+ *
+ * @param out_report receives the report on GS_OK; NULL on failure.
+ * @return GS_OK; GS_ERR_USAGE for missing options; GS_ERR_INPUT_* for bad
+ *         input; GS_ERR_IO when the output cannot be written; GS_ERR_NOMEM;
+ *         GS_ERR_INTERNAL when GEOS fails.
+ * The caller owns the report (gs_report_destroy()). Thread safety: as
+ * every call, one context per thread.
+ */
+int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,
+                     gs_report **out_report);
+
 #ifdef __cplusplus
 }
 #endif
