@@ -18,27 +18,17 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli_harness as h  # noqa: E402
+from cli_harness import case, expect  # noqa: E402
+
 BIN = os.path.abspath(sys.argv[1])
+h.BIN = BIN
 DEMO = os.path.abspath(sys.argv[2])
+if not os.path.exists(os.path.join(DEMO, "traces.csv")):
+    h.skip("all", "no demo data at " + DEMO)
+    h.finish()
 SCRATCH = tempfile.mkdtemp(prefix="gs_run_")
-passed = failed = 0
-
-
-def case(fn):
-    global passed, failed
-    try:
-        fn()
-        passed += 1
-        print("ok   " + fn.__name__)
-    except AssertionError as e:
-        failed += 1
-        print("FAIL %s: %s" % (fn.__name__, e))
-    return fn
-
-
-def expect(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
 
 
 def write_job(name, week="2026-W47", extra="", ledger="ledger.gpkg"):
@@ -53,11 +43,7 @@ def write_job(name, week="2026-W47", extra="", ledger="ledger.gpkg"):
 
 
 def run(*args):
-    p = subprocess.run([BIN, "run"] + list(args), capture_output=True,
-                       text=True)
-    for bad in ("runtime error:", "AddressSanitizer", "LeakSanitizer"):
-        expect(bad not in p.stderr, "sanitizer: " + p.stderr[-2000:])
-    return p.returncode, p.stdout, p.stderr
+    return h.run("run", *args)
 
 
 LEDGER = os.path.join(SCRATCH, "out", "ledger.gpkg")
@@ -154,10 +140,5 @@ def bad_job_files():
     expect(code == 2, err)
 
 
-if not os.path.exists(os.path.join(DEMO, "traces.csv")):
-    print("skip: no demo data at " + DEMO)
-    print("0 passed, 0 failed")
-    sys.exit(0)
 shutil.rmtree(SCRATCH, ignore_errors=True)
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+h.finish()

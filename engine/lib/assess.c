@@ -1618,7 +1618,6 @@ static gs_report *make_report(run *R) {
     double sum = 0;
     char month[8], from[11], to[11], held[64] = "", missing[64] = "";
     gs__buf text;
-    gs_report *rep;
     long verified = 0;
     if (!o) return NULL;
     snprintf(month, sizeof month, "%04d-%02d", R->per.year, R->per.month);
@@ -1712,14 +1711,7 @@ static gs_report *make_report(run *R) {
         gs__buf_printf(&text, "  %zu bad rows left out (listed in bad_rows)\n",
                        R->n_bad);
     gs__buf_printf(&text, "  wrote %s\n", R->o->output);
-    if (text.failed) {
-        gs__buf_free(&text);
-        json_object_put(o);
-        return NULL;
-    }
-    rep = gs__report_create(R->ctx, o, text.data, nt[3] + R->overdue);
-    gs__buf_free(&text);
-    return rep;
+    return gs__report_from_buf(R->ctx, o, &text, nt[3] + R->overdue);
 }
 
 /* Weights must add up to 100 (tiers are marks out of 100) and tiers must

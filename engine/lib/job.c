@@ -376,8 +376,7 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
             if (strcmp(st[i].name, "report"))
                 findings += gs_report_findings(st[i].report);
         ctx->n_phases = 0;
-        *out_report = gs__report_create(ctx, o, text.data ? text.data : "",
-                                        findings);
+        *out_report = gs__report_from_buf(ctx, o, &text, findings);
         o = NULL;
         if (!*out_report) rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     }

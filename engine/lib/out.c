@@ -423,11 +423,8 @@ static int write_styles(gs__out *o) {
     OGRLayerH lyr;
     char **lco = NULL;
     char now[32];
-    time_t t = time(NULL);
-    struct tm tmv;
     int n = o->nlayers;
-    gmtime_r(&t, &tmv);
-    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    gs__utc_now(now, sizeof now);
     lco = CSLSetNameValue(lco, "FID", "id");
     lyr = GDALDatasetCreateLayer(o->ds, "layer_styles", NULL, wkbNone, lco);
     CSLDestroy(lco);

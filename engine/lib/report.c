@@ -52,6 +52,17 @@ fail:
     return NULL;
 }
 
+gs_report *gs__report_from_buf(gs_ctx *ctx, json_object *obj, gs__buf *text,
+                               long findings) {
+    gs_report *rep = NULL;
+    if (text->failed)
+        json_object_put(obj);
+    else
+        rep = gs__report_create(ctx, obj, text->data, findings);
+    gs__buf_free(text);
+    return rep;
+}
+
 void gs_report_destroy(gs_report *r) {
     if (!r) return;
     free(r->json);

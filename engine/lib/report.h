@@ -14,4 +14,10 @@
 gs_report *gs__report_create(gs_ctx *ctx, json_object *obj, const char *text,
                              long findings);
 
+/* The same, with the text from a buffer, which it frees. A buffer whose
+ * appends failed (out of memory) gives NULL, never a truncated summary; the
+ * JSON object is taken either way. */
+gs_report *gs__report_from_buf(gs_ctx *ctx, json_object *obj, gs__buf *text,
+                               long findings);
+
 #endif /* GS_REPORT_H */

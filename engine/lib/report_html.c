@@ -1615,7 +1615,6 @@ static void rdata_free(rdata *d) {
 static gs_report *make_report(rdata *d, const char *output) {
     json_object *o = json_object_new_object();
     gs__buf text;
-    gs_report *rep;
     long below = d->all.members - d->all.compliant, unplaced = 0;
     for (size_t i = 0; i < d->nm; i++) unplaced += !d->mem[i].has_grid;
     if (!o) return NULL;
@@ -1651,10 +1650,7 @@ static gs_report *make_report(rdata *d, const char *output) {
                        "exist (listed below standard)\n",
                        unplaced);
     gs__buf_printf(&text, "  wrote %s\n", output);
-    rep = gs__report_create(d->ctx, o, text.data ? text.data : "",
-                            below + unplaced);
-    gs__buf_free(&text);
-    return rep;
+    return gs__report_from_buf(d->ctx, o, &text, below + unplaced);
 }
 
 int gs_report_html_run(gs_ctx *ctx, const gs_report_html_opts *opts,

@@ -931,7 +931,6 @@ static gs_report *make_report(gs_ctx *ctx, const gs_hotspots_opts *opts,
     long kinds[3] = {0, 0, 0}, classes[GS__EHSA_COUNT];
     char d0[11], d1[11], w0[9], w1[9];
     gs__buf text;
-    gs_report *rep;
     if (!o) return NULL;
     memset(classes, 0, sizeof classes);
     for (size_t i = 0; i < r->n_trouble; i++) kinds[r->trouble[i].kind]++;
@@ -1054,14 +1053,7 @@ static gs_report *make_report(gs_ctx *ctx, const gs_hotspots_opts *opts,
                    "(rule in run_metadata)\n",
                    r->kde_h, r->kde_grid.cell);
     gs__buf_printf(&text, "  wrote %s and %s\n", opts->output, k->path);
-    if (text.failed) {
-        gs__buf_free(&text);
-        json_object_put(o);
-        return NULL;
-    }
-    rep = gs__report_create(ctx, o, text.data, (long)r->n_trouble);
-    gs__buf_free(&text);
-    return rep;
+    return gs__report_from_buf(ctx, o, &text, (long)r->n_trouble);
 }
 
 /* ---- the run ------------------------------------------------------------- */

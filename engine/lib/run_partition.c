@@ -110,7 +110,6 @@ static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
     json_object *o = json_object_new_object(), *comms;
     gs__buf text;
     long grids = 0, compliant = 0, hh = 0, findings;
-    gs_report *rep;
     if (!o) return NULL;
     for (size_t i = 0; i < r->n_sums; i++) {
         grids += r->sums[i].grids;
@@ -157,14 +156,7 @@ static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
                        r->unplaced);
     gs__buf_printf(&text, "  wrote %s (layers grids, summary, "
                    "run_metadata)\n", opts->output);
-    if (text.failed) {
-        json_object_put(o);
-        gs__buf_free(&text);
-        return NULL;
-    }
-    rep = gs__report_create(ctx, o, text.data ? text.data : "", findings);
-    gs__buf_free(&text);
-    return rep;
+    return gs__report_from_buf(ctx, o, &text, findings);
 }
 
 int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,

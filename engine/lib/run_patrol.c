@@ -81,13 +81,6 @@ static int tab_workday(void *u, int32_t d) {
     return gs__calendar_is_workday(c->cal, d);
 }
 
-static void utc_text(int64_t ms, char *buf, size_t size) {
-    time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    struct tm tmv;
-    gmtime_r(&s, &tmv);
-    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-}
-
 /* ---- GCJ-02 offset detection ------------------------------------------------ */
 
 /* Share of about 4,000 sample fixes that fall in their member's own grid
@@ -506,8 +499,8 @@ static int write_lines(wctx *w, gs__olayer *lt, gs__olayer *lg,
             size_t st[2] = {0, 2};
             OGRFeatureH f = gs__out_feature(lg);
             if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
-            utc_text(g->t0, t0, sizeof t0);
-            utc_text(g->t1, t1, sizeof t1);
+            gs__utc_format(g->t0, t0);
+            gs__utc_format(g->t1, t1);
             gs__date_format(tab_day_of(w->clock, g->t0), date);
             OGR_F_SetFieldString(f, 0, en->member_id);
             OGR_F_SetFieldString(f, 1, date);
@@ -526,7 +519,7 @@ static int write_lines(wctx *w, gs__olayer *lt, gs__olayer *lg,
             char t[32], date[11];
             OGRFeatureH f = gs__out_feature(li);
             if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
-            utc_text(is->t_ms, t, sizeof t);
+            gs__utc_format(is->t_ms, t);
             gs__date_format(tab_day_of(w->clock, is->t_ms), date);
             OGR_F_SetFieldString(f, 0, en->member_id);
             OGR_F_SetFieldString(f, 1, gs__gps_kind_name(is->kind));
@@ -734,7 +727,6 @@ static gs_report *make_report(gs_ctx *ctx, const gs_patrol_opts *opts,
     json_object *o = json_object_new_object();
     gs__buf text;
     long members = 0, not_in_roster = 0, no_grid = 0, no_trace = 0;
-    gs_report *rep;
     char d0[11], d1[11];
     long findings = 0;
     if (!o) return NULL;
@@ -804,14 +796,7 @@ static gs_report *make_report(gs_ctx *ctx, const gs_patrol_opts *opts,
                        "exist\n", no_grid);
     gs__buf_printf(&text, "  wrote %s\n", opts->output);
     json_object_object_add(o, "weeks", weeks);
-    if (text.failed) {
-        gs__buf_free(&text);
-        json_object_put(o);
-        return NULL;
-    }
-    rep = gs__report_create(ctx, o, text.data, findings);
-    gs__buf_free(&text);
-    return rep;
+    return gs__report_from_buf(ctx, o, &text, findings);
 }
 
 /* The traces are read in a thread of their own while the main thread reads

@@ -173,7 +173,6 @@ static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
     gs__buf text;
     const gs__vsum *t = &r->sums[r->n_sums - 1];
     long findings = (long)r->n_issues;
-    gs_report *rep;
     if (!o) return NULL;
     json_object_object_add(o, "command", json_object_new_string("validate"));
     json_object_object_add(o, "output", json_object_new_string(opts->output));
@@ -229,14 +228,7 @@ static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
             gs__buf_printf(&text, "    %-22s %ld\n", gs__kind_name(k), t->n[k]);
     gs__buf_printf(&text, "  wrote %s (layers grids, issues, issue_points, "
                    "summary, run_metadata)\n", opts->output);
-    if (text.failed) {
-        json_object_put(o);
-        gs__buf_free(&text);
-        return NULL;
-    }
-    rep = gs__report_create(ctx, o, text.data ? text.data : "", findings);
-    gs__buf_free(&text);
-    return rep;
+    return gs__report_from_buf(ctx, o, &text, findings);
 }
 
 int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
