@@ -142,13 +142,17 @@ TEST(thousand_households_no_barriers) {
     gs__model_init(&m, ctx->geos);
     add_community(&m, "110108001001", rect);
     ten_buildings(&m);
-    REQUIRE(gs__partition_analyse(ctx, &m, &rules, &r) == GS_OK);
+    REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
     n = check_tiling(&m, &r, 1);
     CHECK(n >= 2 && n <= 3);
     CHECK(buildings_whole(&m, &r));
     CHECK(r.n_sums == 1 && r.sums[0].households == 1000);
-    CHECK(!strcmp(r.grids[0].code, "110108001001001") ||
-          !strcmp(r.grids[1].code, "110108001001001"));
+    {
+        int found = 0;
+        for (size_t i = 0; i < r.n_grids; i++)
+            found += !strcmp(r.grids[i].code, "110108001001001");
+        CHECK(found == 1);
+    }
     gs__partres_free(m.geos, &r);
     gs__model_free(&m);
 }
@@ -169,7 +173,7 @@ TEST(road_is_followed) {
         if (m.households[i].x > 480 && m.households[i].x < 520)
             m.households[i].x += m.households[i].y < 300 ? -60 : 60;
     add_barrier(&m, "LINESTRING(500 -50, 500 650)");
-    REQUIRE(gs__partition_analyse(ctx, &m, &rules, &r) == GS_OK);
+    REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
     REQUIRE(check_tiling(&m, &r, 1) == 2);
     for (size_t i = 0; i < r.n_grids; i++) {
         double xmin, xmax;
@@ -208,7 +212,7 @@ TEST(building_never_split) {
         add_building(&m, bid, 40 + 80 * b + (b % 3) * 3, 300 + (b % 2) * 50,
                      80, 2);
     }
-    REQUIRE(gs__partition_analyse(ctx, &m, &rules, &r) == GS_OK);
+    REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
     check_tiling(&m, &r, 1);
     CHECK(buildings_whole(&m, &r));
     for (size_t i = 0; i < r.n_grids; i++)
@@ -227,7 +231,7 @@ TEST(undersize_community_is_one_grid_with_note) {
     add_building(&m, "A", 200, 200, 150, 2);
     add_building(&m, "B", 800, 400, 100, 2);
     add_barrier(&m, "LINESTRING(500 -50, 500 650)");
-    REQUIRE(gs__partition_analyse(ctx, &m, &rules, &r) == GS_OK);
+    REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
     REQUIRE(r.n_grids == 1);
     CHECK(r.grids[0].households == 250);
     CHECK(strstr(r.grids[0].note, "undersize") != NULL);
@@ -248,8 +252,8 @@ TEST(deterministic) {
     add_community(&m, "110108001001", rect);
     ten_buildings(&m);
     add_barrier(&m, "LINESTRING(-10 310, 1010 290)");
-    REQUIRE(gs__partition_analyse(ctx, &m, &rules, &a) == GS_OK);
-    REQUIRE(gs__partition_analyse(ctx, &m, &rules, &b) == GS_OK);
+    REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &a) == GS_OK);
+    REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &b) == GS_OK);
     REQUIRE(a.n_grids == b.n_grids);
     for (size_t i = 0; i < a.n_grids; i++) {
         CHECK(!strcmp(a.grids[i].code, b.grids[i].code));
@@ -262,6 +266,400 @@ TEST(deterministic) {
     gs__model_free(&m);
 }
 
+/* ------------------------------------------------------------------------
+ * Lattices, rivers, enumerable instances, infeasible communities
+ * ------------------------------------------------------------------------ */
+
+/* A 1,200 m x 800 m community cut by roads into a 6 x 4 lattice of 200 m
+ * blocks, each with one building of `hh[i]` households. */
+static void lattice(gs__model *m, const char *code, const int *hh) {
+    add_community(m, code, "POLYGON((0 0, 1200 0, 1200 800, 0 800, 0 0))");
+    for (int x = 200; x < 1200; x += 200) {
+        char wkt[96];
+        snprintf(wkt, sizeof wkt, "LINESTRING(%d -10, %d 810)", x, x);
+        add_barrier(m, wkt);
+    }
+    for (int y = 200; y < 800; y += 200) {
+        char wkt[96];
+        snprintf(wkt, sizeof wkt, "LINESTRING(-10 %d, 1210 %d)", y, y);
+        add_barrier(m, wkt);
+    }
+    for (int b = 0; b < 24; b++) {
+        char bid[16];
+        snprintf(bid, sizeof bid, "L%02d", b);
+        add_building(m, bid, 100 + 200 * (b % 6), 100 + 200 * (b / 6),
+                     hh[b], 3);
+    }
+}
+
+/* Lumpy blocks (40 to 190 households): every grid within the bounds, the
+ * whole boundary between grids on roads (the blocks are the only pieces
+ * needed), the tiling exact. */
+TEST(lattice_all_compliant_on_roads) {
+    static const int hh[24] = {120, 80, 150, 60, 190, 40, 110, 130,
+                               70,  90, 160, 100, 50, 140, 180, 60,
+                               120, 100, 80, 170, 90, 110, 130, 150};
+    gs__model m;
+    gs__partres r;
+    gs_rules rules;
+    long total = 0;
+    gs_rules_init(&rules);
+    gs__model_init(&m, ctx->geos);
+    lattice(&m, "110108001004", hh);
+    for (int b = 0; b < 24; b++) total += hh[b];
+    REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
+    check_tiling(&m, &r, 1);
+    CHECK(buildings_whole(&m, &r));
+    CHECK(r.sums[0].compliant == r.sums[0].grids);
+    CHECK(r.sums[0].households == total);
+    CHECK(r.sums[0].level == 0); /* the blocks sufficed */
+    for (size_t i = 0; i < r.n_grids; i++)
+        CHECK_NEAR(r.grids[i].cut_barrier, r.grids[i].cut_len, 1e-6);
+    gs__partres_free(m.geos, &r);
+    gs__model_free(&m);
+}
+
+/* A river across the community and one bridge (a road crossing it, ending
+ * on both banks): 420 households north, 380 south. The grids are the two
+ * banks, so the inner boundary is the river. */
+TEST(river_with_one_bridge) {
+    gs__model m;
+    gs__partres r;
+    gs_rules rules;
+    gs_rules_init(&rules);
+    gs__model_init(&m, ctx->geos);
+    add_community(&m, "110108001005", rect);
+    add_barrier(&m, "LINESTRING(-10 300, 1010 300)");
+    add_barrier(&m, "LINESTRING(500 260, 500 340)");
+    m.barriers[0].kind = "river";
+    for (int b = 0; b < 6; b++) {
+        char bid[16];
+        snprintf(bid, sizeof bid, "N%d", b);
+        add_building(&m, bid, 90 + 160 * b, 450, 70, 3);
+        snprintf(bid, sizeof bid, "S%d", b);
+        add_building(&m, bid, 90 + 160 * b, 150, b < 2 ? 70 : 60, 3);
+    }
+    REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
+    REQUIRE(check_tiling(&m, &r, 1) == 2);
+    for (size_t i = 0; i < r.n_grids; i++) {
+        double ymin, ymax;
+        GEOSGeom_getYMin_r(m.geos, r.grids[i].geom, &ymin);
+        GEOSGeom_getYMax_r(m.geos, r.grids[i].geom, &ymax);
+        CHECK((fabs(ymax - 300) < 1e-6 && r.grids[i].households == 380) ||
+              (fabs(ymin - 300) < 1e-6 && r.grids[i].households == 420));
+        CHECK_NEAR(r.grids[i].cut_len, 1000, 1e-6);
+        CHECK_NEAR(r.grids[i].cut_barrier, r.grids[i].cut_len, 1e-6);
+    }
+    gs__partres_free(m.geos, &r);
+    gs__model_free(&m);
+}
+
+/* Four blocks in a row, 280 | 40 | 260 | 330 households (910). Whole
+ * blocks allow no compliant division (enumerated: two grids are runs of
+ * 320 | 590, 280 | 630 or 580 | 330; three would leave 40 or 280 alone),
+ * so the engine must go down to buildings (5 per block); then compliant
+ * divisions exist and the result must be one. */
+TEST(enumerable_row_needs_buildings) {
+    static const int blocks[4] = {280, 40, 260, 330};
+    gs__model m;
+    gs__partres r;
+    gs_rules rules;
+    gs_rules_init(&rules);
+    gs__model_init(&m, ctx->geos);
+    add_community(&m, "110108001006", "POLYGON((0 0, 800 0, 800 100, 0 100, 0 0))");
+    for (int x = 200; x < 800; x += 200) {
+        char wkt[96];
+        snprintf(wkt, sizeof wkt, "LINESTRING(%d -10, %d 110)", x, x);
+        add_barrier(&m, wkt);
+    }
+    for (int b = 0; b < 4; b++)
+        for (int k = 0; k < 5; k++) {
+            char bid[16];
+            snprintf(bid, sizeof bid, "E%d%d", b, k);
+            add_building(&m, bid, 200 * b + 20 + 40 * k, 50,
+                         blocks[b] / 5, 2);
+        }
+    REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
+    check_tiling(&m, &r, 1);
+    CHECK(buildings_whole(&m, &r));
+    CHECK(r.sums[0].level > 0);
+    gs__partres_free(m.geos, &r);
+    gs__model_free(&m);
+}
+
+/* Three blocks of 200 | 150 | 250 households in a row, buildings of 50.
+ * Enumerated: whole blocks give 200 | 400 or 350 | 250, both with a grid
+ * under 300, so two grids need a cut inside a block; of the cuts between
+ * buildings only the one after the sixth leaves both sides within
+ * 300..500 (600 - 300). The result must be 300 | 300. */
+TEST(enumerated_cuts) {
+    static const int blocks[3] = {200, 150, 250};
+    gs__model m;
+    gs__partres r;
+    gs_rules rules;
+    gs_rules_init(&rules);
+    gs__model_init(&m, ctx->geos);
+    add_community(&m, "110108001007",
+                  "POLYGON((0 0, 600 0, 600 100, 0 100, 0 0))");
+    add_barrier(&m, "LINESTRING(200 -10, 200 110)");
+    add_barrier(&m, "LINESTRING(400 -10, 400 110)");
+    for (int b = 0, n = 0; b < 3; b++)
+        for (int k = 0; k < blocks[b] / 50; k++, n++) {
+            char bid[16];
+            double step = 200.0 / (blocks[b] / 50);
+            snprintf(bid, sizeof bid, "C%02d", n);
+            add_building(&m, bid, 200 * b + step * (k + 0.5), 50, 50, 2);
+        }
+    REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
+    REQUIRE(check_tiling(&m, &r, 1) == 2);
+    for (size_t i = 0; i < r.n_grids; i++)
+        CHECK(r.grids[i].households == 300);
+    gs__partres_free(m.geos, &r);
+    gs__model_free(&m);
+}
+
+/* 550 households: no whole number of grids fits. The persons policy
+ * divides by persons; the oversize policy makes one grid. A building of
+ * 600 households is named. */
+TEST(infeasible_policies_and_big_building) {
+    gs__model m;
+    gs__partres r;
+    gs_rules rules;
+    gs_rules_init(&rules);
+    gs__model_init(&m, ctx->geos);
+    add_community(&m, "110108001008", rect);
+    for (int b = 0; b < 5; b++) {
+        char bid[16];
+        snprintf(bid, sizeof bid, "P%d", b);
+        add_building(&m, bid, 100 + 200 * b, 300, 110, 4); /* 2,200 p. */
+    }
+    REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
+    CHECK(r.sums[0].feasible == 0);
+    CHECK(strstr(r.sums[0].note, "persons criterion") != NULL);
+    CHECK(r.n_grids == 1); /* 2,200 persons: one grid of about 1,500 */
+    CHECK(strstr(r.grids[0].note, "persons criterion") != NULL);
+    CHECK(r.sums[0].compliant == 1);
+    gs__partres_free(m.geos, &r);
+
+    rules.partition_policy = GS_POLICY_OVERSIZE;
+    REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
+    CHECK(r.n_grids == 1 && r.grids[0].households == 550);
+    CHECK(strstr(r.sums[0].note, "oversize") != NULL);
+    CHECK(strstr(r.grids[0].note, "oversize allowed") != NULL);
+    gs__partres_free(m.geos, &r);
+    gs__model_free(&m);
+
+    gs_rules_init(&rules);
+    gs__model_init(&m, ctx->geos);
+    add_community(&m, "110108001009", rect);
+    add_building(&m, "TOWER", 300, 300, 600, 2);
+    add_building(&m, "LOW", 800, 300, 100, 2);
+    REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
+    CHECK(strstr(r.sums[0].note, "building TOWER alone holds 600") != NULL);
+    CHECK(r.sums[0].feasible == 0);
+    CHECK(buildings_whole(&m, &r));
+    gs__partres_free(m.geos, &r);
+    gs__model_free(&m);
+}
+
+/* The same seed gives the same grids with 1 and 2 threads; every
+ * community keeps its own random stream. */
+TEST(threads_do_not_change_the_result) {
+    static const int hh[24] = {120, 80, 150, 60, 190, 40, 110, 130,
+                               70,  90, 160, 100, 50, 140, 180, 60,
+                               120, 100, 80, 170, 90, 110, 130, 150};
+    gs__model m;
+    gs__partres a, b;
+    gs_rules rules;
+    gs__popts o1, o2;
+    gs_rules_init(&rules);
+    gs__model_init(&m, ctx->geos);
+    lattice(&m, "110108001004", hh);
+    add_community(&m, "110108001001", "POLYGON((0 1000, 1000 1000, 1000 1600, 0 1600, 0 1000))");
+    for (int b2 = 0; b2 < 10; b2++) {
+        char bid[16];
+        snprintf(bid, sizeof bid, "T%02d", b2);
+        add_building(&m, bid, 100 + 200 * (b2 % 5), 1150 + 300 * (b2 / 5),
+                     100, 3);
+    }
+    memset(&o1, 0, sizeof o1);
+    o1.seed = 7;
+    o1.threads = 1;
+    o2 = o1;
+    o2.threads = 2;
+    REQUIRE(gs__partition_analyse(ctx, &m, &rules, &o1, &a) == GS_OK);
+    REQUIRE(gs__partition_analyse(ctx, &m, &rules, &o2, &b) == GS_OK);
+    REQUIRE(a.n_grids == b.n_grids);
+    for (size_t i = 0; i < a.n_grids; i++) {
+        CHECK(!strcmp(a.grids[i].code, b.grids[i].code));
+        CHECK(a.grids[i].households == b.grids[i].households);
+        CHECK(GEOSEqualsExact_r(m.geos, a.grids[i].geom, b.grids[i].geom,
+                                0) == 1);
+    }
+    gs__partres_free(m.geos, &a);
+    gs__partres_free(m.geos, &b);
+    gs__model_free(&m);
+}
+
+/* ------------------------------------------------------------------------
+ * Re-division
+ * ------------------------------------------------------------------------ */
+
+/* The stored bytes of each grid (freed with the model). */
+static unsigned char *stored_wkb[8];
+
+static void add_grid(gs__model *m, const char *code, const char *type,
+                     const char *wkt) {
+    gs__grid *g;
+    m->grids = realloc(m->grids, (m->n_grids + 1) * sizeof *m->grids);
+    g = &m->grids[m->n_grids];
+    memset(g, 0, sizeof *g);
+    g->code = gs__arena_strdup(&m->strings, code);
+    g->community_code = gs__arena_strdup(&m->strings, "110108001010");
+    g->grid_type = type;
+    g->geom = gs__geom_from_wkt(m->geos, wkt);
+    g->src_wkb = calloc(1, 4); /* identity: kept as stored */
+    g->src_wkb_len = 4;
+    stored_wkb[m->n_grids] = g->src_wkb;
+    m->n_grids++;
+}
+
+/* Four grids in a row of 250 m x 600 m: 400 | 700 | 350 | 380 and a
+ * dedicated one. Only the oversize grid may change: it is split, the
+ * largest piece keeps the code, the other continues the sequence (006:
+ * the highest code is 005), the others are kept as stored. */
+static void row_of_grids(gs__model *m, const int *hh) {
+    add_community(m, "110108001010",
+                  "POLYGON((0 0, 1250 0, 1250 600, 0 600, 0 0))");
+    add_grid(m, "110108001010001", "basic",
+             "POLYGON((0 0, 250 0, 250 600, 0 600, 0 0))");
+    add_grid(m, "110108001010002", "basic",
+             "POLYGON((250 0, 500 0, 500 600, 250 600, 250 0))");
+    add_grid(m, "110108001010003", "basic",
+             "POLYGON((500 0, 750 0, 750 600, 500 600, 500 0))");
+    add_grid(m, "110108001010004", "basic",
+             "POLYGON((750 0, 1000 0, 1000 600, 750 600, 750 0))");
+    add_grid(m, "110108001010005", "dedicated",
+             "POLYGON((1000 0, 1250 0, 1250 600, 1000 600, 1000 0))");
+    for (int g = 0; g < 5; g++)
+        for (int b = 0; b < 10; b++) {
+            char bid[16];
+            snprintf(bid, sizeof bid, "G%dB%d", g, b);
+            if (hh[g] / 10)
+                add_building(m, bid, 250 * g + 60 + 130 * (b % 2),
+                             40 + 55 * b, hh[g] / 10, 3);
+        }
+}
+
+static const gs__pchange *change_of(const gs__partres *r, const char *c) {
+    for (size_t i = 0; i < r->n_changes; i++)
+        if (!strcmp(r->changes[i].old_code, c)) return &r->changes[i];
+    return NULL;
+}
+
+TEST(redivide_splits_oversize_keeps_the_rest) {
+    static const int hh[5] = {400, 700, 350, 380, 50};
+    gs__model m;
+    gs__partres r;
+    gs_rules rules;
+    const gs__pchange *c;
+    gs_rules_init(&rules);
+    gs__model_init(&m, ctx->geos);
+    row_of_grids(&m, hh);
+    REQUIRE(gs__repartition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
+    check_tiling(&m, &r, 0);
+    CHECK(buildings_whole(&m, &r));
+    REQUIRE(r.n_grids == 6);
+    for (size_t i = 0; i < r.n_grids; i++) {
+        const gs__pgrid *g = &r.grids[i];
+        if (!strcmp(g->code, "110108001010001"))
+            CHECK(g->src_wkb == stored_wkb[0] && g->households == 400);
+        else if (!strcmp(g->code, "110108001010003"))
+            CHECK(g->src_wkb == stored_wkb[2]);
+        else if (!strcmp(g->code, "110108001010004"))
+            CHECK(g->src_wkb == stored_wkb[3]);
+        else if (!strcmp(g->code, "110108001010005"))
+            CHECK(g->src_wkb == stored_wkb[4] && !g->note[0]);
+        else {
+            CHECK(!strcmp(g->code, "110108001010002") ||
+                  !strcmp(g->code, "110108001010006"));
+            CHECK(g->src_wkb == NULL);
+            CHECK(g->households == 350);
+        }
+    }
+    c = change_of(&r, "110108001010002");
+    REQUIRE(c != NULL);
+    CHECK(!strcmp(c->change, "split"));
+    CHECK(c->households_before == 700 && c->moved == 350);
+    CHECK(strstr(c->new_codes, "110108001010006") != NULL);
+    c = change_of(&r, "110108001010001");
+    REQUIRE(c != NULL);
+    CHECK(!strcmp(c->change, "unchanged") && c->moved == 0);
+    CHECK(r.sums[0].changed == 1 && r.sums[0].reassigned == 350);
+    gs__partres_free(m.geos, &r);
+    gs__model_free(&m);
+}
+
+/* 200 | 250: merged (the neighbour keeps its code). 280 | 450: a merge
+ * would be oversize, so the boundary shifts by the fewest households. */
+TEST(redivide_merges_then_shifts) {
+    static const int merge_hh[5] = {400, 200, 250, 380, 0};
+    static const int shift_hh[5] = {400, 280, 450, 380, 0};
+    gs__model m;
+    gs__partres r;
+    gs_rules rules;
+    const gs__pchange *a, *b;
+    gs_rules_init(&rules);
+    gs__model_init(&m, ctx->geos);
+    row_of_grids(&m, merge_hh);
+    REQUIRE(gs__repartition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
+    a = change_of(&r, "110108001010002");
+    b = change_of(&r, "110108001010003");
+    REQUIRE(a && b);
+    CHECK(!strcmp(a->change, "merged") && !strcmp(b->change, "merged"));
+    CHECK(a->households_after + b->households_after == 450);
+    CHECK(a->moved + b->moved == 200 || a->moved + b->moved == 250);
+    CHECK(r.sums[0].compliant == r.sums[0].grids);
+    gs__partres_free(m.geos, &r);
+    gs__model_free(&m);
+
+    gs__model_init(&m, ctx->geos);
+    row_of_grids(&m, shift_hh);
+    REQUIRE(gs__repartition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
+    check_tiling(&m, &r, 0);
+    a = change_of(&r, "110108001010002");
+    REQUIRE(a != NULL);
+    CHECK(!strcmp(a->change, "shifted"));
+    CHECK(a->households_after >= 300 && a->households_after <= 330);
+    CHECK(r.sums[0].compliant == r.sums[0].grids);
+    CHECK(r.sums[0].reassigned >= 20 && r.sums[0].reassigned <= 50);
+    gs__partres_free(m.geos, &r);
+    gs__model_free(&m);
+}
+
+/* A locked oversize grid is never touched. */
+TEST(redivide_respects_lock) {
+    static const int hh[5] = {400, 700, 350, 380, 50};
+    static const char *const lock[1] = {"110108001010002"};
+    gs__model m;
+    gs__partres r;
+    gs_rules rules;
+    gs__popts o;
+    gs_rules_init(&rules);
+    gs__model_init(&m, ctx->geos);
+    row_of_grids(&m, hh);
+    memset(&o, 0, sizeof o);
+    o.lock = lock;
+    o.n_lock = 1;
+    REQUIRE(gs__repartition_analyse(ctx, &m, &rules, &o, &r) == GS_OK);
+    REQUIRE(r.n_grids == 5);
+    for (size_t i = 0; i < r.n_grids; i++)
+        CHECK(r.grids[i].src_wkb != NULL);
+    CHECK(r.sums[0].changed == 0);
+    gs__partres_free(m.geos, &r);
+    gs__model_free(&m);
+}
+
 int main(void) {
     if (gs_ctx_create(&ctx) != GS_OK) return 1;
     RUN(thousand_households_no_barriers);
@@ -269,6 +667,15 @@ int main(void) {
     RUN(building_never_split);
     RUN(undersize_community_is_one_grid_with_note);
     RUN(deterministic);
+    RUN(lattice_all_compliant_on_roads);
+    RUN(river_with_one_bridge);
+    RUN(enumerable_row_needs_buildings);
+    RUN(enumerated_cuts);
+    RUN(infeasible_policies_and_big_building);
+    RUN(threads_do_not_change_the_result);
+    RUN(redivide_splits_oversize_keeps_the_rest);
+    RUN(redivide_merges_then_shifts);
+    RUN(redivide_respects_lock);
     gs_ctx_destroy(ctx);
     return HARNESS_END();
 }

@@ -41,8 +41,17 @@ static void assess_rules_init(gs_rules *r) {
     r->visit_window_s = 1800;
 }
 
+static void partition_rules_init(gs_rules *r) {
+    r->target_households = 400;
+    r->target_persons = 1500;
+    r->partition_policy = GS_POLICY_PERSONS;
+}
+
+
+
 void gs_rules_init(gs_rules *r) {
     assess_rules_init(r);
+    partition_rules_init(r);
     r->min_households = 300;
     r->max_households = 500;
     r->max_persons = 2500;
@@ -228,6 +237,21 @@ static int on_assess(load_state *s, const char *name, const char *value) {
     return -1;
 }
 
+static int on_partition(gs_rules *r, const char *name, const char *value) {
+    if (!strcmp(name, "target_households"))
+        return parse_int(value, 1, 1000000, &r->target_households);
+    if (!strcmp(name, "target_persons"))
+        return parse_int(value, 1, 100000000, &r->target_persons);
+    if (!strcmp(name, "infeasible")) {
+        if (!strcmp(value, "persons")) r->partition_policy = GS_POLICY_PERSONS;
+        else if (!strcmp(value, "oversize"))
+            r->partition_policy = GS_POLICY_OVERSIZE;
+        else return 0;
+        return 1;
+    }
+    return -1;
+}
+
 static int on_pair(void *user, const char *section, const char *name,
                    const char *value) {
     load_state *s = user;
@@ -274,10 +298,13 @@ static int on_pair(void *user, const char *section, const char *name,
     } else if (!strcmp(section, "assess")) {
         ok = on_assess(s, name, value);
         if (ok < 0) goto unknown;
+    } else if (!strcmp(section, "partition")) {
+        ok = on_partition(&s->r, name, value);
+        if (ok < 0) goto unknown;
     } else {
         snprintf(s->err, sizeof s->err,
                  "unknown section [%s] (known: [sizing], [topology], "
-                 "[patrol], [hotspots], [assess])",
+                 "[patrol], [hotspots], [assess], [partition])",
                  section);
         return 0;
     }

@@ -1,20 +1,96 @@
 /*
- * partition.h - dividing communities into grids (partition.c).
+ * partition.h - dividing communities into grids (partition.c) and
+ * re-dividing an existing division with minimal change (repartition.c).
  */
 #ifndef GS_PARTITION_H
 #define GS_PARTITION_H
 
+#include <stdint.h>
+
 #include "model.h"
 
-/* One grid made by the partition: a union of atoms, in metres. */
+/* A building's households (or one household without a building), placed
+ * at their mean point in metres: the indivisible piece of a division. */
+typedef struct gs__pgroup {
+    double x, y;
+    long hh, persons;
+    const char *building; /* borrowed; NULL for a household on its own */
+    long face, unit;      /* scratch of gs__pdivide */
+} gs__pgroup;
+
+/* What a part may hold. The measure is households, or persons when
+ * by_persons (the persons criterion of the standard). */
+typedef struct gs__pbounds {
+    long lo, hi;       /* measure per part, inclusive */
+    long pmax;         /* persons per part */
+    int by_persons;
+    double target;     /* the preferred measure per part */
+} gs__pbounds;
+
+/* The result of dividing one region into k parts. */
+typedef struct gs__pdiv {
+    long k;
+    GEOSGeometry **geom;  /* k polygonal geometries, owned */
+    long *hh, *persons;   /* per part */
+    double *cut_len;      /* per part: boundary shared with other parts */
+    double *cut_barrier;  /* ... of which along a barrier */
+    long *group_part;     /* per group: its part */
+    long units;           /* the pieces the region was cut into */
+    long misses;          /* parts outside the bounds */
+    int level;            /* 0 barrier faces, 1 + split faces, 2 buildings */
+} gs__pdiv;
+
+/* Divides `region` (metric, polygonal) into one of the part counts `ks`
+ * (tried in order) along `lines` (barriers, not yet clipped), keeping each
+ * group whole. The region is cut into faces by the lines; faces are cut
+ * further into building cells (Voronoi) only when the faces alone do not
+ * allow parts within the bounds. Parts are built by recursive bisection of
+ * random spanning trees of the piece graph (seeded by `seed`): each cut
+ * keeps both sides connected and able to hold their share of parts, and
+ * the cut with the least boundary off the barriers wins. The first
+ * division without misses is returned, else the one with the fewest.
+ * GS_OK, GS_ERR_NOMEM or GS_ERR_INTERNAL (GEOS); `out` is set in every
+ * case and freed with gs__pdiv_free. Thread safe with distinct `h`. */
+int gs__pdivide(GEOSContextHandle_t h, const GEOSGeometry *region,
+                const GEOSGeometry *const *lines, size_t n_lines,
+                gs__pgroup *groups, size_t n_groups, const long *ks,
+                int n_ks, const gs__pbounds *b, uint64_t seed,
+                gs__pdiv *out);
+
+/* Shifts boundaries between the k `owners` (polygonal, tiling `region`;
+ * their boundaries must be among `lines` so that no piece straddles two):
+ * the region is cut into building cells, each starting in its owner, and
+ * single cells move to a neighbouring owner while that brings the parts
+ * closer to the bounds, keeping each connected; the smallest move first.
+ * `out` has the k parts in owner order. Errors as gs__pdivide. */
+int gs__prebalance(GEOSContextHandle_t h, const GEOSGeometry *region,
+                   const GEOSGeometry *const *lines, size_t n_lines,
+                   const GEOSGeometry *const *owners, long k,
+                   gs__pgroup *groups, size_t n_groups,
+                   const gs__pbounds *b, gs__pdiv *out);
+
+void gs__pdiv_free(GEOSContextHandle_t h, gs__pdiv *d);
+
+/* The feasible part counts for `total`, nearest total / target first, at
+ * most `max`; 0 when no whole number fits the bounds. */
+int gs__pick_ks(long total, const gs__pbounds *b, long *ks, int max);
+
+/* A 64-bit seed for `code` under the user's seed (FNV-1a, then mixed). */
+uint64_t gs__pseed(uint64_t seed, const char *code);
+
+/* One grid made by the partition, in metres. */
 typedef struct gs__pgrid {
     char code[40];              /* community_code + 3 digits */
     const char *community_code; /* borrowed from the model */
+    const char *grid_type;      /* "basic", or as the existing grid */
     long households;
     long persons;
     double polsby_popper;
-    char note[160];             /* "" or why the grid misses the standard */
+    double cut_len, cut_barrier; /* inner boundary, and on barriers */
+    char note[200];             /* "" or why the grid misses the standard */
     GEOSGeometry *geom;         /* owned, polygonal */
+    const unsigned char *src_wkb; /* kept as stored (re-division), or NULL */
+    size_t src_wkb_len;
 } gs__pgrid;
 
 /* One community's row of the summary. */
@@ -22,25 +98,76 @@ typedef struct gs__psum {
     const char *community_code; /* borrowed */
     const char *name;           /* borrowed */
     long grids, households, persons, atoms, compliant;
-    char note[160];
+    int feasible;               /* a whole number of grids fits */
+    int level;                  /* gs__pdiv.level of the division */
+    long reassigned;            /* re-division: households moved */
+    long changed;               /* re-division: grids changed */
+    char note[240];
 } gs__psum;
+
+/* One old grid's fate in a re-division. */
+typedef struct gs__pchange {
+    const char *old_code;       /* borrowed */
+    const char *community_code; /* borrowed */
+    const char *change; /* unchanged split merged shifted redesigned locked */
+    long households_before, households_after, moved;
+    char new_codes[200];        /* ';'-joined */
+    size_t grid;                /* index of the old grid in the model */
+} gs__pchange;
 
 typedef struct gs__partres {
     gs__pgrid *grids;
     size_t n_grids;
     gs__psum *sums; /* one per community, in model order */
     size_t n_sums;
+    gs__pchange *changes; /* re-division only: one per old grid */
+    size_t n_changes;
     long unplaced;  /* households in no community */
 } gs__partres;
 
+/* How the communities are divided. */
+typedef struct gs__popts {
+    uint64_t seed;
+    int threads;
+    const char *const *lock; /* re-division: codes never touched */
+    size_t n_lock;
+} gs__popts;
+
 /* Divides every community of the model (communities, households, barriers
- * in metres) into grids within the rules' household and person bounds:
- * atoms are the community's faces cut by the barriers; households are
- * placed by building; regions are grown over the atom graph. Deterministic.
- * GS_OK, or GS_ERR_NOMEM / GS_ERR_INTERNAL with the context's message;
- * `out` is filled and must be freed with gs__partres_free in every case. */
+ * in metres) into grids within the rules' bounds (gs__pdivide), one
+ * community per task on opts->threads threads; the result does not depend
+ * on the number of threads. Grids are numbered in reading order. A
+ * community under the minimum becomes one `undersize` grid; one where no
+ * whole number of grids fits follows rules->partition_policy. GS_OK,
+ * GS_ERR_NOMEM or GS_ERR_INTERNAL with the context's message; `out` is
+ * filled and must be freed with gs__partres_free in every case. */
 int gs__partition_analyse(gs_ctx *ctx, const gs__model *m,
-                          const gs_rules *rules, gs__partres *out);
+                          const gs_rules *rules, const gs__popts *opts,
+                          gs__partres *out);
+
+/* Re-divides the model's existing grids (m->grids) with minimal change:
+ * compliant, dedicated and locked grids are kept as stored; a grid that
+ * misses the bounds is split, merged with a neighbour, has a boundary
+ * shifted, or its cluster redesigned, the first that works. Fills the
+ * grids (all of them, kept ones with their stored geometry), the summary
+ * and one change per old grid. Errors as gs__partition_analyse. */
+int gs__repartition_analyse(gs_ctx *ctx, const gs__model *m,
+                            const gs_rules *rules, const gs__popts *opts,
+                            gs__partres *out);
+
+/* Shared by both: households grouped by building; gcomm[i] is group i's
+ * community (model order) or -1. The caller frees both. */
+int gs__pgroups_make(gs_ctx *ctx, const gs__model *m, gs__pgroup **groups,
+                     size_t *n_groups, long **gcomm, long *unplaced);
+
+/* Appends a grid to the result; GS_ERR_NOMEM. */
+int gs__partres_push(gs__partres *r, size_t *cap, const gs__pgrid *g);
+
+/* Numbers the grids [first, r->n_grids) of one community in reading order
+ * (rows of the typical grid size, north first, then west to east) from
+ * sequence number `next` on. */
+void gs__pgrids_number(GEOSContextHandle_t h, gs__partres *r, size_t first,
+                       const char *community_code, double area, long next);
 
 void gs__partres_free(GEOSContextHandle_t h, gs__partres *r);
 

@@ -28,23 +28,45 @@
 void gs_partition_opts_init(gs_partition_opts *o) { memset(o, 0, sizeof *o); }
 
 static const gs__fdef grid_fields[] = {
-    {"grid_code", GS__F_STR},     {"community_code", GS__F_STR},
-    {"grid_type", GS__F_STR},     {"households", GS__F_INT},
-    {"persons", GS__F_INT},       {"polsby_popper", GS__F_REAL},
+    {"grid_code", GS__F_STR},      {"community_code", GS__F_STR},
+    {"grid_type", GS__F_STR},      {"households", GS__F_INT},
+    {"persons", GS__F_INT},        {"deviation", GS__F_INT},
+    {"polsby_popper", GS__F_REAL}, {"barrier_share", GS__F_REAL},
     {"note", GS__F_STR}};
 
 static const gs__fdef sum_fields[] = {
     {"community_code", GS__F_STR}, {"name", GS__F_STR},
     {"grids", GS__F_INT},          {"compliant", GS__F_INT},
-    {"households", GS__F_INT},     {"persons", GS__F_INT},
-    {"atoms", GS__F_INT},          {"note", GS__F_STR}};
+    {"feasible", GS__F_INT},       {"households", GS__F_INT},
+    {"persons", GS__F_INT},        {"units", GS__F_INT},
+    {"barrier_share", GS__F_REAL}, {"reassigned", GS__F_INT},
+    {"changed", GS__F_INT},        {"note", GS__F_STR}};
+
+static const gs__fdef change_fields[] = {
+    {"old_code", GS__F_STR},          {"community_code", GS__F_STR},
+    {"change", GS__F_STR},            {"households_before", GS__F_INT},
+    {"households_after", GS__F_INT},  {"moved", GS__F_INT},
+    {"new_codes", GS__F_STR}};
+
+/* Inner boundary on barriers over all inner boundary, per community (-1:
+ * no inner boundary). */
+static double community_barrier_share(const gs__partres *r,
+                                      const char *code) {
+    double len = 0, bar = 0;
+    for (size_t i = 0; i < r->n_grids; i++)
+        if (!strcmp(r->grids[i].community_code, code)) {
+            len += r->grids[i].cut_len;
+            bar += r->grids[i].cut_barrier;
+        }
+    return len > 0 ? bar / len : -1;
+}
 
 static int write_outputs(gs_ctx *ctx, const gs_partition_opts *opts,
                          const gs_rules *rules, const gs__crsinfo *crs,
                          const gs__inputs *info, const gs__partres *r,
-                         const char *started) {
+                         const gs__model *m, const char *started) {
     gs__out *o = NULL;
-    gs__olayer *lg, *ls;
+    gs__olayer *lg, *ls, *lc = NULL;
     int rc;
 
     rc = gs__out_open(ctx, opts->output, crs->output, crs->metric, &o);
@@ -54,6 +76,10 @@ static int write_outputs(gs_ctx *ctx, const gs_partition_opts *opts,
     if (!rc)
         rc = gs__out_layer(o, "summary", GS__GEOM_NONE, sum_fields,
                            sizeof sum_fields / sizeof sum_fields[0], &ls);
+    if (!rc && opts->existing)
+        rc = gs__out_layer(o, "changes", GS__GEOM_POLYGON, change_fields,
+                           sizeof change_fields / sizeof change_fields[0],
+                           &lc);
     if (rc) goto fail;
     for (size_t i = 0; i < r->n_grids; i++) {
         const gs__pgrid *g = &r->grids[i];
@@ -61,12 +87,21 @@ static int write_outputs(gs_ctx *ctx, const gs_partition_opts *opts,
         if (!f) goto nomem;
         OGR_F_SetFieldString(f, 0, g->code);
         OGR_F_SetFieldString(f, 1, g->community_code);
-        OGR_F_SetFieldString(f, 2, "basic");
+        OGR_F_SetFieldString(f, 2, g->grid_type ? g->grid_type : "basic");
         OGR_F_SetFieldInteger64(f, 3, g->households);
         OGR_F_SetFieldInteger64(f, 4, g->persons);
-        OGR_F_SetFieldDouble(f, 5, g->polsby_popper);
-        OGR_F_SetFieldString(f, 6, g->note);
-        if ((rc = gs__out_geos(o, lg, f, g->geom))) {
+        OGR_F_SetFieldInteger64(f, 5, g->households -
+                                          rules->target_households);
+        OGR_F_SetFieldDouble(f, 6, g->polsby_popper);
+        if (g->cut_len > 0)
+            OGR_F_SetFieldDouble(f, 7, g->cut_barrier / g->cut_len);
+        else
+            OGR_F_SetFieldNull(f, 7);
+        OGR_F_SetFieldString(f, 8, g->note);
+        rc = g->src_wkb ? gs__out_wkb(o, f, g->src_wkb, g->src_wkb_len)
+             : g->geom  ? gs__out_geos(o, lg, f, g->geom)
+                        : GS_OK;
+        if (rc) {
             OGR_F_Destroy(f);
             goto fail;
         }
@@ -75,24 +110,58 @@ static int write_outputs(gs_ctx *ctx, const gs_partition_opts *opts,
     for (size_t i = 0; i < r->n_sums; i++) {
         const gs__psum *s = &r->sums[i];
         OGRFeatureH f = gs__out_feature(ls);
+        double share = community_barrier_share(r, s->community_code);
         if (!f) goto nomem;
         OGR_F_SetFieldString(f, 0, s->community_code);
         OGR_F_SetFieldString(f, 1, s->name ? s->name : "");
         OGR_F_SetFieldInteger64(f, 2, s->grids);
         OGR_F_SetFieldInteger64(f, 3, s->compliant);
-        OGR_F_SetFieldInteger64(f, 4, s->households);
-        OGR_F_SetFieldInteger64(f, 5, s->persons);
-        OGR_F_SetFieldInteger64(f, 6, s->atoms);
-        OGR_F_SetFieldString(f, 7, s->note);
+        OGR_F_SetFieldInteger64(f, 4, s->feasible);
+        OGR_F_SetFieldInteger64(f, 5, s->households);
+        OGR_F_SetFieldInteger64(f, 6, s->persons);
+        OGR_F_SetFieldInteger64(f, 7, s->atoms);
+        if (share >= 0)
+            OGR_F_SetFieldDouble(f, 8, share);
+        else
+            OGR_F_SetFieldNull(f, 8);
+        OGR_F_SetFieldInteger64(f, 9, s->reassigned);
+        OGR_F_SetFieldInteger64(f, 10, s->changed);
+        OGR_F_SetFieldString(f, 11, s->note);
         if ((rc = gs__out_put(o, ls, f))) goto fail;
     }
+    for (size_t i = 0; lc && i < r->n_changes; i++) {
+        const gs__pchange *c = &r->changes[i];
+        const gs__grid *old = &m->grids[c->grid];
+        OGRFeatureH f = gs__out_feature(lc);
+        if (!f) goto nomem;
+        OGR_F_SetFieldString(f, 0, c->old_code);
+        OGR_F_SetFieldString(f, 1, c->community_code);
+        OGR_F_SetFieldString(f, 2, c->change);
+        OGR_F_SetFieldInteger64(f, 3, c->households_before);
+        OGR_F_SetFieldInteger64(f, 4, c->households_after);
+        OGR_F_SetFieldInteger64(f, 5, c->moved);
+        OGR_F_SetFieldString(f, 6, c->new_codes);
+        rc = old->src_wkb ? gs__out_wkb(o, f, old->src_wkb, old->src_wkb_len)
+                          : gs__out_geos(o, lc, f, old->geom);
+        if (rc) {
+            OGR_F_Destroy(f);
+            goto fail;
+        }
+        if ((rc = gs__out_put(o, lc, f))) goto fail;
+    }
     {
-        char buf[256];
+        char buf[512];
         snprintf(buf, sizeof buf,
                  "{\"min_households\": %d, \"max_households\": %d, "
-                 "\"max_persons\": %d}",
+                 "\"max_persons\": %d, \"target_households\": %d, "
+                 "\"target_persons\": %d, \"infeasible\": \"%s\", "
+                 "\"seed\": %llu}",
                  rules->min_households, rules->max_households,
-                 rules->max_persons);
+                 rules->max_persons, rules->target_households,
+                 rules->target_persons,
+                 rules->partition_policy == GS_POLICY_OVERSIZE ? "oversize"
+                                                               : "persons",
+                 opts->seed);
         rc = gs__out_meta_run(o, "partition", opts->command_line, started,
                               buf, crs->metric_name, info);
         if (rc) goto fail;
@@ -105,28 +174,75 @@ fail:
     return rc;
 }
 
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
                               const gs__partres *r) {
     json_object *o = json_object_new_object(), *comms;
     gs__buf text;
-    long grids = 0, compliant = 0, hh = 0, findings;
-    if (!o) return NULL;
-    for (size_t i = 0; i < r->n_sums; i++) {
-        grids += r->sums[i].grids;
-        compliant += r->sums[i].compliant;
-        hh += r->sums[i].households;
+    long grids = 0, compliant = 0, hh = 0, findings, feasible = 0,
+         feasible_ok = 0, reassigned = 0, changed = 0;
+    double *pp = malloc((r->n_grids ? r->n_grids : 1) * sizeof *pp);
+    double median = 0, len = 0, bar = 0, rate;
+    if (!o || !pp) {
+        json_object_put(o);
+        free(pp);
+        return NULL;
     }
+    for (size_t i = 0; i < r->n_sums; i++) {
+        const gs__psum *s = &r->sums[i];
+        grids += s->grids;
+        compliant += s->compliant;
+        hh += s->households;
+        reassigned += s->reassigned;
+        changed += s->changed;
+        if (s->feasible) {
+            feasible++;
+            feasible_ok += s->compliant == s->grids;
+        }
+    }
+    for (size_t i = 0; i < r->n_grids; i++) {
+        pp[i] = r->grids[i].polsby_popper;
+        len += r->grids[i].cut_len;
+        bar += r->grids[i].cut_barrier;
+    }
+    qsort(pp, r->n_grids, sizeof *pp, cmp_double);
+    if (r->n_grids)
+        median = r->n_grids % 2 ? pp[r->n_grids / 2]
+                                : 0.5 * (pp[r->n_grids / 2 - 1] +
+                                         pp[r->n_grids / 2]);
+    free(pp);
+    rate = feasible ? 100.0 * (double)feasible_ok / (double)feasible : 100;
     findings = grids - compliant + (r->unplaced > 0);
     json_object_object_add(o, "command", json_object_new_string("partition"));
     json_object_object_add(o, "output", json_object_new_string(opts->output));
     json_object_object_add(o, "communities",
                            json_object_new_int64((int64_t)r->n_sums));
+    json_object_object_add(o, "feasible_communities",
+                           json_object_new_int64(feasible));
+    json_object_object_add(o, "feasible_compliant",
+                           json_object_new_int64(feasible_ok));
+    json_object_object_add(o, "compliance_pct", json_object_new_double(rate));
     json_object_object_add(o, "grids", json_object_new_int64(grids));
     json_object_object_add(o, "compliant_grids",
                            json_object_new_int64(compliant));
     json_object_object_add(o, "households", json_object_new_int64(hh));
+    json_object_object_add(o, "median_polsby_popper",
+                           json_object_new_double(median));
+    json_object_object_add(o, "barrier_share",
+                           len > 0 ? json_object_new_double(bar / len)
+                                   : NULL);
     json_object_object_add(o, "unplaced_households",
                            json_object_new_int64(r->unplaced));
+    if (opts->existing) {
+        json_object_object_add(o, "grids_changed",
+                               json_object_new_int64(changed));
+        json_object_object_add(o, "households_reassigned",
+                               json_object_new_int64(reassigned));
+    }
     comms = json_object_new_array();
     for (size_t i = 0; i < r->n_sums; i++) {
         const gs__psum *s = &r->sums[i];
@@ -136,6 +252,8 @@ static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
         json_object_object_add(c, "grids", json_object_new_int64(s->grids));
         json_object_object_add(c, "compliant",
                                json_object_new_int64(s->compliant));
+        json_object_object_add(c, "feasible",
+                               json_object_new_boolean(s->feasible));
         json_object_object_add(c, "households",
                                json_object_new_int64(s->households));
         json_object_object_add(c, "note", json_object_new_string(s->note));
@@ -147,6 +265,15 @@ static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
                    "partition: %zu communities, %ld households -> %ld grids, "
                    "%ld within the standard\n",
                    r->n_sums, hh, grids, compliant);
+    gs__buf_printf(&text,
+                   "  feasible communities fully compliant: %ld of %ld "
+                   "(%.1f %%); median Polsby-Popper %.3f; inner boundary on "
+                   "barriers %.1f %%\n",
+                   feasible_ok, feasible, rate, median,
+                   len > 0 ? 100 * bar / len : 0.0);
+    if (opts->existing)
+        gs__buf_printf(&text, "  re-division: %ld grids changed, %ld "
+                       "households reassigned\n", changed, reassigned);
     for (size_t i = 0; i < r->n_sums; i++)
         if (r->sums[i].note[0])
             gs__buf_printf(&text, "  %s: %s\n", r->sums[i].community_code,
@@ -154,8 +281,8 @@ static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
     if (r->unplaced)
         gs__buf_printf(&text, "  %ld households lie in no community\n",
                        r->unplaced);
-    gs__buf_printf(&text, "  wrote %s (layers grids, summary, "
-                   "run_metadata)\n", opts->output);
+    gs__buf_printf(&text, "  wrote %s (layers grids, summary, %srun_metadata)\n",
+                   opts->output, opts->existing ? "changes, " : "");
     return gs__report_from_buf(ctx, o, &text, findings);
 }
 
@@ -197,9 +324,9 @@ int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,
     if ((rc = gs__io_check_opts(ctx, in))) goto done;
     if ((rc = gs__out_check(ctx, opts->output))) goto done;
     {
-        const char *inputs[3] = {opts->communities, opts->households,
-                                 opts->barriers};
-        for (int i = 0; i < 3; i++)
+        const char *inputs[4] = {opts->communities, opts->households,
+                                 opts->barriers, opts->existing};
+        for (int i = 0; i < 4; i++)
             if (inputs[i] && gs__io_same_file(inputs[i], opts->output)) {
                 rc = gs__err(ctx, GS_ERR_USAGE,
                              "-o %s is also an input; write the output to "
@@ -210,7 +337,12 @@ int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,
     }
 
     gs__phase_begin(ctx);
-    rc = gs__io_pick_crs(ctx, in, "communities", opts->communities, &crs);
+    if (opts->existing) { /* the output is in the existing grids' CRS */
+        gs__progress(ctx, "read grids", -1);
+        rc = gs__io_read_grids(ctx, in, opts->existing, &m, &crs, &info);
+    } else {
+        rc = gs__io_pick_crs(ctx, in, "communities", opts->communities, &crs);
+    }
     if (rc) goto done;
     gs__progress(ctx, "read communities", -1);
     rc = gs__io_read_communities(ctx, in, opts->communities, &m, &crs, &info);
@@ -228,13 +360,22 @@ int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,
     gs__phase_end(ctx, "read");
 
     gs__phase_begin(ctx);
-    rc = gs__partition_analyse(ctx, &m, rules, &r);
+    {
+        gs__popts po;
+        memset(&po, 0, sizeof po);
+        po.seed = opts->seed;
+        po.threads = opts->threads > 0 ? opts->threads : 1;
+        po.lock = opts->lock;
+        po.n_lock = opts->n_lock;
+        rc = opts->existing ? gs__repartition_analyse(ctx, &m, rules, &po, &r)
+                            : gs__partition_analyse(ctx, &m, rules, &po, &r);
+    }
     if (rc) goto done;
     gs__phase_end(ctx, "partition");
 
     gs__phase_begin(ctx);
     gs__progress(ctx, "write", -1);
-    rc = write_outputs(ctx, opts, rules, &crs, &info, &r, started);
+    rc = write_outputs(ctx, opts, rules, &crs, &info, &r, &m, started);
     if (rc) goto done;
     gs__phase_end(ctx, "write");
 

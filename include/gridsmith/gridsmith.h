@@ -200,7 +200,19 @@ typedef struct gs_rules {
     double visit_radius_m;     /**< a verified visit's fix within (50) */
     double visit_window_s;     /**< ... of the recorded time (1,800) */
     int care_interval_days[GS_CARE_TYPES]; /**< 0: none (7 14 30 30 14 30) */
+    /* partition (gs_partition_run) */
+    int target_households;     /**< preferred grid size (400) */
+    int target_persons;        /**< "about 1,500 people" (1,500) */
+    int partition_policy;      /**< GS_POLICY_*: no whole number of grids
+                                    fits (GS_POLICY_PERSONS) */
 } gs_rules;
+
+/** What partition does with a community where no whole number of grids
+ *  fits the household bounds (501-599 households with the defaults). */
+enum {
+    GS_POLICY_PERSONS = 0,  /**< divide by persons, about target_persons */
+    GS_POLICY_OVERSIZE = 1  /**< allow one oversize grid */
+};
 
 /** Fills `rules` with the defaults above. Never fails. */
 void gs_rules_init(gs_rules *rules);
@@ -230,6 +242,8 @@ void gs_rules_init(gs_rules *rules);
  *                tier_excellent, tier_good, tier_pass, visit_radius_m,
  *                visit_window_s, and interval.CARE_TYPE = DAYS (0 to 31;
  *                0: no required visits; e.g. interval.elderly_alone = 7)
+ *     [partition] target_households, target_persons,
+ *                infeasible = persons | oversize
  *
  * @return GS_OK; GS_ERR_CONFIG for an unreadable file, a syntax error, an
  *         unknown section or key, or a bad value (the message names the
@@ -577,9 +591,16 @@ typedef struct gs_partition_opts {
     const char *communities; /**< communities source (required) */
     const char *households;  /**< households source (required) */
     const char *barriers;    /**< barrier lines source, or NULL */
+    /** Re-division: the existing grids (with --layer grids=NAME), or NULL
+     *  for a fresh division. */
+    const char *existing;
+    const char *const *lock; /**< re-division: grid codes never touched */
+    size_t n_lock;
     const char *output;      /**< the GeoPackage to write (required) */
     const gs_input_opts *input; /**< NULL for the defaults */
     const gs_rules *rules;      /**< NULL for the defaults */
+    unsigned long long seed;    /**< the random trees' seed (0) */
+    int threads;                /**< worker threads (1 or more) */
     /** The command line as the user typed it, for the run metadata. */
     const char *command_line;
 } gs_partition_opts;
@@ -590,11 +611,20 @@ void gs_partition_opts_init(gs_partition_opts *opts);
 /**
  * Divides each community into grids of rules->min_households to
  * rules->max_households households (and at most rules->max_persons
- * persons), unions of the community's faces cut by the barriers, with the
- * households of one building kept together, and writes the layers `grids`,
- * `summary` and `run_metadata` to opts->output through a temporary file
- * renamed into place. A community under the minimum becomes one grid with
- * a note; grids that miss the bounds carry a note too.
+ * persons), unions of the community's faces cut by the barriers (and, where
+ * needed, of its buildings' Voronoi cells), with the households of one
+ * building kept together, and writes the layers `grids`, `summary` and
+ * `run_metadata` to opts->output through a temporary file renamed into
+ * place. A community under the minimum becomes one grid with a note; where
+ * no whole number of grids fits, rules->partition_policy applies; grids
+ * that miss the bounds carry a note. The result depends on opts->seed,
+ * never on opts->threads.
+ *
+ * With opts->existing, re-divides those grids instead: compliant,
+ * `dedicated` and locked grids are written as stored; each grid missing
+ * the bounds is split, merged with a neighbour, has a boundary shifted or
+ * its cluster redesigned, the first that works; the layer `changes` tells
+ * each old grid's fate.
  *
  * @param out_report receives the report on GS_OK; NULL on failure.
  * @return GS_OK; GS_ERR_USAGE for missing options; GS_ERR_INPUT_* for bad
