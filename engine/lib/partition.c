@@ -134,6 +134,11 @@ done:
  * Results
  * ------------------------------------------------------------------------ */
 
+int gs__pgrid_ok(const gs__pgrid *g) {
+    return !g->note[0] || !strncmp(g->note, "persons criterion", 17) ||
+           !strncmp(g->note, "oversize allowed", 16);
+}
+
 int gs__partres_push(gs__partres *r, size_t *cap, const gs__pgrid *g) {
     if (r->n_grids == *cap) {
         size_t nc = *cap ? 2 * *cap : 16;
@@ -498,9 +503,7 @@ int gs__partition_analyse(gs_ctx *ctx, const gs__model *m,
             }
             t->div.geom[p] = NULL; /* the result owns it now */
             sum->grids++;
-            if (!g.note[0] || strncmp(g.note, "persons criterion", 17) == 0 ||
-                strncmp(g.note, "oversize allowed", 16) == 0)
-                sum->compliant++;
+            if (gs__pgrid_ok(&g)) sum->compliant++;
         }
         gs__pgrids_number(h, out, first, m->communities[c].code,
                           gs__geom_area(h, m->communities[c].geom), 1);

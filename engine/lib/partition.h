@@ -160,6 +160,10 @@ int gs__repartition_analyse(gs_ctx *ctx, const gs__model *m,
 int gs__pgroups_make(gs_ctx *ctx, const gs__model *m, gs__pgroup **groups,
                      size_t *n_groups, long **gcomm, long *unplaced);
 
+/* 1 when the grid is within the standard, or within the policy that
+ * decided an infeasible community (its note says which). */
+int gs__pgrid_ok(const gs__pgrid *g);
+
 /* Appends a grid to the result; GS_ERR_NOMEM. */
 int gs__partres_push(gs__partres *r, size_t *cap, const gs__pgrid *g);
 

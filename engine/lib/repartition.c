@@ -586,7 +586,7 @@ static int community_redivide(gs_ctx *ctx, const gs__model *m,
     for (size_t k = 0; k < s.n; k++)
         if (s.g[k].alive) {
             sum->grids++;
-            if (!out->grids[s.g[k].out].note[0]) sum->compliant++;
+            if (gs__pgrid_ok(&out->grids[s.g[k].out])) sum->compliant++;
         }
     goto done;
 nomem:

@@ -32,14 +32,15 @@ static const gs__fdef grid_fields[] = {
     {"grid_type", GS__F_STR},      {"households", GS__F_INT},
     {"persons", GS__F_INT},        {"deviation", GS__F_INT},
     {"polsby_popper", GS__F_REAL}, {"barrier_share", GS__F_REAL},
-    {"note", GS__F_STR}};
+    {"status", GS__F_STR},         {"note", GS__F_STR}};
 
 static const gs__fdef sum_fields[] = {
     {"community_code", GS__F_STR}, {"name", GS__F_STR},
     {"grids", GS__F_INT},          {"compliant", GS__F_INT},
     {"feasible", GS__F_INT},       {"households", GS__F_INT},
     {"persons", GS__F_INT},        {"units", GS__F_INT},
-    {"barrier_share", GS__F_REAL}, {"reassigned", GS__F_INT},
+    {"barrier_share", GS__F_REAL}, {"median_polsby_popper", GS__F_REAL},
+    {"mean_abs_deviation", GS__F_REAL}, {"reassigned", GS__F_INT},
     {"changed", GS__F_INT},        {"note", GS__F_STR}};
 
 static const gs__fdef change_fields[] = {
@@ -48,17 +49,42 @@ static const gs__fdef change_fields[] = {
     {"households_after", GS__F_INT},  {"moved", GS__F_INT},
     {"new_codes", GS__F_STR}};
 
-/* Inner boundary on barriers over all inner boundary, per community (-1:
- * no inner boundary). */
-static double community_barrier_share(const gs__partres *r,
-                                      const char *code) {
-    double len = 0, bar = 0;
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, size_t n) {
+    if (!n) return 0;
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* A community's figures over its grids: the share of inner boundary on
+ * barriers (-1: no inner boundary), the median Polsby-Popper and the mean
+ * absolute deviation from the target. */
+typedef struct cfig {
+    double barrier_share, median_pp, mean_dev;
+} cfig;
+
+static int community_figures(const gs__partres *r, const char *code,
+                             int target, cfig *f) {
+    double len = 0, bar = 0, dev = 0;
+    double *pp = malloc((r->n_grids ? r->n_grids : 1) * sizeof *pp);
+    size_t n = 0;
+    if (!pp) return -1;
     for (size_t i = 0; i < r->n_grids; i++)
         if (!strcmp(r->grids[i].community_code, code)) {
             len += r->grids[i].cut_len;
             bar += r->grids[i].cut_barrier;
+            dev += labs(r->grids[i].households - target);
+            pp[n++] = r->grids[i].polsby_popper;
         }
-    return len > 0 ? bar / len : -1;
+    f->barrier_share = len > 0 ? bar / len : -1;
+    f->median_pp = median(pp, n);
+    f->mean_dev = n ? dev / (double)n : 0;
+    free(pp);
+    return 0;
 }
 
 static int write_outputs(gs_ctx *ctx, const gs_partition_opts *opts,
@@ -97,7 +123,9 @@ static int write_outputs(gs_ctx *ctx, const gs_partition_opts *opts,
             OGR_F_SetFieldDouble(f, 7, g->cut_barrier / g->cut_len);
         else
             OGR_F_SetFieldNull(f, 7);
-        OGR_F_SetFieldString(f, 8, g->note);
+        /* As validate's grids: ok within the standard (or the policy). */
+        OGR_F_SetFieldString(f, 8, gs__pgrid_ok(g) ? "ok" : "violation");
+        OGR_F_SetFieldString(f, 9, g->note);
         rc = g->src_wkb ? gs__out_wkb(o, f, g->src_wkb, g->src_wkb_len)
              : g->geom  ? gs__out_geos(o, lg, f, g->geom)
                         : GS_OK;
@@ -110,8 +138,13 @@ static int write_outputs(gs_ctx *ctx, const gs_partition_opts *opts,
     for (size_t i = 0; i < r->n_sums; i++) {
         const gs__psum *s = &r->sums[i];
         OGRFeatureH f = gs__out_feature(ls);
-        double share = community_barrier_share(r, s->community_code);
+        cfig fig;
         if (!f) goto nomem;
+        if (community_figures(r, s->community_code, rules->target_households,
+                              &fig)) {
+            OGR_F_Destroy(f);
+            goto nomem;
+        }
         OGR_F_SetFieldString(f, 0, s->community_code);
         OGR_F_SetFieldString(f, 1, s->name ? s->name : "");
         OGR_F_SetFieldInteger64(f, 2, s->grids);
@@ -120,13 +153,15 @@ static int write_outputs(gs_ctx *ctx, const gs_partition_opts *opts,
         OGR_F_SetFieldInteger64(f, 5, s->households);
         OGR_F_SetFieldInteger64(f, 6, s->persons);
         OGR_F_SetFieldInteger64(f, 7, s->atoms);
-        if (share >= 0)
-            OGR_F_SetFieldDouble(f, 8, share);
+        if (fig.barrier_share >= 0)
+            OGR_F_SetFieldDouble(f, 8, fig.barrier_share);
         else
             OGR_F_SetFieldNull(f, 8);
-        OGR_F_SetFieldInteger64(f, 9, s->reassigned);
-        OGR_F_SetFieldInteger64(f, 10, s->changed);
-        OGR_F_SetFieldString(f, 11, s->note);
+        OGR_F_SetFieldDouble(f, 9, fig.median_pp);
+        OGR_F_SetFieldDouble(f, 10, fig.mean_dev);
+        OGR_F_SetFieldInteger64(f, 11, s->reassigned);
+        OGR_F_SetFieldInteger64(f, 12, s->changed);
+        OGR_F_SetFieldString(f, 13, s->note);
         if ((rc = gs__out_put(o, ls, f))) goto fail;
     }
     for (size_t i = 0; lc && i < r->n_changes; i++) {
@@ -174,11 +209,6 @@ fail:
     return rc;
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
                               const gs__partres *r) {
     json_object *o = json_object_new_object(), *comms;
@@ -186,7 +216,7 @@ static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
     long grids = 0, compliant = 0, hh = 0, findings, feasible = 0,
          feasible_ok = 0, reassigned = 0, changed = 0;
     double *pp = malloc((r->n_grids ? r->n_grids : 1) * sizeof *pp);
-    double median = 0, len = 0, bar = 0, rate;
+    double med, len = 0, bar = 0, rate;
     if (!o || !pp) {
         json_object_put(o);
         free(pp);
@@ -209,11 +239,7 @@ static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
         len += r->grids[i].cut_len;
         bar += r->grids[i].cut_barrier;
     }
-    qsort(pp, r->n_grids, sizeof *pp, cmp_double);
-    if (r->n_grids)
-        median = r->n_grids % 2 ? pp[r->n_grids / 2]
-                                : 0.5 * (pp[r->n_grids / 2 - 1] +
-                                         pp[r->n_grids / 2]);
+    med = median(pp, r->n_grids);
     free(pp);
     rate = feasible ? 100.0 * (double)feasible_ok / (double)feasible : 100;
     findings = grids - compliant + (r->unplaced > 0);
@@ -231,7 +257,7 @@ static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
                            json_object_new_int64(compliant));
     json_object_object_add(o, "households", json_object_new_int64(hh));
     json_object_object_add(o, "median_polsby_popper",
-                           json_object_new_double(median));
+                           json_object_new_double(med));
     json_object_object_add(o, "barrier_share",
                            len > 0 ? json_object_new_double(bar / len)
                                    : NULL);
@@ -269,7 +295,7 @@ static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
                    "  feasible communities fully compliant: %ld of %ld "
                    "(%.1f %%); median Polsby-Popper %.3f; inner boundary on "
                    "barriers %.1f %%\n",
-                   feasible_ok, feasible, rate, median,
+                   feasible_ok, feasible, rate, med,
                    len > 0 ? 100 * bar / len : 0.0);
     if (opts->existing)
         gs__buf_printf(&text, "  re-division: %ld grids changed, %ld "

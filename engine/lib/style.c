@@ -231,6 +231,21 @@ static const alias ALIASES[] = {
     {"grids", "网格数"},
     {"violations", "违规网格数"},
     ISSUE_KINDS(ISSUE_ALIAS)
+    /* partition */
+    {"deviation", "与目标户数之差"},
+    {"barrier_share", "边界沿道路河流比例"},
+    {"feasible", "可划分"},
+    {"units", "划分单元数"},
+    {"median_polsby_popper", "紧凑度中位数"},
+    {"mean_abs_deviation", "平均户数偏差"},
+    {"reassigned", "调整户数"},
+    {"changed", "变动网格数"},
+    {"old_code", "原网格编码"},
+    {"change", "调整方式"},
+    {"households_before", "调整前户数"},
+    {"households_after", "调整后户数"},
+    {"moved", "迁出户数"},
+    {"new_codes", "新网格编码"},
     /* patrol */
     {"member_id", "网格员编号"},
     {"date", "日期"},
@@ -402,6 +417,15 @@ static const category STATUS_CATS[] = {
     {"violation", "违规 violation", {227, 26, 28}},
 };
 
+/* What a re-division did to an old grid. */
+static const category CHANGE_CATS[] = {
+    {"unchanged", "未变 unchanged", {189, 189, 189}},
+    {"split", "拆分 split", {227, 26, 28}},
+    {"merged", "合并 merged", {31, 120, 180}},
+    {"shifted", "调界 shifted", {255, 127, 0}},
+    {"redesigned", "重划 redesigned", {106, 61, 154}},
+};
+
 /* Integer flags written as 1/0; QGIS compares the value's text form. */
 static const category COMPLIANT_CATS[] = {
     {"1", "达标 compliant", {51, 160, 44}},
@@ -496,6 +520,13 @@ static const layer_spec SPECS[] = {
      .ncats = NELEM(ISSUE_CATS),
      .color = {227, 26, 28},
      .look = LOOK_ISSUE},
+    {.layer = "changes",
+     .attr = "change",
+     .cats = CHANGE_CATS,
+     .ncats = NELEM(CHANGE_CATS),
+     .color = {189, 189, 189},
+     .look = LOOK_AREA,
+     .label_field = "old_code"},
     /* patrol */
     {.layer = "member_week",
      .attr = "compliant",
