@@ -44,6 +44,24 @@ def case(fn):
     return fn
 
 
+def known_issue(why):
+    """Marks a case that shows an open defect: it runs and is reported
+    (KNOWN with the failure, or ok once fixed) but does not fail the run,
+    so the defect stays visible until it is fixed (use as a decorator,
+    above @case's place)."""
+    def wrap(fn):
+        try:
+            fn()
+            _counts["passed"] += 1
+            print("ok   %s (known issue fixed: drop the marker)" %
+                  fn.__name__)
+        except Exception as e:
+            print("KNOWN %s: %s: %s" % (fn.__name__, why, e))
+        sys.stdout.flush()
+        return fn
+    return wrap
+
+
 def skip(name, why):
     """Reports a case that cannot run here; it counts neither way."""
     print("skip %s: %s" % (name, why))

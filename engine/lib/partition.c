@@ -254,7 +254,8 @@ static int plan(const gs_rules *rules, long hh, long persons,
         return 1;
     }
     b->by_persons = 1;
-    b->lo = 1;
+    b->lo = rules->target_persons * 2 / 3; /* "about" 1,500: 1,000 up */
+    if (b->lo < 1) b->lo = 1;
     b->hi = rules->max_persons;
     b->target = rules->target_persons;
     n = gs__pick_ks(persons, b, ks, max);
@@ -307,6 +308,13 @@ static void do_community(GEOSContextHandle_t h, const gs__model *m,
                         &t->div);
     sum->atoms = t->div.units;
     sum->level = t->div.level;
+    if (!t->rc && feasible && t->div.misses > 0) {
+        size_t len = strlen(sum->note);
+        snprintf(sum->note + len, sizeof sum->note - len,
+                 "%sno division with every grid within the bounds was "
+                 "found (%ld grids miss them)",
+                 len ? "; " : "", t->div.misses);
+    }
 }
 
 /* ------------------------------------------------------------------------
@@ -487,6 +495,10 @@ int gs__partition_analyse(gs_ctx *ctx, const gs__model *m,
         *sum = t->sum;
         for (long p = 0; p < t->div.k; p++) {
             gs__pgrid g;
+            /* A part the division could not fill (a building too big
+             * for its share) is no grid. */
+            if (!t->div.geom[p] || GEOSisEmpty_r(h, t->div.geom[p]) == 1)
+                continue;
             memset(&g, 0, sizeof g);
             g.community_code = m->communities[c].code;
             g.grid_type = "basic";

@@ -1000,6 +1000,77 @@ void gs__pdiv_free(GEOSContextHandle_t h, gs__pdiv *d) {
     memset(d, 0, sizeof *d);
 }
 
+/* A polygon rebuilt without its holes of 1 m^2 or less; NULL on failure. */
+static GEOSGeometry *without_small_holes(GEOSContextHandle_t h,
+                                         const GEOSGeometry *p) {
+    int nh = GEOSGetNumInteriorRings_r(h, p);
+    GEOSGeometry *shell, **holes = malloc((size_t)(nh > 0 ? nh : 1) *
+                                          sizeof *holes);
+    unsigned nk = 0;
+    if (!holes) return NULL;
+    shell = GEOSGeom_clone_r(h, GEOSGetExteriorRing_r(h, p));
+    for (int i = 0; shell && i < nh; i++) {
+        const GEOSGeometry *r = GEOSGetInteriorRingN_r(h, p, i);
+        GEOSGeometry *ring = GEOSGeom_clone_r(h, r), *hp;
+        double a = 0;
+        if (!ring) continue;
+        hp = GEOSGeom_createPolygon_r(h, GEOSGeom_clone_r(h, ring), NULL, 0);
+        if (hp) GEOSArea_r(h, hp, &a);
+        GEOSGeom_destroy_r(h, hp);
+        if (a > 1.0) holes[nk++] = ring;
+        else GEOSGeom_destroy_r(h, ring);
+    }
+    if (!shell) {
+        for (unsigned i = 0; i < nk; i++) GEOSGeom_destroy_r(h, holes[i]);
+        free(holes);
+        return NULL;
+    }
+    {
+        GEOSGeometry *out = GEOSGeom_createPolygon_r(h, shell, holes, nk);
+        free(holes);
+        return out;
+    }
+}
+
+/* A part's polygon made clean (takes `u`): parts and holes of 1 m^2 or
+ * less (numerical slivers of the union) are dropped when a larger part
+ * stays, and what is still not OGC-valid is repaired. */
+static GEOSGeometry *clean_polygonal(GEOSContextHandle_t h, GEOSGeometry *u) {
+    int n = GEOSGetNumGeometries_r(h, u), big = 0;
+    GEOSGeometry **keep = malloc((size_t)(n > 0 ? n : 1) * sizeof *keep);
+    GEOSGeometry *out = NULL;
+    unsigned nk = 0;
+    if (!keep) {
+        GEOSGeom_destroy_r(h, u);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        if (gs__geom_area(h, GEOSGetGeometryN_r(h, u, i)) > 1.0) big++;
+    for (int i = 0; i < n; i++) {
+        const GEOSGeometry *q = GEOSGetGeometryN_r(h, u, i);
+        GEOSGeometry *c;
+        if (big && gs__geom_area(h, q) <= 1.0) continue;
+        if (GEOSGeomTypeId_r(h, q) != GEOS_POLYGON) continue;
+        c = without_small_holes(h, q);
+        if (c) keep[nk++] = c;
+    }
+    if (nk == 1)
+        out = keep[0];
+    else if (nk > 1)
+        out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, keep, nk);
+    free(keep);
+    if (!out) return u; /* nothing better: the union as it was */
+    GEOSGeom_destroy_r(h, u);
+    if (GEOSisValid_r(h, out) != 1) {
+        GEOSGeometry *v = GEOSMakeValid_r(h, out);
+        if (v) {
+            GEOSGeom_destroy_r(h, out);
+            out = gs__geom_polygonal(h, v);
+        }
+    }
+    return out;
+}
+
 /* The polygons of the parts: the union of their units; parts of a union
  * at or below 1 m^2 (numerical slivers) are dropped when a larger one is
  * kept. NULL entries on failure. */
@@ -1027,35 +1098,14 @@ static GEOSGeometry *part_union(const graph *gr, const long *part, long p) {
     coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, np);
     free(parts);
     if (!coll) return NULL;
-    u = GEOSUnaryUnion_r(h, coll);
+    /* On a 1 micrometre grid: faces noded from barriers that run along
+     * the community border leave slivers a hair wide, and the exact union
+     * pinches on them. */
+    u = GEOSUnaryUnionPrec_r(h, coll, 1e-6);
+    if (!u) u = GEOSUnaryUnion_r(h, coll);
     GEOSGeom_destroy_r(h, coll);
     u = u ? gs__geom_polygonal(h, u) : NULL;
-    if (u && GEOSGeomTypeId_r(h, u) == GEOS_MULTIPOLYGON) {
-        int n = GEOSGetNumGeometries_r(h, u), big = 0;
-        for (int i = 0; i < n; i++)
-            if (gs__geom_area(h, GEOSGetGeometryN_r(h, u, i)) > 1.0) big++;
-        if (big >= 1 && big < n) {
-            GEOSGeometry **keep = malloc((size_t)n * sizeof *keep);
-            GEOSGeometry *nu = NULL;
-            unsigned nk = 0;
-            if (keep) {
-                for (int i = 0; i < n; i++) {
-                    const GEOSGeometry *q = GEOSGetGeometryN_r(h, u, i);
-                    if (gs__geom_area(h, q) > 1.0)
-                        keep[nk++] = GEOSGeom_clone_r(h, q);
-                }
-                nu = nk == 1 ? keep[0]
-                             : GEOSGeom_createCollection_r(
-                                   h, GEOS_MULTIPOLYGON, keep, nk);
-                free(keep);
-            }
-            if (nu) {
-                GEOSGeom_destroy_r(h, u);
-                u = nu;
-            }
-        }
-    }
-    return u;
+    return u ? clean_polygonal(h, u) : NULL;
 }
 
 /* Fills `out` from the graph and the parts. -1 on failure. */
