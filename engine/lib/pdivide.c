@@ -31,6 +31,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <geos_c.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,15 +52,20 @@ typedef struct unit {
     double x, y, area;
     double env[4];
     long hh, persons, face;
+    long cell; /* the Voronoi cell it was cut from, or -1 */
+    GEOSGeometry *dangles; /* faces only: lines inside that close nothing */
+    GEOSGeometry *dangles_buf; /* ... within 1 mm, to measure along them */
 } unit;
 
 typedef struct arc {
     long a, b;
     double len, cost;
-    int barrier;
+    double blen;  /* the part of len along a barrier */
+    int barrier;  /* mostly along a barrier */
 } arc;
 
-typedef struct graph {
+typedef struct graph graph;
+struct graph {
     GEOSContextHandle_t h;
     unit *u;
     size_t n, cap;
@@ -67,7 +73,10 @@ typedef struct graph {
     size_t m, cap_m;
     size_t *off; /* CSR over arcs: unit i's arcs are adj[off[i]..off[i+1]) */
     size_t *adj;
-} graph;
+    GEOSGeometry *noded; /* faces only: the region's noded lines */
+    long n_cells;
+    const graph *faces; /* units only: the faces they come from */
+};
 
 /* ------------------------------------------------------------------------
  * Random numbers and seeds
@@ -100,11 +109,18 @@ uint64_t gs__pseed(uint64_t seed, const char *code) {
  * ------------------------------------------------------------------------ */
 
 static void graph_free(graph *g) {
-    for (size_t i = 0; i < g->n; i++) GEOSGeom_destroy_r(g->h, g->u[i].g);
+    for (size_t i = 0; i < g->n; i++) {
+        GEOSGeom_destroy_r(g->h, g->u[i].g);
+        GEOSGeom_destroy_r(g->h, g->u[i].dangles);
+        GEOSGeom_destroy_r(g->h, g->u[i].dangles_buf);
+    }
     free(g->u);
     free(g->arcs);
     free(g->off);
     free(g->adj);
+    GEOSGeom_destroy_r(g->h, g->noded);
+    g->noded = NULL;
+    g->n_cells = 0;
     g->u = NULL;
     g->arcs = NULL;
     g->off = g->adj = NULL;
@@ -130,6 +146,7 @@ static int add_unit(graph *g, GEOSGeometry *p, long face) {
     memset(u, 0, sizeof *u);
     u->g = p;
     u->face = face;
+    u->cell = -1;
     GEOSArea_r(h, p, &u->area);
     GEOSGeom_getXMin_r(h, p, &u->env[0]);
     GEOSGeom_getYMin_r(h, p, &u->env[1]);
@@ -236,7 +253,8 @@ done:
     for (size_t i = 0; i < np; i++) GEOSGeom_destroy_r(h, parts[i]);
     free(parts);
     GEOSGeom_destroy_r(h, coll);
-    GEOSGeom_destroy_r(h, noded);
+    if (!rc && noded) gr->noded = noded; /* dangling lines cut cells */
+    else GEOSGeom_destroy_r(h, noded);
     GEOSGeom_destroy_r(h, faces);
     if (pr) GEOSPreparedGeom_destroy_r(h, pr);
     return rc;
@@ -284,11 +302,81 @@ static int cmp_gref(const void *a, const void *b) {
     return p->gi < q->gi ? -1 : p->gi > q->gi;
 }
 
+/* The barrier lines inside face `f` that do not bound it (a river broken
+ * by a bridge gap, a dead-end wall): they close no face, so they cut the
+ * building cells instead. NULL when there are none. */
+static GEOSGeometry *face_dangles(GEOSContextHandle_t h, const GEOSGeometry *f,
+                                  const GEOSGeometry *noded) {
+    GEOSGeometry *in, *bnd, *d = NULL;
+    double len = 0;
+    if (!noded || GEOSIntersects_r(h, f, noded) != 1) return NULL;
+    in = GEOSIntersection_r(h, noded, f);
+    bnd = GEOSBoundary_r(h, f);
+    if (in && bnd) d = GEOSDifference_r(h, in, bnd);
+    GEOSGeom_destroy_r(h, in);
+    GEOSGeom_destroy_r(h, bnd);
+    if (d) GEOSLength_r(h, d, &len);
+    if (len <= 1.0) {
+        GEOSGeom_destroy_r(h, d);
+        return NULL;
+    }
+    return d;
+}
+
+/* Cell `x` (taken) cut by the lines crossing it: the faces of its
+ * boundary noded with them. `x` itself when they cut nothing; NULL on
+ * failure. */
+static GEOSGeometry *cut_by_lines(GEOSContextHandle_t h, GEOSGeometry *x,
+                                  const GEOSGeometry *lines) {
+    GEOSGeometry *parts[2], *coll, *noded, *faces = NULL, *out = NULL;
+    const GEOSPreparedGeometry *px = GEOSPrepare_r(h, x);
+    parts[0] = GEOSBoundary_r(h, x);
+    parts[1] = GEOSIntersection_r(h, lines, x);
+    if (!px || !parts[0] || !parts[1]) {
+        GEOSGeom_destroy_r(h, parts[0]);
+        GEOSGeom_destroy_r(h, parts[1]);
+        if (px) GEOSPreparedGeom_destroy_r(h, px);
+        return x;
+    }
+    coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, 2);
+    noded = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
+    if (noded) {
+        const GEOSGeometry *in[1] = {noded};
+        faces = GEOSPolygonize_r(h, in, 1);
+    }
+    if (faces && GEOSGetNumGeometries_r(h, faces) > 1) {
+        int n = GEOSGetNumGeometries_r(h, faces);
+        GEOSGeometry **keep = malloc((size_t)n * sizeof *keep);
+        unsigned nk = 0;
+        for (int i = 0; keep && i < n; i++) {
+            const GEOSGeometry *q = GEOSGetGeometryN_r(h, faces, i);
+            GEOSGeometry *pt = GEOSPointOnSurface_r(h, q);
+            if (pt && GEOSPreparedContains_r(h, px, pt) == 1)
+                keep[nk++] = GEOSGeom_clone_r(h, q);
+            GEOSGeom_destroy_r(h, pt);
+        }
+        if (keep && nk > 1)
+            out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, keep,
+                                              nk);
+        else if (keep)
+            for (unsigned i = 0; i < nk; i++) GEOSGeom_destroy_r(h, keep[i]);
+        free(keep);
+    }
+    GEOSGeom_destroy_r(h, coll);
+    GEOSGeom_destroy_r(h, noded);
+    GEOSGeom_destroy_r(h, faces);
+    GEOSPreparedGeom_destroy_r(h, px);
+    if (!out) return x;
+    GEOSGeom_destroy_r(h, x);
+    return out;
+}
+
 /* Cuts face `f` (its geometry borrowed) into the Voronoi cells of its
  * groups' places, appended as units. 0 done, 1 not possible (the caller
  * keeps the face whole), -1 out of memory. */
 static int voronoi_face(graph *gr, const GEOSGeometry *f, long face,
-                        gs__pgroup *groups, const long *gi, size_t n) {
+                        const GEOSGeometry *dangles, gs__pgroup *groups,
+                        const long *gi, size_t n) {
     GEOSContextHandle_t h = gr->h;
     gref *r = malloc((n ? n : 1) * sizeof *r);
     GEOSGeometry **pts = malloc((n ? n : 1) * sizeof *pts);
@@ -323,8 +411,11 @@ static int voronoi_face(graph *gr, const GEOSGeometry *f, long face,
     {
         int nc = GEOSGetNumGeometries_r(h, vd);
         for (int i = 0; i < nc; i++) {
+            size_t before = gr->n;
             GEOSGeometry *x = GEOSIntersection_r(
                 h, GEOSGetGeometryN_r(h, vd, i), f);
+            if (x && dangles && GEOSIntersects_r(h, x, dangles) == 1)
+                x = cut_by_lines(h, x, dangles);
             if (!x) { /* a robustness failure: keep the face whole */
                 while (gr->n > first)
                     GEOSGeom_destroy_r(h, gr->u[--gr->n].g);
@@ -332,6 +423,9 @@ static int voronoi_face(graph *gr, const GEOSGeometry *f, long face,
                 goto done;
             }
             if (add_polygons(gr, x, face)) goto done;
+            for (size_t u = before; u < gr->n; u++)
+                gr->u[u].cell = gr->n_cells;
+            gr->n_cells++;
         }
     }
     if (gr->n == first) {
@@ -354,7 +448,7 @@ done:
 /* The units of `level` from the faces: faces holding more than
  * `threshold` households with two or more groups become building cells.
  * Sets each group's unit and the units' figures. -1 on failure. */
-static int make_units(graph *gr, const graph *faces, gs__pgroup *groups,
+static int make_units(graph *gr, graph *faces, gs__pgroup *groups,
                       size_t n_groups, const long *face_start,
                       const long *face_groups, long threshold) {
     GEOSContextHandle_t h = gr->h;
@@ -363,7 +457,15 @@ static int make_units(graph *gr, const graph *faces, gs__pgroup *groups,
         size_t n = (size_t)(face_start[f + 1] - face_start[f]);
         int r = 1;
         if (faces->u[f].hh > threshold && n >= 2) {
-            r = voronoi_face(gr, faces->u[f].g, (long)f, groups, gi, n);
+            if (!faces->u[f].dangles) {
+                faces->u[f].dangles =
+                    face_dangles(h, faces->u[f].g, faces->noded);
+                if (faces->u[f].dangles)
+                    faces->u[f].dangles_buf =
+                        GEOSBuffer_r(h, faces->u[f].dangles, 1e-3, 2);
+            }
+            r = voronoi_face(gr, faces->u[f].g, (long)f,
+                             faces->u[f].dangles, groups, gi, n);
             if (r < 0) return -1;
         }
         if (r == 1) {
@@ -399,7 +501,7 @@ static int cmp_arc(const void *x, const void *y) {
     return p->b < q->b ? -1 : p->b > q->b;
 }
 
-static int add_arc(graph *gr, long a, long b, double len, int barrier) {
+static int add_arc(graph *gr, long a, long b, double len, double blen) {
     if (gr->m == gr->cap_m) {
         size_t nc = gr->cap_m ? 2 * gr->cap_m : 64;
         arc *na = realloc(gr->arcs, nc * sizeof *na);
@@ -407,8 +509,10 @@ static int add_arc(graph *gr, long a, long b, double len, int barrier) {
         gr->arcs = na;
         gr->cap_m = nc;
     }
-    gr->arcs[gr->m++] = (arc){a, b, len, len * (barrier ? BARRIER_COST : 1),
-                              barrier};
+    if (blen > len) blen = len;
+    gr->arcs[gr->m++] = (arc){a, b, len,
+                              (len - blen) + BARRIER_COST * blen, blen,
+                              blen > 0.5 * len};
     return 0;
 }
 
@@ -439,11 +543,26 @@ static int make_arcs(graph *gr) {
             x = GEOSIntersection_r(h, a->g, b->g);
             if (!x) continue; /* a robustness failure: not adjacent */
             GEOSLength_r(h, x, &len);
+            if (len > 0.01) {
+                /* Between faces the boundary is a barrier; inside a face,
+                 * where it runs along a line that closes nothing. */
+                double blen = a->face != b->face ? len : 0;
+                const GEOSGeometry *dg =
+                    a->face == b->face && gr->faces && a->face >= 0
+                        ? gr->faces->u[a->face].dangles_buf
+                        : NULL;
+                if (dg && GEOSIntersects_r(h, x, dg) == 1) {
+                    GEOSGeometry *on = GEOSIntersection_r(h, x, dg);
+                    if (on) GEOSLength_r(h, on, &blen);
+                    GEOSGeom_destroy_r(h, on);
+                }
+                if (add_arc(gr, (long)(i < j ? i : j),
+                            (long)(i < j ? j : i), len, blen)) {
+                    GEOSGeom_destroy_r(h, x);
+                    goto done;
+                }
+            }
             GEOSGeom_destroy_r(h, x);
-            if (len > 0.01 &&
-                add_arc(gr, (long)(i < j ? i : j), (long)(i < j ? j : i),
-                        len, a->face != b->face))
-                goto done;
         }
     }
     /* Arcs in a fixed order whatever the sweep met first. */
@@ -874,85 +993,356 @@ static int connected_without(const graph *gr, const long *part, long p,
 /* Moves single units across part boundaries while a move lowers the total
  * violation of the bounds (ties: the cheaper cut), keeping every part
  * connected. Returns the misses left, -1 when out of memory. */
-static long repair(const graph *gr, const gs__pbounds *b, long k,
-                   long *part) {
-    size_t n = gr->n;
-    long *pm = calloc((size_t)k, sizeof *pm);
-    long *pp = calloc((size_t)k, sizeof *pp);
-    long *pn = calloc((size_t)k, sizeof *pn);
-    size_t *queue = malloc((n ? n : 1) * sizeof *queue);
-    unsigned char *seen = malloc(n ? n : 1);
-    long miss = -1;
-    if (!pm || !pp || !pn || !queue || !seen) goto done;
-    for (size_t i = 0; i < n; i++) {
-        pm[part[i]] += b->by_persons ? gr->u[i].persons : gr->u[i].hh;
-        pp[part[i]] += gr->u[i].persons;
-        pn[part[i]]++;
+/* The parts' figures during a repair. */
+typedef struct rstate {
+    const graph *gr;
+    const gs__pbounds *b;
+    long k;
+    long *part, *pm, *pp, *pn;
+    size_t *queue;
+    unsigned char *seen;
+} rstate;
+
+static long unit_measure(const rstate *r, size_t u) {
+    return r->b->by_persons ? r->gr->u[u].persons : r->gr->u[u].hh;
+}
+
+static void move_unit(rstate *r, size_t u, long to) {
+    long from = r->part[u], um = unit_measure(r, u);
+    r->pm[from] -= um;
+    r->pp[from] -= r->gr->u[u].persons;
+    r->pn[from]--;
+    r->pm[to] += um;
+    r->pp[to] += r->gr->u[u].persons;
+    r->pn[to]++;
+    r->part[u] = to;
+}
+
+/* The best single move of a unit to a neighbouring part that keeps its
+ * part connected and gains more than `floor` (the drop in total
+ * violation; ties: the smaller unit, then the cheaper cut). Returns the
+ * gain, or -INFINITY when there is none; sets *bu and *bto. */
+static double best_move(rstate *r, double floor, long *bu, long *bto) {
+    const graph *gr = r->gr;
+    const gs__pbounds *b = r->b;
+    long best_um = 0;
+    double best_gain = -INFINITY, best_dc = INFINITY;
+    *bu = *bto = -1;
+    for (size_t u = 0; u < gr->n; u++) {
+        long from = r->part[u], um = unit_measure(r, u);
+        long up = gr->u[u].persons;
+        double before_from = part_violation(b, r->pm[from], r->pp[from]);
+        int checked = 0, ok = 0;
+        for (size_t q = gr->off[u]; q < gr->off[u + 1]; q++) {
+            const arc *e = &gr->arcs[gr->adj[q]];
+            long o = e->a == (long)u ? e->b : e->a, to = r->part[o];
+            double gain, dc = 0;
+            if (to == from) continue;
+            gain = before_from + part_violation(b, r->pm[to], r->pp[to]) -
+                   part_violation(b, r->pm[from] - um, r->pp[from] - up) -
+                   part_violation(b, r->pm[to] + um, r->pp[to] + up);
+            if (gain <= floor + 1e-9 || gain < best_gain - 1e-9) continue;
+            /* The cut changes by the arcs of u to `from` (now cut) minus
+             * those to `to` (no longer cut). */
+            for (size_t t = gr->off[u]; t < gr->off[u + 1]; t++) {
+                const arc *f = &gr->arcs[gr->adj[t]];
+                long w = f->a == (long)u ? f->b : f->a;
+                if (r->part[w] == from) dc += f->cost;
+                else if (r->part[w] == to) dc -= f->cost;
+            }
+            if (gain < best_gain + 1e-9 &&
+                (um > best_um || (um == best_um && dc >= best_dc)))
+                continue;
+            if (!checked) {
+                ok = connected_without(gr, r->part, from, u, r->queue,
+                                       r->seen);
+                checked = 1;
+            }
+            if (!ok) break;
+            best_gain = gain;
+            best_dc = dc;
+            best_um = um;
+            *bu = (long)u;
+            *bto = to;
+        }
     }
-    for (size_t iter = 0; iter < 4 * n + 64; iter++) {
-        long best_u = -1, best_to = -1, best_um = 0;
-        double best_gain = 0, best_dc = INFINITY;
-        if (count_misses(b, k, pm, pp, pn) == 0) break;
+    return best_gain;
+}
+
+/* Boundary moves that shorten the cut (off-barrier boundary first) and
+ * keep every part within the bounds and connected, in unit order, for a
+ * few passes: what random trees leave ragged (a cell whose empty far side
+ * lies across a river) is straightened. -1 when out of memory. */
+static int polish(const graph *gr, const gs__pbounds *b, long k,
+                  long *part) {
+    size_t n = gr->n;
+    rstate r;
+    int rc = -1;
+    r.gr = gr;
+    r.b = b;
+    r.k = k;
+    r.part = part;
+    r.pm = calloc((size_t)k, sizeof *r.pm);
+    r.pp = calloc((size_t)k, sizeof *r.pp);
+    r.pn = calloc((size_t)k, sizeof *r.pn);
+    r.queue = malloc((n ? n : 1) * sizeof *r.queue);
+    r.seen = malloc(n ? n : 1);
+    if (!r.pm || !r.pp || !r.pn || !r.queue || !r.seen) goto done;
+    for (size_t i = 0; i < n; i++) {
+        r.pm[part[i]] += unit_measure(&r, i);
+        r.pp[part[i]] += gr->u[i].persons;
+        r.pn[part[i]]++;
+    }
+    for (int pass = 0; pass < 4; pass++) {
+        int moved = 0;
         for (size_t u = 0; u < n; u++) {
-            long from = part[u];
-            long um = b->by_persons ? gr->u[u].persons : gr->u[u].hh;
-            long up = gr->u[u].persons;
-            double before_from = part_violation(b, pm[from], pp[from]);
+            long from = part[u], um = unit_measure(&r, u);
+            long up = gr->u[u].persons, best_to = -1;
+            double best_dc = -1e-6;
             int checked = 0, ok = 0;
+            if (r.pn[from] < 2) continue;
             for (size_t q = gr->off[u]; q < gr->off[u + 1]; q++) {
                 const arc *e = &gr->arcs[gr->adj[q]];
                 long o = e->a == (long)u ? e->b : e->a, to = part[o];
-                double gain, dc = 0;
-                if (to == from) continue;
-                gain = before_from + part_violation(b, pm[to], pp[to]) -
-                       part_violation(b, pm[from] - um, pp[from] - up) -
-                       part_violation(b, pm[to] + um, pp[to] + up);
-                if (gain < best_gain - 1e-9 || gain <= 1e-9) continue;
-                /* The cut changes by the arcs of u to `from` (now cut)
-                 * minus those to `to` (no longer cut). */
-                for (size_t r = gr->off[u]; r < gr->off[u + 1]; r++) {
-                    const arc *f = &gr->arcs[gr->adj[r]];
+                double dc = 0;
+                if (to == from || to == best_to) continue;
+                if (part_violation(b, r.pm[from] - um, r.pp[from] - up) > 0 ||
+                    part_violation(b, r.pm[to] + um, r.pp[to] + up) > 0)
+                    continue;
+                for (size_t t = gr->off[u]; t < gr->off[u + 1]; t++) {
+                    const arc *f = &gr->arcs[gr->adj[t]];
                     long w = f->a == (long)u ? f->b : f->a;
                     if (part[w] == from) dc += f->cost;
                     else if (part[w] == to) dc -= f->cost;
                 }
-                if (gain < best_gain + 1e-9 &&
-                    (um > best_um || (um == best_um && dc >= best_dc)))
-                    continue;
+                if (dc >= best_dc) continue;
                 if (!checked) {
-                    ok = connected_without(gr, part, from, u, queue, seen);
+                    ok = connected_without(gr, part, from, u, r.queue,
+                                           r.seen);
                     checked = 1;
                 }
                 if (!ok) break;
-                best_gain = gain;
                 best_dc = dc;
-                best_um = um;
-                best_u = (long)u;
                 best_to = to;
             }
+            if (best_to >= 0) {
+                move_unit(&r, u, best_to);
+                moved = 1;
+            }
         }
-        if (best_u < 0) break;
+        if (!moved) break;
+    }
+    rc = 0;
+done:
+    free(r.pm);
+    free(r.pp);
+    free(r.pn);
+    free(r.queue);
+    free(r.seen);
+    return rc;
+}
+
+/* Pairs of moves are searched only on graphs this small; boundaries are
+ * polished on graphs up to POLISH_UNITS. */
+#define PAIR_UNITS 150
+#define POLISH_UNITS 20000
+
+/* Moves single units across part boundaries while a move lowers the total
+ * violation of the bounds, keeping every part connected; when none does,
+ * on small graphs, a pair of moves whose sum does (the first may cost).
+ * Returns the misses left, -1 when out of memory. */
+static long repair(const graph *gr, const gs__pbounds *b, long k,
+                   long *part) {
+    size_t n = gr->n;
+    rstate r;
+    long miss = -1;
+    r.gr = gr;
+    r.b = b;
+    r.k = k;
+    r.part = part;
+    r.pm = calloc((size_t)k, sizeof *r.pm);
+    r.pp = calloc((size_t)k, sizeof *r.pp);
+    r.pn = calloc((size_t)k, sizeof *r.pn);
+    r.queue = malloc((n ? n : 1) * sizeof *r.queue);
+    r.seen = malloc(n ? n : 1);
+    if (!r.pm || !r.pp || !r.pn || !r.queue || !r.seen) goto done;
+    for (size_t i = 0; i < n; i++) {
+        r.pm[part[i]] += unit_measure(&r, i);
+        r.pp[part[i]] += gr->u[i].persons;
+        r.pn[part[i]]++;
+    }
+    for (size_t iter = 0; iter < 4 * n + 64; iter++) {
+        long u, to;
+        if (count_misses(b, k, r.pm, r.pp, r.pn) == 0) break;
+        if (best_move(&r, 0, &u, &to) > 0) {
+            move_unit(&r, (size_t)u, to);
+            continue;
+        }
+        if (n > PAIR_UNITS) break;
         {
-            long um = b->by_persons ? gr->u[best_u].persons
-                                    : gr->u[best_u].hh;
-            long from = part[best_u];
-            pm[from] -= um;
-            pp[from] -= gr->u[best_u].persons;
-            pn[from]--;
-            pm[best_to] += um;
-            pp[best_to] += gr->u[best_u].persons;
-            pn[best_to]++;
-            part[best_u] = best_to;
+            int found = 0;
+            for (size_t v = 0; v < n && !found; v++) {
+                long from = part[v];
+                for (size_t q = gr->off[v]; q < gr->off[v + 1] && !found;
+                     q++) {
+                    const arc *e = &gr->arcs[gr->adj[q]];
+                    long o = e->a == (long)v ? e->b : e->a, t = part[o];
+                    double g1, before, after;
+                    long u2, to2;
+                    if (t == from || r.pn[from] < 2 ||
+                        !connected_without(gr, part, from, v, r.queue,
+                                           r.seen))
+                        continue;
+                    before = part_violation(b, r.pm[from], r.pp[from]) +
+                             part_violation(b, r.pm[t], r.pp[t]);
+                    move_unit(&r, v, t);
+                    after = part_violation(b, r.pm[from], r.pp[from]) +
+                            part_violation(b, r.pm[t], r.pp[t]);
+                    g1 = before - after;
+                    if (best_move(&r, -g1, &u2, &to2) > -g1 &&
+                        u2 != (long)v) {
+                        move_unit(&r, (size_t)u2, to2);
+                        found = 1;
+                    } else {
+                        move_unit(&r, v, from); /* undo */
+                    }
+                }
+            }
+            if (!found) break;
         }
     }
-    miss = count_misses(b, k, pm, pp, pn);
+    miss = count_misses(b, k, r.pm, r.pp, r.pn);
 done:
-    free(pm);
-    free(pp);
-    free(pn);
-    free(queue);
-    free(seen);
+    free(r.pm);
+    free(r.pp);
+    free(r.pn);
+    free(r.queue);
+    free(r.seen);
     return miss;
+}
+
+/* ------------------------------------------------------------------------
+ * Exact search on small graphs
+ * ------------------------------------------------------------------------ */
+
+/* Graphs up to this many units are searched exhaustively when the trees
+ * and the repair leave misses. */
+#define EXACT_UNITS 40
+#define EXACT_STEPS 4000000L
+
+typedef struct xsearch {
+    const graph *gr;
+    const gs__pbounds *b;
+    long *part;        /* -1: not yet in a part */
+    long *pick;        /* the units of the part being built */
+    size_t *queue;
+    unsigned char *seen;
+    long steps;
+} xsearch;
+
+static long x_measure(const xsearch *x, size_t u) {
+    return x->b->by_persons ? x->gr->u[u].persons : x->gr->u[u].hh;
+}
+
+/* 1 when the units with part == p are connected. */
+static int x_connected(xsearch *x, long p) {
+    const graph *gr = x->gr;
+    size_t head = 0, tail = 0, want = 0, start = (size_t)-1;
+    for (size_t i = 0; i < gr->n; i++) {
+        x->seen[i] = 0;
+        if (x->part[i] == p) {
+            if (start == (size_t)-1) start = i;
+            want++;
+        }
+    }
+    if (!want) return 0;
+    x->seen[start] = 1;
+    x->queue[tail++] = start;
+    while (head < tail) {
+        size_t v = x->queue[head++];
+        for (size_t q = gr->off[v]; q < gr->off[v + 1]; q++) {
+            const arc *e = &gr->arcs[gr->adj[q]];
+            size_t o = (size_t)(e->a == (long)v ? e->b : e->a);
+            if (x->seen[o] || x->part[o] != p) continue;
+            x->seen[o] = 1;
+            x->queue[tail++] = o;
+        }
+    }
+    return tail == want;
+}
+
+static int x_parts(xsearch *x, long p, long parts);
+
+/* Grows part p from the units after `from` (in index order), its sum so
+ * far `m` (measure) and `pe` (persons); on a sum within the bounds and a
+ * connected part, goes on to the next part. */
+static int x_grow(xsearch *x, long p, long parts, size_t from, long m,
+                  long pe) {
+    const gs__pbounds *b = x->b;
+    if (++x->steps > EXACT_STEPS) return 0;
+    if (m >= b->lo && m <= b->hi && pe <= b->pmax && x_connected(x, p) &&
+        x_parts(x, p + 1, parts - 1))
+        return 1;
+    for (size_t u = from; u < x->gr->n; u++) {
+        long um = x_measure(x, u);
+        if (x->part[u] != -1 || m + um > b->hi) continue;
+        x->part[u] = p;
+        if (x_grow(x, p, parts, u + 1, m + um, pe + x->gr->u[u].persons))
+            return 1;
+        x->part[u] = -1;
+        if (x->steps > EXACT_STEPS) return 0;
+    }
+    return 0;
+}
+
+/* Makes `parts` more parts, numbered from p, of the unassigned units:
+ * each starts at the lowest unassigned unit. */
+static int x_parts(xsearch *x, long p, long parts) {
+    long left = 0, lp = 0;
+    size_t r = (size_t)-1;
+    for (size_t i = 0; i < x->gr->n; i++)
+        if (x->part[i] == -1) {
+            if (r == (size_t)-1) r = i;
+            left += x_measure(x, i);
+            lp += x->gr->u[i].persons;
+        }
+    if (parts == 0) return r == (size_t)-1;
+    if (r == (size_t)-1 || left < parts * x->b->lo ||
+        left > parts * x->b->hi || lp > parts * x->b->pmax)
+        return 0;
+    x->part[r] = p;
+    if (x_grow(x, p, parts, r + 1, x_measure(x, r), x->gr->u[r].persons))
+        return 1;
+    x->part[r] = -1;
+    return 0;
+}
+
+/* An exhaustive search for k connected parts within the bounds, on a
+ * graph of at most EXACT_UNITS units and within EXACT_STEPS steps: 1 and
+ * part[] set when found, 0 when none (or out of steps), -1 out of
+ * memory. */
+static int exact(const graph *gr, const gs__pbounds *b, long k, long *part) {
+    xsearch x;
+    int r;
+    if (gr->n > EXACT_UNITS) return 0;
+    memset(&x, 0, sizeof x);
+    x.gr = gr;
+    x.b = b;
+    x.part = malloc((gr->n ? gr->n : 1) * sizeof *x.part);
+    x.queue = malloc((gr->n ? gr->n : 1) * sizeof *x.queue);
+    x.seen = malloc(gr->n ? gr->n : 1);
+    if (!x.part || !x.queue || !x.seen) {
+        r = -1;
+        goto done;
+    }
+    for (size_t i = 0; i < gr->n; i++) x.part[i] = -1;
+    r = x_parts(&x, 0, k);
+    if (r == 1) memcpy(part, x.part, gr->n * sizeof *part);
+done:
+    free(x.part);
+    free(x.queue);
+    free(x.seen);
+    return r;
 }
 
 /* ------------------------------------------------------------------------
@@ -1061,6 +1451,18 @@ static GEOSGeometry *clean_polygonal(GEOSContextHandle_t h, GEOSGeometry *u) {
     free(keep);
     if (!out) return u; /* nothing better: the union as it was */
     GEOSGeom_destroy_r(h, u);
+    /* On a 1 mm grid: near-touching vertices (a pinch a nanometre wide)
+     * would cross once the grid is written in degrees and read back.
+     * Neighbours share their vertices, so they snap alike and still tile;
+     * the result is valid by construction. */
+    {
+        GEOSGeometry *q = GEOSGeom_setPrecision_r(h, out, 1e-3, 0);
+        if (q) {
+            GEOSGeom_destroy_r(h, out);
+            out = gs__geom_polygonal(h, q);
+            if (!out) return NULL;
+        }
+    }
     if (GEOSisValid_r(h, out) != 1) {
         GEOSGeometry *v = GEOSMakeValid_r(h, out);
         if (v) {
@@ -1098,11 +1500,21 @@ static GEOSGeometry *part_union(const graph *gr, const long *part, long p) {
     coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, np);
     free(parts);
     if (!coll) return NULL;
-    /* On a 1 micrometre grid: faces noded from barriers that run along
-     * the community border leave slivers a hair wide, and the exact union
-     * pinches on them. */
-    u = GEOSUnaryUnionPrec_r(h, coll, 1e-6);
-    if (!u) u = GEOSUnaryUnion_r(h, coll);
+    /* The exact union; where it pinches on the hair-wide slivers left by
+     * barriers that run along the community border (invalid, or in
+     * parts), the union on a 1 micrometre grid instead, if better. */
+    u = GEOSUnaryUnion_r(h, coll);
+    if (u && (GEOSisValid_r(h, u) != 1 ||
+              GEOSGetNumGeometries_r(h, u) > 1)) {
+        GEOSGeometry *q = GEOSUnaryUnionPrec_r(h, coll, 1e-6);
+        if (q && GEOSisValid_r(h, q) == 1 &&
+            GEOSGetNumGeometries_r(h, q) <= GEOSGetNumGeometries_r(h, u)) {
+            GEOSGeom_destroy_r(h, u);
+            u = q;
+        } else {
+            GEOSGeom_destroy_r(h, q);
+        }
+    }
     GEOSGeom_destroy_r(h, coll);
     u = u ? gs__geom_polygonal(h, u) : NULL;
     return u ? clean_polygonal(h, u) : NULL;
@@ -1138,9 +1550,9 @@ static int make_result(const graph *gr, const GEOSGeometry *region,
         if (pa == pb) continue;
         out->cut_len[pa] += a->len;
         out->cut_len[pb] += a->len;
-        if (a->barrier) {
-            out->cut_barrier[pa] += a->len;
-            out->cut_barrier[pb] += a->len;
+        if (a->blen > 0) {
+            out->cut_barrier[pa] += a->blen;
+            out->cut_barrier[pb] += a->blen;
         }
     }
     for (long p = 0; p < k; p++) {
@@ -1222,12 +1634,13 @@ static int level_cuts(const layout *l, const gs__pbounds *b, int level) {
 }
 
 /* The units and arcs of `level` into gr (emptied first). */
-static int layout_units(const layout *l, const gs__pbounds *b, int level,
+static int layout_units(layout *l, const gs__pbounds *b, int level,
                         graph *gr) {
     GEOSContextHandle_t h = l->faces.h;
     gs__pgroup *groups = l->groups;
     graph_free(gr);
     gr->h = h;
+    gr->faces = &l->faces;
     if (level == 0) {
         for (size_t f = 0; f < l->faces.n; f++) {
             GEOSGeometry *c = GEOSGeom_clone_r(h, l->faces.u[f].g);
@@ -1263,7 +1676,12 @@ int gs__pdivide(GEOSContextHandle_t h, const GEOSGeometry *region,
     memset(&gr, 0, sizeof gr);
     gr.h = h;
     rc = layout_make(h, region, lines, n_lines, groups, n_groups, &l);
+    int last = 0;
+    for (int level = 0; !rc && level < 3; level++)
+        if (level_cuts(&l, b, level)) last = level;
     for (int level = 0; !rc && level < 3 && best_miss != 0; level++) {
+        /* The finest level gets more draws: nothing finer follows. */
+        int tries = (level == last ? 4 * RETRIES : RETRIES) * n_ks;
         if (!level_cuts(&l, b, level)) continue;
         if ((rc = layout_units(&l, b, level, &gr))) break;
         free(part);
@@ -1272,11 +1690,29 @@ int gs__pdivide(GEOSContextHandle_t h, const GEOSGeometry *region,
             rc = GS_ERR_NOMEM;
             break;
         }
-        for (int t = 0; t < RETRIES * n_ks && best_miss != 0; t++) {
+        for (int t = 0; t < tries + (level == last ? n_ks : 0) &&
+                        best_miss != 0;
+             t++) {
             int q = t % n_ks;
-            long miss = bisect_all(&gr, b, ks[q],
-                                   seed + (uint64_t)(level * 64 + t), part);
-            if (miss > 0) miss = repair(&gr, b, ks[q], part);
+            long miss;
+            if (t >= tries) { /* last resort on a small graph */
+                int x = exact(&gr, b, ks[q], part);
+                if (x < 0) {
+                    rc = GS_ERR_NOMEM;
+                    break;
+                }
+                if (x == 0) continue;
+                miss = 0;
+            } else {
+                miss = bisect_all(&gr, b, ks[q],
+                                  seed + (uint64_t)(level * 64 + t), part);
+                if (miss > 0) miss = repair(&gr, b, ks[q], part);
+            }
+            if (miss == 0 && gr.n <= POLISH_UNITS &&
+                polish(&gr, b, ks[q], part)) {
+                rc = GS_ERR_NOMEM;
+                break;
+            }
             if (miss < 0) {
                 rc = GS_ERR_NOMEM;
                 break;
