@@ -163,6 +163,27 @@ int gs__strtree_query(GEOSContextHandle_t h, GEOSSTRtree *t,
     return GS_OK;
 }
 
+GEOSSTRtree *gs__strtree_of(GEOSContextHandle_t h, const void *items,
+                            size_t n, size_t stride, size_t geom_offset,
+                            size_t **ids) {
+    GEOSSTRtree *t = GEOSSTRtree_create_r(h, 10);
+    *ids = malloc((n ? n : 1) * sizeof **ids);
+    if (!t || !*ids) {
+        if (t) GEOSSTRtree_destroy_r(h, t);
+        free(*ids);
+        *ids = NULL;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const GEOSGeometry *g;
+        memcpy(&g, (const char *)items + i * stride + geom_offset, sizeof g);
+        (*ids)[i] = i;
+        if (g && GEOSisEmpty_r(h, g) != 1)
+            GEOSSTRtree_insert_r(h, t, g, &(*ids)[i]);
+    }
+    return t;
+}
+
 void gs__cands_free(gs__cands *c) {
     free(c->v);
     memset(c, 0, sizeof *c);

@@ -49,4 +49,13 @@ int gs__strtree_query(GEOSContextHandle_t h, GEOSSTRtree *t,
 
 void gs__cands_free(gs__cands *c);
 
+/* An STRtree over the geometries of `n` structs of `stride` bytes at
+ * `items`, the geometry pointer `geom_offset` bytes into each (NULL and
+ * empty ones left out); its items point to the ids 0..n-1 in *ids, which
+ * the caller frees after the tree. NULL when out of memory. Built trees
+ * are queried with gs__strtree_query. */
+GEOSSTRtree *gs__strtree_of(GEOSContextHandle_t h, const void *items,
+                            size_t n, size_t stride, size_t geom_offset,
+                            size_t **ids);
+
 #endif /* GS_GEOM_H */

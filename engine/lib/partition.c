@@ -21,6 +21,7 @@
 #include <geos_c.h>
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,14 +88,10 @@ int gs__pgroups_make(gs_ctx *ctx, const gs__model *m, gs__pgroup **groups,
         i = j;
     }
     /* Each group's community: the first in model order holding it. */
-    tree = GEOSSTRtree_create_r(h, 10);
-    ids = malloc((m->n_communities ? m->n_communities : 1) * sizeof *ids);
-    if (!tree || !ids) goto nomem;
-    for (size_t c = 0; c < m->n_communities; c++) {
-        ids[c] = c;
-        if (m->communities[c].geom)
-            GEOSSTRtree_insert_r(h, tree, m->communities[c].geom, &ids[c]);
-    }
+    tree = gs__strtree_of(h, m->communities, m->n_communities,
+                          sizeof *m->communities,
+                          offsetof(gs__community, geom), &ids);
+    if (!tree) goto nomem;
     for (size_t i = 0; i < ng; i++) {
         GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, g[i].x, g[i].y);
         gc[i] = -1;
@@ -349,17 +346,14 @@ static void *worker(void *arg) {
 /* The barriers near each community (STRtree), gathered serially. */
 static int gather_lines(gs_ctx *ctx, const gs__model *m, ctask *tasks) {
     GEOSContextHandle_t h = ctx->geos;
-    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-    size_t *ids = malloc((m->n_barriers ? m->n_barriers : 1) * sizeof *ids);
+    size_t *ids = NULL;
+    GEOSSTRtree *tree = gs__strtree_of(h, m->barriers, m->n_barriers,
+                                       sizeof *m->barriers,
+                                       offsetof(gs__barrier, geom), &ids);
     gs__cands cands;
     int rc = GS_OK;
     memset(&cands, 0, sizeof cands);
-    if (!tree || !ids) goto nomem;
-    for (size_t i = 0; i < m->n_barriers; i++) {
-        ids[i] = i;
-        if (m->barriers[i].geom)
-            GEOSSTRtree_insert_r(h, tree, m->barriers[i].geom, &ids[i]);
-    }
+    if (!tree) goto nomem;
     for (size_t c = 0; c < m->n_communities; c++) {
         if (!m->communities[c].geom || m->n_barriers == 0) continue;
         if (gs__strtree_query(h, tree, m->communities[c].geom, &cands))

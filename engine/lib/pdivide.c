@@ -1007,6 +1007,37 @@ static long unit_measure(const rstate *r, size_t u) {
     return r->b->by_persons ? r->gr->u[u].persons : r->gr->u[u].hh;
 }
 
+/* Sets up the parts' figures of `part`; -1 when out of memory (free the
+ * state with rstate_free in every case). */
+static int rstate_init(rstate *r, const graph *gr, const gs__pbounds *b,
+                       long k, long *part) {
+    size_t n = gr->n;
+    r->gr = gr;
+    r->b = b;
+    r->k = k;
+    r->part = part;
+    r->pm = calloc((size_t)k, sizeof *r->pm);
+    r->pp = calloc((size_t)k, sizeof *r->pp);
+    r->pn = calloc((size_t)k, sizeof *r->pn);
+    r->queue = malloc((n ? n : 1) * sizeof *r->queue);
+    r->seen = malloc(n ? n : 1);
+    if (!r->pm || !r->pp || !r->pn || !r->queue || !r->seen) return -1;
+    for (size_t i = 0; i < n; i++) {
+        r->pm[part[i]] += unit_measure(r, i);
+        r->pp[part[i]] += gr->u[i].persons;
+        r->pn[part[i]]++;
+    }
+    return 0;
+}
+
+static void rstate_free(rstate *r) {
+    free(r->pm);
+    free(r->pp);
+    free(r->pn);
+    free(r->queue);
+    free(r->seen);
+}
+
 static void move_unit(rstate *r, size_t u, long to) {
     long from = r->part[u], um = unit_measure(r, u);
     r->pm[from] -= um;
@@ -1078,21 +1109,7 @@ static int polish(const graph *gr, const gs__pbounds *b, long k,
     size_t n = gr->n;
     rstate r;
     int rc = -1;
-    r.gr = gr;
-    r.b = b;
-    r.k = k;
-    r.part = part;
-    r.pm = calloc((size_t)k, sizeof *r.pm);
-    r.pp = calloc((size_t)k, sizeof *r.pp);
-    r.pn = calloc((size_t)k, sizeof *r.pn);
-    r.queue = malloc((n ? n : 1) * sizeof *r.queue);
-    r.seen = malloc(n ? n : 1);
-    if (!r.pm || !r.pp || !r.pn || !r.queue || !r.seen) goto done;
-    for (size_t i = 0; i < n; i++) {
-        r.pm[part[i]] += unit_measure(&r, i);
-        r.pp[part[i]] += gr->u[i].persons;
-        r.pn[part[i]]++;
-    }
+    if (rstate_init(&r, gr, b, k, part)) goto done;
     for (int pass = 0; pass < 4; pass++) {
         int moved = 0;
         for (size_t u = 0; u < n; u++) {
@@ -1134,11 +1151,7 @@ static int polish(const graph *gr, const gs__pbounds *b, long k,
     }
     rc = 0;
 done:
-    free(r.pm);
-    free(r.pp);
-    free(r.pn);
-    free(r.queue);
-    free(r.seen);
+    rstate_free(&r);
     return rc;
 }
 
@@ -1156,21 +1169,7 @@ static long repair(const graph *gr, const gs__pbounds *b, long k,
     size_t n = gr->n;
     rstate r;
     long miss = -1;
-    r.gr = gr;
-    r.b = b;
-    r.k = k;
-    r.part = part;
-    r.pm = calloc((size_t)k, sizeof *r.pm);
-    r.pp = calloc((size_t)k, sizeof *r.pp);
-    r.pn = calloc((size_t)k, sizeof *r.pn);
-    r.queue = malloc((n ? n : 1) * sizeof *r.queue);
-    r.seen = malloc(n ? n : 1);
-    if (!r.pm || !r.pp || !r.pn || !r.queue || !r.seen) goto done;
-    for (size_t i = 0; i < n; i++) {
-        r.pm[part[i]] += unit_measure(&r, i);
-        r.pp[part[i]] += gr->u[i].persons;
-        r.pn[part[i]]++;
-    }
+    if (rstate_init(&r, gr, b, k, part)) goto done;
     for (size_t iter = 0; iter < 4 * n + 64; iter++) {
         long u, to;
         if (count_misses(b, k, r.pm, r.pp, r.pn) == 0) break;
@@ -1213,11 +1212,7 @@ static long repair(const graph *gr, const gs__pbounds *b, long k,
     }
     miss = count_misses(b, k, r.pm, r.pp, r.pn);
 done:
-    free(r.pm);
-    free(r.pp);
-    free(r.pn);
-    free(r.queue);
-    free(r.seen);
+    rstate_free(&r);
     return miss;
 }
 

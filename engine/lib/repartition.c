@@ -24,6 +24,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <geos_c.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -610,17 +611,14 @@ done:
 static int groups_to_grids(gs_ctx *ctx, const gs__model *m,
                            const gs__pgroup *g, size_t ng, long *gold) {
     GEOSContextHandle_t h = ctx->geos;
-    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
-    size_t *ids = malloc((m->n_grids ? m->n_grids : 1) * sizeof *ids);
+    size_t *ids = NULL;
+    GEOSSTRtree *tree = gs__strtree_of(h, m->grids, m->n_grids,
+                                       sizeof *m->grids,
+                                       offsetof(gs__grid, geom), &ids);
     gs__cands cands;
     int rc = GS_OK;
     memset(&cands, 0, sizeof cands);
-    if (!tree || !ids) goto nomem;
-    for (size_t i = 0; i < m->n_grids; i++) {
-        ids[i] = i;
-        if (m->grids[i].geom)
-            GEOSSTRtree_insert_r(h, tree, m->grids[i].geom, &ids[i]);
-    }
+    if (!tree) goto nomem;
     for (size_t i = 0; i < ng; i++) {
         GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, g[i].x, g[i].y);
         gold[i] = -1;
@@ -673,15 +671,10 @@ int gs__repartition_analyse(gs_ctx *ctx, const gs__model *m,
     cg = malloc((ng ? ng : 1) * sizeof *cg);
     cgold = malloc((ng ? ng : 1) * sizeof *cgold);
     lines = malloc((m->n_barriers ? m->n_barriers : 1) * sizeof *lines);
-    bids = malloc((m->n_barriers ? m->n_barriers : 1) * sizeof *bids);
-    tree = GEOSSTRtree_create_r(h, 10);
-    if (!gold || !cg || !cgold || !lines || !bids || !tree) goto nomem;
+    tree = gs__strtree_of(h, m->barriers, m->n_barriers, sizeof *m->barriers,
+                          offsetof(gs__barrier, geom), &bids);
+    if (!gold || !cg || !cgold || !lines || !tree) goto nomem;
     if ((rc = groups_to_grids(ctx, m, groups, ng, gold))) goto done;
-    for (size_t i = 0; i < m->n_barriers; i++) {
-        bids[i] = i;
-        if (m->barriers[i].geom)
-            GEOSSTRtree_insert_r(h, tree, m->barriers[i].geom, &bids[i]);
-    }
     for (size_t c = 0; c < m->n_communities && !rc; c++) {
         const gs__community *cm = &m->communities[c];
         size_t n = 0, nl = 0;
