@@ -35,7 +35,7 @@ GEOSGeometry *gs__geom_polygonal(GEOSContextHandle_t h, GEOSGeometry *g) {
         GEOSGeom_destroy_r(h, g);
         return GEOSGeom_createEmptyPolygon_r(h);
     }
-    parts = malloc(sizeof *parts * (size_t)total);
+    parts = gs__malloc(sizeof *parts * (size_t)total);
     if (!parts) {
         GEOSGeom_destroy_r(h, g);
         return NULL;
@@ -138,7 +138,7 @@ static void cand_cb(void *item, void *user) {
     gs__cands *c = user;
     if (c->n == c->cap) {
         size_t nc = c->cap ? c->cap * 2 : 16;
-        size_t *nv = realloc(c->v, nc * sizeof *nv);
+        size_t *nv = gs__realloc(c->v, nc * sizeof *nv);
         if (!nv) {
             c->failed = 1;
             return;

@@ -105,7 +105,7 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
     *out = NULL;
     rc = gs__out_check(ctx, path);
     if (rc) return rc;
-    o = calloc(1, sizeof *o);
+    o = gs__calloc(1, sizeof *o);
     if (!o) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     o->ctx = ctx;
     o->path = gs__strdup(path);
@@ -117,7 +117,7 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
         if (!copy2) goto nomem;
         dir = dirname(copy2);
         n = strlen(dir) + strlen(base) + 64;
-        o->tmp = malloc(n);
+        o->tmp = gs__malloc(n);
         if (!o->tmp) {
             free(copy2);
             goto nomem;
@@ -566,7 +566,7 @@ int gs__out_file(gs_ctx *ctx, const char *path, const char *data,
     copy = gs__strdup(path);
     copy2 = gs__strdup(path);
     n = strlen(path) + 64;
-    tmp = malloc(n);
+    tmp = gs__malloc(n);
     if (!copy || !copy2 || !tmp) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;

@@ -83,7 +83,7 @@ static int add_atom(work *w, GEOSGeometry *g) {
     atom *a;
     if (w->n_atoms == w->cap_atoms) {
         size_t nc = w->cap_atoms ? 2 * w->cap_atoms : 16;
-        atom *na = realloc(w->atoms, nc * sizeof *na);
+        atom *na = gs__realloc(w->atoms, nc * sizeof *na);
         if (!na) {
             GEOSGeom_destroy_r(w->h, g);
             return -1;
@@ -133,7 +133,7 @@ static int make_atoms(work *w, const GEOSGeometry *comm,
     size_t np = 0;
     int rc = -1;
 
-    parts = malloc((m->n_barriers + 1) * sizeof *parts);
+    parts = gs__malloc((m->n_barriers + 1) * sizeof *parts);
     if (!parts) goto done;
     parts[np] = GEOSBoundary_r(h, comm);
     if (!parts[np]) goto done;
@@ -262,8 +262,8 @@ static int split_atom(work *w, size_t ai, double share) {
     if (n < 2 || tot <= 0) return 0;
     mx /= tot;
     my /= tot;
-    pr = malloc(n * sizeof *pr);
-    moved = malloc(n * sizeof *moved);
+    pr = gs__malloc(n * sizeof *pr);
+    moved = gs__malloc(n * sizeof *moved);
     if (!pr || !moved) goto done;
     n = 0;
     for (size_t i = 0; i < w->n_groups; i++)
@@ -417,7 +417,7 @@ static int split_atoms(work *w, long limit) {
 static int add_edge(work *w, long a, long b, double len) {
     if (w->n_edges == w->cap_edges) {
         size_t nc = w->cap_edges ? 2 * w->cap_edges : 64;
-        edge *ne = realloc(w->edges, nc * sizeof *ne);
+        edge *ne = gs__realloc(w->edges, nc * sizeof *ne);
         if (!ne) return -1;
         w->edges = ne;
         w->cap_edges = nc;
@@ -430,7 +430,7 @@ static int add_edge(work *w, long a, long b, double len) {
 static int make_edges(work *w) {
     GEOSContextHandle_t h = w->h;
     size_t n = w->n_atoms;
-    double *env = malloc(4 * (n ? n : 1) * sizeof *env);
+    double *env = gs__malloc(4 * (n ? n : 1) * sizeof *env);
     if (!env) return -1;
     for (size_t i = 0; i < n; i++) {
         GEOSGeom_getXMin_r(h, w->atoms[i].g, &env[4 * i]);
@@ -571,8 +571,8 @@ static long grow(work *w, long k, long total, const gs_rules *rules,
  * empty). -1 when out of memory. */
 static int connected_without(const work *w, long r, size_t skip) {
     size_t n = w->n_atoms, head = 0, tail = 0, want = 0;
-    size_t *queue = malloc((n ? n : 1) * sizeof *queue);
-    unsigned char *seen = calloc(n ? n : 1, 1);
+    size_t *queue = gs__malloc((n ? n : 1) * sizeof *queue);
+    unsigned char *seen = gs__calloc(n ? n : 1, 1);
     int ok;
     if (!queue || !seen) {
         free(queue);
@@ -610,8 +610,8 @@ static int connected_without(const work *w, long r, size_t skip) {
  * other within them and both connected. Deterministic: the first useful
  * move in atom and edge order, repeated until none helps. */
 static int repair(work *w, long k, const gs_rules *rules) {
-    long *hh = calloc((size_t)k, sizeof *hh), *pp = calloc((size_t)k,
-                                                            sizeof *pp);
+    long *hh = gs__calloc((size_t)k, sizeof *hh),
+         *pp = gs__calloc((size_t)k, sizeof *pp);
     int rc = 0;
     if (!hh || !pp) {
         rc = -1;
@@ -733,7 +733,7 @@ static int cmp_reading(const void *a, const void *b) {
 static int push_grid(gs__partres *r, size_t *cap, gs__pgrid *g) {
     if (r->n_grids == *cap) {
         size_t nc = *cap ? 2 * *cap : 16;
-        gs__pgrid *ng = realloc(r->grids, nc * sizeof *ng);
+        gs__pgrid *ng = gs__realloc(r->grids, nc * sizeof *ng);
         if (!ng) return -1;
         r->grids = ng;
         *cap = nc;
@@ -785,7 +785,7 @@ static int do_community(gs_ctx *ctx, const gs__model *m,
     limits[2] = rules->max_households / 4;
     limits[3] = rules->max_households / 8;
     limits[4] = rules->max_households / 16;
-    all = malloc((n_groups ? n_groups : 1) * sizeof *all);
+    all = gs__malloc((n_groups ? n_groups : 1) * sizeof *all);
     if (!all) goto nomem;
     for (size_t i = 0; i < n_groups; i++) all[i] = (long)i;
 
@@ -837,8 +837,8 @@ static int do_community(gs_ctx *ctx, const gs__model *m,
         double area = 0;
         for (long r = 0; r < k; r++) {
             gs__pgrid g;
-            GEOSGeometry **parts = malloc((w.n_atoms ? w.n_atoms : 1) *
-                                          sizeof *parts);
+            GEOSGeometry **parts =
+                gs__malloc((w.n_atoms ? w.n_atoms : 1) * sizeof *parts);
             GEOSGeometry *coll, *u;
             unsigned np = 0;
             if (!parts) goto nomem;
@@ -879,7 +879,7 @@ static int do_community(gs_ctx *ctx, const gs__model *m,
             sum->grids++;
         }
         /* Codes in reading order. */
-        og = malloc((out->n_grids - first + 1) * sizeof *og);
+        og = gs__malloc((out->n_grids - first + 1) * sizeof *og);
         if (!og) goto nomem;
         for (size_t i = first; i < out->n_grids; i++) {
             GEOSGeometry *ct = GEOSGetCentroid_r(h, out->grids[i].geom);
@@ -941,13 +941,14 @@ int gs__partition_analyse(gs_ctx *ctx, const gs__model *m,
     int rc = GS_OK;
 
     memset(out, 0, sizeof *out);
-    out->sums = calloc(m->n_communities ? m->n_communities : 1,
-                       sizeof *out->sums);
-    keys = malloc((m->n_households ? m->n_households : 1) * sizeof *keys);
-    groups = malloc((m->n_households ? m->n_households : 1) * sizeof *groups);
-    gcomm = malloc((m->n_households ? m->n_households : 1) * sizeof *gcomm);
-    cg = malloc((m->n_households ? m->n_households : 1) * sizeof *cg);
-    prep = calloc(m->n_communities ? m->n_communities : 1, sizeof *prep);
+    out->sums =
+        gs__calloc(m->n_communities ? m->n_communities : 1, sizeof *out->sums);
+    keys = gs__malloc((m->n_households ? m->n_households : 1) * sizeof *keys);
+    groups =
+        gs__malloc((m->n_households ? m->n_households : 1) * sizeof *groups);
+    gcomm = gs__malloc((m->n_households ? m->n_households : 1) * sizeof *gcomm);
+    cg = gs__malloc((m->n_households ? m->n_households : 1) * sizeof *cg);
+    prep = gs__calloc(m->n_communities ? m->n_communities : 1, sizeof *prep);
     if (!out->sums || !keys || !groups || !gcomm || !cg || !prep) goto nomem;
     out->n_sums = m->n_communities;
 
