@@ -346,8 +346,13 @@ static int check_overlaps(gs_ctx *ctx, const gs__model *m,
                 GEOSGeom_destroy_r(h, inter);
                 continue;
             }
-            ADD(GS__K_OVERLAP, (long)i, gi->code, clone(h, inter),
-                "overlaps grid %s by %.1f m2", gj->code, a);
+            /* `inter` is still ours when the first issue fails. */
+            if (add_issue(h, r, GS__K_OVERLAP, (long)i, gi->code,
+                          clone(h, inter), "overlaps grid %s by %.1f m2",
+                          gj->code, a)) {
+                GEOSGeom_destroy_r(h, inter);
+                NOMEM();
+            }
             ADD(GS__K_OVERLAP, (long)j, gj->code, inter,
                 "overlaps grid %s by %.1f m2", gi->code, a);
         }
