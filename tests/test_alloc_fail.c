@@ -25,13 +25,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "calendar.h"
 #include "harness.h"
 #include "internal.h"
+#include "io.h"
 #include "ptime.h"
 #include "traces.h"
 
 #define MINI GS_TEST_DATA "/mini/"
 #define TRACES GS_TEST_DATA "/traces/"
+#define DEMO GS_TEST_DATA "/../../datasets/demo/"
 
 static gs_ctx *ctx;
 static char tmpdir[64];
@@ -150,6 +153,96 @@ static int op_traces_csv3(unsigned long *p) {
 static int op_traces_gbk(unsigned long *p) { return read_traces(TRACES "gbk.csv", 1, p); }
 static int op_traces_gpx(unsigned long *p) { return read_traces(TRACES "walk.gpx", 1, p); }
 
+/* Events in the mini city's CRS: usable ones, a bad time, an unknown
+ * status, a duplicate id. Written once into the temporary folder. */
+static const char events_geojson[] =
+    "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\","
+    "\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::4548\"}},"
+    "\"features\":["
+    "{\"type\":\"Feature\",\"properties\":{\"event_id\":\"E1\","
+    "\"category\":\"环境卫生\",\"reported_at\":\"2026-11-16 09:00:00\","
+    "\"resolved_at\":\"\",\"status\":\"open\"},\"geometry\":{\"type\":"
+    "\"Point\",\"coordinates\":[500010,4400050]}},"
+    "{\"type\":\"Feature\",\"properties\":{\"event_id\":\"E2\","
+    "\"category\":\"治安\",\"reported_at\":\"2026-11-17T10:00:00+08:00\","
+    "\"resolved_at\":\"2026-11-18 10:00:00\",\"status\":\"resolved\"},"
+    "\"geometry\":{\"type\":\"Point\",\"coordinates\":[500150,4400150]}},"
+    "{\"type\":\"Feature\",\"properties\":{\"event_id\":\"E3\","
+    "\"category\":\"治安\",\"reported_at\":\"2026-11-31 10:00:00\","
+    "\"status\":\"open\"},\"geometry\":{\"type\":\"Point\","
+    "\"coordinates\":[500150,4400150]}},"
+    "{\"type\":\"Feature\",\"properties\":{\"event_id\":\"E4\","
+    "\"category\":\"治安\",\"reported_at\":\"2026-11-19 10:00:00\","
+    "\"status\":\"lost\"},\"geometry\":{\"type\":\"Point\","
+    "\"coordinates\":[500150,4400150]}},"
+    "{\"type\":\"Feature\",\"properties\":{\"event_id\":\"E1\","
+    "\"category\":\"治安\",\"reported_at\":\"2026-11-19 10:00:00\","
+    "\"status\":\"open\"},\"geometry\":{\"type\":\"Point\","
+    "\"coordinates\":[500160,4400150]}}]}";
+static char events_path[128];
+
+static int op_events(unsigned long *out_print) {
+    static gs__tz *tz;
+    gs__crsinfo crs;
+    gs__events ev;
+    gs_input_opts in;
+    int rc;
+    if (!tz && gs__tz_open(ctx, NULL, &tz)) return -5;
+    memset(&crs, 0, sizeof crs);
+    memset(&ev, 0, sizeof ev);
+    gs_input_opts_init(&in);
+    gs__gdal_enter(ctx);
+    rc = gs__io_pick_crs(ctx, &in, "grids", MINI "grids.geojson", &crs);
+    if (!rc)
+        rc = gs__io_read_events(ctx, &in, events_path, tz, &crs, 1, &ev,
+                                NULL);
+    gs__gdal_leave(ctx);
+    /* Two usable events; a bad time, an unknown status, a duplicate. */
+    if (rc == GS_OK && (ev.n != 2 || ev.n_bad != 3)) {
+        printf("  events: %zu usable, %zu bad\n", ev.n, ev.n_bad);
+        rc = -8;
+    }
+    if (rc == GS_OK) {
+        unsigned long h = 14695981039346656037UL;
+        for (size_t i = 0; i < ev.n; i++) {
+            const gs__event *e = &ev.v[i];
+            h = hash(h, e->id, strlen(e->id) + 1);
+            h = hash(h, e->category, strlen(e->category) + 1);
+            h = hash(h, &e->x, sizeof e->x);
+            h = hash(h, &e->y, sizeof e->y);
+            h = hash(h, &e->reported_ms, sizeof e->reported_ms);
+            h = hash(h, &e->resolved_ms, sizeof e->resolved_ms);
+            h = hash(h, &e->status, sizeof e->status);
+        }
+        for (size_t i = 0; i < ev.n_bad; i++) {
+            h = hash(h, ev.bad[i].field, strlen(ev.bad[i].field) + 1);
+            h = hash(h, ev.bad[i].reason, strlen(ev.bad[i].reason) + 1);
+        }
+        *out_print = h;
+    }
+    gs__events_free(&ev);
+    gs__crsinfo_free(&crs);
+    return rc;
+}
+
+static int op_calendar(unsigned long *out_print) {
+    gs__calendar *cal = NULL;
+    int rc = gs__calendar_load(ctx, DEMO "calendar.csv", &cal);
+    if (rc == GS_OK) {
+        unsigned long h = 14695981039346656037UL;
+        int32_t d0 = gs__days_from_civil(2026, 1, 1);
+        for (int32_t d = d0; d < d0 + 366; d++) {
+            int w = gs__calendar_is_workday(cal, d);
+            h = hash(h, &w, sizeof w);
+        }
+        *out_print = h;
+    } else if (cal) {
+        rc = -7;
+    }
+    gs__calendar_free(cal);
+    return rc;
+}
+
 /* Runs `op` failing allocation 1, 2, 3... (see the top of the file);
  * returns the number of allocations. A run may succeed although one of
  * its allocations failed only when that allocation was optional (a
@@ -168,6 +261,9 @@ static long fail_each(const char *name, op_fn op) {
     }
     for (n = 1;; n++) {
         print = 0;
+        /* Clear the previous run's (sticky) error, as a public call does. */
+        gs__gdal_enter(ctx);
+        gs__gdal_leave(ctx);
         gs__alloc_fail_after(n, 0, NULL);
         rc = op(&print);
         gs__alloc_fail_after(-1, 0, &fired);
@@ -205,6 +301,8 @@ TEST(traces_csv_parallel) {
 }
 TEST(traces_gbk) { CHECK(fail_each("traces gbk.csv", op_traces_gbk) > 1); }
 TEST(traces_gpx) { CHECK(fail_each("traces walk.gpx", op_traces_gpx) > 1); }
+TEST(events) { CHECK(fail_each("events", op_events) > 1); }
+TEST(calendar) { CHECK(fail_each("calendar", op_calendar) > 1); }
 
 /* Persistent failure from allocation n on: the run must still end cleanly
  * (error paths that allocate must not crash either). */
@@ -240,6 +338,18 @@ int main(void) {
     RUN(traces_csv_parallel);
     RUN(traces_gbk);
     RUN(traces_gpx);
+    {
+        FILE *fp;
+        snprintf(events_path, sizeof events_path, "%s/events.geojson",
+                 tmpdir);
+        fp = fopen(events_path, "wb");
+        if (!fp) return 1;
+        fputs(events_geojson, fp);
+        fclose(fp);
+    }
+    RUN(events);
+    RUN(calendar);
+    unlink(events_path);
     RUN(validate_mini);
     RUN(validate_persistent);
     gs_ctx_destroy(ctx);
