@@ -37,7 +37,9 @@ CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 # Two cores at most: the machine is shared.
 cmake --build build-fuzz -j2 >/dev/null
 
-export ASAN_OPTIONS=detect_leaks=1
+# Use after return too: a pointer to a dead stack frame that outlives an
+# inlined scope is all the default mode catches.
+export ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1
 export LSAN_OPTIONS=suppressions=$(pwd)/tests/lsan.supp
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # The targets write their inputs to files (the readers take paths); keep
