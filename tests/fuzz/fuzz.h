@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "ptime.h"
+#include "traces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,6 +60,28 @@ FUZZ_HELPER void fuzz_note(int rc) {
 FUZZ_HELPER gs_ctx *fuzz_ctx(void) {
     if (!fuzz_ctx_ref && gs_ctx_create(&fuzz_ctx_ref) != GS_OK) abort();
     return fuzz_ctx_ref;
+}
+
+/* Reads GPS traces at `path` as gs__traces_read does for a command, with
+ * times without an offset in Asia/Shanghai; `in` may be NULL. The caller
+ * frees *t with gs__traces_free in every case. */
+FUZZ_HELPER int fuzz_read_traces(const char *path, const gs_input_opts *in,
+                                 int threads, gs__traces *t) {
+    static gs__tz *tz;
+    gs_ctx *ctx = fuzz_ctx();
+    gs__trace_opts o;
+    int rc;
+    if (!tz && gs__tz_open(ctx, "Asia/Shanghai", &tz) != GS_OK) abort();
+    memset(&o, 0, sizeof o);
+    memset(t, 0, sizeof *t);
+    o.path = path;
+    o.input = in;
+    o.tz = tz;
+    o.threads = threads;
+    gs__gdal_enter(ctx);
+    rc = gs__traces_read(ctx, &o, t);
+    gs__gdal_leave(ctx);
+    return rc;
 }
 
 /* A per-process temporary directory, removed with its files at exit. */

@@ -9,8 +9,6 @@
  */
 #include "fuzz.h"
 #include "io.h"
-#include "ptime.h"
-#include "traces.h"
 
 #define MAX_SPECS 16
 
@@ -34,7 +32,6 @@ static const char members_csv[] =
     "M1,110108001001001,A,X1,110108001001002\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static gs__tz *tz;
     gs_ctx *ctx = fuzz_ctx();
     char *lines[2 * MAX_SPECS + 1], *copy;
     const char *layers[MAX_SPECS], *fields[MAX_SPECS];
@@ -42,7 +39,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gs_input_opts in;
     int rc;
 
-    if (!tz && gs__tz_open(ctx, NULL, &tz) != GS_OK) abort();
     copy = fuzz_lines(data, size, lines, 2 * MAX_SPECS + 1, &n);
     for (; i < n && lines[i][0] && nl < MAX_SPECS; i++)
         layers[nl++] = lines[i];
@@ -57,7 +53,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     rc = gs__io_check_opts(ctx, &in);
     gs__gdal_leave(ctx);
     if (rc == GS_OK) {
-        gs__trace_opts o;
         gs__traces t;
         gs__model m;
         for (size_t r = 0; r < sizeof role_fields / sizeof role_fields[0];
@@ -67,15 +62,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 (void)gs__io_mapped_field(&in, role_fields[r][0],
                                           role_fields[r][f]);
         }
-        memset(&o, 0, sizeof o);
-        memset(&t, 0, sizeof t);
-        o.path = fuzz_write("traces.csv", traces_csv, sizeof traces_csv - 1);
-        o.input = &in;
-        o.tz = tz;
-        o.threads = 1;
-        gs__gdal_enter(ctx);
-        (void)gs__traces_read(ctx, &o, &t);
-        gs__gdal_leave(ctx);
+        (void)fuzz_read_traces(
+            fuzz_write("traces.csv", traces_csv, sizeof traces_csv - 1), &in,
+            1, &t);
         gs__traces_free(&t);
 
         gs__model_init(&m, ctx->geos);

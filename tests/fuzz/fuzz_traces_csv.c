@@ -8,33 +8,13 @@
  * is exactly where a parallel CSV reader goes wrong.
  */
 #include "fuzz.h"
-#include "ptime.h"
-#include "traces.h"
-
-static int read_once(const char *path, int threads, gs__traces *t) {
-    static gs__tz *tz;
-    gs_ctx *ctx = fuzz_ctx();
-    gs__trace_opts o;
-    int rc;
-    if (!tz && gs__tz_open(ctx, "Asia/Shanghai", &tz) != GS_OK) abort();
-    memset(&o, 0, sizeof o);
-    o.path = path;
-    o.tz = tz;
-    o.threads = threads;
-    gs__gdal_enter(ctx);
-    rc = gs__traces_read(ctx, &o, t);
-    gs__gdal_leave(ctx);
-    return rc;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *path = fuzz_write("traces.csv", data, size);
     gs__traces a, b;
     int ra, rb;
-    memset(&a, 0, sizeof a);
-    memset(&b, 0, sizeof b);
-    ra = read_once(path, 1, &a);
-    rb = read_once(path, 3, &b);
+    ra = fuzz_read_traces(path, NULL, 1, &a);
+    rb = fuzz_read_traces(path, NULL, 3, &b);
     fuzz_note(ra);
     FUZZ_ASSERT(ra == rb);
     if (ra == GS_OK) {
