@@ -3,14 +3,17 @@
 #   scripts/deps.sh build   compilers and libraries to build the engine
 #   scripts/deps.sh test    the above plus GDAL's Python tools and QGIS,
 #                           which the tests use to open outputs the way
-#                           analysts do
+#                           analysts do, clang with libFuzzer
+#                           (scripts/fuzz.sh) and valgrind
+#                           (scripts/valgrind.sh)
 set -eu
 mode=${1:-build}
 
 build_pkgs="build-essential cmake pkg-config libgdal-dev libgeos-dev
  libproj-dev libsqlite3-dev libspatialite-dev libjson-c-dev libinih-dev
  libssl-dev libicu-dev libcsv-dev gdal-bin python3-gdal"
-test_pkgs="qgis python3-qgis xauth chromium"
+test_pkgs="qgis python3-qgis xauth chromium clang libclang-rt-14-dev
+ valgrind"
 
 case $mode in
     build) pkgs=$build_pkgs ;;

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs what is missing, builds, and runs every test twice: a plain
-# build, then one with AddressSanitizer and UndefinedBehaviorSanitizer.
+# build, then one with AddressSanitizer and UndefinedBehaviorSanitizer;
+# then valgrind memcheck over the plain build and a short fuzzing run of
+# every parser.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh test
@@ -12,3 +14,13 @@ export ASAN_OPTIONS=detect_leaks=1
 export LSAN_OPTIONS=suppressions=$(pwd)/tests/lsan.supp
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest --output-on-failure -j2)
+# valgrind memcheck: unit tests, fuzz seeds and CLI runs, a few minutes
+# (77: valgrind missing, skipped with a message).
+rc=0
+./scripts/valgrind.sh build || rc=$?
+[ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || exit "$rc"
+# A few seconds of libFuzzer on every parser (scripts/fuzz.sh; 77: clang
+# or libFuzzer missing, skipped with a message). Longer runs: fuzz.sh 600.
+rc=0
+./scripts/fuzz.sh 3 || rc=$?
+[ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || exit "$rc"

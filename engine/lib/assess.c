@@ -412,7 +412,7 @@ static int grow(run *R, void **v, size_t *cap, size_t n, size_t size) {
     if (n < *cap) return GS_OK;
     nc = *cap ? *cap * 2 : 256;
     if (nc > ((size_t)1 << 28)) return nomem(R);
-    nv = realloc(*v, nc * size);
+    nv = gs__realloc(*v, nc * size);
     if (!nv) return nomem(R);
     *v = nv;
     *cap = nc;
@@ -517,7 +517,7 @@ static const char *join_distinct(run *R, const char *list, const char *s,
              ((size_t)(p - list) >= ks && !strncmp(p - ks, sep, ks))) &&
             (!p[k] || !strncmp(p + k, sep, ks)))
             return list;
-    out = malloc(n + k + ks + 1);
+    out = gs__malloc(n + k + ks + 1);
     if (!out) return NULL;
     snprintf(out, n + k + ks + 1, "%s%s%s", list, n ? sep : "", s);
     list = keep(R, out);
@@ -529,7 +529,7 @@ static const char *join_distinct(run *R, const char *list, const char *s,
  * each member's latest week, every note, weeks and weeks_ok. */
 static int fold_members(run *R) {
     size_t i = 0;
-    R->m = calloc(R->n_rows, sizeof *R->m);
+    R->m = gs__calloc(R->n_rows, sizeof *R->m);
     if (!R->m) return nomem(R);
     while (i < R->n_rows) {
         amember *m = &R->m[R->n_m++];
@@ -568,7 +568,7 @@ static GEOSGeometry *to_metric(run *R, OGRGeometryH g,
     size_t len;
     if (!c || OGR_G_Transform(c, ct) != OGRERR_NONE) goto done;
     len = (size_t)OGR_G_WkbSize(c);
-    wkb = malloc(len ? len : 1);
+    wkb = gs__malloc(len ? len : 1);
     if (!wkb) goto done;
     OGR_G_ExportToWkb(c, wkbNDR, wkb);
     out = GEOSWKBReader_read_r(R->ctx->geos, rd, wkb, len);
@@ -587,8 +587,8 @@ static int grids_to_model(run *R) {
     const char *who = NULL, *latest = NULL;
     size_t n = R->n_rows ? R->n_rows : 1;
     int rc = GS_OK;
-    R->hm.grids = calloc(n, sizeof *R->hm.grids);
-    R->hm.members = calloc(n, sizeof *R->hm.members);
+    R->hm.grids = gs__calloc(n, sizeof *R->hm.grids);
+    R->hm.members = gs__calloc(n, sizeof *R->hm.members);
     if (!rd || !R->hm.grids || !R->hm.members) {
         rc = nomem(R);
         goto done;
@@ -1051,11 +1051,11 @@ static long find_ref(const idref *refs, size_t n, const char *id) {
  * its member's; frees the traces. */
 static int keep_tracks(run *R, gs__traces *tr) {
     int64_t w = (int64_t)llround(R->r->visit_window_s * 1000.0);
-    size_t nm = tr->n_members, *fill = calloc(nm + 1, sizeof *fill), total;
-    unsigned char *need = calloc(nm + 1, 1);
-    idref *refs = malloc((nm + 1) * sizeof *refs);
+    size_t nm = tr->n_members, *fill = gs__calloc(nm + 1, sizeof *fill), total;
+    unsigned char *need = gs__calloc(nm + 1, 1);
+    idref *refs = gs__malloc((nm + 1) * sizeof *refs);
     int rc = GS_OK;
-    R->tracks = calloc(nm + 1, sizeof *R->tracks);
+    R->tracks = gs__calloc(nm + 1, sizeof *R->tracks);
     if (!fill || !need || !refs || !R->tracks) {
         rc = nomem(R);
         goto done;
@@ -1076,7 +1076,7 @@ static int keep_tracks(run *R, gs__traces *tr) {
     }
     for (size_t k = 0; k < nm; k++) fill[k + 1] += fill[k];
     total = fill[nm];
-    R->fixes = malloc((total ? total : 1) * sizeof *R->fixes);
+    R->fixes = gs__malloc((total ? total : 1) * sizeof *R->fixes);
     if (!R->fixes) {
         rc = nomem(R);
         goto done;
@@ -1111,7 +1111,7 @@ done:
  * in input order). */
 static int match_households(run *R) {
     const gs__household *hh = R->hm.households;
-    idref *refs = malloc((R->hm.n_households + 1) * sizeof *refs);
+    idref *refs = gs__malloc((R->hm.n_households + 1) * sizeof *refs);
     size_t n = 0;
     if (!refs) return nomem(R);
     for (size_t i = 0; i < R->hm.n_households; i++)
@@ -1155,7 +1155,7 @@ static int check_visits(run *R) {
         a->len = hi - lo;
         total += a->len;
     }
-    buf = malloc((total ? total : 1) * sizeof *buf);
+    buf = gs__malloc((total ? total : 1) * sizeof *buf);
     wgs = OSRNewSpatialReference(NULL);
     if (!buf || !wgs) {
         rc = nomem(R);
@@ -1242,9 +1242,9 @@ static int cmp_vkey(const void *a, const void *b) {
  * windows met by verified visits of that member. */
 static int care_duties(run *R) {
     const gs__model *m = &R->hm;
-    long *hg = malloc((m->n_households + 1) * sizeof *hg);
-    vkey *vk = malloc((R->n_v + 1) * sizeof *vk);
-    int32_t *days = malloc((R->n_v + 1) * sizeof *days);
+    long *hg = gs__malloc((m->n_households + 1) * sizeof *hg);
+    vkey *vk = gs__malloc((R->n_v + 1) * sizeof *vk);
+    int32_t *days = gs__malloc((R->n_v + 1) * sizeof *days);
     size_t nvk = 0, cap = 0;
     int ndays = R->per.day1 - R->per.day0 + 1, rc = GS_OK;
     if (!hg || !vk || !days) {

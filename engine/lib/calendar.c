@@ -104,7 +104,7 @@ static int on_row(gs_ctx *ctx, void *user, const gs__csvrow *row) {
                            "%s, line %u: more than %zu days; a calendar "
                            "lists only the exceptions",
                            l->path, row->line, l->cap);
-        nv = realloc(l->v, nc * sizeof *nv);
+        nv = gs__realloc(l->v, nc * sizeof *nv);
         if (!nv) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         l->v = nv;
         l->cap = nc;
@@ -151,7 +151,7 @@ int gs__calendar_load(gs_ctx *ctx, const char *path, gs__calendar **out_cal) {
             goto done;
         }
     }
-    cal = calloc(1, sizeof *cal);
+    cal = gs__calloc(1, sizeof *cal);
     if (!cal) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;

@@ -52,16 +52,16 @@ static int add_ring(gs__clip *c, GEOSContextHandle_t h, const GEOSGeometry *ring
         if (x0 == x1 && y0 == y1) continue;
         if (c->n == *cap) {
             size_t nc = *cap ? *cap * 2 : 64;
-            double *a = realloc(c->ex0, nc * sizeof *a);
+            double *a = gs__realloc(c->ex0, nc * sizeof *a);
             if (!a) return GS_ERR_NOMEM;
             c->ex0 = a;
-            a = realloc(c->ey0, nc * sizeof *a);
+            a = gs__realloc(c->ey0, nc * sizeof *a);
             if (!a) return GS_ERR_NOMEM;
             c->ey0 = a;
-            a = realloc(c->ex1, nc * sizeof *a);
+            a = gs__realloc(c->ex1, nc * sizeof *a);
             if (!a) return GS_ERR_NOMEM;
             c->ex1 = a;
-            a = realloc(c->ey1, nc * sizeof *a);
+            a = gs__realloc(c->ey1, nc * sizeof *a);
             if (!a) return GS_ERR_NOMEM;
             c->ey1 = a;
             *cap = nc;
@@ -142,7 +142,7 @@ int gs__clip_contains(const gs__clip *c, double x, double y) {
 
 int gs__clip_create(GEOSContextHandle_t h, const GEOSGeometry *poly,
                     double cell, gs__clip **out) {
-    gs__clip *c = calloc(1, sizeof *c);
+    gs__clip *c = gs__calloc(1, sizeof *c);
     size_t cap = 0, ncells, *count = NULL;
     int rc = GS_OK, t;
     *out = NULL;
@@ -190,9 +190,9 @@ int gs__clip_create(GEOSContextHandle_t h, const GEOSGeometry *poly,
         if (c->ny > 4096) c->ny = 4096, c->cell = fmax(c->cell, hgt / 4095);
     }
     ncells = (size_t)c->nx * (size_t)c->ny;
-    c->start = calloc(ncells + 1, sizeof *c->start);
-    count = calloc(ncells + 1, sizeof *count);
-    c->status = calloc(ncells, 1);
+    c->start = gs__calloc(ncells + 1, sizeof *c->start);
+    count = gs__calloc(ncells + 1, sizeof *count);
+    c->status = gs__calloc(ncells, 1);
     if (!c->start || !count || !c->status) goto nomem;
     /* Two passes: count, then fill. An edge goes in every cell its
      * bounding box touches (conservative). */
@@ -213,8 +213,8 @@ int gs__clip_create(GEOSContextHandle_t h, const GEOSGeometry *poly,
         }
         if (pass == 0) {
             for (size_t k = 0; k < ncells; k++) c->start[k + 1] += c->start[k];
-            c->idx = malloc((c->start[ncells] ? c->start[ncells] : 1) *
-                            sizeof *c->idx);
+            c->idx = gs__malloc((c->start[ncells] ? c->start[ncells] : 1) *
+                                sizeof *c->idx);
             if (!c->idx) goto nomem;
             for (size_t k = 0; k < ncells; k++) count[k] = c->start[k];
         }

@@ -21,6 +21,7 @@
 #include <ogr_api.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +71,7 @@ int gs_ctx_create(gs_ctx **out_ctx) {
     gs_ctx *ctx;
     if (!out_ctx) return GS_ERR_USAGE;
     *out_ctx = NULL;
-    ctx = calloc(1, sizeof *ctx);
+    ctx = gs__calloc(1, sizeof *ctx);
     if (!ctx) return GS_ERR_NOMEM;
     ctx->geos = GEOS_init_r();
     if (!ctx->geos) {
@@ -223,6 +224,54 @@ void gs__gdal_leave(gs_ctx *ctx) {
     CPLPopErrorHandler();
 }
 
+/* ---- allocation -------------------------------------------------------- */
+
+/* Failure injection: while `alloc_armed`, every allocation takes a number
+ * from `alloc_count`; number `alloc_fail_at` fails, and so does every
+ * later one when `alloc_persistent`. Atomics, because readers and analyses
+ * allocate from worker threads. */
+static atomic_int alloc_armed;
+static atomic_long alloc_count;
+static atomic_long alloc_fail_at;
+static atomic_int alloc_persistent;
+static atomic_int alloc_fired;
+
+static int alloc_should_fail(void) {
+    long k, at;
+    if (!atomic_load_explicit(&alloc_armed, memory_order_relaxed)) return 0;
+    k = atomic_fetch_add(&alloc_count, 1) + 1;
+    at = atomic_load(&alloc_fail_at);
+    if (at > 0 && (k == at || (k > at && atomic_load(&alloc_persistent)))) {
+        atomic_store(&alloc_fired, 1);
+        return 1;
+    }
+    return 0;
+}
+
+long gs__alloc_fail_after(long n, int persistent, int *out_fired) {
+    long counted;
+    atomic_store(&alloc_armed, 0);
+    counted = atomic_exchange(&alloc_count, 0);
+    if (out_fired) *out_fired = atomic_load(&alloc_fired);
+    atomic_store(&alloc_fired, 0);
+    atomic_store(&alloc_fail_at, n > 0 ? n : -1);
+    atomic_store(&alloc_persistent, persistent);
+    if (n >= 0) atomic_store(&alloc_armed, 1);
+    return counted;
+}
+
+void *gs__malloc(size_t size) {
+    return alloc_should_fail() ? NULL : malloc(size);
+}
+
+void *gs__calloc(size_t n, size_t size) {
+    return alloc_should_fail() ? NULL : calloc(n, size);
+}
+
+void *gs__realloc(void *p, size_t size) {
+    return alloc_should_fail() ? NULL : realloc(p, size);
+}
+
 /* ---- buffers ----------------------------------------------------------- */
 
 void gs__buf_init(gs__buf *b, size_t max) {
@@ -248,7 +297,7 @@ void gs__buf_add(gs__buf *b, const char *s, size_t n) {
             }
             cap = b->max;
         }
-        p = realloc(b->data, cap);
+        p = gs__realloc(b->data, cap);
         if (!p) {
             b->failed = 1;
             return;
@@ -279,7 +328,7 @@ void gs__buf_printf(gs__buf *b, const char *fmt, ...) {
     if ((size_t)n < sizeof small) {
         gs__buf_add(b, small, (size_t)n);
     } else {
-        char *big = malloc((size_t)n + 1);
+        char *big = gs__malloc((size_t)n + 1);
         if (!big) {
             b->failed = 1;
             return;
@@ -299,7 +348,7 @@ char *gs__buf_steal(gs__buf *b) {
         return NULL;
     }
     if (!b->data) {
-        s = calloc(1, 1);
+        s = gs__calloc(1, 1);
     } else {
         s = b->data;
     }
@@ -338,7 +387,7 @@ char *gs__arena_strdup(gs__arena *a, const char *s) {
     n = strlen(s) + 1;
     if (!a->head || a->head->size - a->head->used < n) {
         size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-        gs__arena_block *b = malloc(sizeof *b + size);
+        gs__arena_block *b = gs__malloc(sizeof *b + size);
         if (!b) return NULL;
         b->next = a->head;
         b->used = 0;
@@ -356,7 +405,7 @@ char *gs__strdup(const char *s) {
     size_t n;
     if (!s) return NULL;
     n = strlen(s) + 1;
-    p = malloc(n);
+    p = gs__malloc(n);
     if (p) memcpy(p, s, n);
     return p;
 }

@@ -35,7 +35,7 @@ GEOSGeometry *gs__geom_polygonal(GEOSContextHandle_t h, GEOSGeometry *g) {
         GEOSGeom_destroy_r(h, g);
         return GEOSGeom_createEmptyPolygon_r(h);
     }
-    parts = malloc(sizeof *parts * (size_t)total);
+    parts = gs__malloc(sizeof *parts * (size_t)total);
     if (!parts) {
         GEOSGeom_destroy_r(h, g);
         return NULL;
@@ -138,7 +138,7 @@ static void cand_cb(void *item, void *user) {
     gs__cands *c = user;
     if (c->n == c->cap) {
         size_t nc = c->cap ? c->cap * 2 : 16;
-        size_t *nv = realloc(c->v, nc * sizeof *nv);
+        size_t *nv = gs__realloc(c->v, nc * sizeof *nv);
         if (!nv) {
             c->failed = 1;
             return;
@@ -167,7 +167,7 @@ GEOSSTRtree *gs__strtree_of(GEOSContextHandle_t h, const void *items,
                             size_t n, size_t stride, size_t geom_offset,
                             size_t **ids) {
     GEOSSTRtree *t = GEOSSTRtree_create_r(h, 10);
-    *ids = malloc((n ? n : 1) * sizeof **ids);
+    *ids = gs__malloc((n ? n : 1) * sizeof **ids);
     if (!t || !*ids) {
         if (t) GEOSSTRtree_destroy_r(h, t);
         free(*ids);

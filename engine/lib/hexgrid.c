@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
+
 /* q and r stay below 2^50, so the half-step indices (at most 3 x 2^50 + 2)
  * stay below 2^53 and convert to double exactly. */
 static const double kMaxAxial = 1125899906842624.0; /* 2^50 */
@@ -204,7 +206,7 @@ int gs__hexgrid_cover(const gs__hexgrid *g, double xmin, double ymin,
     if (!(fabs(olo) < kMaxAxial && fabs(ohi) < kMaxAxial) ||
         !(cap <= (double)max_hexes))
         return GS_ERR_USAGE;
-    v = malloc((size_t)cap * sizeof *v);
+    v = gs__malloc((size_t)cap * sizeof *v);
     if (!v) return GS_ERR_NOMEM;
     for (double o = olo; o <= ohi; o++) {
         double ilo = floor((bmin - b0 - g->size / 2) / g->size - o / 2);
@@ -226,7 +228,7 @@ int gs__hexgrid_cover(const gs__hexgrid *g, double xmin, double ymin,
         }
     }
     qsort(v, n, sizeof *v, cmp_hex);
-    shrunk = realloc(v, (n ? n : 1) * sizeof *v);
+    shrunk = gs__realloc(v, (n ? n : 1) * sizeof *v);
     if (shrunk) v = shrunk;
 done:
     if (rc != GS_OK) {
@@ -274,9 +276,9 @@ int gs__hex_adjacency(const gs__hex *hexes, size_t n, size_t **out_start,
     if (out_start) *out_start = NULL;
     if (out_nbr) *out_nbr = NULL;
     if (!out_start || !out_nbr || (n > 0 && !hexes)) return GS_ERR_USAGE;
-    sorted = malloc((n ? n : 1) * sizeof *sorted);
-    start = malloc((n + 1) * sizeof *start);
-    nbr = malloc((n ? 6 * n : 1) * sizeof *nbr);
+    sorted = gs__malloc((n ? n : 1) * sizeof *sorted);
+    start = gs__malloc((n + 1) * sizeof *start);
+    nbr = gs__malloc((n ? 6 * n : 1) * sizeof *nbr);
     if (!sorted || !start || !nbr) {
         rc = GS_ERR_NOMEM;
         goto done;
@@ -301,7 +303,7 @@ int gs__hex_adjacency(const gs__hex *hexes, size_t n, size_t **out_start,
         }
     }
     start[n] = m;
-    shrunk = realloc(nbr, (m ? m : 1) * sizeof *nbr);
+    shrunk = gs__realloc(nbr, (m ? m : 1) * sizeof *nbr);
     if (shrunk) nbr = shrunk;
 done:
     free(sorted);

@@ -109,9 +109,11 @@ int gs__hs_join(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
                 int threads, long *out_grid, long *out_loc,
                 unsigned char *out_flags) {
     gs__model view = *m;
-    gs__household *pts = calloc(ev->n ? ev->n : 1, sizeof *pts);
-    long *loc = out_loc ? out_loc : malloc((ev->n ? ev->n : 1) * sizeof *loc);
-    gs__strix *codes = malloc((m->n_grids ? m->n_grids : 1) * sizeof *codes);
+    gs__household *pts = gs__calloc(ev->n ? ev->n : 1, sizeof *pts);
+    long *loc =
+        out_loc ? out_loc : gs__malloc((ev->n ? ev->n : 1) * sizeof *loc);
+    gs__strix *codes =
+        gs__malloc((m->n_grids ? m->n_grids : 1) * sizeof *codes);
     int rc = GS_OK;
     if (!pts || !loc || !codes) NOMEM();
     /* The events stand in for households: the same covering rule. */
@@ -184,8 +186,8 @@ static int poly_index_build(GEOSContextHandle_t h, GEOSGeometry *const *g,
     memset(x, 0, sizeof *x);
     x->n = n;
     x->tree = GEOSSTRtree_create_r(h, 10);
-    x->prep = calloc(n ? n : 1, sizeof *x->prep);
-    x->ids = malloc((n ? n : 1) * sizeof *x->ids);
+    x->prep = gs__calloc(n ? n : 1, sizeof *x->prep);
+    x->ids = gs__malloc((n ? n : 1) * sizeof *x->ids);
     if (!x->tree || !x->prep || !x->ids) return GS_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
         const GEOSGeometry *gi =
@@ -241,7 +243,7 @@ int gs__hs_queen(gs_ctx *ctx, const gs__model *m, double snap_m,
                 continue;
             if (np + 2 > cap) {
                 size_t nc = cap ? cap * 2 : 1024;
-                pair *nv = realloc(pairs, nc * sizeof *nv);
+                pair *nv = gs__realloc(pairs, nc * sizeof *nv);
                 if (!nv) NOMEM();
                 pairs = nv;
                 cap = nc;
@@ -251,8 +253,8 @@ int gs__hs_queen(gs_ctx *ctx, const gs__model *m, double snap_m,
         }
     }
     if (np > 1) qsort(pairs, np, sizeof *pairs, cmp_pair);
-    *out_start = calloc(n + 1, sizeof **out_start);
-    *out_nbr = malloc((np ? np : 1) * sizeof **out_nbr);
+    *out_start = gs__calloc(n + 1, sizeof **out_start);
+    *out_nbr = gs__malloc((np ? np : 1) * sizeof **out_nbr);
     if (!*out_start || !*out_nbr) NOMEM();
     for (size_t k = 0; k < np; k++) {
         (*out_start)[pairs[k].a + 1]++;
@@ -304,16 +306,16 @@ static int run_gi(const double *x, const unsigned char *use, size_t n,
                  min_units);
         return GS_OK;
     }
-    map = malloc(n * sizeof *map);
-    sst = malloc((m + 1) * sizeof *sst);
-    snb = malloc((start[n] ? start[n] : 1) * sizeof *snb);
-    sx = malloc(m * sizeof *sx);
-    sz = malloc(m * sizeof *sz);
-    sp = malloc(m * sizeof *sp);
-    sb = malloc(m);
-    out->z = malloc(n * sizeof *out->z);
-    out->p = malloc(n * sizeof *out->p);
-    out->bin = calloc(n, 1);
+    map = gs__malloc(n * sizeof *map);
+    sst = gs__malloc((m + 1) * sizeof *sst);
+    snb = gs__malloc((start[n] ? start[n] : 1) * sizeof *snb);
+    sx = gs__malloc(m * sizeof *sx);
+    sz = gs__malloc(m * sizeof *sz);
+    sp = gs__malloc(m * sizeof *sp);
+    sb = gs__malloc(m);
+    out->z = gs__malloc(n * sizeof *out->z);
+    out->p = gs__malloc(n * sizeof *out->p);
+    out->bin = gs__calloc(n, 1);
     if (!map || !sst || !snb || !sx || !sz || !sp || !sb || !out->z ||
         !out->p || !out->bin) {
         rc = GS_ERR_NOMEM;
@@ -374,10 +376,10 @@ static int cmp_cat_order(const void *a, const void *b) {
  * then by text; ev_cat per event. */
 static int index_categories(const gs__events *ev, gs__hsresult *r) {
     size_t n = ev->n, nc = 0;
-    gs__strix *v = malloc((n ? n : 1) * sizeof *v);
+    gs__strix *v = gs__malloc((n ? n : 1) * sizeof *v);
     cat_order *ord = NULL;
     int *rank = NULL, rc = GS_ERR_NOMEM;
-    r->ev_cat = malloc((n ? n : 1) * sizeof *r->ev_cat);
+    r->ev_cat = gs__malloc((n ? n : 1) * sizeof *r->ev_cat);
     if (!v || !r->ev_cat) goto done;
     for (size_t i = 0; i < n; i++) v[i] = (gs__strix){ev->v[i].category, i};
     qsort(v, n, sizeof *v, gs__strix_cmp);
@@ -385,10 +387,10 @@ static int index_categories(const gs__events *ev, gs__hsresult *r) {
         if (k == 0 || strcmp(v[k].s, v[k - 1].s)) nc++;
         r->ev_cat[v[k].i] = (int)nc - 1;
     }
-    ord = calloc(nc ? nc : 1, sizeof *ord);
-    rank = malloc((nc ? nc : 1) * sizeof *rank);
-    r->cats = malloc((nc ? nc : 1) * sizeof *r->cats);
-    r->cat_events = calloc(nc ? nc : 1, sizeof *r->cat_events);
+    ord = gs__calloc(nc ? nc : 1, sizeof *ord);
+    rank = gs__malloc((nc ? nc : 1) * sizeof *rank);
+    r->cats = gs__malloc((nc ? nc : 1) * sizeof *r->cats);
+    r->cat_events = gs__calloc(nc ? nc : 1, sizeof *r->cat_events);
     if (!ord || !rank || !r->cats || !r->cat_events) goto done;
     for (size_t k = 0; k < n; k++) {
         cat_order *o = &ord[r->ev_cat[v[k].i]];
@@ -457,12 +459,12 @@ static int grid_counts(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
     size_t ng = m->n_grids;
     long *hh = NULL;
     int rc = GS_OK;
-    r->grids = calloc(ng ? ng : 1, sizeof *r->grids);
-    r->grid_cat =
-        calloc((ng ? ng : 1) * (r->ncats ? r->ncats : 1), sizeof *r->grid_cat);
+    r->grids = gs__calloc(ng ? ng : 1, sizeof *r->grids);
+    r->grid_cat = gs__calloc((ng ? ng : 1) * (r->ncats ? r->ncats : 1),
+                             sizeof *r->grid_cat);
     if (!r->grids || !r->grid_cat) NOMEM();
     if (p->have_households) {
-        hh = malloc((m->n_households ? m->n_households : 1) * sizeof *hh);
+        hh = gs__malloc((m->n_households ? m->n_households : 1) * sizeof *hh);
         if (!hh) NOMEM();
         if ((rc = gs__assign_households(ctx, m, p->threads, hh))) goto done;
     }
@@ -488,8 +490,8 @@ done:
 static int grid_gi(gs_ctx *ctx, const gs__model *m, const gs__hs_params *p,
                    gs__hsresult *r) {
     size_t ng = m->n_grids, *start = NULL, *nbr = NULL;
-    double *x = malloc((ng ? ng : 1) * sizeof *x);
-    unsigned char *use = malloc(ng ? ng : 1);
+    double *x = gs__malloc((ng ? ng : 1) * sizeof *x);
+    unsigned char *use = gs__malloc(ng ? ng : 1);
     int rc = GS_OK, how = p->rules->grid_gi_value;
     if (!x || !use) NOMEM();
     if (how == GS_GI_PER_100HH && !p->have_households) {
@@ -559,7 +561,7 @@ static GEOSGeometry *clip_hex(GEOSContextHandle_t h, GEOSGeometry *poly,
     *out_comm = -1;
     *out_area = 0;
     *failed = gs__strtree_query(h, ix->tree, poly, c);
-    if (!*failed && !(pieces = malloc((c->n ? c->n : 1) * sizeof *pieces)))
+    if (!*failed && !(pieces = gs__malloc((c->n ? c->n : 1) * sizeof *pieces)))
         *failed = GS_ERR_NOMEM;
     for (size_t k = 0; !*failed && k < c->n; k++) {
         size_t j = c->v[k];
@@ -666,7 +668,7 @@ static int build_hexes(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
         goto done;
     }
     full = sqrt(3.0) / 2.0 * p->hex_size_m * p->hex_size_m;
-    cg = malloc((nclip ? nclip : 1) * sizeof *cg);
+    cg = gs__malloc((nclip ? nclip : 1) * sizeof *cg);
     if (!cg) NOMEM();
     for (size_t i = 0; i < nclip; i++) {
         double a, b, cc, d;
@@ -693,9 +695,9 @@ static int build_hexes(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
         goto done;
     }
     if (poly_index_build(h, cg, sizeof *cg, nclip, &ix)) NOMEM();
-    r->hex_geom = malloc((ncov ? ncov : 1) * sizeof *r->hex_geom);
-    r->hex_area = malloc((ncov ? ncov : 1) * sizeof *r->hex_area);
-    r->hex_comm = malloc((ncov ? ncov : 1) * sizeof *r->hex_comm);
+    r->hex_geom = gs__malloc((ncov ? ncov : 1) * sizeof *r->hex_geom);
+    r->hex_area = gs__malloc((ncov ? ncov : 1) * sizeof *r->hex_area);
+    r->hex_comm = gs__malloc((ncov ? ncov : 1) * sizeof *r->hex_comm);
     if (!r->hex_geom || !r->hex_area || !r->hex_comm) NOMEM();
     for (size_t k = 0; k < ncov; k++) {
         GEOSGeometry *poly = hex_polygon(h, &r->lattice, cov[k]), *g;
@@ -722,9 +724,10 @@ static int build_hexes(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
     r->hex = cov;
     cov = NULL;
 place:
-    r->ev_hex = malloc((ev->n ? ev->n : 1) * sizeof *r->ev_hex);
-    r->hex_events = calloc(r->n_hex ? r->n_hex : 1, sizeof *r->hex_events);
-    r->hex_history = calloc(r->n_hex ? r->n_hex : 1, sizeof *r->hex_history);
+    r->ev_hex = gs__malloc((ev->n ? ev->n : 1) * sizeof *r->ev_hex);
+    r->hex_events = gs__calloc(r->n_hex ? r->n_hex : 1, sizeof *r->hex_events);
+    r->hex_history =
+        gs__calloc(r->n_hex ? r->n_hex : 1, sizeof *r->hex_history);
     if (!r->ev_hex || !r->hex_events || !r->hex_history) NOMEM();
     for (size_t i = 0; i < ev->n; i++) {
         gs__hex x;
@@ -758,8 +761,8 @@ static int hex_gi(gs_ctx *ctx, const gs__events *ev, const gs__hs_params *p,
     signed char *bc = NULL;
     gs__ehsa_opts eo;
     int rc = GS_OK;
-    r->ehsa = calloc(n ? n : 1, sizeof *r->ehsa);
-    x = calloc(n ? n : 1, sizeof *x);
+    r->ehsa = gs__calloc(n ? n : 1, sizeof *r->ehsa);
+    x = gs__calloc(n ? n : 1, sizeof *x);
     if (!r->ehsa || !x) NOMEM();
     for (size_t k = 0; k < n; k++) r->ehsa[k].cls = GS__EHSA_INSUFFICIENT;
     if (n > 0 && (rc = gs__hex_adjacency(r->hex, n, &start, &nbr))) {
@@ -792,17 +795,17 @@ static int hex_gi(gs_ctx *ctx, const gs__events *ev, const gs__hs_params *p,
     }
     /* Weekly counts: x[w * n + k]. */
     free(x);
-    x = calloc(n * nw, sizeof *x);
+    x = gs__calloc(n * nw, sizeof *x);
     if (!x) NOMEM();
     for (size_t i = 0; i < ev->n; i++) {
         int32_t w = (ev->v[i].day - p->week0) / 7;
         if (r->ev_hex[i] < 0 || !(r->ev_flag[i] & GS__EVF_HISTORY)) continue;
         x[(size_t)w * n + (size_t)r->ev_hex[i]] += 1;
     }
-    r->week_bin = malloc(n * nw);
-    wz = malloc(n * nw * sizeof *wz);
-    zc = malloc(nw * sizeof *zc);
-    bc = malloc(nw);
+    r->week_bin = gs__malloc(n * nw);
+    wz = gs__malloc(n * nw * sizeof *wz);
+    zc = gs__malloc(nw * sizeof *zc);
+    bc = gs__malloc(nw);
     if (!r->week_bin || !wz || !zc || !bc) NOMEM();
     for (size_t w = 0; w < nw; w++) {
         gs__hs_gi g;
@@ -873,10 +876,10 @@ static void groups_free(groups *g) {
 
 static int dbscan_groups(const gs__events *ev, const size_t *idx, size_t n,
                          double eps, size_t min_pts, groups *out) {
-    double *x = malloc((n ? n : 1) * sizeof *x);
-    double *y = malloc((n ? n : 1) * sizeof *y);
-    long *lab = malloc((n ? n : 1) * sizeof *lab);
-    unsigned char *core = malloc(n ? n : 1);
+    double *x = gs__malloc((n ? n : 1) * sizeof *x);
+    double *y = gs__malloc((n ? n : 1) * sizeof *y);
+    long *lab = gs__malloc((n ? n : 1) * sizeof *lab);
+    unsigned char *core = gs__malloc(n ? n : 1);
     size_t ng = 0, *fill = NULL;
     int rc = GS_ERR_NOMEM;
     memset(out, 0, sizeof *out);
@@ -888,10 +891,10 @@ static int dbscan_groups(const gs__events *ev, const size_t *idx, size_t n,
     if (n > 0 && (rc = gs__dbscan(x, y, n, eps, min_pts, lab, core, &ng)))
         goto done;
     rc = GS_ERR_NOMEM;
-    out->start = calloc(ng + 1, sizeof *out->start);
-    fill = calloc(ng + 1, sizeof *fill);
-    out->mem = malloc((n ? n : 1) * sizeof *out->mem);
-    out->core = malloc(n ? n : 1);
+    out->start = gs__calloc(ng + 1, sizeof *out->start);
+    fill = gs__calloc(ng + 1, sizeof *fill);
+    out->mem = gs__malloc((n ? n : 1) * sizeof *out->mem);
+    out->core = gs__malloc(n ? n : 1);
     if (!out->start || !fill || !out->mem || !out->core) goto done;
     for (size_t k = 0; k < n; k++)
         if (lab[k] >= 0) out->start[lab[k] + 1]++;
@@ -1008,7 +1011,7 @@ static int add_trouble(gs__hsresult *r, size_t *cap, gs__hs_trouble *t,
     t->detail = gs__buf_steal(detail);
     if (t->detail && r->n_trouble == *cap) {
         size_t nc = *cap ? *cap * 2 : 64;
-        gs__hs_trouble *nv = realloc(r->trouble, nc * sizeof *nv);
+        gs__hs_trouble *nv = gs__realloc(r->trouble, nc * sizeof *nv);
         if (nv) {
             r->trouble = nv;
             *cap = nc;
@@ -1042,9 +1045,9 @@ static int clusters_and_repeats(gs_ctx *ctx, const gs__events *ev,
                                 size_t *tcap) {
     GEOSContextHandle_t h = ctx->geos;
     const gs_rules *ru = p->rules;
-    size_t *idx = malloc((ev->n ? ev->n : 1) * sizeof *idx), n = 0;
-    long *cat_n = calloc(r->ncats ? r->ncats : 1, sizeof *cat_n);
-    long *grids = malloc((ev->n ? ev->n : 1) * sizeof *grids);
+    size_t *idx = gs__malloc((ev->n ? ev->n : 1) * sizeof *idx), n = 0;
+    long *cat_n = gs__calloc(r->ncats ? r->ncats : 1, sizeof *cat_n);
+    long *grids = gs__malloc((ev->n ? ev->n : 1) * sizeof *grids);
     groups gr;
     int rc = GS_OK;
     memset(&gr, 0, sizeof gr);
@@ -1056,7 +1059,7 @@ static int clusters_and_repeats(gs_ctx *ctx, const gs__events *ev,
         rc = gs__err(ctx, rc, "DBSCAN of the events failed");
         goto done;
     }
-    r->clusters = calloc(gr.n ? gr.n : 1, sizeof *r->clusters);
+    r->clusters = gs__calloc(gr.n ? gr.n : 1, sizeof *r->clusters);
     if (!r->clusters) NOMEM();
     for (size_t k = 0; k < gr.n; k++) {
         group_sum s = sum_group(ev, r, &gr, k, cat_n, grids);
@@ -1136,7 +1139,7 @@ static int workdays_between(const gs__calendar *cal, int32_t a, int32_t b) {
 static int overdue_spots(gs_ctx *ctx, const gs__events *ev,
                          const gs__hs_params *p, gs__hsresult *r,
                          size_t *tcap) {
-    od_ref *v = malloc((ev->n ? ev->n : 1) * sizeof *v);
+    od_ref *v = gs__malloc((ev->n ? ev->n : 1) * sizeof *v);
     size_t n = 0;
     int rc = GS_OK;
     if (!v) NOMEM();
@@ -1193,13 +1196,13 @@ static int rising_spots(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
                         const gs__hs_params *p, gs__hsresult *r, size_t *tcap) {
     GEOSContextHandle_t h = ctx->geos;
     size_t ng = m->n_grids, nw = (size_t)p->nweeks, nt = 0;
-    double *wk = calloc((ng ? ng : 1) * nw, sizeof *wk);
-    double *pv = malloc((ng ? ng : 1) * sizeof *pv);
-    long *tested = malloc((ng ? ng : 1) * sizeof *tested), *tot;
-    gs__mk_result *mk = malloc((ng ? ng : 1) * sizeof *mk);
-    unsigned char *pass = malloc(ng ? ng : 1);
+    double *wk = gs__calloc((ng ? ng : 1) * nw, sizeof *wk);
+    double *pv = gs__malloc((ng ? ng : 1) * sizeof *pv);
+    long *tested = gs__malloc((ng ? ng : 1) * sizeof *tested), *tot;
+    gs__mk_result *mk = gs__malloc((ng ? ng : 1) * sizeof *mk);
+    unsigned char *pass = gs__malloc(ng ? ng : 1);
     int rc = GS_OK;
-    tot = calloc(ng ? ng : 1, sizeof *tot);
+    tot = gs__calloc(ng ? ng : 1, sizeof *tot);
     if (!wk || !pv || !tested || !mk || !pass || !tot) NOMEM();
     if (nw < (size_t)p->rules->min_history_weeks) {
         snprintf(r->rising_note, sizeof r->rising_note,
@@ -1285,8 +1288,8 @@ static int density(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
     const gs_rules *ru = p->rules;
     size_t n = 0, nclip, stride, cells;
     GEOSGeometry *const *clip = clip_polys(m, &nclip, &stride);
-    double *x = malloc((ev->n ? ev->n : 1) * sizeof *x);
-    double *y = malloc((ev->n ? ev->n : 1) * sizeof *y), *d = NULL;
+    double *x = gs__malloc((ev->n ? ev->n : 1) * sizeof *x);
+    double *y = gs__malloc((ev->n ? ev->n : 1) * sizeof *y), *d = NULL;
     double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY, c;
     int rc = GS_OK;
     if (!x || !y) NOMEM();
@@ -1354,8 +1357,8 @@ static int density(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
     if (!r->kde_grid.nx) r->kde_grid.nx = 1;
     if (!r->kde_grid.ny) r->kde_grid.ny = 1;
     cells = r->kde_grid.nx * r->kde_grid.ny;
-    d = malloc(cells * sizeof *d);
-    r->kde = malloc(cells * sizeof *r->kde);
+    d = gs__malloc(cells * sizeof *d);
+    r->kde = gs__malloc(cells * sizeof *r->kde);
     if (!d || !r->kde) NOMEM();
     if ((rc = gs__kde_quartic(x, y, NULL, n, r->kde_h, &r->kde_grid, d))) {
         rc = gs__err(ctx, rc, "kernel density failed");
@@ -1423,7 +1426,7 @@ static long unit_of(const units *u, const char *code, int comm) {
  * communities, their streets (first 9 digits) and the total. */
 static int build_units(const gs__model *m, units *u) {
     size_t nc = m->n_grids + m->n_communities, ns;
-    gs__strix *v = malloc((nc ? nc : 1) * sizeof *v);
+    gs__strix *v = gs__malloc((nc ? nc : 1) * sizeof *v);
     memset(u, 0, sizeof *u);
     if (!v) return GS_ERR_NOMEM;
     for (size_t g = 0; g < m->n_grids; g++)
@@ -1431,10 +1434,10 @@ static int build_units(const gs__model *m, units *u) {
     for (size_t c = 0; c < m->n_communities; c++)
         v[m->n_grids + c] = (gs__strix){m->communities[c].code, c};
     nc = unique_strs(v, nc);
-    u->street_buf = malloc(nc * 16 + 1);
-    u->code = malloc((2 * nc + 1) * sizeof *u->code);
-    u->grid_comm = malloc((m->n_grids ? m->n_grids : 1) * sizeof(long));
-    u->grid_street = malloc((m->n_grids ? m->n_grids : 1) * sizeof(long));
+    u->street_buf = gs__malloc(nc * 16 + 1);
+    u->code = gs__malloc((2 * nc + 1) * sizeof *u->code);
+    u->grid_comm = gs__malloc((m->n_grids ? m->n_grids : 1) * sizeof(long));
+    u->grid_street = gs__malloc((m->n_grids ? m->n_grids : 1) * sizeof(long));
     if (!u->street_buf || !u->code || !u->grid_comm || !u->grid_street) {
         free(v);
         units_free(u);
@@ -1474,10 +1477,10 @@ static int summarise(const gs__model *m, const gs__events *ev,
                      const int32_t *start, size_t nb, gs__hs_sum **out,
                      size_t *out_n) {
     size_t nu = u->n, nc = r->ncats ? r->ncats : 1;
-    acc *a = calloc(nu * nb, sizeof *a);
-    long *cats = calloc(nu * nb * nc, sizeof *cats);
-    unsigned char *hot = malloc(r->n_hex ? r->n_hex : 1);
-    gs__hs_sum *rows = calloc(nu * nb, sizeof *rows);
+    acc *a = gs__calloc(nu * nb, sizeof *a);
+    long *cats = gs__calloc(nu * nb * nc, sizeof *cats);
+    unsigned char *hot = gs__malloc(r->n_hex ? r->n_hex : 1);
+    gs__hs_sum *rows = gs__calloc(nu * nb, sizeof *rows);
     size_t nr = 0;
     int rc = GS_ERR_NOMEM;
     if (!a || !cats || !hot || !rows) goto done;
@@ -1579,7 +1582,7 @@ static int summaries(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
         int32_t a = p->day0 - (gs__weekday(p->day0) - 1) - 7;
         int32_t b = p->day1 - (gs__weekday(p->day1) - 1);
         nb = (size_t)((b - a) / 7 + 1);
-        st = malloc((nb + 1) * sizeof *st);
+        st = gs__malloc((nb + 1) * sizeof *st);
         if (!st) NOMEM();
         for (size_t k = 0; k <= nb; k++) st[k] = a + 7 * (int32_t)k;
         if ((rc = summarise(m, ev, p, r, &u, st, nb, &r->weekly, &r->n_weekly)))
@@ -1594,7 +1597,7 @@ static int summaries(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
         y--;
     }
     nb = (size_t)((y1 * 12 + mo1) - (y * 12 + mo) + 1);
-    st = malloc((nb + 1) * sizeof *st);
+    st = gs__malloc((nb + 1) * sizeof *st);
     if (!st) NOMEM();
     for (size_t k = 0; k <= nb; k++) {
         int mm = mo - 1 + (int)k;
@@ -1622,9 +1625,9 @@ int gs__hotspots_analyse(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
         return gs__err(ctx, GS_ERR_USAGE,
                        "hotspots: bad period or hexagon "
                        "size");
-    out->ev_flag = calloc(n ? n : 1, 1);
-    out->ev_grid = malloc((n ? n : 1) * sizeof *out->ev_grid);
-    out->ev_loc = malloc((n ? n : 1) * sizeof *out->ev_loc);
+    out->ev_flag = gs__calloc(n ? n : 1, 1);
+    out->ev_grid = gs__malloc((n ? n : 1) * sizeof *out->ev_grid);
+    out->ev_loc = gs__malloc((n ? n : 1) * sizeof *out->ev_loc);
     if (!out->ev_flag || !out->ev_grid || !out->ev_loc) NOMEM();
     for (size_t i = 0; i < n; i++) {
         int32_t d = ev->v[i].day;

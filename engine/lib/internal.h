@@ -84,6 +84,25 @@ void gs__utc_now(char *buf, size_t size);
 /* Peak resident set size of the process so far, in MiB. */
 double gs__peak_rss_mb(void);
 
+/* ---- allocation -------------------------------------------------------- */
+
+/* The library allocates through these (never malloc, calloc or realloc
+ * directly), so tests can make any allocation fail (after SQLite's
+ * sqlite3_malloc and its fault injector). Memory is plain malloc memory:
+ * free it with free(). Cheap when no failure is armed: one relaxed atomic
+ * load. */
+void *gs__malloc(size_t size);
+void *gs__calloc(size_t n, size_t size);
+void *gs__realloc(void *p, size_t size);
+
+/* Test hook: makes the n-th allocation (1-based) through the functions
+ * above, counted from this call, fail, and every later one too when
+ * `persistent`; n = 0 counts allocations without failing any; n < 0
+ * stops counting (the default). Returns how many allocations were counted
+ * since the previous call, and in *out_fired (may be NULL) 1 when an
+ * armed failure happened. Process-wide; for one test at a time. */
+long gs__alloc_fail_after(long n, int persistent, int *out_fired);
+
 /* ---- growable string buffer with a hard maximum ---------------------- */
 
 typedef struct gs__buf {

@@ -505,7 +505,7 @@ static int src_str(src *s, OGRFeatureH f, int idx, const char *field,
                            s->opts->encoding);
         }
         n = strlen(u);
-        if (n + 1 > sizeof small) buf = malloc(n + 1);
+        if (n + 1 > sizeof small) buf = gs__malloc(n + 1);
         if (!buf) {
             CPLFree(u);
             return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
@@ -520,7 +520,7 @@ static int src_str(src *s, OGRFeatureH f, int idx, const char *field,
                            "with --encoding GB18030 or save it as UTF-8",
                            where(s, feature_origin(s, f)), field);
         n = strlen(raw);
-        if (n + 1 > sizeof small) buf = malloc(n + 1);
+        if (n + 1 > sizeof small) buf = gs__malloc(n + 1);
         if (!buf) return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
         memcpy(buf, raw, n + 1);
     }
@@ -658,7 +658,7 @@ static GEOSGeometry *to_metric_geos(src *s, OGRGeometryH g,
         goto done;
     }
     n = (size_t)OGR_G_WkbSize(c);
-    wkb = malloc(n ? n : 1);
+    wkb = gs__malloc(n ? n : 1);
     if (!wkb) {
         gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -702,7 +702,7 @@ static int read_polys(src *s, gs__model *m, raw_poly **out, size_t *out_n,
         }
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 256;
-            raw_poly *nv = realloc(v, nc * sizeof *nv);
+            raw_poly *nv = gs__realloc(v, nc * sizeof *nv);
             if (!nv) {
                 OGR_F_Destroy(f);
                 rc = gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
@@ -848,7 +848,7 @@ int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts,
     rc = gs__crs_transform(ctx, s.srs, crs->metric, &ct);
     if (rc) goto done;
 
-    m->grids = calloc(n, sizeof *m->grids);
+    m->grids = gs__calloc(n, sizeof *m->grids);
     if (!m->grids) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -889,7 +889,7 @@ int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts,
         }
         OGR_G_FlattenTo2D(multi);
         g->src_wkb_len = (size_t)OGR_G_WkbSize(multi);
-        g->src_wkb = malloc(g->src_wkb_len);
+        g->src_wkb = gs__malloc(g->src_wkb_len);
         if (!g->src_wkb) {
             OGR_G_DestroyGeometry(multi);
             rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
@@ -943,7 +943,7 @@ int gs__io_read_communities(gs_ctx *ctx, const gs_input_opts *opts,
     if (rc) goto done;
     rc = gs__crs_transform(ctx, s.srs, crs->metric, &ct);
     if (rc) goto done;
-    m->communities = calloc(n, sizeof *m->communities);
+    m->communities = gs__calloc(n, sizeof *m->communities);
     if (!m->communities) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -1004,7 +1004,7 @@ int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
         (rc = check_geographic(&s, &env)) ||
         (rc = gs__crs_transform(ctx, s.srs, crs->metric, &ct)))
         goto done;
-    m->barriers = calloc(n, sizeof *m->barriers);
+    m->barriers = gs__calloc(n, sizeof *m->barriers);
     if (!m->barriers) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -1117,7 +1117,7 @@ int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
         /* Read only the fields we use: much faster on wide layers. */
         OGRFeatureDefnH fd = OGR_L_GetLayerDefn(s.lyr);
         int nf = OGR_FD_GetFieldCount(fd), k = 0;
-        const char **ignored = calloc((size_t)nf + 2, sizeof *ignored);
+        const char **ignored = gs__calloc((size_t)nf + 2, sizeof *ignored);
         if (ignored) {
             for (int i = 0; i < nf; i++) {
                 const char *fn = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i));
@@ -1137,7 +1137,7 @@ int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
     if (rc) goto done;
     total = (long)OGR_L_GetFeatureCount(s.lyr, 0);
     cap = total > 0 ? (size_t)total : 1024;
-    m->households = malloc(cap * sizeof *m->households);
+    m->households = gs__malloc(cap * sizeof *m->households);
     if (!m->households) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -1158,7 +1158,7 @@ int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
         }
         if (n == cap) {
             size_t nc = cap * 2;
-            gs__household *nv = realloc(m->households, nc * sizeof *nv);
+            gs__household *nv = gs__realloc(m->households, nc * sizeof *nv);
             if (!nv) {
                 OGR_F_Destroy(f);
                 rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
@@ -1209,7 +1209,7 @@ int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
         goto done;
     }
     /* Project in batches: one PROJ call per batch, not per point. */
-    ok = malloc(4096 * sizeof *ok);
+    ok = gs__malloc(4096 * sizeof *ok);
     if (!ok) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -1266,7 +1266,7 @@ int gs__io_read_members(gs_ctx *ctx, const gs_input_opts *opts,
         gs__member *mb;
         if (m->n_members == cap) {
             size_t nc = cap ? cap * 2 : 256;
-            gs__member *nv = realloc(m->members, nc * sizeof *nv);
+            gs__member *nv = gs__realloc(m->members, nc * sizeof *nv);
             if (!nv) {
                 OGR_F_Destroy(f);
                 rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
@@ -1357,7 +1357,7 @@ static int event_bad(gs_ctx *ctx, gs__events *ev, gs__origin o,
     gs__evbad *b;
     if (ev->n_bad == ev->cap_bad) {
         size_t nc = ev->cap_bad ? ev->cap_bad * 2 : 64;
-        gs__evbad *nv = realloc(ev->bad, nc * sizeof *nv);
+        gs__evbad *nv = gs__realloc(ev->bad, nc * sizeof *nv);
         if (!nv) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         ev->bad = nv;
         ev->cap_bad = nc;
@@ -1427,8 +1427,8 @@ static int cmp_evbad(const void *a, const void *b) {
  * event_id (the first in file order stays), recording them as bad rows. */
 static int events_finish(gs_ctx *ctx, gs__events *ev) {
     size_t n = ev->n, w = 0;
-    gs__strix *ix = malloc((n ? n : 1) * sizeof *ix);
-    unsigned char *drop = calloc(n ? n : 1, 1);
+    gs__strix *ix = gs__malloc((n ? n : 1) * sizeof *ix);
+    unsigned char *drop = gs__calloc(n ? n : 1, 1);
     int rc = GS_OK;
     if (!ix || !drop) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
@@ -1514,7 +1514,7 @@ int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts,
         }
         if (out->n == cap) {
             size_t nc = cap ? cap * 2 : 1024;
-            gs__event *nv = realloc(out->v, nc * sizeof *nv);
+            gs__event *nv = gs__realloc(out->v, nc * sizeof *nv);
             if (!nv) {
                 rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
                 goto done;
@@ -1587,8 +1587,8 @@ int gs__io_check_household_ids(gs_ctx *ctx, const gs_input_opts *in,
     unsigned char *drop;
     int rc = GS_OK;
     if (n < 2) return GS_OK;
-    v = malloc(n * sizeof *v);
-    drop = calloc(n, 1);
+    v = gs__malloc(n * sizeof *v);
+    drop = gs__calloc(n, 1);
     if (!v || !drop) {
         free(v);
         free(drop);

@@ -20,6 +20,8 @@
  * DIR/report-WEEK.html.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "job.h"
+
 #include <errno.h>
 #include <ini.h>
 #include <json-c/json.h>
@@ -171,6 +173,32 @@ static int32_t last_complete_week(void) {
     return day - (gs__weekday(day) - 1) - 7;
 }
 
+/* The Monday of the job's week `w`, or of the last complete week when `w`
+ * is empty. GS_ERR_CONFIG naming the job file for a malformed week. */
+static int job_week(gs_ctx *ctx, const char *path, const char *w,
+                    int32_t *out_monday) {
+    if (!w[0]) {
+        *out_monday = last_complete_week();
+        return GS_OK;
+    }
+    if (gs__isoweek_parse(w, out_monday) != GS_OK)
+        return gs__err(ctx, GS_ERR_CONFIG,
+                       "%s: week '%s' is not an ISO week such as 2026-W47",
+                       path, w);
+    return GS_OK;
+}
+
+int gs__job_check(gs_ctx *ctx, const char *path) {
+    job *j = gs__calloc(1, sizeof *j);
+    int32_t monday;
+    int rc;
+    if (!j) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    rc = load_job(ctx, path, j);
+    if (!rc) rc = job_week(ctx, path, j->week, &monday);
+    free(j);
+    return rc;
+}
+
 typedef struct stage {
     const char *name;
     double wall_s, peak_rss_mb;
@@ -201,21 +229,10 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
         goto done;
     }
     if ((rc = load_job(ctx, opts->job, &j))) goto done;
-    {
-        const char *w = opts->week ? opts->week : j.week;
-        if (w[0]) {
-            if (gs__isoweek_parse(w, &monday) != GS_OK) {
-                rc = gs__err(ctx, GS_ERR_CONFIG,
-                             "%s: week '%s' is not an ISO week such as "
-                             "2026-W47",
-                             opts->job, w);
-                goto done;
-            }
-        } else {
-            monday = last_complete_week();
-        }
-        gs__isoweek_format(monday, week);
-    }
+    if ((rc = job_week(ctx, opts->job, opts->week ? opts->week : j.week,
+                       &monday)))
+        goto done;
+    gs__isoweek_format(monday, week);
     gs_rules_init(&rules);
     if (j.rules[0] && (rc = gs_rules_load(ctx, &rules, j.rules))) goto done;
     if (mkdir(j.out_dir, 0777) != 0 && errno != EEXIST) {

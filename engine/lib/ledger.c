@@ -85,7 +85,7 @@ static int copy_rows(gs_ctx *ctx, OGRLayerH src, OGRLayerH dst,
     OGRFeatureDefnH sfd = OGR_L_GetLayerDefn(src);
     OGRFeatureDefnH dfd = OGR_L_GetLayerDefn(dst);
     int n = OGR_FD_GetFieldCount(sfd), wi = OGR_FD_GetFieldIndex(dfd, "week");
-    int *map = malloc(sizeof *map * (size_t)(n ? n : 1));
+    int *map = gs__malloc(sizeof *map * (size_t)(n ? n : 1));
     OGRFeatureH f;
     int rc = GS_OK;
     if (!map) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");

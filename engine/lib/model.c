@@ -41,7 +41,7 @@ int gs__model_skip(gs__model *m, const char *role, const char *reason,
     gs__skipped *s;
     if (m->n_skipped == m->cap_skipped) {
         size_t nc = m->cap_skipped ? m->cap_skipped * 2 : 16;
-        gs__skipped *nv = realloc(m->skipped, nc * sizeof *nv);
+        gs__skipped *nv = gs__realloc(m->skipped, nc * sizeof *nv);
         if (!nv) return GS_ERR_NOMEM;
         m->skipped = nv;
         m->cap_skipped = nc;

@@ -41,7 +41,7 @@ struct gs__olayer {
     OGRLayerH lyr;
     char name[64];
     gs__geom_kind geom;
-    const char *fields[MAX_FIELDS];
+    char *fields[MAX_FIELDS];  /* owned copies of the names */
     char *aliases[MAX_FIELDS]; /* owned; NULL: the built-in alias */
     size_t nfields;
 };
@@ -85,8 +85,10 @@ int gs__out_check(gs_ctx *ctx, const char *path) {
 static void out_free(gs__out *o) {
     if (!o) return;
     for (int i = 0; i < o->nlayers; i++)
-        for (size_t k = 0; k < o->layers[i].nfields; k++)
+        for (size_t k = 0; k < o->layers[i].nfields; k++) {
+            free(o->layers[i].fields[k]);
             free(o->layers[i].aliases[k]);
+        }
     if (o->wkb) GEOSWKBWriter_destroy_r(o->ctx->geos, o->wkb);
     if (o->to_output) OCTDestroyCoordinateTransformation(o->to_output);
     free(o->path);
@@ -105,7 +107,7 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
     *out = NULL;
     rc = gs__out_check(ctx, path);
     if (rc) return rc;
-    o = calloc(1, sizeof *o);
+    o = gs__calloc(1, sizeof *o);
     if (!o) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     o->ctx = ctx;
     o->path = gs__strdup(path);
@@ -117,7 +119,7 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
         if (!copy2) goto nomem;
         dir = dirname(copy2);
         n = strlen(dir) + strlen(base) + 64;
-        o->tmp = malloc(n);
+        o->tmp = gs__malloc(n);
         if (!o->tmp) {
             free(copy2);
             goto nomem;
@@ -208,6 +210,8 @@ int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
     if (!l->lyr)
         return gs__err_lib(o->ctx, GS_ERR_IO, "%s: cannot create layer %s",
                            o->path, name);
+    /* Counted from here, so out_free frees the names copied so far. */
+    o->nlayers++;
     for (size_t i = 0; i < nfields; i++) {
         OGRFieldType t = fields[i].type == GS__F_INT    ? OFTInteger64
                          : fields[i].type == GS__F_REAL ? OFTReal
@@ -219,10 +223,13 @@ int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
             return gs__err_lib(o->ctx, GS_ERR_IO,
                                "%s: cannot create field %s.%s", o->path,
                                name, fields[i].name);
-        l->fields[i] = fields[i].name;
+        /* Copied: the styles are written at commit, when the caller's
+         * names (often on its stack) may be gone. */
+        l->fields[i] = gs__strdup(fields[i].name);
+        if (!l->fields[i])
+            return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
+        l->nfields = i + 1;
     }
-    l->nfields = nfields;
-    o->nlayers++;
     *out_layer = l;
     return GS_OK;
 }
@@ -448,7 +455,8 @@ static int write_styles(gs__out *o) {
     }
     for (int i = 0; i < n; i++) {
         gs__olayer *l = &o->layers[i];
-        char *qml = gs__style_qml_aliased(l->name, l->geom, l->fields,
+        char *qml = gs__style_qml_aliased(l->name, l->geom,
+                                          (const char *const *)l->fields,
                                           (const char *const *)l->aliases,
                                           l->nfields);
         OGRFeatureH f;
@@ -566,7 +574,7 @@ int gs__out_file(gs_ctx *ctx, const char *path, const char *data,
     copy = gs__strdup(path);
     copy2 = gs__strdup(path);
     n = strlen(path) + 64;
-    tmp = malloc(n);
+    tmp = gs__malloc(n);
     if (!copy || !copy2 || !tmp) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;

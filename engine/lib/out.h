@@ -31,7 +31,7 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
                  OGRSpatialReferenceH metric, gs__out **out);
 
 /* Adds a layer with the given fields; its QGIS style is written at commit.
- * The layer handle belongs to the writer. */
+ * The field names are copied; the layer handle belongs to the writer. */
 int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
                   const gs__fdef *fields, size_t nfields,
                   gs__olayer **out_layer);

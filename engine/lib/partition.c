@@ -48,9 +48,9 @@ int gs__pgroups_make(gs_ctx *ctx, const gs__model *m, gs__pgroup **groups,
                      size_t *n_groups, long **gcomm, long *unplaced) {
     GEOSContextHandle_t h = ctx->geos;
     size_t n = m->n_households, ng = 0;
-    hkey *keys = malloc((n ? n : 1) * sizeof *keys);
-    gs__pgroup *g = malloc((n ? n : 1) * sizeof *g);
-    long *gc = malloc((n ? n : 1) * sizeof *gc);
+    hkey *keys = gs__malloc((n ? n : 1) * sizeof *keys);
+    gs__pgroup *g = gs__malloc((n ? n : 1) * sizeof *g);
+    long *gc = gs__malloc((n ? n : 1) * sizeof *gc);
     GEOSSTRtree *tree = NULL;
     gs__cands cands;
     size_t *ids = NULL;
@@ -139,7 +139,7 @@ int gs__pgrid_ok(const gs__pgrid *g) {
 int gs__partres_push(gs__partres *r, size_t *cap, const gs__pgrid *g) {
     if (r->n_grids == *cap) {
         size_t nc = *cap ? 2 * *cap : 16;
-        gs__pgrid *ng = realloc(r->grids, nc * sizeof *ng);
+        gs__pgrid *ng = gs__realloc(r->grids, nc * sizeof *ng);
         if (!ng) return GS_ERR_NOMEM;
         r->grids = ng;
         *cap = nc;
@@ -164,7 +164,7 @@ static int cmp_reading(const void *a, const void *b) {
 void gs__pgrids_number(GEOSContextHandle_t h, gs__partres *r, size_t first,
                        const char *community_code, double area, long next) {
     size_t n = r->n_grids - first;
-    outgrid *og = malloc((n ? n : 1) * sizeof *og);
+    outgrid *og = gs__malloc((n ? n : 1) * sizeof *og);
     double band = sqrt(area / (double)(n ? n : 1));
     if (!og) { /* numbering in list order is still a numbering */
         for (size_t i = 0; i < n; i++)
@@ -358,7 +358,7 @@ static int gather_lines(gs_ctx *ctx, const gs__model *m, ctask *tasks) {
         if (!m->communities[c].geom || m->n_barriers == 0) continue;
         if (gs__strtree_query(h, tree, m->communities[c].geom, &cands))
             goto nomem;
-        tasks[c].lines = malloc((cands.n ? cands.n : 1) *
+        tasks[c].lines = gs__malloc((cands.n ? cands.n : 1) *
                                 sizeof *tasks[c].lines);
         if (!tasks[c].lines) goto nomem;
         for (size_t k = 0; k < cands.n; k++) {
@@ -439,8 +439,8 @@ int gs__partition_analyse(gs_ctx *ctx, const gs__model *m,
     int rc;
 
     memset(out, 0, sizeof *out);
-    out->sums = calloc(nc ? nc : 1, sizeof *out->sums);
-    tasks = calloc(nc ? nc : 1, sizeof *tasks);
+    out->sums = gs__calloc(nc ? nc : 1, sizeof *out->sums);
+    tasks = gs__calloc(nc ? nc : 1, sizeof *tasks);
     if (!out->sums || !tasks) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -453,7 +453,7 @@ int gs__partition_analyse(gs_ctx *ctx, const gs__model *m,
         if (gcomm[i] >= 0) tasks[gcomm[i]].n_groups++;
     for (size_t c = 0; c < nc; c++) {
         tasks[c].ci = c;
-        tasks[c].groups = malloc((tasks[c].n_groups ? tasks[c].n_groups : 1) *
+        tasks[c].groups = gs__malloc((tasks[c].n_groups ? tasks[c].n_groups : 1) *
                                  sizeof *tasks[c].groups);
         if (!tasks[c].groups) {
             rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");

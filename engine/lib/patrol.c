@@ -96,13 +96,13 @@ int gs__patrol_entries(gs_ctx *ctx, const gs__model *m,
                        const gs__ptrack *tracks, size_t n_tracks,
                        gs__presult *res) {
     size_t nm = m->n_members, ne = 0;
-    key_ix *rv = malloc(sizeof *rv * (nm ? nm : 1));
-    gs__strix *tv = malloc(sizeof *tv * (n_tracks ? n_tracks : 1));
-    gs__strix *gv = malloc(sizeof *gv * (m->n_grids ? m->n_grids : 1));
-    unsigned char *seen = calloc(n_tracks ? n_tracks : 1, 1);
+    key_ix *rv = gs__malloc(sizeof *rv * (nm ? nm : 1));
+    gs__strix *tv = gs__malloc(sizeof *tv * (n_tracks ? n_tracks : 1));
+    gs__strix *gv = gs__malloc(sizeof *gv * (m->n_grids ? m->n_grids : 1));
+    unsigned char *seen = gs__calloc(n_tracks ? n_tracks : 1, 1);
     int rc = GS_OK;
     memset(res, 0, sizeof *res);
-    res->entries = calloc(nm + n_tracks + 1, sizeof *res->entries);
+    res->entries = gs__calloc(nm + n_tracks + 1, sizeof *res->entries);
     if (!rv || !tv || !gv || !seen || !res->entries) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -205,7 +205,7 @@ typedef struct segs {
 static int segs_add(segs *s, double x0, double y0, double x1, double y1) {
     if (s->n == s->cap) {
         size_t nc = s->cap ? s->cap * 2 : 1024;
-        seg *nv = realloc(s->v, nc * sizeof *nv);
+        seg *nv = gs__realloc(s->v, nc * sizeof *nv);
         if (!nv) return GS_ERR_NOMEM;
         s->v = nv;
         s->cap = nc;
@@ -239,7 +239,7 @@ static int add_issue(gs__pout *o, int kind, const gs__pfix *f,
     gs__pissue *is;
     if (o->n_issues == o->cap_issues) {
         size_t nc = o->cap_issues ? o->cap_issues * 2 : 16;
-        gs__pissue *nv = realloc(o->issues, nc * sizeof *nv);
+        gs__pissue *nv = gs__realloc(o->issues, nc * sizeof *nv);
         if (!nv) return GS_ERR_NOMEM;
         o->issues = nv;
         o->cap_issues = nc;
@@ -276,7 +276,7 @@ typedef struct linebuf {
 static int line_point(linebuf *lb, double x, double y) {
     if (lb->cur.npts == lb->cap_pts) {
         size_t nc = lb->cap_pts ? lb->cap_pts * 2 : 256;
-        double *nv = realloc(lb->cur.xy, nc * 2 * sizeof *nv);
+        double *nv = gs__realloc(lb->cur.xy, nc * 2 * sizeof *nv);
         if (!nv) return GS_ERR_NOMEM;
         lb->cur.xy = nv;
         lb->cap_pts = nc;
@@ -292,7 +292,7 @@ static int line_point(linebuf *lb, double x, double y) {
 static int line_part(linebuf *lb) {
     if (lb->cur.nparts + 2 > lb->cap_parts) {
         size_t nc = lb->cap_parts ? lb->cap_parts * 2 : 16;
-        size_t *nv = realloc(lb->cur.starts, nc * sizeof *nv);
+        size_t *nv = gs__realloc(lb->cur.starts, nc * sizeof *nv);
         if (!nv) return GS_ERR_NOMEM;
         lb->cur.starts = nv;
         lb->cap_parts = nc;
@@ -319,7 +319,7 @@ static int line_add(linebuf *lb, double x0, double y0, double x1,
 static int line_flush(gs__pout *o, linebuf *lb, int32_t day) {
     gs__pline *nv;
     if (lb->cur.npts > 0) {
-        nv = realloc(o->lines, (o->n_lines + 1) * sizeof *nv);
+        nv = gs__realloc(o->lines, (o->n_lines + 1) * sizeof *nv);
         if (!nv) return GS_ERR_NOMEM;
         o->lines = nv;
         lb->cur.day = day;
@@ -413,12 +413,12 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
     nx = (int)ceil((maxx - minx) / cell);
     ny = (int)ceil((maxy - miny) / cell);
     ncells = (size_t)nx * (size_t)ny;
-    f = malloc(ncells * sizeof *f);
-    d = malloc((size_t)(nx > ny ? nx : ny) * sizeof *d);
-    col = calloc((size_t)(nx > ny ? nx : ny), sizeof *col);
-    zz = malloc(((size_t)(nx > ny ? nx : ny) + 1) * sizeof *zz);
-    vv = malloc((size_t)(nx > ny ? nx : ny) * sizeof *vv);
-    inside = malloc(ncells);
+    f = gs__malloc(ncells * sizeof *f);
+    d = gs__malloc((size_t)(nx > ny ? nx : ny) * sizeof *d);
+    col = gs__calloc((size_t)(nx > ny ? nx : ny), sizeof *col);
+    zz = gs__malloc(((size_t)(nx > ny ? nx : ny) + 1) * sizeof *zz);
+    vv = gs__malloc((size_t)(nx > ny ? nx : ny) * sizeof *vv);
+    inside = gs__malloc(ncells);
     if (!f || !d || !col || !zz || !vv || !inside) goto nomem;
     for (size_t i = 0; i < ncells; i++) f[i] = (float)EDT_INF;
     /* Rasterise: every cell a segment passes through is a source, walked
@@ -508,7 +508,7 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
         if (rds) {
             GDALRasterBandH band = GDALGetRasterBand(rds, 1);
             double gt[6] = {minx, cell, 0, miny + ny * cell, 0, -cell};
-            unsigned char *buf = malloc(ncells);
+            unsigned char *buf = gs__malloc(ncells);
             GDALDriverH vmem = GDALGetDriverByName("Memory");
             GDALDatasetH vds =
                 vmem ? GDALCreate(vmem, "", 0, 0, 0, GDT_Unknown, NULL) : NULL;
@@ -565,15 +565,15 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
         gx = (int)ceil((maxx + reach - g0x) / gcell) + 1;
         gy = (int)ceil((maxy + reach - g0y) / gcell) + 1;
     }
-    cstart = calloc((size_t)gx * (size_t)gy + 1, sizeof *cstart);
+    cstart = gs__calloc((size_t)gx * (size_t)gy + 1, sizeof *cstart);
     if (!cstart) goto nomem;
     for (int pass = 0; pass < 2; pass++) {
         size_t *fill = NULL;
         if (pass == 1) {
             size_t nc = (size_t)gx * (size_t)gy;
             for (size_t k = 0; k < nc; k++) cstart[k + 1] += cstart[k];
-            cidx = malloc((cstart[nc] ? cstart[nc] : 1) * sizeof *cidx);
-            fill = malloc((nc ? nc : 1) * sizeof *fill);
+            cidx = gs__malloc((cstart[nc] ? cstart[nc] : 1) * sizeof *cidx);
+            fill = gs__malloc((nc ? nc : 1) * sizeof *fill);
             if (!cidx || !fill) {
                 free(fill);
                 goto nomem;
@@ -623,11 +623,11 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
         }
         if (o->n_unreached == o->cap_unreached) {
             size_t nc = o->cap_unreached ? o->cap_unreached * 2 : 64;
-            size_t *nv = realloc(o->unreached, nc * sizeof *nv);
+            size_t *nv = gs__realloc(o->unreached, nc * sizeof *nv);
             int32_t *nw;
             if (!nv) goto nomem;
             o->unreached = nv;
-            nw = realloc(o->unreached_week, nc * sizeof *nw);
+            nw = gs__realloc(o->unreached_week, nc * sizeof *nw);
             if (!nw) goto nomem;
             o->unreached_week = nw;
             o->cap_unreached = nc;
@@ -682,7 +682,7 @@ static int process_track(shared *sh, size_t t) {
 
     if (!first) return GS_OK; /* cannot happen: every track has an entry */
     memset(&lb, 0, sizeof lb);
-    week_segs = calloc((size_t)res->nweeks, sizeof *week_segs);
+    week_segs = gs__calloc((size_t)res->nweeks, sizeof *week_segs);
     if (!week_segs) return GS_ERR_NOMEM;
 
 #define DAYIDX(day) ((int)((day) - res->day0))
@@ -787,7 +787,7 @@ static int process_track(shared *sh, size_t t) {
             }
             if (first->n_gaps == first->cap_gaps) {
                 size_t nc = first->cap_gaps ? first->cap_gaps * 2 : 16;
-                gs__pgap *nv = realloc(first->gaps, nc * sizeof *nv);
+                gs__pgap *nv = gs__realloc(first->gaps, nc * sizeof *nv);
                 if (!nv) {
                     rc = GS_ERR_NOMEM;
                     goto done;
@@ -956,16 +956,17 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
     res->day0 = day0;
     res->ndays = ndays;
     res->nweeks = (int)((monday_of(day0 + ndays - 1) - monday_of(day0)) / 7) + 1;
-    res->mondays = malloc((size_t)res->nweeks * sizeof *res->mondays);
-    res->out = calloc(ne ? ne : 1, sizeof *res->out);
+    res->mondays = gs__malloc((size_t)res->nweeks * sizeof *res->mondays);
+    res->out = gs__calloc(ne ? ne : 1, sizeof *res->out);
     res->household_grid =
-        malloc((m->n_households ? m->n_households : 1) * sizeof(long));
-    sh.strict = calloc(ng ? ng : 1, sizeof *sh.strict);
-    sh.tolerant = calloc(ng ? ng : 1, sizeof *sh.tolerant);
-    sh.hh_start = calloc(ng + 1, sizeof *sh.hh_start);
-    sh.hh_idx = malloc((m->n_households ? m->n_households : 1) * sizeof(size_t));
-    sh.entry_start = calloc(n_tracks + 1, sizeof *sh.entry_start);
-    sh.entry_idx = malloc((ne ? ne : 1) * sizeof *sh.entry_idx);
+        gs__malloc((m->n_households ? m->n_households : 1) * sizeof(long));
+    sh.strict = gs__calloc(ng ? ng : 1, sizeof *sh.strict);
+    sh.tolerant = gs__calloc(ng ? ng : 1, sizeof *sh.tolerant);
+    sh.hh_start = gs__calloc(ng + 1, sizeof *sh.hh_start);
+    sh.hh_idx =
+        gs__malloc((m->n_households ? m->n_households : 1) * sizeof(size_t));
+    sh.entry_start = gs__calloc(n_tracks + 1, sizeof *sh.entry_start);
+    sh.entry_idx = gs__malloc((ne ? ne : 1) * sizeof *sh.entry_idx);
     if (!res->mondays || !res->out || !res->household_grid || !sh.strict ||
         !sh.tolerant || !sh.hh_start || !sh.hh_idx || !sh.entry_start ||
         !sh.entry_idx)
@@ -974,8 +975,8 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
         res->mondays[w] = monday_of(day0) + 7 * w;
     for (size_t e = 0; e < ne; e++) {
         gs__pout *o = &res->out[e];
-        o->days = calloc((size_t)ndays, sizeof *o->days);
-        o->weeks = calloc((size_t)res->nweeks, sizeof *o->weeks);
+        o->days = gs__calloc((size_t)ndays, sizeof *o->days);
+        o->weeks = gs__calloc((size_t)res->nweeks, sizeof *o->weeks);
         if (!o->days || !o->weeks) goto nomem;
         for (int d = 0; d < ndays; d++) {
             o->days[d].day = day0 + d;
@@ -988,7 +989,7 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
     }
     /* Grids sharing a code form one group, led by the first in input
      * order (the one entries point to). */
-    lead = malloc((ng ? ng : 1) * sizeof *lead);
+    lead = gs__malloc((ng ? ng : 1) * sizeof *lead);
     if (!lead) goto nomem;
     for (size_t g = 0; g < ng; g++) {
         lead[g] = (long)g;
@@ -1006,7 +1007,7 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
         if (g < 0 || sh.strict[g]) continue;
         for (size_t q = 0; q < ng; q++) k += lead[q] == g;
         if (k > 1) {
-            GEOSGeometry **parts = malloc(k * sizeof *parts), *coll;
+            GEOSGeometry **parts = gs__malloc(k * sizeof *parts), *coll;
             size_t j = 0;
             if (!parts) goto nomem;
             for (size_t q = 0; q < ng; q++)
@@ -1041,7 +1042,7 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
             sh.hh_start[res->household_grid[k] + 1]++;
     for (size_t g = 0; g < ng; g++) sh.hh_start[g + 1] += sh.hh_start[g];
     {
-        size_t *fill = malloc((ng ? ng : 1) * sizeof *fill);
+        size_t *fill = gs__malloc((ng ? ng : 1) * sizeof *fill);
         if (!fill) goto nomem;
         memcpy(fill, sh.hh_start, ng * sizeof *fill);
         for (size_t k = 0; k < m->n_households; k++)
@@ -1056,7 +1057,7 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
     for (size_t t = 0; t < n_tracks; t++)
         sh.entry_start[t + 1] += sh.entry_start[t];
     {
-        size_t *fill = malloc((n_tracks ? n_tracks : 1) * sizeof *fill);
+        size_t *fill = gs__malloc((n_tracks ? n_tracks : 1) * sizeof *fill);
         if (!fill) goto nomem;
         memcpy(fill, sh.entry_start, n_tracks * sizeof *fill);
         for (size_t e = 0; e < ne; e++)

@@ -134,7 +134,7 @@ static int add_unit(graph *g, GEOSGeometry *p, long face) {
     GEOSGeometry *pt;
     if (g->n == g->cap) {
         size_t nc = g->cap ? 2 * g->cap : 32;
-        unit *nu = realloc(g->u, nc * sizeof *nu);
+        unit *nu = gs__realloc(g->u, nc * sizeof *nu);
         if (!nu) {
             GEOSGeom_destroy_r(h, p);
             return -1;
@@ -189,7 +189,7 @@ static int make_faces(graph *gr, const GEOSGeometry *region,
     size_t np = 0;
     int rc = -1;
 
-    parts = malloc((n_lines + 1) * sizeof *parts);
+    parts = gs__malloc((n_lines + 1) * sizeof *parts);
     if (!parts) goto done;
     parts[np] = GEOSBoundary_r(h, region);
     if (!parts[np]) goto done;
@@ -346,7 +346,7 @@ static GEOSGeometry *cut_by_lines(GEOSContextHandle_t h, GEOSGeometry *x,
     }
     if (faces && GEOSGetNumGeometries_r(h, faces) > 1) {
         int n = GEOSGetNumGeometries_r(h, faces);
-        GEOSGeometry **keep = malloc((size_t)n * sizeof *keep);
+        GEOSGeometry **keep = gs__malloc((size_t)n * sizeof *keep);
         unsigned nk = 0;
         for (int i = 0; keep && i < n; i++) {
             const GEOSGeometry *q = GEOSGetGeometryN_r(h, faces, i);
@@ -378,8 +378,8 @@ static int voronoi_face(graph *gr, const GEOSGeometry *f, long face,
                         const GEOSGeometry *dangles, gs__pgroup *groups,
                         const long *gi, size_t n) {
     GEOSContextHandle_t h = gr->h;
-    gref *r = malloc((n ? n : 1) * sizeof *r);
-    GEOSGeometry **pts = malloc((n ? n : 1) * sizeof *pts);
+    gref *r = gs__malloc((n ? n : 1) * sizeof *r);
+    GEOSGeometry **pts = gs__malloc((n ? n : 1) * sizeof *pts);
     GEOSGeometry *mp = NULL, *vd = NULL;
     size_t np = 0, first = gr->n;
     int rc = -1;
@@ -504,7 +504,7 @@ static int cmp_arc(const void *x, const void *y) {
 static int add_arc(graph *gr, long a, long b, double len, double blen) {
     if (gr->m == gr->cap_m) {
         size_t nc = gr->cap_m ? 2 * gr->cap_m : 64;
-        arc *na = realloc(gr->arcs, nc * sizeof *na);
+        arc *na = gs__realloc(gr->arcs, nc * sizeof *na);
         if (!na) return -1;
         gr->arcs = na;
         gr->cap_m = nc;
@@ -522,7 +522,7 @@ static int add_arc(graph *gr, long a, long b, double len, double blen) {
 static int make_arcs(graph *gr) {
     GEOSContextHandle_t h = gr->h;
     size_t n = gr->n;
-    envref *order = malloc((n ? n : 1) * sizeof *order);
+    envref *order = gs__malloc((n ? n : 1) * sizeof *order);
     long *comp = NULL;
     size_t *queue = NULL;
     int rc = -1;
@@ -572,8 +572,8 @@ static int make_arcs(graph *gr) {
     for (int pass = 0; pass < 2; pass++) {
         free(gr->off);
         free(gr->adj);
-        gr->off = calloc(n + 1, sizeof *gr->off);
-        gr->adj = malloc((gr->m ? 2 * gr->m : 1) * sizeof *gr->adj);
+        gr->off = gs__calloc(n + 1, sizeof *gr->off);
+        gr->adj = gs__malloc((gr->m ? 2 * gr->m : 1) * sizeof *gr->adj);
         if (!gr->off || !gr->adj) goto done;
         for (size_t e = 0; e < gr->m; e++) {
             gr->off[gr->arcs[e].a + 1]++;
@@ -581,7 +581,7 @@ static int make_arcs(graph *gr) {
         }
         for (size_t i = 0; i < n; i++) gr->off[i + 1] += gr->off[i];
         {
-            size_t *fill = malloc((n ? n : 1) * sizeof *fill);
+            size_t *fill = gs__malloc((n ? n : 1) * sizeof *fill);
             if (!fill) goto done;
             memcpy(fill, gr->off, n * sizeof *fill);
             for (size_t e = 0; e < gr->m; e++) {
@@ -591,8 +591,8 @@ static int make_arcs(graph *gr) {
             free(fill);
         }
         if (pass == 1) break;
-        comp = malloc((n ? n : 1) * sizeof *comp);
-        queue = malloc((n ? n : 1) * sizeof *queue);
+        comp = gs__malloc((n ? n : 1) * sizeof *comp);
+        queue = gs__malloc((n ? n : 1) * sizeof *queue);
         if (!comp || !queue) goto done;
         for (size_t i = 0; i < n; i++) comp[i] = -1;
         {
@@ -870,7 +870,7 @@ static int divide(bis *s, long *ids, size_t n, long k, long first) {
     if (best_k1 == 0) return -2;
     /* Split ids in place into A then B, keeping their order. */
     {
-        long *tmp = malloc(n * sizeof *tmp);
+        long *tmp = gs__malloc(n * sizeof *tmp);
         if (!tmp) return -1;
         for (size_t i = 0; i < n; i++)
             if (s->best_a[i]) tmp[na++] = ids[i];
@@ -890,27 +890,27 @@ static long bisect_all(const graph *gr, const gs__pbounds *b, long k,
                        uint64_t seed, long *part) {
     bis s;
     size_t n = gr->n, m = gr->m;
-    long *ids = malloc((n ? n : 1) * sizeof *ids);
+    long *ids = gs__malloc((n ? n : 1) * sizeof *ids);
     long r;
     memset(&s, 0, sizeof s);
     s.gr = gr;
     s.b = b;
     s.rng = seed;
     s.part = part;
-    s.loc = malloc((n ? n : 1) * sizeof *s.loc);
-    s.larc = malloc((m ? m : 1) * sizeof *s.larc);
-    s.w = malloc((m ? m : 1) * sizeof *s.w);
-    s.uf = malloc((n + 1) * sizeof *s.uf);
-    s.toff = malloc((n + 2) * sizeof *s.toff);
-    s.tadj = malloc((4 * n + 2) * sizeof *s.tadj);
-    s.parent = malloc((n + 1) * sizeof *s.parent);
-    s.depth = malloc((n + 1) * sizeof *s.depth);
-    s.order = malloc((n + 1) * sizeof *s.order);
-    s.sub_m = malloc((n + 1) * sizeof *s.sub_m);
-    s.sub_p = malloc((n + 1) * sizeof *s.sub_p);
-    s.sub_c = malloc((n + 1) * sizeof *s.sub_c);
-    s.in_a = malloc(n + 1);
-    s.best_a = malloc(n + 1);
+    s.loc = gs__malloc((n ? n : 1) * sizeof *s.loc);
+    s.larc = gs__malloc((m ? m : 1) * sizeof *s.larc);
+    s.w = gs__malloc((m ? m : 1) * sizeof *s.w);
+    s.uf = gs__malloc((n + 1) * sizeof *s.uf);
+    s.toff = gs__malloc((n + 2) * sizeof *s.toff);
+    s.tadj = gs__malloc((4 * n + 2) * sizeof *s.tadj);
+    s.parent = gs__malloc((n + 1) * sizeof *s.parent);
+    s.depth = gs__malloc((n + 1) * sizeof *s.depth);
+    s.order = gs__malloc((n + 1) * sizeof *s.order);
+    s.sub_m = gs__malloc((n + 1) * sizeof *s.sub_m);
+    s.sub_p = gs__malloc((n + 1) * sizeof *s.sub_p);
+    s.sub_c = gs__malloc((n + 1) * sizeof *s.sub_c);
+    s.in_a = gs__malloc(n + 1);
+    s.best_a = gs__malloc(n + 1);
     if (!ids || !s.loc || !s.larc || !s.w || !s.uf || !s.toff ||
         !s.tadj || !s.parent || !s.depth || !s.order || !s.sub_m ||
         !s.sub_p || !s.sub_c || !s.in_a || !s.best_a) {
@@ -1016,11 +1016,11 @@ static int rstate_init(rstate *r, const graph *gr, const gs__pbounds *b,
     r->b = b;
     r->k = k;
     r->part = part;
-    r->pm = calloc((size_t)k, sizeof *r->pm);
-    r->pp = calloc((size_t)k, sizeof *r->pp);
-    r->pn = calloc((size_t)k, sizeof *r->pn);
-    r->queue = malloc((n ? n : 1) * sizeof *r->queue);
-    r->seen = malloc(n ? n : 1);
+    r->pm = gs__calloc((size_t)k, sizeof *r->pm);
+    r->pp = gs__calloc((size_t)k, sizeof *r->pp);
+    r->pn = gs__calloc((size_t)k, sizeof *r->pn);
+    r->queue = gs__malloc((n ? n : 1) * sizeof *r->queue);
+    r->seen = gs__malloc(n ? n : 1);
     if (!r->pm || !r->pp || !r->pn || !r->queue || !r->seen) return -1;
     for (size_t i = 0; i < n; i++) {
         r->pm[part[i]] += unit_measure(r, i);
@@ -1323,9 +1323,9 @@ static int exact(const graph *gr, const gs__pbounds *b, long k, long *part) {
     memset(&x, 0, sizeof x);
     x.gr = gr;
     x.b = b;
-    x.part = malloc((gr->n ? gr->n : 1) * sizeof *x.part);
-    x.queue = malloc((gr->n ? gr->n : 1) * sizeof *x.queue);
-    x.seen = malloc(gr->n ? gr->n : 1);
+    x.part = gs__malloc((gr->n ? gr->n : 1) * sizeof *x.part);
+    x.queue = gs__malloc((gr->n ? gr->n : 1) * sizeof *x.queue);
+    x.seen = gs__malloc(gr->n ? gr->n : 1);
     if (!x.part || !x.queue || !x.seen) {
         r = -1;
         goto done;
@@ -1389,7 +1389,7 @@ void gs__pdiv_free(GEOSContextHandle_t h, gs__pdiv *d) {
 static GEOSGeometry *without_small_holes(GEOSContextHandle_t h,
                                          const GEOSGeometry *p) {
     int nh = GEOSGetNumInteriorRings_r(h, p);
-    GEOSGeometry *shell, **holes = malloc((size_t)(nh > 0 ? nh : 1) *
+    GEOSGeometry *shell, **holes = gs__malloc((size_t)(nh > 0 ? nh : 1) *
                                           sizeof *holes);
     unsigned nk = 0;
     if (!holes) return NULL;
@@ -1422,7 +1422,7 @@ static GEOSGeometry *without_small_holes(GEOSContextHandle_t h,
  * stays, and what is still not OGC-valid is repaired. */
 static GEOSGeometry *clean_polygonal(GEOSContextHandle_t h, GEOSGeometry *u) {
     int n = GEOSGetNumGeometries_r(h, u), big = 0;
-    GEOSGeometry **keep = malloc((size_t)(n > 0 ? n : 1) * sizeof *keep);
+    GEOSGeometry **keep = gs__malloc((size_t)(n > 0 ? n : 1) * sizeof *keep);
     GEOSGeometry *out = NULL;
     unsigned nk = 0;
     if (!keep) {
@@ -1473,7 +1473,7 @@ static GEOSGeometry *clean_polygonal(GEOSContextHandle_t h, GEOSGeometry *u) {
  * kept. NULL entries on failure. */
 static GEOSGeometry *part_union(const graph *gr, const long *part, long p) {
     GEOSContextHandle_t h = gr->h;
-    GEOSGeometry **parts = malloc((gr->n ? gr->n : 1) * sizeof *parts);
+    GEOSGeometry **parts = gs__malloc((gr->n ? gr->n : 1) * sizeof *parts);
     GEOSGeometry *coll, *u;
     unsigned np = 0;
     if (!parts) return NULL;
@@ -1521,12 +1521,12 @@ static int make_result(const graph *gr, const GEOSGeometry *region,
                        long k, gs__pdiv *out) {
     GEOSContextHandle_t h = gr->h;
     out->k = k;
-    out->geom = calloc((size_t)k, sizeof *out->geom);
-    out->hh = calloc((size_t)k, sizeof *out->hh);
-    out->persons = calloc((size_t)k, sizeof *out->persons);
-    out->cut_len = calloc((size_t)k, sizeof *out->cut_len);
-    out->cut_barrier = calloc((size_t)k, sizeof *out->cut_barrier);
-    out->group_part = malloc((n_groups ? n_groups : 1) *
+    out->geom = gs__calloc((size_t)k, sizeof *out->geom);
+    out->hh = gs__calloc((size_t)k, sizeof *out->hh);
+    out->persons = gs__calloc((size_t)k, sizeof *out->persons);
+    out->cut_len = gs__calloc((size_t)k, sizeof *out->cut_len);
+    out->cut_barrier = gs__calloc((size_t)k, sizeof *out->cut_barrier);
+    out->group_part = gs__malloc((n_groups ? n_groups : 1) *
                              sizeof *out->group_part);
     if (!out->geom || !out->hh || !out->persons || !out->cut_len ||
         !out->cut_barrier || !out->group_part)
@@ -1586,9 +1586,9 @@ static int layout_make(GEOSContextHandle_t h, const GEOSGeometry *region,
     l->groups = groups;
     l->n_groups = n_groups;
     if (make_faces(faces, region, lines, n_lines)) return GS_ERR_INTERNAL;
-    l->start = calloc(faces->n + 1, sizeof *l->start);
-    l->groups_of = malloc((n_groups ? n_groups : 1) * sizeof *l->groups_of);
-    fill = malloc((faces->n + 1) * sizeof *fill);
+    l->start = gs__calloc(faces->n + 1, sizeof *l->start);
+    l->groups_of = gs__malloc((n_groups ? n_groups : 1) * sizeof *l->groups_of);
+    fill = gs__malloc((faces->n + 1) * sizeof *fill);
     if (!l->start || !l->groups_of || !fill) {
         free(fill);
         return GS_ERR_NOMEM;
@@ -1680,7 +1680,7 @@ int gs__pdivide(GEOSContextHandle_t h, const GEOSGeometry *region,
         if (!level_cuts(&l, b, level)) continue;
         if ((rc = layout_units(&l, b, level, &gr))) break;
         free(part);
-        part = malloc((gr.n ? gr.n : 1) * sizeof *part);
+        part = gs__malloc((gr.n ? gr.n : 1) * sizeof *part);
         if (!part) {
             rc = GS_ERR_NOMEM;
             break;
@@ -1747,7 +1747,7 @@ int gs__prebalance(GEOSContextHandle_t h, const GEOSGeometry *region,
     rc = layout_make(h, region, lines, n_lines, groups, n_groups, &l);
     if (!rc) rc = layout_units(&l, b, 2, &gr);
     if (rc) goto done;
-    part = malloc((gr.n ? gr.n : 1) * sizeof *part);
+    part = gs__malloc((gr.n ? gr.n : 1) * sizeof *part);
     if (!part) {
         rc = GS_ERR_NOMEM;
         goto done;

@@ -91,7 +91,7 @@ int gs__tz_open(gs_ctx *ctx, const char *zone, gs__tz **out_tz) {
                        "time zone '%s': unknown to ICU's time zone "
                        "database (use an IANA name such as Asia/Shanghai)",
                        zone);
-    tz = calloc(1, sizeof *tz);
+    tz = gs__calloc(1, sizeof *tz);
     if (!tz) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     st = U_ZERO_ERROR;
     tz->cal = ucal_open(uid, (int32_t)n, "en_US_POSIX", UCAL_GREGORIAN, &st);

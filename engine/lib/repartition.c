@@ -71,7 +71,7 @@ static int is_locked(const gs__popts *o, const char *code) {
 static int add_wgrid(wstate *s, GEOSGeometry *geom, long old, int fixed) {
     if (s->n == s->cap) {
         size_t nc = s->cap ? 2 * s->cap : 16;
-        wgrid *ng = realloc(s->g, nc * sizeof *ng);
+        wgrid *ng = gs__realloc(s->g, nc * sizeof *ng);
         if (!ng) {
             GEOSGeom_destroy_r(s->h, geom);
             return -1;
@@ -118,8 +118,8 @@ static double shared(const wstate *s, size_t a, size_t b) {
  * indices in s->groups. */
 static gs__pgroup *groups_of(const wstate *s, const long *set, long k,
                              long **idx, size_t *n) {
-    gs__pgroup *g = malloc((s->n_groups ? s->n_groups : 1) * sizeof *g);
-    *idx = malloc((s->n_groups ? s->n_groups : 1) * sizeof **idx);
+    gs__pgroup *g = gs__malloc((s->n_groups ? s->n_groups : 1) * sizeof *g);
+    *idx = gs__malloc((s->n_groups ? s->n_groups : 1) * sizeof **idx);
     *n = 0;
     if (!g || !*idx) {
         free(g);
@@ -139,7 +139,7 @@ static gs__pgroup *groups_of(const wstate *s, const long *set, long k,
 
 /* The grids in `set` (k) as one geometry. */
 static GEOSGeometry *union_of(const wstate *s, const long *set, long k) {
-    GEOSGeometry **parts = malloc((size_t)k * sizeof *parts), *coll, *u;
+    GEOSGeometry **parts = gs__malloc((size_t)k * sizeof *parts), *coll, *u;
     if (!parts) return NULL;
     for (long q = 0; q < k; q++) {
         parts[q] = GEOSGeom_clone_r(s->h, s->g[set[q]].geom);
@@ -176,8 +176,8 @@ static int try_division(wstate *s, const long *set, long k, int mode,
     memset(&d, 0, sizeof d);
     if (!region) return -1;
     g = groups_of(s, set, k, &idx, &n);
-    lines = malloc((s->n_lines + (size_t)k) * sizeof *lines);
-    owners = malloc((size_t)k * sizeof *owners);
+    lines = gs__malloc((s->n_lines + (size_t)k) * sizeof *lines);
+    owners = gs__malloc((size_t)k * sizeof *owners);
     if (!g || !lines || !owners) goto done;
     for (size_t i = 0; i < s->n_lines; i++) lines[nl++] = s->lines[i];
     if (mode == 1) {
@@ -197,7 +197,7 @@ static int try_division(wstate *s, const long *set, long k, int mode,
     }
     rc = 0;
     if (d.misses == 0 && d.k > 0) {
-        long keep = -1, *slot = malloc((size_t)d.k * sizeof *slot);
+        long keep = -1, *slot = gs__malloc((size_t)d.k * sizeof *slot);
         if (!slot) {
             rc = -1;
             goto done;
@@ -279,7 +279,7 @@ static size_t neighbours(const wstate *s, size_t v, nb *out) {
 static int fix(wstate *s, size_t v, const char **how) {
     const gs_rules *r = s->rules;
     wgrid *w = &s->g[v];
-    nb *nbs = malloc((s->n ? s->n : 1) * sizeof *nbs);
+    nb *nbs = gs__malloc((s->n ? s->n : 1) * sizeof *nbs);
     long set[64], ks[3];
     size_t nn;
     int n_ks, rc = 0;
@@ -381,7 +381,7 @@ static long code_seq(const char *code, const char *comm) {
 static int push_change(gs__partres *r, size_t *cap, const gs__pchange *c) {
     if (r->n_changes == *cap) {
         size_t nc = *cap ? 2 * *cap : 16;
-        gs__pchange *n = realloc(r->changes, nc * sizeof *n);
+        gs__pchange *n = gs__realloc(r->changes, nc * sizeof *n);
         if (!n) return -1;
         r->changes = n;
         *cap = nc;
@@ -505,8 +505,8 @@ static int community_redivide(gs_ctx *ctx, const gs__model *m,
     s.lines = lines;
     s.n_lines = n_lines;
     s.seed = gs__pseed(o ? o->seed : 0, c->code);
-    s.gw = malloc((ncg ? ncg : 1) * sizeof *s.gw);
-    s.gold = malloc((ncg ? ncg : 1) * sizeof *s.gold);
+    s.gw = gs__malloc((ncg ? ncg : 1) * sizeof *s.gw);
+    s.gold = gs__malloc((ncg ? ncg : 1) * sizeof *s.gold);
     if (!s.gw || !s.gold) goto nomem;
 
     /* The community's old grids in model order; each slot k < n_old is
@@ -527,8 +527,8 @@ static int community_redivide(gs_ctx *ctx, const gs__model *m,
             next = code_seq(g->code, c->code) + 1;
     }
     n_old = s.n;
-    before = malloc((2 * n_old + 1) * sizeof *before);
-    fate = calloc(n_old + 1, sizeof *fate);
+    before = gs__malloc((2 * n_old + 1) * sizeof *before);
+    fate = gs__calloc(n_old + 1, sizeof *fate);
     if (!before || !fate) goto nomem;
     for (size_t k = 0; k < n_old; k++) before[2 * k + 1] = s.g[k].old;
     for (size_t i = 0; i < ncg; i++) {
@@ -661,16 +661,16 @@ int gs__repartition_analyse(gs_ctx *ctx, const gs__model *m,
 
     memset(out, 0, sizeof *out);
     memset(&cands, 0, sizeof cands);
-    out->sums = calloc(m->n_communities ? m->n_communities : 1,
+    out->sums = gs__calloc(m->n_communities ? m->n_communities : 1,
                        sizeof *out->sums);
     if (!out->sums) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     out->n_sums = m->n_communities;
     rc = gs__pgroups_make(ctx, m, &groups, &ng, &gcomm, &out->unplaced);
     if (rc) goto done;
-    gold = malloc((ng ? ng : 1) * sizeof *gold);
-    cg = malloc((ng ? ng : 1) * sizeof *cg);
-    cgold = malloc((ng ? ng : 1) * sizeof *cgold);
-    lines = malloc((m->n_barriers ? m->n_barriers : 1) * sizeof *lines);
+    gold = gs__malloc((ng ? ng : 1) * sizeof *gold);
+    cg = gs__malloc((ng ? ng : 1) * sizeof *cg);
+    cgold = gs__malloc((ng ? ng : 1) * sizeof *cgold);
+    lines = gs__malloc((m->n_barriers ? m->n_barriers : 1) * sizeof *lines);
     tree = gs__strtree_of(h, m->barriers, m->n_barriers, sizeof *m->barriers,
                           offsetof(gs__barrier, geom), &bids);
     if (!gold || !cg || !cgold || !lines || !tree) goto nomem;

@@ -20,7 +20,7 @@ struct gs_report {
 
 gs_report *gs__report_create(gs_ctx *ctx, json_object *obj, const char *text,
                              long findings) {
-    gs_report *r = calloc(1, sizeof *r);
+    gs_report *r = gs__calloc(1, sizeof *r);
     json_object *phases = json_object_new_array();
     const char *s;
     if (!r || !phases || !obj) goto fail;

@@ -164,7 +164,7 @@ static void *push(rdata *d, void **p, size_t *cap, size_t *n, size_t size,
     }
     if (*n == *cap) {
         size_t c = *cap ? *cap * 2 : 64;
-        void *q = realloc(*p, c * size);
+        void *q = gs__realloc(*p, c * size);
         if (!q) {
             gs__err(d->ctx, GS_ERR_NOMEM, "%s: out of memory", where);
             return NULL;
@@ -309,7 +309,7 @@ static int read_grids(rdata *d, GDALDatasetH ds, const char *path) {
         }
         OGR_F_Destroy(f);
     }
-    d->by_code = malloc(sizeof *d->by_code * (d->ng ? d->ng : 1));
+    d->by_code = gs__malloc(sizeof *d->by_code * (d->ng ? d->ng : 1));
     if (!d->by_code) return gs__err(d->ctx, GS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < d->ng; i++) d->by_code[i] = &d->grids[i];
     qsort(d->by_code, d->ng, sizeof *d->by_code, cmp_grid_code);
@@ -588,13 +588,13 @@ static int group(rdata *d) {
     if (d->nm) qsort(d->mem, d->nm, sizeof *d->mem, cmp_member);
     for (size_t i = 0; i < d->ng; i++) d->by_code[i] = &d->grids[i];
     if (d->ng) qsort(d->by_code, d->ng, sizeof *d->by_code, cmp_grid_code);
-    codes = malloc(sizeof *codes * (d->ng + d->nm + 1));
+    codes = gs__malloc(sizeof *codes * (d->ng + d->nm + 1));
     if (!codes) return gs__err(d->ctx, GS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < d->ng; i++) codes[n++] = d->grids[i].community;
     for (size_t i = 0; i < d->nm; i++) codes[n++] = d->mem[i].community;
     qsort(codes, n, sizeof *codes, cmp_str);
-    d->comm = calloc(n ? n : 1, sizeof *d->comm);
-    d->st = calloc(n ? n : 1, sizeof *d->st);
+    d->comm = gs__calloc(n ? n : 1, sizeof *d->comm);
+    d->st = gs__calloc(n ? n : 1, sizeof *d->st);
     if (!d->comm || !d->st) {
         free(codes);
         return gs__err(d->ctx, GS_ERR_NOMEM, "out of memory");

@@ -624,7 +624,7 @@ static int kde_paths(const char *output, kde_file *k) {
     size_t n = strlen(output), base = n, size = n + 64;
     const char *slash = strrchr(output, '/');
     int dir = slash ? (int)(slash - output) + 1 : 0, pid = (int)getpid();
-    char *s = malloc(4 * size);
+    char *s = gs__malloc(4 * size);
     if (!s) return GS_ERR_NOMEM;
     if (n > 5 && !strcasecmp(output + n - 5, ".gpkg")) base = n - 5;
     for (int i = 0; i < 4; i++) {

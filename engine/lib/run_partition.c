@@ -70,7 +70,7 @@ typedef struct cfig {
 static int community_figures(const gs__partres *r, const char *code,
                              int target, cfig *f) {
     double len = 0, bar = 0, dev = 0;
-    double *pp = malloc((r->n_grids ? r->n_grids : 1) * sizeof *pp);
+    double *pp = gs__malloc((r->n_grids ? r->n_grids : 1) * sizeof *pp);
     size_t n = 0;
     if (!pp) return -1;
     for (size_t i = 0; i < r->n_grids; i++)
@@ -215,7 +215,7 @@ static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
     gs__buf text;
     long grids = 0, compliant = 0, hh = 0, findings, feasible = 0,
          feasible_ok = 0, reassigned = 0, changed = 0;
-    double *pp = malloc((r->n_grids ? r->n_grids : 1) * sizeof *pp);
+    double *pp = gs__malloc((r->n_grids ? r->n_grids : 1) * sizeof *pp);
     double med, len = 0, bar = 0, rate;
     if (!o || !pp) {
         json_object_put(o);

@@ -93,10 +93,10 @@ static int check_offset(gs_ctx *ctx, const gs__traces *tr,
     GEOSContextHandle_t h = ctx->geos;
     OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
     OGRCoordinateTransformationH ct = NULL;
-    gs__clip **clips = calloc(m->n_grids ? m->n_grids : 1, sizeof *clips);
-    gs__strix *gv = malloc((m->n_grids ? m->n_grids : 1) * sizeof *gv);
-    gs__strix *rv = malloc((m->n_members ? m->n_members : 1) * sizeof *rv);
-    long *own = malloc((tr->n_members ? tr->n_members : 1) * sizeof *own);
+    gs__clip **clips = gs__calloc(m->n_grids ? m->n_grids : 1, sizeof *clips);
+    gs__strix *gv = gs__malloc((m->n_grids ? m->n_grids : 1) * sizeof *gv);
+    gs__strix *rv = gs__malloc((m->n_members ? m->n_members : 1) * sizeof *rv);
+    long *own = gs__malloc((tr->n_members ? tr->n_members : 1) * sizeof *own);
     size_t step, ns = 0, hits[3] = {0, 0, 0};
     int rc = GS_OK;
     out_share[0] = out_share[1] = out_share[2] = 0;
@@ -183,9 +183,9 @@ static int make_tracks(gs_ctx *ctx, gs__traces *tr, const gs__crsinfo *crs,
     size_t nm = tr->n_members, n = tr->n_fixes, *fill = NULL;
     int rc = GS_OK;
     memset(out, 0, sizeof *out);
-    out->v = calloc(nm ? nm : 1, sizeof *out->v);
-    out->all = malloc((n ? n : 1) * sizeof *out->all);
-    fill = calloc(nm + 1, sizeof *fill);
+    out->v = gs__calloc(nm ? nm : 1, sizeof *out->v);
+    out->all = gs__malloc((n ? n : 1) * sizeof *out->all);
+    fill = gs__calloc(nm + 1, sizeof *fill);
     if (!wgs || !out->v || !out->all || !fill) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -233,7 +233,7 @@ static int lines_to_output(gs_ctx *ctx, gs__presult *res,
         for (size_t l = 0; l < res->out[e].n_lines; l++)
             total += res->out[e].lines[l].npts;
     if (total == 0) return GS_OK;
-    all = malloc(total * 2 * sizeof *all);
+    all = gs__malloc(total * 2 * sizeof *all);
     if (!all) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     for (size_t e = 0; e < res->n_entries; e++)
         for (size_t l = 0; l < res->out[e].n_lines; l++) {
@@ -558,8 +558,8 @@ static int write_bad_rows(wctx *w, gs__olayer *l) {
 static int summarise(wctx *w, gs__olayer *l, json_object *js) {
     const gs__presult *res = w->res;
     size_t cap = (res->n_entries + 1) * (size_t)res->nweeks, n = 0;
-    srow *rows = calloc(cap ? cap : 1, sizeof *rows);
-    srow *tot = calloc((size_t)res->nweeks, sizeof *tot);
+    srow *rows = gs__calloc(cap ? cap : 1, sizeof *rows);
+    srow *tot = gs__calloc((size_t)res->nweeks, sizeof *tot);
     int rc = GS_OK;
     if (!rows || !tot) {
         free(rows);
@@ -946,7 +946,7 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     if ((rc = gs__tz_open(ctx, opts->tz, &tz))) goto done;
     clock.first = day0 - 2;
     clock.n = day1 - day0 + 5;
-    clock.start = malloc(((size_t)clock.n + 1) * sizeof *clock.start);
+    clock.start = gs__malloc(((size_t)clock.n + 1) * sizeof *clock.start);
     if (!clock.start) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;

@@ -49,10 +49,14 @@ static const gs__fdef grid_fields[] = {
 static const gs__fdef issue_fields[] = {
     {"kind", GS__F_STR}, {"grid_code", GS__F_STR}, {"detail", GS__F_STR}};
 
+/* Writes every layer into the temporary output and hands it over in
+ * *out_o, not yet committed (the caller commits or aborts it); on failure
+ * the temporary file is removed and *out_o is NULL. */
 static int write_outputs(gs_ctx *ctx, const gs_validate_opts *opts,
                          const gs_rules *rules, const gs__model *m,
                          const gs__crsinfo *crs, const gs__inputs *info,
-                         const gs__vresult *r, const char *started) {
+                         const gs__vresult *r, const char *started,
+                         gs__out **out_o) {
     gs__out *o = NULL;
     gs__olayer *lg, *li, *lp, *ls;
     gs__fdef sum_fields[8 + GS__K_COUNT];
@@ -60,6 +64,7 @@ static int write_outputs(gs_ctx *ctx, const gs_validate_opts *opts,
     size_t ns = 0;
     int rc;
 
+    *out_o = NULL;
     rc = gs__out_open(ctx, opts->output, crs->output, crs->metric, &o);
     if (rc) return rc;
     rc = gs__out_layer(o, "grids", GS__GEOM_POLYGON, grid_fields,
@@ -158,7 +163,8 @@ static int write_outputs(gs_ctx *ctx, const gs_validate_opts *opts,
                               crs->metric_name, info);
         if (rc) goto fail;
     }
-    return gs__out_commit(o);
+    *out_o = o;
+    return GS_OK;
 nomem:
     rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
 fail:
@@ -242,6 +248,8 @@ int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
     const gs_input_opts *in;
     const gs_rules *rules;
     char started[32];
+    gs__out *out = NULL;
+    gs_report *report = NULL;
     int rc, have_result = 0;
 
     if (!ctx) return GS_ERR_USAGE;
@@ -309,13 +317,27 @@ int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
 
     gs__phase_begin(ctx);
     gs__progress(ctx, "write", -1);
-    rc = write_outputs(ctx, opts, rules, &m, &crs, &info, &r, started);
+    rc = write_outputs(ctx, opts, rules, &m, &crs, &info, &r, started, &out);
     if (rc) goto done;
     gs__phase_end(ctx, "write");
 
-    *out_report = make_report(ctx, opts, &m, &crs, &r);
-    if (!*out_report) rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    /* The report comes before the output is moved into place, so that a
+     * run that fails, even for want of memory for its report, never
+     * replaces an earlier output. The write phase thus leaves out the
+     * commit (styles, the transaction, flush and rename). */
+    report = make_report(ctx, opts, &m, &crs, &r);
+    if (!report) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    rc = gs__out_commit(out);
+    out = NULL;
+    if (rc) goto done;
+    *out_report = report;
+    report = NULL;
 done:
+    gs__out_abort(out);
+    gs_report_destroy(report);
     if (have_result) gs__vresult_free(ctx->geos, &r);
     gs__model_free(&m);
     gs__crsinfo_free(&crs);

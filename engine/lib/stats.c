@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
+
 /* Not from <math.h>: M_PI and M_SQRT2 are not ISO C. */
 static const double kPi = 3.14159265358979323846;
 static const double kSqrt2 = 1.41421356237309504880;
@@ -81,7 +83,7 @@ int gs__gistar(const double *x, size_t n, const size_t *nbr_start,
         if (out_status) *out_status = GS__GI_TOO_FEW;
         return GS_OK;
     }
-    stamp = malloc(n * sizeof *stamp);
+    stamp = gs__malloc(n * sizeof *stamp);
     if (!stamp) return GS_ERR_NOMEM;
     rc = check_csr(n, nbr_start, nbr, stamp);
     if (rc != GS_OK) goto done;
@@ -158,7 +160,7 @@ static uint64_t key_of_nonneg(double v) {
 /* Sorts the p-values (ties by index) into a new array; NULL when out of
  * memory. Non-NULL for n == 0. */
 static key_ref *sort_pvals(const double *p, size_t n) {
-    key_ref *r = malloc((n ? n : 1) * sizeof *r);
+    key_ref *r = gs__malloc((n ? n : 1) * sizeof *r);
     if (!r) return NULL;
     for (size_t i = 0; i < n; i++) {
         r[i].key = key_of_nonneg(p[i]);
@@ -254,7 +256,7 @@ int gs__mann_kendall(const double *x, size_t n, gs__mk_result *out) {
     for (size_t i = 0; i + 1 < n; i++)
         for (size_t j = i + 1; j < n; j++) s += (x[j] > x[i]) - (x[j] < x[i]);
     /* Tie correction: groups of equal values, found by sorting a copy. */
-    v = malloc(n * sizeof *v);
+    v = gs__malloc(n * sizeof *v);
     if (!v) return GS_ERR_NOMEM;
     memcpy(v, x, n * sizeof *v);
     qsort(v, n, sizeof *v, cmp_double);
@@ -469,9 +471,9 @@ int gs__dbscan(const double *x, const double *y, size_t n, double eps,
         (maxy - ix.miny) / ix.cell >= 2147483647.0)
         return GS_ERR_USAGE;
 
-    ix.cells = malloc(n * sizeof *ix.cells);
-    nb = malloc(n * sizeof *nb);
-    queue = malloc(n * sizeof *queue);
+    ix.cells = gs__malloc(n * sizeof *ix.cells);
+    nb = gs__malloc(n * sizeof *nb);
+    queue = gs__malloc(n * sizeof *queue);
     if (!ix.cells || !nb || !queue) {
         rc = GS_ERR_NOMEM;
         goto done;
@@ -617,7 +619,7 @@ int gs__kde_bandwidth(const double *x, const double *y, const double *w,
     my /= sw;
 
     /* Distances from the mean centre; points of weight 0 take no part. */
-    d = malloc(n * sizeof *d);
+    d = gs__malloc(n * sizeof *d);
     if (!d) return GS_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
         double wi = w ? w[i] : 1.0, dx = x[i] - mx, dy = y[i] - my;

@@ -40,6 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The QGIS version written into the document: Debian 12's QGIS. */
@@ -72,7 +74,7 @@ static void sb_add(sbuf *b, const char *s, size_t n) {
         size_t cap = b->cap ? b->cap : 16384;
         while (cap < need) cap *= 2;
         if (cap > STYLE_MAX_BYTES) cap = STYLE_MAX_BYTES;
-        char *p = realloc(b->p, cap);
+        char *p = gs__realloc(b->p, cap);
         if (!p) {
             b->failed = 1;
             return;

@@ -178,7 +178,7 @@ static ssize_t read_at(int fd, char *buf, size_t n, int64_t off) {
  * start with); NULL when out of memory, `v` and *cap unchanged then. */
 static void *grow_array(void *v, size_t *cap, size_t size, size_t first) {
     size_t nc = *cap ? *cap * 2 : first;
-    void *nv = realloc(v, nc * size);
+    void *nv = gs__realloc(v, nc * size);
     if (nv) *cap = nc;
     return nv;
 }
@@ -273,7 +273,7 @@ int gs__csv_read(gs_ctx *ctx, const char *path, gs__csv_row_fn fn, void *user) {
     gs__buf_init(&r.bytes, ROW_MAX);
     rc = open_file(ctx, path, "CSV", &fd, &size);
     if (rc) goto done;
-    buf = malloc(CHUNK);
+    buf = gs__malloc(CHUNK);
     if (!buf || csv_init(&p, CSV_APPEND_NULL | CSV_REPALL_NL) != 0) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -518,7 +518,7 @@ static void mtab_free(mtab *t) {
 
 static int mtab_grow(mtab *t) {
     size_t ns = t->nslot ? t->nslot * 2 : 1024;
-    uint32_t *slot = calloc(ns, sizeof *slot);
+    uint32_t *slot = gs__calloc(ns, sizeof *slot);
     if (!slot) return -1;
     for (size_t i = 0; i < t->n; i++) {
         size_t j = t->e[i].hash & (ns - 1);
@@ -908,7 +908,7 @@ static void tr_end(int c, void *user) {
 static void *part_run(void *arg) {
     part *p = arg;
     struct csv_parser cp;
-    char *buf = malloc(CHUNK);
+    char *buf = gs__malloc(CHUNK);
     int64_t off = p->start;
     if (!buf || csv_init(&cp, CSV_APPEND_NULL | CSV_REPALL_NL) != 0) {
         free(buf);
@@ -1062,13 +1062,13 @@ static void hr_field(void *s, size_t len, void *data) {
     headrow *h = data;
     char **nv;
     if (h->failed) return;
-    nv = realloc(h->names, (h->n + 1) * sizeof *nv);
+    nv = gs__realloc(h->names, (h->n + 1) * sizeof *nv);
     if (!nv) {
         h->failed = 1;
         return;
     }
     h->names = nv;
-    h->names[h->n] = malloc(len + 1);
+    h->names[h->n] = gs__malloc(len + 1);
     if (!h->names[h->n]) {
         h->failed = 1;
         return;
@@ -1134,7 +1134,7 @@ static int plan_parts(rd *r, int fd, int64_t start, int64_t end, int want,
         cuts[n++] = at;
     }
     cuts[n] = end;
-    r->parts = calloc((size_t)n, sizeof *r->parts);
+    r->parts = gs__calloc((size_t)n, sizeof *r->parts);
     if (!r->parts) return gs__err(r->ctx, GS_ERR_NOMEM, "out of memory");
     r->n_parts = n;
     for (int k = 0; k < n; k++) {
@@ -1158,7 +1158,7 @@ static int plan_parts(rd *r, int fd, int64_t start, int64_t end, int want,
             /* Rows are some 60 bytes; untouched capacity costs no
              * memory, and this saves most regrowth. */
             size_t guess = (size_t)((p->end - p->start) / 48) + 1024;
-            p->fix = malloc(guess * sizeof *p->fix);
+            p->fix = gs__malloc(guess * sizeof *p->fix);
             if (p->fix) p->cap_fix = guess;
         }
     }
@@ -1209,7 +1209,7 @@ static int read_csv(rd *r) {
     r->out->is_csv = 1;
     rc = open_file(ctx, path, "traces", &fd, &size);
     if (rc) goto done;
-    head = malloc(CHUNK);
+    head = gs__malloc(CHUNK);
     if (!head) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -1282,8 +1282,8 @@ static int read_csv(rd *r) {
     csv_set_delim(&hp, delim);
     csv_parse(&hp, head + hl, line_end - hl, hr_field, NULL, &hr);
     csv_fini(&hp, hr_field, NULL, &hr);
-    names = calloc(hr.n + 1, sizeof *names);
-    c.role = calloc(hr.n + 1, 1);
+    names = gs__calloc(hr.n + 1, sizeof *names);
+    c.role = gs__calloc(hr.n + 1, 1);
     if (hr.failed || !names || !c.role) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -1569,7 +1569,7 @@ static int read_ogr(rd *r) {
     }
     fd = OGR_L_GetLayerDefn(lyr);
     nf = OGR_FD_GetFieldCount(fd);
-    names = calloc((size_t)nf + 1, sizeof *names);
+    names = gs__calloc((size_t)nf + 1, sizeof *names);
     if (!names) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -1590,7 +1590,7 @@ static int read_ogr(rd *r) {
         }
     }
 
-    r->parts = calloc(1, sizeof *r->parts);
+    r->parts = gs__calloc(1, sizeof *r->parts);
     if (!r->parts) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -1618,7 +1618,7 @@ static int read_ogr(rd *r) {
     }
     {
         /* Read only the fields we use. */
-        const char **ignored = calloc((size_t)nf + 2, sizeof *ignored);
+        const char **ignored = gs__calloc((size_t)nf + 2, sizeof *ignored);
         int k = 0;
         if (ignored) {
             for (int i = 0; i < nf; i++)
@@ -1665,12 +1665,12 @@ typedef struct merged {
 static int merge_members(rd *r, merged *mg) {
     gs__traces *out = r->out;
     size_t cap = 0;
-    mg->map = calloc((size_t)r->n_parts, sizeof *mg->map);
+    mg->map = gs__calloc((size_t)r->n_parts, sizeof *mg->map);
     if (!mg->map) return gs__err(r->ctx, GS_ERR_NOMEM, "out of memory");
     mg->n_map = r->n_parts;
     for (int k = 0; k < r->n_parts; k++) {
         part *p = &r->parts[k];
-        mg->map[k] = malloc((p->members.n + 1) * sizeof **mg->map);
+        mg->map[k] = gs__malloc((p->members.n + 1) * sizeof **mg->map);
         if (!mg->map[k]) return gs__err(r->ctx, GS_ERR_NOMEM, "out of memory");
         for (size_t e = 0; e < p->members.n; e++)
             if (mtab_intern(&mg->g, NULL, p->members.e[e].raw,
@@ -1753,11 +1753,11 @@ static int merge_rows(rd *r, merged *mg) {
     out->fixes = r->parts[0].fix;
     r->parts[0].fix = NULL;
     if (n_fix > r->parts[0].cap_fix || n_fix == 0) {
-        gs__fix *nv = realloc(out->fixes, (n_fix ? n_fix : 1) * sizeof *nv);
+        gs__fix *nv = gs__realloc(out->fixes, (n_fix ? n_fix : 1) * sizeof *nv);
         if (!nv) return gs__err(r->ctx, GS_ERR_NOMEM, "out of memory");
         out->fixes = nv;
     }
-    out->bad = malloc((n_bad ? n_bad : 1) * sizeof *out->bad);
+    out->bad = gs__malloc((n_bad ? n_bad : 1) * sizeof *out->bad);
     if (!out->bad) return gs__err(r->ctx, GS_ERR_NOMEM, "out of memory");
     w = 0;
     for (int k = 0; k < r->n_parts; k++) {
@@ -1895,7 +1895,7 @@ static int check_fixes(rd *r, merged *mg) {
     out->n_fixes = w;
     if (!n_late) goto done;
     /* Merge the two line-ordered lists. */
-    all = malloc((out->n_bad + n_late) * sizeof *all);
+    all = gs__malloc((out->n_bad + n_late) * sizeof *all);
     if (!all) {
         rc = gs__err(r->ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -1913,7 +1913,7 @@ static int check_fixes(rd *r, merged *mg) {
     out->n_bad += n_late;
     all = NULL;
     /* Members left without a fix go; the others keep their order. */
-    count = calloc(out->n_members + 1, sizeof *count);
+    count = gs__calloc(out->n_members + 1, sizeof *count);
     if (!count) {
         rc = gs__err(r->ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -2067,8 +2067,8 @@ int gs__traces_read(gs_ctx *ctx, const gs__trace_opts *o, gs__traces *out) {
     }
     {
         /* Give back the capacity estimated for the parts. */
-        gs__fix *nv =
-            realloc(out->fixes, (out->n_fixes ? out->n_fixes : 1) * sizeof *nv);
+        gs__fix *nv = gs__realloc(
+            out->fixes, (out->n_fixes ? out->n_fixes : 1) * sizeof *nv);
         if (nv) out->fixes = nv;
     }
 done:

@@ -93,7 +93,7 @@ static int add_issue(GEOSContextHandle_t h, gs__vresult *r, gs__kind kind,
     va_list ap;
     if (r->n_issues == r->cap_issues) {
         size_t nc = r->cap_issues ? r->cap_issues * 2 : 64;
-        gs__issue *nv = realloc(r->issues, nc * sizeof *nv);
+        gs__issue *nv = gs__realloc(r->issues, nc * sizeof *nv);
         if (!nv) {
             if (geom) GEOSGeom_destroy_r(h, geom);
             return GS_ERR_NOMEM;
@@ -147,9 +147,9 @@ static void *assign_worker(void *arg) {
         job->rc = GS_ERR_NOMEM;
         return NULL;
     }
-    geoms = calloc(n ? n : 1, sizeof *geoms);
-    prep = calloc(n ? n : 1, sizeof *prep);
-    ids = calloc(n ? n : 1, sizeof *ids);
+    geoms = gs__calloc(n ? n : 1, sizeof *geoms);
+    prep = gs__calloc(n ? n : 1, sizeof *prep);
+    ids = gs__calloc(n ? n : 1, sizeof *ids);
     tree = GEOSSTRtree_create_r(h, 10);
     if (!geoms || !prep || !ids || !tree) goto nomem;
     for (size_t i = 0; i < n; i++) {
@@ -299,7 +299,7 @@ static int check_geometry(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
                 }
             }
             if (np > 1) {
-                parts = malloc(sizeof *parts * (size_t)np);
+                parts = gs__malloc(sizeof *parts * (size_t)np);
                 if (!parts) NOMEM();
                 for (int p = 0; p < np; p++)
                     if (p != big)
@@ -346,8 +346,13 @@ static int check_overlaps(gs_ctx *ctx, const gs__model *m,
                 GEOSGeom_destroy_r(h, inter);
                 continue;
             }
-            ADD(GS__K_OVERLAP, (long)i, gi->code, clone(h, inter),
-                "overlaps grid %s by %.1f m2", gj->code, a);
+            /* `inter` is still ours when the first issue fails. */
+            if (add_issue(h, r, GS__K_OVERLAP, (long)i, gi->code,
+                          clone(h, inter), "overlaps grid %s by %.1f m2",
+                          gj->code, a)) {
+                GEOSGeom_destroy_r(h, inter);
+                NOMEM();
+            }
             ADD(GS__K_OVERLAP, (long)j, gj->code, inter,
                 "overlaps grid %s by %.1f m2", gi->code, a);
         }
@@ -378,8 +383,8 @@ static int check_communities(gs_ctx *ctx, const gs__model *m,
                              gs__vresult *r) {
     GEOSContextHandle_t h = ctx->geos;
     size_t nc = m->n_communities;
-    const GEOSPreparedGeometry **cprep = calloc(nc ? nc : 1, sizeof *cprep);
-    size_t *cids = calloc(nc ? nc : 1, sizeof *cids);
+    const GEOSPreparedGeometry **cprep = gs__calloc(nc ? nc : 1, sizeof *cprep);
+    size_t *cids = gs__calloc(nc ? nc : 1, sizeof *cids);
     GEOSSTRtree *ctree = GEOSSTRtree_create_r(h, 10);
     gs__cands c = {0};
     int rc = GS_OK;
@@ -464,7 +469,7 @@ static int check_communities(gs_ctx *ctx, const gs__model *m,
         int np;
         if (!cprep[ci]) continue;
         if (gs__strtree_query(h, gtree, cm->geom, &c)) NOMEM();
-        parts = malloc(sizeof *parts * (c.n ? c.n : 1));
+        parts = gs__malloc(sizeof *parts * (c.n ? c.n : 1));
         if (!parts) NOMEM();
         for (size_t j = 0; j < c.n; j++) {
             const GEOSGeometry *gg = m->grids[c.v[j]].geom;
@@ -554,9 +559,9 @@ done:
 static int check_codes(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
     GEOSContextHandle_t h = ctx->geos;
     size_t n = m->n_grids, nm = m->n_members;
-    gs__strix *gv = malloc(sizeof *gv * (n ? n : 1));
-    mem_ix *by_grid = malloc(sizeof *by_grid * (nm ? nm : 1));
-    mem_ix *by_member = malloc(sizeof *by_member * (nm ? nm : 1));
+    gs__strix *gv = gs__malloc(sizeof *gv * (n ? n : 1));
+    mem_ix *by_grid = gs__malloc(sizeof *by_grid * (nm ? nm : 1));
+    mem_ix *by_member = gs__malloc(sizeof *by_member * (nm ? nm : 1));
     int rc = GS_OK;
     if (!gv || !by_grid || !by_member) NOMEM();
     for (size_t i = 0; i < n; i++) {
@@ -686,7 +691,7 @@ done:
 /* Phase 7: summary rows. */
 static int summarise(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
     size_t nc = m->n_communities;
-    gs__strix *cv = malloc(sizeof *cv * (nc + m->n_grids + 1));
+    gs__strix *cv = gs__malloc(sizeof *cv * (nc + m->n_grids + 1));
     size_t ncodes = 0;
     int rc = GS_OK;
     if (!cv) NOMEM();
@@ -700,7 +705,7 @@ static int summarise(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
         cv[ncodes++].i = (size_t)-1;
     }
     qsort(cv, ncodes, sizeof *cv, gs__strix_cmp);
-    r->sums = calloc(ncodes + 1, sizeof *r->sums);
+    r->sums = gs__calloc(ncodes + 1, sizeof *r->sums);
     if (!r->sums) NOMEM();
     for (size_t a = 0; a < ncodes;) {
         size_t b = a;
@@ -777,12 +782,11 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m,
         gs_rules_init(&defaults);
         rules = &defaults;
     }
-    r->grids = calloc(n ? n : 1, sizeof *r->grids);
-    r->household_grid =
-        malloc(sizeof *r->household_grid *
-               (m->n_households ? m->n_households : 1));
-    prep = calloc(n ? n : 1, sizeof *prep);
-    ids = calloc(n ? n : 1, sizeof *ids);
+    r->grids = gs__calloc(n ? n : 1, sizeof *r->grids);
+    r->household_grid = gs__malloc(sizeof *r->household_grid *
+                                   (m->n_households ? m->n_households : 1));
+    prep = gs__calloc(n ? n : 1, sizeof *prep);
+    ids = gs__calloc(n ? n : 1, sizeof *ids);
     tree = GEOSSTRtree_create_r(h, 10);
     if (!r->grids || !r->household_grid || !prep || !ids || !tree) NOMEM();
     for (size_t i = 0; i < n; i++) {
