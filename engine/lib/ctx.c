@@ -20,6 +20,8 @@
 #include <gdal.h>
 #include <ogr_api.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,32 @@
 #include "internal.h"
 
 const char *gs_version(void) { return GS_VERSION_STRING; }
+
+static pthread_once_t kill_once = PTHREAD_ONCE_INIT;
+static char kill_point[64];
+static long kill_nth;
+static atomic_long kill_seen;
+
+/* Reads GS_TEST_KILL_AT once: "POINT" or "POINT:N". */
+static void kill_init(void) {
+    const char *e = getenv("GS_TEST_KILL_AT");
+    const char *colon;
+    size_t n;
+    if (!e || !*e) return;
+    colon = strchr(e, ':');
+    n = colon ? (size_t)(colon - e) : strlen(e);
+    if (n >= sizeof kill_point) return;
+    memcpy(kill_point, e, n);
+    kill_point[n] = '\0';
+    kill_nth = colon ? strtol(colon + 1, NULL, 10) : 1;
+    if (kill_nth < 1) kill_nth = 1;
+}
+
+void gs__crash_point(const char *point) {
+    pthread_once(&kill_once, kill_init);
+    if (!kill_point[0] || strcmp(point, kill_point) != 0) return;
+    if (atomic_fetch_add(&kill_seen, 1) + 1 >= kill_nth) raise(SIGKILL);
+}
 
 static void geos_message(const char *msg, void *user) {
     gs_ctx *ctx = user;
