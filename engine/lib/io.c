@@ -30,6 +30,7 @@
 #include <cpl_conv.h>
 #include <cpl_string.h>
 #include <gdal.h>
+#include <iconv.h>
 #include <math.h>
 #include <ogr_api.h>
 #include <openssl/evp.h>
@@ -103,6 +104,24 @@ static const role_spec *find_role(const char *name, size_t len) {
 
 int gs__io_check_opts(gs_ctx *ctx, const gs_input_opts *opts) {
     if (!opts) return GS_OK;
+    /* Checked here, before any work, not when an input first needs them:
+     * a misspelt encoding or CRS must not pass unnoticed because this run
+     * happened not to use it. */
+    if (opts->encoding) {
+        iconv_t cd = iconv_open("UTF-8", opts->encoding);
+        if (cd == (iconv_t)-1)
+            return gs__err(ctx, GS_ERR_USAGE,
+                           "--encoding '%s': unknown encoding (e.g. GB18030, "
+                           "GBK, UTF-8)",
+                           opts->encoding);
+        iconv_close(cd);
+    }
+    if (opts->assume_crs) {
+        OGRSpatialReferenceH srs;
+        int rc = gs__srs_from_user(ctx, opts->assume_crs, &srs);
+        if (rc) return rc;
+        OSRDestroySpatialReference(srs);
+    }
     for (size_t i = 0; i < opts->n_layers; i++) {
         const char *s = opts->layers[i];
         const char *eq = s ? strchr(s, '=') : NULL;
