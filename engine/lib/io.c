@@ -398,11 +398,17 @@ static int src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
     }
     if (info && info->n < (int)(sizeof info->items / sizeof info->items[0])) {
         gs__input_info *ii = &info->items[info->n];
+        int read_failed;
         memset(ii, 0, sizeof *ii);
         snprintf(ii->role, sizeof ii->role, "%s", role);
         ii->path = gs__strdup(path);
         ii->layer = gs__strdup(s->layer);
+        gs__libmsg_clear(ctx);
+        CPLErrorReset();
         ii->features = (long)OGR_L_GetFeatureCount(s->lyr, 1);
+        /* A count cut short by a read error (a CSV line over GDAL's
+         * maximum) is that error, not an empty layer. */
+        read_failed = CPLGetLastErrorType() >= CE_Failure && ctx->libmsg[0];
         if (!ii->path || !ii->layer) {
             free(ii->path);
             free(ii->layer);
@@ -412,6 +418,13 @@ static int src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
         info->n++;
         rc = sha256_files(ctx, s->ds, ii->sha256);
         if (rc) goto fail;
+        if (ii->features == 0 && read_failed) {
+            rc = gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
+                             "%s, layer %s (%s): reading stopped after 0 "
+                             "features",
+                             path, s->layer, role);
+            goto fail;
+        }
         if (ii->features == 0) {
             rc = gs__err(ctx, GS_ERR_INPUT_EMPTY,
                          "%s, layer %s (%s): the layer has no features",
