@@ -1512,7 +1512,12 @@ static void read_feature(part *p, OGRFeatureH f, const int idx[R_COUNT],
         const char *v = OGR_F_GetFieldAsString(f, idx[R_ACC]);
         const char *w = "negative";
         double a;
-        if (parse_num(v, strlen(v), &a, &w) || a < 0) {
+        int bad = parse_num(v, strlen(v), &a, &w);
+        /* Empty text is no accuracy, as in a CSV: accuracy_m may be
+         * empty. */
+        if (bad && !strcmp(w, "empty")) {
+            a = NAN;
+        } else if (bad || a < 0) {
             char sv[48];
             sanitize(v, strlen(v), sv, sizeof sv, 40);
             snprintf(full, sizeof full, "%s ('%s')", w, sv);
