@@ -142,6 +142,11 @@ size_t gs__strix_find(const gs__strix *v, size_t n, const char *s);
 /* The input position (i) of that first entry, or -1. */
 long gs__strix_lookup(const gs__strix *v, size_t n, const char *s);
 
+/* Why inih refused the INI file `path` at *line (its count): "syntax
+ * error", or that a line is too long for inih, *line then set to that
+ * line's real number. */
+const char *gs__ini_syntax_error(const char *path, int *line);
+
 /* ---- crash points: test-only ------------------------------------------ */
 
 /* A named step of a writer (out.c, ledger.c) where the crash-safety tests

@@ -146,9 +146,10 @@ static int load_job(gs_ctx *ctx, const char *path, job *j) {
     line = ini_parse(path, on_job, j);
     if (line < 0)
         return gs__err(ctx, GS_ERR_CONFIG, "%s: cannot read the job file", path);
-    if (line > 0)
-        return gs__err(ctx, GS_ERR_CONFIG, "%s, line %d: %s", path, line,
-                       j->err[0] ? j->err : "syntax error");
+    if (line > 0) {
+        const char *why = j->err[0] ? j->err : gs__ini_syntax_error(path, &line);
+        return gs__err(ctx, GS_ERR_CONFIG, "%s, line %d: %s", path, line, why);
+    }
     /* The ledger stays inside the output directory. */
     if (j->ledger[0] == '/' || strstr(j->ledger, "..") || strchr(j->ledger, '/'))
         return gs__err(ctx, GS_ERR_CONFIG,
