@@ -6,6 +6,7 @@ built binary and fails the case on any sanitizer report, so the same
 script checks the AddressSanitizer build.
 """
 import hashlib
+import os
 import subprocess
 import sys
 
@@ -134,3 +135,26 @@ def first_difference(a, b):
             if x != y:
                 return "%s: %r != %r" % (name, x, y)
     return None
+
+
+def demo_inputs(demo):
+    """The demo city's inputs, as a job file's [inputs] (see write_job)."""
+    names = (("communities", "city.gpkg"), ("grids", "city.gpkg"),
+             ("households", "city.gpkg"), ("members", "members.csv"),
+             ("traces", "traces.csv"), ("calendar", "calendar.csv"),
+             ("events", "city.gpkg"))
+    return {k: os.path.join(demo, v) for k, v in names}
+
+
+def write_job(path, inputs, week="2026-W47", **outputs):
+    """Writes a job file: [inputs] from the dict (None leaves a key out),
+    [run] week, [outputs] dir (default out) and ledger if given."""
+    o = {"dir": "out"}
+    o.update(outputs)
+    text = "[inputs]\n" + "".join("%s = %s\n" % (k, v)
+                                  for k, v in inputs.items() if v is not None)
+    text += "[run]\nweek = %s\n[outputs]\n" % week
+    text += "".join("%s = %s\n" % kv for kv in o.items())
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path

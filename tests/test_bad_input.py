@@ -245,29 +245,15 @@ EARLIER = {c: os.path.join(OUT, c + (".html" if c == "report" else ".gpkg"))
            for c in ARGS}
 
 
-def write_job(stem="job", **inputs):
-    """A job file on the demo city; keyword arguments replace inputs
-    (None drops one) or set [run]/[outputs] keys (week, dir, ledger)."""
-    keys = {"communities": CITY, "grids": CITY, "households": CITY,
-            "members": MEMBERS, "traces": small_traces(),
-            "calendar": CALENDAR, "events": CITY}
-    run_keys = {"week": "2026-W47"}
-    out_keys = {"dir": "out", "ledger": "ledger.gpkg"}
-    for k, v in inputs.items():
-        target = run_keys if k in run_keys else \
-            out_keys if k in out_keys else keys
-        if v is None:
-            target.pop(k, None)
-        else:
-            target[k] = v
-    text = "[inputs]\n" + "".join("%s = %s\n" % kv for kv in keys.items())
-    text += "[run]\n" + "".join("%s = %s\n" % kv for kv in run_keys.items())
-    text += "[outputs]\n" + "".join("%s = %s\n" % kv
-                                    for kv in out_keys.items())
-    path = os.path.join(JOB, stem + ".ini")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
+def write_job(stem="job", week="2026-W47", **keys):
+    """A job file on the demo city with small traces; keyword arguments
+    replace inputs (None drops one) or set [outputs] keys (dir, ledger)."""
+    inputs = h.demo_inputs(DEMO)
+    inputs["traces"] = small_traces()
+    outputs = {k: keys.pop(k) for k in ("dir", "ledger") if k in keys}
+    inputs.update(keys)
+    return h.write_job(os.path.join(JOB, stem + ".ini"), inputs, week,
+                       **outputs)
 
 
 def make_earlier_outputs():

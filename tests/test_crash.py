@@ -188,15 +188,7 @@ LEDGER = os.path.join(JOB_DIR, "out", "ledger.gpkg")
 
 def write_job():
     os.makedirs(JOB_DIR, exist_ok=True)
-    path = os.path.join(JOB_DIR, "job.ini")
-    with open(path, "w") as f:
-        f.write("[inputs]\ncommunities = %(d)s/city.gpkg\n"
-                "grids = %(d)s/city.gpkg\nhouseholds = %(d)s/city.gpkg\n"
-                "members = %(d)s/members.csv\ntraces = %(d)s/traces.csv\n"
-                "calendar = %(d)s/calendar.csv\nevents = %(d)s/city.gpkg\n"
-                "[run]\nweek = 2026-W47\n[outputs]\ndir = out\n"
-                % {"d": DEMO})
-    return path
+    return h.write_job(os.path.join(JOB_DIR, "job.ini"), h.demo_inputs(DEMO))
 
 
 def weeks():

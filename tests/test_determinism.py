@@ -117,15 +117,7 @@ def the_weekly_job_is_deterministic():
     for tag, threads in RUNS:
         d = os.path.join(SCRATCH, "job-" + tag)
         os.makedirs(d)
-        job = os.path.join(d, "job.ini")
-        with open(job, "w") as f:
-            f.write("[inputs]\ncommunities = %(d)s/city.gpkg\n"
-                    "grids = %(d)s/city.gpkg\nhouseholds = %(d)s/city.gpkg\n"
-                    "members = %(d)s/members.csv\n"
-                    "traces = %(d)s/traces.csv\n"
-                    "calendar = %(d)s/calendar.csv\nevents = %(d)s/city.gpkg\n"
-                    "[run]\nweek = 2026-W47\n[outputs]\ndir = out\n"
-                    % {"d": DEMO})
+        job = h.write_job(os.path.join(d, "job.ini"), h.demo_inputs(DEMO))
         code, _, err = run("run", job, "--threads", threads, "--quiet")
         expect(code == 0, "run --threads %s: %s" % (threads, err))
         dirs.append(os.path.join(d, "out"))

@@ -159,21 +159,14 @@ LEDGER = os.path.join(OUTDIR, "ledger.gpkg")
 
 
 def write_job(name="job.ini", inputs_dir=DEMO, **outputs):
-    """A job file in JOB; inputs named relative to it when inputs_dir is
-    a folder name, absolute otherwise."""
+    """A job file in JOB on the demo city (inputs in `inputs_dir`,
+    relative to the job file or absolute) and small traces."""
     os.makedirs(JOB, exist_ok=True)
-    o = {"dir": "out", "ledger": "ledger.gpkg"}
-    o.update(outputs)
-    path = os.path.join(JOB, name)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("[inputs]\ncommunities = %(d)s/city.gpkg\n"
-                "grids = %(d)s/city.gpkg\nhouseholds = %(d)s/city.gpkg\n"
-                "members = %(d)s/members.csv\n"
-                "traces = %(t)s\n[run]\nweek = 2026-W47\n"
-                "[outputs]\n" % {"d": inputs_dir, "t": os.path.join(
-                    ROOT, "tests", "data", "traces", "basic.csv")} +
-                "".join("%s = %s\n" % kv for kv in o.items()))
-    return path
+    inputs = h.demo_inputs(inputs_dir)
+    inputs.update(traces=os.path.join(ROOT, "tests", "data", "traces",
+                                      "basic.csv"), calendar=None, events=None)
+    outputs.setdefault("ledger", "ledger.gpkg")
+    return h.write_job(os.path.join(JOB, name), inputs, **outputs)
 
 
 def listing(top):
