@@ -6,6 +6,7 @@ built binary and fails the case on any sanitizer report, so the same
 script checks the AddressSanitizer build.
 """
 import hashlib
+import os
 import subprocess
 import sys
 
@@ -107,3 +108,71 @@ def read_layer(path, name):
         d["_area"] = g.GetArea() if poly else (0.0 if g else None)
         rows.append(d)
     return rows
+
+
+# Run metadata differs between any two runs by design (times, command
+# line): left out when outputs are compared.
+VOLATILE_LAYERS = ("run_metadata",)
+VOLATILE_FIELDS = {"layer_styles": ("update_time",)}
+
+
+def contents(path):
+    """Every layer of a GeoPackage as {layer: [feature tuples in fid
+    order]}, each tuple the fields by name then the geometry as WKB hex,
+    without run metadata (VOLATILE_*): two runs on the same input must
+    give equal contents."""
+    ds = gdal.OpenEx(path, gdal.OF_VECTOR)
+    out = {}
+    for i in range(ds.GetLayerCount()):
+        lyr = ds.GetLayer(i)
+        name = lyr.GetName()
+        if name in VOLATILE_LAYERS:
+            continue
+        skip = VOLATILE_FIELDS.get(name, ())
+        rows = []
+        for f in lyr:
+            items = sorted((k, "NaN" if v != v else v)
+                           for k, v in f.items().items() if k not in skip)
+            g = f.GetGeometryRef()
+            rows.append((f.GetFID(), tuple(items),
+                         g.ExportToWkb().hex() if g else None))
+        out[name] = rows
+    ds = None
+    return out
+
+
+def first_difference(a, b):
+    """A short description of where two contents() differ, or None."""
+    if sorted(a) != sorted(b):
+        return "layers %s != %s" % (sorted(a), sorted(b))
+    for name in sorted(a):
+        if len(a[name]) != len(b[name]):
+            return "%s: %d != %d features" % (name, len(a[name]),
+                                              len(b[name]))
+        for x, y in zip(a[name], b[name]):
+            if x != y:
+                return "%s: %r != %r" % (name, x, y)
+    return None
+
+
+def demo_inputs(demo):
+    """The demo city's inputs, as a job file's [inputs] (see write_job)."""
+    names = (("communities", "city.gpkg"), ("grids", "city.gpkg"),
+             ("households", "city.gpkg"), ("members", "members.csv"),
+             ("traces", "traces.csv"), ("calendar", "calendar.csv"),
+             ("events", "city.gpkg"))
+    return {k: os.path.join(demo, v) for k, v in names}
+
+
+def write_job(path, inputs, week="2026-W47", **outputs):
+    """Writes a job file: [inputs] from the dict (None leaves a key out),
+    [run] week, [outputs] dir (default out) and ledger if given."""
+    o = {"dir": "out"}
+    o.update(outputs)
+    text = "[inputs]\n" + "".join("%s = %s\n" % (k, v)
+                                  for k, v in inputs.items() if v is not None)
+    text += "[run]\nweek = %s\n[outputs]\n" % week
+    text += "".join("%s = %s\n" % kv for kv in o.items())
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path

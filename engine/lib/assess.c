@@ -1098,7 +1098,9 @@ static int keep_tracks(run *R, gs__traces *tr) {
     }
     R->n_tracks = nm;
     for (size_t k = 0; k < nm; k++)
-        qsort(R->tracks[k].f, R->tracks[k].n, sizeof *R->tracks[k].f, cmp_vfix);
+        if (R->tracks[k].n > 1)
+            qsort(R->tracks[k].f, R->tracks[k].n, sizeof *R->tracks[k].f,
+                  cmp_vfix);
 done:
     free(fill);
     free(need);
@@ -1252,7 +1254,9 @@ static int care_duties(run *R) {
         goto done;
     }
     if ((rc = gs__assign_households(R->ctx, m, R->o->threads, hg))) goto done;
-    qsort(R->hm.members, R->hm.n_members, sizeof *R->hm.members, cmp_pair_grid);
+    if (R->hm.n_members > 1)
+        qsort(R->hm.members, R->hm.n_members, sizeof *R->hm.members,
+              cmp_pair_grid);
     for (size_t i = 0; i < R->n_v; i++)
         if (R->v[i].chk.verified && R->v[i].member >= 0) {
             vk[nvk].member = R->v[i].member;
@@ -1825,7 +1829,7 @@ int gs_assess_run(gs_ctx *ctx, const gs_assess_opts *opts,
     gs__phase_begin(ctx);
     if (opts->visits) {
         gs__progress(ctx, "check visits", -1);
-        qsort(R.v, R.n_v, sizeof *R.v, cmp_visit);
+        if (R.n_v > 1) qsort(R.v, R.n_v, sizeof *R.v, cmp_visit);
         for (size_t i = 0; i < R.n_v; i++)
             R.v[i].member = find_member(&R, R.v[i].member_id);
         if ((rc = keep_tracks(&R, &tr)) || (rc = match_households(&R)) ||

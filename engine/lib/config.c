@@ -319,6 +319,29 @@ unknown:
     return 0;
 }
 
+const char *gs__ini_syntax_error(const char *path, int *line) {
+    FILE *fp = fopen(path, "rb");
+    long at = 1, len = 0;
+    int c;
+    if (!fp) return "syntax error";
+    /* inih reads a line into a buffer of INI_MAX_LINE bytes and parses the
+     * rest of a longer one as a line of its own, so it counts such a line
+     * more than once: the culprit is the first long line up to there. */
+    while ((c = getc(fp)) != EOF && at <= *line) {
+        if (c != '\n') {
+            len++;
+            continue;
+        }
+        if (len >= INI_MAX_LINE - 1) break;
+        at++;
+        len = 0;
+    }
+    fclose(fp);
+    if (len < INI_MAX_LINE - 1) return "syntax error";
+    *line = (int)at;
+    return "line too long (an INI line holds at most 198 characters)";
+}
+
 int gs_rules_load(gs_ctx *ctx, gs_rules *rules, const char *path) {
     load_state s;
     struct stat st;
@@ -334,9 +357,10 @@ int gs_rules_load(gs_ctx *ctx, gs_rules *rules, const char *path) {
     line = ini_parse(path, on_pair, &s);
     if (line < 0)
         return gs__err(ctx, GS_ERR_CONFIG, "%s: cannot read the file", path);
-    if (line > 0)
-        return gs__err(ctx, GS_ERR_CONFIG, "%s, line %d: %s", path, line,
-                       s.err[0] ? s.err : "syntax error");
+    if (line > 0) {
+        const char *why = s.err[0] ? s.err : gs__ini_syntax_error(path, &line);
+        return gs__err(ctx, GS_ERR_CONFIG, "%s, line %d: %s", path, line, why);
+    }
     if (s.r.min_households > s.r.max_households)
         return gs__err(ctx, GS_ERR_CONFIG,
                        "%s: min_households (%d) is above max_households (%d)",

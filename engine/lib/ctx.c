@@ -20,6 +20,7 @@
 #include <gdal.h>
 #include <ogr_api.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -31,6 +32,32 @@
 #include "internal.h"
 
 const char *gs_version(void) { return GS_VERSION_STRING; }
+
+static pthread_once_t kill_once = PTHREAD_ONCE_INIT;
+static char kill_point[64];
+static long kill_nth;
+static atomic_long kill_seen;
+
+/* Reads GS_TEST_KILL_AT once: "POINT" or "POINT:N". */
+static void kill_init(void) {
+    const char *e = getenv("GS_TEST_KILL_AT");
+    const char *colon;
+    size_t n;
+    if (!e || !*e) return;
+    colon = strchr(e, ':');
+    n = colon ? (size_t)(colon - e) : strlen(e);
+    if (n >= sizeof kill_point) return;
+    memcpy(kill_point, e, n);
+    kill_point[n] = '\0';
+    kill_nth = colon ? strtol(colon + 1, NULL, 10) : 1;
+    if (kill_nth < 1) kill_nth = 1;
+}
+
+void gs__crash_point(const char *point) {
+    pthread_once(&kill_once, kill_init);
+    if (!kill_point[0] || strcmp(point, kill_point) != 0) return;
+    if (atomic_fetch_add(&kill_seen, 1) + 1 >= kill_nth) raise(SIGKILL);
+}
 
 static void geos_message(const char *msg, void *user) {
     gs_ctx *ctx = user;
@@ -111,6 +138,41 @@ void gs_ctx_set_log(gs_ctx *ctx, gs_log_fn fn, void *user) {
     ctx->log_user = user;
 }
 
+/* Makes `s` valid UTF-8 in place, each byte of an invalid sequence
+ * becoming '?': messages quote input (a key of a GBK job file, a file
+ * name) and are cut at GS__ERRMSG_MAX, maybe inside a character, yet the
+ * CLI prints them and --json embeds them. */
+static void utf8_sanitise(char *str) {
+    unsigned char *s = (unsigned char *)str;
+    while (*s) {
+        size_t k = 0, j;
+        unsigned lo = 0x80, hi = 0xBF;
+        if (*s < 0x80) {
+            s++;
+            continue;
+        }
+        if (*s >= 0xC2 && *s <= 0xDF) {
+            k = 1;
+        } else if (*s >= 0xE0 && *s <= 0xEF) {
+            k = 2;
+            if (*s == 0xE0) lo = 0xA0;
+            if (*s == 0xED) hi = 0x9F;
+        } else if (*s >= 0xF0 && *s <= 0xF4) {
+            k = 3;
+            if (*s == 0xF0) lo = 0x90;
+            if (*s == 0xF4) hi = 0x8F;
+        }
+        for (j = 1; k && j <= k; j++)
+            if (s[j] < (j == 1 ? lo : 0x80) || s[j] > (j == 1 ? hi : 0xBF))
+                break;
+        if (k && j > k) {
+            s += k + 1;
+        } else {
+            *s++ = '?';
+        }
+    }
+}
+
 static int verr(gs_ctx *ctx, int code, int with_lib, const char *fmt,
                 va_list ap) {
     size_t n;
@@ -126,6 +188,7 @@ static int verr(gs_ctx *ctx, int code, int with_lib, const char *fmt,
         memcpy(ctx->errmsg + n + 2, ctx->libmsg, l);
         ctx->errmsg[n + 2 + l] = '\0';
     }
+    utf8_sanitise(ctx->errmsg);
     return code;
 }
 
@@ -159,6 +222,7 @@ void gs__warn(gs_ctx *ctx, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    utf8_sanitise(msg);
     ctx->log(ctx->log_user, GS_LOG_WARNING, msg);
 }
 

@@ -161,4 +161,19 @@ size_t gs__strix_find(const gs__strix *v, size_t n, const char *s);
 /* The input position (i) of that first entry, or -1. */
 long gs__strix_lookup(const gs__strix *v, size_t n, const char *s);
 
+/* Why inih refused the INI file `path` at *line (its count): "syntax
+ * error", or that a line is too long for inih, *line then set to that
+ * line's real number. */
+const char *gs__ini_syntax_error(const char *path, int *line);
+
+/* ---- crash points: test-only ------------------------------------------ */
+
+/* A named step of a writer (out.c, ledger.c) where the crash-safety tests
+ * kill the process. When the environment variable GS_TEST_KILL_AT is
+ * "POINT" or "POINT:N", the process raises SIGKILL the Nth time (default
+ * the first) it passes POINT; otherwise this does nothing, at the cost of
+ * one string comparison. Timed kills cannot hit every step reliably on a
+ * loaded machine; this does. The points are listed in tests/test_crash.py. */
+void gs__crash_point(const char *point);
+
 #endif /* GS_INTERNAL_H */

@@ -30,6 +30,7 @@
 #include <cpl_conv.h>
 #include <cpl_string.h>
 #include <gdal.h>
+#include <iconv.h>
 #include <math.h>
 #include <ogr_api.h>
 #include <openssl/evp.h>
@@ -103,6 +104,24 @@ static const role_spec *find_role(const char *name, size_t len) {
 
 int gs__io_check_opts(gs_ctx *ctx, const gs_input_opts *opts) {
     if (!opts) return GS_OK;
+    /* Checked here, before any work, not when an input first needs them:
+     * a misspelt encoding or CRS must not pass unnoticed because this run
+     * happened not to use it. */
+    if (opts->encoding) {
+        iconv_t cd = iconv_open("UTF-8", opts->encoding);
+        if (cd == (iconv_t)-1)
+            return gs__err(ctx, GS_ERR_USAGE,
+                           "--encoding '%s': unknown encoding (e.g. GB18030, "
+                           "GBK, UTF-8)",
+                           opts->encoding);
+        iconv_close(cd);
+    }
+    if (opts->assume_crs) {
+        OGRSpatialReferenceH srs;
+        int rc = gs__srs_from_user(ctx, opts->assume_crs, &srs);
+        if (rc) return rc;
+        OSRDestroySpatialReference(srs);
+    }
     for (size_t i = 0; i < opts->n_layers; i++) {
         const char *s = opts->layers[i];
         const char *eq = s ? strchr(s, '=') : NULL;
@@ -379,11 +398,17 @@ static int src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
     }
     if (info && info->n < (int)(sizeof info->items / sizeof info->items[0])) {
         gs__input_info *ii = &info->items[info->n];
+        int read_failed;
         memset(ii, 0, sizeof *ii);
         snprintf(ii->role, sizeof ii->role, "%s", role);
         ii->path = gs__strdup(path);
         ii->layer = gs__strdup(s->layer);
+        gs__libmsg_clear(ctx);
+        CPLErrorReset();
         ii->features = (long)OGR_L_GetFeatureCount(s->lyr, 1);
+        /* A count cut short by a read error (a CSV line over GDAL's
+         * maximum) is that error, not an empty layer. */
+        read_failed = CPLGetLastErrorType() >= CE_Failure && ctx->libmsg[0];
         if (!ii->path || !ii->layer) {
             free(ii->path);
             free(ii->layer);
@@ -393,6 +418,13 @@ static int src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
         info->n++;
         rc = sha256_files(ctx, s->ds, ii->sha256);
         if (rc) goto fail;
+        if (ii->features == 0 && read_failed) {
+            rc = gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
+                             "%s, layer %s (%s): reading stopped after 0 "
+                             "features",
+                             path, s->layer, role);
+            goto fail;
+        }
         if (ii->features == 0) {
             rc = gs__err(ctx, GS_ERR_INPUT_EMPTY,
                          "%s, layer %s (%s): the layer has no features",

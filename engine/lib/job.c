@@ -148,11 +148,14 @@ static int load_job(gs_ctx *ctx, const char *path, job *j) {
     line = ini_parse(path, on_job, j);
     if (line < 0)
         return gs__err(ctx, GS_ERR_CONFIG, "%s: cannot read the job file", path);
-    if (line > 0)
-        return gs__err(ctx, GS_ERR_CONFIG, "%s, line %d: %s", path, line,
-                       j->err[0] ? j->err : "syntax error");
-    /* The ledger stays inside the output directory. */
-    if (j->ledger[0] == '/' || strstr(j->ledger, "..") || strchr(j->ledger, '/'))
+    if (line > 0) {
+        const char *why = j->err[0] ? j->err : gs__ini_syntax_error(path, &line);
+        return gs__err(ctx, GS_ERR_CONFIG, "%s, line %d: %s", path, line, why);
+    }
+    /* The ledger stays inside the output directory: a plain file name
+     * ("", "." and ".." name the directory or its parent). */
+    if (!j->ledger[0] || !strcmp(j->ledger, ".") ||
+        strstr(j->ledger, "..") || strchr(j->ledger, '/'))
         return gs__err(ctx, GS_ERR_CONFIG,
                        "%s: [outputs] ledger = '%s' must be a file name in the "
                        "output directory (no folders, no '..')",
@@ -248,6 +251,21 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     snprintf(p_hotspots, sizeof p_hotspots, "%s/hotspots-%s.gpkg", j.out_dir,
              week);
     snprintf(p_ledger, sizeof p_ledger, "%s/%s", j.out_dir, j.ledger);
+    {
+        /* The ledger is updated in place, so a link would write wherever
+         * it points: outside the output directory. */
+        struct stat ls;
+        if (lstat(p_ledger, &ls) == 0 && !S_ISREG(ls.st_mode)) {
+            rc = gs__err(ctx, GS_ERR_CONFIG,
+                         "%s: the ledger %s is a %s, not a file in the "
+                         "output directory",
+                         opts->job, p_ledger,
+                         S_ISLNK(ls.st_mode)  ? "symbolic link"
+                         : S_ISDIR(ls.st_mode) ? "directory"
+                                               : "special file");
+            goto done;
+        }
+    }
     snprintf(p_report, sizeof p_report, "%s/report-%s.html", j.out_dir,
              week);
 

@@ -19,9 +19,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include "ledger.h"
 
+#include <cpl_error.h>
 #include <cpl_string.h>
 #include <gdal.h>
 #include <ogr_api.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +114,7 @@ static int copy_rows(gs_ctx *ctx, OGRLayerH src, OGRLayerH dst,
                              where, OGR_L_GetName(dst));
             break;
         }
+        gs__crash_point("ledger.row");
     }
     free(map);
     return rc;
@@ -124,7 +127,7 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
     GDALDatasetH ds = NULL;
     struct stat st;
     int rc = GS_OK, in_tx = 0;
-    char sql[256], finished[32];
+    char *sql, finished[32];
 
     if (stat(ledger_path, &st) != 0 && (rc = create_ledger(ctx, ledger_path)))
         return rc;
@@ -143,6 +146,7 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
         goto done;
     }
     in_tx = 1;
+    gs__crash_point("ledger.begin");
     for (size_t i = 0; i < n_parts; i++) {
         const gs__ledger_part *p = &parts[i];
         GDALDatasetH src = GDALOpenEx(p->path,
@@ -166,11 +170,28 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
             GDALClose(src);
             goto done;
         }
-        /* Re-running a week replaces it. */
-        snprintf(sql, sizeof sql, "DELETE FROM \"%s\" WHERE week = '%s'",
-                 p->table, week);
+        /* Re-running a week replaces it. The name and the week are quoted
+         * the way SQLite wants them (%w, %q), whatever they hold. */
+        sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE week = '%q'",
+                              p->table, week);
+        if (!sql) {
+            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            GDALClose(src);
+            goto done;
+        }
+        gs__libmsg_clear(ctx);
+        CPLErrorReset();
         GDALDatasetReleaseResultSet(ds, GDALDatasetExecuteSQL(ds, sql, NULL,
                                                               NULL));
+        sqlite3_free(sql);
+        if (CPLGetLastErrorType() >= CE_Failure) {
+            rc = gs__err_lib(ctx, GS_ERR_IO,
+                             "%s: cannot replace week %s in table %s",
+                             ledger_path, week, p->table);
+            GDALClose(src);
+            goto done;
+        }
+        gs__crash_point("ledger.delete");
         snprintf(where, sizeof where, "%s, layer %s", p->path, p->layer);
         rc = copy_rows(ctx, sl, dl, week, where);
         GDALClose(src);
@@ -197,6 +218,7 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
         OGR_F_Destroy(f);
         if (rc) goto done;
     }
+    gs__crash_point("ledger.commit");
     gs__libmsg_clear(ctx);
     if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE) {
         rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot commit the ledger",
@@ -204,6 +226,7 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
         goto done;
     }
     in_tx = 0;
+    gs__crash_point("ledger.committed");
 done:
     if (ds) {
         if (in_tx) GDALDatasetRollbackTransaction(ds);

@@ -20,6 +20,7 @@
 
 #include "io.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <cpl_conv.h>
@@ -27,6 +28,7 @@
 #include <gdal.h>
 #include <json-c/json.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,44 @@ int gs__out_check(gs_ctx *ctx, const char *path) {
     return rc;
 }
 
+void gs__out_sweep(const char *path) {
+    char *c1 = gs__strdup(path), *c2 = gs__strdup(path);
+    const char *dir, *base;
+    size_t blen, dlen;
+    DIR *d = NULL;
+    struct dirent *e;
+    if (!c1 || !c2) goto done;
+    dir = dirname(c1);
+    base = basename(c2);
+    blen = strlen(base);
+    dlen = strlen(dir);
+    d = opendir(dir);
+    while (d && (e = readdir(d)) != NULL) {
+        const char *n = e->d_name, *p;
+        char *end;
+        long pid;
+        char victim[4096];
+        if (n[0] != '.' || strncmp(n + 1, base, blen) != 0 ||
+            n[1 + blen] != '.')
+            continue;
+        p = n + 2 + blen;
+        if (*p < '0' || *p > '9') continue;
+        pid = strtol(p, &end, 10);
+        if (strncmp(end, ".tmp", 4) != 0 || pid <= 0) continue;
+        /* Ours (a leftover with our pid) or a process that is gone. */
+        if (pid != (long)getpid() &&
+            (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+            continue;
+        if (dlen + strlen(n) + 2 > sizeof victim) continue;
+        snprintf(victim, sizeof victim, "%s/%s", dir, n);
+        unlink(victim);
+    }
+done:
+    if (d) closedir(d);
+    free(c1);
+    free(c2);
+}
+
 static void out_free(gs__out *o) {
     if (!o) return;
     for (int i = 0; i < o->nlayers; i++)
@@ -129,7 +169,7 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
     }
     free(copy);
     copy = NULL;
-    unlink(o->tmp); /* a leftover of an earlier killed run with our pid */
+    gs__out_sweep(path); /* leftovers of earlier killed runs */
 
     o->wkb = GEOSWKBWriter_create_r(ctx->geos);
     if (!o->wkb) goto nomem;
@@ -165,6 +205,7 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
         gs__out_abort(o);
         return rc;
     }
+    gs__crash_point("out.open");
     *out = o;
     return GS_OK;
 nomem:
@@ -350,6 +391,7 @@ int gs__out_put(gs__out *o, gs__olayer *l, OGRFeatureH f) {
         return gs__err_lib(o->ctx, GS_ERR_IO,
                            "%s: cannot write a feature of layer %s", o->path,
                            l->name);
+    gs__crash_point("out.feature");
     return GS_OK;
 }
 
@@ -507,12 +549,14 @@ int gs__out_commit(gs__out *o) {
     int rc = write_styles(o);
     char *copy;
     if (rc) goto fail;
+    gs__crash_point("out.commit");
     gs__libmsg_clear(ctx);
     if (GDALDatasetCommitTransaction(o->ds) != OGRERR_NONE) {
         rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot commit the output",
                          o->path);
         goto fail;
     }
+    gs__crash_point("out.committed");
     CPLErrorReset();
     GDALClose(o->ds);
     if (CPLGetLastErrorType() >= CE_Failure) {
@@ -522,16 +566,19 @@ int gs__out_commit(gs__out *o) {
         goto fail;
     }
     o->ds = NULL;
+    gs__crash_point("out.closed");
     if (fsync_path(o->tmp, 0) != 0) {
         rc = gs__err(ctx, GS_ERR_IO, "%s: cannot flush the output: %s",
                      o->tmp, strerror(errno));
         goto fail;
     }
+    gs__crash_point("out.rename");
     if (rename(o->tmp, o->path) != 0) {
         rc = gs__err(ctx, GS_ERR_IO, "%s: cannot move the output into "
                      "place: %s", o->path, strerror(errno));
         goto fail;
     }
+    gs__crash_point("out.renamed");
     copy = gs__strdup(o->path);
     if (copy) {
         fsync_path(dirname(copy), 1); /* best effort: the rename itself */
@@ -581,6 +628,7 @@ int gs__out_file(gs_ctx *ctx, const char *path, const char *data,
     }
     snprintf(tmp, n, "%s/.%s.%ld.tmp", dirname(copy), basename(copy2),
              (long)getpid());
+    gs__out_sweep(path); /* leftovers of earlier killed runs */
     fp = fopen(tmp, "wb");
     if (!fp || fwrite(data, 1, len, fp) != len || fflush(fp) != 0 ||
         fsync(fileno(fp)) != 0) {
@@ -595,11 +643,13 @@ int gs__out_file(gs_ctx *ctx, const char *path, const char *data,
         goto done;
     }
     fp = NULL;
+    gs__crash_point("file.rename");
     if (rename(tmp, path) != 0) {
         rc = gs__err(ctx, GS_ERR_IO, "%s: cannot move the output into "
                      "place: %s", path, strerror(errno));
         goto done;
     }
+    gs__crash_point("file.renamed");
     free(copy);
     copy = gs__strdup(path);
     if (copy) fsync_path(dirname(copy), 1); /* best effort: the rename */

@@ -24,6 +24,13 @@ typedef struct gs__fdef {
  * writable) before any work is done. GS_ERR_IO with the reason. */
 int gs__out_check(gs_ctx *ctx, const char *path);
 
+/* Removes the temporaries that killed runs left beside `path`
+ * (".NAME.<pid>.tmp" and ".NAME.<pid>.tmp.gpkg" with its SQLite journals,
+ * NAME the base name of `path`) when process <pid> no longer exists; a
+ * live process's, such as a concurrent run's, are left alone. Best
+ * effort: nothing is reported. gs__out_open and gs__out_file call it. */
+void gs__out_sweep(const char *path);
+
 /* Creates the temporary GeoPackage next to `path`. `output` is the CRS
  * geometries are written in, `metric` the CRS GEOS geometries handed to
  * gs__out_geos are in; both are borrowed and must outlive the writer. */

@@ -1716,6 +1716,8 @@ int gs_report_html_run(gs_ctx *ctx, const gs_report_html_opts *opts,
                          opts->ledger, d.week);
             goto done;
         }
+        /* Spelt our way from here on: the week goes into SQL. */
+        gs__isoweek_format(d.monday, d.week);
     }
     for (int k = 0; k < NT; k++)
         gs__isoweek_format(d.monday - 7 * (TREND_BACK - k), d.weeks[k]);

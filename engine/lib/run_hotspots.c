@@ -639,6 +639,8 @@ static int kde_paths(const char *output, kde_file *k) {
     k->tmp = s + size;
     k->qml_path = s + 2 * size;
     k->qml_tmp = s + 3 * size;
+    gs__out_sweep(k->path); /* leftovers of earlier killed runs */
+    gs__out_sweep(k->qml_path);
     return GS_OK;
 }
 

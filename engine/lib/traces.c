@@ -1108,7 +1108,29 @@ static int sniff_encoding(rd *r, const char *head, size_t n, int bom) {
         r->enc = ENC_UTF8;
         return GS_OK;
     }
-    if (valid_gb18030(head, n, 1)) return use_encoding(r, "GB18030");
+    if (valid_gb18030(head, n, 1)) {
+        /* UTF-8 text is valid GB18030 byte for byte: read as GB18030, the
+         * UTF-8 rows of a file that mixes both would silently become
+         * other characters. */
+        long line = 1, utf8_line = 0, other_line = 0;
+        for (size_t a = 0, b; a < n; a = b + 1, line++) {
+            for (b = a; b < n && head[b] != '\n'; b++) continue;
+            if (b == n) break; /* a line cut by the end of the head */
+            if (!has_high(head + a, b - a)) continue;
+            if (valid_utf8(head + a, b - a, 0)) {
+                if (!utf8_line) utf8_line = line;
+            } else if (!other_line) {
+                other_line = line;
+            }
+        }
+        if (utf8_line && other_line)
+            return gs__err(r->ctx, GS_ERR_INPUT_ENCODING,
+                           "%s, line %ld: text is not UTF-8, but line %ld is "
+                           "UTF-8: the file mixes encodings (rows pasted "
+                           "from a GBK file?); save it in one encoding",
+                           r->o->path, other_line, utf8_line);
+        return use_encoding(r, "GB18030");
+    }
     r->enc = ENC_UTF8; /* neither: rows with bad text are reported */
     return GS_OK;
 }
@@ -1490,7 +1512,12 @@ static void read_feature(part *p, OGRFeatureH f, const int idx[R_COUNT],
         const char *v = OGR_F_GetFieldAsString(f, idx[R_ACC]);
         const char *w = "negative";
         double a;
-        if (parse_num(v, strlen(v), &a, &w) || a < 0) {
+        int bad = parse_num(v, strlen(v), &a, &w);
+        /* Empty text is no accuracy, as in a CSV: accuracy_m may be
+         * empty. */
+        if (bad && !strcmp(w, "empty")) {
+            a = NAN;
+        } else if (bad || a < 0) {
             char sv[48];
             sanitize(v, strlen(v), sv, sizeof sv, 40);
             snprintf(full, sizeof full, "%s ('%s')", w, sv);

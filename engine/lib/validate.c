@@ -822,8 +822,8 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m,
         r->grids[gi].households++;
         if (hh->persons_ok)
             r->grids[gi].persons += hh->persons;
-        else
-            r->grids[gi].bad_persons++;
+        else if (r->grids[gi].bad_persons++ == 0)
+            r->grids[gi].first_bad_persons = hh->id;
     }
 
     /* Phase 3: sizing and bad_persons. */
@@ -835,8 +835,12 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m,
         if (v->bad_persons > 0) {
             ADD(GS__K_BAD_PERSONS, (long)i, g->code, clone(h, g->geom),
                 "%ld household(s) with a missing, negative or non-integer "
-                "persons value: counted as households, not as persons",
-                v->bad_persons);
+                "persons value: counted as households, not as persons "
+                "(first: household %s)",
+                v->bad_persons,
+                v->first_bad_persons && v->first_bad_persons[0]
+                    ? v->first_bad_persons
+                    : "(no id)");
         }
         if (exempt) continue;
         if (v->households < rules->min_households)

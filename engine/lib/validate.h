@@ -46,6 +46,7 @@ typedef struct gs__vgrid {
     long households;
     long persons;
     long bad_persons;    /* households whose persons is unusable */
+    const char *first_bad_persons; /* the first of them (its id), borrowed */
     long members;        /* distinct roster members, -1 without a roster */
     double area_m2;      /* of the repaired shape */
     double polsby_popper;
