@@ -101,6 +101,49 @@ static int op_validate(unsigned long *out_print) {
     return rc;
 }
 
+/* Partition of the mini city (fresh, or re-dividing its grids): the
+ * grids' codes, households and the report text. */
+static int op_partition_with(const char *existing, unsigned long *out_print) {
+    gs_partition_opts o;
+    gs_report *report = NULL;
+    char out[128];
+    struct stat st;
+    int rc;
+    snprintf(out, sizeof out, "%s/part.gpkg", tmpdir);
+    gs_partition_opts_init(&o);
+    o.communities = MINI "communities.geojson";
+    o.households = MINI "households.geojson";
+    o.existing = existing;
+    o.output = out;
+    o.threads = 1;
+    o.command_line = "test_alloc_fail";
+    rc = gs_partition_run(ctx, &o, &report);
+    if (rc == GS_OK) {
+        const char *json = gs_report_json(report);
+        const char *phases = strstr(json, "\"phases\"");
+        const char *text = gs_report_text(report);
+        *out_print = hash(14695981039346656037UL, json,
+                          phases ? (size_t)(phases - json) : strlen(json));
+        *out_print = hash(*out_print, text, strlen(text));
+        if (stat(out, &st) != 0) rc = -1;
+        unlink(out);
+    } else {
+        if (report) rc = -2;
+        if (stat(out, &st) == 0) rc = -3;
+        if (count_files() != 0) rc = -4;
+    }
+    gs_report_destroy(report);
+    return rc;
+}
+
+static int op_partition(unsigned long *p) {
+    return op_partition_with(NULL, p);
+}
+
+static int op_repartition(unsigned long *p) {
+    return op_partition_with(MINI "grids.geojson", p);
+}
+
 /* Asia/Shanghai, opened once (before any failure is armed). */
 static gs__tz *zone(void) {
     static gs__tz *tz;
@@ -298,6 +341,10 @@ static long fail_each(const char *name, op_fn op) {
 }
 
 TEST(validate_mini) { CHECK(fail_each("validate", op_validate) > 1); }
+TEST(partition_mini) { CHECK(fail_each("partition", op_partition) > 1); }
+TEST(repartition_mini) {
+    CHECK(fail_each("re-division", op_repartition) > 1);
+}
 TEST(traces_csv) { CHECK(fail_each("traces bad.csv", op_traces_csv) > 1); }
 TEST(traces_csv_parallel) {
     CHECK(fail_each("traces basic.csv, 3 parts", op_traces_csv3) > 1);
@@ -358,6 +405,8 @@ int main(void) {
     RUN(calendar);
     unlink(events_path);
     RUN(validate_mini);
+    RUN(partition_mini);
+    RUN(repartition_mini);
     RUN(validate_persistent);
     gs_ctx_destroy(ctx);
     rmdir(tmpdir);

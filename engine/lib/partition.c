@@ -161,17 +161,12 @@ static int cmp_reading(const void *a, const void *b) {
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-void gs__pgrids_number(GEOSContextHandle_t h, gs__partres *r, size_t first,
-                       const char *community_code, double area, long next) {
+int gs__pgrids_number(GEOSContextHandle_t h, gs__partres *r, size_t first,
+                      const char *community_code, double area, long next) {
     size_t n = r->n_grids - first;
     outgrid *og = gs__malloc((n ? n : 1) * sizeof *og);
     double band = sqrt(area / (double)(n ? n : 1));
-    if (!og) { /* numbering in list order is still a numbering */
-        for (size_t i = 0; i < n; i++)
-            snprintf(r->grids[first + i].code, sizeof r->grids[0].code,
-                     "%s%03ld", community_code, next + (long)i);
-        return;
-    }
+    if (!og) return GS_ERR_NOMEM;
     if (!(band > 0)) band = 1;
     for (size_t i = 0; i < n; i++) {
         GEOSGeometry *ct = GEOSPointOnSurface_r(h, r->grids[first + i].geom);
@@ -189,6 +184,7 @@ void gs__pgrids_number(GEOSContextHandle_t h, gs__partres *r, size_t first,
         snprintf(r->grids[og[i].idx].code, sizeof r->grids[0].code,
                  "%s%03ld", community_code, next + (long)i);
     free(og);
+    return GS_OK;
 }
 
 void gs__partres_free(GEOSContextHandle_t h, gs__partres *r) {
@@ -511,8 +507,11 @@ int gs__partition_analyse(gs_ctx *ctx, const gs__model *m,
             sum->grids++;
             if (gs__pgrid_ok(&g)) sum->compliant++;
         }
-        gs__pgrids_number(h, out, first, m->communities[c].code,
-                          gs__geom_area(h, m->communities[c].geom), 1);
+        if (gs__pgrids_number(h, out, first, m->communities[c].code,
+                              gs__geom_area(h, m->communities[c].geom), 1)) {
+            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
     }
     rc = GS_OK;
 done:

@@ -169,8 +169,8 @@ int gs__partres_push(gs__partres *r, size_t *cap, const gs__pgrid *g);
 
 /* Numbers the grids [first, r->n_grids) of one community in reading order
  * (rows of the typical grid size, north first, then west to east) from
- * sequence number `next` on. */
-void gs__pgrids_number(GEOSContextHandle_t h, gs__partres *r, size_t first,
+ * sequence number `next` on. GS_ERR_NOMEM. */
+int gs__pgrids_number(GEOSContextHandle_t h, gs__partres *r, size_t first,
                        const char *community_code, double area, long next);
 
 void gs__partres_free(GEOSContextHandle_t h, gs__partres *r);

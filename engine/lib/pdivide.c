@@ -1437,7 +1437,13 @@ static GEOSGeometry *clean_polygonal(GEOSContextHandle_t h, GEOSGeometry *u) {
         if (big && gs__geom_area(h, q) <= 1.0) continue;
         if (GEOSGeomTypeId_r(h, q) != GEOS_POLYGON) continue;
         c = without_small_holes(h, q);
-        if (c) keep[nk++] = c;
+        if (!c) { /* out of memory: no half-cleaned grid */
+            for (unsigned j = 0; j < nk; j++) GEOSGeom_destroy_r(h, keep[j]);
+            free(keep);
+            GEOSGeom_destroy_r(h, u);
+            return NULL;
+        }
+        keep[nk++] = c;
     }
     if (nk == 1)
         out = keep[0];

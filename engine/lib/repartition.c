@@ -434,9 +434,10 @@ static int emit_grids(wstate *s, const gs__community *c, long next,
             w->out = out->n_grids - 1;
         }
     }
-    if (out->n_grids > first_new)
+    if (out->n_grids > first_new &&
         gs__pgrids_number(h, out, first_new, c->code,
-                          gs__geom_area(h, c->geom), next);
+                          gs__geom_area(h, c->geom), next))
+        return -1;
     return 0;
 }
 

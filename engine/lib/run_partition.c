@@ -87,14 +87,19 @@ static int community_figures(const gs__partres *r, const char *code,
     return 0;
 }
 
+/* Writes every layer into the temporary output and hands it over in
+ * *out_o, not yet committed (the caller commits or aborts it); on failure
+ * the temporary file is removed and *out_o is NULL. */
 static int write_outputs(gs_ctx *ctx, const gs_partition_opts *opts,
                          const gs_rules *rules, const gs__crsinfo *crs,
                          const gs__inputs *info, const gs__partres *r,
-                         const gs__model *m, const char *started) {
+                         const gs__model *m, const char *started,
+                         gs__out **out_o) {
     gs__out *o = NULL;
     gs__olayer *lg, *ls, *lc = NULL;
     int rc;
 
+    *out_o = NULL;
     rc = gs__out_open(ctx, opts->output, crs->output, crs->metric, &o);
     if (rc) return rc;
     rc = gs__out_layer(o, "grids", GS__GEOM_POLYGON, grid_fields,
@@ -201,7 +206,8 @@ static int write_outputs(gs_ctx *ctx, const gs_partition_opts *opts,
                               buf, crs->metric_name, info);
         if (rc) goto fail;
     }
-    return gs__out_commit(o);
+    *out_o = o;
+    return GS_OK;
 nomem:
     rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
 fail:
@@ -323,6 +329,8 @@ int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,
     const gs_input_opts *in;
     const gs_rules *rules;
     char started[32];
+    gs__out *out = NULL;
+    gs_report *report = NULL;
     int rc;
 
     if (!ctx) return GS_ERR_USAGE;
@@ -401,13 +409,26 @@ int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,
 
     gs__phase_begin(ctx);
     gs__progress(ctx, "write", -1);
-    rc = write_outputs(ctx, opts, rules, &crs, &info, &r, &m, started);
+    rc = write_outputs(ctx, opts, rules, &crs, &info, &r, &m, started, &out);
     if (rc) goto done;
     gs__phase_end(ctx, "write");
 
-    *out_report = make_report(ctx, opts, &r);
-    if (!*out_report) rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    /* The report before the output moves into place (as validate): a run
+     * that fails, even for want of memory for its report, never replaces
+     * an earlier output. */
+    report = make_report(ctx, opts, &r);
+    if (!report) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    rc = gs__out_commit(out);
+    out = NULL;
+    if (rc) goto done;
+    *out_report = report;
+    report = NULL;
 done:
+    gs__out_abort(out);
+    gs_report_destroy(report);
     gs__partres_free(ctx->geos, &r);
     gs__model_free(&m);
     gs__crsinfo_free(&crs);
