@@ -45,6 +45,8 @@ CITY = os.path.join(DEMO, "city.gpkg")
 MEMBERS = os.path.join(DEMO, "members.csv")
 CALENDAR = os.path.join(DEMO, "calendar.csv")
 SCRATCH = tempfile.mkdtemp(prefix="gs_bad_")
+with open(BIN, "rb") as _f:
+    SANITIZED = b"libasan.so" in _f.read()
 IN = os.path.join(SCRATCH, "in")
 OUT = os.path.join(SCRATCH, "out")
 JOB = os.path.join(SCRATCH, "job")
@@ -380,6 +382,11 @@ def validate_huge_field():
     path = mini_json("grids", props(0, name=HUGE))
     reported("validate", validate_args(grids=path), "grids",
              "110108001001001", HUGE[:100])
+    if SANITIZED:
+        # GDAL grows a CSV line's buffer in small steps, each a fresh
+        # mapping under AddressSanitizer: minutes for this one line.
+        h.skip("validate_huge_field: a 12 MB CSV line", "sanitizer build")
+        return
     path = write("members", "member_id,grid_code,name\n"
                  "M1,110108001001001," + "x" * 12000000 + "\n")
     refused("validate", validate_args(members=path), 3, path,
