@@ -45,6 +45,8 @@ CITY = os.path.join(DEMO, "city.gpkg")
 MEMBERS = os.path.join(DEMO, "members.csv")
 CALENDAR = os.path.join(DEMO, "calendar.csv")
 SCRATCH = tempfile.mkdtemp(prefix="gs_bad_")
+with open(BIN, "rb") as _f:
+    SANITIZED = b"libasan.so" in _f.read()
 IN = os.path.join(SCRATCH, "in")
 OUT = os.path.join(SCRATCH, "out")
 JOB = os.path.join(SCRATCH, "job")
@@ -380,6 +382,11 @@ def validate_huge_field():
     path = mini_json("grids", props(0, name=HUGE))
     reported("validate", validate_args(grids=path), "grids",
              "110108001001001", HUGE[:100])
+    if SANITIZED:
+        # GDAL grows a CSV line's buffer in small steps, each a fresh
+        # mapping under AddressSanitizer: minutes for this one line.
+        h.skip("validate_huge_field: a 12 MB CSV line", "sanitizer build")
+        return
     path = write("members", "member_id,grid_code,name\n"
                  "M1,110108001001001," + "x" * 12000000 + "\n")
     refused("validate", validate_args(members=path), 3, path,
@@ -532,14 +539,21 @@ def partition_bad_inputs():
     with Locked(whole):
         refused("partition", partition_args(communities=whole), 3, whole,
                 "database is locked")
-    barriers = demo_layer("barriers", "UPDATE barriers SET kind = 'fence' "
-                          "WHERE fid = 1")
-    code, _, err = run("partition", "--communities", CITY, "--households",
-                       CITY, "--barriers", barriers, "-o",
+    path = mini_json("households", props(1, persons="two"))
+    code, _, err = run("partition", *partition_args(households=path), "-o",
                        name("partition", "gpkg"))
-    expect(code in (0, 3), err)
-    if code == 3:
-        expect("fence" in err and "feature" in err, err)
+    expect(code == 0 and path in err and "first: household H002, feature 1"
+           in err and "not as persons" in err, err)
+    # Every barrier divides alike: an unknown kind changes nothing.
+    outs = []
+    for sql in (None, "UPDATE barriers SET kind = 'fence' WHERE fid = 1"):
+        outs.append(name("partition", "gpkg"))
+        code, _, err = run("partition", "--communities", CITY,
+                           "--households", CITY, "--barriers",
+                           demo_layer("barriers", sql), "-o", outs[-1])
+        expect(code == 0, err)
+    expect(first_difference(contents(outs[0]), contents(outs[1])) is None,
+           "a barrier's kind changed the grids")
 
 
 # ---- patrol ----------------------------------------------------------------
@@ -747,11 +761,8 @@ def hotspots_wrong_types_and_empty_fields():
 def hotspots_huge_field():
     path = events(EVENT % 1, "E2," + HUGE + ",2026-11-16 09:00,,open,,"
                   "116.30,39.98\n")
-    code, out, err = run("hotspots", *hotspots_args(events=path), "-o",
-                         name("hotspots", "gpkg"), "--json")
-    expect(code in (0, 3), err)
-    if code == 3:
-        expect("line 3" in err and "category" in err, err)
+    # Any text is a category: the 1.2 MB one is counted under its name.
+    reported("hotspots", hotspots_args(events=path), "categories", HUGE)
 
 
 @case
@@ -762,14 +773,9 @@ def hotspots_nan_and_inf_coordinates():
                     "3", "geometry")
     expect(sorted(r["line"] for r in rows) == [3, 4], rows)
     ev = demo_layer("events", "UPDATE events SET geom = NULL WHERE fid = 5")
-    code, _, err = run("hotspots", *hotspots_args(events=ev), "-o",
-                       name("hotspots", "gpkg"))
-    if code == 0:
-        rows = read_layer(name_last("hotspots"), "bad_rows")
-        expect(any("5" in str(r.get("feature", r.get("line"))) or
-                   "feature 5" in str(r.get("reason")) for r in rows), rows)
-    else:
-        expect_error(code, err, 3, ev, "feature 5")
+    rows = reported("hotspots", hotspots_args(events=ev), "bad_rows",
+                    "E000005", "geometry", "no point geometry")
+    expect([r["feature"] for r in rows] == [5], rows)
 
 
 @case
@@ -866,10 +872,11 @@ def assess_bad_visits():
                    "M0001,H0000143,9999-11-19T15:30:00+08:00,elderly\n")
     args = assess_args(visits=visits, traces=small_traces(),
                        households=CITY)
+    # A visit outside the month is not one of the month's, like a fix
+    # outside the week.
     code, _, err = run("assess", *args, "-o", name("assess", "gpkg"))
-    expect(code in (0, 3), err)
-    if code == 3:
-        expect("line 2" in err and "time" in err, err)
+    expect(code == 0, err)
+    expect(read_layer(name_last("assess"), "visits") == [], "a visit of 9999")
     visits = write("visits", "member_id,household_id,time,kind\n"
                    "M0001,H0000143,0000-01-01T00:00:00Z,elderly\n")
     refused("assess", assess_args(visits=visits, traces=small_traces(),
@@ -928,9 +935,11 @@ def report_ledger_with_hostile_or_broken_rows():
     ds.ExecuteSQL("UPDATE member_week SET in_grid_tolerant_s = 'lots', "
                   "compliant = 'yes' WHERE fid = 1")
     ds = None
+    # Text in a number column of a tampered ledger reads as 0 (SQLite's
+    # type affinity); the report is still written.
     code, _, err = run("report", *report_args(ledger=broken), "-o",
                        name("report", "html"))
-    expect(code in (0, 3), err)
+    expect(code == 0, err)
 
 
 # ---- run (job files) ------------------------------------------------------

@@ -386,6 +386,24 @@ int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,
     if (rc) goto done;
     rc = gs__io_check_household_ids(ctx, in, &m, &info);
     if (rc) goto done;
+    {
+        /* Such a household counts as a household but adds no persons to
+         * its grid's sum, which the persons limit is checked on: say so,
+         * as validate's bad_persons does. */
+        size_t bad = 0, first = 0;
+        for (size_t k = 0; k < m.n_households; k++)
+            if (!m.households[k].persons_ok && bad++ == 0) first = k;
+        if (bad) {
+            const gs__household *hh = &m.households[first];
+            gs__warn(ctx,
+                     "%s: %zu household(s) with a missing, negative or "
+                     "non-integer persons value, counted as households "
+                     "but not as persons (first: household %s, %s %ld)",
+                     opts->households, bad, hh->id[0] ? hh->id : "(no id)",
+                     hh->origin.line > 0 ? "line" : "feature",
+                     hh->origin.line > 0 ? hh->origin.line : hh->origin.fid);
+        }
+    }
     if (opts->barriers) {
         gs__progress(ctx, "read barriers", -1);
         rc = gs__io_read_barriers(ctx, in, opts->barriers, &m, &crs, &info);
