@@ -709,9 +709,7 @@ static int write_outputs(wctx *w, const gs_patrol_opts *opts,
         if (!rc) rc = gs__out_meta(w->o, "trace_encoding", w->tr->encoding);
         if (rc) goto fail;
     }
-    rc = gs__out_commit(w->o);
-    w->o = NULL;
-    return rc;
+    return GS_OK; /* w->o, not yet committed: the caller commits it */
 fail:
     gs__out_abort(w->o);
     w->o = NULL;
@@ -875,6 +873,8 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     trace_job tj;
     pthread_t tj_tid;
     wctx w;
+    gs__out *pending = NULL;
+    gs_report *report = NULL;
 
     if (!ctx) return GS_ERR_USAGE;
     memset(&tj, 0, sizeof tj);
@@ -1062,12 +1062,27 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     w.clock = &clock;
     w.has_households = opts->households != NULL;
     if ((rc = write_outputs(&w, opts, &crs, &info, started, weeks))) goto done;
+    pending = w.o;
+    w.o = NULL;
     gs__phase_end(ctx, "write");
-    *out_report = make_report(ctx, opts, &res, &tr, n_fixes, weeks,
-                              warning[0] ? warning : NULL);
+    /* The report before the output moves into place: a run that fails,
+     * even for want of memory for its report, never replaces an earlier
+     * output. */
+    report = make_report(ctx, opts, &res, &tr, n_fixes, weeks,
+                         warning[0] ? warning : NULL);
     weeks = NULL; /* taken by the report */
-    if (!*out_report) rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    if (!report) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    rc = gs__out_commit(pending);
+    pending = NULL;
+    if (rc) goto done;
+    *out_report = report;
+    report = NULL;
 done:
+    gs__out_abort(pending);
+    gs_report_destroy(report);
     if (tj_started) pthread_join(tj_tid, NULL); /* an earlier step failed */
     gs__traces_free(&tj.tr);
     gs_ctx_destroy(tj.ctx);
