@@ -44,7 +44,18 @@ struct gs_ctx {
     gs__phase phases[GS__MAX_PHASES];
     int n_phases;
     double phase_t0;
+    /* gs_ctx_set_shards: the prefixes (NUL-terminated digits) and their
+     * ','-joined key stored with every row of a PG: output. */
+    char shards[GS_MAX_SHARDS][13];
+    int n_shards;
+    char shard_key[GS_MAX_SHARDS * 13 + 1];
+    /* gs_ctx_set_schema: the schema of PG: outputs. */
+    char schema[64];
 };
+
+/* 1 when `code` (a community or grid code) belongs to the context's shard,
+ * or when no shard is set. NULL belongs to no shard. */
+int gs__shard_owns(const gs_ctx *ctx, const char *code);
 
 /* Sets the context's error and returns `code`, so callers can write
  * `return gs__err(ctx, GS_ERR_INPUT, "...")`. */

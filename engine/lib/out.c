@@ -11,6 +11,19 @@
  * QGIS stores styles in a GeoPackage, marked as default so QGIS applies it
  * on opening. Run metadata (command line, parameters, inputs and their
  * checksums, engine version) goes into the `run_metadata` table.
+ *
+ * An output given as "PG:<connection>" goes into PostgreSQL/PostGIS through
+ * OGR's PostgreSQL driver instead, in the context's schema (--schema,
+ * default public), with the same layers and fields plus one: `shard`, the
+ * shard key of the run that wrote the row ("110108,110109"; "" for a run
+ * without --shard). Many shards write the same tables concurrently, so the
+ * whole command is one transaction that first takes a transaction-scoped
+ * advisory lock: writers queue for the write phase only (their reading and
+ * analysis run in parallel), tables are created when absent without racing,
+ * and each writer deletes the rows of its own shard key before inserting,
+ * so re-running a shard replaces exactly its rows; a run without --shard
+ * replaces all rows. A failed or killed run rolls back and leaves nothing.
+ * Styles go into public.layer_styles, where QGIS looks for them.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "out.h"
@@ -30,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,8 +60,14 @@ struct gs__olayer {
     size_t nfields;
 };
 
+/* Every gridsmith writer into PostgreSQL takes this advisory lock (the
+ * first bytes of "gridsmith" as a number) for the rest of its transaction. */
+#define PG_LOCK_KEY "7453464845435251"
+
 struct gs__out {
     gs_ctx *ctx;
+    int pg;           /* writing into PostgreSQL, not a GeoPackage */
+    char schema[64];  /* pg: the schema, quoted-safe ([a-z0-9_]) */
     char *path;
     char *tmp;
     GDALDatasetH ds;
@@ -55,7 +75,7 @@ struct gs__out {
     GEOSWKBWriter *wkb;
     gs__olayer layers[MAX_LAYERS];
     int nlayers;
-    OGRLayerH meta;
+    gs__olayer *meta;
 };
 
 int gs__out_check(gs_ctx *ctx, const char *path) {
@@ -64,6 +84,7 @@ int gs__out_check(gs_ctx *ctx, const char *path) {
     int rc = GS_OK;
     if (!path || !*path)
         return gs__err(ctx, GS_ERR_USAGE, "no output file given (-o)");
+    if (gs__out_is_pg(path)) return GS_OK;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return gs__err(ctx, GS_ERR_IO,
                        "%s: the output is a directory; give a file name "
@@ -94,6 +115,51 @@ static void out_free(gs__out *o) {
     free(o);
 }
 
+int gs__out_is_pg(const char *path) {
+    return path && strncmp(path, "PG:", 3) == 0;
+}
+
+/* Runs one SQL statement on the output's connection (inside its
+ * transaction); a result set is discarded. GS_ERR_IO with the server's
+ * message. */
+static int pg_exec(gs__out *o, const char *sql) {
+    OGRLayerH res;
+    gs__libmsg_clear(o->ctx);
+    CPLErrorReset();
+    res = GDALDatasetExecuteSQL(o->ds, sql, NULL, NULL);
+    if (res) GDALDatasetReleaseResultSet(o->ds, res);
+    if (CPLGetLastErrorType() >= CE_Failure)
+        return gs__err_lib(o->ctx, GS_ERR_IO, "PostgreSQL output: %s failed",
+                           sql);
+    return GS_OK;
+}
+
+/* Opens the database, starts the transaction, takes the writers' lock and
+ * makes sure the schema exists. */
+static int pg_open(gs__out *o) {
+    gs_ctx *ctx = o->ctx;
+    char sql[256];
+    int rc;
+    snprintf(o->schema, sizeof o->schema, "%s",
+             ctx->schema[0] ? ctx->schema : "public");
+    gs__libmsg_clear(ctx);
+    o->ds = GDALOpenEx(o->path,
+                       GDAL_OF_VECTOR | GDAL_OF_UPDATE | GDAL_OF_VERBOSE_ERROR,
+                       (const char *const[]){"PostgreSQL", NULL}, NULL, NULL);
+    if (!o->ds)
+        return gs__err_lib(ctx, GS_ERR_IO,
+                           "%s: cannot connect to the output database",
+                           o->path);
+    if (GDALDatasetStartTransaction(o->ds, 0) != OGRERR_NONE)
+        return gs__err_lib(ctx, GS_ERR_IO, "%s: cannot start a transaction",
+                           o->path);
+    if ((rc = pg_exec(o, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")")))
+        return rc;
+    snprintf(sql, sizeof sql, "CREATE SCHEMA IF NOT EXISTS \"%s\"",
+             o->schema);
+    return pg_exec(o, sql);
+}
+
 int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
                  OGRSpatialReferenceH metric, gs__out **out) {
     gs__out *o;
@@ -111,6 +177,7 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
     o->path = gs__strdup(path);
     copy = gs__strdup(path);
     if (!o->path || !copy) goto nomem;
+    o->pg = gs__out_is_pg(path);
     base = basename(copy);
     {
         char *copy2 = gs__strdup(path);
@@ -127,7 +194,8 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
     }
     free(copy);
     copy = NULL;
-    unlink(o->tmp); /* a leftover of an earlier killed run with our pid */
+    if (!o->pg)
+        unlink(o->tmp); /* a leftover of an earlier killed run with our pid */
 
     o->wkb = GEOSWKBWriter_create_r(ctx->geos);
     if (!o->wkb) goto nomem;
@@ -142,6 +210,15 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
             out_free(o);
             return rc;
         }
+    }
+    if (o->pg) {
+        rc = pg_open(o);
+        if (rc) {
+            gs__out_abort(o);
+            return rc;
+        }
+        *out = o;
+        return GS_OK;
     }
     drv = GDALGetDriverByName("GPKG");
     if (!drv) {
@@ -184,12 +261,60 @@ static OGRwkbGeometryType ogr_type(gs__geom_kind k) {
     }
 }
 
+static OGRFieldType ogr_ftype(gs__ftype t) {
+    return t == GS__F_INT ? OFTInteger64 : t == GS__F_REAL ? OFTReal
+                                                           : OFTString;
+}
+
+/* PostgreSQL: reuses the table `schema.name` when an earlier run or
+ * another shard created it (its columns must be ours, in our order, then
+ * `shard`) and deletes the rows of this run's shard key (all rows without
+ * --shard). *out_lyr stays NULL when the table does not exist yet. */
+static int pg_reuse(gs__out *o, const char *name, const gs__fdef *fields,
+                    size_t nfields, OGRLayerH *out_lyr) {
+    char full[160], sql[1200];
+    OGRLayerH lyr;
+    OGRFeatureDefnH fd;
+    int n;
+    *out_lyr = NULL;
+    snprintf(full, sizeof full, "%s.%s", o->schema, name);
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    lyr = GDALDatasetGetLayerByName(o->ds, full);
+    CPLPopErrorHandler();
+    CPLErrorReset();
+    if (!lyr) return GS_OK;
+    fd = OGR_L_GetLayerDefn(lyr);
+    n = OGR_FD_GetFieldCount(fd);
+    for (size_t i = 0; i <= nfields; i++) {
+        const char *want = i < nfields ? fields[i].name : "shard";
+        if ((int)i >= n ||
+            strcmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, (int)i)),
+                   want) != 0)
+            return gs__err(o->ctx, GS_ERR_IO,
+                           "%s: table %s exists with other columns than "
+                           "this version of gridsmith writes (expected %s "
+                           "as column %zu); drop it or write into another "
+                           "--schema",
+                           o->path, full, want, i + 1);
+    }
+    if (o->ctx->n_shards)
+        snprintf(sql, sizeof sql,
+                 "DELETE FROM \"%s\".\"%s\" WHERE shard = '%s'",
+                 o->schema, name, o->ctx->shard_key);
+    else
+        snprintf(sql, sizeof sql, "DELETE FROM \"%s\".\"%s\"", o->schema,
+                 name);
+    *out_lyr = lyr;
+    return pg_exec(o, sql);
+}
+
 int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
                   const gs__fdef *fields, size_t nfields,
                   gs__olayer **out_layer) {
     gs__olayer *l;
     OGRSpatialReferenceH srs = NULL;
     char **lco = NULL;
+    int rc;
     *out_layer = NULL;
     if (o->nlayers >= MAX_LAYERS || nfields > MAX_FIELDS)
         return gs__err(o->ctx, GS_ERR_INTERNAL, "too many output layers");
@@ -197,6 +322,18 @@ int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
     memset(l, 0, sizeof *l);
     snprintf(l->name, sizeof l->name, "%s", name);
     l->geom = geom;
+    if (o->pg) {
+        rc = pg_reuse(o, name, fields, nfields, &l->lyr);
+        if (rc) return rc;
+        if (l->lyr) {
+            for (size_t i = 0; i < nfields; i++) l->fields[i] = fields[i].name;
+            l->nfields = nfields;
+            o->nlayers++;
+            *out_layer = l;
+            return GS_OK;
+        }
+        lco = CSLSetNameValue(lco, "SCHEMA", o->schema);
+    }
     if (geom != GS__GEOM_NONE && o->to_output)
         srs = OCTGetTargetCS(o->to_output);
     lco = CSLSetNameValue(lco, "FID", "fid");
@@ -208,18 +345,20 @@ int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
     if (!l->lyr)
         return gs__err_lib(o->ctx, GS_ERR_IO, "%s: cannot create layer %s",
                            o->path, name);
-    for (size_t i = 0; i < nfields; i++) {
-        OGRFieldType t = fields[i].type == GS__F_INT    ? OFTInteger64
-                         : fields[i].type == GS__F_REAL ? OFTReal
-                                                        : OFTString;
-        OGRFieldDefnH fd = OGR_Fld_Create(fields[i].name, t);
-        OGRErr e = OGR_L_CreateField(l->lyr, fd, 1);
+    for (size_t i = 0; i <= nfields; i++) {
+        OGRFieldDefnH fd;
+        OGRErr e;
+        if (i == nfields && !o->pg) break;
+        fd = OGR_Fld_Create(i < nfields ? fields[i].name : "shard",
+                            i < nfields ? ogr_ftype(fields[i].type)
+                                        : OFTString);
+        e = OGR_L_CreateField(l->lyr, fd, 1);
         OGR_Fld_Destroy(fd);
         if (e != OGRERR_NONE)
             return gs__err_lib(o->ctx, GS_ERR_IO,
                                "%s: cannot create field %s.%s", o->path,
-                               name, fields[i].name);
-        l->fields[i] = fields[i].name;
+                               name, i < nfields ? fields[i].name : "shard");
+        if (i < nfields) l->fields[i] = fields[i].name;
     }
     l->nfields = nfields;
     o->nlayers++;
@@ -336,6 +475,7 @@ int gs__out_wkb(gs__out *o, OGRFeatureH f, const unsigned char *wkb,
 
 int gs__out_put(gs__out *o, gs__olayer *l, OGRFeatureH f) {
     OGRErr e;
+    if (o->pg) OGR_F_SetFieldString(f, (int)l->nfields, o->ctx->shard_key);
     gs__libmsg_clear(o->ctx);
     e = OGR_L_CreateFeature(l->lyr, f);
     OGR_F_Destroy(f);
@@ -351,23 +491,15 @@ int gs__out_meta(gs__out *o, const char *key, const char *value) {
     if (!o->meta) {
         static const gs__fdef fields[] = {{"key", GS__F_STR},
                                           {"value", GS__F_STR}};
-        gs__olayer *l;
-        int rc = gs__out_layer(o, "run_metadata", GS__GEOM_NONE, fields, 2, &l);
+        int rc = gs__out_layer(o, "run_metadata", GS__GEOM_NONE, fields, 2,
+                               &o->meta);
         if (rc) return rc;
-        o->meta = l->lyr;
     }
-    f = OGR_F_Create(OGR_L_GetLayerDefn(o->meta));
+    f = gs__out_feature(o->meta);
     if (!f) return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
     OGR_F_SetFieldString(f, 0, key);
     OGR_F_SetFieldString(f, 1, value ? value : "");
-    gs__libmsg_clear(o->ctx);
-    if (OGR_L_CreateFeature(o->meta, f) != OGRERR_NONE) {
-        OGR_F_Destroy(f);
-        return gs__err_lib(o->ctx, GS_ERR_IO,
-                           "%s: cannot write run metadata", o->path);
-    }
-    OGR_F_Destroy(f);
-    return GS_OK;
+    return gs__out_put(o, o->meta, f);
 }
 
 int gs__out_meta_run(gs__out *o, const char *command, const char *command_line,
@@ -411,6 +543,58 @@ int gs__out_meta_run(gs__out *o, const char *command, const char *command_line,
     return GS_OK;
 }
 
+/* Sets a layer_styles column by its name in any case, if the table has
+ * it. */
+static void style_set(OGRFeatureH f, const char *name, const char *value) {
+    OGRFeatureDefnH fd = OGR_F_GetDefnRef(f);
+    int n = OGR_FD_GetFieldCount(fd);
+    for (int i = 0; i < n; i++) {
+        OGRFieldDefnH d = OGR_FD_GetFieldDefn(fd, i);
+        if (strcasecmp(OGR_Fld_GetNameRef(d), name) != 0) continue;
+        if (OGR_Fld_GetType(d) == OFTInteger)
+            OGR_F_SetFieldInteger(f, i, value[0] == '1');
+        else
+            OGR_F_SetFieldString(f, i, value);
+        return;
+    }
+}
+
+/* PostgreSQL: the database's name (QGIS matches styles on it), and
+ * public.layer_styles if it exists, after deleting the styles of this
+ * schema's layers that are about to be written again. */
+static int pg_styles(gs__out *o, char *catalog, size_t size,
+                     OGRLayerH *out_lyr) {
+    OGRLayerH res, lyr;
+    OGRFeatureH f;
+    *out_lyr = NULL;
+    res = GDALDatasetExecuteSQL(o->ds, "SELECT current_database()", NULL,
+                                NULL);
+    if (res) {
+        f = OGR_L_GetNextFeature(res);
+        if (f) {
+            snprintf(catalog, size, "%s", OGR_F_GetFieldAsString(f, 0));
+            OGR_F_Destroy(f);
+        }
+        GDALDatasetReleaseResultSet(o->ds, res);
+    }
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    lyr = GDALDatasetGetLayerByName(o->ds, "public.layer_styles");
+    CPLPopErrorHandler();
+    CPLErrorReset();
+    if (!lyr) return GS_OK;
+    for (int i = 0; i < o->nlayers; i++) {
+        char sql[256];
+        int rc;
+        snprintf(sql, sizeof sql,
+                 "DELETE FROM public.layer_styles WHERE f_table_schema = "
+                 "'%s' AND f_table_name = '%s'",
+                 o->schema, o->layers[i].name);
+        if ((rc = pg_exec(o, sql))) return rc;
+    }
+    *out_lyr = lyr;
+    return GS_OK;
+}
+
 /* Stores each layer's QML in layer_styles, as QGIS does, marked default. */
 static int write_styles(gs__out *o) {
     static const gs__fdef fields[] = {
@@ -420,12 +604,16 @@ static int write_styles(gs__out *o) {
         {"styleSLD", GS__F_STR},        {"useAsDefault", GS__F_INT},
         {"description", GS__F_STR},     {"owner", GS__F_STR},
         {"ui", GS__F_STR},              {"update_time", GS__F_STR}};
-    OGRLayerH lyr;
+    OGRLayerH lyr = NULL;
     char **lco = NULL;
-    char now[32];
-    int n = o->nlayers;
+    char now[32], catalog[128] = "";
+    int n = o->nlayers, rc;
     gs__utc_now(now, sizeof now);
+    if (o->pg && (rc = pg_styles(o, catalog, sizeof catalog, &lyr)))
+        return rc;
+    if (lyr) goto fill;
     lco = CSLSetNameValue(lco, "FID", "id");
+    if (o->pg) lco = CSLSetNameValue(lco, "SCHEMA", "public");
     lyr = GDALDatasetCreateLayer(o->ds, "layer_styles", NULL, wkbNone, lco);
     CSLDestroy(lco);
     if (!lyr)
@@ -446,6 +634,7 @@ static int write_styles(gs__out *o) {
                                "%s: cannot create layer_styles.%s", o->path,
                                fields[i].name);
     }
+fill:
     for (int i = 0; i < n; i++) {
         gs__olayer *l = &o->layers[i];
         char *qml = gs__style_qml_aliased(l->name, l->geom, l->fields,
@@ -459,21 +648,23 @@ static int write_styles(gs__out *o) {
             free(qml);
             return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
         }
-        OGR_F_SetFieldString(f, 0, "");
-        OGR_F_SetFieldString(f, 1, "");
-        OGR_F_SetFieldString(f, 2, l->name);
+        /* By name: a layer_styles table QGIS created has its own column
+         * order (and lower-case names in PostgreSQL). */
+        style_set(f, "f_table_catalog", catalog);
+        style_set(f, "f_table_schema", o->pg ? o->schema : "");
+        style_set(f, "f_table_name", l->name);
         /* QGIS finds the style by table and geometry column: "" for an
          * attribute table, never NULL. */
-        OGR_F_SetFieldString(f, 3, l->geom == GS__GEOM_NONE
-                                       ? ""
-                                       : OGR_L_GetGeometryColumn(l->lyr));
-        OGR_F_SetFieldString(f, 4, l->name);
-        OGR_F_SetFieldString(f, 5, qml);
-        OGR_F_SetFieldString(f, 6, "");
-        OGR_F_SetFieldInteger(f, 7, 1);
-        OGR_F_SetFieldString(f, 8, "gridsmith " GS_VERSION_STRING);
-        OGR_F_SetFieldString(f, 9, "");
-        OGR_F_SetFieldString(f, 11, now);
+        style_set(f, "f_geometry_column",
+                  l->geom == GS__GEOM_NONE ? ""
+                                           : OGR_L_GetGeometryColumn(l->lyr));
+        style_set(f, "styleName", l->name);
+        style_set(f, "styleQML", qml);
+        style_set(f, "styleSLD", "");
+        style_set(f, "useAsDefault", "1");
+        style_set(f, "description", "gridsmith " GS_VERSION_STRING);
+        style_set(f, "owner", "");
+        style_set(f, "update_time", now);
         e = OGR_L_CreateFeature(lyr, f);
         OGR_F_Destroy(f);
         free(qml);
@@ -514,6 +705,10 @@ int gs__out_commit(gs__out *o) {
         goto fail;
     }
     o->ds = NULL;
+    if (o->pg) {
+        out_free(o);
+        return GS_OK;
+    }
     if (fsync_path(o->tmp, 0) != 0) {
         rc = gs__err(ctx, GS_ERR_IO, "%s: cannot flush the output: %s",
                      o->tmp, strerror(errno));
@@ -543,7 +738,7 @@ void gs__out_abort(gs__out *o) {
         GDALClose(o->ds);
         o->ds = NULL;
     }
-    if (o->tmp) {
+    if (o->tmp && !o->pg) {
         char side[4096];
         unlink(o->tmp);
         snprintf(side, sizeof side, "%s-wal", o->tmp);
