@@ -87,6 +87,7 @@ int gs_ctx_create(gs_ctx **out_ctx) {
 void gs_ctx_destroy(gs_ctx *ctx) {
     if (!ctx) return;
     if (ctx->geos) GEOS_finish_r(ctx->geos);
+    CPLFree(ctx->shard_wkt);
     free(ctx);
 }
 

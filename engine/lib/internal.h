@@ -49,6 +49,11 @@ struct gs_ctx {
     char shards[GS_MAX_SHARDS][13];
     int n_shards;
     char shard_key[GS_MAX_SHARDS * 13 + 1];
+    /* The shard's extent with its halo (gs__io_shard_extent): minx, miny,
+     * maxx, maxy in the CRS whose WKT is shard_wkt (owned, CPLFree). */
+    int have_shard_ext;
+    double shard_ext[4];
+    char *shard_wkt;
     /* gs_ctx_set_schema: the schema of PG: outputs. */
     char schema[64];
 };

@@ -244,6 +244,8 @@ static int write_grids(wctx *w) {
         OGRFeatureH f;
         int fi = 0, top = -1, gi = r->grid_gi.done && isfinite(r->grid_gi.z[g]);
         long other = 0;
+        if (!gs__shard_owns(w->ctx, m->grids[g].community_code))
+            continue; /* the halo */
         NEW_FEATURE(f, l);
         for (size_t k = 0; k < r->ncats; k++)
             if (cn[k] > 0 && (top < 0 || cn[k] > cn[top])) top = (int)k;
@@ -1124,6 +1126,9 @@ static int read_inputs(gs_ctx *ctx, const gs_hotspots_opts *opts,
                        const gs_input_opts *in, hs_run *r) {
     const gs__evbad *b;
     int rc;
+    if ((rc = gs__io_shard_extent(ctx, in, opts->grids, opts->communities,
+                                  GS__SHARD_HALO_M, &r->info)))
+        return rc;
     gs__progress(ctx, "read grids", -1);
     if ((rc =
              gs__io_read_grids(ctx, in, opts->grids, &r->m, &r->crs, &r->info)))
