@@ -17,10 +17,10 @@
 set -eu
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || {
+if [ -z "$cmd" ] || [ -z "$dir" ]; then
     echo "usage: $0 start|stop DIR" >&2
     exit 2
-}
+fi
 bin=/usr/lib/postgresql/15/bin
 if [ "$(id -u)" -eq 0 ]; then
     as() { runuser -u postgres -- "$@"; }
