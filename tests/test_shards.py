@@ -153,11 +153,18 @@ def hotspots_shard_counts_merge_to_the_single_run():
 
 
 @case
-def a_bad_shard_is_a_usage_error():
+def a_bad_shard_or_schema_is_a_usage_error():
     st, _, se = run(*(COMMANDS["validate"] +
                       ["-o", os.path.join(TMP, "x.gpkg"), "--shard",
                        "11a"]))
     expect(st == 2 and "--shard '11a'" in se, "exit %d: %s" % (st, se))
+    st, _, se = run(*(COMMANDS["validate"] +
+                      ["-o", os.path.join(TMP, "x.gpkg"), "--schema",
+                       "s1"]))
+    expect(st == 2 and "--schema goes with" in se, "exit %d: %s" % (st, se))
+    st, _, se = run(*(COMMANDS["validate"] +
+                      ["-o", "PG:dbname=x", "--schema", "Bad-Name"]))
+    expect(st == 2 and "--schema 'Bad-Name'" in se, "exit %d: %s" % (st, se))
     st, _, se = run(*(COMMANDS["validate"] +
                       ["-o", os.path.join(TMP, "x.gpkg"), "--shard",
                        "999"]))

@@ -235,6 +235,11 @@ int cli_run(cli_common *c, const char *cmd, int argc, char **argv,
         return EXIT_IO;
     }
     gs_rules_init(&rules);
+    if (c->schema && (!c->output || strncmp(c->output, "PG:", 3) != 0)) {
+        status = cli_usage_error(cmd, "--schema goes with an output in "
+                                 "PostgreSQL (-o PG:...)");
+        goto done;
+    }
     if ((rc = gs_ctx_set_shards(ctx, c->shards, c->n_shards)) ||
         (rc = gs_ctx_set_schema(ctx, c->schema))) {
         status = cli_fail(ctx, rc);
