@@ -254,6 +254,15 @@ void gs__phase_end(gs_ctx *ctx, const char *name) {
     p->peak_rss_mb = gs__peak_rss_mb();
 }
 
+void gs__phase_note(gs_ctx *ctx, const char *name, double wall_s) {
+    gs__phase *p;
+    if (ctx->n_phases >= GS__MAX_PHASES) return;
+    p = &ctx->phases[ctx->n_phases++];
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->wall_s = wall_s;
+    p->peak_rss_mb = gs__peak_rss_mb();
+}
+
 /* ---- GDAL error routing ------------------------------------------------ */
 
 static void CPL_STDCALL gdal_message(CPLErr cls, CPLErrorNum num,

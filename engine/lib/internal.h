@@ -90,6 +90,9 @@ void gs__gdal_leave(gs_ctx *ctx);
 /* Starts and ends a measured phase; end records wall time and peak RSS. */
 void gs__phase_begin(gs_ctx *ctx);
 void gs__phase_end(gs_ctx *ctx, const char *name);
+/* Records a measurement inside the running phase (which keeps timing),
+ * e.g. the wait for the database's write lock within "write". */
+void gs__phase_note(gs_ctx *ctx, const char *name, double wall_s);
 
 /* Wall clock in seconds (monotonic). */
 double gs__now(void);

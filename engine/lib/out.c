@@ -105,6 +105,7 @@ int gs__out_check(gs_ctx *ctx, const char *path) {
 
 static void out_free(gs__out *o) {
     if (!o) return;
+    if (o->pg) CPLSetThreadLocalConfigOption("PG_USE_COPY", NULL);
     for (int i = 0; i < o->nlayers; i++)
         for (size_t k = 0; k < o->layers[i].nfields; k++)
             free(o->layers[i].aliases[k]);
@@ -139,9 +140,14 @@ static int pg_exec(gs__out *o, const char *sql) {
 static int pg_open(gs__out *o) {
     gs_ctx *ctx = o->ctx;
     char sql[256];
+    double t0;
     int rc;
     snprintf(o->schema, sizeof o->schema, "%s",
              ctx->schema[0] ? ctx->schema : "public");
+    /* COPY, not one INSERT per row, also into tables that already exist
+     * (the driver's default only for tables it has just created). The
+     * option is per thread; out_free clears it. */
+    CPLSetThreadLocalConfigOption("PG_USE_COPY", "YES");
     gs__libmsg_clear(ctx);
     o->ds = GDALOpenEx(o->path,
                        GDAL_OF_VECTOR | GDAL_OF_UPDATE | GDAL_OF_VERBOSE_ERROR,
@@ -153,8 +159,10 @@ static int pg_open(gs__out *o) {
     if (GDALDatasetStartTransaction(o->ds, 0) != OGRERR_NONE)
         return gs__err_lib(ctx, GS_ERR_IO, "%s: cannot start a transaction",
                            o->path);
+    t0 = gs__now();
     if ((rc = pg_exec(o, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")")))
         return rc;
+    gs__phase_note(ctx, "lock_wait", gs__now() - t0);
     snprintf(sql, sizeof sql, "CREATE SCHEMA IF NOT EXISTS \"%s\"",
              o->schema);
     return pg_exec(o, sql);
