@@ -12,6 +12,7 @@
 #
 # PostgreSQL refuses to run as root: as root the server runs as the
 # `postgres` user the package creates (runuser); otherwise as the caller.
+# PG_SCRATCH_OPTS adds server settings ("-c shared_buffers=1GB ...").
 # Trust authentication is safe here because the socket lives in a private
 # directory and the server listens on no network address.
 set -eu
@@ -45,7 +46,7 @@ start)
     as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
         -o "-c listen_addresses='' -c unix_socket_directories=$dir \
 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
--c max_connections=100" start >/dev/null
+-c max_connections=100 ${PG_SCRATCH_OPTS:-}" start >/dev/null
     psql -X -q -h "$dir" -U postgres -d postgres \
         -c "CREATE DATABASE gridsmith" >/dev/null
     psql -X -q -h "$dir" -U postgres -d gridsmith \
