@@ -386,8 +386,8 @@ costs = sorted(per.values())
 mean = sum(costs) / len(costs)
 wmean = sum(held.values()) / max(len(held), 1)
 print("per-shard cost (validate + patrol + hotspots, %d at a time on this "
-      "machine): mean %.1f s, max %.1f s; of it holding the database's "
-      "write lock %.1f s" % (jobs, mean, costs[-1], wmean))
+      "machine): mean %.1f s, max %.1f s; of it writing (after any wait "
+      "for a fresh schema's lock) %.1f s" % (jobs, mean, costs[-1], wmean))
 cmean = sum(cpu.values()) / max(len(cpu), 1)
 print("per-shard CPU time (user + system): mean %.1f s, max %.1f s"
       % (cmean, max(cpu.values() or [0])))
@@ -396,12 +396,11 @@ print("projected weekly job for a province (%d districts of 1,000,000 "
       "households), %d shards at a time per machine like this one:" %
       (prov, jobs))
 print("  (as measured: wall per shard here; CPU-bound: had each shard a "
-      "core of its own; neither below all shards' lock-holding writes in "
-      "a row)")
+      "core of its own; the database server's own load is not modelled)")
 for m in (1, 10, 25, 50, 100):
     rounds = math.ceil(prov / (m * jobs))
-    t = max(rounds * mean, prov * wmean)
-    c = max(rounds * cmean, prov * wmean)
+    t = rounds * mean
+    c = rounds * cmean
     print("  %3d machines: %7.0f s (%5.1f min) as measured, %7.0f s "
           "(%5.1f min) CPU-bound" % (m, t, t / 60, c, c / 60))
 print("merged shard results equal the single run: %s" % ("yes" if ok else "NO"))

@@ -16,14 +16,24 @@
  * OGR's PostgreSQL driver instead, in the context's schema (--schema,
  * default public), with the same layers and fields plus one: `shard`, the
  * shard key of the run that wrote the row ("110108,110109"; "" for a run
- * without --shard). Many shards write the same tables concurrently, so the
- * whole command is one transaction that first takes a transaction-scoped
- * advisory lock: writers queue for the write phase only (their reading and
- * analysis run in parallel), tables are created when absent without racing,
- * and each writer deletes the rows of its own shard key before inserting,
- * so re-running a shard replaces exactly its rows; a run without --shard
- * replaces all rows. A failed or killed run rolls back and leaves nothing.
- * Styles go into public.layer_styles, where QGIS looks for them.
+ * without --shard). The whole command is one transaction: a failed or
+ * killed run rolls back and leaves nothing. Each writer deletes the rows
+ * of its own shard key before inserting (COPY), so re-running a shard
+ * replaces exactly its rows; a run without --shard replaces all rows.
+ *
+ * Many shards write the same tables at once. Deleting and copying their
+ * own rows needs no lock; creating the tables does, or two first writers
+ * would both try. So a writer that finds the schema not yet complete (no
+ * committed run_metadata table, which every command writes after its
+ * layers) takes a session advisory lock keyed by the schema, looks again
+ * once it has it (the writer before may have committed everything in the
+ * meantime: then it lets go at once), and otherwise keeps it until its
+ * commit closes the connection. Only the first writers of a fresh schema
+ * queue; later ones run fully in parallel. Styles go into
+ * public.layer_styles, where QGIS looks for them, shared by all schemas:
+ * they are written last under one transaction-scoped lock for all
+ * writers, held from there to the commit. No writer waits for the schema
+ * lock while holding that one, so the two cannot deadlock.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "out.h"
@@ -60,8 +70,9 @@ struct gs__olayer {
     size_t nfields;
 };
 
-/* Every gridsmith writer into PostgreSQL takes this advisory lock (the
- * first bytes of "gridsmith" as a number) for the rest of its transaction. */
+/* The advisory lock of public.layer_styles for all gridsmith writers (the
+ * first bytes of "gridsmith" as a number). Schema locks are keyed by
+ * hashtext('gridsmith:' || schema). */
 #define PG_LOCK_KEY "7453464845435251"
 
 struct gs__out {
@@ -137,11 +148,36 @@ static int pg_exec(gs__out *o, const char *sql) {
 
 /* Opens the database, starts the transaction, takes the writers' lock and
  * makes sure the schema exists. */
+/* *out_ready: 1 when the schema holds a committed run_metadata table, so
+ * an earlier writer of this command created all its tables. */
+static int pg_complete(gs__out *o, int *out_ready) {
+    char sql[256];
+    OGRLayerH res;
+    OGRFeatureH f;
+    *out_ready = 0;
+    snprintf(sql, sizeof sql,
+             "SELECT CASE WHEN to_regclass('\"%s\".run_metadata') IS NULL "
+             "THEN 0 ELSE 1 END AS ready",
+             o->schema);
+    gs__libmsg_clear(o->ctx);
+    res = GDALDatasetExecuteSQL(o->ds, sql, NULL, NULL);
+    if (!res)
+        return gs__err_lib(o->ctx, GS_ERR_IO, "%s: cannot look at schema %s",
+                           o->path, o->schema);
+    f = OGR_L_GetNextFeature(res);
+    if (f) {
+        *out_ready = OGR_F_GetFieldAsInteger(f, 0) == 1;
+        OGR_F_Destroy(f);
+    }
+    GDALDatasetReleaseResultSet(o->ds, res);
+    return GS_OK;
+}
+
 static int pg_open(gs__out *o) {
     gs_ctx *ctx = o->ctx;
     char sql[256];
     double t0;
-    int rc;
+    int rc, ready;
     snprintf(o->schema, sizeof o->schema, "%s",
              ctx->schema[0] ? ctx->schema : "public");
     /* COPY, not one INSERT per row, also into tables that already exist
@@ -159,10 +195,20 @@ static int pg_open(gs__out *o) {
     if (GDALDatasetStartTransaction(o->ds, 0) != OGRERR_NONE)
         return gs__err_lib(ctx, GS_ERR_IO, "%s: cannot start a transaction",
                            o->path);
+    if ((rc = pg_complete(o, &ready)) || ready) return rc;
     t0 = gs__now();
-    if ((rc = pg_exec(o, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")")))
-        return rc;
+    snprintf(sql, sizeof sql,
+             "SELECT pg_advisory_lock(hashtext('gridsmith:%s'))", o->schema);
+    if ((rc = pg_exec(o, sql))) return rc;
     gs__phase_note(ctx, "lock_wait", gs__now() - t0);
+    if ((rc = pg_complete(o, &ready))) return rc;
+    if (ready) {
+        snprintf(sql, sizeof sql,
+                 "SELECT pg_advisory_unlock(hashtext('gridsmith:%s'))",
+                 o->schema);
+        return pg_exec(o, sql);
+    }
+    /* Kept until the connection closes, after the commit. */
     snprintf(sql, sizeof sql, "CREATE SCHEMA IF NOT EXISTS \"%s\"",
              o->schema);
     return pg_exec(o, sql);
@@ -574,7 +620,13 @@ static int pg_styles(gs__out *o, char *catalog, size_t size,
                      OGRLayerH *out_lyr) {
     OGRLayerH res, lyr;
     OGRFeatureH f;
+    double t0 = gs__now();
+    int rc;
     *out_lyr = NULL;
+    /* Held to the commit, which follows. */
+    if ((rc = pg_exec(o, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")")))
+        return rc;
+    gs__phase_note(o->ctx, "styles_lock_wait", gs__now() - t0);
     res = GDALDatasetExecuteSQL(o->ds, "SELECT current_database()", NULL,
                                 NULL);
     if (res) {
@@ -592,7 +644,6 @@ static int pg_styles(gs__out *o, char *catalog, size_t size,
     if (!lyr) return GS_OK;
     for (int i = 0; i < o->nlayers; i++) {
         char sql[256];
-        int rc;
         snprintf(sql, sizeof sql,
                  "DELETE FROM public.layer_styles WHERE f_table_schema = "
                  "'%s' AND f_table_name = '%s'",
