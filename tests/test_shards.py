@@ -16,8 +16,10 @@ The PostGIS cases need a server: GS_TEST_PG="PG:dbname=... host=..."
 (scripts/test.sh starts a throwaway one). Without it they are skipped.
 The last line is "N passed, N failed".
 """
+import atexit
 import collections
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,6 +42,7 @@ CALENDAR = os.path.join(DEMO, "calendar.csv")
 SHARDS = ["110108001", "110108002"]
 PG = os.environ.get("GS_TEST_PG", "")
 TMP = tempfile.mkdtemp(prefix="gs_shards_")
+atexit.register(shutil.rmtree, TMP, True)
 
 COMMANDS = {
     "validate": ["validate", "--communities", CITY, "--grids", CITY,
