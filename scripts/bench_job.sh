@@ -11,17 +11,7 @@ events=${GS_BENCH_EVENTS:-/tmp/gs_hotspots_bench/events.gpkg}
 build=${GS_BUILD_DIR:-build}
 ./scripts/deps.sh build
 ./scripts/build.sh "$build" >/dev/null
-if [ ! -f "$city/traces.csv" ]; then
-    echo "generating the city and 11 million fixes in $city (once)..." >&2
-    /usr/bin/python3 scripts/gen_city.py --households 1000000 --out "$city" \
-        --trace-fixes 11000000
-fi
-if [ ! -f "$events" ]; then
-    echo "generating 100,000 events over 12 weeks in $events (once)..." >&2
-    mkdir -p "$(dirname "$events")"
-    /usr/bin/python3 scripts/gen_events.py --city "$city/city.gpkg" \
-        --out "$events" --events 100000 --weeks 12 --last-week 2026-W47
-fi
+./scripts/bench_data.sh "$city" "$events"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cat > "$tmp/job.ini" <<INI

@@ -2,11 +2,17 @@
 # Installs what is missing, builds, and runs every test twice: a plain
 # build, then one with AddressSanitizer and UndefinedBehaviorSanitizer;
 # then valgrind memcheck over the plain build and a short fuzzing run of
-# every parser.
+# every parser. A throwaway PostgreSQL + PostGIS server
+# (scripts/pg_scratch.sh, unix socket only) serves the tests labelled
+# "postgis" and is stopped at the end, also when a test fails.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh test
 ./scripts/build.sh build
+pgdir=$(mktemp -d /tmp/gs_test_pg.XXXXXX)
+trap './scripts/pg_scratch.sh stop "$pgdir"' EXIT INT TERM
+GS_TEST_PG=$(./scripts/pg_scratch.sh start "$pgdir")
+export GS_TEST_PG
 (cd build && ctest --output-on-failure -j2)
 ./scripts/build.sh build-asan -DGS_SANITIZE=ON
 # LeakSanitizer: GDAL's drivers and PROJ keep process-lifetime caches.

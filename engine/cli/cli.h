@@ -28,6 +28,9 @@ typedef struct cli_common {
     size_t n_layers;
     const char *fields[64];
     size_t n_fields;
+    const char *schema;      /* --schema, for a PG: output */
+    const char *shards[64];  /* --shard, one or more */
+    size_t n_shards;
     char *command_line; /* owned */
 } cli_common;
 
@@ -42,7 +45,9 @@ enum {
     CLI_OPT_STRICT,
     CLI_OPT_JSON,
     CLI_OPT_QUIET,
-    CLI_OPT_THREADS
+    CLI_OPT_THREADS,
+    CLI_OPT_SCHEMA,
+    CLI_OPT_SHARD
 };
 
 /* The shared entries of a command's getopt_long table (put them last,
@@ -59,6 +64,8 @@ enum {
         {"json", no_argument, NULL, CLI_OPT_JSON},                 \
         {"quiet", no_argument, NULL, CLI_OPT_QUIET},               \
         {"threads", required_argument, NULL, CLI_OPT_THREADS},     \
+        {"schema", required_argument, NULL, CLI_OPT_SCHEMA},       \
+        {"shard", required_argument, NULL, CLI_OPT_SHARD},         \
         {"help", no_argument, NULL, 'h'}
 
 /* The getopt_long short options every command uses. */
@@ -74,6 +81,20 @@ void cli_common_init(cli_common *c);
 #define CLI_CONTINUE (-2)
 int cli_common_option(cli_common *c, const char *cmd, const char *help,
                       int opt, int argc, char **argv);
+
+/* Help text of the options every command shares for PostgreSQL outputs
+ * and shards, for each command's --help. */
+#define CLI_SCALE_HELP                                                      \
+    "Shards and PostgreSQL/PostGIS:\n"                                      \
+    "  -o PG:CONNECTION    write into PostGIS instead of a GeoPackage, e.g.\n" \
+    "                      -o 'PG:dbname=grid host=db' (one transaction;\n" \
+    "                      every row carries the run's shard key)\n"       \
+    "  --schema NAME       the schema of a PG: output (default public)\n"  \
+    "  --shard PREFIX      only the communities whose code starts with\n"  \
+    "                      PREFIX (district 110108, street 110108001); may\n" \
+    "                      be repeated. Reads the shard and its halo only\n" \
+    "                      and writes the rows the shard owns (README\n"  \
+    "                      \"Shards\")\n"
 
 /* Runs a command: `fn` gets the context, the loaded rules and the common
  * options and calls the library. Creates the context, loads --config,

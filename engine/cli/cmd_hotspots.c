@@ -105,6 +105,8 @@ static const char *const help =
     "  --quiet           print nothing but errors\n"
     "  --threads N       worker threads (default 2)\n"
     "\n"
+    CLI_SCALE_HELP
+    "\n"
     "Example (the bundled demo city, events 2026-W40 to W47):\n"
     "  gridsmith hotspots --grids datasets/demo/city.gpkg \\\n"
     "      --events datasets/demo/city.gpkg \\\n"

@@ -57,6 +57,8 @@ static const char *const help =
     "  --quiet           print nothing but errors\n"
     "  --threads N       worker threads (default 2)\n"
     "\n"
+    CLI_SCALE_HELP
+    "\n"
     "Example (the bundled demo city):\n"
     "  gridsmith patrol --grids datasets/demo/city.gpkg \\\n"
     "      --members datasets/demo/members.csv \\\n"

@@ -51,6 +51,8 @@ static const char *const help =
     "  --threads N         worker threads (default 2)\n"
     "  -h, --help          this help\n"
     "\n"
+    CLI_SCALE_HELP
+    "\n"
     "Example (the bundled demo city):\n"
     "  gridsmith validate --communities datasets/demo/city.gpkg \\\n"
     "      --grids datasets/demo/city.gpkg \\\n"

@@ -203,6 +203,12 @@ int cli_common_option(cli_common *c, const char *cmd, const char *help,
                 return cli_usage_error(cmd, "--threads takes 1 to 64, not '%s'",
                                        optarg);
             return CLI_CONTINUE;
+        case CLI_OPT_SCHEMA: c->schema = optarg; return CLI_CONTINUE;
+        case CLI_OPT_SHARD:
+            if (c->n_shards >= sizeof c->shards / sizeof c->shards[0])
+                return cli_usage_error(cmd, "too many --shard");
+            c->shards[c->n_shards++] = optarg;
+            return CLI_CONTINUE;
         case 'h': fputs(help, stdout); return EXIT_DONE;
         case ':':
             return cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
@@ -229,6 +235,16 @@ int cli_run(cli_common *c, const char *cmd, int argc, char **argv,
         return EXIT_IO;
     }
     gs_rules_init(&rules);
+    if (c->schema && (!c->output || strncmp(c->output, "PG:", 3) != 0)) {
+        status = cli_usage_error(cmd, "--schema goes with an output in "
+                                 "PostgreSQL (-o PG:...)");
+        goto done;
+    }
+    if ((rc = gs_ctx_set_shards(ctx, c->shards, c->n_shards)) ||
+        (rc = gs_ctx_set_schema(ctx, c->schema))) {
+        status = cli_fail(ctx, rc);
+        goto done;
+    }
     if (c->config && (rc = gs_rules_load(ctx, &rules, c->config))) {
         status = cli_fail(ctx, rc);
         goto done;

@@ -115,6 +115,7 @@ int gs_ctx_create(gs_ctx **out_ctx) {
 void gs_ctx_destroy(gs_ctx *ctx) {
     if (!ctx) return;
     if (ctx->geos) GEOS_finish_r(ctx->geos);
+    CPLFree(ctx->shard_wkt);
     free(ctx);
 }
 
@@ -130,6 +131,64 @@ void gs_ctx_set_progress(gs_ctx *ctx, gs_progress_fn fn, void *user) {
     if (!ctx) return;
     ctx->progress = fn;
     ctx->progress_user = user;
+}
+
+int gs_ctx_set_shards(gs_ctx *ctx, const char *const *prefixes, size_t n) {
+    size_t off = 0;
+    if (!ctx) return GS_ERR_USAGE;
+    ctx->n_shards = 0;
+    ctx->shard_key[0] = '\0';
+    if (n > GS_MAX_SHARDS || (n && !prefixes))
+        return gs__err(ctx, GS_ERR_USAGE, "at most %d shards", GS_MAX_SHARDS);
+    for (size_t i = 0; i < n; i++) {
+        const char *p = prefixes[i];
+        size_t len = p ? strlen(p) : 0;
+        int digits = len >= 1 && len <= 12;
+        for (size_t k = 0; digits && k < len; k++)
+            if (p[k] < '0' || p[k] > '9') digits = 0;
+        if (!digits) {
+            ctx->n_shards = 0;
+            ctx->shard_key[0] = '\0';
+            return gs__err(ctx, GS_ERR_USAGE,
+                           "--shard '%s': give 1 to 12 digits of a community "
+                           "code (district 6, street 9, community 12)",
+                           p ? p : "");
+        }
+        memcpy(ctx->shards[i], p, len + 1);
+        off += (size_t)snprintf(ctx->shard_key + off,
+                                sizeof ctx->shard_key - off, "%s%s",
+                                i ? "," : "", p);
+    }
+    ctx->n_shards = (int)n;
+    return GS_OK;
+}
+
+int gs_ctx_set_schema(gs_ctx *ctx, const char *schema) {
+    size_t len;
+    if (!ctx) return GS_ERR_USAGE;
+    if (!schema) {
+        ctx->schema[0] = '\0';
+        return GS_OK;
+    }
+    len = strlen(schema);
+    if (len == 0 || len >= sizeof ctx->schema ||
+        !((schema[0] >= 'a' && schema[0] <= 'z') || schema[0] == '_') ||
+        strspn(schema, "abcdefghijklmnopqrstuvwxyz0123456789_") != len)
+        return gs__err(ctx, GS_ERR_USAGE,
+                       "--schema '%s': give a lower-case SQL name "
+                       "([a-z_][a-z0-9_]*, at most 63 characters)",
+                       schema);
+    memcpy(ctx->schema, schema, len + 1);
+    return GS_OK;
+}
+
+int gs__shard_owns(const gs_ctx *ctx, const char *code) {
+    if (ctx->n_shards == 0) return 1;
+    if (!code) return 0;
+    for (int i = 0; i < ctx->n_shards; i++)
+        if (strncmp(code, ctx->shards[i], strlen(ctx->shards[i])) == 0)
+            return 1;
+    return 0;
 }
 
 void gs_ctx_set_log(gs_ctx *ctx, gs_log_fn fn, void *user) {
@@ -257,6 +316,15 @@ void gs__phase_end(gs_ctx *ctx, const char *name) {
     p = &ctx->phases[ctx->n_phases++];
     snprintf(p->name, sizeof p->name, "%s", name);
     p->wall_s = gs__now() - ctx->phase_t0;
+    p->peak_rss_mb = gs__peak_rss_mb();
+}
+
+void gs__phase_note(gs_ctx *ctx, const char *name, double wall_s) {
+    gs__phase *p;
+    if (ctx->n_phases >= GS__MAX_PHASES) return;
+    p = &ctx->phases[ctx->n_phases++];
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->wall_s = wall_s;
     p->peak_rss_mb = gs__peak_rss_mb();
 }
 

@@ -44,7 +44,23 @@ struct gs_ctx {
     gs__phase phases[GS__MAX_PHASES];
     int n_phases;
     double phase_t0;
+    /* gs_ctx_set_shards: the prefixes (NUL-terminated digits) and their
+     * ','-joined key stored with every row of a PG: output. */
+    char shards[GS_MAX_SHARDS][13];
+    int n_shards;
+    char shard_key[GS_MAX_SHARDS * 13 + 1];
+    /* The shard's extent with its halo (gs__io_shard_extent): minx, miny,
+     * maxx, maxy in the CRS whose WKT is shard_wkt (owned, CPLFree). */
+    int have_shard_ext;
+    double shard_ext[4];
+    char *shard_wkt;
+    /* gs_ctx_set_schema: the schema of PG: outputs. */
+    char schema[64];
 };
+
+/* 1 when `code` (a community or grid code) belongs to the context's shard,
+ * or when no shard is set. NULL belongs to no shard. */
+int gs__shard_owns(const gs_ctx *ctx, const char *code);
 
 /* Sets the context's error and returns `code`, so callers can write
  * `return gs__err(ctx, GS_ERR_INPUT, "...")`. */
@@ -74,6 +90,9 @@ void gs__gdal_leave(gs_ctx *ctx);
 /* Starts and ends a measured phase; end records wall time and peak RSS. */
 void gs__phase_begin(gs_ctx *ctx);
 void gs__phase_end(gs_ctx *ctx, const char *name);
+/* Records a measurement inside the running phase (which keeps timing),
+ * e.g. the wait for the database's write lock within "write". */
+void gs__phase_note(gs_ctx *ctx, const char *name, double wall_s);
 
 /* Wall clock in seconds (monotonic). */
 double gs__now(void);

@@ -285,6 +285,54 @@ static int sha256_files(gs_ctx *ctx, GDALDatasetH ds, char out[65]) {
     return rc;
 }
 
+/* Sets the shard's extent (with its halo) as the layer's spatial filter,
+ * transformed into the layer's CRS when it differs. */
+static int shard_spatial_filter(src *s) {
+    gs_ctx *ctx = s->ctx;
+    double *e = ctx->shard_ext;
+    double x0 = e[0], y0 = e[1], x1 = e[2], y1 = e[3];
+    OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(s->lyr), esrs;
+    esrs = OSRNewSpatialReference(ctx->shard_wkt);
+    if (!esrs) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    OSRSetAxisMappingStrategy(esrs, OAMS_TRADITIONAL_GIS_ORDER);
+    if (lsrs && !OSRIsSame(lsrs, esrs)) {
+        OGRSpatialReferenceH l = gs__srs_clone_gis(lsrs);
+        OGRCoordinateTransformationH ct =
+            l ? OCTNewCoordinateTransformation(esrs, l) : NULL;
+        int ok = ct && OCTTransformBounds(ct, e[0], e[1], e[2], e[3], &x0,
+                                          &y0, &x1, &y1, 21);
+        if (ct) OCTDestroyCoordinateTransformation(ct);
+        if (l) OSRDestroySpatialReference(l);
+        if (!ok) {
+            OSRDestroySpatialReference(esrs);
+            return gs__err_lib(ctx, GS_ERR_INPUT_CRS,
+                               "%s, layer %s (%s): cannot transform the "
+                               "shard's extent into the layer's CRS",
+                               s->path, s->layer, s->role);
+        }
+    }
+    OSRDestroySpatialReference(esrs);
+    OGR_L_SetSpatialFilterRect(s->lyr, x0, y0, x1, y1);
+    return GS_OK;
+}
+
+char *gs__io_shard_filter(const gs_ctx *ctx, const char *field) {
+    size_t n = 32 + (size_t)ctx->n_shards * (strlen(field) + 32), off = 0;
+    char *q = malloc(n);
+    if (!q) return NULL;
+    q[0] = '\0';
+    for (int i = 0; i < ctx->n_shards; i++)
+        off += (size_t)snprintf(q + off, n - off, "%s\"%s\" LIKE '%s%%'",
+                                i ? " OR " : "", field, ctx->shards[i]);
+    return q;
+}
+
+/* Widens the shard's extent by the envelope of the role's features whose
+ * community_code has a shard prefix. */
+static int shard_envelope(gs_ctx *ctx, const gs_input_opts *opts,
+                          const char *role, const char *path,
+                          gs__inputs *info);
+
 static int src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
                     const char *path, int want_geom, gs__arena *arena,
                     src *s, gs__inputs *info) {
@@ -396,6 +444,9 @@ static int src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
             goto fail;
         }
     }
+    if (want_geom && ctx->have_shard_ext && !s->is_csv &&
+        (rc = shard_spatial_filter(s)))
+        goto fail;
     if (info && info->n < (int)(sizeof info->items / sizeof info->items[0])) {
         gs__input_info *ii = &info->items[info->n];
         int read_failed;
@@ -436,6 +487,122 @@ static int src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
 fail:
     src_close(s);
     return rc;
+}
+
+static int shard_envelope(gs_ctx *ctx, const gs_input_opts *opts,
+                          const char *role, const char *path,
+                          gs__inputs *info) {
+    src s;
+    OGREnvelope env;
+    OGRSpatialReferenceH esrs = NULL;
+    char *q = NULL, *wkt = NULL;
+    const char *field;
+    int rc = src_open(ctx, opts, role, path, 1, NULL, &s, NULL);
+    (void)info;
+    if (rc) return rc;
+    if (s.is_csv) goto done; /* no polygons in a CSV */
+    OGR_L_SetSpatialFilter(s.lyr, NULL); /* the extent is being made */
+    field = mapped_name(&s, "community_code");
+    q = gs__io_shard_filter(ctx, field ? field : "community_code");
+    if (!q) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    gs__libmsg_clear(ctx);
+    if (OGR_L_SetAttributeFilter(s.lyr, q) != OGRERR_NONE) {
+        rc = gs__err_lib(ctx, GS_ERR_INPUT_FIELD,
+                         "%s, layer %s (%s): cannot select the shard with %s",
+                         path, s.layer, role, q);
+        goto done;
+    }
+    /* No feature: nothing to add (some drivers still return an extent). */
+    if (OGR_L_GetFeatureCount(s.lyr, 1) <= 0 ||
+        OGR_L_GetExtent(s.lyr, &env, 1) != OGRERR_NONE)
+        goto done;
+    if (!ctx->have_shard_ext) {
+        if (OSRExportToWkt(s.srs, &wkt) != OGRERR_NONE) {
+            rc = gs__err(ctx, GS_ERR_INPUT_CRS, "%s: unusable CRS", path);
+            goto done;
+        }
+        ctx->shard_wkt = wkt;
+        ctx->shard_ext[0] = env.MinX;
+        ctx->shard_ext[1] = env.MinY;
+        ctx->shard_ext[2] = env.MaxX;
+        ctx->shard_ext[3] = env.MaxY;
+        ctx->have_shard_ext = 1;
+        goto done;
+    }
+    esrs = OSRNewSpatialReference(ctx->shard_wkt);
+    if (!esrs) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    OSRSetAxisMappingStrategy(esrs, OAMS_TRADITIONAL_GIS_ORDER);
+    if (!OSRIsSame(s.srs, esrs)) {
+        OGRCoordinateTransformationH ct =
+            OCTNewCoordinateTransformation(s.srs, esrs);
+        double x0, y0, x1, y1;
+        int ok = ct && OCTTransformBounds(ct, env.MinX, env.MinY, env.MaxX,
+                                          env.MaxY, &x0, &y0, &x1, &y1, 21);
+        if (ct) OCTDestroyCoordinateTransformation(ct);
+        if (!ok) {
+            rc = gs__err_lib(ctx, GS_ERR_INPUT_CRS,
+                             "%s (%s): cannot transform its extent", path,
+                             role);
+            goto done;
+        }
+        env.MinX = x0, env.MinY = y0, env.MaxX = x1, env.MaxY = y1;
+    }
+    if (env.MinX < ctx->shard_ext[0]) ctx->shard_ext[0] = env.MinX;
+    if (env.MinY < ctx->shard_ext[1]) ctx->shard_ext[1] = env.MinY;
+    if (env.MaxX > ctx->shard_ext[2]) ctx->shard_ext[2] = env.MaxX;
+    if (env.MaxY > ctx->shard_ext[3]) ctx->shard_ext[3] = env.MaxY;
+done:
+    if (esrs) OSRDestroySpatialReference(esrs);
+    free(q);
+    src_close(&s);
+    return rc;
+}
+
+int gs__io_shard_extent(gs_ctx *ctx, const gs_input_opts *opts,
+                        const char *grids, const char *communities,
+                        double halo_m, gs__inputs *info) {
+    int rc;
+    double dx, dy;
+    if (ctx->n_shards == 0) return GS_OK;
+    ctx->have_shard_ext = 0;
+    CPLFree(ctx->shard_wkt);
+    ctx->shard_wkt = NULL;
+    if ((rc = shard_envelope(ctx, opts, "grids", grids, info))) return rc;
+    if (communities &&
+        (rc = shard_envelope(ctx, opts, "communities", communities, info)))
+        return rc;
+    if (!ctx->have_shard_ext)
+        return gs__err(ctx, GS_ERR_INPUT_EMPTY,
+                       "%s: no grid or community has a code starting with "
+                       "the shard %s",
+                       grids, ctx->shard_key);
+    /* The halo in the extent's own units: degrees for lon/lat (a degree of
+     * latitude is 111 km; longitude degrees are shorter, so use the
+     * latitude's cosine), metres otherwise. */
+    dx = dy = halo_m;
+    {
+        OGRSpatialReferenceH e = OSRNewSpatialReference(ctx->shard_wkt);
+        if (e && OSRIsGeographic(e)) {
+            double lat = fabs(ctx->shard_ext[1]) > fabs(ctx->shard_ext[3])
+                             ? fabs(ctx->shard_ext[1])
+                             : fabs(ctx->shard_ext[3]);
+            double c = cos(lat * M_PI / 180.0);
+            dy = halo_m / 111000.0;
+            dx = halo_m / (111000.0 * (c > 0.05 ? c : 0.05));
+        }
+        if (e) OSRDestroySpatialReference(e);
+    }
+    ctx->shard_ext[0] -= dx;
+    ctx->shard_ext[1] -= dy;
+    ctx->shard_ext[2] += dx;
+    ctx->shard_ext[3] += dy;
+    return GS_OK;
 }
 
 /* Finds the field `name` of the role, through the user's mapping if any.
@@ -1280,7 +1447,8 @@ done:
 }
 
 int gs__io_read_members(gs_ctx *ctx, const gs_input_opts *opts,
-                        const char *path, gs__model *m, gs__inputs *info) {
+                        const char *path, int shard_rows, gs__model *m,
+                        gs__inputs *info) {
     src s;
     OGRFeatureH f;
     int rc, i_id, i_grid, i_name;
@@ -1292,6 +1460,26 @@ int gs__io_read_members(gs_ctx *ctx, const gs_input_opts *opts,
         (rc = src_field(&s, "grid_code", 1, &i_grid)) ||
         (rc = src_field(&s, "name", 0, &i_name)))
         goto done;
+    if (shard_rows && ctx->n_shards) {
+        char *q = gs__io_shard_filter(
+            ctx, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(
+                     OGR_L_GetLayerDefn(s.lyr), i_grid)));
+        OGRErr e;
+        if (!q) {
+            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        gs__libmsg_clear(ctx);
+        e = OGR_L_SetAttributeFilter(s.lyr, q);
+        free(q);
+        if (e != OGRERR_NONE) {
+            rc = gs__err_lib(ctx, GS_ERR_INPUT_FIELD,
+                             "%s, layer %s (members): cannot select the "
+                             "shard's rows",
+                             path, s.layer);
+            goto done;
+        }
+    }
     m->have_members = 1;
     OGR_L_ResetReading(s.lyr);
     while ((f = OGR_L_GetNextFeature(s.lyr)) != NULL) {

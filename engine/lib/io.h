@@ -48,6 +48,26 @@ const char *gs__io_mapped_field(const gs_input_opts *opts, const char *role,
 /* The layer named for ROLE with --layer ROLE=NAME, or NULL; borrowed. */
 const char *gs__io_mapped_layer(const gs_input_opts *opts, const char *role);
 
+/* With a shard set on the context (gs_ctx_set_shards), finds the shard's
+ * extent: the envelope of its grids and communities (an attribute filter
+ * on community_code, so a PG: source answers with one indexed query),
+ * widened by the halo `halo_m` metres. Every spatial reader then reads only
+ * features intersecting it (a spatial filter, pushed down to PostGIS).
+ * `communities` may be NULL. Without a shard it does nothing. GS_OK, or
+ * GS_ERR_INPUT_* when a source cannot be read or the shard is empty. */
+/* The halo around a shard's extent: beyond the 300 m of a Gi* hexagon's
+ * ring and any grid's edge checks, with room for rounding. */
+#define GS__SHARD_HALO_M 1000.0
+
+int gs__io_shard_extent(gs_ctx *ctx, const gs_input_opts *opts,
+                        const char *grids, const char *communities,
+                        double halo_m, gs__inputs *info);
+
+/* The OGR attribute filter `"FIELD" LIKE 'P1%' OR ...` selecting the
+ * shard's codes in `field`, as a string for a PG: attribute filter or
+ * OGR SQL; caller frees. NULL when out of memory. */
+char *gs__io_shard_filter(const gs_ctx *ctx, const char *field);
+
 /* Reads the grids; picks the metric CRS from their centre and sets the
  * output CRS to theirs. */
 int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts,
@@ -68,8 +88,13 @@ int gs__io_read_communities(gs_ctx *ctx, const gs_input_opts *opts,
 int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
                            const char *path, gs__model *m,
                            const gs__crsinfo *crs, gs__inputs *info);
+/* Members: with a shard on the context and `shard_rows`, only the roster
+ * rows whose grid_code has a shard prefix (an attribute filter, pushed
+ * down to a PG: source); otherwise every row (validate needs a member's
+ * rows on other shards' grids to see member_multiple_grids). */
 int gs__io_read_members(gs_ctx *ctx, const gs_input_opts *opts,
-                        const char *path, gs__model *m, gs__inputs *info);
+                        const char *path, int shard_rows, gs__model *m,
+                        gs__inputs *info);
 /* Barriers: (Multi)LineStrings with `kind` (road, river, wall, rail) and
  * `name`, into m->barriers. */
 int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,

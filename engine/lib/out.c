@@ -11,6 +11,29 @@
  * QGIS stores styles in a GeoPackage, marked as default so QGIS applies it
  * on opening. Run metadata (command line, parameters, inputs and their
  * checksums, engine version) goes into the `run_metadata` table.
+ *
+ * An output given as "PG:<connection>" goes into PostgreSQL/PostGIS through
+ * OGR's PostgreSQL driver instead, in the context's schema (--schema,
+ * default public), with the same layers and fields plus one: `shard`, the
+ * shard key of the run that wrote the row ("110108,110109"; "" for a run
+ * without --shard). The whole command is one transaction: a failed or
+ * killed run rolls back and leaves nothing. Each writer deletes the rows
+ * of its own shard key before inserting (COPY), so re-running a shard
+ * replaces exactly its rows; a run without --shard replaces all rows.
+ *
+ * Many shards write the same tables at once. Deleting and copying their
+ * own rows needs no lock; creating the tables does, or two first writers
+ * would both try. So a writer that finds the schema not yet complete (no
+ * committed run_metadata table, which every command writes after its
+ * layers) takes a session advisory lock keyed by the schema, looks again
+ * once it has it (the writer before may have committed everything in the
+ * meantime: then it lets go at once), and otherwise keeps it until its
+ * commit closes the connection. Only the first writers of a fresh schema
+ * queue; later ones run fully in parallel. Styles go into
+ * public.layer_styles, where QGIS looks for them, shared by all schemas:
+ * they are written last under one transaction-scoped lock for all
+ * writers, held from there to the commit. No writer waits for the schema
+ * lock while holding that one, so the two cannot deadlock.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "out.h"
@@ -32,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,8 +72,15 @@ struct gs__olayer {
     size_t nfields;
 };
 
+/* The advisory lock of public.layer_styles for all gridsmith writers (the
+ * first bytes of "gridsmith" as a number). Schema locks are keyed by
+ * hashtext('gridsmith:' || schema). */
+#define PG_LOCK_KEY "7453464845435251"
+
 struct gs__out {
     gs_ctx *ctx;
+    int pg;           /* writing into PostgreSQL, not a GeoPackage */
+    char schema[64];  /* pg: the schema, quoted-safe ([a-z0-9_]) */
     char *path;
     char *tmp;
     GDALDatasetH ds;
@@ -57,7 +88,7 @@ struct gs__out {
     GEOSWKBWriter *wkb;
     gs__olayer layers[MAX_LAYERS];
     int nlayers;
-    OGRLayerH meta;
+    gs__olayer *meta;
 };
 
 int gs__out_check(gs_ctx *ctx, const char *path) {
@@ -66,6 +97,7 @@ int gs__out_check(gs_ctx *ctx, const char *path) {
     int rc = GS_OK;
     if (!path || !*path)
         return gs__err(ctx, GS_ERR_USAGE, "no output file given (-o)");
+    if (gs__out_is_pg(path)) return GS_OK;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return gs__err(ctx, GS_ERR_IO,
                        "%s: the output is a directory; give a file name "
@@ -124,6 +156,7 @@ done:
 
 static void out_free(gs__out *o) {
     if (!o) return;
+    if (o->pg) CPLSetThreadLocalConfigOption("PG_USE_COPY", NULL);
     for (int i = 0; i < o->nlayers; i++)
         for (size_t k = 0; k < o->layers[i].nfields; k++) {
             free(o->layers[i].fields[k]);
@@ -134,6 +167,93 @@ static void out_free(gs__out *o) {
     free(o->path);
     free(o->tmp);
     free(o);
+}
+
+int gs__out_is_pg(const char *path) {
+    return path && strncmp(path, "PG:", 3) == 0;
+}
+
+/* Runs one SQL statement on the output's connection (inside its
+ * transaction); a result set is discarded. GS_ERR_IO with the server's
+ * message. */
+static int pg_exec(gs__out *o, const char *sql) {
+    OGRLayerH res;
+    gs__libmsg_clear(o->ctx);
+    CPLErrorReset();
+    res = GDALDatasetExecuteSQL(o->ds, sql, NULL, NULL);
+    if (res) GDALDatasetReleaseResultSet(o->ds, res);
+    if (CPLGetLastErrorType() >= CE_Failure)
+        return gs__err_lib(o->ctx, GS_ERR_IO, "PostgreSQL output: %s failed",
+                           sql);
+    return GS_OK;
+}
+
+/* Opens the database, starts the transaction, takes the writers' lock and
+ * makes sure the schema exists. */
+/* *out_ready: 1 when the schema holds a committed run_metadata table, so
+ * an earlier writer of this command created all its tables. */
+static int pg_complete(gs__out *o, int *out_ready) {
+    char sql[256];
+    OGRLayerH res;
+    OGRFeatureH f;
+    *out_ready = 0;
+    snprintf(sql, sizeof sql,
+             "SELECT CASE WHEN to_regclass('\"%s\".run_metadata') IS NULL "
+             "THEN 0 ELSE 1 END AS ready",
+             o->schema);
+    gs__libmsg_clear(o->ctx);
+    res = GDALDatasetExecuteSQL(o->ds, sql, NULL, NULL);
+    if (!res)
+        return gs__err_lib(o->ctx, GS_ERR_IO, "%s: cannot look at schema %s",
+                           o->path, o->schema);
+    f = OGR_L_GetNextFeature(res);
+    if (f) {
+        *out_ready = OGR_F_GetFieldAsInteger(f, 0) == 1;
+        OGR_F_Destroy(f);
+    }
+    GDALDatasetReleaseResultSet(o->ds, res);
+    return GS_OK;
+}
+
+static int pg_open(gs__out *o) {
+    gs_ctx *ctx = o->ctx;
+    char sql[256];
+    double t0;
+    int rc, ready;
+    snprintf(o->schema, sizeof o->schema, "%s",
+             ctx->schema[0] ? ctx->schema : "public");
+    /* COPY, not one INSERT per row, also into tables that already exist
+     * (the driver's default only for tables it has just created). The
+     * option is per thread; out_free clears it. */
+    CPLSetThreadLocalConfigOption("PG_USE_COPY", "YES");
+    gs__libmsg_clear(ctx);
+    o->ds = GDALOpenEx(o->path,
+                       GDAL_OF_VECTOR | GDAL_OF_UPDATE | GDAL_OF_VERBOSE_ERROR,
+                       (const char *const[]){"PostgreSQL", NULL}, NULL, NULL);
+    if (!o->ds)
+        return gs__err_lib(ctx, GS_ERR_IO,
+                           "%s: cannot connect to the output database",
+                           o->path);
+    if (GDALDatasetStartTransaction(o->ds, 0) != OGRERR_NONE)
+        return gs__err_lib(ctx, GS_ERR_IO, "%s: cannot start a transaction",
+                           o->path);
+    if ((rc = pg_complete(o, &ready)) || ready) return rc;
+    t0 = gs__now();
+    snprintf(sql, sizeof sql,
+             "SELECT pg_advisory_lock(hashtext('gridsmith:%s'))", o->schema);
+    if ((rc = pg_exec(o, sql))) return rc;
+    gs__phase_note(ctx, "lock_wait", gs__now() - t0);
+    if ((rc = pg_complete(o, &ready))) return rc;
+    if (ready) {
+        snprintf(sql, sizeof sql,
+                 "SELECT pg_advisory_unlock(hashtext('gridsmith:%s'))",
+                 o->schema);
+        return pg_exec(o, sql);
+    }
+    /* Kept until the connection closes, after the commit. */
+    snprintf(sql, sizeof sql, "CREATE SCHEMA IF NOT EXISTS \"%s\"",
+             o->schema);
+    return pg_exec(o, sql);
 }
 
 int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
@@ -153,6 +273,7 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
     o->path = gs__strdup(path);
     copy = gs__strdup(path);
     if (!o->path || !copy) goto nomem;
+    o->pg = gs__out_is_pg(path);
     base = basename(copy);
     {
         char *copy2 = gs__strdup(path);
@@ -169,7 +290,7 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
     }
     free(copy);
     copy = NULL;
-    gs__out_sweep(path); /* leftovers of earlier killed runs */
+    if (!o->pg) gs__out_sweep(path); /* leftovers of earlier killed runs */
 
     o->wkb = GEOSWKBWriter_create_r(ctx->geos);
     if (!o->wkb) goto nomem;
@@ -184,6 +305,15 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
             out_free(o);
             return rc;
         }
+    }
+    if (o->pg) {
+        rc = pg_open(o);
+        if (rc) {
+            gs__out_abort(o);
+            return rc;
+        }
+        *out = o;
+        return GS_OK;
     }
     drv = GDALGetDriverByName("GPKG");
     if (!drv) {
@@ -227,12 +357,60 @@ static OGRwkbGeometryType ogr_type(gs__geom_kind k) {
     }
 }
 
+static OGRFieldType ogr_ftype(gs__ftype t) {
+    return t == GS__F_INT ? OFTInteger64 : t == GS__F_REAL ? OFTReal
+                                                           : OFTString;
+}
+
+/* PostgreSQL: reuses the table `schema.name` when an earlier run or
+ * another shard created it (its columns must be ours, in our order, then
+ * `shard`) and deletes the rows of this run's shard key (all rows without
+ * --shard). *out_lyr stays NULL when the table does not exist yet. */
+static int pg_reuse(gs__out *o, const char *name, const gs__fdef *fields,
+                    size_t nfields, OGRLayerH *out_lyr) {
+    char full[160], sql[1200];
+    OGRLayerH lyr;
+    OGRFeatureDefnH fd;
+    int n;
+    *out_lyr = NULL;
+    snprintf(full, sizeof full, "%s.%s", o->schema, name);
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    lyr = GDALDatasetGetLayerByName(o->ds, full);
+    CPLPopErrorHandler();
+    CPLErrorReset();
+    if (!lyr) return GS_OK;
+    fd = OGR_L_GetLayerDefn(lyr);
+    n = OGR_FD_GetFieldCount(fd);
+    for (size_t i = 0; i <= nfields; i++) {
+        const char *want = i < nfields ? fields[i].name : "shard";
+        if ((int)i >= n ||
+            strcmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, (int)i)),
+                   want) != 0)
+            return gs__err(o->ctx, GS_ERR_IO,
+                           "%s: table %s exists with other columns than "
+                           "this version of gridsmith writes (expected %s "
+                           "as column %zu); drop it or write into another "
+                           "--schema",
+                           o->path, full, want, i + 1);
+    }
+    if (o->ctx->n_shards)
+        snprintf(sql, sizeof sql,
+                 "DELETE FROM \"%s\".\"%s\" WHERE shard = '%s'",
+                 o->schema, name, o->ctx->shard_key);
+    else
+        snprintf(sql, sizeof sql, "DELETE FROM \"%s\".\"%s\"", o->schema,
+                 name);
+    *out_lyr = lyr;
+    return pg_exec(o, sql);
+}
+
 int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
                   const gs__fdef *fields, size_t nfields,
                   gs__olayer **out_layer) {
     gs__olayer *l;
     OGRSpatialReferenceH srs = NULL;
     char **lco = NULL;
+    int rc;
     *out_layer = NULL;
     if (o->nlayers >= MAX_LAYERS || nfields > MAX_FIELDS)
         return gs__err(o->ctx, GS_ERR_INTERNAL, "too many output layers");
@@ -240,6 +418,22 @@ int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
     memset(l, 0, sizeof *l);
     snprintf(l->name, sizeof l->name, "%s", name);
     l->geom = geom;
+    if (o->pg) {
+        rc = pg_reuse(o, name, fields, nfields, &l->lyr);
+        if (rc) return rc;
+        if (l->lyr) {
+            o->nlayers++; /* so out_free frees the names copied so far */
+            for (size_t i = 0; i < nfields; i++) {
+                l->fields[i] = gs__strdup(fields[i].name);
+                if (!l->fields[i])
+                    return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
+                l->nfields = i + 1;
+            }
+            *out_layer = l;
+            return GS_OK;
+        }
+        lco = CSLSetNameValue(lco, "SCHEMA", o->schema);
+    }
     if (geom != GS__GEOM_NONE && o->to_output)
         srs = OCTGetTargetCS(o->to_output);
     lco = CSLSetNameValue(lco, "FID", "fid");
@@ -253,17 +447,20 @@ int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
                            o->path, name);
     /* Counted from here, so out_free frees the names copied so far. */
     o->nlayers++;
-    for (size_t i = 0; i < nfields; i++) {
-        OGRFieldType t = fields[i].type == GS__F_INT    ? OFTInteger64
-                         : fields[i].type == GS__F_REAL ? OFTReal
-                                                        : OFTString;
-        OGRFieldDefnH fd = OGR_Fld_Create(fields[i].name, t);
-        OGRErr e = OGR_L_CreateField(l->lyr, fd, 1);
+    for (size_t i = 0; i <= nfields; i++) {
+        OGRFieldDefnH fd;
+        OGRErr e;
+        if (i == nfields && !o->pg) break;
+        fd = OGR_Fld_Create(i < nfields ? fields[i].name : "shard",
+                            i < nfields ? ogr_ftype(fields[i].type)
+                                        : OFTString);
+        e = OGR_L_CreateField(l->lyr, fd, 1);
         OGR_Fld_Destroy(fd);
         if (e != OGRERR_NONE)
             return gs__err_lib(o->ctx, GS_ERR_IO,
                                "%s: cannot create field %s.%s", o->path,
-                               name, fields[i].name);
+                               name, i < nfields ? fields[i].name : "shard");
+        if (i == nfields) break;
         /* Copied: the styles are written at commit, when the caller's
          * names (often on its stack) may be gone. */
         l->fields[i] = gs__strdup(fields[i].name);
@@ -384,6 +581,7 @@ int gs__out_wkb(gs__out *o, OGRFeatureH f, const unsigned char *wkb,
 
 int gs__out_put(gs__out *o, gs__olayer *l, OGRFeatureH f) {
     OGRErr e;
+    if (o->pg) OGR_F_SetFieldString(f, (int)l->nfields, o->ctx->shard_key);
     gs__libmsg_clear(o->ctx);
     e = OGR_L_CreateFeature(l->lyr, f);
     OGR_F_Destroy(f);
@@ -400,23 +598,15 @@ int gs__out_meta(gs__out *o, const char *key, const char *value) {
     if (!o->meta) {
         static const gs__fdef fields[] = {{"key", GS__F_STR},
                                           {"value", GS__F_STR}};
-        gs__olayer *l;
-        int rc = gs__out_layer(o, "run_metadata", GS__GEOM_NONE, fields, 2, &l);
+        int rc = gs__out_layer(o, "run_metadata", GS__GEOM_NONE, fields, 2,
+                               &o->meta);
         if (rc) return rc;
-        o->meta = l->lyr;
     }
-    f = OGR_F_Create(OGR_L_GetLayerDefn(o->meta));
+    f = gs__out_feature(o->meta);
     if (!f) return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
     OGR_F_SetFieldString(f, 0, key);
     OGR_F_SetFieldString(f, 1, value ? value : "");
-    gs__libmsg_clear(o->ctx);
-    if (OGR_L_CreateFeature(o->meta, f) != OGRERR_NONE) {
-        OGR_F_Destroy(f);
-        return gs__err_lib(o->ctx, GS_ERR_IO,
-                           "%s: cannot write run metadata", o->path);
-    }
-    OGR_F_Destroy(f);
-    return GS_OK;
+    return gs__out_put(o, o->meta, f);
 }
 
 int gs__out_meta_run(gs__out *o, const char *command, const char *command_line,
@@ -460,6 +650,63 @@ int gs__out_meta_run(gs__out *o, const char *command, const char *command_line,
     return GS_OK;
 }
 
+/* Sets a layer_styles column by its name in any case, if the table has
+ * it. */
+static void style_set(OGRFeatureH f, const char *name, const char *value) {
+    OGRFeatureDefnH fd = OGR_F_GetDefnRef(f);
+    int n = OGR_FD_GetFieldCount(fd);
+    for (int i = 0; i < n; i++) {
+        OGRFieldDefnH d = OGR_FD_GetFieldDefn(fd, i);
+        if (strcasecmp(OGR_Fld_GetNameRef(d), name) != 0) continue;
+        if (OGR_Fld_GetType(d) == OFTInteger)
+            OGR_F_SetFieldInteger(f, i, value[0] == '1');
+        else
+            OGR_F_SetFieldString(f, i, value);
+        return;
+    }
+}
+
+/* PostgreSQL: the database's name (QGIS matches styles on it), and
+ * public.layer_styles if it exists, after deleting the styles of this
+ * schema's layers that are about to be written again. */
+static int pg_styles(gs__out *o, char *catalog, size_t size,
+                     OGRLayerH *out_lyr) {
+    OGRLayerH res, lyr;
+    OGRFeatureH f;
+    double t0 = gs__now();
+    int rc;
+    *out_lyr = NULL;
+    /* Held to the commit, which follows. */
+    if ((rc = pg_exec(o, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")")))
+        return rc;
+    gs__phase_note(o->ctx, "styles_lock_wait", gs__now() - t0);
+    res = GDALDatasetExecuteSQL(o->ds, "SELECT current_database()", NULL,
+                                NULL);
+    if (res) {
+        f = OGR_L_GetNextFeature(res);
+        if (f) {
+            snprintf(catalog, size, "%s", OGR_F_GetFieldAsString(f, 0));
+            OGR_F_Destroy(f);
+        }
+        GDALDatasetReleaseResultSet(o->ds, res);
+    }
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    lyr = GDALDatasetGetLayerByName(o->ds, "public.layer_styles");
+    CPLPopErrorHandler();
+    CPLErrorReset();
+    if (!lyr) return GS_OK;
+    for (int i = 0; i < o->nlayers; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "DELETE FROM public.layer_styles WHERE f_table_schema = "
+                 "'%s' AND f_table_name = '%s'",
+                 o->schema, o->layers[i].name);
+        if ((rc = pg_exec(o, sql))) return rc;
+    }
+    *out_lyr = lyr;
+    return GS_OK;
+}
+
 /* Stores each layer's QML in layer_styles, as QGIS does, marked default. */
 static int write_styles(gs__out *o) {
     static const gs__fdef fields[] = {
@@ -469,12 +716,16 @@ static int write_styles(gs__out *o) {
         {"styleSLD", GS__F_STR},        {"useAsDefault", GS__F_INT},
         {"description", GS__F_STR},     {"owner", GS__F_STR},
         {"ui", GS__F_STR},              {"update_time", GS__F_STR}};
-    OGRLayerH lyr;
+    OGRLayerH lyr = NULL;
     char **lco = NULL;
-    char now[32];
-    int n = o->nlayers;
+    char now[32], catalog[128] = "";
+    int n = o->nlayers, rc;
     gs__utc_now(now, sizeof now);
+    if (o->pg && (rc = pg_styles(o, catalog, sizeof catalog, &lyr)))
+        return rc;
+    if (lyr) goto fill;
     lco = CSLSetNameValue(lco, "FID", "id");
+    if (o->pg) lco = CSLSetNameValue(lco, "SCHEMA", "public");
     lyr = GDALDatasetCreateLayer(o->ds, "layer_styles", NULL, wkbNone, lco);
     CSLDestroy(lco);
     if (!lyr)
@@ -495,6 +746,7 @@ static int write_styles(gs__out *o) {
                                "%s: cannot create layer_styles.%s", o->path,
                                fields[i].name);
     }
+fill:
     for (int i = 0; i < n; i++) {
         gs__olayer *l = &o->layers[i];
         char *qml = gs__style_qml_aliased(l->name, l->geom,
@@ -509,21 +761,23 @@ static int write_styles(gs__out *o) {
             free(qml);
             return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
         }
-        OGR_F_SetFieldString(f, 0, "");
-        OGR_F_SetFieldString(f, 1, "");
-        OGR_F_SetFieldString(f, 2, l->name);
+        /* By name: a layer_styles table QGIS created has its own column
+         * order (and lower-case names in PostgreSQL). */
+        style_set(f, "f_table_catalog", catalog);
+        style_set(f, "f_table_schema", o->pg ? o->schema : "");
+        style_set(f, "f_table_name", l->name);
         /* QGIS finds the style by table and geometry column: "" for an
          * attribute table, never NULL. */
-        OGR_F_SetFieldString(f, 3, l->geom == GS__GEOM_NONE
-                                       ? ""
-                                       : OGR_L_GetGeometryColumn(l->lyr));
-        OGR_F_SetFieldString(f, 4, l->name);
-        OGR_F_SetFieldString(f, 5, qml);
-        OGR_F_SetFieldString(f, 6, "");
-        OGR_F_SetFieldInteger(f, 7, 1);
-        OGR_F_SetFieldString(f, 8, "gridsmith " GS_VERSION_STRING);
-        OGR_F_SetFieldString(f, 9, "");
-        OGR_F_SetFieldString(f, 11, now);
+        style_set(f, "f_geometry_column",
+                  l->geom == GS__GEOM_NONE ? ""
+                                           : OGR_L_GetGeometryColumn(l->lyr));
+        style_set(f, "styleName", l->name);
+        style_set(f, "styleQML", qml);
+        style_set(f, "styleSLD", "");
+        style_set(f, "useAsDefault", "1");
+        style_set(f, "description", "gridsmith " GS_VERSION_STRING);
+        style_set(f, "owner", "");
+        style_set(f, "update_time", now);
         e = OGR_L_CreateFeature(lyr, f);
         OGR_F_Destroy(f);
         free(qml);
@@ -567,6 +821,10 @@ int gs__out_commit(gs__out *o) {
     }
     o->ds = NULL;
     gs__crash_point("out.closed");
+    if (o->pg) {
+        out_free(o);
+        return GS_OK;
+    }
     if (fsync_path(o->tmp, 0) != 0) {
         rc = gs__err(ctx, GS_ERR_IO, "%s: cannot flush the output: %s",
                      o->tmp, strerror(errno));
@@ -598,7 +856,7 @@ void gs__out_abort(gs__out *o) {
         GDALClose(o->ds);
         o->ds = NULL;
     }
-    if (o->tmp) {
+    if (o->tmp && !o->pg) {
         char side[4096];
         unlink(o->tmp);
         snprintf(side, sizeof side, "%s-wal", o->tmp);

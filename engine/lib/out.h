@@ -20,6 +20,10 @@ typedef struct gs__fdef {
     gs__ftype type;
 } gs__fdef;
 
+/* 1 when `path` names a PostgreSQL database ("PG:..."): the layers then
+ * go into the context's schema in one transaction (out.c). */
+int gs__out_is_pg(const char *path);
+
 /* Checks that `path` can be written (not a directory, parent exists and is
  * writable) before any work is done. GS_ERR_IO with the reason. */
 int gs__out_check(gs_ctx *ctx, const char *path);

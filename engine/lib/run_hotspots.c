@@ -244,6 +244,8 @@ static int write_grids(wctx *w) {
         OGRFeatureH f;
         int fi = 0, top = -1, gi = r->grid_gi.done && isfinite(r->grid_gi.z[g]);
         long other = 0;
+        if (!gs__shard_owns(w->ctx, m->grids[g].community_code))
+            continue; /* the halo */
         NEW_FEATURE(f, l);
         for (size_t k = 0; k < r->ncats; k++)
             if (cn[k] > 0 && (top < 0 || cn[k] > cn[top])) top = (int)k;
@@ -832,7 +834,8 @@ static int write_meta(wctx *w, const gs_hotspots_opts *opts,
         rc = gs__out_meta(w->o, "rising_grids",
                           r->rising_done ? "computed" : r->rising_note);
     kj = json_object_new_object();
-    json_object_object_add(kj, "path", json_object_new_string(k->path));
+    json_object_object_add(kj, "path",
+                           k->path ? json_object_new_string(k->path) : NULL);
     json_object_object_add(kj, "bandwidth_m", json_object_new_double(r->kde_h));
     json_object_object_add(kj, "bandwidth_rule",
                            json_object_new_string(r->kde_rule));
@@ -863,14 +866,16 @@ static int write_outputs(wctx *w, const gs_hotspots_opts *opts,
         (rc = write_summary(w, "monthly_summary", "month", w->r->monthly,
                             w->r->n_monthly, 1)) ||
         (rc = write_categories(w)) || (rc = write_event_issues(w)) ||
-        (rc = write_bad_rows(w)) || (rc = kde_write(w->ctx, w->r, crs, k)) ||
+        (rc = write_bad_rows(w)) ||
+        (k->tmp && (rc = kde_write(w->ctx, w->r, crs, k))) ||
         (rc = write_meta(w, opts, crs, info, started, k)))
         goto fail;
     rc = gs__out_commit(w->o);
     w->o = NULL;
     if (rc) goto fail;
     /* The GeoPackage is in place: now the raster and its style. */
-    if (rename(k->tmp, k->path) != 0 || rename(k->qml_tmp, k->qml_path) != 0) {
+    if (k->tmp && (rename(k->tmp, k->path) != 0 ||
+                   rename(k->qml_tmp, k->qml_path) != 0)) {
         rc = gs__err(w->ctx, GS_ERR_IO,
                      "%s: cannot move the density raster into place: %s "
                      "(the GeoPackage %s was written)",
@@ -998,7 +1003,8 @@ static gs_report *make_report(gs_ctx *ctx, const gs_hotspots_opts *opts,
     json_object_object_add(o, "categories", cats);
     {
         json_object *kj = json_object_new_object();
-        json_object_object_add(kj, "path", json_object_new_string(k->path));
+        json_object_object_add(
+            kj, "path", k->path ? json_object_new_string(k->path) : NULL);
         json_object_object_add(kj, "bandwidth_m",
                                json_object_new_double(r->kde_h));
         json_object_object_add(kj, "bandwidth_rule",
@@ -1054,7 +1060,11 @@ static gs_report *make_report(gs_ctx *ctx, const gs_hotspots_opts *opts,
                    "  density: quartic kernel, bandwidth %.0f m, %g m cells "
                    "(rule in run_metadata)\n",
                    r->kde_h, r->kde_grid.cell);
-    gs__buf_printf(&text, "  wrote %s and %s\n", opts->output, k->path);
+    if (k->path)
+        gs__buf_printf(&text, "  wrote %s and %s\n", opts->output, k->path);
+    else /* PostgreSQL: no raster beside it (README "Shards") */
+        gs__buf_printf(&text, "  wrote %s (no density raster)\n",
+                       opts->output);
     return gs__report_from_buf(ctx, o, &text, (long)r->n_trouble);
 }
 
@@ -1115,7 +1125,7 @@ static int check_opts(gs_ctx *ctx, const gs_hotspots_opts *opts,
                            "-o %s is also an input; write the output to "
                            "another file",
                            opts->output);
-    if (kde_paths(opts->output, &r->kf))
+    if (!gs__out_is_pg(opts->output) && kde_paths(opts->output, &r->kf))
         return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     return gs__tz_open(ctx, opts->tz, &r->tz);
 }
@@ -1126,6 +1136,9 @@ static int read_inputs(gs_ctx *ctx, const gs_hotspots_opts *opts,
                        const gs_input_opts *in, hs_run *r) {
     const gs__evbad *b;
     int rc;
+    if ((rc = gs__io_shard_extent(ctx, in, opts->grids, opts->communities,
+                                  GS__SHARD_HALO_M, &r->info)))
+        return rc;
     gs__progress(ctx, "read grids", -1);
     if ((rc =
              gs__io_read_grids(ctx, in, opts->grids, &r->m, &r->crs, &r->info)))

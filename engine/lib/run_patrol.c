@@ -805,6 +805,7 @@ typedef struct trace_job {
     gs_ctx *ctx;
     const gs_patrol_opts *opts;
     const gs_input_opts *in;
+    const char *where; /* the shard's members, or NULL */
     gs__traces tr;
     int rc;
 } trace_job;
@@ -822,11 +823,76 @@ static void *read_traces(void *arg) {
         to.trace_crs = j->opts->trace_crs;
         to.tz = tz;
         to.threads = 0;
+        to.where = j->where;
         j->rc = gs__traces_read(j->ctx, &to, &j->tr);
     }
     gs__tz_close(tz);
     gs__gdal_leave(j->ctx);
     return NULL;
+}
+
+/* `"member_id" IN ('a', 'b', ...)` over the roster's members, for a
+ * shard's traces in a GIS layer or PG: table (ids with a quote are
+ * doubled as SQL wants); caller frees, NULL when out of memory. */
+static char *members_filter(const gs_input_opts *in, const gs__model *m) {
+    const char *field = gs__io_mapped_field(in, "traces", "member_id");
+    gs__buf b;
+    gs__buf_init(&b, 0);
+    gs__buf_printf(&b, "\"%s\" IN (", field ? field : "member_id");
+    for (size_t i = 0; i < m->n_members; i++) {
+        gs__buf_printf(&b, "%s'", i ? ", " : "");
+        for (const char *p = m->members[i].member_id; *p; p++)
+            if (*p == '\'')
+                gs__buf_puts(&b, "''");
+            else
+                gs__buf_add(&b, p, 1);
+        gs__buf_printf(&b, "'");
+    }
+    if (m->n_members == 0) gs__buf_printf(&b, "''");
+    gs__buf_printf(&b, ")");
+    return gs__buf_steal(&b);
+}
+
+/* Keeps the fixes and bad rows of the roster's members only: a shard's
+ * traces read from a CSV hold every member's. Member indices are
+ * renumbered; the dropped members' ids stay in the arena. */
+static int keep_roster_traces(gs_ctx *ctx, const gs__model *m,
+                              gs__traces *tr) {
+    gs__strix *rv = malloc((m->n_members ? m->n_members : 1) * sizeof *rv);
+    uint32_t *map = malloc((tr->n_members ? tr->n_members : 1) * sizeof *map);
+    size_t nm = 0, k = 0;
+    if (!rv || !map) {
+        free(rv);
+        free(map);
+        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < m->n_members; i++)
+        rv[i] = (gs__strix){m->members[i].member_id, i};
+    qsort(rv, m->n_members, sizeof *rv, gs__strix_cmp);
+    for (size_t i = 0; i < tr->n_members; i++) {
+        if (gs__strix_lookup(rv, m->n_members, tr->member_ids[i]) < 0) {
+            map[i] = UINT32_MAX;
+            continue;
+        }
+        map[i] = (uint32_t)nm;
+        tr->member_ids[nm++] = tr->member_ids[i];
+    }
+    tr->n_members = nm;
+    for (size_t i = 0; i < tr->n_fixes; i++) {
+        uint32_t to = map[tr->fixes[i].member];
+        if (to == UINT32_MAX) continue;
+        tr->fixes[k] = tr->fixes[i];
+        tr->fixes[k++].member = to;
+    }
+    tr->n_fixes = k;
+    k = 0;
+    for (size_t i = 0; i < tr->n_bad; i++)
+        if (gs__strix_lookup(rv, m->n_members, tr->bad[i].member_id) >= 0)
+            tr->bad[k++] = tr->bad[i];
+    tr->n_bad = k;
+    free(rv);
+    free(map);
+    return GS_OK;
 }
 
 /* Counts bad rows with a member and a time into that member's days. */
@@ -875,6 +941,7 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     wctx w;
     gs__out *pending = NULL;
     gs_report *report = NULL;
+    char *shard_where = NULL;
 
     if (!ctx) return GS_ERR_USAGE;
     memset(&tj, 0, sizeof tj);
@@ -963,17 +1030,34 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     gs_ctx_set_log(tj.ctx, ctx->log, ctx->log_user);
     tj.opts = opts;
     tj.in = in;
-    tj_started = pthread_create(&tj_tid, NULL, read_traces, &tj) == 0;
-    if (!tj_started) read_traces(&tj);
+    /* A shard reads its members' traces only, so it needs the roster
+     * first; a whole run reads the traces while it reads the rest. */
+    if (!ctx->n_shards) {
+        tj_started = pthread_create(&tj_tid, NULL, read_traces, &tj) == 0;
+        if (!tj_started) read_traces(&tj);
+    }
     if (opts->calendar && (rc = gs__calendar_load(ctx, opts->calendar, &cal)))
         goto done;
     clock.cal = cal;
+    if ((rc = gs__io_shard_extent(ctx, in, opts->grids, NULL,
+                                  GS__SHARD_HALO_M, &info)))
+        goto done;
     gs__progress(ctx, "read grids", -1);
     if ((rc = gs__io_read_grids(ctx, in, opts->grids, &m, &crs, &info)))
         goto done;
     gs__progress(ctx, "read members", -1);
-    if ((rc = gs__io_read_members(ctx, in, opts->members, &m, &info)))
+    if ((rc = gs__io_read_members(ctx, in, opts->members, 1, &m, &info)))
         goto done;
+    if (ctx->n_shards) {
+        shard_where = members_filter(in, &m);
+        if (!shard_where) {
+            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        tj.where = shard_where;
+        tj_started = pthread_create(&tj_tid, NULL, read_traces, &tj) == 0;
+        if (!tj_started) read_traces(&tj);
+    }
     if (opts->households) {
         gs__progress(ctx, "read households", 0);
         if ((rc = gs__io_read_households(ctx, in, opts->households, &m, &crs,
@@ -989,6 +1073,7 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
         rc = gs__err(ctx, tj.rc, "%s", gs_ctx_errmsg(tj.ctx));
         goto done;
     }
+    if (ctx->n_shards && (rc = keep_roster_traces(ctx, &m, &tr))) goto done;
     if ((rc = gs__io_note_file(ctx, &info, "traces", opts->traces, tr.layer,
                                (long)(tr.n_fixes + tr.n_bad))))
         goto done;
@@ -1084,6 +1169,7 @@ done:
     gs__out_abort(pending);
     gs_report_destroy(report);
     if (tj_started) pthread_join(tj_tid, NULL); /* an earlier step failed */
+    free(shard_where);
     gs__traces_free(&tj.tr);
     gs_ctx_destroy(tj.ctx);
     if (weeks) json_object_put(weeks);

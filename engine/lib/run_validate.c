@@ -93,7 +93,9 @@ static int write_outputs(gs_ctx *ctx, const gs_validate_opts *opts,
         const gs__grid *g = &m->grids[i];
         const gs__vgrid *v = &r->grids[i];
         char issues[600];
-        OGRFeatureH f = gs__out_feature(lg);
+        OGRFeatureH f;
+        if (!gs__shard_owns(ctx, g->community_code)) continue; /* halo */
+        f = gs__out_feature(lg);
         if (!f) goto nomem;
         gs__vgrid_issues(v, issues, sizeof issues);
         OGR_F_SetFieldString(f, 0, g->code);
@@ -291,6 +293,11 @@ int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
     }
 
     gs__phase_begin(ctx);
+    /* A shard reads what intersects its extent: every grid, community and
+     * household its own grids' checks can meet. */
+    rc = gs__io_shard_extent(ctx, in, opts->grids, opts->communities,
+                             GS__SHARD_HALO_M, &info);
+    if (rc) goto done;
     gs__progress(ctx, "read grids", -1);
     rc = gs__io_read_grids(ctx, in, opts->grids, &m, &crs, &info);
     if (rc) goto done;
@@ -302,7 +309,7 @@ int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
     if (rc) goto done;
     if (opts->members) {
         gs__progress(ctx, "read members", -1);
-        rc = gs__io_read_members(ctx, in, opts->members, &m, &info);
+        rc = gs__io_read_members(ctx, in, opts->members, 0, &m, &info);
         if (rc) goto done;
     }
     rc = gs__io_check_household_ids(ctx, in, &m, &info);

@@ -1581,6 +1581,16 @@ static int read_ogr(rd *r) {
     rc = pick_layer(r, ds, gpx, &lyr);
     if (rc) goto done;
     snprintf(r->out->layer, sizeof r->out->layer, "%s", OGR_L_GetName(lyr));
+    if (r->o->where) {
+        gs__libmsg_clear(ctx);
+        if (OGR_L_SetAttributeFilter(lyr, r->o->where) != OGRERR_NONE) {
+            rc = gs__err_lib(ctx, GS_ERR_INPUT_FIELD,
+                             "%s, layer %s (traces): cannot select the "
+                             "shard's members",
+                             path, r->out->layer);
+            goto done;
+        }
+    }
     snprintf(r->out->encoding, sizeof r->out->encoding, "%s",
              in && in->encoding &&
                      (has_suffix(path, ".shp") || has_suffix(path, ".dbf"))

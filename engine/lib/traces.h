@@ -70,6 +70,9 @@ typedef struct gs__trace_opts {
      * after converting the declared CRS to WGS84. */
     const char *trace_crs;
     gs__tz *tz; /* zone of times without an offset (required) */
+    /* An OGR attribute filter for a GIS layer (a shard's members, pushed
+     * down to a PG: source), or NULL. A CSV is read whole. */
+    const char *where;
     /* Reader threads for a large CSV: 0 picks one per core (at most 4,
      * only for files above 32 MiB); n > 1 forces n parts even for tiny
      * files (for tests). */

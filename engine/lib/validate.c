@@ -689,6 +689,42 @@ done:
 }
 
 /* Phase 7: summary rows. */
+/* 1 when the issue belongs to the context's shard: an issue on a grid
+ * when the grid's community_code has a shard prefix; an unknown roster
+ * grid when its code has; a place (an orphan household, a skipped
+ * feature) when a shard community covers it. The rest of what was read is
+ * the halo, there only so the shard's own results are those of a run over
+ * everything. */
+static int issue_owned(gs_ctx *ctx, const gs__model *m, const gs__issue *is) {
+    if (is->grid >= 0)
+        return gs__shard_owns(ctx, m->grids[is->grid].community_code);
+    if (is->kind == GS__K_MEMBER_UNKNOWN_GRID)
+        return gs__shard_owns(ctx, is->grid_code);
+    if (!is->geom) return 0;
+    for (size_t c = 0; c < m->n_communities; c++)
+        if (GEOSIntersects_r(ctx->geos, m->communities[c].geom, is->geom) ==
+            1)
+            return gs__shard_owns(ctx, m->communities[c].code);
+    return 0;
+}
+
+/* Drops the issues the shard does not own (see issue_owned). */
+static void keep_shard(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
+    size_t k = 0;
+    r->orphans = 0;
+    for (size_t i = 0; i < r->n_issues; i++) {
+        gs__issue *is = &r->issues[i];
+        if (!issue_owned(ctx, m, is)) {
+            free(is->detail);
+            if (is->geom) GEOSGeom_destroy_r(ctx->geos, is->geom);
+            continue;
+        }
+        if (is->kind == GS__K_ORPHAN_HOUSEHOLD) r->orphans++;
+        r->issues[k++] = *is;
+    }
+    r->n_issues = k;
+}
+
 static int summarise(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
     size_t nc = m->n_communities;
     gs__strix *cv = gs__malloc(sizeof *cv * (nc + m->n_grids + 1));
@@ -697,10 +733,12 @@ static int summarise(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
     if (!cv) NOMEM();
     /* Rows: every community, plus any community_code only grids name. */
     for (size_t i = 0; i < nc; i++) {
+        if (!gs__shard_owns(ctx, m->communities[i].code)) continue;
         cv[ncodes].s = m->communities[i].code;
         cv[ncodes++].i = i;
     }
     for (size_t i = 0; i < m->n_grids; i++) {
+        if (!gs__shard_owns(ctx, m->grids[i].community_code)) continue;
         cv[ncodes].s = m->grids[i].community_code;
         cv[ncodes++].i = (size_t)-1;
     }
@@ -729,6 +767,7 @@ static int summarise(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
         const gs__vgrid *v = &r->grids[i];
         gs__vsum *t = &r->sums[r->n_sums], *s = NULL;
         size_t lo = 0, hi = r->n_sums;
+        if (!gs__shard_owns(ctx, m->grids[i].community_code)) continue;
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
             if (strcmp(r->sums[mid].community_code,
@@ -873,8 +912,10 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m,
             s->origin.line > 0 ? "line" : "feature",
             s->origin.line > 0 ? s->origin.line : s->origin.fid, s->reason);
     }
+    if (ctx->n_shards) keep_shard(ctx, m, r);
     for (size_t i = 0; i < n; i++)
-        if (r->grids[i].kinds) r->violations++;
+        if (r->grids[i].kinds && gs__shard_owns(ctx, m->grids[i].community_code))
+            r->violations++;
     rc = summarise(ctx, m, r);
 done:
     if (tree) GEOSSTRtree_destroy_r(h, tree);

@@ -110,6 +110,34 @@ void gs_ctx_set_progress(gs_ctx *ctx, gs_progress_fn fn, void *user);
 /** Sets the log hook (NULL to drop warnings). `user` is borrowed. */
 void gs_ctx_set_log(gs_ctx *ctx, gs_log_fn fn, void *user);
 
+/** The most shard prefixes a context takes. */
+#define GS_MAX_SHARDS 64
+
+/**
+ * Restricts every later run on this context to a shard: the communities
+ * whose 12-digit code starts with one of `prefixes` (a district "110108",
+ * a street "110108001", a community). Runs then read only the shard's data
+ * and the halo its analyses need (a spatial filter on the shard's extent,
+ * pushed down to a PG: source), and write only the rows the shard owns:
+ * see README "Shards". Shards of one run must not overlap.
+ *
+ * @param prefixes 1 to GS_MAX_SHARDS strings of 1 to 12 digits, copied;
+ *        NULL with n == 0 clears the restriction.
+ * @return GS_OK, or GS_ERR_USAGE (naming the bad prefix).
+ * Thread safety: as for any call taking the context.
+ */
+int gs_ctx_set_shards(gs_ctx *ctx, const char *const *prefixes, size_t n);
+
+/**
+ * The PostgreSQL schema outputs given as "PG:..." are written into
+ * (default "public"); created when absent. `schema` is copied; NULL
+ * restores the default.
+ *
+ * @return GS_OK, or GS_ERR_USAGE for a name that is not a plain lower-case
+ *         SQL identifier ([a-z_][a-z0-9_]*, at most 63 bytes).
+ */
+int gs_ctx_set_schema(gs_ctx *ctx, const char *schema);
+
 /* ------------------------------------------------------------------------
  * Rules: every threshold of DESIGN.md "Rules and exact definitions"
  * ------------------------------------------------------------------------ */

@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         (void)gs__io_read_members(
             ctx, &in,
             fuzz_write("members.csv", members_csv, sizeof members_csv - 1),
-            &m, NULL);
+            0, &m, NULL);
         gs__gdal_leave(ctx);
         gs__model_free(&m);
     } else {

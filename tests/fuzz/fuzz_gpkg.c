@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!rc) rc = gs__io_read_communities(ctx, &in, path, &m, &crs, &info);
     if (!rc) rc = gs__io_read_households(ctx, &in, path, &m, &crs, &info);
     if (!rc) rc = gs__io_check_household_ids(ctx, &in, &m, &info);
-    if (!rc) rc = gs__io_read_members(ctx, &in, path, &m, &info);
+    if (!rc) rc = gs__io_read_members(ctx, &in, path, 0, &m, &info);
     if (rc) FUZZ_ASSERT(gs_ctx_errmsg(ctx)[0] != '\0');
     fuzz_note(rc);
     gs__gdal_leave(ctx);

@@ -1,0 +1,270 @@
+#!/usr/bin/python3
+"""Shards and PostGIS outputs: merged shard results equal a single run.
+
+Usage: test_shards.py GRIDSMITH_BINARY DEMO_DIR
+
+The demo city has two streets (110108001, 110108002) whose grids meet,
+overlap and leave gaps along their common edge, so each street is a shard
+whose checks need the other's data (the halo). validate, patrol and
+hotspots run once over the whole city and once per street; the union of
+the shards' rows must equal the single run's, feature by feature
+(attributes and geometry). For hotspots the comparison covers the counts
+of grid_events (README "Shards": Gi* and the hexagon analyses use the
+shard's own study area).
+
+The PostGIS cases need a server: GS_TEST_PG="PG:dbname=... host=..."
+(scripts/test.sh starts a throwaway one). Without it they are skipped.
+The last line is "N passed, N failed".
+"""
+import atexit
+import collections
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from osgeo import gdal, ogr
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cli_harness as h  # noqa: E402
+from cli_harness import case, expect, run  # noqa: E402
+
+gdal.UseExceptions()
+
+BIN = os.path.abspath(sys.argv[1])
+h.BIN = BIN
+DEMO = os.path.abspath(sys.argv[2])
+CITY = os.path.join(DEMO, "city.gpkg")
+MEMBERS = os.path.join(DEMO, "members.csv")
+TRACES = os.path.join(DEMO, "traces.csv")
+CALENDAR = os.path.join(DEMO, "calendar.csv")
+SHARDS = ["110108001", "110108002"]
+PG = os.environ.get("GS_TEST_PG", "")
+TMP = tempfile.mkdtemp(prefix="gs_shards_")
+atexit.register(shutil.rmtree, TMP, True)
+
+COMMANDS = {
+    "validate": ["validate", "--communities", CITY, "--grids", CITY,
+                 "--households", CITY, "--members", MEMBERS],
+    "patrol": ["patrol", "--grids", CITY, "--members", MEMBERS,
+               "--traces", TRACES, "--households", CITY,
+               "--calendar", CALENDAR, "--week", "2026-W47"],
+    "hotspots": ["hotspots", "--grids", CITY, "--events", CITY,
+                 "--communities", CITY, "--households", CITY,
+                 "--week", "2026-W47"],
+}
+
+# The layers each command's shards partition, and the fields compared
+# (None: every field but the shard key).
+LAYERS = {
+    "validate": {"grids": None, "issues": None, "issue_points": None},
+    "patrol": {"member_day": None, "member_week": None, "tracks": None,
+               "gaps": None, "gps_issues": None, "uncovered": None,
+               "households_unreached": None},
+    "hotspots": {"grid_events": ["grid_code", "community_code", "name",
+                                 "events", "open", "overdue",
+                                 "households", "events_per_km2"]},
+}
+
+
+def gridsmith(cmd, out, *extra):
+    st, so, se = run(*(COMMANDS[cmd] + ["-o", out, "--quiet"] + list(extra)))
+    expect(st == 0, "%s %s: exit %d: %s" % (cmd, " ".join(extra), st, se))
+
+
+def rows(path, layer, fields, where=None):
+    """The layer's features as a multiset of (field values..., WKT)."""
+    ds = gdal.OpenEx(path, gdal.OF_VECTOR)
+    lyr = ds.GetLayerByName(layer)
+    expect(lyr is not None, "%s: no layer %s" % (path, layer))
+    if where:
+        lyr.SetAttributeFilter(where)
+    defn = lyr.GetLayerDefn()
+    names = [defn.GetFieldDefn(i).GetName()
+             for i in range(defn.GetFieldCount())]
+    names = [n for n in names if n != "shard"] if fields is None else fields
+    out = collections.Counter()
+    for f in lyr:
+        vals = []
+        for n in names:
+            v = f.GetField(n)
+            vals.append(round(v, 6) if isinstance(v, float) else v)
+        g = f.GetGeometryRef()
+        if g is not None:
+            g = g.Clone()
+            g.FlattenTo2D()
+            vals.append(g.Normalize().ExportToIsoWkt()
+                        if hasattr(g, "Normalize") else g.ExportToIsoWkt())
+        out[tuple(vals)] += 1
+    del ds
+    return out
+
+
+def check_merged(cmd):
+    whole = os.path.join(TMP, cmd + "-whole.gpkg")
+    gridsmith(cmd, whole)
+    parts = []
+    for s in SHARDS:
+        p = os.path.join(TMP, "%s-%s.gpkg" % (cmd, s))
+        gridsmith(cmd, p, "--shard", s)
+        parts.append(p)
+    for layer, fields in LAYERS[cmd].items():
+        want = rows(whole, layer, fields)
+        got = collections.Counter()
+        for p in parts:
+            got.update(rows(p, layer, fields))
+        expect(sum(want.values()) > 0, "%s: %s is empty" % (cmd, layer))
+        expect(got == want,
+               "%s.%s: shards differ from the single run: missing %s, "
+               "extra %s" % (cmd, layer, list((want - got).items())[:3],
+                             list((got - want).items())[:3]))
+    return whole, parts
+
+
+@case
+def validate_shards_merge_to_the_single_run():
+    whole, parts = check_merged("validate")
+    # Summary: the communities' rows partition; the totals add up.
+    want = rows(whole, "summary", None, "community_code <> 'total'")
+    got = collections.Counter()
+    for p in parts:
+        got.update(rows(p, "summary", None, "community_code <> 'total'"))
+    expect(got == want, "validate.summary per community differs")
+    tot = rows(whole, "summary", None, "community_code = 'total'")
+    (t,) = tot.keys()
+    sums = [0] * len(t)
+    for p in parts:
+        (pt,) = rows(p, "summary", None, "community_code = 'total'").keys()
+        for i, v in enumerate(pt):
+            if isinstance(v, int):
+                sums[i] += v
+    for i, v in enumerate(t):
+        if isinstance(v, int):
+            expect(sums[i] == v, "validate total field %d: %d != %d"
+                   % (i, sums[i], v))
+
+
+@case
+def patrol_shards_merge_to_the_single_run():
+    check_merged("patrol")
+
+
+@case
+def hotspots_shard_counts_merge_to_the_single_run():
+    check_merged("hotspots")
+
+
+@case
+def a_bad_shard_or_schema_is_a_usage_error():
+    st, _, se = run(*(COMMANDS["validate"] +
+                      ["-o", os.path.join(TMP, "x.gpkg"), "--shard",
+                       "11a"]))
+    expect(st == 2 and "--shard '11a'" in se, "exit %d: %s" % (st, se))
+    st, _, se = run(*(COMMANDS["validate"] +
+                      ["-o", os.path.join(TMP, "x.gpkg"), "--schema",
+                       "s1"]))
+    expect(st == 2 and "--schema goes with" in se, "exit %d: %s" % (st, se))
+    st, _, se = run(*(COMMANDS["validate"] +
+                      ["-o", "PG:dbname=x", "--schema", "Bad-Name"]))
+    expect(st == 2 and "--schema 'Bad-Name'" in se, "exit %d: %s" % (st, se))
+    st, _, se = run(*(COMMANDS["validate"] +
+                      ["-o", os.path.join(TMP, "x.gpkg"), "--shard",
+                       "999"]))
+    expect(st == 3 and "no grid or community" in se,
+           "exit %d: %s" % (st, se))
+
+
+def pg_available():
+    if not PG:
+        return False
+    try:
+        ds = gdal.OpenEx(PG, gdal.OF_VECTOR)
+        return ds is not None
+    except RuntimeError:
+        return False
+
+
+def psql_rows(sql):
+    ds = gdal.OpenEx(PG, gdal.OF_VECTOR)
+    res = ds.ExecuteSQL(sql)
+    if res is None:
+        return []
+    out = [tuple(f.GetField(i) for i in range(f.GetFieldCount()))
+           for f in res]
+    ds.ReleaseResultSet(res)
+    return out
+
+
+if not pg_available():
+    h.skip("postgis_cases", "no PostgreSQL server (set GS_TEST_PG)")
+else:
+    @case
+    def shards_write_concurrently_into_one_postgis_schema():
+        # A schema is one output, as a GeoPackage is: one per command.
+        for cmd in ("validate", "patrol"):
+            schema = "t_shards_" + cmd
+            psql_rows("DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+            procs = [subprocess.Popen(
+                [BIN] + COMMANDS[cmd] + ["-o", PG, "--schema", schema,
+                                         "--shard", s, "--quiet"],
+                stderr=subprocess.PIPE, text=True) for s in SHARDS]
+            for p in procs:
+                _, err = p.communicate()
+                expect(p.returncode == 0, "%s: %s" % (cmd, err))
+            whole = os.path.join(TMP, cmd + "-whole.gpkg")
+            if not os.path.exists(whole):
+                gridsmith(cmd, whole)
+            for layer, fields in LAYERS[cmd].items():
+                want = rows(whole, layer, fields)
+                got = rows(PG, "%s.%s" % (schema, layer), fields)
+                expect(got == want, "PG %s.%s differs from the single run"
+                       % (cmd, layer))
+        # Re-running a shard replaces exactly its rows.
+        schema = "t_shards_validate"
+        before = psql_rows("SELECT shard, count(*) FROM %s.grids GROUP BY "
+                           "shard ORDER BY shard" % schema)
+        gridsmith("validate", PG, "--schema", schema, "--shard", SHARDS[0])
+        after = psql_rows("SELECT shard, count(*) FROM %s.grids GROUP BY "
+                          "shard ORDER BY shard" % schema)
+        expect(before == after and len(after) == 2,
+               "re-run: %s -> %s" % (before, after))
+        styles = psql_rows("SELECT count(*) FROM public.layer_styles WHERE "
+                           "f_table_schema = '%s' AND f_table_name = "
+                           "'grids'" % schema)
+        expect(styles == [(1,)], "styles of grids: %s" % styles)
+
+    @case
+    def a_failed_run_leaves_nothing_in_postgis():
+        schema = "t_failed"
+        psql_rows("DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+        psql_rows("CREATE SCHEMA %s" % schema)
+        # A summary table of another shape: the run fails at its third
+        # layer, after creating grids, issues and issue_points.
+        psql_rows("CREATE TABLE %s.summary (x integer)" % schema)
+        st, _, se = run(*(COMMANDS["validate"] +
+                          ["-o", PG, "--schema", schema]))
+        expect(st == 4 and "other columns" in se, "exit %d: %s" % (st, se))
+        left = psql_rows("SELECT table_name FROM information_schema.tables "
+                         "WHERE table_schema = '%s' ORDER BY 1" % schema)
+        expect(left == [("summary",)], "left behind: %s" % left)
+
+    @case
+    def shards_read_their_inputs_from_postgis():
+        schema = "t_in"
+        psql_rows("DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+        psql_rows("CREATE SCHEMA %s" % schema)
+        gdal.VectorTranslate(PG, CITY, format="PostgreSQL",
+                             layerCreationOptions=["SCHEMA=" + schema])
+        src = "PG:%s active_schema=%s" % (PG[3:], schema)
+        out = os.path.join(TMP, "v-pg-in.gpkg")
+        st, _, se = run("validate", "--communities", src, "--grids", src,
+                        "--households", src, "--members", MEMBERS,
+                        "--shard", SHARDS[1], "-o", out, "--quiet")
+        expect(st == 0, "exit %d: %s" % (st, se))
+        want = rows(os.path.join(TMP, "validate-%s.gpkg" % SHARDS[1]),
+                    "grids", None)
+        got = rows(out, "grids", None)
+        expect(got == want, "grids read from PostGIS differ")
+
+h.finish()
