@@ -919,3 +919,19 @@ done:
     free(tmp);
     return rc;
 }
+
+int gs__out_commit_report(gs_ctx *ctx, gs__out *o, gs_report *report,
+                          gs_report **out_report) {
+    int rc;
+    if (!report) {
+        gs__out_abort(o);
+        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    }
+    rc = gs__out_commit(o);
+    if (rc) {
+        gs_report_destroy(report);
+        return rc;
+    }
+    *out_report = report;
+    return GS_OK;
+}

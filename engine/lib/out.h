@@ -100,6 +100,14 @@ int gs__out_meta_run(gs__out *o, const char *command, const char *command_line,
  * an earlier output is untouched). */
 int gs__out_commit(gs__out *o);
 
+/* Commits `o` only once the run's `report` exists, so that a run failing
+ * even for want of memory for its report never replaces an earlier
+ * output: with no report the writer is aborted (GS_ERR_NOMEM); after a
+ * commit the report goes to *out_report, after a failed one it is freed.
+ * Takes both `o` and `report`. */
+int gs__out_commit_report(gs_ctx *ctx, gs__out *o, gs_report *report,
+                          gs_report **out_report);
+
 /* Drops everything written: closes and removes the temporary file. Accepts
  * NULL. */
 void gs__out_abort(gs__out *o);

@@ -330,7 +330,6 @@ int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,
     const gs_rules *rules;
     char started[32];
     gs__out *out = NULL;
-    gs_report *report = NULL;
     int rc;
 
     if (!ctx) return GS_ERR_USAGE;
@@ -434,19 +433,11 @@ int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,
     /* The report before the output moves into place (as validate): a run
      * that fails, even for want of memory for its report, never replaces
      * an earlier output. */
-    report = make_report(ctx, opts, &r);
-    if (!report) {
-        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    rc = gs__out_commit(out);
+    rc = gs__out_commit_report(ctx, out, make_report(ctx, opts, &r),
+                               out_report);
     out = NULL;
-    if (rc) goto done;
-    *out_report = report;
-    report = NULL;
 done:
     gs__out_abort(out);
-    gs_report_destroy(report);
     gs__partres_free(ctx->geos, &r);
     gs__model_free(&m);
     gs__crsinfo_free(&crs);

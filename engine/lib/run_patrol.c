@@ -940,7 +940,6 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     pthread_t tj_tid;
     wctx w;
     gs__out *pending = NULL;
-    gs_report *report = NULL;
     char *shard_where = NULL;
 
     if (!ctx) return GS_ERR_USAGE;
@@ -1153,21 +1152,15 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     /* The report before the output moves into place: a run that fails,
      * even for want of memory for its report, never replaces an earlier
      * output. */
-    report = make_report(ctx, opts, &res, &tr, n_fixes, weeks,
-                         warning[0] ? warning : NULL);
+    rc = gs__out_commit_report(
+        ctx, pending,
+        make_report(ctx, opts, &res, &tr, n_fixes, weeks,
+                    warning[0] ? warning : NULL),
+        out_report);
     weeks = NULL; /* taken by the report */
-    if (!report) {
-        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    rc = gs__out_commit(pending);
     pending = NULL;
-    if (rc) goto done;
-    *out_report = report;
-    report = NULL;
 done:
     gs__out_abort(pending);
-    gs_report_destroy(report);
     if (tj_started) pthread_join(tj_tid, NULL); /* an earlier step failed */
     free(shard_where);
     gs__traces_free(&tj.tr);

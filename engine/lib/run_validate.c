@@ -251,7 +251,6 @@ int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
     const gs_rules *rules;
     char started[32];
     gs__out *out = NULL;
-    gs_report *report = NULL;
     int rc, have_result = 0;
 
     if (!ctx) return GS_ERR_USAGE;
@@ -332,19 +331,11 @@ int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
      * run that fails, even for want of memory for its report, never
      * replaces an earlier output. The write phase thus leaves out the
      * commit (styles, the transaction, flush and rename). */
-    report = make_report(ctx, opts, &m, &crs, &r);
-    if (!report) {
-        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    rc = gs__out_commit(out);
+    rc = gs__out_commit_report(ctx, out, make_report(ctx, opts, &m, &crs, &r),
+                               out_report);
     out = NULL;
-    if (rc) goto done;
-    *out_report = report;
-    report = NULL;
 done:
     gs__out_abort(out);
-    gs_report_destroy(report);
     if (have_result) gs__vresult_free(ctx->geos, &r);
     gs__model_free(&m);
     gs__crsinfo_free(&crs);
