@@ -1568,12 +1568,16 @@ done:
     return s;
 }
 
-static int write_outputs(run *R, const char *started) {
+/* Writes every layer into the temporary output and hands it over in
+ * *out_o, not yet committed (gs__out_commit_report commits it once the
+ * report exists); on failure *out_o is NULL and nothing is left. */
+static int write_outputs(run *R, const char *started, gs__out **out_o) {
     gs__out *o = NULL;
     gs__olayer *la, *lv, *lo, *lb;
     char *rj = NULL;
-    int rc =
-        gs__out_open(R->ctx, R->o->output, R->crs.output, R->crs.metric, &o);
+    int rc;
+    *out_o = NULL;
+    rc = gs__out_open(R->ctx, R->o->output, R->crs.output, R->crs.metric, &o);
     if (rc) return rc;
     if ((rc = gs__out_layer(o, "assessment", GS__GEOM_POLYGON, assess_fields,
                             NF(assess_fields), &la)) ||
@@ -1607,7 +1611,8 @@ static int write_outputs(run *R, const char *started) {
         rc = gs__out_meta(o, "month", month);
     }
     if (rc) goto fail;
-    return gs__out_commit(o);
+    *out_o = o;
+    return GS_OK;
 fail:
     gs__out_abort(o);
     return rc;
@@ -1863,10 +1868,12 @@ int gs_assess_run(gs_ctx *ctx, const gs_assess_opts *opts,
 
     gs__phase_begin(ctx);
     gs__progress(ctx, "write", -1);
-    if ((rc = write_outputs(&R, started))) goto done;
-    gs__phase_end(ctx, "write");
-    *out_report = make_report(&R);
-    if (!*out_report) rc = nomem(&R);
+    {
+        gs__out *out;
+        if ((rc = write_outputs(&R, started, &out))) goto done;
+        gs__phase_end(ctx, "write");
+        rc = gs__out_commit_report(ctx, out, make_report(&R), out_report);
+    }
 done:
     gs__traces_free(&tr);
     run_free(&R);

@@ -870,23 +870,35 @@ static int write_outputs(wctx *w, const gs_hotspots_opts *opts,
         (k->tmp && (rc = kde_write(w->ctx, w->r, crs, k))) ||
         (rc = write_meta(w, opts, crs, info, started, k)))
         goto fail;
-    rc = gs__out_commit(w->o);
+    return GS_OK; /* w->o, not yet committed: see place_outputs */
+fail:
+    gs__out_abort(w->o);
     w->o = NULL;
-    if (rc) goto fail;
-    /* The GeoPackage is in place: now the raster and its style. */
+    kde_abort(k);
+    return rc;
+}
+
+/* Moves the outputs into place once the report exists (takes it): the
+ * GeoPackage (gs__out_commit_report), then the raster and its style. */
+static int place_outputs(wctx *w, const gs_hotspots_opts *opts,
+                         kde_file *k, gs_report *report,
+                         gs_report **out_report) {
+    int rc = gs__out_commit_report(w->ctx, w->o, report, out_report);
+    w->o = NULL;
+    if (rc) {
+        kde_abort(k);
+        return rc;
+    }
     if (k->tmp && (rename(k->tmp, k->path) != 0 ||
                    rename(k->qml_tmp, k->qml_path) != 0)) {
         rc = gs__err(w->ctx, GS_ERR_IO,
                      "%s: cannot move the density raster into place: %s "
                      "(the GeoPackage %s was written)",
                      k->path, strerror(errno), opts->output);
-        goto fail;
+        gs_report_destroy(*out_report);
+        *out_report = NULL;
+        kde_abort(k);
     }
-    return GS_OK;
-fail:
-    gs__out_abort(w->o);
-    w->o = NULL;
-    kde_abort(k);
     return rc;
 }
 
@@ -1242,8 +1254,9 @@ int gs_hotspots_run(gs_ctx *ctx, const gs_hotspots_opts *opts,
     if ((rc = write_outputs(&w, opts, &r.crs, &r.info, r.started, &r.kf)))
         goto done;
     gs__phase_end(ctx, "write");
-    *out_report = make_report(ctx, opts, &r.m, &r.ev, &r.res, &r.p, &r.kf);
-    if (!*out_report) rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    rc = place_outputs(
+        &w, opts, &r.kf,
+        make_report(ctx, opts, &r.m, &r.ev, &r.res, &r.p, &r.kf), out_report);
 done:
     run_free(ctx, &r);
     gs__gdal_leave(ctx);
