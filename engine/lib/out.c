@@ -324,8 +324,10 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
     gs__libmsg_clear(ctx);
     o->ds = GDALCreate(drv, o->tmp, 0, 0, 0, GDT_Unknown, NULL);
     if (!o->ds) {
-        rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot create the output",
-                         o->tmp);
+        rc = gs__err_lib(ctx, GS_ERR_IO,
+                         "%s: cannot create the output (its temporary file "
+                         "%s)",
+                         o->path, o->tmp);
         out_free(o);
         return rc;
     }
@@ -890,8 +892,9 @@ int gs__out_file(gs_ctx *ctx, const char *path, const char *data,
     fp = fopen(tmp, "wb");
     if (!fp || fwrite(data, 1, len, fp) != len || fflush(fp) != 0 ||
         fsync(fileno(fp)) != 0) {
-        rc = gs__err(ctx, GS_ERR_IO, "%s: cannot write: %s", tmp,
-                     strerror(errno));
+        rc = gs__err(ctx, GS_ERR_IO, "%s: cannot write (its temporary file "
+                     "%s): %s",
+                     path, tmp, strerror(errno));
         goto done;
     }
     if (fclose(fp) != 0) {
