@@ -91,6 +91,18 @@ struct gs__out {
     gs__olayer *meta;
 };
 
+int gs__out_check_inputs(gs_ctx *ctx, const char *path,
+                         const char *const *inputs, size_t n) {
+    int rc = gs__out_check(ctx, path);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (inputs[i] && gs__io_same_file(inputs[i], path))
+            rc = gs__err(ctx, GS_ERR_USAGE,
+                         "-o %s is also an input; write the output to "
+                         "another file",
+                         path);
+    return rc;
+}
+
 int gs__out_check(gs_ctx *ctx, const char *path) {
     struct stat st;
     char *copy, *dir;

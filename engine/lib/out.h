@@ -28,6 +28,11 @@ int gs__out_is_pg(const char *path);
  * writable) before any work is done. GS_ERR_IO with the reason. */
 int gs__out_check(gs_ctx *ctx, const char *path);
 
+/* gs__out_check, then that `path` is none of the `n` inputs (NULL entries
+ * skipped): writing over an input would destroy it. GS_ERR_USAGE. */
+int gs__out_check_inputs(gs_ctx *ctx, const char *path,
+                         const char *const *inputs, size_t n);
+
 /* Removes the temporaries that killed runs left beside `path`
  * (".NAME.<pid>.tmp" and ".NAME.<pid>.tmp.gpkg" with its SQLite journals,
  * NAME the base name of `path`) when process <pid> no longer exists; a

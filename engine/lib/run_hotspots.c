@@ -1129,14 +1129,8 @@ static int check_opts(gs_ctx *ctx, const gs_hotspots_opts *opts,
     if ((rc = gs__period_parse(ctx, opts->week, opts->month, opts->from,
                                opts->to, &r->given, &r->day0, &r->day1)) ||
         (rc = gs__io_check_opts(ctx, in)) ||
-        (rc = gs__out_check(ctx, opts->output)))
+        (rc = gs__out_check_inputs(ctx, opts->output, inputs, 5)))
         return rc;
-    for (int i = 0; i < 5; i++)
-        if (inputs[i] && gs__io_same_file(inputs[i], opts->output))
-            return gs__err(ctx, GS_ERR_USAGE,
-                           "-o %s is also an input; write the output to "
-                           "another file",
-                           opts->output);
     if (!gs__out_is_pg(opts->output) && kde_paths(opts->output, &r->kf))
         return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     return gs__tz_open(ctx, opts->tz, &r->tz);

@@ -277,18 +277,11 @@ int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
     in = opts->input ? opts->input : &in_default;
     rules = opts->rules ? opts->rules : &rules_default;
     if ((rc = gs__io_check_opts(ctx, in))) goto done;
-    if ((rc = gs__out_check(ctx, opts->output))) goto done;
     {
         const char *inputs[4] = {opts->communities, opts->grids,
                                  opts->households, opts->members};
-        for (int i = 0; i < 4; i++)
-            if (inputs[i] && gs__io_same_file(inputs[i], opts->output)) {
-                rc = gs__err(ctx, GS_ERR_USAGE,
-                             "-o %s is also an input; write the output to "
-                             "another file",
-                             opts->output);
-                goto done;
-            }
+        if ((rc = gs__out_check_inputs(ctx, opts->output, inputs, 4)))
+            goto done;
     }
 
     gs__phase_begin(ctx);
