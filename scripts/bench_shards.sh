@@ -14,6 +14,7 @@
 #   --keep       keep the throwaway server and print its connection
 #   --reuse      with --pg: keep the districts an earlier run made there
 #                (schema prov with N cities) and go straight to step 3
+#   --load-only  stop after step 2 (with --pg, for a later --reuse)
 #
 # 1. Generates the 1,000,000-household city (scripts/gen_city.py, one week
 #    of 11 million GPS fixes for its 2,525 members) and 100,000 events over
@@ -41,6 +42,7 @@ jobs=2
 pg=""
 keep=0
 reuse=0
+load_only=0
 while [ $# -gt 0 ]; do
     case $1 in
         --cities) cities=$2; shift 2 ;;
@@ -48,8 +50,9 @@ while [ $# -gt 0 ]; do
         --pg) pg=$2; shift 2 ;;
         --keep) keep=1; shift ;;
         --reuse) reuse=1; shift ;;
+        --load-only) load_only=1; shift ;;
         *) echo "usage: $0 [--cities N] [--jobs J] [--pg CONN] [--keep]" \
-               "[--reuse]" >&2
+               "[--reuse] [--load-only]" >&2
            exit 2 ;;
     esac
 done
@@ -201,6 +204,11 @@ ANALYZE;
 DROP SCHEMA stage CASCADE;
 SQL
 t_make=$(since "$t0")
+fi
+if [ "$load_only" -eq 1 ]; then
+    echo "loaded $cities districts into schema prov (load $t_load s," \
+        "districts and indexes $t_make s)"
+    exit 0
 fi
 counts=$(psql_ -At -F' ' -c "SELECT (SELECT count(*) FROM prov.households),
     (SELECT count(*) FROM prov.grids), (SELECT count(*) FROM prov.members),
