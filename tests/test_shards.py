@@ -267,4 +267,59 @@ else:
         got = rows(out, "grids", None)
         expect(got == want, "grids read from PostGIS differ")
 
+    @case
+    def the_weekly_job_as_shards_fills_one_postgis_ledger():
+        # The demo job once into a GeoPackage ledger, and as two shards at
+        # once into PostGIS: the shards' ledger rows are the single run's.
+        job = os.path.join(TMP, "job.ini")
+        with open(os.path.join(DEMO, "job.ini"), encoding="utf-8") as f:
+            text = f.read()
+        for name in ("city.gpkg", "members.csv", "traces.csv",
+                     "calendar.csv"):
+            text = text.replace("= " + name, "= " + os.path.join(DEMO, name))
+        text = text.replace("../../out", os.path.join(TMP, "jobout"))
+        with open(job, "w", encoding="utf-8") as f:
+            f.write(text)
+        st, _, se = run("run", job, "--quiet")
+        expect(st == 0, "single run: exit %d: %s" % (st, se))
+        ledger = os.path.join(TMP, "jobout", "ledger.gpkg")
+        psql_rows("DROP SCHEMA IF EXISTS t_job CASCADE")
+        procs = [subprocess.Popen(
+            [BIN, "run", job, "-o", PG, "--schema", "t_job", "--shard", s,
+             "--quiet"], stderr=subprocess.PIPE, text=True) for s in SHARDS]
+        for p in procs:
+            _, err = p.communicate()
+            expect(p.returncode == 0, "shard run: %s" % err)
+        for table, fields in (("grid_status", None), ("member_day", None),
+                              ("member_week", None),
+                              ("grid_events", ["week"] +
+                               LAYERS["hotspots"]["grid_events"])):
+            want = rows(ledger, table, fields)
+            got = rows(PG, "t_job." + table, fields)
+            expect(sum(want.values()) > 0, "%s is empty" % table)
+            expect(got == want,
+                   "ledger %s: shards differ from the single run: missing "
+                   "%s, extra %s" % (table, list((want - got).items())[:2],
+                                     list((got - want).items())[:2]))
+        runs = psql_rows("SELECT week, shard FROM t_job.runs ORDER BY shard")
+        expect(runs == [("2026-W47", s) for s in SHARDS], "runs: %s" % runs)
+        # Re-running a shard replaces its rows of the week, and a run whose
+        # ledger step fails (a hand-altered column the rows do not fit)
+        # leaves the ledger as it was.
+        count = ("SELECT shard, count(*) FROM t_job.member_week "
+                 "GROUP BY shard ORDER BY shard")
+        before = psql_rows(count)
+        st, _, se = run("run", job, "-o", PG, "--schema", "t_job",
+                        "--shard", SHARDS[0], "--quiet")
+        expect(st == 0, "re-run: exit %d: %s" % (st, se))
+        expect(psql_rows(count) == before, "re-run changed the counts")
+        psql_rows("ALTER TABLE t_job.member_week ALTER COLUMN note TYPE "
+                  "integer USING NULL")
+        st, _, se = run("run", job, "-o", PG, "--schema", "t_job",
+                        "--shard", SHARDS[1], "--quiet")
+        expect(st == 4 and "member_week" in se, "exit %d: %s" % (st, se))
+        expect(psql_rows(count) == before, "a failed run changed the ledger")
+        expect(len(psql_rows("SELECT * FROM t_job.runs")) == 3,
+               "runs after a re-run and a failure")
+
 h.finish()

@@ -37,8 +37,19 @@ static const char *const help =
     "then the week's report for the street office, DIR/report-WEEK.html\n"
     "(self-contained HTML: see gridsmith report --help).\n"
     "\n"
+    "Into PostgreSQL/PostGIS instead (README \"Shards\"): -o PG:CONN\n"
+    "[--schema S] writes the stages into schemas S_validate, S_patrol and\n"
+    "S_hotspots (S_hotspots_SHARD with --shard) and the ledger into schema\n"
+    "S (default gridsmith): tables grid_status, member_day, member_week,\n"
+    "grid_events and runs, with week and shard columns. Each shard replaces\n"
+    "its own rows of the week. No HTML report is written then.\n"
+    "\n"
     "Options:\n"
     "  --week W       run this ISO week instead of the job's\n"
+    "  -o PG:CONN     write into this PostgreSQL database (see above)\n"
+    "  --schema S     the ledger's schema there (default gridsmith)\n"
+    "  --shard P      only the communities whose code starts with P\n"
+    "                 (repeatable; README \"Shards\")\n"
     "  --threads N    worker threads (default 2)\n"
     "  --strict       exit 1 when any stage has findings\n"
     "  --json         machine-readable summary of every stage on stdout\n"
@@ -65,6 +76,7 @@ static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
     (void)rules; /* the job file names its own rules */
     ro->threads = c->threads;
     ro->command_line = c->command_line;
+    ro->database = c->output;
     return gs_run_job(ctx, ro, out_report);
 }
 
@@ -90,5 +102,9 @@ int cmd_run(int argc, char **argv) {
     if (optind != argc - 1)
         return cli_usage_error("run", "run takes one job file");
     ro.job = argv[optind];
+    if (c.output && strncmp(c.output, "PG:", 3) != 0)
+        return cli_usage_error("run", "run writes into the job's [outputs] "
+                               "dir; -o takes only a PostgreSQL database "
+                               "(-o PG:...)");
     return cli_run(&c, "run", argc, argv, run, &ro);
 }

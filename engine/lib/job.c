@@ -65,7 +65,9 @@ static int job_path(const job *j, const char *value, char *dst) {
         dst[0] = '\0';
         return 1;
     }
-    n = value[0] == '/' ? snprintf(tmp, sizeof tmp, "%s", value)
+    /* A database connection is no path. */
+    n = value[0] == '/' || !strncmp(value, "PG:", 3)
+            ? snprintf(tmp, sizeof tmp, "%s", value)
                         : snprintf(tmp, sizeof tmp, "%s/%s", j->dir, value);
     if (n <= 0 || n >= JOB_PATH) return 0;
     memcpy(dst, tmp, (size_t)n + 1);
@@ -202,6 +204,31 @@ int gs__job_check(gs_ctx *ctx, const char *path) {
     return rc;
 }
 
+/* The schemas of a run into PostgreSQL: the ledger's (the context's
+ * --schema, default "gridsmith") and the stages' beside it, named
+ * BASE_validate, BASE_patrol and BASE_hotspots. A shard's hotspots go to
+ * BASE_hotspots_KEY (KEY: its prefixes joined by '_'), since their
+ * category columns follow the shard's own categories. GS_ERR_USAGE when a
+ * name would pass PostgreSQL's 63 characters. */
+static int pg_schemas(gs_ctx *ctx, char base[64], char validate[64],
+                      char patrol[64], char hotspots[64]) {
+    const char *b = ctx->schema[0] ? ctx->schema : "gridsmith";
+    size_t need = strlen(b) + sizeof "_hotspots_" + strlen(ctx->shard_key);
+    if (need > 64)
+        return gs__err(ctx, GS_ERR_USAGE,
+                       "--schema '%s': too long for the stage schemas beside "
+                       "it (%s_hotspots_%s: at most 63 characters)",
+                       b, b, ctx->shard_key);
+    snprintf(base, 64, "%s", b);
+    snprintf(validate, 64, "%s_validate", b);
+    snprintf(patrol, 64, "%s_patrol", b);
+    snprintf(hotspots, 64, "%s_hotspots%s%s", b, ctx->n_shards ? "_" : "",
+             ctx->shard_key);
+    for (char *c = hotspots; *c; c++)
+        if (*c == ',') *c = '_';
+    return GS_OK;
+}
+
 typedef struct stage {
     const char *name;
     double wall_s, peak_rss_mb;
@@ -217,6 +244,9 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     char p_validate[JOB_PATH + 64], p_patrol[JOB_PATH + 64];
     char p_hotspots[JOB_PATH + 64];
     char p_ledger[2 * JOB_PATH], p_report[JOB_PATH + 64];
+    /* PostgreSQL: the ledger's schema and one schema per stage. */
+    const char *db = opts ? opts->database : NULL;
+    char s_base[64], s_validate[64], s_patrol[64], s_hotspots[64];
     gs_rules rules;
     gs_input_opts in;
     json_object *o = NULL, *stages;
@@ -238,7 +268,10 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     gs__isoweek_format(monday, week);
     gs_rules_init(&rules);
     if (j.rules[0] && (rc = gs_rules_load(ctx, &rules, j.rules))) goto done;
-    if (mkdir(j.out_dir, 0777) != 0 && errno != EEXIST) {
+    if (db && (rc = pg_schemas(ctx, s_base, s_validate, s_patrol,
+                               s_hotspots)))
+        goto done;
+    if (!db && mkdir(j.out_dir, 0777) != 0 && errno != EEXIST) {
         rc = gs__err(ctx, GS_ERR_IO, "%s: cannot create the output directory: "
                      "%s", j.out_dir, strerror(errno));
         goto done;
@@ -251,7 +284,13 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     snprintf(p_hotspots, sizeof p_hotspots, "%s/hotspots-%s.gpkg", j.out_dir,
              week);
     snprintf(p_ledger, sizeof p_ledger, "%s/%s", j.out_dir, j.ledger);
-    {
+    if (db) {
+        snprintf(p_validate, sizeof p_validate, "%s", db);
+        snprintf(p_patrol, sizeof p_patrol, "%s", db);
+        snprintf(p_hotspots, sizeof p_hotspots, "%s", db);
+        /* Named without the connection string, which may hold a password. */
+        snprintf(p_ledger, sizeof p_ledger, "PostgreSQL schema %s", s_base);
+    } else {
         /* The ledger is updated in place, so a link would write wherever
          * it points: outside the output directory. */
         struct stat ls;
@@ -283,6 +322,7 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
         vo.command_line = opts->command_line;
         vo.threads = opts->threads;
         st[nst].name = "validate";
+        if (db && (rc = gs_ctx_set_schema(ctx, s_validate))) goto done;
         if ((rc = gs_validate_run(ctx, &vo, &st[nst].report))) goto done;
         st[nst].wall_s = gs__now() - t0;
         st[nst++].peak_rss_mb = gs__peak_rss_mb();
@@ -305,6 +345,7 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
         po.command_line = opts->command_line;
         po.threads = opts->threads;
         st[nst].name = "patrol";
+        if (db && (rc = gs_ctx_set_schema(ctx, s_patrol))) goto done;
         if ((rc = gs_patrol_run(ctx, &po, &st[nst].report))) goto done;
         st[nst].wall_s = gs__now() - t0;
         st[nst++].peak_rss_mb = gs__peak_rss_mb();
@@ -326,6 +367,7 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
         ho.command_line = opts->command_line;
         ho.threads = opts->threads;
         st[nst].name = "hotspots";
+        if (db && (rc = gs_ctx_set_schema(ctx, s_hotspots))) goto done;
         if ((rc = gs_hotspots_run(ctx, &ho, &st[nst].report))) goto done;
         st[nst].wall_s = gs__now() - t0;
         st[nst++].peak_rss_mb = gs__peak_rss_mb();
@@ -335,26 +377,30 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
         size_t np = 0;
         double t0 = gs__now();
         json_object *run = json_object_new_object();
-        parts[np++] = (gs__ledger_part){"grid_status", p_validate, "grids"};
+        /* In PostgreSQL a part names the stage's schema. */
+        const char *v = db ? s_validate : p_validate;
+        const char *p = db ? s_patrol : p_patrol;
+        const char *h = db ? s_hotspots : p_hotspots;
+        parts[np++] = (gs__ledger_part){"grid_status", v, "grids"};
         if (j.traces[0]) {
-            parts[np++] = (gs__ledger_part){"member_day", p_patrol,
-                                            "member_day"};
-            parts[np++] = (gs__ledger_part){"member_week", p_patrol,
-                                            "member_week"};
+            parts[np++] = (gs__ledger_part){"member_day", p, "member_day"};
+            parts[np++] = (gs__ledger_part){"member_week", p, "member_week"};
         }
         if (j.events[0])
-            parts[np++] = (gs__ledger_part){"grid_events", p_hotspots,
-                                            "grid_events"};
+            parts[np++] = (gs__ledger_part){"grid_events", h, "grid_events"};
         json_object_object_add(run, "job", json_object_new_string(opts->job));
         json_object_object_add(run, "week", json_object_new_string(week));
         for (int i = 0; i < nst; i++)
             json_object_object_add(
                 run, st[i].name,
                 json_tokener_parse(gs_report_json(st[i].report)));
+        const char *rj =
+            json_object_to_json_string_ext(run, JSON_C_TO_STRING_PLAIN);
         gs__gdal_enter(ctx);
-        rc = gs__ledger_record(
-            ctx, p_ledger, week, parts, np, opts->command_line, started,
-            json_object_to_json_string_ext(run, JSON_C_TO_STRING_PLAIN));
+        rc = db ? gs__ledger_record_pg(ctx, db, s_base, week, parts, np,
+                                       opts->command_line, started, rj)
+                : gs__ledger_record(ctx, p_ledger, week, parts, np,
+                                    opts->command_line, started, rj);
         gs__gdal_leave(ctx);
         json_object_put(run);
         if (rc) goto done;
@@ -362,7 +408,7 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
         st[nst].wall_s = gs__now() - t0;
         st[nst++].peak_rss_mb = gs__peak_rss_mb();
     }
-    {
+    if (!db) {
         /* The report reads the week back from the committed ledger. */
         gs_report_html_opts ro;
         double t0 = gs__now();
@@ -404,6 +450,9 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     }
     json_object_object_add(o, "stages", stages);
     gs__buf_printf(&text, "  recorded %s in the ledger %s\n", week, p_ledger);
+    if (db)
+        gs__buf_puts(&text, "  no HTML report: it reads a GeoPackage ledger "
+                            "(run the job into [outputs] dir)\n");
     {
         long findings = 0;
         /* The report restates patrol's findings; count them once. */

@@ -234,3 +234,216 @@ done:
     }
     return rc;
 }
+
+/* ---- the ledger in PostgreSQL ------------------------------------------ */
+
+/* Appends `s` as an SQL string literal (standard_conforming_strings, the
+ * server's default since 9.1: only the quote is doubled). */
+static void pg_literal(gs__buf *b, const char *s) {
+    gs__buf_puts(b, "'");
+    for (const char *q; (q = strchr(s, '\'')) != NULL; s = q + 1) {
+        gs__buf_add(b, s, (size_t)(q - s) + 1);
+        gs__buf_puts(b, "'");
+    }
+    gs__buf_puts(b, s);
+    gs__buf_puts(b, "'");
+}
+
+/* The columns of table schema.name, in order, as "name\ttype\n" lines
+ * (type spelt by format_type: geometry(MultiPolygon,4490)), without the
+ * writer's own key `fid` and a source's own `week` (the ledger's week).
+ * Empty when the table does not exist. */
+static int pg_columns(gs_ctx *ctx, GDALDatasetH ds, const char *schema,
+                      const char *name, gs__buf *out) {
+    char sql[512];
+    OGRLayerH res;
+    OGRFeatureH f;
+    snprintf(sql, sizeof sql,
+             "SELECT attname::text AS a, format_type(atttypid, atttypmod) "
+             "AS t FROM pg_attribute WHERE attrelid = "
+             "to_regclass('\"%s\".\"%s\"') AND attnum > 0 AND NOT "
+             "attisdropped AND attname NOT IN ('fid', 'week') ORDER BY "
+             "attnum",
+             schema, name);
+    gs__libmsg_clear(ctx);
+    CPLErrorReset();
+    res = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+    if (!res || CPLGetLastErrorType() >= CE_Failure) {
+        if (res) GDALDatasetReleaseResultSet(ds, res);
+        return gs__err_lib(ctx, GS_ERR_IO, "cannot read the columns of %s.%s",
+                           schema, name);
+    }
+    while ((f = OGR_L_GetNextFeature(res)) != NULL) {
+        gs__buf_printf(out, "%s\t%s\n", OGR_F_GetFieldAsString(f, 0),
+                       OGR_F_GetFieldAsString(f, 1));
+        OGR_F_Destroy(f);
+    }
+    GDALDatasetReleaseResultSet(ds, res);
+    return out->failed ? gs__err(ctx, GS_ERR_NOMEM, "out of memory") : GS_OK;
+}
+
+/* Copies one stage table's rows of this shard into ledger table `table`,
+ * creating it or adding the columns it lacks. */
+static int pg_part(gs_ctx *ctx, GDALDatasetH ds, const char *schema,
+                   const char *week, const gs__ledger_part *p) {
+    gs__buf src, have, sql, cols;
+    int rc;
+    gs__buf_init(&src, 0);
+    gs__buf_init(&have, 0);
+    gs__buf_init(&sql, 0);
+    gs__buf_init(&cols, 0);
+    if ((rc = pg_columns(ctx, ds, p->path, p->layer, &src))) goto done;
+    if (!src.len) {
+        rc = gs__err(ctx, GS_ERR_INPUT_OPEN,
+                     "no table %s.%s to record in the ledger", p->path,
+                     p->layer);
+        goto done;
+    }
+    if ((rc = pg_columns(ctx, ds, schema, p->table, &have))) goto done;
+    if (!have.len) {
+        gs__buf_printf(&sql,
+                       "CREATE TABLE \"%s\".\"%s\" (fid bigserial PRIMARY "
+                       "KEY, week text NOT NULL)",
+                       schema, p->table);
+        if (sql.failed) goto nomem;
+        if ((rc = gs__pg_exec(ctx, ds, sql.data))) goto done;
+        sql.len = 0;
+        gs__buf_printf(&sql, "CREATE INDEX ON \"%s\".\"%s\" (week, shard)",
+                       schema, p->table);
+        if (strstr(src.data, "geom\tgeometry"))
+            gs__buf_printf(&sql,
+                           "; CREATE INDEX ON \"%s\".\"%s\" USING gist "
+                           "(geom)",
+                           schema, p->table);
+    }
+    /* Every stage column, added to the ledger when missing. */
+    for (char *line = src.data; *line;) {
+        char *tab = strchr(line, '\t'), *end = strchr(line, '\n');
+        gs__buf alter;
+        *tab = *end = '\0';
+        /* A shard's category columns follow its own categories (cat_1 is
+         * its most frequent): side by side with other shards' they would
+         * mean different things. They stay in the stage's schema. */
+        if (ctx->n_shards && !strncmp(line, "cat_", 4)) {
+            line = end + 1;
+            continue;
+        }
+        gs__buf_init(&alter, 0);
+        gs__buf_printf(&alter,
+                       "ALTER TABLE \"%s\".\"%s\" ADD COLUMN IF NOT EXISTS "
+                       "\"%s\" %s",
+                       schema, p->table, line, tab + 1);
+        rc = alter.failed ? gs__err(ctx, GS_ERR_NOMEM, "out of memory")
+                          : gs__pg_exec(ctx, ds, alter.data);
+        gs__buf_free(&alter);
+        if (rc) goto done;
+        gs__buf_printf(&cols, ", \"%s\"", line);
+        line = end + 1;
+    }
+    /* The index on (week, shard) needs the shard column added above. */
+    if (sql.len && (rc = gs__pg_exec(ctx, ds, sql.data))) goto done;
+    sql.len = 0;
+    gs__buf_printf(&sql, "DELETE FROM \"%s\".\"%s\" WHERE week = '%s'", schema,
+                   p->table, week);
+    if (ctx->n_shards)
+        gs__buf_printf(&sql, " AND shard = '%s'", ctx->shard_key);
+    if (sql.failed) goto nomem;
+    if ((rc = gs__pg_exec(ctx, ds, sql.data))) goto done;
+    gs__crash_point("ledger.delete");
+    sql.len = 0;
+    gs__buf_printf(&sql,
+                   "INSERT INTO \"%s\".\"%s\" (week%s) SELECT '%s'%s FROM "
+                   "\"%s\".\"%s\" WHERE shard = '%s'",
+                   schema, p->table, cols.data, week, cols.data, p->path,
+                   p->layer, ctx->shard_key);
+    if (sql.failed) goto nomem;
+    rc = gs__pg_exec(ctx, ds, sql.data);
+    goto done;
+nomem:
+    rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+done:
+    gs__buf_free(&src);
+    gs__buf_free(&have);
+    gs__buf_free(&sql);
+    gs__buf_free(&cols);
+    return rc;
+}
+
+int gs__ledger_record_pg(gs_ctx *ctx, const char *conn, const char *schema,
+                         const char *week, const gs__ledger_part *parts,
+                         size_t n_parts, const char *command_line,
+                         const char *started, const char *run_json) {
+    GDALDatasetH ds;
+    gs__buf sql;
+    char finished[32];
+    int rc = GS_OK, in_tx = 0;
+
+    gs__buf_init(&sql, 0);
+    gs__libmsg_clear(ctx);
+    ds = GDALOpenEx(conn,
+                    GDAL_OF_VECTOR | GDAL_OF_UPDATE | GDAL_OF_VERBOSE_ERROR,
+                    (const char *const[]){"PostgreSQL", NULL}, NULL, NULL);
+    if (!ds)
+        return gs__err_lib(ctx, GS_ERR_IO,
+                           "%s: cannot connect to the ledger's database", conn);
+    if (GDALDatasetStartTransaction(ds, 0) != OGRERR_NONE) {
+        rc =
+            gs__err_lib(ctx, GS_ERR_IO, "%s: cannot start a transaction", conn);
+        goto done;
+    }
+    in_tx = 1;
+    gs__crash_point("ledger.begin");
+    /* One ledger writer at a time: tables are created or widened without
+     * racing, and a shard's delete and insert never interleave with
+     * another's. Held to the commit; the copies run inside the server. */
+    gs__buf_printf(&sql,
+                   "SELECT pg_advisory_xact_lock(hashtext('gridsmith-ledger:"
+                   "%s'))",
+                   schema);
+    if ((rc = gs__pg_exec(ctx, ds, sql.data))) goto done;
+    sql.len = 0;
+    gs__buf_printf(&sql,
+                   "CREATE SCHEMA IF NOT EXISTS \"%s\"; CREATE TABLE IF NOT "
+                   "EXISTS \"%s\".runs (fid bigserial PRIMARY KEY, week "
+                   "text, shard text, started_at text, finished_at text, "
+                   "engine_version text, command_line text, run text)",
+                   schema, schema);
+    if ((rc = gs__pg_exec(ctx, ds, sql.data))) goto done;
+    for (size_t i = 0; i < n_parts; i++)
+        if ((rc = pg_part(ctx, ds, schema, week, &parts[i]))) goto done;
+    gs__utc_now(finished, sizeof finished);
+    sql.len = 0;
+    gs__buf_printf(&sql,
+                   "INSERT INTO \"%s\".runs (week, shard, started_at, "
+                   "finished_at, engine_version, command_line, run) VALUES "
+                   "('%s', '%s', ",
+                   schema, week, ctx->shard_key);
+    pg_literal(&sql, started);
+    gs__buf_puts(&sql, ", ");
+    pg_literal(&sql, finished);
+    gs__buf_puts(&sql, ", ");
+    pg_literal(&sql, GS_VERSION_STRING);
+    gs__buf_puts(&sql, ", ");
+    pg_literal(&sql, command_line ? command_line : "");
+    gs__buf_puts(&sql, ", ");
+    pg_literal(&sql, run_json ? run_json : "{}");
+    gs__buf_puts(&sql, ")");
+    if (sql.failed) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = gs__pg_exec(ctx, ds, sql.data))) goto done;
+    gs__crash_point("ledger.commit");
+    gs__libmsg_clear(ctx);
+    if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE) {
+        rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot commit the ledger", conn);
+        goto done;
+    }
+    in_tx = 0;
+    gs__crash_point("ledger.committed");
+done:
+    if (in_tx) GDALDatasetRollbackTransaction(ds);
+    GDALClose(ds);
+    gs__buf_free(&sql);
+    return rc;
+}

@@ -25,4 +25,19 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
                       const char *command_line, const char *started,
                       const char *run_json);
 
+/* The same for a ledger in PostgreSQL/PostGIS: schema `schema` of the
+ * database `conn` ("PG:..."). Each part's `path` is the schema a stage
+ * wrote into (in the same database) and `layer` its table; the rows of the
+ * context's shard key (all rows without --shard) are copied inside the
+ * server. The week's earlier rows of this shard (of the whole week without
+ * --shard) are replaced, and `runs` gets a row with the shard. A ledger
+ * table is created from its stage table's columns (plus `week`) and gains
+ * any column a later stage table adds (a shard with more categories). One
+ * transaction, serialized with other shards' ledger writes by an advisory
+ * lock on the schema: a failed run leaves the ledger as it was. */
+int gs__ledger_record_pg(gs_ctx *ctx, const char *conn, const char *schema,
+                         const char *week, const gs__ledger_part *parts,
+                         size_t n_parts, const char *command_line,
+                         const char *started, const char *run_json);
+
 #endif /* GS_LEDGER_H */

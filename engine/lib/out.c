@@ -185,47 +185,58 @@ int gs__out_is_pg(const char *path) {
     return path && strncmp(path, "PG:", 3) == 0;
 }
 
-/* Runs one SQL statement on the output's connection (inside its
- * transaction); a result set is discarded. GS_ERR_IO with the server's
- * message. */
-static int pg_exec(gs__out *o, const char *sql) {
+int gs__pg_exec(gs_ctx *ctx, GDALDatasetH ds, const char *sql) {
     OGRLayerH res;
-    gs__libmsg_clear(o->ctx);
+    gs__libmsg_clear(ctx);
     CPLErrorReset();
-    res = GDALDatasetExecuteSQL(o->ds, sql, NULL, NULL);
-    if (res) GDALDatasetReleaseResultSet(o->ds, res);
+    res = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+    if (res) GDALDatasetReleaseResultSet(ds, res);
     if (CPLGetLastErrorType() >= CE_Failure)
-        return gs__err_lib(o->ctx, GS_ERR_IO, "PostgreSQL output: %s failed",
+        return gs__err_lib(ctx, GS_ERR_IO, "PostgreSQL output: %s failed",
                            sql);
     return GS_OK;
 }
 
-/* Opens the database, starts the transaction, takes the writers' lock and
- * makes sure the schema exists. */
+static int pg_exec(gs__out *o, const char *sql) {
+    return gs__pg_exec(o->ctx, o->ds, sql);
+}
+
+/* The integer a one-row query `sql` returns (0 or 1 here); -1 with the
+ * context's error set. */
+static int pg_flag(gs__out *o, const char *sql) {
+    OGRLayerH res;
+    OGRFeatureH f;
+    int v = 0;
+    gs__libmsg_clear(o->ctx);
+    res = GDALDatasetExecuteSQL(o->ds, sql, NULL, NULL);
+    if (!res) {
+        gs__err_lib(o->ctx, GS_ERR_IO, "%s: cannot look at schema %s",
+                    o->path, o->schema);
+        return -1;
+    }
+    f = OGR_L_GetNextFeature(res);
+    if (f) {
+        v = OGR_F_GetFieldAsInteger(f, 0);
+        OGR_F_Destroy(f);
+    }
+    GDALDatasetReleaseResultSet(o->ds, res);
+    return v;
+}
+
 /* *out_ready: 1 when the schema holds a committed run_metadata table, so
  * an earlier writer of this command created all its tables. */
 static int pg_complete(gs__out *o, int *out_ready) {
     char sql[256];
-    OGRLayerH res;
-    OGRFeatureH f;
-    *out_ready = 0;
     snprintf(sql, sizeof sql,
              "SELECT CASE WHEN to_regclass('\"%s\".run_metadata') IS NULL "
              "THEN 0 ELSE 1 END AS ready",
              o->schema);
-    gs__libmsg_clear(o->ctx);
-    res = GDALDatasetExecuteSQL(o->ds, sql, NULL, NULL);
-    if (!res)
-        return gs__err_lib(o->ctx, GS_ERR_IO, "%s: cannot look at schema %s",
-                           o->path, o->schema);
-    f = OGR_L_GetNextFeature(res);
-    if (f) {
-        *out_ready = OGR_F_GetFieldAsInteger(f, 0) == 1;
-        OGR_F_Destroy(f);
-    }
-    GDALDatasetReleaseResultSet(o->ds, res);
-    return GS_OK;
+    *out_ready = pg_flag(o, sql);
+    return *out_ready < 0 ? GS_ERR_IO : GS_OK;
 }
+
+/* Opens the database, starts the transaction, takes the writers' lock and
+ * makes sure the schema exists. */
 
 static int pg_open(gs__out *o) {
     gs_ctx *ctx = o->ctx;
@@ -388,6 +399,15 @@ static int pg_reuse(gs__out *o, const char *name, const gs__fdef *fields,
     int n;
     *out_lyr = NULL;
     snprintf(full, sizeof full, "%s.%s", o->schema, name);
+    /* Asked first: the driver's own look-up of a missing table fails a
+     * statement, which aborts the whole transaction (a table dropped by
+     * hand, or a layer a later version adds). */
+    snprintf(sql, sizeof sql,
+             "SELECT CASE WHEN to_regclass('\"%s\".\"%s\"') IS NULL THEN 0 "
+             "ELSE 1 END AS present",
+             o->schema, name);
+    if ((n = pg_flag(o, sql)) < 0) return GS_ERR_IO;
+    if (!n) return GS_OK;
     CPLPushErrorHandler(CPLQuietErrorHandler);
     lyr = GDALDatasetGetLayerByName(o->ds, full);
     CPLPopErrorHandler();

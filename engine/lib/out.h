@@ -4,6 +4,7 @@
 #ifndef GS_OUT_H
 #define GS_OUT_H
 
+#include <gdal.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
@@ -23,6 +24,11 @@ typedef struct gs__fdef {
 /* 1 when `path` names a PostgreSQL database ("PG:..."): the layers then
  * go into the context's schema in one transaction (out.c). */
 int gs__out_is_pg(const char *path);
+
+/* Runs one SQL statement on a PostgreSQL dataset (inside its transaction,
+ * if one is open); a result set is discarded. GS_ERR_IO with the server's
+ * message. */
+int gs__pg_exec(gs_ctx *ctx, GDALDatasetH ds, const char *sql);
 
 /* Checks that `path` can be written (not a directory, parent exists and is
  * writable) before any work is done. GS_ERR_IO with the reason. */

@@ -420,6 +420,10 @@ typedef struct gs_run_opts {
     const char *week;         /**< overrides the job's week, or NULL */
     const char *command_line; /**< for the ledger and run metadata */
     int threads;              /**< worker threads (1 or more) */
+    /** "PG:..." to write the stages and the ledger into PostgreSQL/PostGIS
+     *  instead of the job's output directory (schemas from the context's
+     *  gs_ctx_set_schema, default "gridsmith"), or NULL. */
+    const char *database;
 } gs_run_opts;
 
 /** Fills `opts` with NULLs and one thread. */
