@@ -225,53 +225,76 @@ for a; do shard=\$a; done
 exec /usr/bin/time -a -o "$tmp/cpu" -f "\$1 \$shard %U %S %e" "$bin" "\$@"
 TIMED
 chmod +x "$tmp/timed"
-run_cmd() { # NAME SCHEMA ARGS...: the command as shards, timed
-    name=$1
-    schema=$2
-    shift 2
-    s0=$(now)
-    ./scripts/shards.sh --shards "$shards" --jobs "$jobs" \
-        --gridsmith "$tmp/timed" --joblog "$tmp/$name.joblog" \
-        --results "$tmp/$name.results" -- \
-        "$name" "$@" -o "$pg" --schema "$schema" --json --quiet \
-        --threads 1 >/dev/null
-    echo "$name $(since "$s0")" >> "$tmp/walls"
-}
+# The weekly job, every input from schema prov; the calendar is a file.
+cat > "$tmp/job.ini" <<JOB
+[inputs]
+communities = $src
+grids = $src
+households = $src
+members = $src
+traces = $src
+events = $src
+calendar = $city/calendar.csv
+[run]
+week = 2026-W47
+JOB
+psql_ -c "DROP SCHEMA IF EXISTS bench CASCADE;
+          DROP SCHEMA IF EXISTS bench_validate CASCADE;
+          DROP SCHEMA IF EXISTS bench_patrol CASCADE;
+          DROP SCHEMA IF EXISTS bench_hotspots CASCADE;" 2>/dev/null
+for d in $shards; do
+    psql_ -c "DROP SCHEMA IF EXISTS bench_hotspots_$d CASCADE" 2>/dev/null
+done
+echo "== the weekly job as shards ($jobs at a time)" >&2
 t0=$(now)
-run_cmd validate bench_validate --communities "$src" --grids "$src" \
-    --households "$src" --members "$src"
-run_cmd patrol bench_patrol --grids "$src" --members "$src" \
-    --traces "$src" --households "$src" \
-    --calendar "$city/calendar.csv" --week 2026-W47
-run_cmd hotspots 'bench_hotspots_{}' --grids "$src" --communities "$src" \
-    --events "$src" --calendar "$city/calendar.csv" --week 2026-W47
+./scripts/shards.sh --shards "$shards" --jobs "$jobs" \
+    --gridsmith "$tmp/timed" --joblog "$tmp/run.joblog" \
+    --results "$tmp/run.results" -- \
+    run "$tmp/job.ini" -o "$pg" --schema bench --json --quiet \
+    --threads 1 >/dev/null
 t_run=$(since "$t0")
+# Hot spots of the whole province from the shards' outputs (the statistics
+# over all grids and hexagons: README "Shards").
+t_merge=0
+if "$bin" hotspots --help | grep -q -- "--merge"; then
+    echo "== hotspots --merge of the shards" >&2
+    t0=$(now)
+    set --
+    for d in $shards; do set -- "$@" --merge "$pg active_schema=bench_hotspots_$d"; done
+    "$bin" hotspots "$@" -o "$pg" --schema bench_hotspots --quiet
+    t_merge=$(since "$t0")
+fi
 
 echo "== the single run of district 110108 from its original files" >&2
+mkdir -p "$tmp/single"
+cat > "$tmp/single/job.ini" <<JOB
+[inputs]
+communities = $city/city.gpkg
+grids = $city/city.gpkg
+households = $city/city.gpkg
+members = $city/members.csv
+traces = $city/traces.csv
+events = $events
+calendar = $city/calendar.csv
+[run]
+week = 2026-W47
+[outputs]
+dir = out
+JOB
 t0=$(now)
-"$bin" validate --communities "$city/city.gpkg" --grids "$city/city.gpkg" \
-    --households "$city/city.gpkg" --members "$city/members.csv" \
-    -o "$tmp/validate.gpkg" --quiet
-"$bin" patrol --grids "$city/city.gpkg" --members "$city/members.csv" \
-    --traces "$city/traces.csv" --households "$city/city.gpkg" \
-    --calendar "$city/calendar.csv" --week 2026-W47 \
-    -o "$tmp/patrol.gpkg" --quiet
-"$bin" hotspots --grids "$city/city.gpkg" --communities "$city/city.gpkg" \
-    --events "$events" --calendar "$city/calendar.csv" --week 2026-W47 \
-    -o "$tmp/hotspots.gpkg" --quiet
+"$bin" run "$tmp/single/job.ini" --quiet
 t_single=$(since "$t0")
 
 /usr/bin/python3 - "$pg" "$tmp" "$cities" "$jobs" "$counts" \
-    "$t_gen" "$t_load" "$t_make" "$t_run" "$t_single" <<'PY'
-import collections, glob, json, math, os, sys
+    "$t_gen" "$t_load" "$t_make" "$t_run" "$t_merge" "$t_single" <<'PY'
+import collections, glob, json, math, os, re, sys
 from osgeo import gdal
 gdal.UseExceptions()
 pg, tmp, cities, jobs, counts = sys.argv[1:6]
 cities, jobs = int(cities), int(jobs)
-t_gen, t_load, t_make, t_run, t_single = map(float, sys.argv[6:11])
+t_gen, t_load, t_make, t_run, t_merge, t_single = map(float, sys.argv[6:12])
 hh, grids, members, fixes, events = map(int, counts.split())
 
-import re
 # Provenance in a message (a CSV line, a feature number) names where the
 # input came from: the files here, the PostGIS tables in the shard.
 WHERE = re.compile(r"\((roster )?line \d+\)|feature \d+")
@@ -291,45 +314,60 @@ def rows(src, layer, fields, where=None):
     del ds
     return c
 
+# The ledger of the single run (a GeoPackage) against the shard's rows of
+# the PostGIS ledger: what the street office reads back.
+ledger = os.path.join(tmp, "single", "out", "ledger.gpkg")
 checks = [
-    ("validate", "grids", "bench_validate.grids",
-     ["grid_code", "community_code", "households", "persons", "members",
-      "area_m2", "status", "issues"]),
-    ("validate", "issues", "bench_validate.issues",
-     ["kind", "grid_code", "detail"]),
-    ("patrol", "member_day", "bench_patrol.member_day",
-     ["member_id", "grid_code", "date", "fixes", "tracked_s", "in_grid_s",
-      "in_grid_tolerant_s", "daily_ok"]),
-    ("patrol", "member_week", "bench_patrol.member_week",
-     ["member_id", "grid_code", "in_grid_tolerant_s", "coverage_pct",
-      "households_reached", "compliant"]),
-    ("hotspots", "grid_events", "bench_hotspots_110108.grid_events",
-     ["grid_code", "community_code", "events", "open", "overdue"]),
+    ("grid_status", ["week", "grid_code", "community_code", "households",
+                     "persons", "members", "area_m2", "status", "issues"]),
+    ("member_day", ["week", "member_id", "grid_code", "date", "fixes",
+                    "tracked_s", "in_grid_s", "in_grid_tolerant_s",
+                    "daily_ok"]),
+    ("member_week", ["week", "member_id", "grid_code", "in_grid_tolerant_s",
+                     "coverage_pct", "households_reached", "compliant",
+                     "note"]),
+    ("grid_events", ["week", "grid_code", "community_code", "events", "open",
+                     "overdue", "events_per_km2"]),
 ]
 ok = True
-print("check: district 110108's shard rows in PostGIS vs its single run")
-for cmd, layer, table, fields in checks:
+print("check: district 110108's rows in the PostGIS ledger vs its single run")
+for table, fields in checks:
     try:
-        want = rows(os.path.join(tmp, cmd + ".gpkg"), layer, fields)
-        got = rows(pg, table, fields, "shard = '110108'")
-        same = want == got
+        want = rows(ledger, table, fields)
+        got = rows(pg, "bench." + table, fields, "shard = '110108'")
+        same = want == got and sum(want.values()) > 0
     except Exception as e:  # a missing field or table is a failure
         same, want, got = False, {}, {}
-        print("  %s.%s: %s" % (cmd, layer, e))
+        print("  %s: %s" % (table, e))
     ok &= same
-    print("  %-9s %-12s %8d rows  %s" % (cmd, layer, sum(want.values()),
-                                         "identical" if same else "DIFFERENT"))
+    print("  %-12s %8d rows  %s" % (table, sum(want.values()),
+                                    "identical" if same else "DIFFERENT"))
     if not same and (want or got):
         for tag, d in (("only in the single run", want - got),
                        ("only in the shard", got - want)):
             for row in list(d)[:3]:
                 print("      %s: %s" % (tag, row))
+hs = os.path.join(tmp, "single", "out", "hotspots-2026-W47.gpkg")
+if t_merge > 0:
+    # The province's hot spots from the merged shards: district 110108's
+    # grids get the Gi* of the province, not of its own single run, so
+    # only the counts compare here (tests/test_shards.py compares the
+    # statistics on a province that is one run).
+    fields = ["grid_code", "events", "open", "overdue", "cat_1"]
+    want = rows(hs, "grid_events", fields)
+    got = rows(pg, "bench_hotspots.grid_events", fields,
+               "community_code LIKE '110108%'")
+    same = want == got
+    ok &= same
+    print("  %-12s %8d rows  %s" % ("merged hotspots grid_events",
+                                    sum(want.values()),
+                                    "identical" if same else "DIFFERENT"))
 
-# Rows written, per output table.
+# Rows written, per output schema.
 ds = gdal.OpenEx(pg, gdal.OF_VECTOR)
 res = ds.ExecuteSQL(
     "SELECT table_schema, table_name FROM information_schema.tables "
-    "WHERE table_schema LIKE 'bench_%' ORDER BY 1, 2")
+    "WHERE table_schema LIKE 'bench%' ORDER BY 1, 2")
 tables = [(f.GetField(0), f.GetField(1)) for f in res]
 ds.ReleaseResultSet(res)
 written = collections.Counter()
@@ -341,30 +379,23 @@ for sch, tab in tables:
     written[key] += n
 del ds
 
-# Per-shard cost from GNU parallel's job logs: each shard's three runs.
-per = collections.defaultdict(float)
-for cmd in ("validate", "patrol", "hotspots"):
-    for line in open(os.path.join(tmp, cmd + ".joblog")).read().splitlines()[1:]:
-        col = line.split("\t")
-        shard = col[-1].split()[-1]
-        per[shard] += float(col[3])
-walls = dict(l.split() for l in open(os.path.join(tmp, "walls")))
-# Phases of each shard's run from its JSON report: the write phase holds
-# the database's lock except for its lock_wait.
-phase = collections.defaultdict(list)  # (command, phase) -> seconds
-held = collections.defaultdict(float)  # shard -> seconds holding the lock
-for cmd in ("validate", "patrol", "hotspots"):
-    for p in glob.glob(os.path.join(tmp, cmd + ".results", "1", "*",
-                                    "stdout")):
-        shard = p.split(os.sep)[-2]
-        try:
-            r = json.load(open(p))
-        except ValueError:
-            continue
-        ph = {x["phase"]: x["wall_s"] for x in r.get("phases", [])}
-        for k, v in ph.items():
-            phase[(cmd, k)].append(v)
-        held[shard] += ph.get("write", 0) - ph.get("lock_wait", 0)
+# Per-shard cost from GNU parallel's job log, and each stage's mean wall
+# time and phases from the shards' JSON reports.
+per = {}
+for line in open(os.path.join(tmp, "run.joblog")).read().splitlines()[1:]:
+    col = line.split("\t")
+    per[col[-1].split()[-1]] = float(col[3])
+stage_wall = collections.defaultdict(list)
+phase = collections.defaultdict(list)  # (stage, phase) -> seconds
+for p in glob.glob(os.path.join(tmp, "run.results", "1", "*", "stdout")):
+    try:
+        r = json.load(open(p))
+    except ValueError:
+        continue
+    for st in r.get("stages", []):
+        stage_wall[st["stage"]].append(st["wall_s"])
+        for x in (st.get("report") or {}).get("phases", []):
+            phase[(st["stage"], x["phase"])].append(x["wall_s"])
 
 print()
 print("province in miniature: %d districts, %d households, %d grids, "
@@ -373,13 +404,19 @@ print("province in miniature: %d districts, %d households, %d grids, "
 print("generate (once, cached)  %8.1f s" % t_gen)
 print("load into PostGIS        %8.1f s" % t_load)
 print("make districts, index    %8.1f s" % t_make)
-print("weekly job as %d shards, %d at a time (GNU parallel): %.1f s wall"
-      % (cities, jobs, t_run))
-for cmd in ("validate", "patrol", "hotspots"):
-    parts = ", ".join("%s %.1f" % (k, sum(v) / len(v))
-                      for (c, k), v in sorted(phase.items()) if c == cmd)
-    print("  %-9s %8.1f s   mean per shard: %s" % (cmd, float(walls[cmd]),
-                                                    parts))
+print("weekly job (gridsmith run) as %d shards, %d at a time (GNU "
+      "parallel): %.1f s wall" % (cities, jobs, t_run))
+for stg in ("validate", "patrol", "hotspots", "ledger"):
+    v = stage_wall.get(stg)
+    if not v:
+        continue
+    parts = ", ".join("%s %.1f" % (k, sum(x) / len(x))
+                      for (c, k), x in sorted(phase.items()) if c == stg)
+    print("  %-9s mean per shard %6.1f s%s" % (stg, sum(v) / len(v),
+                                               "  (" + parts + ")"
+                                               if parts else ""))
+if t_merge > 0:
+    print("hotspots --merge of the %d shards: %.1f s" % (cities, t_merge))
 print("single run of one district from files: %.1f s" % t_single)
 print("rows written:")
 for k in sorted(written):
@@ -392,23 +429,21 @@ for line in open(os.path.join(tmp, "cpu")):
         cpu[f[1]] += float(f[2]) + float(f[3])
 costs = sorted(per.values())
 mean = sum(costs) / len(costs)
-wmean = sum(held.values()) / max(len(held), 1)
-print("per-shard cost (validate + patrol + hotspots, %d at a time on this "
-      "machine): mean %.1f s, max %.1f s; of it writing (after any wait "
-      "for a fresh schema's lock) %.1f s" % (jobs, mean, costs[-1], wmean))
+print("per-shard cost (the weekly job, %d at a time on this machine): "
+      "mean %.1f s, max %.1f s" % (jobs, mean, costs[-1]))
 cmean = sum(cpu.values()) / max(len(cpu), 1)
 print("per-shard CPU time (user + system): mean %.1f s, max %.1f s"
       % (cmean, max(cpu.values() or [0])))
 prov = 100  # ~100 million households: 100 districts of 1,000,000
 print("projected weekly job for a province (%d districts of 1,000,000 "
-      "households), %d shards at a time per machine like this one:" %
-      (prov, jobs))
+      "households), %d shards at a time per machine like this one, plus "
+      "the merge:" % (prov, jobs))
 print("  (as measured: wall per shard here; CPU-bound: had each shard a "
       "core of its own; the database server's own load is not modelled)")
 for m in (1, 10, 25, 50, 100):
     rounds = math.ceil(prov / (m * jobs))
-    t = rounds * mean
-    c = rounds * cmean
+    t = rounds * mean + t_merge * prov / cities
+    c = rounds * cmean + t_merge * prov / cities
     print("  %3d machines: %7.0f s (%5.1f min) as measured, %7.0f s "
           "(%5.1f min) CPU-bound" % (m, t, t / 60, c, c / 60))
 print("merged shard results equal the single run: %s" % ("yes" if ok else "NO"))
