@@ -551,9 +551,10 @@ static int merge_hexes(merge *M) {
         if (M->hex[k].q == M->hex[k - 1].q && M->hex[k].r == M->hex[k - 1].r)
             return gs__err(M->ctx, GS_ERR_INPUT,
                            "--merge %s and --merge %s overlap: both hold "
-                           "hexagon %s (shards must be disjoint; outputs of "
-                           "gridsmith before 0.x kept the halo's hexagons: "
-                           "run the shards again)",
+                           "hexagon %s (shards must be disjoint; an output "
+                           "written before shards kept only their own "
+                           "hexagons holds the halo's too: run that shard "
+                           "again)",
                            M->s[M->hex[k - 1].src].name,
                            M->s[M->hex[k].src].name,
                            fstr(M->hex[k].f, "hex_id"));
