@@ -8,9 +8,10 @@ overlap and leave gaps along their common edge, so each street is a shard
 whose checks need the other's data (the halo). validate, patrol and
 hotspots run once over the whole city and once per street; the union of
 the shards' rows must equal the single run's, feature by feature
-(attributes and geometry). For hotspots the comparison covers the counts
-of grid_events (README "Shards": Gi* and the hexagon analyses use the
-shard's own study area).
+(attributes and geometry). For hotspots the shards' own rows match in the
+counts of grid_events; `hotspots --merge` of the shards' outputs must then
+equal the single run in every field of grid_events (cat_N, top_category,
+Gi*), categories and hex_hotspots (README "Shards").
 
 The PostGIS cases need a server: GS_TEST_PG="PG:dbname=... host=..."
 (scripts/test.sh starts a throwaway one). Without it they are skipped.
@@ -101,13 +102,14 @@ def rows(path, layer, fields, where=None):
     return out
 
 
-def check_merged(cmd):
-    whole = os.path.join(TMP, cmd + "-whole.gpkg")
-    gridsmith(cmd, whole)
+def check_merged(cmd, *extra):
+    tag = "-cfg" if extra else ""
+    whole = os.path.join(TMP, cmd + tag + "-whole.gpkg")
+    gridsmith(cmd, whole, *extra)
     parts = []
     for s in SHARDS:
-        p = os.path.join(TMP, "%s-%s.gpkg" % (cmd, s))
-        gridsmith(cmd, p, "--shard", s)
+        p = os.path.join(TMP, "%s%s-%s.gpkg" % (cmd, tag, s))
+        gridsmith(cmd, p, "--shard", s, *extra)
         parts.append(p)
     for layer, fields in LAYERS[cmd].items():
         want = rows(whole, layer, fields)
@@ -153,6 +155,109 @@ def patrol_shards_merge_to_the_single_run():
 @case
 def hotspots_shard_counts_merge_to_the_single_run():
     check_merged("hotspots")
+
+
+# Rules under which the demo's 22 grids get Gi* (30 units by default), so
+# that merging has grid z-scores, p-values and bins to get right.
+RULES = os.path.join(TMP, "rules.ini")
+with open(RULES, "w") as fp:
+    fp.write("[hotspots]\nmin_units = 5\n")
+
+# The layers `hotspots --merge` makes identical to a single run: every
+# field but the shard key.
+MERGED = ["grid_events", "categories", "hex_hotspots"]
+
+
+def merge(out, *sources, extra=()):
+    args = ["hotspots", "-o", out, "--quiet", "--config", RULES]
+    for s in sources:
+        args += ["--merge", s]
+    return run(*(args + list(extra)))
+
+
+def check_same(whole, merged, label):
+    for layer in MERGED:
+        want = rows(whole, layer, None)
+        got = rows(merged, layer, None)
+        expect(sum(want.values()) > 0, "%s: %s is empty" % (label, layer))
+        expect(got == want,
+               "%s.%s: the merge differs from the single run: missing %s, "
+               "extra %s" % (label, layer, list((want - got).items())[:2],
+                             list((got - want).items())[:2]))
+
+
+@case
+def hotspots_merged_shards_equal_the_single_run():
+    whole, parts = check_merged("hotspots", "--config", RULES)
+    # The test must be able to fail: the single run has grid and hexagon
+    # hot spots, and the shards on their own get them wrong.
+    gi = rows(whole, "grid_events", ["gi_bin"])
+    expect(sum(n for (b, _), n in gi.items() if b is not None) == 22,
+           "grid Gi* not computed in the single run: %s" % gi)
+    expect(any(b == 3 for (b, _) in gi), "no hot grid: %s" % gi)
+    # The demo city fits in one shard's 1 km halo, so each shard's own Gi*
+    # already equals the single run's; to prove the merge recomputes
+    # rather than copies, it merges copies whose Gi* and top_category are
+    # blanked. The categories' counts are each shard's own share.
+    alone = collections.Counter()
+    for p in parts:
+        alone.update(rows(p, "categories", None))
+    expect(alone != rows(whole, "categories", None),
+           "the shards' categories already equal the single run's")
+    blank = []
+    for p in parts:
+        q = p.replace(".gpkg", "-blank.gpkg")
+        shutil.copyfile(p, q)
+        ds = gdal.OpenEx(q, gdal.OF_VECTOR | gdal.OF_UPDATE)
+        for layer in ("grid_events", "hex_hotspots"):
+            ds.ExecuteSQL("UPDATE %s SET gi_z = NULL, gi_p = NULL, "
+                          "gi_bin = NULL" % layer)
+        ds.ExecuteSQL("UPDATE grid_events SET top_category = ''")
+        del ds
+        blank.append(q)
+    # Hexagons: a shard writes the hexagons of its own communities only.
+    n = sum(sum(rows(p, "hex_hotspots", ["hex_id"]).values()) for p in parts)
+    expect(n == sum(rows(whole, "hex_hotspots", ["hex_id"]).values()),
+           "shards' hexagons %d overlap or miss some" % n)
+    out = os.path.join(TMP, "hotspots-merged.gpkg")
+    st, _, se = merge(out, *blank)
+    expect(st == 0, "merge: exit %d: %s" % (st, se))
+    check_same(whole, out, "gpkg")
+    # The other order of the sources: the same rows.
+    st, _, se = merge(out, *reversed(parts))
+    expect(st == 0, "merge: exit %d: %s" % (st, se))
+    check_same(whole, out, "gpkg, sources reversed")
+
+
+@case
+def hotspots_merge_refuses_bad_sources():
+    parts = [os.path.join(TMP, "hotspots-cfg-%s.gpkg" % s) for s in SHARDS]
+    if not all(os.path.exists(p) for p in parts):
+        for s, p in zip(SHARDS, parts):
+            gridsmith("hotspots", p, "--shard", s, "--config", RULES)
+    out = os.path.join(TMP, "bad-merge.gpkg")
+    st, _, se = merge(out, parts[0], os.path.join(TMP, "nope.gpkg"))
+    expect(st == 3 and "--merge %s: no such file" % os.path.join(
+        TMP, "nope.gpkg") in se, "missing: exit %d: %s" % (st, se))
+    st, _, se = merge(out, parts[0], parts[0])
+    expect(st == 3 and "overlap" in se and "110108001" in se,
+           "twice: exit %d: %s" % (st, se))
+    st, _, se = run("hotspots", "--merge", parts[0], "--merge", parts[1],
+                    "-o", out, "--quiet")
+    expect(st == 3 and "rules" in se and "--config" in se,
+           "other rules: exit %d: %s" % (st, se))
+    whole = os.path.join(TMP, "hotspots-cfg-whole.gpkg")
+    st, _, se = merge(out, parts[0], whole)
+    expect(st == 3 and "overlap" in se, "whole + shard: exit %d: %s"
+           % (st, se))
+    st, _, se = merge(out, parts[0], CITY)
+    expect(st == 3 and "no layer" in se, "not an output: exit %d: %s"
+           % (st, se))
+    st, _, se = run("hotspots", "--merge", parts[0], "--grids", CITY,
+                    "-o", out)
+    expect(st == 2 and "--merge" in se, "with --grids: exit %d: %s"
+           % (st, se))
+    expect(not os.path.exists(out), "a failed merge wrote %s" % out)
 
 
 @case
@@ -248,6 +353,31 @@ else:
         left = psql_rows("SELECT table_name FROM information_schema.tables "
                          "WHERE table_schema = '%s' ORDER BY 1" % schema)
         expect(left == [("summary",)], "left behind: %s" % left)
+
+    @case
+    def hotspots_shards_merge_in_postgis():
+        # One schema per shard, then the merge into its own schema, from
+        # the shards' schemas named bare (the output's database).
+        schemas = ["t_hs_" + s for s in SHARDS]
+        for sc in schemas + ["t_hs_merged"]:
+            psql_rows("DROP SCHEMA IF EXISTS %s CASCADE" % sc)
+        for s, sc in zip(SHARDS, schemas):
+            gridsmith("hotspots", PG, "--schema", sc, "--shard", s,
+                      "--config", RULES)
+        st, _, se = merge(PG, *schemas, extra=("--schema", "t_hs_merged"))
+        expect(st == 0, "merge: exit %d: %s" % (st, se))
+        whole = os.path.join(TMP, "hotspots-cfg-whole.gpkg")
+        if not os.path.exists(whole):
+            gridsmith("hotspots", whole, "--config", RULES)
+        for layer in MERGED:
+            want = rows(whole, layer, None)
+            got = rows(PG, "t_hs_merged." + layer, None)
+            expect(got == want, "PG merged %s differs from the single run: "
+                   "missing %s, extra %s" % (
+                       layer, list((want - got).items())[:2],
+                       list((got - want).items())[:2]))
+        keys = psql_rows("SELECT DISTINCT shard FROM t_hs_merged.grid_events")
+        expect(keys == [("",)], "shard key of the merge: %s" % keys)
 
     @case
     def shards_read_their_inputs_from_postgis():

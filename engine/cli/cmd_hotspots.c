@@ -131,6 +131,24 @@ static const char *const help =
     "  田村社区 (110108001001006), planted in the demo data; the garbage\n"
     "  point and the old compound show as clusters and repeat locations.\n"
     "\n"
+    "Merging shards (the reduce step after `--shard` runs, README\n"
+    "'Shards'):\n"
+    "  --merge SRC       (repeatable) the output of one `hotspots --shard`\n"
+    "                    run: a GeoPackage, a PG: string with\n"
+    "                    active_schema=SCHEMA, or with a PG: -o a bare\n"
+    "                    schema name in that database. Reads no grids or\n"
+    "                    events: writes grid_events, hex_hotspots and\n"
+    "                    categories as one run over all the shards writes\n"
+    "                    them (categories ordered over all shards, Gi* on\n"
+    "                    grids and hexagons over all units), and\n"
+    "                    run_metadata. Emerging classes, clusters, trouble\n"
+    "                    spots, summaries and density stay per shard. The\n"
+    "                    shards must be disjoint and of one period, with the\n"
+    "                    same --config and --hex-size as this merge.\n"
+    "  gridsmith hotspots --merge a.gpkg --merge b.gpkg -o all.gpkg\n"
+    "  gridsmith hotspots --merge hs_110108 --merge hs_110101 \\\n"
+    "      -o PG:dbname=grid --schema w47_hotspots\n"
+    "\n"
     "Exit status: 0 done; 1 trouble spots with --strict; 2 usage error;\n"
     "3 bad input (the message names file, layer, feature or line, and\n"
     "field); 4 I/O or internal error.\n";
@@ -138,6 +156,7 @@ static const char *const help =
 /* The command's own options, each a string of gs_hotspots_opts but
  * --hex-size (HEX_SIZE); getopt_long returns 256 + the index. */
 #define HEX_SIZE ((size_t)-1)
+#define MERGE ((size_t)-2)
 static const struct {
     const char *name;
     size_t off;
@@ -151,7 +170,8 @@ static const struct {
            {"from", offsetof(gs_hotspots_opts, from)},
            {"to", offsetof(gs_hotspots_opts, to)},
            {"tz", offsetof(gs_hotspots_opts, tz)},
-           {"hex-size", HEX_SIZE}};
+           {"hex-size", HEX_SIZE},
+           {"merge", MERGE}};
 
 #define N_OWN (sizeof own / sizeof own[0])
 
@@ -179,7 +199,11 @@ int cmd_hotspots(int argc, char **argv) {
     struct option longopts[N_OWN + sizeof common / sizeof common[0]];
     cli_common c;
     gs_hotspots_opts ho;
-    int opt;
+    const char **merge = calloc((size_t)argc + 1, sizeof *merge);
+    size_t n_merge = 0;
+    int opt, st;
+
+    if (!merge) return cli_usage_error("hotspots", "out of memory");
 
     for (size_t k = 0; k < N_OWN; k++)
         longopts[k] =
@@ -191,26 +215,43 @@ int cmd_hotspots(int argc, char **argv) {
     opterr = 0;
     while ((opt = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) !=
            -1) {
-        int st = cli_common_option(&c, "hotspots", help, opt, argc, argv);
         size_t k = (size_t)opt - 256;
+        st = cli_common_option(&c, "hotspots", help, opt, argc, argv);
         if (st == CLI_CONTINUE) continue;
-        if (st != -1) return st;
+        if (st != -1) goto done;
         if (opt < 256 || k >= N_OWN) continue;
-        if (own[k].off != HEX_SIZE) {
+        if (own[k].off == MERGE) {
+            merge[n_merge++] = optarg;
+        } else if (own[k].off != HEX_SIZE) {
             *(const char **)((char *)&ho + own[k].off) = optarg;
         } else if (!(ho.hex_size_m = hex_size(optarg))) {
-            return cli_usage_error("hotspots",
-                                   "--hex-size takes metres from 1 to "
-                                   "100000, not '%s'",
-                                   optarg);
+            st = cli_usage_error("hotspots",
+                                 "--hex-size takes metres from 1 to "
+                                 "100000, not '%s'",
+                                 optarg);
+            goto done;
         }
     }
+    ho.merge = merge;
+    ho.n_merge = n_merge;
     if (optind < argc)
-        return cli_usage_error("hotspots", "unexpected argument '%s'",
-                               argv[optind]);
-    if (!ho.grids || !ho.events || !c.output)
-        return cli_usage_error("hotspots",
-                               "hotspots needs --grids, --events and -o "
-                               "OUT.gpkg");
-    return cli_run(&c, "hotspots", argc, argv, run, &ho);
+        st = cli_usage_error("hotspots", "unexpected argument '%s'",
+                             argv[optind]);
+    else if (n_merge > 0 && (ho.grids || ho.events || ho.communities ||
+                             ho.households))
+        st = cli_usage_error("hotspots",
+                             "--merge reads the shards' outputs; it takes "
+                             "no --grids, --events, --communities or "
+                             "--households");
+    else if (n_merge > 0 && !c.output)
+        st = cli_usage_error("hotspots", "--merge needs -o OUT");
+    else if (n_merge == 0 && (!ho.grids || !ho.events || !c.output))
+        st = cli_usage_error("hotspots",
+                             "hotspots needs --grids, --events and -o "
+                             "OUT.gpkg");
+    else
+        st = cli_run(&c, "hotspots", argc, argv, run, &ho);
+done:
+    free(merge);
+    return st;
 }

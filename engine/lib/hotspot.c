@@ -213,19 +213,28 @@ static int cmp_pair(const void *p, const void *q) {
 
 int gs__hs_queen(gs_ctx *ctx, const gs__model *m, double snap_m,
                  size_t **out_start, size_t **out_nbr) {
+    return gs__hs_queen_geoms(ctx, m->n_grids ? &m->grids[0].geom : NULL,
+                              sizeof m->grids[0], m->n_grids, snap_m,
+                              out_start, out_nbr);
+}
+
+#define GEOM_AT(g, stride, i) \
+    (*(GEOSGeometry *const *)((const char *)(g) + (i) * (stride)))
+
+int gs__hs_queen_geoms(gs_ctx *ctx, GEOSGeometry *const *geoms, size_t stride,
+                       size_t n, double snap_m, size_t **out_start,
+                       size_t **out_nbr) {
     GEOSContextHandle_t h = ctx->geos;
-    size_t n = m->n_grids, np = 0, cap = 0;
+    size_t np = 0, cap = 0;
     poly_index ix;
     pair *pairs = NULL;
     gs__cands c = {0};
     int rc = GS_OK;
     *out_start = NULL;
     *out_nbr = NULL;
-    if (poly_index_build(h, n ? &m->grids[0].geom : NULL, sizeof m->grids[0], n,
-                         &ix))
-        NOMEM();
+    if (poly_index_build(h, geoms, stride, n, &ix)) NOMEM();
     for (size_t i = 0; i < n; i++) {
-        const GEOSGeometry *gi = m->grids[i].geom;
+        const GEOSGeometry *gi = GEOM_AT(geoms, stride, i);
         double x0, y0, x1, y1;
         if (!ix.prep[i]) continue;
         if (!GEOSGeom_getXMin_r(h, gi, &x0) ||
@@ -238,7 +247,8 @@ int gs__hs_queen(gs_ctx *ctx, const gs__model *m, double snap_m,
         for (size_t k = 0; k < c.n; k++) {
             size_t j = c.v[k];
             if (j <= i) continue;
-            if (GEOSPreparedDistanceWithin_r(h, ix.prep[i], m->grids[j].geom,
+            if (GEOSPreparedDistanceWithin_r(h, ix.prep[i],
+                                             GEOM_AT(geoms, stride, j),
                                              snap_m) != 1)
                 continue;
             if (np + 2 > cap) {
@@ -276,7 +286,7 @@ done:
 
 /* ---- Gi* on a set of units ----------------------------------------------- */
 
-static void gi_free(gs__hs_gi *g) {
+void gs__hs_gi_free(gs__hs_gi *g) {
     free(g->z);
     free(g->p);
     free(g->bin);
@@ -290,7 +300,7 @@ static void gi_free(gs__hs_gi *g) {
  * there are fewer than min_units units or every value is equal. `what`
  * names the units in the note ("grids", "hexagons").
  */
-static int run_gi(const double *x, const unsigned char *use, size_t n,
+int gs__hs_gi_run(const double *x, const unsigned char *use, size_t n,
                   const size_t *start, const size_t *nbr, int min_units,
                   const char *what, gs__hs_gi *out) {
     size_t m = 0, nn = 0, *map = NULL, *sst = NULL, *snb = NULL;
@@ -332,7 +342,7 @@ static int run_gi(const double *x, const unsigned char *use, size_t n,
     sst[m] = nn;
     if ((rc = gs__gistar(sx, m, sst, snb, sz, sp, &st))) goto done;
     if (st != GS__GI_OK) {
-        gi_free(out);
+        gs__hs_gi_free(out);
         snprintf(out->note, sizeof out->note,
                  "every one of the %zu %s has the same value (%g): Gi* is "
                  "undefined",
@@ -347,7 +357,7 @@ static int run_gi(const double *x, const unsigned char *use, size_t n,
     }
     out->done = 1;
 done:
-    if (rc) gi_free(out);
+    if (rc) gs__hs_gi_free(out);
     free(map);
     free(sst);
     free(snb);
@@ -516,7 +526,7 @@ static int grid_gi(gs_ctx *ctx, const gs__model *m, const gs__hs_params *p,
     }
     if ((rc = gs__hs_queen(ctx, m, p->rules->edge_snap_m, &start, &nbr)))
         goto done;
-    rc = run_gi(x, use, ng, start, nbr, p->rules->min_units, "grids",
+    rc = gs__hs_gi_run(x, use, ng, start, nbr, p->rules->min_units, "grids",
                 &r->grid_gi);
     if (rc) rc = gs__err(ctx, rc, "Gi* on the grids failed");
 done:
@@ -773,7 +783,7 @@ static int hex_gi(gs_ctx *ctx, const gs__events *ev, const gs__hs_params *p,
     if (n == 0) {
         snprintf(r->hex_gi.note, sizeof r->hex_gi.note,
                  "no hexagon overlaps the communities");
-    } else if ((rc = run_gi(x, NULL, n, start, nbr, p->rules->min_units,
+    } else if ((rc = gs__hs_gi_run(x, NULL, n, start, nbr, p->rules->min_units,
                             "hexagons", &r->hex_gi))) {
         rc = gs__err(ctx, rc, "Gi* on the hexagons failed");
         goto done;
@@ -809,7 +819,7 @@ static int hex_gi(gs_ctx *ctx, const gs__events *ev, const gs__hs_params *p,
     if (!r->week_bin || !wz || !zc || !bc) NOMEM();
     for (size_t w = 0; w < nw; w++) {
         gs__hs_gi g;
-        if ((rc = run_gi(x + w * n, NULL, n, start, nbr, p->rules->min_units,
+        if ((rc = gs__hs_gi_run(x + w * n, NULL, n, start, nbr, p->rules->min_units,
                          "hexagons", &g))) {
             rc = gs__err(ctx, rc, "weekly Gi* on the hexagons failed");
             goto done;
@@ -820,7 +830,7 @@ static int hex_gi(gs_ctx *ctx, const gs__events *ev, const gs__hs_params *p,
             wz[w * n + k] = g.done ? g.z[k] : 0;
             r->week_bin[w * n + k] = g.done ? g.bin[k] : 0;
         }
-        gi_free(&g);
+        gs__hs_gi_free(&g);
     }
     if (nw < (size_t)p->rules->min_history_weeks) {
         char a[9], b[9];
@@ -1685,7 +1695,7 @@ void gs__hsresult_free(GEOSContextHandle_t h, gs__hsresult *r) {
     free(r->ev_flag);
     free(r->grids);
     free(r->grid_cat);
-    gi_free(&r->grid_gi);
+    gs__hs_gi_free(&r->grid_gi);
     free(r->hex);
     for (size_t k = 0; r->hex_geom && k < r->n_hex; k++)
         GEOSGeom_destroy_r(h, r->hex_geom[k]);
@@ -1694,7 +1704,7 @@ void gs__hsresult_free(GEOSContextHandle_t h, gs__hsresult *r) {
     free(r->hex_comm);
     free(r->hex_events);
     free(r->hex_history);
-    gi_free(&r->hex_gi);
+    gs__hs_gi_free(&r->hex_gi);
     free(r->ehsa);
     free(r->week_bin);
     for (size_t k = 0; k < r->n_clusters; k++)

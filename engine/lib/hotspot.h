@@ -182,6 +182,26 @@ int gs__hs_join(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
 int gs__hs_queen(gs_ctx *ctx, const gs__model *m, double snap_m,
                  size_t **out_start, size_t **out_nbr);
 
+/* gs__hs_queen on n polygons, polygon i at geoms + i * stride bytes (a
+ * pointer to a metric, repaired GEOSGeometry, or NULL/empty for none):
+ * the merge of shard outputs (hsmerge.c) rebuilds the single run's
+ * contiguity through this same code. Same contract as gs__hs_queen. */
+int gs__hs_queen_geoms(gs_ctx *ctx, GEOSGeometry *const *geoms, size_t stride,
+                       size_t n, double snap_m, size_t **out_start,
+                       size_t **out_nbr);
+
+/* Gi* of the units with use[i] (all when use is NULL) on values x, with
+ * CSR neighbours among all n units (unused neighbours drop out): z, p
+ * (NaN for unused units) and BH bins into *out, or out->done = 0 and a
+ * note naming `what` ("grids") when there are fewer than min_units units
+ * or every value is equal. GS_ERR_NOMEM. Free with gs__hs_gi_free. */
+int gs__hs_gi_run(const double *x, const unsigned char *use, size_t n,
+                  const size_t *start, const size_t *nbr, int min_units,
+                  const char *what, gs__hs_gi *out);
+
+/* Frees the arrays of a gs__hs_gi and zeroes it. */
+void gs__hs_gi_free(gs__hs_gi *g);
+
 /* The day a deadline of `n` working days falls on for an event reported
  * on `day`: the n-th workday after it (the day itself not counted). */
 int32_t gs__hs_deadline(const gs__calendar *cal, int32_t day, int n);

@@ -1042,7 +1042,9 @@ int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts,
     if (rc) goto done;
     rc = check_geographic(&s, &env);
     if (rc) goto done;
-    rc = pick_crs(&s, &env, crs);
+    /* A metric CRS chosen beforehand (the merge of shard outputs picks
+     * the one of all the shards' grids) is kept. */
+    if (!crs->metric) rc = pick_crs(&s, &env, crs);
     if (rc) goto done;
     rc = gs__crs_transform(ctx, s.srs, crs->metric, &ct);
     if (rc) goto done;

@@ -69,7 +69,8 @@ int gs__io_shard_extent(gs_ctx *ctx, const gs_input_opts *opts,
 char *gs__io_shard_filter(const gs_ctx *ctx, const char *field);
 
 /* Reads the grids; picks the metric CRS from their centre and sets the
- * output CRS to theirs. */
+ * output CRS to theirs, unless crs->metric is already set: then both CRSes
+ * are kept as they are (the merge of shard outputs). */
 int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts,
                       const char *path, gs__model *m, gs__crsinfo *crs,
                       gs__inputs *info);

@@ -46,6 +46,7 @@
 #include <gdal.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <assert.h>
 #include <math.h>
 #include <ogr_api.h>
 #include <stdio.h>
@@ -57,6 +58,7 @@
 #include "calendar.h"
 #include "geom.h"
 #include "hotspot.h"
+#include "hsout.h"
 #include "io.h"
 #include "out.h"
 #include "ptime.h"
@@ -67,9 +69,7 @@ void gs_hotspots_opts_init(gs_hotspots_opts *o) {
     o->threads = 1;
 }
 
-/* The most categories that get a field of their own; the rest are summed
- * in cat_other (a GeoPackage layer of gridsmith has at most 64 fields). */
-#define MAX_CAT_FIELDS 40
+#define MAX_CAT_FIELDS GS__HS_MAX_CAT_FIELDS
 
 #define NF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -147,6 +147,8 @@ static int put_point(wctx *w, gs__olayer *l, OGRFeatureH f, double x,
         if (!(f)) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory"); \
     } while (0)
 
+static const char *hex_community(const wctx *w, size_t k);
+
 /* ---- grid_events and categories ------------------------------------------ */
 
 /* The fields of a gs__hs_counts, as grid_events and the summaries write
@@ -202,34 +204,43 @@ static const gs__fdef grid_tail[] = {{"events_per_km2", GS__F_REAL},
                                      {"gi_p", GS__F_REAL},
                                      {"gi_bin", GS__F_INT}};
 
+int gs__hs_grid_layer(gs__out *o, const char *const *labels,
+                      size_t ncat_fields, int cat_other, char (*names)[32],
+                      gs__olayer **out) {
+    gs__fdef defs[64];
+    size_t nd = 0;
+    int rc;
+    assert(ncat_fields <= MAX_CAT_FIELDS);
+    add_defs(defs, &nd, grid_head, NF(grid_head));
+    add_defs(defs, &nd, count_defs, NF(count_defs));
+    for (size_t k = 0; k < ncat_fields; k++) {
+        snprintf(names[k], 32, "cat_%zu", k + 1);
+        defs[nd++] = (gs__fdef){names[k], GS__F_INT};
+    }
+    if (cat_other) defs[nd++] = (gs__fdef){"cat_other", GS__F_INT};
+    add_defs(defs, &nd, grid_tail, NF(grid_tail));
+    if ((rc = gs__out_layer(o, "grid_events", GS__GEOM_POLYGON, defs, nd, out)))
+        return rc;
+    for (size_t k = 0; !rc && k < ncat_fields; k++)
+        rc = gs__out_alias(o, *out, names[k], labels[k]);
+    if (!rc && cat_other) rc = gs__out_alias(o, *out, "cat_other", "其他类别合计");
+    return rc;
+}
+
 /* grid_events' fields: the head, the counts, one per category present
  * (most frequent first, at most MAX_CAT_FIELDS with cat_other), the tail.
  * Sets the categories' aliases. */
 static int grid_layer(wctx *w, gs__olayer **out) {
     const gs__hsresult *r = w->r;
-    gs__fdef defs[64];
-    size_t nd = 0, present = 0;
-    int rc;
+    const char *labels[MAX_CAT_FIELDS];
+    size_t present = 0;
     for (size_t k = 0; k < r->ncats; k++) present += r->cat_events[k] > 0;
     w->ncat_fields = present > MAX_CAT_FIELDS ? MAX_CAT_FIELDS - 1 : present;
     w->cat_other = present > MAX_CAT_FIELDS;
-    add_defs(defs, &nd, grid_head, NF(grid_head));
-    add_defs(defs, &nd, count_defs, NF(count_defs));
-    for (size_t k = 0; k < w->ncat_fields; k++) {
-        snprintf(w->cat_names[k], sizeof w->cat_names[k], "cat_%zu", k + 1);
-        defs[nd++] = (gs__fdef){w->cat_names[k], GS__F_INT};
-    }
-    if (w->cat_other) defs[nd++] = (gs__fdef){"cat_other", GS__F_INT};
-    add_defs(defs, &nd, grid_tail, NF(grid_tail));
-    if ((rc = gs__out_layer(w->o, "grid_events", GS__GEOM_POLYGON, defs, nd,
-                            out)))
-        return rc;
-    for (size_t k = 0; !rc && k < w->ncat_fields; k++)
-        rc = gs__out_alias(w->o, *out, w->cat_names[k],
-                           gs__hs_category_label(r->cats[k]));
-    if (!rc && w->cat_other)
-        rc = gs__out_alias(w->o, *out, "cat_other", "其他类别合计");
-    return rc;
+    for (size_t k = 0; k < w->ncat_fields; k++)
+        labels[k] = gs__hs_category_label(r->cats[k]);
+    return gs__hs_grid_layer(w->o, labels, w->ncat_fields, w->cat_other,
+                             w->cat_names, out);
 }
 
 static int write_grids(wctx *w) {
@@ -276,24 +287,51 @@ static int write_grids(wctx *w) {
     return rc;
 }
 
-static int write_categories(wctx *w) {
+int gs__hs_categories_layer(gs__out *o, gs__olayer **out) {
     static const gs__fdef defs[] = {
         {"field", GS__F_STR}, {"category", GS__F_STR}, {"events", GS__F_INT}};
+    return gs__out_layer(o, "categories", GS__GEOM_NONE, defs, NF(defs), out);
+}
+
+/* 1 when period event i is the shard's: it counts in one of the shard's
+ * grids, or, in no grid, lies in one of its hexagons. An event in neither
+ * is no shard's (only a run without --shard counts it). */
+static int event_owned(const wctx *w, size_t i) {
+    const gs__hsresult *r = w->r;
+    if (w->ctx->n_shards == 0) return 1;
+    if (r->ev_grid[i] >= 0) return gs__shard_owns(w->ctx, grid_community(w, r->ev_grid[i]));
+    if (r->ev_hex && r->ev_hex[i] >= 0)
+        return gs__shard_owns(w->ctx, hex_community(w, (size_t)r->ev_hex[i]));
+    return 0;
+}
+
+/* One row per category in the run's order; `events` counts the period's
+ * events the shard owns (event_owned; all of them without --shard), so
+ * that the shards' counts add up to a single run's. */
+static int write_categories(wctx *w) {
     gs__olayer *l;
-    int rc =
-        gs__out_layer(w->o, "categories", GS__GEOM_NONE, defs, NF(defs), &l);
+    long *owned = gs__calloc(w->r->ncats ? w->r->ncats : 1, sizeof *owned);
+    int rc = owned ? gs__hs_categories_layer(w->o, &l)
+                   : gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < w->ev->n; i++)
+        if ((w->r->ev_flag[i] & GS__EVF_PERIOD) && event_owned(w, i))
+            owned[w->r->ev_cat[i]]++;
     for (size_t k = 0; !rc && k < w->r->ncats; k++) {
-        OGRFeatureH f;
-        NEW_FEATURE(f, l);
+        OGRFeatureH f = gs__out_feature(l);
+        if (!f) {
+            rc = gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
+            break;
+        }
         OGR_F_SetFieldString(f, 0,
                              k < w->ncat_fields ? w->cat_names[k]
                              : w->cat_other && w->r->cat_events[k] > 0
                                  ? "cat_other"
                                  : "");
         OGR_F_SetFieldString(f, 1, category(w, (int)k));
-        OGR_F_SetFieldInteger64(f, 2, w->r->cat_events[k]);
+        OGR_F_SetFieldInteger64(f, 2, owned[k]);
         rc = gs__out_put(w->o, l, f);
     }
+    free(owned);
     return rc;
 }
 
@@ -306,13 +344,21 @@ static const char *hex_community(const wctx *w, size_t k) {
                                : w->m->grids[c].community_code;
 }
 
-static int write_hexes(wctx *w) {
+int gs__hs_hex_layer(gs__out *o, gs__olayer **out) {
     static const gs__fdef hdefs[] = {
         {"hex_id", GS__F_STR},   {"q", GS__F_INT},
         {"r", GS__F_INT},        {"community_code", GS__F_STR},
         {"area_m2", GS__F_REAL}, {"events", GS__F_INT},
         {"gi_z", GS__F_REAL},    {"gi_p", GS__F_REAL},
         {"gi_bin", GS__F_INT}};
+    return gs__out_layer(o, "hex_hotspots", GS__GEOM_POLYGON, hdefs,
+                         NF(hdefs), out);
+}
+
+/* The hexagons and their emerging classes; a shard writes the hexagons
+ * whose community it owns (hex_community), so that neighbouring shards'
+ * layers, which overlap in the halo, hold each hexagon once. */
+static int write_hexes(wctx *w) {
     static const gs__fdef edefs[] = {
         {"hex_id", GS__F_STR},     {"community_code", GS__F_STR},
         {"class", GS__F_STR},      {"weeks", GS__F_INT},
@@ -322,8 +368,7 @@ static int write_hexes(wctx *w) {
     const gs__hsresult *r = w->r;
     gs__olayer *lh, *le;
     int rc;
-    if ((rc = gs__out_layer(w->o, "hex_hotspots", GS__GEOM_POLYGON, hdefs,
-                            NF(hdefs), &lh)) ||
+    if ((rc = gs__hs_hex_layer(w->o, &lh)) ||
         (rc = gs__out_layer(w->o, "emerging", GS__GEOM_POLYGON, edefs,
                             NF(edefs), &le)))
         return rc;
@@ -331,6 +376,7 @@ static int write_hexes(wctx *w) {
         const gs__ehsa_result *e = &r->ehsa[k];
         OGRFeatureH f;
         char id[48];
+        if (!gs__shard_owns(w->ctx, hex_community(w, k))) continue;
         snprintf(id, sizeof id, "%lld_%lld", (long long)r->hex[k].q,
                  (long long)r->hex[k].r);
         NEW_FEATURE(f, lh);
@@ -760,7 +806,7 @@ static int kde_write(gs_ctx *ctx, const gs__hsresult *r, const gs__crsinfo *crs,
 
 /* ---- metadata, outputs --------------------------------------------------- */
 
-static char *rules_json(const gs_rules *r, double hex) {
+char *gs__hs_rules_json(const gs_rules *r, double hex) {
     static const char *const gi_values[] = {"count", "per_km2", "per_100hh"};
     json_object *o = json_object_new_object(), *d = json_object_new_object();
     char *s;
@@ -804,7 +850,7 @@ static int write_meta(wctx *w, const gs_hotspots_opts *opts,
                       const char *started, const kde_file *k) {
     const gs__hsresult *r = w->r;
     const gs__hs_params *p = w->p;
-    char *rules = rules_json(opts->rules, p->hex_size_m), d0[11], d1[11],
+    char *rules = gs__hs_rules_json(opts->rules, p->hex_size_m), d0[11], d1[11],
          asof[21], buf[600];
     json_object *kj;
     int rc;
@@ -1224,6 +1270,10 @@ int gs_hotspots_run(gs_ctx *ctx, const gs_hotspots_opts *opts,
     if (!o2.rules) o2.rules = &rules_default;
     opts = &o2;
     in = opts->input ? opts->input : &in_default;
+    if (opts->n_merge > 0) {
+        rc = gs__hotspots_merge(ctx, opts, out_report);
+        goto done;
+    }
     if ((rc = check_opts(ctx, opts, in, &r))) goto done;
 
     gs__phase_begin(ctx);

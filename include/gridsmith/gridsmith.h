@@ -468,6 +468,12 @@ typedef struct gs_hotspots_opts {
     const gs_rules *rules;      /**< NULL for the defaults */
     const char *command_line;   /**< for the run metadata */
     int threads;                /**< worker threads (1 or more) */
+    /** The reduce step of sharded runs: n_merge > 0 outputs of
+     *  `hotspots --shard` runs (GeoPackages, or PG: connection strings
+     *  with active_schema=SCHEMA) to merge into `output` instead of
+     *  reading grids and events; see gs_hotspots_run. */
+    const char *const *merge;
+    size_t n_merge;
 } gs_hotspots_opts;
 
 /** Fills `opts` with NULLs, no hexagon override and one thread. */
@@ -500,6 +506,14 @@ void gs_hotspots_opts_init(gs_hotspots_opts *opts);
  *         GS_ERR_IO; GS_ERR_NOMEM. Event rows that cannot be used (no
  *         point, a bad time, an unknown status, a duplicate event_id) are
  *         not errors: they are counted and listed in `bad_rows`.
+ * With opts->n_merge > 0 the run reads no grids or events: it merges
+ * the outputs of shard runs (`--shard`, disjoint by community code) and
+ * writes grid_events, hex_hotspots, categories and run_metadata as one
+ * run over the union writes them, with the categories ordered and Gi*
+ * (grids and hexagons) recomputed over all the shards' units. The other
+ * layers stay in the shards' outputs (README "Shards"). Sources that
+ * overlap, lack a layer or disagree on the period or rules are bad input.
+ *
  * The caller owns *out_report (gs_report_destroy()).
  * Thread safety: as every call, one thread per context; starts workers.
  */
