@@ -25,13 +25,16 @@
 #    code DISTRICTS[k] (the first is the original 110108), ids prefixed,
 #    and is moved 0.15 degrees north per k, so districts do not overlap.
 #    Indexes: GiST on every geometry, btree on the codes and member ids.
-# 3. Runs validate, patrol and hotspots for the week 2026-W47 as N shards
-#    (scripts/shards.sh, GNU parallel --jobs J), reading from `prov` and
-#    writing into schemas bench_validate, bench_patrol and
-#    bench_hotspots_<district> (hotspots' category columns follow each
-#    shard's categories: README "Shards").
-# 4. Runs the same three commands once on the original files of district
-#    110108 and checks the shard's rows in PostGIS equal that single run.
+# 3. Runs the weekly job (gridsmith run: validate, patrol, hotspots, the
+#    ledger) for the week 2026-W47 as N shards (scripts/shards.sh, GNU
+#    parallel --jobs J), reading from `prov` and writing into one
+#    database: stages into bench_validate, bench_patrol and
+#    bench_hotspots_<district>, the ledger into schema bench. Then
+#    `gridsmith hotspots --merge` makes the province's hot spots
+#    (bench_hotspots) from the shards' outputs.
+# 4. Runs the same job once on the original files of district 110108 and
+#    checks the shard's rows of the PostGIS ledger (and the merged hot
+#    spots' counts) equal that single run.
 # 5. Prints wall times, rows written, per-shard cost and the projected
 #    wall time for a province (100 districts of 1,000,000 households) on M
 #    machines.
@@ -260,7 +263,7 @@ if "$bin" hotspots --help | grep -q -- "--merge"; then
     echo "== hotspots --merge of the shards" >&2
     t0=$(now)
     set --
-    for d in $shards; do set -- "$@" --merge "$pg active_schema=bench_hotspots_$d"; done
+    for d in $shards; do set -- "$@" --merge "bench_hotspots_$d"; done
     "$bin" hotspots "$@" -o "$pg" --schema bench_hotspots --quiet
     t_merge=$(since "$t0")
 fi
