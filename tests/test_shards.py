@@ -398,6 +398,57 @@ else:
         expect(got == want, "grids read from PostGIS differ")
 
     @case
+    def traces_copied_out_of_postgis_read_as_through_ogr():
+        # Traces in PostGIS are fetched with COPY into the CSV reader; the
+        # same table read feature by feature through OGR (the reader's
+        # escape hatch) must give the same patrol, bad rows included. The
+        # table has timestamptz times, a missing time, a missing point and
+        # a line where a point belongs.
+        schema = "t_tr"
+        psql_rows("DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+        psql_rows("CREATE SCHEMA %s" % schema)
+        csv = gdal.OpenEx(TRACES, gdal.OF_VECTOR,
+                          open_options=["X_POSSIBLE_NAMES=lon",
+                                        "Y_POSSIBLE_NAMES=lat"])
+        gdal.VectorTranslate(
+            PG, csv, format="PostgreSQL", layerName="traces",
+            srcSRS="EPSG:4326", dstSRS="EPSG:4326",
+            layerCreationOptions=["SCHEMA=" + schema])
+        del csv
+        psql_rows("ALTER TABLE t_tr.traces ALTER COLUMN time TYPE "
+                  "timestamptz USING time::timestamptz, ALTER COLUMN "
+                  "accuracy_m TYPE float8 USING NULLIF(accuracy_m, '')::"
+                  "float8, ALTER COLUMN wkb_geometry TYPE "
+                  "geometry(Geometry, 4326)")
+        psql_rows("UPDATE t_tr.traces SET time = NULL WHERE ogc_fid = 10")
+        psql_rows("UPDATE t_tr.traces SET wkb_geometry = NULL "
+                  "WHERE ogc_fid = 20")
+        psql_rows("UPDATE t_tr.traces SET wkb_geometry = ST_MakeLine("
+                  "wkb_geometry, wkb_geometry) WHERE ogc_fid = 30")
+        src = "PG:%s active_schema=%s" % (PG[3:], schema)
+        args = ["patrol", "--grids", CITY, "--members", MEMBERS,
+                "--traces", src, "--households", CITY, "--calendar",
+                CALENDAR, "--week", "2026-W47", "--quiet"]
+        out_copy = os.path.join(TMP, "tr-copy.gpkg")
+        out_ogr = os.path.join(TMP, "tr-ogr.gpkg")
+        st, _, se = run(*(args + ["-o", out_copy]))
+        expect(st == 0, "COPY: exit %d: %s" % (st, se))
+        env = dict(os.environ, GS_PG_TRACES_OGR="1")
+        p = subprocess.run([BIN] + args + ["-o", out_ogr], env=env,
+                           capture_output=True, text=True)
+        expect(p.returncode == 0, "OGR: %s" % p.stderr)
+        for layer in list(LAYERS["patrol"]) + ["bad_rows"]:
+            a, b = rows(out_copy, layer, None), rows(out_ogr, layer, None)
+            expect(a == b, "%s: COPY and OGR differ: %s / %s"
+                   % (layer, list((a - b).items())[:2],
+                      list((b - a).items())[:2]))
+        # Lines count rows as OGR does for this table (its ids are the
+        # rows' places): the feature with ogc_fid 10 is line 11.
+        bad = rows(out_copy, "bad_rows", ["line"])
+        expect(sorted(k[0] for k in bad) == [11, 21, 31],
+               "bad rows: %s" % sorted(bad))
+
+    @case
     def the_weekly_job_as_shards_fills_one_postgis_ledger():
         # The demo job once into a GeoPackage ledger, and as two shards at
         # once into PostGIS: the shards' ledger rows are the single run's.
