@@ -51,6 +51,7 @@ COMMANDS = {
     "patrol": ["patrol", "--grids", CITY, "--members", MEMBERS,
                "--traces", TRACES, "--households", CITY,
                "--calendar", CALENDAR, "--week", "2026-W47"],
+    "partition": ["partition", "--communities", CITY, "--households", CITY],
     "hotspots": ["hotspots", "--grids", CITY, "--events", CITY,
                  "--communities", CITY, "--households", CITY,
                  "--week", "2026-W47"],
@@ -60,6 +61,7 @@ COMMANDS = {
 # (None: every field but the shard key).
 LAYERS = {
     "validate": {"grids": None, "issues": None, "issue_points": None},
+    "partition": {"grids": None, "summary": None},
     "patrol": {"member_day": None, "member_week": None, "tracks": None,
                "gaps": None, "gps_issues": None, "uncovered": None,
                "households_unreached": None},
@@ -145,6 +147,19 @@ def validate_shards_merge_to_the_single_run():
         if isinstance(v, int):
             expect(sums[i] == v, "validate total field %d: %d != %d"
                    % (i, sums[i], v))
+
+
+@case
+def partition_shards_merge_to_the_single_run():
+    # Each community is divided on its own (its households, the barriers
+    # crossing it, a seed from its code): a street's shard divides only
+    # its communities, as the single run divides them.
+    whole, parts = check_merged("partition")
+    for p in parts:
+        codes = {k[0] for k in rows(p, "summary", ["community_code"])}
+        shard = [s for s in SHARDS if s in p][0]
+        expect(codes and all(c.startswith(shard) for c in codes),
+               "%s: communities of other shards: %s" % (p, sorted(codes)))
 
 
 @case

@@ -187,6 +187,29 @@ int gs__pgrids_number(GEOSContextHandle_t h, gs__partres *r, size_t first,
     return GS_OK;
 }
 
+void gs__partres_keep_shard(gs_ctx *ctx, gs__partres *r) {
+    size_t k = 0;
+    if (ctx->n_shards == 0) return;
+    for (size_t i = 0; i < r->n_grids; i++) {
+        if (gs__shard_owns(ctx, r->grids[i].community_code))
+            r->grids[k++] = r->grids[i];
+        else
+            GEOSGeom_destroy_r(ctx->geos, r->grids[i].geom);
+    }
+    r->n_grids = k;
+    k = 0;
+    for (size_t i = 0; i < r->n_sums; i++)
+        if (gs__shard_owns(ctx, r->sums[i].community_code))
+            r->sums[k++] = r->sums[i];
+    r->n_sums = k;
+    k = 0;
+    for (size_t i = 0; i < r->n_changes; i++)
+        if (gs__shard_owns(ctx, r->changes[i].community_code))
+            r->changes[k++] = r->changes[i];
+    r->n_changes = k;
+    r->unplaced = 0;
+}
+
 void gs__partres_free(GEOSContextHandle_t h, gs__partres *r) {
     if (!r) return;
     for (size_t i = 0; i < r->n_grids; i++)

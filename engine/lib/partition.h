@@ -126,6 +126,14 @@ typedef struct gs__partres {
 } gs__partres;
 
 /* How the communities are divided. */
+/* With --shard: keeps the grids, summary rows and changes of the
+ * communities the shard owns, and frees the others (the halo's, divided
+ * only because they were read). Households in no community belong to no
+ * shard: `unplaced` becomes 0, as validate leaves such orphans to a run
+ * without --shard. A community's division depends on its own households
+ * and the barriers crossing it, so the kept rows are the single run's. */
+void gs__partres_keep_shard(gs_ctx *ctx, gs__partres *r);
+
 typedef struct gs__popts {
     uint64_t seed;
     int threads;

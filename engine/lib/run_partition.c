@@ -415,6 +415,7 @@ int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,
                             : gs__partition_analyse(ctx, &m, rules, &po, &r);
     }
     if (rc) goto done;
+    gs__partres_keep_shard(ctx, &r);
     gs__phase_end(ctx, "partition");
 
     gs__phase_begin(ctx);
