@@ -499,6 +499,28 @@ else:
                                      list((got - want).items())[:2]))
         runs = psql_rows("SELECT week, shard FROM t_job.runs ORDER BY shard")
         expect(runs == [("2026-W47", s) for s in SHARDS], "runs: %s" % runs)
+        # The monthly assessment reads the PostGIS ledger as the file one,
+        # and per shard gives the shard's members.
+        pg_ledger = "PG:%s active_schema=t_job" % PG[3:]
+        outs = {}
+        for name, src, extra in (("file", ledger, []), ("pg", pg_ledger, []),
+                                 (SHARDS[0], pg_ledger,
+                                  ["--shard", SHARDS[0]]),
+                                 (SHARDS[1], pg_ledger,
+                                  ["--shard", SHARDS[1]])):
+            outs[name] = os.path.join(TMP, "assess-%s.gpkg" % name)
+            st, _, se = run(*(["assess", "--ledger", src, "--month",
+                               "2026-11", "-o", outs[name], "--quiet"] +
+                              extra))
+            expect(st == 0, "assess %s: exit %d: %s" % (name, st, se))
+        want = rows(outs["file"], "assessment", None)
+        expect(sum(want.values()) > 0, "no assessment rows")
+        expect(rows(outs["pg"], "assessment", None) == want,
+               "assess of the PostGIS ledger differs from the file ledger's")
+        got = collections.Counter()
+        for sh in SHARDS:
+            got.update(rows(outs[sh], "assessment", None))
+        expect(got == want, "assess per shard differs from the whole")
         # Re-running a shard replaces its rows of the week, and a run whose
         # ledger step fails (a hand-altered column the rows do not fit)
         # leaves the ledger as it was.

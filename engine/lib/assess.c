@@ -643,17 +643,21 @@ static int read_ledger(run *R) {
     OGRLayerH mw, md;
     OGRFeatureH f;
     struct stat st;
-    char filter[160];
+    char filter[160], *where = NULL;
     size_t off, cap = 0;
     int wi[5], di[4], rc = GS_OK;
 
-    if (stat(path, &st) != 0)
+    /* A ledger in PostGIS ("PG:... active_schema=w47", written by
+     * gridsmith run -o PG:) reads the same; --shard keeps the members on
+     * the shard's grids. */
+    if (strncmp(path, "PG:", 3) != 0 && stat(path, &st) != 0)
         return gs__err(R->ctx, GS_ERR_INPUT_OPEN, "%s (ledger): %s", path,
                        strerror(errno));
     gs__libmsg_clear(R->ctx);
     ds = GDALOpenEx(path,
                     GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
-                    (const char *const[]){"GPKG", NULL}, NULL, NULL);
+                    (const char *const[]){"GPKG", "PostgreSQL", NULL}, NULL,
+                    NULL);
     if (!ds)
         return gs__err_lib(R->ctx, GS_ERR_INPUT_OPEN,
                            "%s (ledger): cannot open as a GeoPackage (is it "
@@ -676,8 +680,20 @@ static int read_ledger(run *R) {
         off += (size_t)snprintf(filter + off, sizeof filter - off, "%s'%s'",
                                 k ? ", " : "", R->weeks[k]);
     snprintf(filter + off, sizeof filter - off, ")");
-    if (OGR_L_SetAttributeFilter(mw, filter) != OGRERR_NONE ||
-        OGR_L_SetAttributeFilter(md, filter) != OGRERR_NONE) {
+    if (R->ctx->n_shards) {
+        char *sf = gs__io_shard_filter(R->ctx, "grid_code");
+        size_t n = sf ? strlen(filter) + strlen(sf) + 16 : 0;
+        where = sf ? gs__malloc(n) : NULL;
+        if (!where) {
+            free(sf);
+            rc = nomem(R);
+            goto done;
+        }
+        snprintf(where, n, "%s AND (%s)", filter, sf);
+        free(sf);
+    }
+    if (OGR_L_SetAttributeFilter(mw, where ? where : filter) != OGRERR_NONE ||
+        OGR_L_SetAttributeFilter(md, where ? where : filter) != OGRERR_NONE) {
         rc = gs__err_lib(R->ctx, GS_ERR_INPUT_OPEN,
                          "%s (ledger): cannot select the month's weeks", path);
         goto done;
@@ -747,6 +763,7 @@ static int read_ledger(run *R) {
                           (long)R->n_rows);
 done:
     GDALClose(ds);
+    free(where);
     return rc;
 }
 
