@@ -442,6 +442,16 @@ void gs__buf_add(gs__buf *b, const char *s, size_t n) {
     b->data[b->len] = '\0';
 }
 
+void gs__buf_quote(gs__buf *b, const char *s, char q) {
+    gs__buf_add(b, &q, 1);
+    for (const char *p; (p = strchr(s, q)) != NULL; s = p + 1) {
+        gs__buf_add(b, s, (size_t)(p - s) + 1);
+        gs__buf_add(b, &q, 1);
+    }
+    gs__buf_puts(b, s);
+    gs__buf_add(b, &q, 1);
+}
+
 void gs__buf_puts(gs__buf *b, const char *s) {
     if (s) gs__buf_add(b, s, strlen(s));
 }

@@ -136,6 +136,9 @@ void gs__buf_init(gs__buf *b, size_t max);
 void gs__buf_free(gs__buf *b);
 void gs__buf_add(gs__buf *b, const char *s, size_t n);
 void gs__buf_puts(gs__buf *b, const char *s);
+/* Appends `s` between two `q`s, each `q` inside doubled: an SQL string
+ * literal ('it''s') or identifier ("a""b"). */
+void gs__buf_quote(gs__buf *b, const char *s, char q);
 void gs__buf_printf(gs__buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Takes the string out of the buffer (NUL-terminated, caller frees with

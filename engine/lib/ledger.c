@@ -239,15 +239,7 @@ done:
 
 /* Appends `s` as an SQL string literal (standard_conforming_strings, the
  * server's default since 9.1: only the quote is doubled). */
-static void pg_literal(gs__buf *b, const char *s) {
-    gs__buf_puts(b, "'");
-    for (const char *q; (q = strchr(s, '\'')) != NULL; s = q + 1) {
-        gs__buf_add(b, s, (size_t)(q - s) + 1);
-        gs__buf_puts(b, "'");
-    }
-    gs__buf_puts(b, s);
-    gs__buf_puts(b, "'");
-}
+static void pg_literal(gs__buf *b, const char *s) { gs__buf_quote(b, s, '\''); }
 
 /* The columns of table schema.name, in order, as "name\ttype\n" lines
  * (type spelt by format_type: geometry(MultiPolygon,4490)), without the

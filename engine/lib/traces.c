@@ -1416,6 +1416,24 @@ static int pick_layer(rd *r, GDALDatasetH ds, int gpx, OGRLayerH *out) {
                    r->o->path, n ? "several layers" : "no layers", names);
 }
 
+/* The field names of layer `lyr` (*out_names, NULL-terminated, borrowed
+ * from the layer; free the array) and the columns of the roles (idx), as
+ * resolve_cols finds them. */
+static int layer_cols(rd *r, OGRLayerH lyr, const char *where,
+                      int need_member, const char ***out_names, int *out_n,
+                      int idx[R_COUNT]) {
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
+    int nf = OGR_FD_GetFieldCount(fd);
+    const char **names = gs__calloc((size_t)nf + 1, sizeof *names);
+    *out_names = names;
+    *out_n = nf;
+    if (!names) return gs__err(r->ctx, GS_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < nf; i++)
+        names[i] = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i));
+    return resolve_cols(r, where, "field", names, (size_t)nf, need_member, 0,
+                        idx);
+}
+
 /* The time of field `i`: DateTime fields honour their zone flag (0, 1:
  * local time in the zone; 100: UTC; 100+k: UTC + 15k minutes); text and
  * numbers (epochs) go through gs__time_parse. */
@@ -1555,7 +1573,6 @@ static int read_ogr(rd *r) {
     const gs_input_opts *in = r->o->input;
     GDALDatasetH ds = NULL;
     OGRLayerH lyr;
-    OGRFeatureDefnH fd;
     OGRFeatureH f;
     char **oo = NULL;
     const char **names = NULL;
@@ -1605,16 +1622,7 @@ static int read_ogr(rd *r) {
                      where);
         goto done;
     }
-    fd = OGR_L_GetLayerDefn(lyr);
-    nf = OGR_FD_GetFieldCount(fd);
-    names = gs__calloc((size_t)nf + 1, sizeof *names);
-    if (!names) {
-        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    for (int i = 0; i < nf; i++)
-        names[i] = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i));
-    rc = resolve_cols(r, where, "field", names, (size_t)nf, !gpx, 0, idx);
+    rc = layer_cols(r, lyr, where, !gpx, &names, &nf, idx);
     if (rc) goto done;
 
     /* The layer's CRS, unless --trace-crs names one (kept as is). */
@@ -1697,13 +1705,7 @@ static void pg_ident(gs__buf *b, const char *name, int split_dot) {
         gs__buf_printf(b, "\"%.*s\".", (int)(dot - name), name);
         name = dot + 1;
     }
-    gs__buf_puts(b, "\"");
-    for (const char *q; (q = strchr(name, '"')) != NULL; name = q + 1) {
-        gs__buf_add(b, name, (size_t)(q - name) + 1);
-        gs__buf_puts(b, "\"");
-    }
-    gs__buf_puts(b, name);
-    gs__buf_puts(b, "\"");
+    gs__buf_quote(b, name, '"');
 }
 
 /* A PostGIS table of points in a geographic CRS (or none): its columns are
@@ -1720,7 +1722,6 @@ static int read_pg(rd *r) {
     gs__trace_opts csv = *o;
     GDALDatasetH ds;
     OGRLayerH lyr = NULL;
-    OGRFeatureDefnH fd;
     OGRSpatialReferenceH lsrs;
     gs__buf sql;
     const char **names = NULL, *geom;
@@ -1745,16 +1746,7 @@ static int read_pg(rd *r) {
     }
     snprintf(r->out->layer, sizeof r->out->layer, "%s", OGR_L_GetName(lyr));
     snprintf(where, sizeof where, "%s, layer %s", o->path, r->out->layer);
-    fd = OGR_L_GetLayerDefn(lyr);
-    nf = OGR_FD_GetFieldCount(fd);
-    names = gs__calloc((size_t)nf + 1, sizeof *names);
-    if (!names) {
-        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    for (int i = 0; i < nf; i++)
-        names[i] = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i));
-    rc = resolve_cols(r, where, "field", names, (size_t)nf, 1, 0, idx);
+    rc = layer_cols(r, lyr, where, 1, &names, &nf, idx);
     if (rc) goto done;
     /* The layer's CRS, unless --trace-crs names one, as read_ogr. */
     if (r->crs_mode != CRS_OGR && lsrs) r->srs = gs__srs_clone_gis(lsrs);
