@@ -19,6 +19,7 @@ The last line is "N passed, N failed".
 """
 import atexit
 import collections
+import json
 import os
 import shutil
 import subprocess
@@ -499,9 +500,31 @@ else:
                                      list((got - want).items())[:2]))
         runs = psql_rows("SELECT week, shard FROM t_job.runs ORDER BY shard")
         expect(runs == [("2026-W47", s) for s in SHARDS], "runs: %s" % runs)
+        # Each shard wrote its street office's report, read back from the
+        # PostGIS ledger; the reports' figures add up to the single run's.
+        keys = ("grids", "members", "compliant", "below_standard",
+                "on_no_grid")
+
+        def report(src, *extra):
+            out = os.path.join(TMP, "report-%d.html" % len(extra))
+            st, so, se = run(*(["report", "--ledger", src, "--week",
+                                "2026-W47", "-o", out, "--json"] +
+                               list(extra)))
+            expect(st == 0, "report %s: exit %d: %s" % (extra, st, se))
+            return json.loads(so)
+        pg_ledger = "PG:%s active_schema=t_job" % PG[3:]
+        whole = report(ledger)
+        expect(all(whole[k] == report(pg_ledger)[k] for k in keys),
+               "the report of the PostGIS ledger differs")
+        for k in keys:
+            parts = [report(pg_ledger, "--shard", sh)[k] for sh in SHARDS]
+            expect(sum(parts) == whole[k], "report %s: shards %s, whole %d"
+                   % (k, parts, whole[k]))
+        for sh in SHARDS:
+            page = os.path.join(TMP, "jobout", "report-2026-W47-%s.html" % sh)
+            expect(os.path.getsize(page) > 1000, "no report for " + sh)
         # The monthly assessment reads the PostGIS ledger as the file one,
         # and per shard gives the shard's members.
-        pg_ledger = "PG:%s active_schema=t_job" % PG[3:]
         outs = {}
         for name, src, extra in (("file", ledger, []), ("pg", pg_ledger, []),
                                  (SHARDS[0], pg_ledger,

@@ -246,7 +246,8 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     char p_ledger[2 * JOB_PATH], p_report[JOB_PATH + 64];
     /* PostgreSQL: the ledger's schema and one schema per stage. */
     const char *db = opts ? opts->database : NULL;
-    char s_base[64], s_validate[64], s_patrol[64], s_hotspots[64];
+    char s_base[64] = "", s_validate[64], s_patrol[64], s_hotspots[64];
+    char tag[GS_MAX_SHARDS * 13 + 2] = ""; /* "-110108" in a report name */
     gs_rules rules;
     gs_input_opts in;
     json_object *o = NULL, *stages;
@@ -271,7 +272,7 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     if (db && (rc = pg_schemas(ctx, s_base, s_validate, s_patrol,
                                s_hotspots)))
         goto done;
-    if (!db && mkdir(j.out_dir, 0777) != 0 && errno != EEXIST) {
+    if (mkdir(j.out_dir, 0777) != 0 && errno != EEXIST) {
         rc = gs__err(ctx, GS_ERR_IO, "%s: cannot create the output directory: "
                      "%s", j.out_dir, strerror(errno));
         goto done;
@@ -305,8 +306,14 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
             goto done;
         }
     }
-    snprintf(p_report, sizeof p_report, "%s/report-%s.html", j.out_dir,
-             week);
+    /* Shards of one job share its output folder: each its own report. */
+    if (ctx->n_shards) {
+        snprintf(tag, sizeof tag, "-%s", ctx->shard_key);
+        for (char *c = tag; *c; c++)
+            if (*c == ',') *c = '_';
+    }
+    snprintf(p_report, sizeof p_report, "%s/report-%s%s.html", j.out_dir,
+             week, db ? tag : "");
 
     {
         gs_validate_opts vo;
@@ -408,12 +415,16 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
         st[nst].wall_s = gs__now() - t0;
         st[nst++].peak_rss_mb = gs__peak_rss_mb();
     }
-    if (!db) {
-        /* The report reads the week back from the committed ledger. */
+    {
+        /* The report reads the week back from the committed ledger (in
+         * PostGIS: the shard's rows of its schema). */
+        char pg_ledger[JOB_PATH + 96];
         gs_report_html_opts ro;
         double t0 = gs__now();
         gs_report_html_opts_init(&ro);
-        ro.ledger = p_ledger;
+        snprintf(pg_ledger, sizeof pg_ledger, "%s active_schema=%s",
+                 db ? db : "", s_base);
+        ro.ledger = db ? pg_ledger : p_ledger;
         ro.week = week;
         ro.output = p_report;
         ro.rules = &rules;
@@ -450,9 +461,7 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     }
     json_object_object_add(o, "stages", stages);
     gs__buf_printf(&text, "  recorded %s in the ledger %s\n", week, p_ledger);
-    if (db)
-        gs__buf_puts(&text, "  no HTML report: it reads a GeoPackage ledger "
-                            "(run the job into [outputs] dir)\n");
+
     {
         long findings = 0;
         /* The report restates patrol's findings; count them once. */

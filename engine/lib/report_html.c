@@ -110,6 +110,12 @@ typedef struct rstreet {
 
 typedef struct rdata {
     gs_ctx *ctx;
+    /* With --shard, " AND (grid_code LIKE '110108%' OR ...)": the rows
+     * of the grids (and members on the grids) the shard owns; every query
+     * of the week's tables ends with it. runs_sql: the runs of a PostGIS
+     * ledger whose shard covers the shard asked for or lies inside it. */
+    char shard_sql[GS_MAX_SHARDS * 40 + 16];
+    char runs_sql[GS_MAX_SHARDS * 80 + 16];
     gs__arena a;
     int nomem; /* sticky: an arena copy failed */
     rgrid *grids;
@@ -251,9 +257,10 @@ static OGRLayerH week_layer(rdata *d, GDALDatasetH ds, const char *name,
     static const char *no_geometry[] = {"OGR_GEOMETRY", NULL};
     static const char *everything[] = {NULL};
     OGRLayerH l = GDALDatasetGetLayerByName(ds, name);
-    char where[160];
+    char where[160 + sizeof d->runs_sql];
     if (!l) return NULL;
-    snprintf(where, sizeof where, "week = '%s'%s", d->week, extra);
+    snprintf(where, sizeof where, "week = '%s'%s%s", d->week, extra,
+             strcmp(name, "runs") ? d->shard_sql : d->runs_sql);
     OGR_L_SetAttributeFilter(l, where);
     OGR_L_SetIgnoredFields(l, geometry ? everything : no_geometry);
     OGR_L_ResetReading(l);
@@ -502,23 +509,24 @@ static int cmp_week_grid(OGRFeatureH a, OGRFeatureH b) {
  * merged here: SQLite would join them by nested loops, seconds for a
  * city. */
 static int read_trend(rdata *d, GDALDatasetH ds) {
-    char sql_g[512], sql_m[512];
+    char sql_g[512 + sizeof d->shard_sql], sql_m[512 + sizeof d->shard_sql];
     OGRLayerH rg = NULL, rm = NULL;
     OGRFeatureH fg = NULL, fm;
     int rc = GS_OK;
     if (!GDALDatasetGetLayerByName(ds, "member_week")) return GS_OK;
     snprintf(sql_g, sizeof sql_g,
              "SELECT week, grid_code, min(community_code) FROM grid_status "
-             "WHERE week BETWEEN '%s' AND '%s' GROUP BY week, grid_code "
+             "WHERE week BETWEEN '%s' AND '%s'%s GROUP BY week, grid_code "
              "ORDER BY week, grid_code",
-             d->weeks[0], d->week);
+             d->weeks[0], d->week, d->shard_sql);
     snprintf(sql_m, sizeof sql_m,
-             "SELECT week, grid_code, count(*), sum(compliant <> 0), "
-             "total(in_grid_tolerant_s), total(coverage_pct), "
-             "count(coverage_pct) FROM member_week "
-             "WHERE week BETWEEN '%s' AND '%s' GROUP BY week, grid_code "
-             "ORDER BY week, grid_code",
-             d->weeks[0], d->week);
+             /* SQL both SQLite and PostgreSQL read alike. */
+             "SELECT week, grid_code, count(*), sum(CASE WHEN compliant "
+             "<> 0 THEN 1 ELSE 0 END), coalesce(sum(in_grid_tolerant_s), "
+             "0.0), coalesce(sum(coverage_pct), 0.0), count(coverage_pct) "
+             "FROM member_week WHERE week BETWEEN '%s' AND '%s'%s "
+             "GROUP BY week, grid_code ORDER BY week, grid_code",
+             d->weeks[0], d->week, d->shard_sql);
     gs__libmsg_clear(d->ctx);
     rg = GDALDatasetExecuteSQL(ds, sql_g, NULL, NULL);
     rm = rg ? GDALDatasetExecuteSQL(ds, sql_m, NULL, NULL) : NULL;
@@ -1684,15 +1692,36 @@ int gs_report_html_run(gs_ctx *ctx, const gs_report_html_opts *opts,
 
     gs__phase_begin(ctx);
     gs__progress(ctx, "read the ledger", -1);
+    /* A GeoPackage, or the PostGIS ledger of `run -o PG:` ("PG:...
+     * active_schema=SCHEMA"), whose rows --shard selects. */
     ds = GDALOpenEx(opts->ledger,
                     GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
-                    (const char *const[]){"GPKG", NULL}, NULL, NULL);
+                    (const char *const[]){"GPKG", "PostgreSQL", NULL}, NULL,
+                    NULL);
     if (!ds) {
         rc = gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
                          "%s: cannot open the ledger (a GeoPackage written "
                          "by gridsmith run)",
                          opts->ledger);
         goto done;
+    }
+    if (ctx->n_shards) {
+        size_t off = 0, roff = 0;
+        for (int i = 0; i < ctx->n_shards; i++) {
+            const char *p = ctx->shards[i];
+            off += (size_t)snprintf(d.shard_sql + off,
+                                    sizeof d.shard_sql - off,
+                                    "%sgrid_code LIKE '%s%%'",
+                                    i ? " OR " : " AND (", p);
+            roff += (size_t)snprintf(
+                d.runs_sql + roff, sizeof d.runs_sql - roff,
+                "%s'%s' LIKE shard || '%%' OR shard LIKE '%s%%'",
+                i ? " OR " : " AND (", p, p);
+        }
+        snprintf(d.shard_sql + off, sizeof d.shard_sql - off, ")");
+        snprintf(d.runs_sql + roff, sizeof d.runs_sql - roff, ")");
+        /* A GeoPackage ledger's runs have no shard: all of the week's. */
+        if (strncmp(opts->ledger, "PG:", 3)) d.runs_sql[0] = '\0';
     }
     if (!GDALDatasetGetLayerByName(ds, "grid_status")) {
         rc = gs__err(ctx, GS_ERR_INPUT_OPEN,
