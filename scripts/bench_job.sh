@@ -11,23 +11,9 @@ events=${GS_BENCH_EVENTS:-/tmp/gs_hotspots_bench/events.gpkg}
 build=${GS_BUILD_DIR:-build}
 ./scripts/deps.sh build
 ./scripts/build.sh "$build" >/dev/null
-./scripts/bench_data.sh "$city" "$events"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-cat > "$tmp/job.ini" <<INI
-[inputs]
-communities = $city/city.gpkg
-grids = $city/city.gpkg
-households = $city/city.gpkg
-members = $city/members.csv
-traces = $city/traces.csv
-calendar = $city/calendar.csv
-events = $events
-[run]
-week = 2026-W47
-[outputs]
-dir = out
-INI
+./scripts/bench_data.sh "$city" "$events" "$tmp/job.ini"
 /usr/bin/time -f '%e %M' -o "$tmp/time" "./$build/gridsmith" run \
     "$tmp/job.ini" --json --threads "${GS_THREADS:-2}" > "$tmp/report.json"
 /usr/bin/python3 - "$tmp/report.json" "$tmp/time" <<'PY'

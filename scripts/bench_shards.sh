@@ -270,20 +270,7 @@ fi
 
 echo "== the single run of district 110108 from its original files" >&2
 mkdir -p "$tmp/single"
-cat > "$tmp/single/job.ini" <<JOB
-[inputs]
-communities = $city/city.gpkg
-grids = $city/city.gpkg
-households = $city/city.gpkg
-members = $city/members.csv
-traces = $city/traces.csv
-events = $events
-calendar = $city/calendar.csv
-[run]
-week = 2026-W47
-[outputs]
-dir = out
-JOB
+./scripts/bench_data.sh "$city" "$events" "$tmp/single/job.ini"
 t0=$(now)
 "$bin" run "$tmp/single/job.ini" --quiet
 t_single=$(since "$t0")

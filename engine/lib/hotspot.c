@@ -499,7 +499,7 @@ done:
 /* Gi* of the grids on rules->grid_gi_value, queen contiguity. */
 static int grid_gi(gs_ctx *ctx, const gs__model *m, const gs__hs_params *p,
                    gs__hsresult *r) {
-    size_t ng = m->n_grids, *start = NULL, *nbr = NULL;
+    size_t ng = m->n_grids;
     double *x = gs__malloc((ng ? ng : 1) * sizeof *x);
     unsigned char *use = gs__malloc(ng ? ng : 1);
     int rc = GS_OK, how = p->rules->grid_gi_value;
@@ -524,14 +524,23 @@ static int grid_gi(gs_ctx *ctx, const gs__model *m, const gs__hs_params *p,
         }
         x[g] = use[g] ? gr->value : 0;
     }
-    if ((rc = gs__hs_queen(ctx, m, p->rules->edge_snap_m, &start, &nbr)))
-        goto done;
-    rc = gs__hs_gi_run(x, use, ng, start, nbr, p->rules->min_units, "grids",
-                &r->grid_gi);
-    if (rc) rc = gs__err(ctx, rc, "Gi* on the grids failed");
+    rc = gs__hs_grids_gi(ctx, x, use, ng ? &m->grids[0].geom : NULL,
+                         sizeof m->grids[0], ng, p->rules, &r->grid_gi);
 done:
     free(x);
     free(use);
+    return rc;
+}
+
+int gs__hs_grids_gi(gs_ctx *ctx, const double *x, const unsigned char *use,
+                    GEOSGeometry *const *geoms, size_t stride, size_t n,
+                    const gs_rules *rules, gs__hs_gi *out) {
+    size_t *start = NULL, *nbr = NULL;
+    int rc = gs__hs_queen_geoms(ctx, geoms, stride, n, rules->edge_snap_m,
+                                &start, &nbr);
+    if (!rc && (rc = gs__hs_gi_run(x, use, n, start, nbr, rules->min_units,
+                                   "grids", out)))
+        rc = gs__err(ctx, rc, "Gi* on the grids failed");
     free(start);
     free(nbr);
     return rc;

@@ -199,6 +199,15 @@ int gs__hs_gi_run(const double *x, const unsigned char *use, size_t n,
                   const size_t *start, const size_t *nbr, int min_units,
                   const char *what, gs__hs_gi *out);
 
+/* Gi* of n grid polygons (as gs__hs_queen_geoms takes them) on values x
+ * where use[i]: binary queen contiguity with the rules' edge snap, then
+ * gs__hs_gi_run with the rules' min_units, into *out. The run's grid_gi
+ * and the merge's (hsmerge.c) both come from here. GS_ERR_NOMEM with the
+ * context's message. */
+int gs__hs_grids_gi(gs_ctx *ctx, const double *x, const unsigned char *use,
+                    GEOSGeometry *const *geoms, size_t stride, size_t n,
+                    const gs_rules *rules, gs__hs_gi *out);
+
 /* Frees the arrays of a gs__hs_gi and zeroes it. */
 void gs__hs_gi_free(gs__hs_gi *g);
 

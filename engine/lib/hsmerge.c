@@ -479,7 +479,7 @@ static int grid_gi(merge *M) {
                                               "events_per_100hh"};
     const gs_rules *R = M->opts->rules;
     const char *vf = value_field[R->grid_gi_value % 3];
-    size_t n = M->ngrids, *start = NULL, *nbr = NULL;
+    size_t n = M->ngrids;
     double *x = gs__malloc((n ? n : 1) * sizeof *x);
     unsigned char *use = gs__malloc(n ? n : 1);
     int rc = GS_OK;
@@ -492,18 +492,11 @@ static int grid_gi(merge *M) {
         use[i] = fi >= 0 && OGR_F_IsFieldSetAndNotNull(M->grids[i].f, fi);
         x[i] = use[i] ? OGR_F_GetFieldAsDouble(M->grids[i].f, fi) : 0;
     }
-    if ((rc = gs__hs_queen_geoms(M->ctx, n ? &M->grids[0].geom : NULL,
-                                 sizeof M->grids[0], n, R->edge_snap_m, &start,
-                                 &nbr)))
-        goto done;
-    if ((rc = gs__hs_gi_run(x, use, n, start, nbr, R->min_units, "grids",
-                            &M->grid_gi)))
-        rc = gs__err(M->ctx, rc, "Gi* on the grids failed");
+    rc = gs__hs_grids_gi(M->ctx, x, use, n ? &M->grids[0].geom : NULL,
+                         sizeof M->grids[0], n, R, &M->grid_gi);
 done:
     free(x);
     free(use);
-    free(start);
-    free(nbr);
     return rc;
 }
 
