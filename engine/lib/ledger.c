@@ -274,6 +274,17 @@ static int pg_columns(gs_ctx *ctx, GDALDatasetH ds, const char *schema,
     return out->failed ? gs__err(ctx, GS_ERR_NOMEM, "out of memory") : GS_OK;
 }
 
+/* 1 when pg_columns' listing `cols` holds column `name`. */
+static int has_column(const gs__buf *cols, const char *name) {
+    size_t n = strlen(name);
+    for (const char *l = cols->len ? cols->data : ""; *l;) {
+        const char *end = strchr(l, '\n');
+        if (!strncmp(l, name, n) && l[n] == '\t') return 1;
+        l = end + 1;
+    }
+    return 0;
+}
+
 /* Copies one stage table's rows of this shard into ledger table `table`,
  * creating it or adding the columns it lacks. */
 static int pg_part(gs_ctx *ctx, GDALDatasetH ds, const char *schema,
@@ -308,7 +319,8 @@ static int pg_part(gs_ctx *ctx, GDALDatasetH ds, const char *schema,
                            "(geom)",
                            schema, p->table);
     }
-    /* Every stage column, added to the ledger when missing. */
+    /* Every stage column, added to the ledger when missing: ALTER TABLE
+     * locks out the ledger's readers, so only a new column pays for it. */
     for (char *line = src.data; *line;) {
         char *tab = strchr(line, '\t'), *end = strchr(line, '\n');
         gs__buf alter;
@@ -320,15 +332,16 @@ static int pg_part(gs_ctx *ctx, GDALDatasetH ds, const char *schema,
             line = end + 1;
             continue;
         }
-        gs__buf_init(&alter, 0);
-        gs__buf_printf(&alter,
-                       "ALTER TABLE \"%s\".\"%s\" ADD COLUMN IF NOT EXISTS "
-                       "\"%s\" %s",
-                       schema, p->table, line, tab + 1);
-        rc = alter.failed ? gs__err(ctx, GS_ERR_NOMEM, "out of memory")
-                          : gs__pg_exec(ctx, ds, alter.data);
-        gs__buf_free(&alter);
-        if (rc) goto done;
+        if (!has_column(&have, line)) {
+            gs__buf_init(&alter, 0);
+            gs__buf_printf(&alter,
+                           "ALTER TABLE \"%s\".\"%s\" ADD COLUMN \"%s\" %s",
+                           schema, p->table, line, tab + 1);
+            rc = alter.failed ? gs__err(ctx, GS_ERR_NOMEM, "out of memory")
+                              : gs__pg_exec(ctx, ds, alter.data);
+            gs__buf_free(&alter);
+            if (rc) goto done;
+        }
         gs__buf_printf(&cols, ", \"%s\"", line);
         line = end + 1;
     }
