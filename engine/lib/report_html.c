@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "io.h"
 #include "out.h"
 #include "ptime.h"
 #include "report.h"
@@ -1706,19 +1707,19 @@ int gs_report_html_run(gs_ctx *ctx, const gs_report_html_opts *opts,
         goto done;
     }
     if (ctx->n_shards) {
-        size_t off = 0, roff = 0;
-        for (int i = 0; i < ctx->n_shards; i++) {
-            const char *p = ctx->shards[i];
-            off += (size_t)snprintf(d.shard_sql + off,
-                                    sizeof d.shard_sql - off,
-                                    "%sgrid_code LIKE '%s%%'",
-                                    i ? " OR " : " AND (", p);
+        size_t roff = 0;
+        char *f = gs__io_shard_filter(ctx, "grid_code");
+        if (!f) {
+            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        snprintf(d.shard_sql, sizeof d.shard_sql, " AND (%s)", f);
+        free(f);
+        for (int i = 0; i < ctx->n_shards; i++)
             roff += (size_t)snprintf(
                 d.runs_sql + roff, sizeof d.runs_sql - roff,
                 "%s'%s' LIKE shard || '%%' OR shard LIKE '%s%%'",
-                i ? " OR " : " AND (", p, p);
-        }
-        snprintf(d.shard_sql + off, sizeof d.shard_sql - off, ")");
+                i ? " OR " : " AND (", ctx->shards[i], ctx->shards[i]);
         snprintf(d.runs_sql + roff, sizeof d.runs_sql - roff, ")");
         /* A GeoPackage ledger's runs have no shard: all of the week's. */
         if (strncmp(opts->ledger, "PG:", 3)) d.runs_sql[0] = '\0';
