@@ -168,7 +168,7 @@ static int overlaps(const gs__hexgrid *g, gs__hex h, double xmin, double ymin,
     return 1;
 }
 
-static int cmp_hex(const void *a, const void *b) {
+int gs__hex_cmp(const void *a, const void *b) {
     const gs__hex *x = a, *y = b;
     if (x->r != y->r) return x->r < y->r ? -1 : 1;
     return x->q < y->q ? -1 : x->q > y->q;
@@ -227,7 +227,7 @@ int gs__hexgrid_cover(const gs__hexgrid *g, double xmin, double ymin,
             v[n++] = h;
         }
     }
-    qsort(v, n, sizeof *v, cmp_hex);
+    qsort(v, n, sizeof *v, gs__hex_cmp);
     shrunk = gs__realloc(v, (n ? n : 1) * sizeof *v);
     if (shrunk) v = shrunk;
 done:
@@ -248,14 +248,14 @@ typedef struct hex_ref {
 
 static int cmp_hex_ref(const void *a, const void *b) {
     const hex_ref *x = a, *y = b;
-    int c = cmp_hex(&x->h, &y->h);
+    int c = gs__hex_cmp(&x->h, &y->h);
     if (c) return c;
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
 /* Compares hex_refs by hexagon only, for bsearch among distinct ones. */
 static int cmp_hex_only(const void *a, const void *b) {
-    return cmp_hex(&((const hex_ref *)a)->h, &((const hex_ref *)b)->h);
+    return gs__hex_cmp(&((const hex_ref *)a)->h, &((const hex_ref *)b)->h);
 }
 
 /* Position of hexagon `key` in the caller's list (via the sorted refs), or
@@ -289,7 +289,7 @@ int gs__hex_adjacency(const gs__hex *hexes, size_t n, size_t **out_start,
     }
     qsort(sorted, n, sizeof *sorted, cmp_hex_ref);
     for (size_t k = 1; k < n; k++)
-        if (cmp_hex(&sorted[k - 1].h, &sorted[k].h) == 0) {
+        if (gs__hex_cmp(&sorted[k - 1].h, &sorted[k].h) == 0) {
             rc = GS_ERR_USAGE;
             goto done;
         }

@@ -54,6 +54,11 @@ typedef struct gs__hex {
     int64_t q, r;
 } gs__hex;
 
+/* The lattice's order, by r then q (qsort's contract on gs__hex): the
+ * order of gs__hexgrid_cover's cells, which a run's hexagon layers keep
+ * and the merge of shards (hsmerge.c) restores. */
+int gs__hex_cmp(const void *a, const void *b);
+
 /* Sets up a lattice. GS_ERR_USAGE when size is not > 0 and finite, the
  * origin is not finite or the orientation is unknown. */
 int gs__hexgrid_init(gs__hexgrid *g, double size, double x0, double y0,

@@ -376,10 +376,14 @@ typedef struct cat_order {
     int old;
 } cat_order;
 
+int gs__hs_cat_cmp(long n_a, const char *a, long n_b, const char *b) {
+    if (n_a != n_b) return n_a > n_b ? -1 : 1;
+    return strcmp(a, b);
+}
+
 static int cmp_cat_order(const void *a, const void *b) {
     const cat_order *x = a, *y = b;
-    if (x->n != y->n) return x->n > y->n ? -1 : 1;
-    return strcmp(x->s, y->s);
+    return gs__hs_cat_cmp(x->n, x->s, y->n, y->s);
 }
 
 /* Distinct categories of all events, most frequent in the period first,
@@ -633,22 +637,17 @@ static GEOSGeometry *clip_hex(GEOSContextHandle_t h, GEOSGeometry *poly,
     return res;
 }
 
-static int cmp_hex_rq(gs__hex a, gs__hex b) {
-    if (a.r != b.r) return a.r < b.r ? -1 : 1;
-    return a.q < b.q ? -1 : a.q > b.q;
-}
-
 /* Index of hexagon x in the sorted list, or -1. */
 static long find_hex(const gs__hex *v, size_t n, gs__hex x) {
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (cmp_hex_rq(v[mid], x) < 0)
+        if (gs__hex_cmp(&v[mid], &x) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < n && !cmp_hex_rq(v[lo], x) ? (long)lo : -1;
+    return lo < n && !gs__hex_cmp(&v[lo], &x) ? (long)lo : -1;
 }
 
 /* The clip polygons: the communities, or the grids without them. */

@@ -208,6 +208,11 @@ int gs__hs_grids_gi(gs_ctx *ctx, const double *x, const unsigned char *use,
                     GEOSGeometry *const *geoms, size_t stride, size_t n,
                     const gs_rules *rules, gs__hs_gi *out);
 
+/* The order of categories in a run, for qsort: more events in the period
+ * first, then by their text. The merge of shards (hsmerge.c) orders the
+ * summed categories with it, so cat_1.. are a single run's. */
+int gs__hs_cat_cmp(long n_a, const char *a, long n_b, const char *b);
+
 /* Frees the arrays of a gs__hs_gi and zeroes it. */
 void gs__hs_gi_free(gs__hs_gi *g);
 

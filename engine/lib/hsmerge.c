@@ -338,8 +338,7 @@ static const char *raw_text(const char *label) {
 
 static int cmp_gcat(const void *a, const void *b) {
     const gcat *x = a, *y = b;
-    if (x->events != y->events) return x->events > y->events ? -1 : 1;
-    return strcmp(x->raw, y->raw);
+    return gs__hs_cat_cmp(x->events, x->raw, y->events, y->raw);
 }
 
 static int cmp_gcat_label(const void *a, const void *b) {
@@ -504,9 +503,8 @@ done:
 
 static int cmp_mhex(const void *a, const void *b) {
     const mhex *x = a, *y = b;
-    if (x->r != y->r) return x->r < y->r ? -1 : 1;
-    if (x->q != y->q) return x->q < y->q ? -1 : 1;
-    return (x->src > y->src) - (x->src < y->src);
+    int c = gs__hex_cmp(&(gs__hex){x->q, x->r}, &(gs__hex){y->q, y->r});
+    return c ? c : (x->src > y->src) - (x->src < y->src);
 }
 
 /* Every source's hexagons, in a run's (r, q) order; Gi* over all of them
