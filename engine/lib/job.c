@@ -207,25 +207,22 @@ int gs__job_check(gs_ctx *ctx, const char *path) {
 /* The schemas of a run into PostgreSQL: the ledger's (the context's
  * --schema, default "gridsmith") and the stages' beside it, named
  * BASE_validate, BASE_patrol and BASE_hotspots. A shard's hotspots go to
- * BASE_hotspots_KEY (KEY: its prefixes joined by '_'), since their
- * category columns follow the shard's own categories. GS_ERR_USAGE when a
- * name would pass PostgreSQL's 63 characters. */
-static int pg_schemas(gs_ctx *ctx, char base[64], char validate[64],
-                      char patrol[64], char hotspots[64]) {
+ * BASE_hotspots_SKEY (skey: the shard's name part), since their category
+ * columns follow the shard's own categories. GS_ERR_USAGE when a name
+ * would pass PostgreSQL's 63 characters. */
+static int pg_schemas(gs_ctx *ctx, const char *skey, char base[64],
+                      char validate[64], char patrol[64], char hotspots[64]) {
     const char *b = ctx->schema[0] ? ctx->schema : "gridsmith";
-    size_t need = strlen(b) + sizeof "_hotspots_" + strlen(ctx->shard_key);
+    size_t need = strlen(b) + sizeof "_hotspots_" + strlen(skey);
     if (need > 64)
         return gs__err(ctx, GS_ERR_USAGE,
                        "--schema '%s': too long for the stage schemas beside "
                        "it (%s_hotspots_%s: at most 63 characters)",
-                       b, b, ctx->shard_key);
+                       b, b, skey);
     snprintf(base, 64, "%s", b);
     snprintf(validate, 64, "%s_validate", b);
     snprintf(patrol, 64, "%s_patrol", b);
-    snprintf(hotspots, 64, "%s_hotspots%s%s", b, ctx->n_shards ? "_" : "",
-             ctx->shard_key);
-    for (char *c = hotspots; *c; c++)
-        if (*c == ',') *c = '_';
+    snprintf(hotspots, 64, "%s_hotspots%s%s", b, skey[0] ? "_" : "", skey);
     return GS_OK;
 }
 
@@ -247,7 +244,8 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     /* PostgreSQL: the ledger's schema and one schema per stage. */
     const char *db = opts ? opts->database : NULL;
     char s_base[64] = "", s_validate[64], s_patrol[64], s_hotspots[64];
-    char tag[GS_MAX_SHARDS * 13 + 2] = ""; /* "-110108" in a report name */
+    /* The shard key as part of a name: "110108_110109", "" without one. */
+    char skey[sizeof ctx->shard_key];
     gs_rules rules;
     gs_input_opts in;
     json_object *o = NULL, *stages;
@@ -269,7 +267,10 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     gs__isoweek_format(monday, week);
     gs_rules_init(&rules);
     if (j.rules[0] && (rc = gs_rules_load(ctx, &rules, j.rules))) goto done;
-    if (db && (rc = pg_schemas(ctx, s_base, s_validate, s_patrol,
+    snprintf(skey, sizeof skey, "%s", ctx->shard_key);
+    for (char *c = skey; *c; c++)
+        if (*c == ',') *c = '_';
+    if (db && (rc = pg_schemas(ctx, skey, s_base, s_validate, s_patrol,
                                s_hotspots)))
         goto done;
     if (mkdir(j.out_dir, 0777) != 0 && errno != EEXIST) {
@@ -307,13 +308,8 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
         }
     }
     /* Shards of one job share its output folder: each its own report. */
-    if (ctx->n_shards) {
-        snprintf(tag, sizeof tag, "-%s", ctx->shard_key);
-        for (char *c = tag; *c; c++)
-            if (*c == ',') *c = '_';
-    }
-    snprintf(p_report, sizeof p_report, "%s/report-%s%s.html", j.out_dir,
-             week, db ? tag : "");
+    snprintf(p_report, sizeof p_report, "%s/report-%s%s%s.html", j.out_dir,
+             week, db && skey[0] ? "-" : "", db ? skey : "");
 
     {
         gs_validate_opts vo;
