@@ -18,6 +18,18 @@ BIN = None  # set by the script: the gridsmith binary
 _counts = {"passed": 0, "failed": 0}
 
 
+def repo_args(argv):
+    """A script run as SCRIPT GRIDSMITH_BINARY REPO_ROOT: sets BIN and
+    returns (BIN, ROOT, MINI, DEMO, CITY): the binary, the repository,
+    tests/data/mini, datasets/demo and the demo's city.gpkg."""
+    global BIN
+    BIN = os.path.abspath(argv[1])
+    root = os.path.abspath(argv[2])
+    demo = os.path.join(root, "datasets", "demo")
+    return (BIN, root, os.path.join(root, "tests", "data", "mini"), demo,
+            os.path.join(demo, "city.gpkg"))
+
+
 def run(*args, env=None):
     """Runs the binary; returns (exit status, stdout, stderr)."""
     p = subprocess.run([BIN] + list(args), capture_output=True, text=True,

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 
-from osgeo import gdal, ogr
+from osgeo import gdal
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli_harness as h  # noqa: E402
@@ -36,12 +36,7 @@ from cli_harness import (case, contents, expect, expect_error,  # noqa: E402
 
 gdal.UseExceptions()
 
-BIN = os.path.abspath(sys.argv[1])
-h.BIN = BIN
-ROOT = os.path.abspath(sys.argv[2])
-MINI = os.path.join(ROOT, "tests", "data", "mini")
-DEMO = os.path.join(ROOT, "datasets", "demo")
-CITY = os.path.join(DEMO, "city.gpkg")
+BIN, ROOT, MINI, DEMO, CITY = h.repo_args(sys.argv)
 MEMBERS = os.path.join(DEMO, "members.csv")
 CALENDAR = os.path.join(DEMO, "calendar.csv")
 SCRATCH = tempfile.mkdtemp(prefix="gs_bad_")

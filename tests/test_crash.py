@@ -50,12 +50,7 @@ from cli_harness import case, contents, expect, first_difference, sha  # noqa: E
 
 from osgeo import gdal  # noqa: E402
 
-BIN = os.path.abspath(sys.argv[1])
-h.BIN = BIN
-ROOT = os.path.abspath(sys.argv[2])
-MINI = os.path.join(ROOT, "tests", "data", "mini")
-DEMO = os.path.join(ROOT, "datasets", "demo")
-CITY = os.path.join(DEMO, "city.gpkg")
+BIN, ROOT, MINI, DEMO, CITY = h.repo_args(sys.argv)
 SCRATCH = tempfile.mkdtemp(prefix="gs_crash_")
 KILLED = -signal.SIGKILL
 

@@ -30,12 +30,7 @@ from osgeo import gdal  # noqa: E402
 
 gdal.UseExceptions()
 
-BIN = os.path.abspath(sys.argv[1])
-h.BIN = BIN
-ROOT = os.path.abspath(sys.argv[2])
-MINI = os.path.join(ROOT, "tests", "data", "mini")
-DEMO = os.path.join(ROOT, "datasets", "demo")
-CITY = os.path.join(DEMO, "city.gpkg")
+BIN, ROOT, MINI, DEMO, CITY = h.repo_args(sys.argv)
 SCRATCH = tempfile.mkdtemp(prefix="gs_sec_")
 
 HOSTILE = ['x"; DROP TABLE grids; --',
