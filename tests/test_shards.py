@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 
-from osgeo import gdal, ogr
+from osgeo import gdal
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cli_harness as h  # noqa: E402
