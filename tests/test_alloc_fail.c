@@ -95,7 +95,7 @@ static int op_validate(unsigned long *out_print) {
     } else {
         if (report) rc = -2;
         if (stat(out, &st) == 0) rc = -3; /* a partial output */
-        if (count_files() != 0) rc = -4;   /* a temporary file left */
+        if (count_files() != 0) rc = -4;  /* a temporary file left */
     }
     gs_report_destroy(report);
     return rc;
@@ -136,9 +136,7 @@ static int op_partition_with(const char *existing, unsigned long *out_print) {
     return rc;
 }
 
-static int op_partition(unsigned long *p) {
-    return op_partition_with(NULL, p);
-}
+static int op_partition(unsigned long *p) { return op_partition_with(NULL, p); }
 
 static int op_repartition(unsigned long *p) {
     return op_partition_with(MINI "grids.geojson", p);
@@ -194,12 +192,18 @@ static int read_traces(const char *path, int threads,
     return rc;
 }
 
-static int op_traces_csv(unsigned long *p) { return read_traces(TRACES "bad.csv", 1, p); }
+static int op_traces_csv(unsigned long *p) {
+    return read_traces(TRACES "bad.csv", 1, p);
+}
 static int op_traces_csv3(unsigned long *p) {
     return read_traces(TRACES "basic.csv", 3, p);
 }
-static int op_traces_gbk(unsigned long *p) { return read_traces(TRACES "gbk.csv", 1, p); }
-static int op_traces_gpx(unsigned long *p) { return read_traces(TRACES "walk.gpx", 1, p); }
+static int op_traces_gbk(unsigned long *p) {
+    return read_traces(TRACES "gbk.csv", 1, p);
+}
+static int op_traces_gpx(unsigned long *p) {
+    return read_traces(TRACES "walk.gpx", 1, p);
+}
 
 /* Events in the mini city's CRS: usable ones, a bad time, an unknown
  * status, a duplicate id. Written once into the temporary folder. */
@@ -325,13 +329,14 @@ static long fail_each(const char *name, op_fn op) {
         if (rc == GS_OK && print == clean) {
             optional++;
         } else if (rc == GS_OK) {
-            printf("  %s: allocation %ld failed and the run succeeded with "
-                   "another result\n",
-                   name, n);
+            printf(
+                "  %s: allocation %ld failed and the run succeeded with "
+                "another result\n",
+                name, n);
             harness_cur_failed = 1;
         } else if (rc < 0 || !gs_ctx_errmsg(ctx)[0]) {
-            printf("  %s: allocation %ld: unclean failure %d '%s'\n", name,
-                   n, rc, gs_ctx_errmsg(ctx));
+            printf("  %s: allocation %ld: unclean failure %d '%s'\n", name, n,
+                   rc, gs_ctx_errmsg(ctx));
             harness_cur_failed = 1;
         }
     }
@@ -342,9 +347,7 @@ static long fail_each(const char *name, op_fn op) {
 
 TEST(validate_mini) { CHECK(fail_each("validate", op_validate) > 1); }
 TEST(partition_mini) { CHECK(fail_each("partition", op_partition) > 1); }
-TEST(repartition_mini) {
-    CHECK(fail_each("re-division", op_repartition) > 1);
-}
+TEST(repartition_mini) { CHECK(fail_each("re-division", op_repartition) > 1); }
 TEST(traces_csv) { CHECK(fail_each("traces bad.csv", op_traces_csv) > 1); }
 TEST(traces_csv_parallel) {
     CHECK(fail_each("traces basic.csv, 3 parts", op_traces_csv3) > 1);
@@ -394,8 +397,7 @@ int main(void) {
     RUN(traces_gpx);
     {
         FILE *fp;
-        snprintf(events_path, sizeof events_path, "%s/events.geojson",
-                 tmpdir);
+        snprintf(events_path, sizeof events_path, "%s/events.geojson", tmpdir);
         fp = fopen(events_path, "wb");
         if (!fp) return 1;
         fputs(events_geojson, fp);

@@ -55,9 +55,10 @@ static int compare(const char *wkt, int n, double lo, double hi) {
         GEOSGeom_destroy_r(h, pt);
         if (fabs(a - b) > 1e-6 || pin != gin) {
             if (bad < 5)
-                printf("  segment (%.3f %.3f, %.3f %.3f): %.9f vs GEOS %.9f; "
-                       "point %d vs %d\n",
-                       x0, y0, x1, y1, a, b, pin, gin);
+                printf(
+                    "  segment (%.3f %.3f, %.3f %.3f): %.9f vs GEOS %.9f; "
+                    "point %d vs %d\n",
+                    x0, y0, x1, y1, a, b, pin, gin);
             bad++;
         }
     }
@@ -67,7 +68,7 @@ static int compare(const char *wkt, int n, double lo, double hi) {
     return bad;
 }
 
-#define U_SHAPE                                                           \
+#define U_SHAPE                                                            \
     "POLYGON((0 0, 300 0, 300 300, 200 300, 200 100, 100 100, 100 300, 0 " \
     "300, 0 0))"
 

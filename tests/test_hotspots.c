@@ -26,9 +26,7 @@ static gs_ctx *ctx;
 #define DAY GS__MS_PER_DAY
 
 /* 2026-11-16, a Monday: the period of most cases is its ISO week. */
-static int32_t monday(void) {
-    return gs__days_from_civil(2026, 11, 16);
-}
+static int32_t monday(void) { return gs__days_from_civil(2026, 11, 16); }
 
 /*
  * A w x h lattice of `size` m squares, row 0 at the bottom; grid k = row
@@ -84,12 +82,8 @@ static gs__event *add_event(gs__events *ev, const char *cat, double x, double y,
 }
 
 /* The centre of lattice cell (col, row) of 100 m squares. */
-static double cx(int col) {
-    return X0 + 100 * col + 50;
-}
-static double cy(int row) {
-    return Y0 + 100 * row + 50;
-}
+static double cx(int col) { return X0 + 100 * col + 50; }
+static double cy(int row) { return Y0 + 100 * row + 50; }
 
 typedef struct fixture {
     gs__model m;

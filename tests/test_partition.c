@@ -18,8 +18,7 @@
 
 static gs_ctx *ctx;
 
-static const char *const rect =
-    "POLYGON((0 0, 1000 0, 1000 600, 0 600, 0 0))";
+static const char *const rect = "POLYGON((0 0, 1000 0, 1000 600, 0 600, 0 0))";
 
 static void add_community(gs__model *m, const char *code, const char *wkt) {
     gs__community *c;
@@ -47,9 +46,8 @@ static void add_barrier(gs__model *m, const char *wkt) {
  * square around (x, y). */
 static void add_building(gs__model *m, const char *bid, double x, double y,
                          int n, long persons) {
-    m->households = realloc(m->households,
-                            (m->n_households + (size_t)n) *
-                                sizeof *m->households);
+    m->households = realloc(
+        m->households, (m->n_households + (size_t)n) * sizeof *m->households);
     for (int i = 0; i < n; i++) {
         gs__household *h = &m->households[m->n_households++];
         char id[64];
@@ -70,8 +68,7 @@ static void ten_buildings(gs__model *m) {
     for (int b = 0; b < 10; b++) {
         char bid[16];
         snprintf(bid, sizeof bid, "B%02d", b);
-        add_building(m, bid, 100 + 200 * (b % 5), 150 + 300 * (b / 5), 100,
-                     3);
+        add_building(m, bid, 100 + 200 * (b % 5), 150 + 300 * (b / 5), 100, 3);
     }
 }
 
@@ -94,8 +91,7 @@ static size_t check_tiling(const gs__model *m, const gs__partres *r,
             CHECK(g->note[0] == '\0');
         }
         for (size_t j = i + 1; j < r->n_grids; j++) {
-            GEOSGeometry *x = GEOSIntersection_r(h, g->geom,
-                                                 r->grids[j].geom);
+            GEOSGeometry *x = GEOSIntersection_r(h, g->geom, r->grids[j].geom);
             CHECK(gs__geom_area(h, x) < 1e-6);
             GEOSGeom_destroy_r(h, x);
             CHECK(strcmp(g->code, r->grids[j].code) != 0);
@@ -123,8 +119,8 @@ static int buildings_whole(const gs__model *m, const gs__partres *r) {
             if (!strcmp(m->households[j].building_id, a->building_id)) {
                 GEOSGeometry *q = GEOSGeom_createPointFromXY_r(
                     h, m->households[j].x, m->households[j].y);
-                int same = gi >= 0 &&
-                           GEOSCovers_r(h, r->grids[gi].geom, q) == 1;
+                int same =
+                    gi >= 0 && GEOSCovers_r(h, r->grids[gi].geom, q) == 1;
                 GEOSGeom_destroy_r(h, q);
                 if (!same) return 0;
                 break;
@@ -209,8 +205,8 @@ TEST(building_never_split) {
     for (int b = 0; b < 12; b++) {
         char bid[16];
         snprintf(bid, sizeof bid, "R%02d", b);
-        add_building(&m, bid, 40 + 80 * b + (b % 3) * 3, 300 + (b % 2) * 50,
-                     80, 2);
+        add_building(&m, bid, 40 + 80 * b + (b % 3) * 3, 300 + (b % 2) * 50, 80,
+                     2);
     }
     REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
     check_tiling(&m, &r, 1);
@@ -287,8 +283,8 @@ static void lattice(gs__model *m, const char *code, const int *hh) {
     for (int b = 0; b < 24; b++) {
         char bid[16];
         snprintf(bid, sizeof bid, "L%02d", b);
-        add_building(m, bid, 100 + 200 * (b % 6), 100 + 200 * (b / 6),
-                     hh[b], 3);
+        add_building(m, bid, 100 + 200 * (b % 6), 100 + 200 * (b / 6), hh[b],
+                     3);
     }
 }
 
@@ -296,9 +292,9 @@ static void lattice(gs__model *m, const char *code, const int *hh) {
  * whole boundary between grids on roads (the blocks are the only pieces
  * needed), the tiling exact. */
 TEST(lattice_all_compliant_on_roads) {
-    static const int hh[24] = {120, 80, 150, 60, 190, 40, 110, 130,
-                               70,  90, 160, 100, 50, 140, 180, 60,
-                               120, 100, 80, 170, 90, 110, 130, 150};
+    static const int hh[24] = {120, 80,  150, 60,  190, 40,  110, 130,
+                               70,  90,  160, 100, 50,  140, 180, 60,
+                               120, 100, 80,  170, 90,  110, 130, 150};
     gs__model m;
     gs__partres r;
     gs_rules rules;
@@ -366,7 +362,8 @@ TEST(enumerable_row_needs_buildings) {
     gs_rules rules;
     gs_rules_init(&rules);
     gs__model_init(&m, ctx->geos);
-    add_community(&m, "110108001006", "POLYGON((0 0, 800 0, 800 100, 0 100, 0 0))");
+    add_community(&m, "110108001006",
+                  "POLYGON((0 0, 800 0, 800 100, 0 100, 0 0))");
     for (int x = 200; x < 800; x += 200) {
         char wkt[96];
         snprintf(wkt, sizeof wkt, "LINESTRING(%d -10, %d 110)", x, x);
@@ -376,8 +373,7 @@ TEST(enumerable_row_needs_buildings) {
         for (int k = 0; k < 5; k++) {
             char bid[16];
             snprintf(bid, sizeof bid, "E%d%d", b, k);
-            add_building(&m, bid, 200 * b + 20 + 40 * k, 50,
-                         blocks[b] / 5, 2);
+            add_building(&m, bid, 200 * b + 20 + 40 * k, 50, blocks[b] / 5, 2);
         }
     REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
     check_tiling(&m, &r, 1);
@@ -412,8 +408,7 @@ TEST(enumerated_cuts) {
         }
     REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
     REQUIRE(check_tiling(&m, &r, 1) == 2);
-    for (size_t i = 0; i < r.n_grids; i++)
-        CHECK(r.grids[i].households == 300);
+    for (size_t i = 0; i < r.n_grids; i++) CHECK(r.grids[i].households == 300);
     gs__partres_free(m.geos, &r);
     gs__model_free(&m);
 }
@@ -465,9 +460,9 @@ TEST(infeasible_policies_and_big_building) {
 /* The same seed gives the same grids with 1 and 2 threads; every
  * community keeps its own random stream. */
 TEST(threads_do_not_change_the_result) {
-    static const int hh[24] = {120, 80, 150, 60, 190, 40, 110, 130,
-                               70,  90, 160, 100, 50, 140, 180, 60,
-                               120, 100, 80, 170, 90, 110, 130, 150};
+    static const int hh[24] = {120, 80,  150, 60,  190, 40,  110, 130,
+                               70,  90,  160, 100, 50,  140, 180, 60,
+                               120, 100, 80,  170, 90,  110, 130, 150};
     gs__model m;
     gs__partres a, b;
     gs_rules rules;
@@ -475,12 +470,13 @@ TEST(threads_do_not_change_the_result) {
     gs_rules_init(&rules);
     gs__model_init(&m, ctx->geos);
     lattice(&m, "110108001004", hh);
-    add_community(&m, "110108001001", "POLYGON((0 1000, 1000 1000, 1000 1600, 0 1600, 0 1000))");
+    add_community(&m, "110108001001",
+                  "POLYGON((0 1000, 1000 1000, 1000 1600, 0 1600, 0 1000))");
     for (int b2 = 0; b2 < 10; b2++) {
         char bid[16];
         snprintf(bid, sizeof bid, "T%02d", b2);
-        add_building(&m, bid, 100 + 200 * (b2 % 5), 1150 + 300 * (b2 / 5),
-                     100, 3);
+        add_building(&m, bid, 100 + 200 * (b2 % 5), 1150 + 300 * (b2 / 5), 100,
+                     3);
     }
     memset(&o1, 0, sizeof o1);
     o1.seed = 7;
@@ -493,8 +489,8 @@ TEST(threads_do_not_change_the_result) {
     for (size_t i = 0; i < a.n_grids; i++) {
         CHECK(!strcmp(a.grids[i].code, b.grids[i].code));
         CHECK(a.grids[i].households == b.grids[i].households);
-        CHECK(GEOSEqualsExact_r(m.geos, a.grids[i].geom, b.grids[i].geom,
-                                0) == 1);
+        CHECK(GEOSEqualsExact_r(m.geos, a.grids[i].geom, b.grids[i].geom, 0) ==
+              1);
     }
     gs__partres_free(m.geos, &a);
     gs__partres_free(m.geos, &b);
@@ -546,8 +542,8 @@ static void row_of_grids(gs__model *m, const int *hh) {
             char bid[16];
             snprintf(bid, sizeof bid, "G%dB%d", g, b);
             if (hh[g] / 10)
-                add_building(m, bid, 250 * g + 60 + 130 * (b % 2),
-                             40 + 55 * b, hh[g] / 10, 3);
+                add_building(m, bid, 250 * g + 60 + 130 * (b % 2), 40 + 55 * b,
+                             hh[g] / 10, 3);
         }
 }
 
@@ -653,8 +649,7 @@ TEST(redivide_respects_lock) {
     o.n_lock = 1;
     REQUIRE(gs__repartition_analyse(ctx, &m, &rules, &o, &r) == GS_OK);
     REQUIRE(r.n_grids == 5);
-    for (size_t i = 0; i < r.n_grids; i++)
-        CHECK(r.grids[i].src_wkb != NULL);
+    for (size_t i = 0; i < r.n_grids; i++) CHECK(r.grids[i].src_wkb != NULL);
     CHECK(r.sums[0].changed == 0);
     gs__partres_free(m.geos, &r);
     gs__model_free(&m);

@@ -126,7 +126,8 @@ static int count_issues(fixture *f, int kind) {
 TEST(straight_walk_across_a_square) {
     fixture f;
     setup(&f, SQUARE);
-    for (int k = 0; k <= 20; k++) fix(&f, at(0, 9, 0, 10 * k), -50 + 10 * k, 50);
+    for (int k = 0; k <= 20; k++)
+        fix(&f, at(0, 9, 0, 10 * k), -50 + 10 * k, 50);
     REQUIRE(run(&f) == GS_OK);
     CHECK_NEAR(day(&f, 0)->in_grid_s, 100.0, 1e-9);
     CHECK_NEAR(day(&f, 0)->in_tol_s, 130.0, 1e-9);
@@ -168,8 +169,9 @@ TEST(gap_longer_than_300s) {
  * The 15 m buffer narrows the notch to x 115..185: 130 m inside, 65 s. */
 TEST(u_shaped_grid_chord_crosses_the_notch) {
     fixture f;
-    setup(&f, "POLYGON((0 0, 300 0, 300 300, 200 300, 200 100, 100 100, "
-              "100 300, 0 300, 0 0))");
+    setup(&f,
+          "POLYGON((0 0, 300 0, 300 300, 200 300, 200 100, 100 100, "
+          "100 300, 0 300, 0 0))");
     fix(&f, at(1, 10, 0, 0), 50, 200);
     fix(&f, at(1, 10, 1, 40), 250, 200);
     REQUIRE(run(&f) == GS_OK);
@@ -238,7 +240,8 @@ TEST(duplicate_timestamps_keep_the_first) {
 TEST(unsorted_rows) {
     fixture f;
     setup(&f, SQUARE);
-    for (int k = 20; k >= 0; k--) fix(&f, at(0, 9, 0, 10 * k), -50 + 10 * k, 50);
+    for (int k = 20; k >= 0; k--)
+        fix(&f, at(0, 9, 0, 10 * k), -50 + 10 * k, 50);
     REQUIRE(run(&f) == GS_OK);
     CHECK_NEAR(day(&f, 0)->in_grid_s, 100.0, 1e-9);
     CHECK_NEAR(day(&f, 0)->in_tol_s, 130.0, 1e-9);
@@ -369,7 +372,8 @@ TEST(absent_member_has_rows_of_zeros) {
 TEST(coverage_of_a_straight_walk) {
     fixture f;
     setup(&f, SQUARE);
-    for (int k = 0; k <= 20; k++) fix(&f, at(0, 9, 0, 10 * k), -50 + 10 * k, 50);
+    for (int k = 0; k <= 20; k++)
+        fix(&f, at(0, 9, 0, 10 * k), -50 + 10 * k, 50);
     REQUIRE(run(&f) == GS_OK);
     CHECK_NEAR(f.res.out[0].weeks[0].coverage_pct, 30.0, 1.0);
     CHECK(f.res.out[0].weeks[0].uncovered_wkb != NULL);

@@ -48,9 +48,8 @@ static void add_grid_typed(gs__model *m, const char *code, const char *comm,
                     ? GEOSGetNumGeometries_r(m->geos, geom)
                     : 1;
     g->geom = gs__geom_check_repair(m->geos, geom, &g->invalid,
-                                    g->invalid_reason,
-                                    sizeof g->invalid_reason, &g->invalid_x,
-                                    &g->invalid_y);
+                                    g->invalid_reason, sizeof g->invalid_reason,
+                                    &g->invalid_x, &g->invalid_y);
     g->origin.fid = (long)m->n_grids;
 }
 
@@ -63,8 +62,8 @@ static void add_household(gs__model *m, double x, double y, long persons,
                           int ok) {
     gs__household *h;
     char id[32];
-    m->households = realloc(m->households,
-                            (m->n_households + 1) * sizeof *m->households);
+    m->households =
+        realloc(m->households, (m->n_households + 1) * sizeof *m->households);
     h = &m->households[m->n_households++];
     memset(h, 0, sizeof *h);
     snprintf(id, sizeof id, "H%zu", m->n_households);
@@ -82,8 +81,7 @@ static void add_households_in(gs__model *m, double x0, double y0, double x1,
                               double y1, int n, long persons) {
     for (int i = 0; i < n; i++) {
         double fx = (i % 20 + 0.5) / 20.0, fy = (i / 20 % 20 + 0.5) / 20.0;
-        add_household(m, x0 + (x1 - x0) * fx, y0 + (y1 - y0) * fy, persons,
-                      1);
+        add_household(m, x0 + (x1 - x0) * fx, y0 + (y1 - y0) * fy, persons, 1);
     }
 }
 
@@ -104,9 +102,9 @@ static void add_member(gs__model *m, const char *id, const char *grid) {
 #define G1 "110108001001001"
 #define G2 "110108001001002"
 #define G3 "110108001001003"
-#define SQ(x0, y0, x1, y1)                                               \
-    "POLYGON((" #x0 " " #y0 ", " #x1 " " #y0 ", " #x1 " " #y1 ", " #x0 \
-    " " #y1 ", " #x0 " " #y0 "))"
+#define SQ(x0, y0, x1, y1)                                                     \
+    "POLYGON((" #x0 " " #y0 ", " #x1 " " #y0 ", " #x1 " " #y1 ", " #x0 " " #y1 \
+    ", " #x0 " " #y0 "))"
 
 static void base_city(gs__model *m) {
     gs__model_init(m, ctx->geos);
@@ -139,7 +137,8 @@ static int run(const gs__model *m, gs__vresult *r) {
     return gs__validate_analyse(ctx, m, &rules, 1, r);
 }
 
-/* ---- cases ------------------------------------------------------------------ */
+/* ---- cases ------------------------------------------------------------------
+ */
 
 /* Two 100x100 grids tiling the community, 400 households of 3 persons
  * each, one member each, well-formed codes: nothing to report. */
@@ -484,7 +483,8 @@ TEST(multipart) {
     is = find_issue(&r, GS__K_MULTIPART, 0);
     REQUIRE(is != NULL);
     CHECK_NEAR(issue_area(is), 100.0, 1e-6);
-    CHECK(r.grids[1].kinds == 0 || !(r.grids[1].kinds & (1u << GS__K_MULTIPART)));
+    CHECK(r.grids[1].kinds == 0 ||
+          !(r.grids[1].kinds & (1u << GS__K_MULTIPART)));
     CHECK(count_kind(&r, GS__K_OVERLAP, -2) == 0);
     CHECK(count_kind(&r, GS__K_GAP, -2) == 0);
     gs__vresult_free(ctx->geos, &r);
@@ -495,7 +495,7 @@ TEST(bad_codes) {
     gs__model m;
     gs__vresult r;
     base_city(&m);
-    add_grid(&m, "11010800100101", COMM, SQ(0, 0, 100, 100)); /* 14 digits */
+    add_grid(&m, "11010800100101", COMM, SQ(0, 0, 100, 100));    /* 14 digits */
     add_grid(&m, "110108001002001", COMM, SQ(100, 0, 150, 100)); /* prefix */
     add_grid(&m, "11010800100100A", COMM, SQ(150, 0, 200, 100));
     REQUIRE(run(&m, &r) == GS_OK);
@@ -553,8 +553,7 @@ TEST(threads_same_result) {
     add_grid(&m, G2, COMM, SQ(100, 0, 200, 100));
     add_grid(&m, G1, COMM, SQ(0, 0, 100.5, 100));
     for (int i = 0; i < 5000; i++)
-        add_household(&m, (i * 37) % 2010 / 10.0, (i * 53) % 1000 / 10.0, 1,
-                      1);
+        add_household(&m, (i * 37) % 2010 / 10.0, (i * 53) % 1000 / 10.0, 1, 1);
     REQUIRE(gs__validate_analyse(ctx, &m, &rules, 1, &r1) == GS_OK);
     REQUIRE(gs__validate_analyse(ctx, &m, &rules, 3, &r2) == GS_OK);
     for (size_t k = 0; k < m.n_households; k++)

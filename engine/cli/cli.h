@@ -12,8 +12,13 @@
 
 #include "gridsmith/gridsmith.h"
 
-enum { EXIT_DONE = 0, EXIT_FINDINGS = 1, EXIT_USAGE = 2, EXIT_INPUT = 3,
-       EXIT_IO = 4 };
+enum {
+    EXIT_DONE = 0,
+    EXIT_FINDINGS = 1,
+    EXIT_USAGE = 2,
+    EXIT_INPUT = 3,
+    EXIT_IO = 4
+};
 
 /* Options every command shares. */
 typedef struct cli_common {
@@ -28,8 +33,8 @@ typedef struct cli_common {
     size_t n_layers;
     const char *fields[64];
     size_t n_fields;
-    const char *schema;      /* --schema, for a PG: output */
-    const char *shards[64];  /* --shard, one or more */
+    const char *schema;     /* --schema, for a PG: output */
+    const char *shards[64]; /* --shard, one or more */
     size_t n_shards;
     char *command_line; /* owned */
 } cli_common;
@@ -52,6 +57,7 @@ enum {
 
 /* The shared entries of a command's getopt_long table (put them last,
  * before the terminating zero entry). */
+/* clang-format off */
 #define CLI_COMMON_LONGOPTS                                        \
     {"layer", required_argument, NULL, CLI_OPT_LAYER},             \
         {"field", required_argument, NULL, CLI_OPT_FIELD},         \
@@ -67,6 +73,7 @@ enum {
         {"schema", required_argument, NULL, CLI_OPT_SCHEMA},       \
         {"shard", required_argument, NULL, CLI_OPT_SHARD},         \
         {"help", no_argument, NULL, 'h'}
+/* clang-format on */
 
 /* The getopt_long short options every command uses. */
 #define CLI_SHORTOPTS ":o:h"
@@ -79,21 +86,21 @@ void cli_common_init(cli_common *c);
  * the command's own; otherwise the command stops with the returned exit
  * status unless it is CLI_CONTINUE. `help` is printed for --help. */
 #define CLI_CONTINUE (-2)
-int cli_common_option(cli_common *c, const char *cmd, const char *help,
-                      int opt, int argc, char **argv);
+int cli_common_option(cli_common *c, const char *cmd, const char *help, int opt,
+                      int argc, char **argv);
 
 /* Help text of the options every command shares for PostgreSQL outputs
  * and shards, for each command's --help. */
-#define CLI_SCALE_HELP                                                      \
-    "Shards and PostgreSQL/PostGIS:\n"                                      \
+#define CLI_SCALE_HELP                                                         \
+    "Shards and PostgreSQL/PostGIS:\n"                                         \
     "  -o PG:CONNECTION    write into PostGIS instead of a GeoPackage, e.g.\n" \
-    "                      -o 'PG:dbname=grid host=db' (one transaction;\n" \
-    "                      every row carries the run's shard key)\n"       \
-    "  --schema NAME       the schema of a PG: output (default public)\n"  \
-    "  --shard PREFIX      only the communities whose code starts with\n"  \
-    "                      PREFIX (district 110108, street 110108001); may\n" \
-    "                      be repeated. Reads the shard and its halo only\n" \
-    "                      and writes the rows the shard owns (README\n"  \
+    "                      -o 'PG:dbname=grid host=db' (one transaction;\n"    \
+    "                      every row carries the run's shard key)\n"           \
+    "  --schema NAME       the schema of a PG: output (default public)\n"      \
+    "  --shard PREFIX      only the communities whose code starts with\n"      \
+    "                      PREFIX (district 110108, street 110108001); may\n"  \
+    "                      be repeated. Reads the shard and its halo only\n"   \
+    "                      and writes the rows the shard owns (README\n"       \
     "                      \"Shards\")\n"
 
 /* Runs a command: `fn` gets the context, the loaded rules and the common

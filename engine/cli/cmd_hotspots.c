@@ -104,8 +104,7 @@ static const char *const help =
     "  --json            machine-readable summary on stdout\n"
     "  --quiet           print nothing but errors\n"
     "  --threads N       worker threads (default 2)\n"
-    "\n"
-    CLI_SCALE_HELP
+    "\n" CLI_SCALE_HELP
     "\n"
     "Example (the bundled demo city, events 2026-W40 to W47):\n"
     "  gridsmith hotspots --grids datasets/demo/city.gpkg \\\n"
@@ -237,8 +236,8 @@ int cmd_hotspots(int argc, char **argv) {
     if (optind < argc)
         st = cli_usage_error("hotspots", "unexpected argument '%s'",
                              argv[optind]);
-    else if (n_merge > 0 && (ho.grids || ho.events || ho.communities ||
-                             ho.households))
+    else if (n_merge > 0 &&
+             (ho.grids || ho.events || ho.communities || ho.households))
         st = cli_usage_error("hotspots",
                              "--merge reads the shards' outputs; it takes "
                              "no --grids, --events, --communities or "

@@ -67,8 +67,14 @@ static const char *const help =
     "Exit status: 0 done; 1 findings with --strict; 2 usage error; 3 bad\n"
     "input; 4 I/O or internal error.\n";
 
-enum { OPT_COMMUNITIES = 256, OPT_HOUSEHOLDS, OPT_BARRIERS, OPT_EXISTING,
-       OPT_LOCK, OPT_SEED };
+enum {
+    OPT_COMMUNITIES = 256,
+    OPT_HOUSEHOLDS,
+    OPT_BARRIERS,
+    OPT_EXISTING,
+    OPT_LOCK,
+    OPT_SEED
+};
 
 /* Codes given with --lock. */
 typedef struct locks {

@@ -56,8 +56,7 @@ static const char *const help =
     "  --json            machine-readable summary on stdout\n"
     "  --quiet           print nothing but errors\n"
     "  --threads N       worker threads (default 2)\n"
-    "\n"
-    CLI_SCALE_HELP
+    "\n" CLI_SCALE_HELP
     "\n"
     "Example (the bundled demo city):\n"
     "  gridsmith patrol --grids datasets/demo/city.gpkg \\\n"

@@ -83,7 +83,8 @@ static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
 
 int cmd_run(int argc, char **argv) {
     static const struct option longopts[] = {
-        {"week", required_argument, NULL, OPT_WEEK}, CLI_COMMON_LONGOPTS,
+        {"week", required_argument, NULL, OPT_WEEK},
+        CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     cli_common c;
     gs_run_opts ro;
@@ -104,7 +105,8 @@ int cmd_run(int argc, char **argv) {
         return cli_usage_error("run", "run takes one job file");
     ro.job = argv[optind];
     if (c.output && strncmp(c.output, "PG:", 3) != 0)
-        return cli_usage_error("run", "run writes into the job's [outputs] "
+        return cli_usage_error("run",
+                               "run writes into the job's [outputs] "
                                "dir; -o takes only a PostgreSQL database "
                                "(-o PG:...)");
     return cli_run(&c, "run", argc, argv, run, &ro);

@@ -50,8 +50,7 @@ static const char *const help =
     "  --quiet             print nothing but errors\n"
     "  --threads N         worker threads (default 2)\n"
     "  -h, --help          this help\n"
-    "\n"
-    CLI_SCALE_HELP
+    "\n" CLI_SCALE_HELP
     "\n"
     "Example (the bundled demo city):\n"
     "  gridsmith validate --communities datasets/demo/city.gpkg \\\n"

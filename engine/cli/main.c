@@ -74,8 +74,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nRun 'gridsmith %s --help' for usage.\n",
-            cmd ? cmd : "");
+    fprintf(stderr, "\nRun 'gridsmith %s --help' for usage.\n", cmd ? cmd : "");
     return EXIT_USAGE;
 }
 
@@ -146,8 +145,8 @@ char *cli_command_line(const char *cmd, int argc, char **argv) {
     if (!args) return NULL;
     n = strlen(cmd) + strlen(args) + 16;
     full = malloc(n);
-    if (full) snprintf(full, n, "gridsmith %s%s%s", cmd, *args ? " " : "",
-                       args);
+    if (full)
+        snprintf(full, n, "gridsmith %s%s%s", cmd, *args ? " " : "", args);
     free(args);
     return full;
 }
@@ -165,8 +164,8 @@ void cli_common_init(cli_common *c) {
     gs_input_opts_init(&c->input);
 }
 
-int cli_common_option(cli_common *c, const char *cmd, const char *help,
-                      int opt, int argc, char **argv) {
+int cli_common_option(cli_common *c, const char *cmd, const char *help, int opt,
+                      int argc, char **argv) {
     (void)argc;
     switch (opt) {
         case CLI_OPT_LAYER:
@@ -215,8 +214,7 @@ int cli_common_option(cli_common *c, const char *cmd, const char *help,
         case '?':
             return cli_usage_error(cmd, "unknown option '%s'",
                                    argv[optind - 1]);
-        default:
-            return -1;
+        default: return -1;
     }
 }
 
@@ -236,7 +234,8 @@ int cli_run(cli_common *c, const char *cmd, int argc, char **argv,
     }
     gs_rules_init(&rules);
     if (c->schema && (!c->output || strncmp(c->output, "PG:", 3) != 0)) {
-        status = cli_usage_error(cmd, "--schema goes with an output in "
+        status = cli_usage_error(cmd,
+                                 "--schema goes with an output in "
                                  "PostgreSQL (-o PG:...)");
         goto done;
     }
@@ -294,8 +293,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "assess")) return cmd_assess(argc - 1, argv + 1);
     if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
-    if (!strcmp(cmd, "partition"))
-        return cmd_partition(argc - 1, argv + 1);
+    if (!strcmp(cmd, "partition")) return cmd_partition(argc - 1, argv + 1);
     fprintf(stderr, "gridsmith: unknown command '%s'\n\n%s", cmd, main_help);
     return EXIT_USAGE;
 }

@@ -654,10 +654,9 @@ static int read_ledger(run *R) {
         return gs__err(R->ctx, GS_ERR_INPUT_OPEN, "%s (ledger): %s", path,
                        strerror(errno));
     gs__libmsg_clear(R->ctx);
-    ds = GDALOpenEx(path,
-                    GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
-                    (const char *const[]){"GPKG", "PostgreSQL", NULL}, NULL,
-                    NULL);
+    ds = GDALOpenEx(
+        path, GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
+        (const char *const[]){"GPKG", "PostgreSQL", NULL}, NULL, NULL);
     if (!ds)
         return gs__err_lib(R->ctx, GS_ERR_INPUT_OPEN,
                            "%s (ledger): cannot open as a GeoPackage (is it "

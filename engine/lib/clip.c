@@ -40,8 +40,8 @@ struct gs__clip {
     double eps;            /* on-boundary tolerance, metres */
 };
 
-static int add_ring(gs__clip *c, GEOSContextHandle_t h, const GEOSGeometry *ring,
-                    size_t *cap) {
+static int add_ring(gs__clip *c, GEOSContextHandle_t h,
+                    const GEOSGeometry *ring, size_t *cap) {
     const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, ring);
     unsigned int np = 0;
     if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &np) || np < 2) return GS_OK;
@@ -223,8 +223,9 @@ int gs__clip_create(GEOSContextHandle_t h, const GEOSGeometry *poly,
         for (int i = 0; i < c->nx; i++) {
             size_t k = (size_t)j * (size_t)c->nx + (size_t)i;
             if (c->start[k] != c->start[k + 1]) continue;
-            c->status[k] = (unsigned char)contains_exact(
-                c, c->minx + (i + 0.5) * c->cell, c->miny + (j + 0.5) * c->cell);
+            c->status[k] =
+                (unsigned char)contains_exact(c, c->minx + (i + 0.5) * c->cell,
+                                              c->miny + (j + 0.5) * c->cell);
         }
     free(count);
     *out = c;
@@ -303,8 +304,8 @@ double gs__clip_inside_length(const gs__clip *c, double x0, double y0,
                     /* Collinear: the edge's ends cut the segment. */
                     double l2 = len * len;
                     double ta = (qx * dx + qy * dy) / l2;
-                    double tb = ((c->ex1[e] - x0) * dx + (c->ey1[e] - y0) * dy) /
-                                l2;
+                    double tb =
+                        ((c->ex1[e] - x0) * dx + (c->ey1[e] - y0) * dy) / l2;
                     if (ta > 0 && ta < 1) ts[nt++] = ta;
                     if (tb > 0 && tb < 1) ts[nt++] = tb;
                 }
@@ -312,7 +313,8 @@ double gs__clip_inside_length(const gs__clip *c, double x0, double y0,
         }
     if (!any) {
         /* No edge near: one status for the whole segment. */
-        size_t k = (size_t)cell_y(c, y0) * (size_t)c->nx + (size_t)cell_x(c, x0);
+        size_t k =
+            (size_t)cell_y(c, y0) * (size_t)c->nx + (size_t)cell_x(c, x0);
         return c->status[k] ? len : 0;
     }
     qsort(ts, (size_t)nt, sizeof ts[0], cmp_double);

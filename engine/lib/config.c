@@ -47,8 +47,6 @@ static void partition_rules_init(gs_rules *r) {
     r->partition_policy = GS_POLICY_PERSONS;
 }
 
-
-
 void gs_rules_init(gs_rules *r) {
     assess_rules_init(r);
     partition_rules_init(r);
@@ -87,9 +85,8 @@ void gs_rules_init(gs_rules *r) {
      * building violations last. Each office sets its own in [hotspots]. */
     {
         static const gs_deadline table[] = {
-            {"安全隐患", 2}, {"环境卫生", 3}, {"占道经营", 3},
-            {"噪音扰民", 3}, {"设施损坏", 5}, {"矛盾纠纷", 5},
-            {"违章搭建", 10}};
+            {"安全隐患", 2}, {"环境卫生", 3}, {"占道经营", 3}, {"噪音扰民", 3},
+            {"设施损坏", 5}, {"矛盾纠纷", 5}, {"违章搭建", 10}};
         r->n_deadlines = (int)(sizeof table / sizeof table[0]);
         memcpy(r->deadlines, table, sizeof table);
     }
@@ -120,8 +117,7 @@ static int parse_real(const char *v, double lo, double hi, double *out) {
     double x;
     errno = 0;
     x = strtod(v, &end);
-    if (errno || end == v || *end || !isfinite(x) || x < lo || x > hi)
-        return 0;
+    if (errno || end == v || *end || !isfinite(x) || x < lo || x > hi) return 0;
     *out = x;
     return 1;
 }
@@ -149,8 +145,8 @@ typedef struct num_key {
 } num_key;
 
 /* Sets `name` from the table: 1 set, 0 a bad value, -1 not in it. */
-static int set_num(load_state *s, const num_key *t, size_t n,
-                   const char *name, const char *value) {
+static int set_num(load_state *s, const num_key *t, size_t n, const char *name,
+                   const char *value) {
     for (size_t i = 0; i < n; i++) {
         char *dst = (char *)&s->r + t[i].off;
         if (strcmp(name, t[i].key) != 0) continue;
@@ -164,8 +160,10 @@ static int set_num(load_state *s, const num_key *t, size_t n,
 /* [hotspots]: 1 set, 0 a bad value, -1 an unknown key. deadline.CATEGORY
  * replaces that category's deadline or adds one. */
 static int on_hotspots(load_state *s, const char *name, const char *value) {
-#define R(k, lo, hi) {#k, offsetof(gs_rules, k), 0, lo, hi}
-#define I(k, lo, hi) {#k, offsetof(gs_rules, k), 1, lo, hi}
+#define R(k, lo, hi) \
+    { #k, offsetof(gs_rules, k), 0, lo, hi }
+#define I(k, lo, hi) \
+    { #k, offsetof(gs_rules, k), 1, lo, hi }
     static const num_key keys[] = {
         R(hex_size_m, 1, 100000),        R(cluster_eps_m, 0.1, 100000),
         R(repeat_radius_m, 0.1, 100000), R(trend_alpha, 1e-6, 0.5),
@@ -197,8 +195,8 @@ static int on_hotspots(load_state *s, const char *name, const char *value) {
             if (!strcmp(s->r.deadlines[k].category, cat)) break;
         if (k == GS_MAX_DEADLINES) return 0;
         if (k == s->r.n_deadlines) s->r.n_deadlines++;
-        snprintf(s->r.deadlines[k].category,
-                 sizeof s->r.deadlines[k].category, "%s", cat);
+        snprintf(s->r.deadlines[k].category, sizeof s->r.deadlines[k].category,
+                 "%s", cat);
         s->r.deadlines[k].workdays = days;
         return 1;
     }
@@ -243,10 +241,12 @@ static int on_partition(gs_rules *r, const char *name, const char *value) {
     if (!strcmp(name, "target_persons"))
         return parse_int(value, 1, 100000000, &r->target_persons);
     if (!strcmp(name, "infeasible")) {
-        if (!strcmp(value, "persons")) r->partition_policy = GS_POLICY_PERSONS;
+        if (!strcmp(value, "persons"))
+            r->partition_policy = GS_POLICY_PERSONS;
         else if (!strcmp(value, "oversize"))
             r->partition_policy = GS_POLICY_OVERSIZE;
-        else return 0;
+        else
+            return 0;
         return 1;
     }
     return -1;

@@ -86,8 +86,7 @@ int gs__crs_pick_metric(gs_ctx *ctx, OGRSpatialReferenceH src, double cx,
             goto done;
         }
         snprintf(name, sizeof name,
-                 "EPSG:%d CGCS2000 / 3-degree Gauss-Kruger CM %dE", epsg,
-                 zone);
+                 "EPSG:%d CGCS2000 / 3-degree Gauss-Kruger CM %dE", epsg, zone);
     } else {
         char proj4[200];
         snprintf(proj4, sizeof proj4,
@@ -168,8 +167,8 @@ static void *xf_worker(void *arg) {
         size_t n = j->b - j->a;
         double *x = (double *)(j->xs + j->a * j->stride);
         double *y = (double *)(j->ys + j->a * j->stride);
-        proj_trans_generic(norm, PJ_FWD, x, j->stride, n, y, j->stride, n,
-                           NULL, 0, 0, NULL, 0, 0);
+        proj_trans_generic(norm, PJ_FWD, x, j->stride, n, y, j->stride, n, NULL,
+                           0, 0, NULL, 0, 0);
         /* PROJ marks failures with HUGE_VAL; the engine uses NaN. */
         for (size_t i = 0; i < n; i++) {
             double *px = (double *)((char *)x + i * j->stride);
@@ -201,8 +200,7 @@ int gs__crs_transform_points(gs_ctx *ctx, OGRSpatialReferenceH from,
         OSRExportToWktEx(to, &wt, wkt2) != OGRERR_NONE) {
         CPLFree(wf);
         CPLFree(wt);
-        return gs__err(ctx, GS_ERR_INPUT_CRS,
-                       "cannot describe a CRS for PROJ");
+        return gs__err(ctx, GS_ERR_INPUT_CRS, "cannot describe a CRS for PROJ");
     }
     if (threads < 1) threads = 1;
     if (threads > 16) threads = 16;

@@ -155,9 +155,9 @@ int gs_ctx_set_shards(gs_ctx *ctx, const char *const *prefixes, size_t n) {
                            p ? p : "");
         }
         memcpy(ctx->shards[i], p, len + 1);
-        off += (size_t)snprintf(ctx->shard_key + off,
-                                sizeof ctx->shard_key - off, "%s%s",
-                                i ? "," : "", p);
+        off +=
+            (size_t)snprintf(ctx->shard_key + off, sizeof ctx->shard_key - off,
+                             "%s%s", i ? "," : "", p);
     }
     ctx->n_shards = (int)n;
     return GS_OK;

@@ -56,8 +56,7 @@ GEOSGeometry *gs__geom_polygonal(GEOSContextHandle_t h, GEOSGeometry *g) {
     }
     /* Polygonal parts of one overlay result or MakeValid do not overlap,
      * so a MultiPolygon can hold them as they are. */
-    out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts,
-                                      (unsigned)k);
+    out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)k);
     free(parts);
     return out;
 }
@@ -108,9 +107,9 @@ char *gs__geom_to_wkt(GEOSContextHandle_t h, const GEOSGeometry *g,
 /* Checks OGC validity; repairs with MakeValid when invalid. Returns the
  * geometry to use (possibly `g` itself) or NULL when out of memory. */
 GEOSGeometry *gs__geom_check_repair(GEOSContextHandle_t h, GEOSGeometry *g,
-                                      int *invalid, char *reason,
-                                      size_t reason_size, double *lx,
-                                      double *ly) {
+                                    int *invalid, char *reason,
+                                    size_t reason_size, double *lx,
+                                    double *ly) {
     char *r = NULL;
     GEOSGeometry *loc = NULL, *fixed;
     char v = GEOSisValidDetail_r(h, g, 0, &r, &loc);
@@ -130,7 +129,6 @@ GEOSGeometry *gs__geom_check_repair(GEOSContextHandle_t h, GEOSGeometry *g,
     if (!fixed) return NULL;
     return gs__geom_polygonal(h, fixed);
 }
-
 
 /* ---- candidate collection from STRtree queries -------------------------- */
 
@@ -163,9 +161,8 @@ int gs__strtree_query(GEOSContextHandle_t h, GEOSSTRtree *t,
     return GS_OK;
 }
 
-GEOSSTRtree *gs__strtree_of(GEOSContextHandle_t h, const void *items,
-                            size_t n, size_t stride, size_t geom_offset,
-                            size_t **ids) {
+GEOSSTRtree *gs__strtree_of(GEOSContextHandle_t h, const void *items, size_t n,
+                            size_t stride, size_t geom_offset, size_t **ids) {
     GEOSSTRtree *t = GEOSSTRtree_create_r(h, 10);
     *ids = gs__malloc((n ? n : 1) * sizeof **ids);
     if (!t || !*ids) {

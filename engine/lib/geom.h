@@ -30,8 +30,7 @@ char *gs__geom_to_wkt(GEOSContextHandle_t h, const GEOSGeometry *g,
  * shape. Returns the geometry to use, NULL when out of memory. */
 GEOSGeometry *gs__geom_check_repair(GEOSContextHandle_t h, GEOSGeometry *g,
                                     int *invalid, char *reason,
-                                    size_t reason_size, double *lx,
-                                    double *ly);
+                                    size_t reason_size, double *lx, double *ly);
 
 /* Candidates of an STRtree query: the size_t ids the tree's items point
  * to. Zero-initialise; free v with free() (or gs__cands_free). */
@@ -54,8 +53,7 @@ void gs__cands_free(gs__cands *c);
  * empty ones left out); its items point to the ids 0..n-1 in *ids, which
  * the caller frees after the tree. NULL when out of memory. Built trees
  * are queried with gs__strtree_query. */
-GEOSSTRtree *gs__strtree_of(GEOSContextHandle_t h, const void *items,
-                            size_t n, size_t stride, size_t geom_offset,
-                            size_t **ids);
+GEOSSTRtree *gs__strtree_of(GEOSContextHandle_t h, const void *items, size_t n,
+                            size_t stride, size_t geom_offset, size_t **ids);
 
 #endif /* GS_GEOM_H */

@@ -214,8 +214,8 @@ static int cmp_pair(const void *p, const void *q) {
 int gs__hs_queen(gs_ctx *ctx, const gs__model *m, double snap_m,
                  size_t **out_start, size_t **out_nbr) {
     return gs__hs_queen_geoms(ctx, m->n_grids ? &m->grids[0].geom : NULL,
-                              sizeof m->grids[0], m->n_grids, snap_m,
-                              out_start, out_nbr);
+                              sizeof m->grids[0], m->n_grids, snap_m, out_start,
+                              out_nbr);
 }
 
 #define GEOM_AT(g, stride, i) \
@@ -247,9 +247,8 @@ int gs__hs_queen_geoms(gs_ctx *ctx, GEOSGeometry *const *geoms, size_t stride,
         for (size_t k = 0; k < c.n; k++) {
             size_t j = c.v[k];
             if (j <= i) continue;
-            if (GEOSPreparedDistanceWithin_r(h, ix.prep[i],
-                                             GEOM_AT(geoms, stride, j),
-                                             snap_m) != 1)
+            if (GEOSPreparedDistanceWithin_r(
+                    h, ix.prep[i], GEOM_AT(geoms, stride, j), snap_m) != 1)
                 continue;
             if (np + 2 > cap) {
                 size_t nc = cap ? cap * 2 : 1024;
@@ -792,7 +791,7 @@ static int hex_gi(gs_ctx *ctx, const gs__events *ev, const gs__hs_params *p,
         snprintf(r->hex_gi.note, sizeof r->hex_gi.note,
                  "no hexagon overlaps the communities");
     } else if ((rc = gs__hs_gi_run(x, NULL, n, start, nbr, p->rules->min_units,
-                            "hexagons", &r->hex_gi))) {
+                                   "hexagons", &r->hex_gi))) {
         rc = gs__err(ctx, rc, "Gi* on the hexagons failed");
         goto done;
     }
@@ -827,8 +826,8 @@ static int hex_gi(gs_ctx *ctx, const gs__events *ev, const gs__hs_params *p,
     if (!r->week_bin || !wz || !zc || !bc) NOMEM();
     for (size_t w = 0; w < nw; w++) {
         gs__hs_gi g;
-        if ((rc = gs__hs_gi_run(x + w * n, NULL, n, start, nbr, p->rules->min_units,
-                         "hexagons", &g))) {
+        if ((rc = gs__hs_gi_run(x + w * n, NULL, n, start, nbr,
+                                p->rules->min_units, "hexagons", &g))) {
             rc = gs__err(ctx, rc, "weekly Gi* on the hexagons failed");
             goto done;
         }

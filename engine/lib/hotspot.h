@@ -61,9 +61,9 @@ typedef struct gs__hs_counts {
 } gs__hs_counts;
 
 typedef struct gs__hs_grid {
-    gs__hs_counts c;  /* of the events in the period */
-    long mismatch;    /* counted here by location, given another code */
-    long households;  /* -1 without households */
+    gs__hs_counts c; /* of the events in the period */
+    long mismatch;   /* counted here by location, given another code */
+    long households; /* -1 without households */
     double area_m2;
     double value; /* what Gi* was computed on */
 } gs__hs_grid;

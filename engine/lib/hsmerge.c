@@ -65,8 +65,8 @@
 #define MAX_SOURCES 10000
 
 /* run_metadata keys the sources must agree on. */
-static const char *const same_keys[] = {"period_from", "period_to", "as_of",
-                                        "time_zone", "history_weeks", "rules"};
+static const char *const same_keys[] = {
+    "period_from", "period_to", "as_of", "time_zone", "history_weeks", "rules"};
 #define N_SAME (sizeof same_keys / sizeof same_keys[0])
 
 typedef struct scat {
@@ -178,9 +178,8 @@ static int source_path(merge *M, const char *name, char **out) {
         if ((*out = gs__malloc(n)))
             snprintf(*out, n, "%s active_schema=%s", o, name);
     } else {
-        return gs__err(M->ctx, GS_ERR_INPUT_OPEN,
-                       "--merge %s: no such file%s", name,
-                       gs__out_is_pg(o) ? " or schema name" : "");
+        return gs__err(M->ctx, GS_ERR_INPUT_OPEN, "--merge %s: no such file%s",
+                       name, gs__out_is_pg(o) ? " or schema name" : "");
     }
     return *out ? GS_OK : gs__err(M->ctx, GS_ERR_NOMEM, "out of memory");
 }
@@ -256,8 +255,8 @@ static int read_categories(merge *M, msrc *s) {
         (rc = need_field(M, s, l, "category")) ||
         (rc = need_field(M, s, l, "events")))
         return rc;
-    s->cats = gs__calloc((size_t)OGR_L_GetFeatureCount(l, 1) + 1,
-                         sizeof *s->cats);
+    s->cats =
+        gs__calloc((size_t)OGR_L_GetFeatureCount(l, 1) + 1, sizeof *s->cats);
     if (!s->cats) return gs__err(M->ctx, GS_ERR_NOMEM, "out of memory");
     OGR_L_ResetReading(l);
     while ((f = OGR_L_GetNextFeature(l)) != NULL) {
@@ -356,9 +355,9 @@ static int merge_categories(merge *M) {
     if (!M->cats) return gs__err(M->ctx, GS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < M->ns; i++)
         for (size_t k = 0; k < M->s[i].ncats; k++)
-            M->cats[n++] = (gcat){M->s[i].cats[k].label,
-                                  raw_text(M->s[i].cats[k].label),
-                                  M->s[i].cats[k].events};
+            M->cats[n++] =
+                (gcat){M->s[i].cats[k].label, raw_text(M->s[i].cats[k].label),
+                       M->s[i].cats[k].events};
     qsort(M->cats, n, sizeof *M->cats, cmp_gcat_label);
     M->ncats = 0;
     for (size_t k = 0; k < n; k++) {
@@ -372,8 +371,8 @@ static int merge_categories(merge *M) {
         present += M->cats[k].events > 0;
         M->events += M->cats[k].events;
     }
-    M->nf = present > GS__HS_MAX_CAT_FIELDS ? GS__HS_MAX_CAT_FIELDS - 1
-                                            : present;
+    M->nf =
+        present > GS__HS_MAX_CAT_FIELDS ? GS__HS_MAX_CAT_FIELDS - 1 : present;
     M->other = present > GS__HS_MAX_CAT_FIELDS;
     for (size_t i = 0; i < M->ns; i++)
         for (size_t k = 0; k < M->s[i].ncats; k++) {
@@ -435,8 +434,8 @@ static int read_grids(merge *M, OGRSpatialReferenceH srs,
     in.layers = layers;
     in.n_layers = 1;
     if ((rc = gs__crs_pick_metric(M->ctx, srs, (env->MinX + env->MaxX) / 2,
-                                  (env->MinY + env->MaxY) / 2,
-                                  &M->crs.metric, &M->crs.metric_name)))
+                                  (env->MinY + env->MaxY) / 2, &M->crs.metric,
+                                  &M->crs.metric_name)))
         return rc;
     if (!(M->crs.output = gs__srs_clone_gis(srs)))
         return gs__err(M->ctx, GS_ERR_NOMEM, "out of memory");
@@ -519,7 +518,8 @@ static int merge_hexes(merge *M) {
         OGRLayerH l = need_layer(M, s, "hex_hotspots", &rc);
         OGRFeatureH f;
         if (!l) return rc;
-        if ((rc = need_field(M, s, l, "q")) || (rc = need_field(M, s, l, "r")) ||
+        if ((rc = need_field(M, s, l, "q")) ||
+            (rc = need_field(M, s, l, "r")) ||
             (rc = need_field(M, s, l, "events")))
             return rc;
         OGR_L_ResetReading(l);
@@ -569,8 +569,7 @@ static int merge_hexes(merge *M) {
         goto done;
     }
     if ((rc = gs__hs_gi_run(x, NULL, M->nhex, start, nbr,
-                            M->opts->rules->min_units, "hexagons",
-                            &M->hex_gi)))
+                            M->opts->rules->min_units, "hexagons", &M->hex_gi)))
         rc = gs__err(M->ctx, rc, "Gi* on the hexagons failed");
 done:
     free(hx);
@@ -583,7 +582,8 @@ done:
 /* ---- writing ------------------------------------------------------------- */
 
 static void set_gi(OGRFeatureH f, const gs__hs_gi *g, size_t i) {
-    int iz = OGR_F_GetFieldIndex(f, "gi_z"), ip = OGR_F_GetFieldIndex(f, "gi_p"),
+    int iz = OGR_F_GetFieldIndex(f, "gi_z"),
+        ip = OGR_F_GetFieldIndex(f, "gi_p"),
         ib = OGR_F_GetFieldIndex(f, "gi_bin");
     if (g->done && isfinite(g->z[i])) {
         OGR_F_SetFieldDouble(f, iz, g->z[i]);
@@ -606,9 +606,8 @@ static void copy_fields(OGRFeatureH to, OGRFeatureH from,
         int k = OGR_F_GetFieldIndex(from, name), skipped = 0;
         for (size_t q = 0; q < nskip && !skipped; q++) {
             size_t len = strlen(skip[q]);
-            skipped = skip[q][len - 1] == '*'
-                          ? !strncmp(name, skip[q], len - 1)
-                          : !strcmp(name, skip[q]);
+            skipped = skip[q][len - 1] == '*' ? !strncmp(name, skip[q], len - 1)
+                                              : !strcmp(name, skip[q]);
         }
         if (skipped || k < 0) continue;
         if (!OGR_F_IsFieldSetAndNotNull(from, k)) {
@@ -616,22 +615,23 @@ static void copy_fields(OGRFeatureH to, OGRFeatureH from,
             continue;
         }
         switch (OGR_Fld_GetType(d)) {
-        case OFTInteger:
-        case OFTInteger64:
-            OGR_F_SetFieldInteger64(to, j, OGR_F_GetFieldAsInteger64(from, k));
-            break;
-        case OFTReal:
-            OGR_F_SetFieldDouble(to, j, OGR_F_GetFieldAsDouble(from, k));
-            break;
-        default:
-            OGR_F_SetFieldString(to, j, OGR_F_GetFieldAsString(from, k));
+            case OFTInteger:
+            case OFTInteger64:
+                OGR_F_SetFieldInteger64(to, j,
+                                        OGR_F_GetFieldAsInteger64(from, k));
+                break;
+            case OFTReal:
+                OGR_F_SetFieldDouble(to, j, OGR_F_GetFieldAsDouble(from, k));
+                break;
+            default:
+                OGR_F_SetFieldString(to, j, OGR_F_GetFieldAsString(from, k));
         }
     }
 }
 
 static int write_grids(merge *M, gs__out *o) {
-    static const char *const skip[] = {"cat_*", "top_category", "gi_z", "gi_p",
-                                       "gi_bin", "shard"};
+    static const char *const skip[] = {"cat_*", "top_category", "gi_z",
+                                       "gi_p",  "gi_bin",       "shard"};
     const char *labels[GS__HS_MAX_CAT_FIELDS];
     long *cnt = gs__malloc((M->ncats ? M->ncats : 1) * sizeof *cnt);
     gs__olayer *l;
@@ -666,11 +666,11 @@ static int write_grids(merge *M, gs__out *o) {
             if (cnt[k] > 0 && (top < 0 || cnt[k] > cnt[top])) top = (int)k;
         for (size_t k = M->nf; k < M->ncats; k++) other += cnt[k];
         copy_fields(f, g->f, skip, sizeof skip / sizeof skip[0]);
-        OGR_F_SetFieldString(
-            f, OGR_F_GetFieldIndex(f, "top_category"),
-            lumped > 0 && top_label[0] && !top_known ? top_label
-            : top >= 0                               ? M->cats[top].label
-                                                     : "");
+        OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, "top_category"),
+                             lumped > 0 && top_label[0] && !top_known
+                                 ? top_label
+                             : top >= 0 ? M->cats[top].label
+                                        : "");
         for (size_t k = 0; k < M->nf; k++)
             OGR_F_SetFieldInteger64(f, OGR_F_GetFieldIndex(f, M->names[k]),
                                     cnt[k]);
@@ -825,10 +825,9 @@ static int read_sources(merge *M) {
         msrc *s = &M->s[i];
         if ((rc = source_path(M, s->name, &s->path))) return rc;
         gs__libmsg_clear(M->ctx);
-        s->ds = GDALOpenEx(s->path,
-                           GDAL_OF_VECTOR | GDAL_OF_READONLY |
-                               GDAL_OF_VERBOSE_ERROR,
-                           NULL, NULL, NULL);
+        s->ds = GDALOpenEx(
+            s->path, GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
+            NULL, NULL, NULL);
         if (!s->ds)
             return gs__err_lib(M->ctx, GS_ERR_INPUT_OPEN,
                                "--merge %s: cannot open", s->name);
@@ -899,8 +898,8 @@ int gs__hotspots_merge(gs_ctx *ctx, const gs_hotspots_opts *opts,
 
     gs__phase_begin(ctx);
     gs__progress(ctx, "write", -1);
-    if ((rc = gs__out_open(ctx, opts->output, M.crs.output, M.crs.metric,
-                           &o)) ||
+    if ((rc =
+             gs__out_open(ctx, opts->output, M.crs.output, M.crs.metric, &o)) ||
         (rc = write_grids(&M, o)) || (rc = write_hexes(&M, o)) ||
         (rc = write_categories(&M, o)) || (rc = write_meta(&M, o))) {
         gs__out_abort(o);

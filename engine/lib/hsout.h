@@ -16,9 +16,8 @@
  * first ncat_fields categories (labels[k] is the alias of cat_{k+1}),
  * cat_other when cat_other is set, the tail. names receives the cat field
  * names (at least ncat_fields entries). The layer belongs to the writer. */
-int gs__hs_grid_layer(gs__out *o, const char *const *labels,
-                      size_t ncat_fields, int cat_other, char (*names)[32],
-                      gs__olayer **out_layer);
+int gs__hs_grid_layer(gs__out *o, const char *const *labels, size_t ncat_fields,
+                      int cat_other, char (*names)[32], gs__olayer **out_layer);
 
 /* The hex_hotspots layer (hex_id, q, r, community_code, area_m2, events,
  * gi_z, gi_p, gi_bin). */

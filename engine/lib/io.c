@@ -71,29 +71,25 @@ static const field_spec household_fields[] = {{"household_id", 0},
 static const field_spec member_fields[] = {
     {"member_id", 1}, {"grid_code", 1}, {"name", 0}, {NULL, 0}};
 /* Read by traces.c (its own CSV reader, and OGR for other formats). */
-static const field_spec trace_fields[] = {{"member_id", 1}, {"time", 1},
-                                          {"lon", 1},       {"lat", 1},
+static const field_spec trace_fields[] = {{"member_id", 1},  {"time", 1},
+                                          {"lon", 1},        {"lat", 1},
                                           {"accuracy_m", 0}, {NULL, 0}};
 
 /* Read by gs__io_read_events; grid_code optional (joined by location). */
 static const field_spec event_fields[] = {
-    {"event_id", 1},    {"category", 1}, {"reported_at", 1},
-    {"resolved_at", 0}, {"status", 0},   {"grid_code", 0},
-    {NULL, 0}};
+    {"event_id", 1}, {"category", 1},  {"reported_at", 1}, {"resolved_at", 0},
+    {"status", 0},   {"grid_code", 0}, {NULL, 0}};
 
 /* Read by gs__io_read_barriers: the roads, rivers, walls and rails that
  * partition follows. */
 static const field_spec barrier_fields[] = {
     {"kind", 1}, {"name", 0}, {NULL, 0}};
 
-static const role_spec roles[] = {{"communities", community_fields},
-                                  {"grids", grid_fields},
-                                  {"households", household_fields},
-                                  {"members", member_fields},
-                                  {"traces", trace_fields},
-                                  {"events", event_fields},
-                                  {"barriers", barrier_fields},
-                                  {NULL, NULL}};
+static const role_spec roles[] = {
+    {"communities", community_fields}, {"grids", grid_fields},
+    {"households", household_fields},  {"members", member_fields},
+    {"traces", trace_fields},          {"events", event_fields},
+    {"barriers", barrier_fields},      {NULL, NULL}};
 
 static const role_spec *find_role(const char *name, size_t len) {
     for (const role_spec *r = roles; r->role; r++)
@@ -162,8 +158,8 @@ int gs__io_check_opts(gs_ctx *ctx, const gs_input_opts *opts) {
                 break;
         if (!f->name)
             return gs__err(ctx, GS_ERR_USAGE,
-                           "--field '%s': %s has no field '%.*s'", s,
-                           r->role, (int)flen, dot + 1);
+                           "--field '%s': %s has no field '%.*s'", s, r->role,
+                           (int)flen, dot + 1);
     }
     return GS_OK;
 }
@@ -179,7 +175,7 @@ typedef struct src {
     OGRLayerH lyr;
     char layer[256];
     int is_csv;
-    int recode; /* text is recoded from opts->encoding */
+    int recode;               /* text is recoded from opts->encoding */
     OGRSpatialReferenceH srs; /* GIS axis order, owned; NULL if none */
     gs__arena *arena;
     int lines; /* read_polys reads (Multi)LineStrings, not polygons */
@@ -299,8 +295,8 @@ static int shard_spatial_filter(src *s) {
         OGRSpatialReferenceH l = gs__srs_clone_gis(lsrs);
         OGRCoordinateTransformationH ct =
             l ? OCTNewCoordinateTransformation(esrs, l) : NULL;
-        int ok = ct && OCTTransformBounds(ct, e[0], e[1], e[2], e[3], &x0,
-                                          &y0, &x1, &y1, 21);
+        int ok = ct && OCTTransformBounds(ct, e[0], e[1], e[2], e[3], &x0, &y0,
+                                          &x1, &y1, 21);
         if (ct) OCTDestroyCoordinateTransformation(ct);
         if (l) OSRDestroySpatialReference(l);
         if (!ok) {
@@ -330,12 +326,11 @@ char *gs__io_shard_filter(const gs_ctx *ctx, const char *field) {
 /* Widens the shard's extent by the envelope of the role's features whose
  * community_code has a shard prefix. */
 static int shard_envelope(gs_ctx *ctx, const gs_input_opts *opts,
-                          const char *role, const char *path,
-                          gs__inputs *info);
+                          const char *role, const char *path, gs__inputs *info);
 
 static int src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
-                    const char *path, int want_geom, gs__arena *arena,
-                    src *s, gs__inputs *info) {
+                    const char *path, int want_geom, gs__arena *arena, src *s,
+                    gs__inputs *info) {
     struct stat st;
     char **oo = NULL;
     const char *lname;
@@ -373,10 +368,10 @@ static int src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
             oo = CSLSetNameValue(oo, "ENCODING", opts->encoding);
     }
     gs__libmsg_clear(ctx);
-    s->ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY |
-                                 GDAL_OF_VERBOSE_ERROR,
-                       s->is_csv ? (const char *const[]){"CSV", NULL} : NULL,
-                       (const char *const *)oo, NULL);
+    s->ds = GDALOpenEx(
+        path, GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
+        s->is_csv ? (const char *const[]){"CSV", NULL} : NULL,
+        (const char *const *)oo, NULL);
     CSLDestroy(oo);
     if (!s->ds) {
         rc = gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
@@ -389,8 +384,8 @@ static int src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
     if (lname) {
         s->lyr = GDALDatasetGetLayerByName(s->ds, lname);
         if (!s->lyr) {
-            rc = gs__err(ctx, GS_ERR_INPUT_OPEN, "%s: no layer '%s' (%s)",
-                         path, lname, role);
+            rc = gs__err(ctx, GS_ERR_INPUT_OPEN, "%s: no layer '%s' (%s)", path,
+                         lname, role);
             goto fail;
         }
     } else {
@@ -410,8 +405,8 @@ static int src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
             rc = gs__err(ctx, GS_ERR_INPUT_OPEN,
                          "%s: %s, and no layer is named '%s'; choose one "
                          "with --layer %s=NAME (layers: %s)",
-                         path, n ? "several layers" : "no layers", role,
-                         role, n ? names : "none");
+                         path, n ? "several layers" : "no layers", role, role,
+                         n ? names : "none");
             goto fail;
         }
     }
@@ -478,8 +473,8 @@ static int src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
         }
         if (ii->features == 0) {
             rc = gs__err(ctx, GS_ERR_INPUT_EMPTY,
-                         "%s, layer %s (%s): the layer has no features",
-                         path, s->layer, role);
+                         "%s, layer %s (%s): the layer has no features", path,
+                         s->layer, role);
             goto fail;
         }
     }
@@ -500,7 +495,7 @@ static int shard_envelope(gs_ctx *ctx, const gs_input_opts *opts,
     int rc = src_open(ctx, opts, role, path, 1, NULL, &s, NULL);
     (void)info;
     if (rc) return rc;
-    if (s.is_csv) goto done; /* no polygons in a CSV */
+    if (s.is_csv) goto done;             /* no polygons in a CSV */
     OGR_L_SetSpatialFilter(s.lyr, NULL); /* the extent is being made */
     field = mapped_name(&s, "community_code");
     q = gs__io_shard_filter(ctx, field ? field : "community_code");
@@ -546,9 +541,9 @@ static int shard_envelope(gs_ctx *ctx, const gs_input_opts *opts,
                                           env.MaxY, &x0, &y0, &x1, &y1, 21);
         if (ct) OCTDestroyCoordinateTransformation(ct);
         if (!ok) {
-            rc = gs__err_lib(ctx, GS_ERR_INPUT_CRS,
-                             "%s (%s): cannot transform its extent", path,
-                             role);
+            rc =
+                gs__err_lib(ctx, GS_ERR_INPUT_CRS,
+                            "%s (%s): cannot transform its extent", path, role);
             goto done;
         }
         env.MinX = x0, env.MinY = y0, env.MaxX = x1, env.MaxY = y1;
@@ -640,9 +635,9 @@ static int src_field(src *s, const char *name, int required, int *out_idx) {
         size_t off = 0;
         int n = OGR_FD_GetFieldCount(fd);
         for (int i = 0; i < n && off + 2 < sizeof names; i++) {
-            int w = snprintf(names + off, sizeof names - off, "%s%s",
-                             i ? ", " : "",
-                             OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i)));
+            int w =
+                snprintf(names + off, sizeof names - off, "%s%s", i ? ", " : "",
+                         OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i)));
             if (w < 0) break;
             off += (size_t)w;
         }
@@ -732,8 +727,7 @@ static int src_str(src *s, OGRFeatureH f, int idx, const char *field,
 
 /* persons: an integer >= 0. *ok is 0 for missing, negative, non-integer or
  * unparsable values (the `bad_persons` rule), never an error. */
-static void src_persons(src *s, OGRFeatureH f, int idx, long *value,
-                        int *ok) {
+static void src_persons(src *s, OGRFeatureH f, int idx, long *value, int *ok) {
     OGRFieldDefnH fd;
     *value = 0;
     *ok = 0;
@@ -838,8 +832,7 @@ static GEOSGeometry *to_metric_geos(src *s, OGRGeometryH g,
     }
     t = wkbFlatten(OGR_G_GetGeometryType(c));
     if (t == wkbCurvePolygon || t == wkbMultiSurface ||
-        t == wkbCircularString || t == wkbCompoundCurve ||
-        t == wkbMultiCurve) {
+        t == wkbCircularString || t == wkbCompoundCurve || t == wkbMultiCurve) {
         OGRGeometryH lin = OGR_G_GetLinearGeometry(c, 0, NULL);
         OGR_G_DestroyGeometry(c);
         c = lin;
@@ -935,8 +928,8 @@ static int read_polys(src *s, gs__model *m, raw_poly **out, size_t *out_n,
     }
     if (n == 0) {
         rc = gs__err(s->ctx, GS_ERR_INPUT_EMPTY,
-                     "%s, layer %s (%s): no feature has a usable %s",
-                     s->path, s->layer, s->role, s->lines ? "line" : "polygon");
+                     "%s, layer %s (%s): no feature has a usable %s", s->path,
+                     s->layer, s->role, s->lines ? "line" : "polygon");
         goto fail;
     }
     *out = v;
@@ -966,8 +959,8 @@ static int check_geographic(src *s, const OGREnvelope *e) {
                        "%.1f..%.1f) are not longitudes and latitudes, yet "
                        "the layer's CRS is geographic; the data is "
                        "probably projected and its CRS declared wrongly",
-                       s->path, s->layer, s->role, e->MinX, e->MaxX,
-                       e->MinY, e->MaxY);
+                       s->path, s->layer, s->role, e->MinX, e->MaxX, e->MinY,
+                       e->MaxY);
     return GS_OK;
 }
 
@@ -1020,9 +1013,8 @@ done:
     return rc;
 }
 
-int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts,
-                      const char *path, gs__model *m, gs__crsinfo *crs,
-                      gs__inputs *info) {
+int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
+                      gs__model *m, gs__crsinfo *crs, gs__inputs *info) {
     src s;
     raw_poly *raw = NULL;
     size_t n = 0;
@@ -1107,8 +1099,8 @@ int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts,
             goto done;
         }
         g->geom = gs__geom_check_repair(h, geos, &g->invalid, g->invalid_reason,
-                                   sizeof g->invalid_reason, &g->invalid_x,
-                                   &g->invalid_y);
+                                        sizeof g->invalid_reason, &g->invalid_x,
+                                        &g->invalid_y);
         m->n_grids++; /* counted before a failure so it is freed */
         if (!g->geom) {
             rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
@@ -1156,18 +1148,17 @@ int gs__io_read_communities(gs_ctx *ctx, const gs_input_opts *opts,
         char reason[160];
         double lx, ly;
         c->origin = raw[i].origin;
-        if ((rc = src_str(&s, raw[i].f, i_code, "community_code",
-                          &c->code)) ||
+        if ((rc = src_str(&s, raw[i].f, i_code, "community_code", &c->code)) ||
             (rc = src_str(&s, raw[i].f, i_name, "name", &c->name)))
             goto done;
-        geos = to_metric_geos(&s, OGR_F_GetGeometryRef(raw[i].f), ct,
-                              c->origin);
+        geos =
+            to_metric_geos(&s, OGR_F_GetGeometryRef(raw[i].f), ct, c->origin);
         if (!geos) {
             rc = ctx->errcode ? ctx->errcode : GS_ERR_INTERNAL;
             goto done;
         }
-        c->geom = gs__geom_check_repair(h, geos, &invalid, reason, sizeof reason,
-                                   &lx, &ly);
+        c->geom = gs__geom_check_repair(h, geos, &invalid, reason,
+                                        sizeof reason, &lx, &ly);
         if (!c->geom) {
             rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
             goto done;
@@ -1187,8 +1178,8 @@ done:
 }
 
 int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
-                         const char *path, gs__model *m,
-                         const gs__crsinfo *crs, gs__inputs *info) {
+                         const char *path, gs__model *m, const gs__crsinfo *crs,
+                         gs__inputs *info) {
     src s;
     raw_poly *raw = NULL;
     size_t n = 0;
@@ -1216,8 +1207,8 @@ int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
         if ((rc = src_str(&s, raw[i].f, i_kind, "kind", &b->kind)) ||
             (rc = src_str(&s, raw[i].f, i_name, "name", &b->name)))
             goto done;
-        b->geom = to_metric_geos(&s, OGR_F_GetGeometryRef(raw[i].f), ct,
-                                 b->origin);
+        b->geom =
+            to_metric_geos(&s, OGR_F_GetGeometryRef(raw[i].f), ct, b->origin);
         if (!b->geom) {
             rc = ctx->errcode ? ctx->errcode : GS_ERR_INTERNAL;
             goto done;
@@ -1463,9 +1454,9 @@ int gs__io_read_members(gs_ctx *ctx, const gs_input_opts *opts,
         (rc = src_field(&s, "name", 0, &i_name)))
         goto done;
     if (shard_rows && ctx->n_shards) {
-        char *q = gs__io_shard_filter(
-            ctx, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(
-                     OGR_L_GetLayerDefn(s.lyr), i_grid)));
+        char *q =
+            gs__io_shard_filter(ctx, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(
+                                         OGR_L_GetLayerDefn(s.lyr), i_grid)));
         OGRErr e;
         if (!q) {
             rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
@@ -1574,8 +1565,8 @@ void gs__events_free(gs__events *ev) {
 }
 
 /* Records an unusable row; the reason is copied. GS_ERR_NOMEM. */
-static int event_bad(gs_ctx *ctx, gs__events *ev, gs__origin o,
-                     const char *id, const char *field, const char *reason) {
+static int event_bad(gs_ctx *ctx, gs__events *ev, gs__origin o, const char *id,
+                     const char *field, const char *reason) {
     gs__evbad *b;
     if (ev->n_bad == ev->cap_bad) {
         size_t nc = ev->cap_bad ? ev->cap_bad * 2 : 64;
@@ -1611,8 +1602,7 @@ static const char *event_times(gs__tz *tz, const char *rep, const char *res,
         snprintf(buf, size, "%s ('%.60s')", why, rep);
         return "reported_at";
     }
-    if (res[0] &&
-        gs__time_parse(tz, res, &e->resolved_ms, why, sizeof why)) {
+    if (res[0] && gs__time_parse(tz, res, &e->resolved_ms, why, sizeof why)) {
         snprintf(buf, size, "%s ('%.60s')", why, res);
         return "resolved_at";
     }
@@ -1625,8 +1615,8 @@ static const char *event_times(gs__tz *tz, const char *rep, const char *res,
     else if (!strcasecmp(status, "self_resolved"))
         e->status = GS__EV_SELF_RESOLVED;
     else {
-        snprintf(buf, size,
-                 "'%.60s' is not open, resolved or self_resolved", status);
+        snprintf(buf, size, "'%.60s' is not open, resolved or self_resolved",
+                 status);
         return "status";
     }
     if (e->status == GS__EV_OPEN && res[0]) {
@@ -1676,8 +1666,8 @@ static int events_finish(gs_ctx *ctx, gs__events *ev) {
         snprintf(reason, sizeof reason, "duplicate event_id (first at %s %ld)",
                  o->line > 0 ? "line" : "feature",
                  o->line > 0 ? o->line : o->fid);
-        if ((rc = event_bad(ctx, ev, ev->v[ix[k].i].origin, ix[k].s,
-                            "event_id", reason)))
+        if ((rc = event_bad(ctx, ev, ev->v[ix[k].i].origin, ix[k].s, "event_id",
+                            reason)))
             goto done;
     }
     for (size_t i = 0; i < n; i++)
@@ -1690,9 +1680,9 @@ done:
     return rc;
 }
 
-int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts,
-                       const char *path, gs__tz *tz, const gs__crsinfo *crs,
-                       int threads, gs__events *out, gs__inputs *info) {
+int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
+                       gs__tz *tz, const gs__crsinfo *crs, int threads,
+                       gs__events *out, gs__inputs *info) {
     src s;
     OGRFeatureH f;
     int rc, fi[6];
@@ -1725,8 +1715,8 @@ int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts,
         problem = point_problem(&s, f, &e.x, &e.y, buf, sizeof buf);
         OGR_F_Destroy(f);
         if (!problem) {
-            field = event_times(tz, txt[2], txt[3], txt[4], &e, buf,
-                                sizeof buf);
+            field =
+                event_times(tz, txt[2], txt[3], txt[4], &e, buf, sizeof buf);
             problem = field ? buf : NULL;
         }
         if (problem) {
@@ -1768,10 +1758,9 @@ int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts,
                      path, s.layer, out_of_range, out->n);
         goto done;
     }
-    if (out->n > 0 &&
-        (rc = gs__crs_transform_points(ctx, s.srs, crs->metric, &out->v[0].x,
-                                       &out->v[0].y, sizeof *out->v, out->n,
-                                       threads)))
+    if (out->n > 0 && (rc = gs__crs_transform_points(
+                           ctx, s.srs, crs->metric, &out->v[0].x, &out->v[0].y,
+                           sizeof *out->v, out->n, threads)))
         goto done;
     rc = events_finish(ctx, out);
 done:
@@ -1840,8 +1829,7 @@ int gs__io_check_household_ids(gs_ctx *ctx, const gs_input_opts *in,
         drop[v[k].i] = 1;
         if (gs__model_skip(m, "households", "duplicate household_id",
                            m->households[v[k].i].origin,
-                           m->households[v[k].i].x,
-                           m->households[v[k].i].y)) {
+                           m->households[v[k].i].x, m->households[v[k].i].y)) {
             rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
             goto done;
         }

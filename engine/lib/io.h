@@ -71,9 +71,8 @@ char *gs__io_shard_filter(const gs_ctx *ctx, const char *field);
 /* Reads the grids; picks the metric CRS from their centre and sets the
  * output CRS to theirs, unless crs->metric is already set: then both CRSes
  * are kept as they are (the merge of shard outputs). */
-int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts,
-                      const char *path, gs__model *m, gs__crsinfo *crs,
-                      gs__inputs *info);
+int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
+                      gs__model *m, gs__crsinfo *crs, gs__inputs *info);
 
 /* Fills `crs` from ROLE's layer at `path` when a run reads no grids (as
  * gs__io_read_grids does: metric CRS from the layer's centre, output CRS
@@ -99,8 +98,8 @@ int gs__io_read_members(gs_ctx *ctx, const gs_input_opts *opts,
 /* Barriers: (Multi)LineStrings with `kind` (road, river, wall, rail) and
  * `name`, into m->barriers. */
 int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
-                         const char *path, gs__model *m,
-                         const gs__crsinfo *crs, gs__inputs *info);
+                         const char *path, gs__model *m, const gs__crsinfo *crs,
+                         gs__inputs *info);
 
 /* Duplicate household_ids would count one household twice: fails with
  * GS_ERR_INPUT_VALUE naming both places, or with --on-error=skip keeps the
@@ -119,10 +118,9 @@ struct gs__tz;
  * (cannot open, missing field, empty layer, text not UTF-8, wrong CRS);
  * rows that cannot be used go to out->bad. The caller frees `out` with
  * gs__events_free() in every case. */
-int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts,
-                       const char *path, struct gs__tz *tz,
-                       const gs__crsinfo *crs, int threads, gs__events *out,
-                       gs__inputs *info);
+int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
+                       struct gs__tz *tz, const gs__crsinfo *crs, int threads,
+                       gs__events *out, gs__inputs *info);
 
 /* Records a plain input file (read by another reader) with its SHA-256. */
 int gs__io_note_file(gs_ctx *ctx, gs__inputs *info, const char *role,

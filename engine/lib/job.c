@@ -68,7 +68,7 @@ static int job_path(const job *j, const char *value, char *dst) {
     /* A database connection is no path. */
     n = value[0] == '/' || !strncmp(value, "PG:", 3)
             ? snprintf(tmp, sizeof tmp, "%s", value)
-                        : snprintf(tmp, sizeof tmp, "%s/%s", j->dir, value);
+            : snprintf(tmp, sizeof tmp, "%s/%s", j->dir, value);
     if (n <= 0 || n >= JOB_PATH) return 0;
     memcpy(dst, tmp, (size_t)n + 1);
     return 1;
@@ -81,21 +81,20 @@ static int on_job(void *user, const char *section, const char *name,
         const char *section, *name;
         size_t off;
         int is_path;
-    } keys[] = {
-        {"inputs", "communities", offsetof(job, communities), 1},
-        {"inputs", "grids", offsetof(job, grids), 1},
-        {"inputs", "households", offsetof(job, households), 1},
-        {"inputs", "members", offsetof(job, members), 1},
-        {"inputs", "traces", offsetof(job, traces), 1},
-        {"inputs", "calendar", offsetof(job, calendar), 1},
-        {"inputs", "events", offsetof(job, events), 1},
-        {"inputs", "trace_crs", offsetof(job, trace_crs), 0},
-        {"inputs", "encoding", offsetof(job, encoding), 0},
-        {"run", "week", offsetof(job, week), 0},
-        {"run", "tz", offsetof(job, tz), 0},
-        {"run", "rules", offsetof(job, rules), 1},
-        {"outputs", "dir", offsetof(job, out_dir), 1},
-        {"outputs", "ledger", offsetof(job, ledger), 0}};
+    } keys[] = {{"inputs", "communities", offsetof(job, communities), 1},
+                {"inputs", "grids", offsetof(job, grids), 1},
+                {"inputs", "households", offsetof(job, households), 1},
+                {"inputs", "members", offsetof(job, members), 1},
+                {"inputs", "traces", offsetof(job, traces), 1},
+                {"inputs", "calendar", offsetof(job, calendar), 1},
+                {"inputs", "events", offsetof(job, events), 1},
+                {"inputs", "trace_crs", offsetof(job, trace_crs), 0},
+                {"inputs", "encoding", offsetof(job, encoding), 0},
+                {"run", "week", offsetof(job, week), 0},
+                {"run", "tz", offsetof(job, tz), 0},
+                {"run", "rules", offsetof(job, rules), 1},
+                {"outputs", "dir", offsetof(job, out_dir), 1},
+                {"outputs", "ledger", offsetof(job, ledger), 0}};
     if (j->err[0]) return 0;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         char *dst;
@@ -110,8 +109,8 @@ static int on_job(void *user, const char *section, const char *name,
             }
         } else {
             size_t cap = keys[i].off == offsetof(job, ledger) ? JOB_PATH
-                         : keys[i].off == offsetof(job, week)  ? 16
-                                                               : 64;
+                         : keys[i].off == offsetof(job, week) ? 16
+                                                              : 64;
             if (strlen(value) >= cap) {
                 snprintf(j->err, sizeof j->err, "[%s] %s: value too long",
                          section, name);
@@ -149,15 +148,17 @@ static int load_job(gs_ctx *ctx, const char *path, job *j) {
     snprintf(j->ledger, sizeof j->ledger, "ledger.gpkg");
     line = ini_parse(path, on_job, j);
     if (line < 0)
-        return gs__err(ctx, GS_ERR_CONFIG, "%s: cannot read the job file", path);
+        return gs__err(ctx, GS_ERR_CONFIG, "%s: cannot read the job file",
+                       path);
     if (line > 0) {
-        const char *why = j->err[0] ? j->err : gs__ini_syntax_error(path, &line);
+        const char *why =
+            j->err[0] ? j->err : gs__ini_syntax_error(path, &line);
         return gs__err(ctx, GS_ERR_CONFIG, "%s, line %d: %s", path, line, why);
     }
     /* The ledger stays inside the output directory: a plain file name
      * ("", "." and ".." name the directory or its parent). */
-    if (!j->ledger[0] || !strcmp(j->ledger, ".") ||
-        strstr(j->ledger, "..") || strchr(j->ledger, '/'))
+    if (!j->ledger[0] || !strcmp(j->ledger, ".") || strstr(j->ledger, "..") ||
+        strchr(j->ledger, '/'))
         return gs__err(ctx, GS_ERR_CONFIG,
                        "%s: [outputs] ledger = '%s' must be a file name in the "
                        "output directory (no folders, no '..')",
@@ -270,12 +271,14 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     snprintf(skey, sizeof skey, "%s", ctx->shard_key);
     for (char *c = skey; *c; c++)
         if (*c == ',') *c = '_';
-    if (db && (rc = pg_schemas(ctx, skey, s_base, s_validate, s_patrol,
-                               s_hotspots)))
+    if (db &&
+        (rc = pg_schemas(ctx, skey, s_base, s_validate, s_patrol, s_hotspots)))
         goto done;
     if (mkdir(j.out_dir, 0777) != 0 && errno != EEXIST) {
-        rc = gs__err(ctx, GS_ERR_IO, "%s: cannot create the output directory: "
-                     "%s", j.out_dir, strerror(errno));
+        rc = gs__err(ctx, GS_ERR_IO,
+                     "%s: cannot create the output directory: "
+                     "%s",
+                     j.out_dir, strerror(errno));
         goto done;
     }
     gs_input_opts_init(&in);
@@ -301,7 +304,7 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
                          "%s: the ledger %s is a %s, not a file in the "
                          "output directory",
                          opts->job, p_ledger,
-                         S_ISLNK(ls.st_mode)  ? "symbolic link"
+                         S_ISLNK(ls.st_mode)   ? "symbolic link"
                          : S_ISDIR(ls.st_mode) ? "directory"
                                                : "special file");
             goto done;

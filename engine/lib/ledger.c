@@ -149,17 +149,16 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
     gs__crash_point("ledger.begin");
     for (size_t i = 0; i < n_parts; i++) {
         const gs__ledger_part *p = &parts[i];
-        GDALDatasetH src = GDALOpenEx(p->path,
-                                      GDAL_OF_VECTOR | GDAL_OF_READONLY |
-                                          GDAL_OF_VERBOSE_ERROR,
-                                      NULL, NULL, NULL);
+        GDALDatasetH src = GDALOpenEx(
+            p->path, GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
+            NULL, NULL, NULL);
         OGRLayerH sl = src ? GDALDatasetGetLayerByName(src, p->layer) : NULL;
         OGRLayerH dl;
         char where[600];
         if (!sl) {
             rc = gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
-                             "%s: no layer %s to record in the ledger",
-                             p->path, p->layer);
+                             "%s: no layer %s to record in the ledger", p->path,
+                             p->layer);
             if (src) GDALClose(src);
             goto done;
         }
@@ -172,8 +171,8 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
         }
         /* Re-running a week replaces it. The name and the week are quoted
          * the way SQLite wants them (%w, %q), whatever they hold. */
-        sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE week = '%q'",
-                              p->table, week);
+        sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE week = '%q'", p->table,
+                              week);
         if (!sql) {
             rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
             GDALClose(src);
@@ -181,8 +180,8 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
         }
         gs__libmsg_clear(ctx);
         CPLErrorReset();
-        GDALDatasetReleaseResultSet(ds, GDALDatasetExecuteSQL(ds, sql, NULL,
-                                                              NULL));
+        GDALDatasetReleaseResultSet(ds,
+                                    GDALDatasetExecuteSQL(ds, sql, NULL, NULL));
         sqlite3_free(sql);
         if (CPLGetLastErrorType() >= CE_Failure) {
             rc = gs__err_lib(ctx, GS_ERR_IO,

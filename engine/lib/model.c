@@ -15,7 +15,8 @@ void gs__model_init(gs__model *m, GEOSContextHandle_t geos) {
 void gs__model_free(gs__model *m) {
     GEOSContextHandle_t h = m->geos;
     for (size_t i = 0; i < m->n_communities; i++)
-        if (m->communities[i].geom) GEOSGeom_destroy_r(h, m->communities[i].geom);
+        if (m->communities[i].geom)
+            GEOSGeom_destroy_r(h, m->communities[i].geom);
     for (size_t i = 0; i < m->n_grids; i++) {
         if (m->grids[i].geom) GEOSGeom_destroy_r(h, m->grids[i].geom);
         free(m->grids[i].src_wkb);

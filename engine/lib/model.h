@@ -33,13 +33,13 @@ typedef struct gs__grid {
     const char *community_code;
     const char *grid_type;
     const char *name;
-    GEOSGeometry *geom;        /* metric, repaired, polygonal */
-    unsigned char *src_wkb;    /* the geometry as stored, as MultiPolygon
-                                * WKB in the output CRS; may be NULL */
+    GEOSGeometry *geom;     /* metric, repaired, polygonal */
+    unsigned char *src_wkb; /* the geometry as stored, as MultiPolygon
+                             * WKB in the output CRS; may be NULL */
     size_t src_wkb_len;
-    int nparts;                /* polygon parts as stored */
-    int invalid;               /* not OGC-valid as stored */
-    char invalid_reason[160];  /* GEOS's reason, when invalid */
+    int nparts;                  /* polygon parts as stored */
+    int invalid;                 /* not OGC-valid as stored */
+    char invalid_reason[160];    /* GEOS's reason, when invalid */
     double invalid_x, invalid_y; /* metric location of the problem */
     gs__origin origin;
 } gs__grid;
@@ -48,8 +48,8 @@ typedef struct gs__household {
     const char *id;
     const char *building_id;
     const char *care_type;
-    double x, y;   /* metric */
-    long persons;  /* valid only when persons_ok */
+    double x, y;  /* metric */
+    long persons; /* valid only when persons_ok */
     int persons_ok;
     gs__origin origin;
 } gs__household;

@@ -79,8 +79,8 @@ struct gs__olayer {
 
 struct gs__out {
     gs_ctx *ctx;
-    int pg;           /* writing into PostgreSQL, not a GeoPackage */
-    char schema[64];  /* pg: the schema, quoted-safe ([a-z0-9_]) */
+    int pg;          /* writing into PostgreSQL, not a GeoPackage */
+    char schema[64]; /* pg: the schema, quoted-safe ([a-z0-9_]) */
     char *path;
     char *tmp;
     GDALDatasetH ds;
@@ -192,8 +192,7 @@ int gs__pg_exec(gs_ctx *ctx, GDALDatasetH ds, const char *sql) {
     res = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
     if (res) GDALDatasetReleaseResultSet(ds, res);
     if (CPLGetLastErrorType() >= CE_Failure)
-        return gs__err_lib(ctx, GS_ERR_IO, "PostgreSQL output: %s failed",
-                           sql);
+        return gs__err_lib(ctx, GS_ERR_IO, "PostgreSQL output: %s failed", sql);
     return GS_OK;
 }
 
@@ -210,8 +209,8 @@ static int pg_flag(gs__out *o, const char *sql) {
     gs__libmsg_clear(o->ctx);
     res = GDALDatasetExecuteSQL(o->ds, sql, NULL, NULL);
     if (!res) {
-        gs__err_lib(o->ctx, GS_ERR_IO, "%s: cannot look at schema %s",
-                    o->path, o->schema);
+        gs__err_lib(o->ctx, GS_ERR_IO, "%s: cannot look at schema %s", o->path,
+                    o->schema);
         return -1;
     }
     f = OGR_L_GetNextFeature(res);
@@ -274,8 +273,7 @@ static int pg_open(gs__out *o) {
         return pg_exec(o, sql);
     }
     /* Kept until the connection closes, after the commit. */
-    snprintf(sql, sizeof sql, "CREATE SCHEMA IF NOT EXISTS \"%s\"",
-             o->schema);
+    snprintf(sql, sizeof sql, "CREATE SCHEMA IF NOT EXISTS \"%s\"", o->schema);
     return pg_exec(o, sql);
 }
 
@@ -371,20 +369,17 @@ nomem:
 
 static OGRwkbGeometryType ogr_type(gs__geom_kind k) {
     switch (k) {
-        case GS__GEOM_POINT:
-            return wkbPoint;
-        case GS__GEOM_LINE:
-            return wkbMultiLineString;
-        case GS__GEOM_POLYGON:
-            return wkbMultiPolygon;
-        default:
-            return wkbNone;
+        case GS__GEOM_POINT: return wkbPoint;
+        case GS__GEOM_LINE: return wkbMultiLineString;
+        case GS__GEOM_POLYGON: return wkbMultiPolygon;
+        default: return wkbNone;
     }
 }
 
 static OGRFieldType ogr_ftype(gs__ftype t) {
-    return t == GS__F_INT ? OFTInteger64 : t == GS__F_REAL ? OFTReal
-                                                           : OFTString;
+    return t == GS__F_INT    ? OFTInteger64
+           : t == GS__F_REAL ? OFTReal
+                             : OFTString;
 }
 
 /* PostgreSQL: reuses the table `schema.name` when an earlier run or
@@ -418,8 +413,8 @@ static int pg_reuse(gs__out *o, const char *name, const gs__fdef *fields,
     for (size_t i = 0; i <= nfields; i++) {
         const char *want = i < nfields ? fields[i].name : "shard";
         if ((int)i >= n ||
-            strcmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, (int)i)),
-                   want) != 0)
+            strcmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, (int)i)), want) !=
+                0)
             return gs__err(o->ctx, GS_ERR_IO,
                            "%s: table %s exists with other columns than "
                            "this version of gridsmith writes (expected %s "
@@ -429,11 +424,10 @@ static int pg_reuse(gs__out *o, const char *name, const gs__fdef *fields,
     }
     if (o->ctx->n_shards)
         snprintf(sql, sizeof sql,
-                 "DELETE FROM \"%s\".\"%s\" WHERE shard = '%s'",
-                 o->schema, name, o->ctx->shard_key);
+                 "DELETE FROM \"%s\".\"%s\" WHERE shard = '%s'", o->schema,
+                 name, o->ctx->shard_key);
     else
-        snprintf(sql, sizeof sql, "DELETE FROM \"%s\".\"%s\"", o->schema,
-                 name);
+        snprintf(sql, sizeof sql, "DELETE FROM \"%s\".\"%s\"", o->schema, name);
     *out_lyr = lyr;
     return pg_exec(o, sql);
 }
@@ -485,15 +479,15 @@ int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
         OGRFieldDefnH fd;
         OGRErr e;
         if (i == nfields && !o->pg) break;
-        fd = OGR_Fld_Create(i < nfields ? fields[i].name : "shard",
-                            i < nfields ? ogr_ftype(fields[i].type)
-                                        : OFTString);
+        fd =
+            OGR_Fld_Create(i < nfields ? fields[i].name : "shard",
+                           i < nfields ? ogr_ftype(fields[i].type) : OFTString);
         e = OGR_L_CreateField(l->lyr, fd, 1);
         OGR_Fld_Destroy(fd);
         if (e != OGRERR_NONE)
             return gs__err_lib(o->ctx, GS_ERR_IO,
-                               "%s: cannot create field %s.%s", o->path,
-                               name, i < nfields ? fields[i].name : "shard");
+                               "%s: cannot create field %s.%s", o->path, name,
+                               i < nfields ? fields[i].name : "shard");
         if (i == nfields) break;
         /* Copied: the styles are written at commit, when the caller's
          * names (often on its stack) may be gone. */
@@ -516,8 +510,8 @@ int gs__out_alias(gs__out *o, gs__olayer *l, const char *field,
             return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
         return GS_OK;
     }
-    return gs__err(o->ctx, GS_ERR_INTERNAL, "layer %s has no field %s",
-                   l->name, field);
+    return gs__err(o->ctx, GS_ERR_INTERNAL, "layer %s has no field %s", l->name,
+                   field);
 }
 
 OGRFeatureH gs__out_feature(gs__olayer *l) {
@@ -674,10 +668,10 @@ int gs__out_meta_run(gs__out *o, const char *command, const char *command_line,
                                json_object_new_int64(ii->features));
         json_object_object_add(j, "sha256", json_object_new_string(ii->sha256));
         snprintf(key, sizeof key, "input.%s", ii->role);
-        rc = gs__out_meta(o, key,
-                          json_object_to_json_string_ext(
-                              j, JSON_C_TO_STRING_PLAIN |
-                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+        rc = gs__out_meta(
+            o, key,
+            json_object_to_json_string_ext(
+                j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(j);
         if (rc) return rc;
     }
@@ -714,8 +708,7 @@ static int pg_styles(gs__out *o, char *catalog, size_t size,
     if ((rc = pg_exec(o, "SELECT pg_advisory_xact_lock(" PG_LOCK_KEY ")")))
         return rc;
     gs__phase_note(o->ctx, "styles_lock_wait", gs__now() - t0);
-    res = GDALDatasetExecuteSQL(o->ds, "SELECT current_database()", NULL,
-                                NULL);
+    res = GDALDatasetExecuteSQL(o->ds, "SELECT current_database()", NULL, NULL);
     if (res) {
         f = OGR_L_GetNextFeature(res);
         if (f) {
@@ -743,20 +736,24 @@ static int pg_styles(gs__out *o, char *catalog, size_t size,
 
 /* Stores each layer's QML in layer_styles, as QGIS does, marked default. */
 static int write_styles(gs__out *o) {
-    static const gs__fdef fields[] = {
-        {"f_table_catalog", GS__F_STR}, {"f_table_schema", GS__F_STR},
-        {"f_table_name", GS__F_STR},    {"f_geometry_column", GS__F_STR},
-        {"styleName", GS__F_STR},       {"styleQML", GS__F_STR},
-        {"styleSLD", GS__F_STR},        {"useAsDefault", GS__F_INT},
-        {"description", GS__F_STR},     {"owner", GS__F_STR},
-        {"ui", GS__F_STR},              {"update_time", GS__F_STR}};
+    static const gs__fdef fields[] = {{"f_table_catalog", GS__F_STR},
+                                      {"f_table_schema", GS__F_STR},
+                                      {"f_table_name", GS__F_STR},
+                                      {"f_geometry_column", GS__F_STR},
+                                      {"styleName", GS__F_STR},
+                                      {"styleQML", GS__F_STR},
+                                      {"styleSLD", GS__F_STR},
+                                      {"useAsDefault", GS__F_INT},
+                                      {"description", GS__F_STR},
+                                      {"owner", GS__F_STR},
+                                      {"ui", GS__F_STR},
+                                      {"update_time", GS__F_STR}};
     OGRLayerH lyr = NULL;
     char **lco = NULL;
     char now[32], catalog[128] = "";
     int n = o->nlayers, rc;
     gs__utc_now(now, sizeof now);
-    if (o->pg && (rc = pg_styles(o, catalog, sizeof catalog, &lyr)))
-        return rc;
+    if (o->pg && (rc = pg_styles(o, catalog, sizeof catalog, &lyr))) return rc;
     if (lyr) goto fill;
     lco = CSLSetNameValue(lco, "FID", "id");
     if (o->pg) lco = CSLSetNameValue(lco, "SCHEMA", "public");
@@ -764,8 +761,7 @@ static int write_styles(gs__out *o) {
     CSLDestroy(lco);
     if (!lyr)
         return gs__err_lib(o->ctx, GS_ERR_IO,
-                           "%s: cannot create the layer_styles table",
-                           o->path);
+                           "%s: cannot create the layer_styles table", o->path);
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         OGRFieldType ft = fields[i].type == GS__F_INT ? OFTInteger
                           : strcmp(fields[i].name, "update_time") == 0
@@ -783,10 +779,9 @@ static int write_styles(gs__out *o) {
 fill:
     for (int i = 0; i < n; i++) {
         gs__olayer *l = &o->layers[i];
-        char *qml = gs__style_qml_aliased(l->name, l->geom,
-                                          (const char *const *)l->fields,
-                                          (const char *const *)l->aliases,
-                                          l->nfields);
+        char *qml = gs__style_qml_aliased(
+            l->name, l->geom, (const char *const *)l->fields,
+            (const char *const *)l->aliases, l->nfields);
         OGRFeatureH f;
         OGRErr e;
         if (!qml) return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
@@ -802,9 +797,9 @@ fill:
         style_set(f, "f_table_name", l->name);
         /* QGIS finds the style by table and geometry column: "" for an
          * attribute table, never NULL. */
-        style_set(f, "f_geometry_column",
-                  l->geom == GS__GEOM_NONE ? ""
-                                           : OGR_L_GetGeometryColumn(l->lyr));
+        style_set(
+            f, "f_geometry_column",
+            l->geom == GS__GEOM_NONE ? "" : OGR_L_GetGeometryColumn(l->lyr));
         style_set(f, "styleName", l->name);
         style_set(f, "styleQML", qml);
         style_set(f, "styleSLD", "");
@@ -860,14 +855,16 @@ int gs__out_commit(gs__out *o) {
         return GS_OK;
     }
     if (fsync_path(o->tmp, 0) != 0) {
-        rc = gs__err(ctx, GS_ERR_IO, "%s: cannot flush the output: %s",
-                     o->tmp, strerror(errno));
+        rc = gs__err(ctx, GS_ERR_IO, "%s: cannot flush the output: %s", o->tmp,
+                     strerror(errno));
         goto fail;
     }
     gs__crash_point("out.rename");
     if (rename(o->tmp, o->path) != 0) {
-        rc = gs__err(ctx, GS_ERR_IO, "%s: cannot move the output into "
-                     "place: %s", o->path, strerror(errno));
+        rc = gs__err(ctx, GS_ERR_IO,
+                     "%s: cannot move the output into "
+                     "place: %s",
+                     o->path, strerror(errno));
         goto fail;
     }
     gs__crash_point("out.renamed");
@@ -903,8 +900,7 @@ void gs__out_abort(gs__out *o) {
     out_free(o);
 }
 
-int gs__out_file(gs_ctx *ctx, const char *path, const char *data,
-                 size_t len) {
+int gs__out_file(gs_ctx *ctx, const char *path, const char *data, size_t len) {
     char *copy = NULL, *copy2 = NULL, *tmp = NULL;
     FILE *fp = NULL;
     size_t n;
@@ -924,7 +920,8 @@ int gs__out_file(gs_ctx *ctx, const char *path, const char *data,
     fp = fopen(tmp, "wb");
     if (!fp || fwrite(data, 1, len, fp) != len || fflush(fp) != 0 ||
         fsync(fileno(fp)) != 0) {
-        rc = gs__err(ctx, GS_ERR_IO, "%s: cannot write (its temporary file "
+        rc = gs__err(ctx, GS_ERR_IO,
+                     "%s: cannot write (its temporary file "
                      "%s): %s",
                      path, tmp, strerror(errno));
         goto done;
@@ -938,8 +935,10 @@ int gs__out_file(gs_ctx *ctx, const char *path, const char *data,
     fp = NULL;
     gs__crash_point("file.rename");
     if (rename(tmp, path) != 0) {
-        rc = gs__err(ctx, GS_ERR_IO, "%s: cannot move the output into "
-                     "place: %s", path, strerror(errno));
+        rc = gs__err(ctx, GS_ERR_IO,
+                     "%s: cannot move the output into "
+                     "place: %s",
+                     path, strerror(errno));
         goto done;
     }
     gs__crash_point("file.renamed");

@@ -127,7 +127,6 @@ void gs__out_abort(gs__out *o);
  * same way: a temporary file beside it, fsync'ed and renamed into place.
  * On failure the temporary file is removed and an earlier `path` is
  * untouched. GS_OK or GS_ERR_IO. */
-int gs__out_file(gs_ctx *ctx, const char *path, const char *data,
-                 size_t len);
+int gs__out_file(gs_ctx *ctx, const char *path, const char *data, size_t len);
 
 #endif /* GS_OUT_H */

@@ -89,8 +89,8 @@ int gs__pgroups_make(gs_ctx *ctx, const gs__model *m, gs__pgroup **groups,
     }
     /* Each group's community: the first in model order holding it. */
     tree = gs__strtree_of(h, m->communities, m->n_communities,
-                          sizeof *m->communities,
-                          offsetof(gs__community, geom), &ids);
+                          sizeof *m->communities, offsetof(gs__community, geom),
+                          &ids);
     if (!tree) goto nomem;
     for (size_t i = 0; i < ng; i++) {
         GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, g[i].x, g[i].y);
@@ -101,8 +101,7 @@ int gs__pgroups_make(gs_ctx *ctx, const gs__model *m, gs__pgroup **groups,
             goto nomem;
         }
         for (size_t k = 0; k < cands.n; k++)
-            if (GEOSIntersects_r(h, m->communities[cands.v[k]].geom, p) ==
-                1) {
+            if (GEOSIntersects_r(h, m->communities[cands.v[k]].geom, p) == 1) {
                 gc[i] = (long)cands.v[k];
                 break;
             }
@@ -181,8 +180,8 @@ int gs__pgrids_number(GEOSContextHandle_t h, gs__partres *r, size_t first,
     }
     qsort(og, n, sizeof *og, cmp_reading);
     for (size_t i = 0; i < n; i++)
-        snprintf(r->grids[og[i].idx].code, sizeof r->grids[0].code,
-                 "%s%03ld", community_code, next + (long)i);
+        snprintf(r->grids[og[i].idx].code, sizeof r->grids[0].code, "%s%03ld",
+                 community_code, next + (long)i);
     free(og);
     return GS_OK;
 }
@@ -239,9 +238,9 @@ typedef struct ctask {
 
 /* The bounds and part counts of a community, and the note that explains
  * an infeasible one. */
-static int plan(const gs_rules *rules, long hh, long persons,
-                gs__pbounds *b, long *ks, int max, char *note,
-                size_t note_size, int *feasible) {
+static int plan(const gs_rules *rules, long hh, long persons, gs__pbounds *b,
+                long *ks, int max, char *note, size_t note_size,
+                int *feasible) {
     int n;
     b->lo = rules->min_households;
     b->hi = rules->max_households;
@@ -319,9 +318,8 @@ static void do_community(GEOSContextHandle_t h, const gs__model *m,
         return;
     }
     t->rc = gs__pdivide(h, c->geom, (const GEOSGeometry *const *)t->lines,
-                        t->n_lines, t->groups,
-                        t->n_groups, ks, n_ks, &b, gs__pseed(seed, c->code),
-                        &t->div);
+                        t->n_lines, t->groups, t->n_groups, ks, n_ks, &b,
+                        gs__pseed(seed, c->code), &t->div);
     sum->atoms = t->div.units;
     sum->level = t->div.level;
     if (!t->rc && feasible && t->div.misses > 0) {
@@ -366,9 +364,9 @@ static void *worker(void *arg) {
 static int gather_lines(gs_ctx *ctx, const gs__model *m, ctask *tasks) {
     GEOSContextHandle_t h = ctx->geos;
     size_t *ids = NULL;
-    GEOSSTRtree *tree = gs__strtree_of(h, m->barriers, m->n_barriers,
-                                       sizeof *m->barriers,
-                                       offsetof(gs__barrier, geom), &ids);
+    GEOSSTRtree *tree =
+        gs__strtree_of(h, m->barriers, m->n_barriers, sizeof *m->barriers,
+                       offsetof(gs__barrier, geom), &ids);
     gs__cands cands;
     int rc = GS_OK;
     memset(&cands, 0, sizeof cands);
@@ -377,11 +375,12 @@ static int gather_lines(gs_ctx *ctx, const gs__model *m, ctask *tasks) {
         if (!m->communities[c].geom || m->n_barriers == 0) continue;
         if (gs__strtree_query(h, tree, m->communities[c].geom, &cands))
             goto nomem;
-        tasks[c].lines = gs__malloc((cands.n ? cands.n : 1) *
-                                sizeof *tasks[c].lines);
+        tasks[c].lines =
+            gs__malloc((cands.n ? cands.n : 1) * sizeof *tasks[c].lines);
         if (!tasks[c].lines) goto nomem;
         for (size_t k = 0; k < cands.n; k++) {
-            tasks[c].lines[k] = GEOSGeom_clone_r(h, m->barriers[cands.v[k]].geom);
+            tasks[c].lines[k] =
+                GEOSGeom_clone_r(h, m->barriers[cands.v[k]].geom);
             if (!tasks[c].lines[k]) goto nomem;
             tasks[c].n_lines = k + 1;
         }
@@ -397,8 +396,8 @@ done:
 }
 
 /* Runs do_community for every task on `threads` threads. */
-static void run_pool(const gs__model *m, const gs_rules *rules,
-                     uint64_t seed, ctask *tasks, size_t n, int threads) {
+static void run_pool(const gs__model *m, const gs_rules *rules, uint64_t seed,
+                     ctask *tasks, size_t n, int threads) {
     pool p;
     pthread_t tids[16];
     int started[16] = {0};
@@ -431,11 +430,12 @@ static void grid_note(const gs_rules *rules, const gs__psum *sum,
          * it: a note, not a miss. */
         if (!sum->feasible && strstr(sum->note, "policy persons") &&
             persons <= rules->max_persons)
-            snprintf(note, size, "persons criterion: %ld households, %ld "
-                     "persons", hh, persons);
+            snprintf(note, size,
+                     "persons criterion: %ld households, %ld "
+                     "persons",
+                     hh, persons);
         else if (!sum->feasible && strstr(sum->note, "policy oversize") &&
-                 hh > rules->max_households &&
-                 persons <= rules->max_persons)
+                 hh > rules->max_households && persons <= rules->max_persons)
             snprintf(note, size, "oversize allowed: %ld households", hh);
         else if (hh < rules->min_households)
             snprintf(note, size, "undersize: %ld households", hh);
@@ -472,8 +472,9 @@ int gs__partition_analyse(gs_ctx *ctx, const gs__model *m,
         if (gcomm[i] >= 0) tasks[gcomm[i]].n_groups++;
     for (size_t c = 0; c < nc; c++) {
         tasks[c].ci = c;
-        tasks[c].groups = gs__malloc((tasks[c].n_groups ? tasks[c].n_groups : 1) *
-                                 sizeof *tasks[c].groups);
+        tasks[c].groups =
+            gs__malloc((tasks[c].n_groups ? tasks[c].n_groups : 1) *
+                       sizeof *tasks[c].groups);
         if (!tasks[c].groups) {
             rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
             goto done;

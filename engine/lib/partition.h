@@ -21,23 +21,23 @@ typedef struct gs__pgroup {
 /* What a part may hold. The measure is households, or persons when
  * by_persons (the persons criterion of the standard). */
 typedef struct gs__pbounds {
-    long lo, hi;       /* measure per part, inclusive */
-    long pmax;         /* persons per part */
+    long lo, hi; /* measure per part, inclusive */
+    long pmax;   /* persons per part */
     int by_persons;
-    double target;     /* the preferred measure per part */
+    double target; /* the preferred measure per part */
 } gs__pbounds;
 
 /* The result of dividing one region into k parts. */
 typedef struct gs__pdiv {
     long k;
-    GEOSGeometry **geom;  /* k polygonal geometries, owned */
-    long *hh, *persons;   /* per part */
-    double *cut_len;      /* per part: boundary shared with other parts */
-    double *cut_barrier;  /* ... of which along a barrier */
-    long *group_part;     /* per group: its part */
-    long units;           /* the pieces the region was cut into */
-    long misses;          /* parts outside the bounds */
-    int level;            /* 0 barrier faces, 1 + split faces, 2 buildings */
+    GEOSGeometry **geom; /* k polygonal geometries, owned */
+    long *hh, *persons;  /* per part */
+    double *cut_len;     /* per part: boundary shared with other parts */
+    double *cut_barrier; /* ... of which along a barrier */
+    long *group_part;    /* per group: its part */
+    long units;          /* the pieces the region was cut into */
+    long misses;         /* parts outside the bounds */
+    int level;           /* 0 barrier faces, 1 + split faces, 2 buildings */
 } gs__pdiv;
 
 /* Divides `region` (metric, polygonal) into one of the part counts `ks`
@@ -53,9 +53,8 @@ typedef struct gs__pdiv {
  * case and freed with gs__pdiv_free. Thread safe with distinct `h`. */
 int gs__pdivide(GEOSContextHandle_t h, const GEOSGeometry *region,
                 const GEOSGeometry *const *lines, size_t n_lines,
-                gs__pgroup *groups, size_t n_groups, const long *ks,
-                int n_ks, const gs__pbounds *b, uint64_t seed,
-                gs__pdiv *out);
+                gs__pgroup *groups, size_t n_groups, const long *ks, int n_ks,
+                const gs__pbounds *b, uint64_t seed, gs__pdiv *out);
 
 /* Shifts boundaries between the k `owners` (polygonal, tiling `region`;
  * their boundaries must be among `lines` so that no piece straddles two):
@@ -66,8 +65,8 @@ int gs__pdivide(GEOSContextHandle_t h, const GEOSGeometry *region,
 int gs__prebalance(GEOSContextHandle_t h, const GEOSGeometry *region,
                    const GEOSGeometry *const *lines, size_t n_lines,
                    const GEOSGeometry *const *owners, long k,
-                   gs__pgroup *groups, size_t n_groups,
-                   const gs__pbounds *b, gs__pdiv *out);
+                   gs__pgroup *groups, size_t n_groups, const gs__pbounds *b,
+                   gs__pdiv *out);
 
 void gs__pdiv_free(GEOSContextHandle_t h, gs__pdiv *d);
 
@@ -86,9 +85,9 @@ typedef struct gs__pgrid {
     long households;
     long persons;
     double polsby_popper;
-    double cut_len, cut_barrier; /* inner boundary, and on barriers */
-    char note[200];             /* "" or why the grid misses the standard */
-    GEOSGeometry *geom;         /* owned, polygonal */
+    double cut_len, cut_barrier;  /* inner boundary, and on barriers */
+    char note[200];               /* "" or why the grid misses the standard */
+    GEOSGeometry *geom;           /* owned, polygonal */
     const unsigned char *src_wkb; /* kept as stored (re-division), or NULL */
     size_t src_wkb_len;
 } gs__pgrid;
@@ -98,10 +97,10 @@ typedef struct gs__psum {
     const char *community_code; /* borrowed */
     const char *name;           /* borrowed */
     long grids, households, persons, atoms, compliant;
-    int feasible;               /* a whole number of grids fits */
-    int level;                  /* gs__pdiv.level of the division */
-    long reassigned;            /* re-division: households moved */
-    long changed;               /* re-division: grids changed */
+    int feasible;    /* a whole number of grids fits */
+    int level;       /* gs__pdiv.level of the division */
+    long reassigned; /* re-division: households moved */
+    long changed;    /* re-division: grids changed */
     char note[240];
 } gs__psum;
 
@@ -111,8 +110,8 @@ typedef struct gs__pchange {
     const char *community_code; /* borrowed */
     const char *change; /* unchanged split merged shifted redesigned locked */
     long households_before, households_after, moved;
-    char new_codes[200];        /* ';'-joined */
-    size_t grid;                /* index of the old grid in the model */
+    char new_codes[200]; /* ';'-joined */
+    size_t grid;         /* index of the old grid in the model */
 } gs__pchange;
 
 typedef struct gs__partres {
@@ -122,7 +121,7 @@ typedef struct gs__partres {
     size_t n_sums;
     gs__pchange *changes; /* re-division only: one per old grid */
     size_t n_changes;
-    long unplaced;  /* households in no community */
+    long unplaced; /* households in no community */
 } gs__partres;
 
 /* How the communities are divided. */
@@ -179,7 +178,7 @@ int gs__partres_push(gs__partres *r, size_t *cap, const gs__pgrid *g);
  * (rows of the typical grid size, north first, then west to east) from
  * sequence number `next` on. GS_ERR_NOMEM. */
 int gs__pgrids_number(GEOSContextHandle_t h, gs__partres *r, size_t first,
-                       const char *community_code, double area, long next);
+                      const char *community_code, double area, long next);
 
 void gs__partres_free(GEOSContextHandle_t h, gs__partres *r);
 

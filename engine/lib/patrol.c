@@ -190,7 +190,8 @@ void gs__presult_free(gs__presult *res) {
     memset(res, 0, sizeof *res);
 }
 
-/* ---- per-track work --------------------------------------------------------- */
+/* ---- per-track work ---------------------------------------------------------
+ */
 
 /* A credited segment, kept for the week's coverage and reach. */
 typedef struct seg {
@@ -221,20 +222,19 @@ typedef struct shared {
     const gs__ptime *pt;
     const gs__prules *rules;
     gs__presult *res;
-    gs__clip **strict, **tolerant; /* per grid, NULL when unused */
-    size_t *hh_start, *hh_idx;     /* households of each grid (CSR) */
+    gs__clip **strict, **tolerant;   /* per grid, NULL when unused */
+    size_t *hh_start, *hh_idx;       /* households of each grid (CSR) */
     size_t *entry_start, *entry_idx; /* entries of each track (CSR) */
-    size_t next;                   /* next track to take */
+    size_t next;                     /* next track to take */
     pthread_mutex_t lock;
     int rc;
 } shared;
 
-static int add_issue(gs__pout *o, int kind, const gs__pfix *f,
-                     const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static int add_issue(gs__pout *o, int kind, const gs__pfix *f, const char *fmt,
+                     ...) __attribute__((format(printf, 4, 5)));
 
-static int add_issue(gs__pout *o, int kind, const gs__pfix *f,
-                     const char *fmt, ...) {
+static int add_issue(gs__pout *o, int kind, const gs__pfix *f, const char *fmt,
+                     ...) {
     va_list ap;
     gs__pissue *is;
     if (o->n_issues == o->cap_issues) {
@@ -303,8 +303,7 @@ static int line_part(linebuf *lb) {
 }
 
 /* Adds a credited piece to the day's line work. */
-static int line_add(linebuf *lb, double x0, double y0, double x1,
-                    double y1) {
+static int line_add(linebuf *lb, double x0, double y0, double x1, double y1) {
     int rc;
     if (!lb->open || lb->lastx != x0 || lb->lasty != y0) {
         if ((rc = line_part(lb)) || (rc = line_point(lb, x0, y0))) return rc;
@@ -356,7 +355,8 @@ static void edt_1d(const float *f, int n, float *d, int *v, double *z) {
         double s;
         for (;;) {
             int p = v[k];
-            s = (((double)f[q] + (double)q * q) - ((double)f[p] + (double)p * p)) /
+            s = (((double)f[q] + (double)q * q) -
+                 ((double)f[p] + (double)p * p)) /
                 (2.0 * (q - p));
             if (s > z[k] || k == 0) break;
             k--;
@@ -467,7 +467,8 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
         }
         if (!any) continue;
         edt_1d(col, ny, d, vv, zz);
-        for (int j = 0; j < ny; j++) f[(size_t)j * (size_t)nx + (size_t)i] = d[j];
+        for (int j = 0; j < ny; j++)
+            f[(size_t)j * (size_t)nx + (size_t)i] = d[j];
     }
     for (int j = 0; j < ny; j++) {
         float *row = f + (size_t)j * (size_t)nx;
@@ -502,8 +503,8 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
     /* Uncovered parts: polygonise the cells inside and not covered. */
     if (n_in > n_cov) {
         GDALDriverH mem = GDALGetDriverByName("MEM");
-        GDALDatasetH rds = mem ? GDALCreate(mem, "", nx, ny, 1, GDT_Byte, NULL)
-                               : NULL;
+        GDALDatasetH rds =
+            mem ? GDALCreate(mem, "", nx, ny, 1, GDT_Byte, NULL) : NULL;
         OGRGeometryH multi = NULL;
         if (rds) {
             GDALRasterBandH band = GDALGetRasterBand(rds, 1);
@@ -606,7 +607,8 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
         size_t hi = sh->hh_idx[q];
         const gs__household *hh = &m->households[hi];
         int care = hh->care_type[0] != '\0', hit = 0;
-        int i = (int)floor((hh->x - g0x) / gcell), j = (int)floor((hh->y - g0y) / gcell);
+        int i = (int)floor((hh->x - g0x) / gcell),
+            j = (int)floor((hh->y - g0y) / gcell);
         wk->households++;
         wk->care += care;
         if (i >= 0 && j >= 0 && i < gx && j < gy) {
@@ -685,18 +687,18 @@ static int process_track(shared *sh, size_t t) {
     week_segs = gs__calloc((size_t)res->nweeks, sizeof *week_segs);
     if (!week_segs) return GS_ERR_NOMEM;
 
-#define DAYIDX(day) ((int)((day) - res->day0))
+#define DAYIDX(day) ((int)((day)-res->day0))
 #define IN_PERIOD(day) ((day) >= res->day0 && (day) <= last_day)
-#define ISSUE(kind, fix, ...)                                             \
-    do {                                                                  \
-        if (issue_count[kind]++ < MAX_ISSUES_PER_KIND &&                  \
-            (rc = add_issue(first, kind, fix, __VA_ARGS__)))             \
-            goto done;                                                    \
+#define ISSUE(kind, fix, ...)                                \
+    do {                                                     \
+        if (issue_count[kind]++ < MAX_ISSUES_PER_KIND &&     \
+            (rc = add_issue(first, kind, fix, __VA_ARGS__))) \
+            goto done;                                       \
     } while (0)
-#define BAD(day)                                                          \
-    do {                                                                  \
-        if (IN_PERIOD(day))                                               \
-            for (size_t q_ = e0; q_ < e1; q_++)                           \
+#define BAD(day)                                                           \
+    do {                                                                   \
+        if (IN_PERIOD(day))                                                \
+            for (size_t q_ = e0; q_ < e1; q_++)                            \
                 res->out[sh->entry_idx[q_]].days[DAYIDX(day)].bad_fixes++; \
     } while (0)
 
@@ -822,7 +824,8 @@ static int process_track(shared *sh, size_t t) {
                     qlon = b->lon;
                     qlat = b->lat;
                 } else {
-                    frac = (double)(end - a->t_ms) / (double)(b->t_ms - a->t_ms);
+                    frac =
+                        (double)(end - a->t_ms) / (double)(b->t_ms - a->t_ms);
                     qx = a->x + frac * dx;
                     qy = a->y + frac * dy;
                     qlon = a->lon + frac * (b->lon - a->lon);
@@ -921,8 +924,8 @@ static void *worker(void *arg) {
             rc = process_track(sh, k);
         } else {
             size_t ei = k - sh->n_tracks;
-            rc = sh->res->entries[ei].track < 0 ? process_absent(sh, ei)
-                                                 : GS_OK;
+            rc =
+                sh->res->entries[ei].track < 0 ? process_absent(sh, ei) : GS_OK;
         }
         if (rc) {
             pthread_mutex_lock(&sh->lock);
@@ -955,7 +958,8 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
     pthread_mutex_init(&sh.lock, NULL);
     res->day0 = day0;
     res->ndays = ndays;
-    res->nweeks = (int)((monday_of(day0 + ndays - 1) - monday_of(day0)) / 7) + 1;
+    res->nweeks =
+        (int)((monday_of(day0 + ndays - 1) - monday_of(day0)) / 7) + 1;
     res->mondays = gs__malloc((size_t)res->nweeks * sizeof *res->mondays);
     res->out = gs__calloc(ne ? ne : 1, sizeof *res->out);
     res->household_grid =
@@ -1011,7 +1015,8 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
             size_t j = 0;
             if (!parts) goto nomem;
             for (size_t q = 0; q < ng; q++)
-                if (lead[q] == g) parts[j++] = GEOSGeom_clone_r(h, m->grids[q].geom);
+                if (lead[q] == g)
+                    parts[j++] = GEOSGeom_clone_r(h, m->grids[q].geom);
             coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION,
                                                parts, (unsigned)k);
             free(parts);

@@ -79,9 +79,9 @@ typedef struct gs__pweek {
 
 typedef struct gs__pline { /* credited line work of one member-day */
     int32_t day;
-    double *xy;       /* npts lon/lat pairs (WGS84, as the fixes) */
+    double *xy; /* npts lon/lat pairs (WGS84, as the fixes) */
     size_t npts;
-    size_t *starts;   /* part k is points starts[k] .. starts[k+1]-1 */
+    size_t *starts; /* part k is points starts[k] .. starts[k+1]-1 */
     size_t nparts;
 } gs__pline;
 
@@ -100,9 +100,9 @@ typedef struct gs__pissue {
 
 /* Everything computed for one entry. */
 typedef struct gs__pout {
-    gs__pday *days;    /* one per day of the period */
-    gs__pweek *weeks;  /* one per ISO week touching the period */
-    gs__pline *lines;  /* per day with credited segments */
+    gs__pday *days;   /* one per day of the period */
+    gs__pweek *weeks; /* one per ISO week touching the period */
+    gs__pline *lines; /* per day with credited segments */
     size_t n_lines;
     gs__pgap *gaps;
     size_t n_gaps, cap_gaps;
@@ -116,11 +116,11 @@ typedef struct gs__pout {
 typedef struct gs__presult {
     gs__pentry *entries;
     size_t n_entries;
-    gs__pout *out;     /* per entry */
-    int32_t day0;      /* the period, local days inclusive */
+    gs__pout *out; /* per entry */
+    int32_t day0;  /* the period, local days inclusive */
     int ndays;
     int nweeks;
-    int32_t *mondays;  /* per week */
+    int32_t *mondays;     /* per week */
     long *household_grid; /* per household: grid or -1 */
 } gs__presult;
 

@@ -52,16 +52,16 @@ typedef struct unit {
     double x, y, area;
     double env[4];
     long hh, persons, face;
-    long cell; /* the Voronoi cell it was cut from, or -1 */
-    GEOSGeometry *dangles; /* faces only: lines inside that close nothing */
+    long cell;                 /* the Voronoi cell it was cut from, or -1 */
+    GEOSGeometry *dangles;     /* faces only: lines inside that close nothing */
     GEOSGeometry *dangles_buf; /* ... within 1 mm, to measure along them */
 } unit;
 
 typedef struct arc {
     long a, b;
     double len, cost;
-    double blen;  /* the part of len along a barrier */
-    int barrier;  /* mostly along a barrier */
+    double blen; /* the part of len along a barrier */
+    int barrier; /* mostly along a barrier */
 } arc;
 
 typedef struct graph graph;
@@ -95,8 +95,8 @@ static double uniform(uint64_t *s) {
 
 uint64_t gs__pseed(uint64_t seed, const char *code) {
     uint64_t hsh = 1469598103934665603ull, s;
-    for (const unsigned char *p = (const unsigned char *)(code ? code : "");
-         *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)(code ? code : ""); *p;
+         p++) {
         hsh ^= *p;
         hsh *= 1099511628211ull;
     }
@@ -253,8 +253,10 @@ done:
     for (size_t i = 0; i < np; i++) GEOSGeom_destroy_r(h, parts[i]);
     free(parts);
     GEOSGeom_destroy_r(h, coll);
-    if (!rc && noded) gr->noded = noded; /* dangling lines cut cells */
-    else GEOSGeom_destroy_r(h, noded);
+    if (!rc && noded)
+        gr->noded = noded; /* dangling lines cut cells */
+    else
+        GEOSGeom_destroy_r(h, noded);
     GEOSGeom_destroy_r(h, faces);
     if (pr) GEOSPreparedGeom_destroy_r(h, pr);
     return rc;
@@ -356,8 +358,7 @@ static GEOSGeometry *cut_by_lines(GEOSContextHandle_t h, GEOSGeometry *x,
             GEOSGeom_destroy_r(h, pt);
         }
         if (keep && nk > 1)
-            out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, keep,
-                                              nk);
+            out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, keep, nk);
         else if (keep)
             for (unsigned i = 0; i < nk; i++) GEOSGeom_destroy_r(h, keep[i]);
         free(keep);
@@ -412,19 +413,17 @@ static int voronoi_face(graph *gr, const GEOSGeometry *f, long face,
         int nc = GEOSGetNumGeometries_r(h, vd);
         for (int i = 0; i < nc; i++) {
             size_t before = gr->n;
-            GEOSGeometry *x = GEOSIntersection_r(
-                h, GEOSGetGeometryN_r(h, vd, i), f);
+            GEOSGeometry *x =
+                GEOSIntersection_r(h, GEOSGetGeometryN_r(h, vd, i), f);
             if (x && dangles && GEOSIntersects_r(h, x, dangles) == 1)
                 x = cut_by_lines(h, x, dangles);
             if (!x) { /* a robustness failure: keep the face whole */
-                while (gr->n > first)
-                    GEOSGeom_destroy_r(h, gr->u[--gr->n].g);
+                while (gr->n > first) GEOSGeom_destroy_r(h, gr->u[--gr->n].g);
                 rc = 1;
                 goto done;
             }
             if (add_polygons(gr, x, face)) goto done;
-            for (size_t u = before; u < gr->n; u++)
-                gr->u[u].cell = gr->n_cells;
+            for (size_t u = before; u < gr->n; u++) gr->u[u].cell = gr->n_cells;
             gr->n_cells++;
         }
     }
@@ -464,15 +463,14 @@ static int make_units(graph *gr, graph *faces, gs__pgroup *groups,
                     faces->u[f].dangles_buf =
                         GEOSBuffer_r(h, faces->u[f].dangles, 1e-3, 2);
             }
-            r = voronoi_face(gr, faces->u[f].g, (long)f,
-                             faces->u[f].dangles, groups, gi, n);
+            r = voronoi_face(gr, faces->u[f].g, (long)f, faces->u[f].dangles,
+                             groups, gi, n);
             if (r < 0) return -1;
         }
         if (r == 1) {
             GEOSGeometry *c = GEOSGeom_clone_r(h, faces->u[f].g);
             if (!c || add_unit(gr, c, (long)f)) return -1;
-            for (size_t i = 0; i < n; i++)
-                groups[gi[i]].unit = (long)gr->n - 1;
+            for (size_t i = 0; i < n; i++) groups[gi[i]].unit = (long)gr->n - 1;
         }
     }
     for (size_t i = 0; i < n_groups; i++) {
@@ -510,9 +508,8 @@ static int add_arc(graph *gr, long a, long b, double len, double blen) {
         gr->cap_m = nc;
     }
     if (blen > len) blen = len;
-    gr->arcs[gr->m++] = (arc){a, b, len,
-                              (len - blen) + BARRIER_COST * blen, blen,
-                              blen > 0.5 * len};
+    gr->arcs[gr->m++] = (arc){
+        a, b, len, (len - blen) + BARRIER_COST * blen, blen, blen > 0.5 * len};
     return 0;
 }
 
@@ -556,8 +553,8 @@ static int make_arcs(graph *gr) {
                     if (on) GEOSLength_r(h, on, &blen);
                     GEOSGeom_destroy_r(h, on);
                 }
-                if (add_arc(gr, (long)(i < j ? i : j),
-                            (long)(i < j ? j : i), len, blen)) {
+                if (add_arc(gr, (long)(i < j ? i : j), (long)(i < j ? j : i),
+                            len, blen)) {
                     GEOSGeom_destroy_r(h, x);
                     goto done;
                 }
@@ -669,11 +666,11 @@ typedef struct bis {
     const graph *gr;
     const gs__pbounds *b;
     uint64_t rng;
-    long *part;       /* per unit */
-    long *loc;        /* per unit: index in the current set, or -1 */
+    long *part; /* per unit */
+    long *loc;  /* per unit: index in the current set, or -1 */
     /* scratch, sized for the whole graph */
-    size_t *larc;     /* arcs inside the current set */
-    warc *w;          /* their random weights */
+    size_t *larc; /* arcs inside the current set */
+    warc *w;      /* their random weights */
     long *uf;
     size_t *toff, *tadj; /* the tree's CSR (local indices) */
     long *parent, *depth, *order;
@@ -694,7 +691,6 @@ static long uf_find(long *uf, long x) {
     }
     return x;
 }
-
 
 /* Violation of the bounds for `m` measure and `p` persons in `k` parts. */
 static double violation(const gs__pbounds *b, long m, long p, long k) {
@@ -738,7 +734,8 @@ static int divide(bis *s, long *ids, size_t n, long k, long first) {
         size_t v = (size_t)ids[i];
         for (size_t q = gr->off[v]; q < gr->off[v + 1]; q++) {
             const arc *e = &gr->arcs[gr->adj[q]];
-            if (e->a == (long)v && s->loc[e->b] >= 0) s->larc[nl++] = gr->adj[q];
+            if (e->a == (long)v && s->loc[e->b] >= 0)
+                s->larc[nl++] = gr->adj[q];
         }
     }
     tries = n < 400 ? 16 : n < 2000 ? 8 : 4;
@@ -746,8 +743,8 @@ static int divide(bis *s, long *ids, size_t n, long k, long first) {
         size_t head = 0, tail = 0;
         /* A random spanning tree preferring arcs inside faces (Kruskal). */
         for (size_t e = 0; e < nl; e++) {
-            s->w[e].w = uniform(&s->rng) +
-                        (gr->arcs[s->larc[e]].barrier ? 1.0 : 0.0);
+            s->w[e].w =
+                uniform(&s->rng) + (gr->arcs[s->larc[e]].barrier ? 1.0 : 0.0);
             s->w[e].e = e;
         }
         qsort(s->w, nl, sizeof *s->w, cmp_warc);
@@ -841,9 +838,10 @@ static int divide(bis *s, long *ids, size_t n, long k, long first) {
                     double vio = violation(b, ma, pa, k1) +
                                  violation(b, mtot - ma, ptot - pa, k - k1);
                     double share = (double)mtot / (double)k;
-                    double dev = share > 0 ? fabs((double)ma -
-                                                  (double)k1 * share) / share
-                                           : 0;
+                    double dev =
+                        share > 0
+                            ? fabs((double)ma - (double)k1 * share) / share
+                            : 0;
                     double sc = s->sub_c[v] / scale + BALANCE_WEIGHT * dev;
                     if (vio < best_v || (vio == best_v && sc < best_s)) {
                         best_v = vio;
@@ -911,9 +909,9 @@ static long bisect_all(const graph *gr, const gs__pbounds *b, long k,
     s.sub_c = gs__malloc((n + 1) * sizeof *s.sub_c);
     s.in_a = gs__malloc(n + 1);
     s.best_a = gs__malloc(n + 1);
-    if (!ids || !s.loc || !s.larc || !s.w || !s.uf || !s.toff ||
-        !s.tadj || !s.parent || !s.depth || !s.order || !s.sub_m ||
-        !s.sub_p || !s.sub_c || !s.in_a || !s.best_a) {
+    if (!ids || !s.loc || !s.larc || !s.w || !s.uf || !s.toff || !s.tadj ||
+        !s.parent || !s.depth || !s.order || !s.sub_m || !s.sub_p || !s.sub_c ||
+        !s.in_a || !s.best_a) {
         r = -1;
         goto done;
     }
@@ -964,8 +962,7 @@ static long count_misses(const gs__pbounds *b, long k, const long *pm,
 
 /* 1 when part `p` without unit `skip` is connected and not empty. */
 static int connected_without(const graph *gr, const long *part, long p,
-                             size_t skip, size_t *queue,
-                             unsigned char *seen) {
+                             size_t skip, size_t *queue, unsigned char *seen) {
     size_t head = 0, tail = 0, want = 0, start = (size_t)-1;
     for (size_t i = 0; i < gr->n; i++) {
         seen[i] = 0;
@@ -1009,8 +1006,8 @@ static long unit_measure(const rstate *r, size_t u) {
 
 /* Sets up the parts' figures of `part`; -1 when out of memory (free the
  * state with rstate_free in every case). */
-static int rstate_init(rstate *r, const graph *gr, const gs__pbounds *b,
-                       long k, long *part) {
+static int rstate_init(rstate *r, const graph *gr, const gs__pbounds *b, long k,
+                       long *part) {
     size_t n = gr->n;
     r->gr = gr;
     r->b = b;
@@ -1078,15 +1075,16 @@ static double best_move(rstate *r, double floor, long *bu, long *bto) {
             for (size_t t = gr->off[u]; t < gr->off[u + 1]; t++) {
                 const arc *f = &gr->arcs[gr->adj[t]];
                 long w = f->a == (long)u ? f->b : f->a;
-                if (r->part[w] == from) dc += f->cost;
-                else if (r->part[w] == to) dc -= f->cost;
+                if (r->part[w] == from)
+                    dc += f->cost;
+                else if (r->part[w] == to)
+                    dc -= f->cost;
             }
             if (gain < best_gain + 1e-9 &&
                 (um > best_um || (um == best_um && dc >= best_dc)))
                 continue;
             if (!checked) {
-                ok = connected_without(gr, r->part, from, u, r->queue,
-                                       r->seen);
+                ok = connected_without(gr, r->part, from, u, r->queue, r->seen);
                 checked = 1;
             }
             if (!ok) break;
@@ -1104,8 +1102,7 @@ static double best_move(rstate *r, double floor, long *bu, long *bto) {
  * keep every part within the bounds and connected, in unit order, for a
  * few passes: what random trees leave ragged (a cell whose empty far side
  * lies across a river) is straightened. -1 when out of memory. */
-static int polish(const graph *gr, const gs__pbounds *b, long k,
-                  long *part) {
+static int polish(const graph *gr, const gs__pbounds *b, long k, long *part) {
     size_t n = gr->n;
     rstate r;
     int rc = -1;
@@ -1129,13 +1126,14 @@ static int polish(const graph *gr, const gs__pbounds *b, long k,
                 for (size_t t = gr->off[u]; t < gr->off[u + 1]; t++) {
                     const arc *f = &gr->arcs[gr->adj[t]];
                     long w = f->a == (long)u ? f->b : f->a;
-                    if (part[w] == from) dc += f->cost;
-                    else if (part[w] == to) dc -= f->cost;
+                    if (part[w] == from)
+                        dc += f->cost;
+                    else if (part[w] == to)
+                        dc -= f->cost;
                 }
                 if (dc >= best_dc) continue;
                 if (!checked) {
-                    ok = connected_without(gr, part, from, u, r.queue,
-                                           r.seen);
+                    ok = connected_without(gr, part, from, u, r.queue, r.seen);
                     checked = 1;
                 }
                 if (!ok) break;
@@ -1164,8 +1162,7 @@ done:
  * violation of the bounds, keeping every part connected; when none does,
  * on small graphs, a pair of moves whose sum does (the first may cost).
  * Returns the misses left, -1 when out of memory. */
-static long repair(const graph *gr, const gs__pbounds *b, long k,
-                   long *part) {
+static long repair(const graph *gr, const gs__pbounds *b, long k, long *part) {
     size_t n = gr->n;
     rstate r;
     long miss = -1;
@@ -1182,15 +1179,13 @@ static long repair(const graph *gr, const gs__pbounds *b, long k,
             int found = 0;
             for (size_t v = 0; v < n && !found; v++) {
                 long from = part[v];
-                for (size_t q = gr->off[v]; q < gr->off[v + 1] && !found;
-                     q++) {
+                for (size_t q = gr->off[v]; q < gr->off[v + 1] && !found; q++) {
                     const arc *e = &gr->arcs[gr->adj[q]];
                     long o = e->a == (long)v ? e->b : e->a, t = part[o];
                     double g1, before, after;
                     long u2, to2;
                     if (t == from || r.pn[from] < 2 ||
-                        !connected_without(gr, part, from, v, r.queue,
-                                           r.seen))
+                        !connected_without(gr, part, from, v, r.queue, r.seen))
                         continue;
                     before = part_violation(b, r.pm[from], r.pp[from]) +
                              part_violation(b, r.pm[t], r.pp[t]);
@@ -1198,8 +1193,7 @@ static long repair(const graph *gr, const gs__pbounds *b, long k,
                     after = part_violation(b, r.pm[from], r.pp[from]) +
                             part_violation(b, r.pm[t], r.pp[t]);
                     g1 = before - after;
-                    if (best_move(&r, -g1, &u2, &to2) > -g1 &&
-                        u2 != (long)v) {
+                    if (best_move(&r, -g1, &u2, &to2) > -g1 && u2 != (long)v) {
                         move_unit(&r, (size_t)u2, to2);
                         found = 1;
                     } else {
@@ -1228,8 +1222,8 @@ done:
 typedef struct xsearch {
     const graph *gr;
     const gs__pbounds *b;
-    long *part;        /* -1: not yet in a part */
-    long *pick;        /* the units of the part being built */
+    long *part; /* -1: not yet in a part */
+    long *pick; /* the units of the part being built */
     size_t *queue;
     unsigned char *seen;
     long steps;
@@ -1302,8 +1296,8 @@ static int x_parts(xsearch *x, long p, long parts) {
             lp += x->gr->u[i].persons;
         }
     if (parts == 0) return r == (size_t)-1;
-    if (r == (size_t)-1 || left < parts * x->b->lo ||
-        left > parts * x->b->hi || lp > parts * x->b->pmax)
+    if (r == (size_t)-1 || left < parts * x->b->lo || left > parts * x->b->hi ||
+        lp > parts * x->b->pmax)
         return 0;
     x->part[r] = p;
     if (x_grow(x, p, parts, r + 1, x_measure(x, r), x->gr->u[r].persons))
@@ -1389,8 +1383,8 @@ void gs__pdiv_free(GEOSContextHandle_t h, gs__pdiv *d) {
 static GEOSGeometry *without_small_holes(GEOSContextHandle_t h,
                                          const GEOSGeometry *p) {
     int nh = GEOSGetNumInteriorRings_r(h, p);
-    GEOSGeometry *shell, **holes = gs__malloc((size_t)(nh > 0 ? nh : 1) *
-                                          sizeof *holes);
+    GEOSGeometry *shell,
+        **holes = gs__malloc((size_t)(nh > 0 ? nh : 1) * sizeof *holes);
     unsigned nk = 0;
     if (!holes) return NULL;
     shell = GEOSGeom_clone_r(h, GEOSGetExteriorRing_r(h, p));
@@ -1402,8 +1396,10 @@ static GEOSGeometry *without_small_holes(GEOSContextHandle_t h,
         hp = GEOSGeom_createPolygon_r(h, GEOSGeom_clone_r(h, ring), NULL, 0);
         if (hp) GEOSArea_r(h, hp, &a);
         GEOSGeom_destroy_r(h, hp);
-        if (a > 1.0) holes[nk++] = ring;
-        else GEOSGeom_destroy_r(h, ring);
+        if (a > 1.0)
+            holes[nk++] = ring;
+        else
+            GEOSGeom_destroy_r(h, ring);
     }
     if (!shell) {
         for (unsigned i = 0; i < nk; i++) GEOSGeom_destroy_r(h, holes[i]);
@@ -1505,8 +1501,7 @@ static GEOSGeometry *part_union(const graph *gr, const long *part, long p) {
      * barriers that run along the community border (invalid, or in
      * parts), the union on a 1 micrometre grid instead, if better. */
     u = GEOSUnaryUnion_r(h, coll);
-    if (u && (GEOSisValid_r(h, u) != 1 ||
-              GEOSGetNumGeometries_r(h, u) > 1)) {
+    if (u && (GEOSisValid_r(h, u) != 1 || GEOSGetNumGeometries_r(h, u) > 1)) {
         GEOSGeometry *q = GEOSUnaryUnionPrec_r(h, coll, 1e-6);
         if (q && GEOSisValid_r(h, q) == 1 &&
             GEOSGetNumGeometries_r(h, q) <= GEOSGetNumGeometries_r(h, u)) {
@@ -1532,8 +1527,8 @@ static int make_result(const graph *gr, const GEOSGeometry *region,
     out->persons = gs__calloc((size_t)k, sizeof *out->persons);
     out->cut_len = gs__calloc((size_t)k, sizeof *out->cut_len);
     out->cut_barrier = gs__calloc((size_t)k, sizeof *out->cut_barrier);
-    out->group_part = gs__malloc((n_groups ? n_groups : 1) *
-                             sizeof *out->group_part);
+    out->group_part =
+        gs__malloc((n_groups ? n_groups : 1) * sizeof *out->group_part);
     if (!out->geom || !out->hh || !out->persons || !out->cut_len ||
         !out->cut_barrier || !out->group_part)
         return -1;
@@ -1557,9 +1552,9 @@ static int make_result(const graph *gr, const GEOSGeometry *region,
         }
     }
     for (long p = 0; p < k; p++) {
-        out->geom[p] = k == 1 ? gs__geom_polygonal(
-                                    h, GEOSGeom_clone_r(h, region))
-                              : part_union(gr, part, p);
+        out->geom[p] = k == 1
+                           ? gs__geom_polygonal(h, GEOSGeom_clone_r(h, region))
+                           : part_union(gr, part, p);
         if (!out->geom[p]) return -1;
     }
     return 0;
@@ -1568,7 +1563,7 @@ static int make_result(const graph *gr, const GEOSGeometry *region,
 /* A region's faces and the groups in each. */
 typedef struct layout {
     graph faces;
-    long *start;  /* face f's groups are groups_of[start[f]..start[f+1]) */
+    long *start; /* face f's groups are groups_of[start[f]..start[f+1]) */
     long *groups_of;
     gs__pgroup *groups;
     size_t n_groups;
@@ -1610,8 +1605,7 @@ static int layout_make(GEOSContextHandle_t h, const GEOSGeometry *region,
     for (size_t f = 0; f < faces->n; f++) l->start[f + 1] += l->start[f];
     memcpy(fill, l->start, (faces->n + 1) * sizeof *fill);
     for (size_t i = 0; i < n_groups; i++)
-        if (groups[i].face >= 0)
-            l->groups_of[fill[groups[i].face]++] = (long)i;
+        if (groups[i].face >= 0) l->groups_of[fill[groups[i].face]++] = (long)i;
     free(fill);
     return GS_OK;
 }
@@ -1635,8 +1629,7 @@ static int level_cuts(const layout *l, const gs__pbounds *b, int level) {
 }
 
 /* The units and arcs of `level` into gr (emptied first). */
-static int layout_units(layout *l, const gs__pbounds *b, int level,
-                        graph *gr) {
+static int layout_units(layout *l, const gs__pbounds *b, int level, graph *gr) {
     GEOSContextHandle_t h = l->faces.h;
     gs__pgroup *groups = l->groups;
     graph_free(gr);
@@ -1664,9 +1657,8 @@ static int layout_units(layout *l, const gs__pbounds *b, int level,
 
 int gs__pdivide(GEOSContextHandle_t h, const GEOSGeometry *region,
                 const GEOSGeometry *const *lines, size_t n_lines,
-                gs__pgroup *groups, size_t n_groups, const long *ks,
-                int n_ks, const gs__pbounds *b, uint64_t seed,
-                gs__pdiv *out) {
+                gs__pgroup *groups, size_t n_groups, const long *ks, int n_ks,
+                const gs__pbounds *b, uint64_t seed, gs__pdiv *out) {
     layout l;
     graph gr;
     long *part = NULL;
@@ -1691,9 +1683,8 @@ int gs__pdivide(GEOSContextHandle_t h, const GEOSGeometry *region,
             rc = GS_ERR_NOMEM;
             break;
         }
-        for (int t = 0; t < tries + (level == last ? n_ks : 0) &&
-                        best_miss != 0;
-             t++) {
+        for (int t = 0;
+             t < tries + (level == last ? n_ks : 0) && best_miss != 0; t++) {
             int q = t % n_ks;
             long miss;
             if (t >= tries) { /* last resort on a small graph */
@@ -1740,8 +1731,8 @@ int gs__pdivide(GEOSContextHandle_t h, const GEOSGeometry *region,
 int gs__prebalance(GEOSContextHandle_t h, const GEOSGeometry *region,
                    const GEOSGeometry *const *lines, size_t n_lines,
                    const GEOSGeometry *const *owners, long k,
-                   gs__pgroup *groups, size_t n_groups,
-                   const gs__pbounds *b, gs__pdiv *out) {
+                   gs__pgroup *groups, size_t n_groups, const gs__pbounds *b,
+                   gs__pdiv *out) {
     layout l;
     graph gr;
     long *part = NULL, miss;
@@ -1760,8 +1751,7 @@ int gs__prebalance(GEOSContextHandle_t h, const GEOSGeometry *region,
     }
     /* Each unit starts in the owner holding its inner point. */
     for (size_t i = 0; i < gr.n; i++) {
-        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, gr.u[i].x,
-                                                       gr.u[i].y);
+        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, gr.u[i].x, gr.u[i].y);
         double bd = INFINITY;
         part[i] = 0;
         for (long o = 0; p && o < k; o++) {

@@ -90,8 +90,8 @@ static int write_all(int fd, const char *p, size_t n) {
     return 0;
 }
 
-int gs__pg_copy_csv(gs_ctx *ctx, const char *conn, const char *select,
-                    int fd, const char *what) {
+int gs__pg_copy_csv(gs_ctx *ctx, const char *conn, const char *select, int fd,
+                    const char *what) {
     gs__buf ci, path, sql;
     PGconn *pc = NULL;
     PGresult *res = NULL;
@@ -101,8 +101,7 @@ int gs__pg_copy_csv(gs_ctx *ctx, const char *conn, const char *select,
     gs__buf_init(&ci, 0);
     gs__buf_init(&path, 0);
     gs__buf_init(&sql, 0);
-    if (strncmp(conn, "PG:", 3) != 0 ||
-        split_conn(conn + 3, &ci, &path) != 0) {
+    if (strncmp(conn, "PG:", 3) != 0 || split_conn(conn + 3, &ci, &path) != 0) {
         rc = gs__err(ctx, GS_ERR_INPUT_OPEN,
                      "%s: cannot read the connection's schema options", what);
         goto done;
@@ -150,8 +149,10 @@ int gs__pg_copy_csv(gs_ctx *ctx, const char *conn, const char *select,
         int w = write_all(fd, row, (size_t)n);
         PQfreemem(row);
         if (w) {
-            rc = gs__err(ctx, GS_ERR_IO, "%s: cannot keep the rows in a "
-                         "temporary file: %s", what, strerror(errno));
+            rc = gs__err(ctx, GS_ERR_IO,
+                         "%s: cannot keep the rows in a "
+                         "temporary file: %s",
+                         what, strerror(errno));
             goto done;
         }
     }

@@ -36,12 +36,12 @@
 typedef struct wgrid {
     GEOSGeometry *geom; /* metric, owned */
     long hh, persons;
-    long old;           /* the model grid it still is, unchanged; or -1 */
-    char code[40];      /* "" until numbered */
-    int fixed;          /* dedicated or locked: never touched */
+    long old;      /* the model grid it still is, unchanged; or -1 */
+    char code[40]; /* "" until numbered */
+    int fixed;     /* dedicated or locked: never touched */
     int alive;
-    int touched;        /* its geometry or households changed */
-    size_t out;         /* its index in the result */
+    int touched; /* its geometry or households changed */
+    size_t out;  /* its index in the result */
     double cut_len, cut_barrier;
 } wgrid;
 
@@ -187,12 +187,12 @@ static int try_division(wstate *s, const long *set, long k, int mode,
             if (!lines[nl]) goto done;
             nl++;
         }
-        if (gs__prebalance(s->h, region, (const GEOSGeometry *const *)lines,
-                           nl, owners, k, g, n, &s->b, &d))
+        if (gs__prebalance(s->h, region, (const GEOSGeometry *const *)lines, nl,
+                           owners, k, g, n, &s->b, &d))
             goto done;
-    } else if (gs__pdivide(s->h, region, (const GEOSGeometry *const *)lines,
-                           nl, g, n, ks, n_ks, &s->b,
-                           s->seed + (uint64_t)set[0], &d)) {
+    } else if (gs__pdivide(s->h, region, (const GEOSGeometry *const *)lines, nl,
+                           g, n, ks, n_ks, &s->b, s->seed + (uint64_t)set[0],
+                           &d)) {
         goto done;
     }
     rc = 0;
@@ -376,7 +376,6 @@ static long code_seq(const char *code, const char *comm) {
     return strtol(code + n, NULL, 10);
 }
 
-
 /* Appends a change to the result. */
 static int push_change(gs__partres *r, size_t *cap, const gs__pchange *c) {
     if (r->n_changes == *cap) {
@@ -422,7 +421,8 @@ static int emit_grids(wstate *s, const gs__community *c, long next,
                 !(s->rules->exempt_dedicated && w->old >= 0 &&
                   s->m->grids[w->old].grid_type &&
                   !strcmp(s->m->grids[w->old].grid_type, "dedicated")))
-                snprintf(g.note, sizeof g.note, "%s%s: %ld households, %ld "
+                snprintf(g.note, sizeof g.note,
+                         "%s%s: %ld households, %ld "
                          "persons",
                          w->fixed ? "kept (dedicated or locked); " : "",
                          w->hh < s->b.lo   ? "undersize"
@@ -435,8 +435,8 @@ static int emit_grids(wstate *s, const gs__community *c, long next,
         }
     }
     if (out->n_grids > first_new &&
-        gs__pgrids_number(h, out, first_new, c->code,
-                          gs__geom_area(h, c->geom), next))
+        gs__pgrids_number(h, out, first_new, c->code, gs__geom_area(h, c->geom),
+                          next))
         return -1;
     return 0;
 }
@@ -481,9 +481,8 @@ static int emit_changes(wstate *s, size_t n_old, const char **fate,
 static int community_redivide(gs_ctx *ctx, const gs__model *m,
                               const gs_rules *rules, const gs__popts *o,
                               size_t ci, gs__pgroup *cg, const long *cgold,
-                              size_t ncg, GEOSGeometry **lines,
-                              size_t n_lines, gs__partres *out, size_t *cap,
-                              size_t *cap_ch) {
+                              size_t ncg, GEOSGeometry **lines, size_t n_lines,
+                              gs__partres *out, size_t *cap, size_t *cap_ch) {
     GEOSContextHandle_t h = ctx->geos;
     const gs__community *c = &m->communities[ci];
     gs__psum *sum = &out->sums[ci];
@@ -559,8 +558,8 @@ static int community_redivide(gs_ctx *ctx, const gs__model *m,
             int r;
             if (!s.g[v].alive || s.g[v].fixed || s.g[v].touched ||
                 within(&s, s.g[v].hh, s.g[v].persons) ||
-                (pass == 0) != (s.g[v].hh > s.b.hi ||
-                                s.g[v].persons > s.b.pmax))
+                (pass == 0) !=
+                    (s.g[v].hh > s.b.hi || s.g[v].persons > s.b.pmax))
                 continue;
             r = fix(&s, v, &how);
             if (r < 0) goto geos;
@@ -609,13 +608,13 @@ done:
 
 /* Each group's old grid: among the grids covering its point, the lowest
  * code (model order on ties), as validate assigns households; -1 none. */
-static int groups_to_grids(gs_ctx *ctx, const gs__model *m,
-                           const gs__pgroup *g, size_t ng, long *gold) {
+static int groups_to_grids(gs_ctx *ctx, const gs__model *m, const gs__pgroup *g,
+                           size_t ng, long *gold) {
     GEOSContextHandle_t h = ctx->geos;
     size_t *ids = NULL;
-    GEOSSTRtree *tree = gs__strtree_of(h, m->grids, m->n_grids,
-                                       sizeof *m->grids,
-                                       offsetof(gs__grid, geom), &ids);
+    GEOSSTRtree *tree =
+        gs__strtree_of(h, m->grids, m->n_grids, sizeof *m->grids,
+                       offsetof(gs__grid, geom), &ids);
     gs__cands cands;
     int rc = GS_OK;
     memset(&cands, 0, sizeof cands);
@@ -631,8 +630,7 @@ static int groups_to_grids(gs_ctx *ctx, const gs__model *m,
         for (size_t k = 0; k < cands.n; k++) {
             const gs__grid *gr = &m->grids[cands.v[k]];
             if (GEOSIntersects_r(h, gr->geom, p) != 1) continue;
-            if (gold[i] < 0 ||
-                strcmp(gr->code, m->grids[gold[i]].code) < 0)
+            if (gold[i] < 0 || strcmp(gr->code, m->grids[gold[i]].code) < 0)
                 gold[i] = (long)cands.v[k];
         }
         GEOSGeom_destroy_r(h, p);
@@ -662,8 +660,8 @@ int gs__repartition_analyse(gs_ctx *ctx, const gs__model *m,
 
     memset(out, 0, sizeof *out);
     memset(&cands, 0, sizeof cands);
-    out->sums = gs__calloc(m->n_communities ? m->n_communities : 1,
-                       sizeof *out->sums);
+    out->sums =
+        gs__calloc(m->n_communities ? m->n_communities : 1, sizeof *out->sums);
     if (!out->sums) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     out->n_sums = m->n_communities;
     rc = gs__pgroups_make(ctx, m, &groups, &ng, &gcomm, &out->unplaced);
@@ -682,8 +680,7 @@ int gs__repartition_analyse(gs_ctx *ctx, const gs__model *m,
         long orphans = 0;
         out->sums[c].community_code = cm->code;
         out->sums[c].name = cm->name;
-        gs__progress(ctx, "re-division",
-                     (double)c / (double)m->n_communities);
+        gs__progress(ctx, "re-division", (double)c / (double)m->n_communities);
         /* The groups of the community's grids (by the grid's code). */
         for (size_t i = 0; i < ng; i++) {
             if (gold[i] >= 0) {
@@ -703,8 +700,8 @@ int gs__repartition_analyse(gs_ctx *ctx, const gs__model *m,
             for (size_t k = 0; k < cands.n; k++)
                 lines[nl++] = m->barriers[cands.v[k]].geom;
         }
-        rc = community_redivide(ctx, m, rules, opts, c, cg, cgold, n, lines,
-                                nl, out, &cap, &cap_ch);
+        rc = community_redivide(ctx, m, rules, opts, c, cg, cgold, n, lines, nl,
+                                out, &cap, &cap_ch);
         if (!rc && orphans) {
             gs__psum *s = &out->sums[c];
             size_t len = strlen(s->note);

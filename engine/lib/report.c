@@ -32,7 +32,8 @@ gs_report *gs__report_create(gs_ctx *ctx, json_object *obj, const char *text,
         json_object_object_add(p, "wall_s",
                                json_object_new_double(ctx->phases[i].wall_s));
         json_object_object_add(
-            p, "peak_rss_mb", json_object_new_double(ctx->phases[i].peak_rss_mb));
+            p, "peak_rss_mb",
+            json_object_new_double(ctx->phases[i].peak_rss_mb));
         json_object_array_add(phases, p);
     }
     json_object_object_add(obj, "phases", phases);

@@ -1695,10 +1695,9 @@ int gs_report_html_run(gs_ctx *ctx, const gs_report_html_opts *opts,
     gs__progress(ctx, "read the ledger", -1);
     /* A GeoPackage, or the PostGIS ledger of `run -o PG:` ("PG:...
      * active_schema=SCHEMA"), whose rows --shard selects. */
-    ds = GDALOpenEx(opts->ledger,
-                    GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
-                    (const char *const[]){"GPKG", "PostgreSQL", NULL}, NULL,
-                    NULL);
+    ds = GDALOpenEx(
+        opts->ledger, GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
+        (const char *const[]){"GPKG", "PostgreSQL", NULL}, NULL, NULL);
     if (!ds) {
         rc = gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
                          "%s: cannot open the ledger (a GeoPackage written "

@@ -204,9 +204,8 @@ static const gs__fdef grid_tail[] = {{"events_per_km2", GS__F_REAL},
                                      {"gi_p", GS__F_REAL},
                                      {"gi_bin", GS__F_INT}};
 
-int gs__hs_grid_layer(gs__out *o, const char *const *labels,
-                      size_t ncat_fields, int cat_other, char (*names)[32],
-                      gs__olayer **out) {
+int gs__hs_grid_layer(gs__out *o, const char *const *labels, size_t ncat_fields,
+                      int cat_other, char (*names)[32], gs__olayer **out) {
     gs__fdef defs[64];
     size_t nd = 0;
     int rc;
@@ -223,7 +222,8 @@ int gs__hs_grid_layer(gs__out *o, const char *const *labels,
         return rc;
     for (size_t k = 0; !rc && k < ncat_fields; k++)
         rc = gs__out_alias(o, *out, names[k], labels[k]);
-    if (!rc && cat_other) rc = gs__out_alias(o, *out, "cat_other", "其他类别合计");
+    if (!rc && cat_other)
+        rc = gs__out_alias(o, *out, "cat_other", "其他类别合计");
     return rc;
 }
 
@@ -299,7 +299,8 @@ int gs__hs_categories_layer(gs__out *o, gs__olayer **out) {
 static int event_owned(const wctx *w, size_t i) {
     const gs__hsresult *r = w->r;
     if (w->ctx->n_shards == 0) return 1;
-    if (r->ev_grid[i] >= 0) return gs__shard_owns(w->ctx, grid_community(w, r->ev_grid[i]));
+    if (r->ev_grid[i] >= 0)
+        return gs__shard_owns(w->ctx, grid_community(w, r->ev_grid[i]));
     if (r->ev_hex && r->ev_hex[i] >= 0)
         return gs__shard_owns(w->ctx, hex_community(w, (size_t)r->ev_hex[i]));
     return 0;
@@ -351,8 +352,8 @@ int gs__hs_hex_layer(gs__out *o, gs__olayer **out) {
         {"area_m2", GS__F_REAL}, {"events", GS__F_INT},
         {"gi_z", GS__F_REAL},    {"gi_p", GS__F_REAL},
         {"gi_bin", GS__F_INT}};
-    return gs__out_layer(o, "hex_hotspots", GS__GEOM_POLYGON, hdefs,
-                         NF(hdefs), out);
+    return gs__out_layer(o, "hex_hotspots", GS__GEOM_POLYGON, hdefs, NF(hdefs),
+                         out);
 }
 
 /* The hexagons and their emerging classes; a shard writes the hexagons
@@ -926,9 +927,8 @@ fail:
 
 /* Moves the outputs into place once the report exists (takes it): the
  * GeoPackage (gs__out_commit_report), then the raster and its style. */
-static int place_outputs(wctx *w, const gs_hotspots_opts *opts,
-                         kde_file *k, gs_report *report,
-                         gs_report **out_report) {
+static int place_outputs(wctx *w, const gs_hotspots_opts *opts, kde_file *k,
+                         gs_report *report, gs_report **out_report) {
     int rc = gs__out_commit_report(w->ctx, w->o, report, out_report);
     w->o = NULL;
     if (rc) {
@@ -1121,8 +1121,7 @@ static gs_report *make_report(gs_ctx *ctx, const gs_hotspots_opts *opts,
     if (k->path)
         gs__buf_printf(&text, "  wrote %s and %s\n", opts->output, k->path);
     else /* PostgreSQL: no raster beside it (README "Shards") */
-        gs__buf_printf(&text, "  wrote %s (no density raster)\n",
-                       opts->output);
+        gs__buf_printf(&text, "  wrote %s (no density raster)\n", opts->output);
     return gs__report_from_buf(ctx, o, &text, (long)r->n_trouble);
 }
 
@@ -1298,9 +1297,9 @@ int gs_hotspots_run(gs_ctx *ctx, const gs_hotspots_opts *opts,
     if ((rc = write_outputs(&w, opts, &r.crs, &r.info, r.started, &r.kf)))
         goto done;
     gs__phase_end(ctx, "write");
-    rc = place_outputs(
-        &w, opts, &r.kf,
-        make_report(ctx, opts, &r.m, &r.ev, &r.res, &r.p, &r.kf), out_report);
+    rc = place_outputs(&w, opts, &r.kf,
+                       make_report(ctx, opts, &r.m, &r.ev, &r.res, &r.p, &r.kf),
+                       out_report);
 done:
     run_free(ctx, &r);
     gs__gdal_leave(ctx);

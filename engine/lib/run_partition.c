@@ -34,19 +34,25 @@ static const gs__fdef grid_fields[] = {
     {"polsby_popper", GS__F_REAL}, {"barrier_share", GS__F_REAL},
     {"status", GS__F_STR},         {"note", GS__F_STR}};
 
-static const gs__fdef sum_fields[] = {
-    {"community_code", GS__F_STR}, {"name", GS__F_STR},
-    {"grids", GS__F_INT},          {"compliant", GS__F_INT},
-    {"feasible", GS__F_INT},       {"households", GS__F_INT},
-    {"persons", GS__F_INT},        {"units", GS__F_INT},
-    {"barrier_share", GS__F_REAL}, {"median_polsby_popper", GS__F_REAL},
-    {"mean_abs_deviation", GS__F_REAL}, {"reassigned", GS__F_INT},
-    {"changed", GS__F_INT},        {"note", GS__F_STR}};
+static const gs__fdef sum_fields[] = {{"community_code", GS__F_STR},
+                                      {"name", GS__F_STR},
+                                      {"grids", GS__F_INT},
+                                      {"compliant", GS__F_INT},
+                                      {"feasible", GS__F_INT},
+                                      {"households", GS__F_INT},
+                                      {"persons", GS__F_INT},
+                                      {"units", GS__F_INT},
+                                      {"barrier_share", GS__F_REAL},
+                                      {"median_polsby_popper", GS__F_REAL},
+                                      {"mean_abs_deviation", GS__F_REAL},
+                                      {"reassigned", GS__F_INT},
+                                      {"changed", GS__F_INT},
+                                      {"note", GS__F_STR}};
 
 static const gs__fdef change_fields[] = {
-    {"old_code", GS__F_STR},          {"community_code", GS__F_STR},
-    {"change", GS__F_STR},            {"households_before", GS__F_INT},
-    {"households_after", GS__F_INT},  {"moved", GS__F_INT},
+    {"old_code", GS__F_STR},         {"community_code", GS__F_STR},
+    {"change", GS__F_STR},           {"households_before", GS__F_INT},
+    {"households_after", GS__F_INT}, {"moved", GS__F_INT},
     {"new_codes", GS__F_STR}};
 
 static int cmp_double(const void *a, const void *b) {
@@ -67,8 +73,8 @@ typedef struct cfig {
     double barrier_share, median_pp, mean_dev;
 } cfig;
 
-static int community_figures(const gs__partres *r, const char *code,
-                             int target, cfig *f) {
+static int community_figures(const gs__partres *r, const char *code, int target,
+                             cfig *f) {
     double len = 0, bar = 0, dev = 0;
     double *pp = gs__malloc((r->n_grids ? r->n_grids : 1) * sizeof *pp);
     size_t n = 0;
@@ -109,8 +115,7 @@ static int write_outputs(gs_ctx *ctx, const gs_partition_opts *opts,
                            sizeof sum_fields / sizeof sum_fields[0], &ls);
     if (!rc && opts->existing)
         rc = gs__out_layer(o, "changes", GS__GEOM_POLYGON, change_fields,
-                           sizeof change_fields / sizeof change_fields[0],
-                           &lc);
+                           sizeof change_fields / sizeof change_fields[0], &lc);
     if (rc) goto fail;
     for (size_t i = 0; i < r->n_grids; i++) {
         const gs__pgrid *g = &r->grids[i];
@@ -121,8 +126,7 @@ static int write_outputs(gs_ctx *ctx, const gs_partition_opts *opts,
         OGR_F_SetFieldString(f, 2, g->grid_type ? g->grid_type : "basic");
         OGR_F_SetFieldInteger64(f, 3, g->households);
         OGR_F_SetFieldInteger64(f, 4, g->persons);
-        OGR_F_SetFieldInteger64(f, 5, g->households -
-                                          rules->target_households);
+        OGR_F_SetFieldInteger64(f, 5, g->households - rules->target_households);
         OGR_F_SetFieldDouble(f, 6, g->polsby_popper);
         if (g->cut_len > 0)
             OGR_F_SetFieldDouble(f, 7, g->cut_barrier / g->cut_len);
@@ -202,8 +206,8 @@ static int write_outputs(gs_ctx *ctx, const gs_partition_opts *opts,
                  rules->partition_policy == GS_POLICY_OVERSIZE ? "oversize"
                                                                : "persons",
                  opts->seed);
-        rc = gs__out_meta_run(o, "partition", opts->command_line, started,
-                              buf, crs->metric_name, info);
+        rc = gs__out_meta_run(o, "partition", opts->command_line, started, buf,
+                              crs->metric_name, info);
         if (rc) goto fail;
     }
     *out_o = o;
@@ -265,8 +269,7 @@ static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
     json_object_object_add(o, "median_polsby_popper",
                            json_object_new_double(med));
     json_object_object_add(o, "barrier_share",
-                           len > 0 ? json_object_new_double(bar / len)
-                                   : NULL);
+                           len > 0 ? json_object_new_double(bar / len) : NULL);
     json_object_object_add(o, "unplaced_households",
                            json_object_new_int64(r->unplaced));
     if (opts->existing) {
@@ -304,8 +307,10 @@ static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
                    feasible_ok, feasible, rate, med,
                    len > 0 ? 100 * bar / len : 0.0);
     if (opts->existing)
-        gs__buf_printf(&text, "  re-division: %ld grids changed, %ld "
-                       "households reassigned\n", changed, reassigned);
+        gs__buf_printf(&text,
+                       "  re-division: %ld grids changed, %ld "
+                       "households reassigned\n",
+                       changed, reassigned);
     for (size_t i = 0; i < r->n_sums; i++)
         if (r->sums[i].note[0])
             gs__buf_printf(&text, "  %s: %s\n", r->sums[i].community_code,
@@ -313,7 +318,8 @@ static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
     if (r->unplaced)
         gs__buf_printf(&text, "  %ld households lie in no community\n",
                        r->unplaced);
-    gs__buf_printf(&text, "  wrote %s (layers grids, summary, %srun_metadata)\n",
+    gs__buf_printf(&text,
+                   "  wrote %s (layers grids, summary, %srun_metadata)\n",
                    opts->output, opts->existing ? "changes, " : "");
     return gs__report_from_buf(ctx, o, &text, findings);
 }
@@ -427,8 +433,8 @@ int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,
     /* The report before the output moves into place (as validate): a run
      * that fails, even for want of memory for its report, never replaces
      * an earlier output. */
-    rc = gs__out_commit_report(ctx, out, make_report(ctx, opts, &r),
-                               out_report);
+    rc =
+        gs__out_commit_report(ctx, out, make_report(ctx, opts, &r), out_report);
     out = NULL;
 done:
     gs__out_abort(out);

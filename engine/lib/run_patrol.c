@@ -70,7 +70,8 @@ static int32_t tab_day_of(void *u, int64_t t) {
 
 static int64_t tab_day_start(void *u, int32_t d) {
     const clock_tab *c = u;
-    if (d < c->first) return c->start[0] - (int64_t)(c->first - d) * GS__MS_PER_DAY;
+    if (d < c->first)
+        return c->start[0] - (int64_t)(c->first - d) * GS__MS_PER_DAY;
     if (d > c->first + c->n)
         return c->start[c->n] + (int64_t)(d - c->first - c->n) * GS__MS_PER_DAY;
     return c->start[d - c->first];
@@ -81,15 +82,16 @@ static int tab_workday(void *u, int32_t d) {
     return gs__calendar_is_workday(c->cal, d);
 }
 
-/* ---- GCJ-02 offset detection ------------------------------------------------ */
+/* ---- GCJ-02 offset detection ------------------------------------------------
+ */
 
 /* Share of about 4,000 sample fixes that fall in their member's own grid
  * (within the tolerance) when read as WGS84 [0], as GCJ-02 [1] and as
  * BD-09 [2]. The member's own grid, not any grid: next to each other,
  * grids catch offset fixes too, and only the own grid shows the shift. */
-static int check_offset(gs_ctx *ctx, const gs__traces *tr,
-                        const gs__model *m, const gs__crsinfo *crs,
-                        const gs_rules *rules, double out_share[3]) {
+static int check_offset(gs_ctx *ctx, const gs__traces *tr, const gs__model *m,
+                        const gs__crsinfo *crs, const gs_rules *rules,
+                        double out_share[3]) {
     GEOSContextHandle_t h = ctx->geos;
     OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
     OGRCoordinateTransformationH ct = NULL;
@@ -116,13 +118,13 @@ static int check_offset(gs_ctx *ctx, const gs__traces *tr,
     qsort(rv, m->n_members, sizeof *rv, gs__strix_cmp);
     for (size_t k = 0; k < tr->n_members; k++) {
         long r = gs__strix_lookup(rv, m->n_members, tr->member_ids[k]);
-        long g = r < 0 ? -1
-                       : gs__strix_lookup(gv, m->n_grids,
-                                          m->members[r].grid_code);
+        long g =
+            r < 0 ? -1
+                  : gs__strix_lookup(gv, m->n_grids, m->members[r].grid_code);
         own[k] = g;
         if (g >= 0 && !clips[g]) {
-            GEOSGeometry *b = GEOSBuffer_r(h, m->grids[g].geom,
-                                           rules->tolerance_m, 4);
+            GEOSGeometry *b =
+                GEOSBuffer_r(h, m->grids[g].geom, rules->tolerance_m, 4);
             if (!b || gs__clip_create(h, b, 0, &clips[g])) {
                 if (b) GEOSGeom_destroy_r(h, b);
                 rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
@@ -151,8 +153,7 @@ static int check_offset(gs_ctx *ctx, const gs__traces *tr,
 done:
     if (ct) OCTDestroyCoordinateTransformation(ct);
     if (wgs) OSRDestroySpatialReference(wgs);
-    for (size_t i = 0; clips && i < m->n_grids; i++)
-        gs__clip_destroy(clips[i]);
+    for (size_t i = 0; clips && i < m->n_grids; i++) gs__clip_destroy(clips[i]);
     free(clips);
     free(gv);
     free(rv);
@@ -212,8 +213,7 @@ static int make_tracks(gs_ctx *ctx, gs__traces *tr, const gs__crsinfo *crs,
     free(tr->fixes);
     tr->fixes = NULL;
     rc = gs__crs_transform_points(ctx, wgs, crs->metric, &out->all[0].x,
-                                  &out->all[0].y, sizeof *out->all, n,
-                                  threads);
+                                  &out->all[0].y, sizeof *out->all, n, threads);
 done:
     free(fill);
     if (wgs) OSRDestroySpatialReference(wgs);
@@ -264,7 +264,8 @@ static int lines_to_output(gs_ctx *ctx, gs__presult *res,
     return rc;
 }
 
-/* ---- writing ---------------------------------------------------------------- */
+/* ---- writing ----------------------------------------------------------------
+ */
 
 static const gs__fdef day_fields[] = {
     {"member_id", GS__F_STR},   {"grid_code", GS__F_STR},
@@ -275,14 +276,20 @@ static const gs__fdef day_fields[] = {
     {"fixes", GS__F_INT},       {"bad_fixes", GS__F_INT},
     {"daily_ok", GS__F_INT},    {"note", GS__F_STR}};
 
-static const gs__fdef week_fields[] = {
-    {"member_id", GS__F_STR},         {"grid_code", GS__F_STR},
-    {"week", GS__F_STR},              {"in_grid_tolerant_s", GS__F_REAL},
-    {"workdays", GS__F_INT},          {"workdays_ok", GS__F_INT},
-    {"weekly_ok", GS__F_INT},         {"coverage_pct", GS__F_REAL},
-    {"households", GS__F_INT},        {"households_reached", GS__F_INT},
-    {"care_households", GS__F_INT},   {"care_reached", GS__F_INT},
-    {"compliant", GS__F_INT},         {"note", GS__F_STR}};
+static const gs__fdef week_fields[] = {{"member_id", GS__F_STR},
+                                       {"grid_code", GS__F_STR},
+                                       {"week", GS__F_STR},
+                                       {"in_grid_tolerant_s", GS__F_REAL},
+                                       {"workdays", GS__F_INT},
+                                       {"workdays_ok", GS__F_INT},
+                                       {"weekly_ok", GS__F_INT},
+                                       {"coverage_pct", GS__F_REAL},
+                                       {"households", GS__F_INT},
+                                       {"households_reached", GS__F_INT},
+                                       {"care_households", GS__F_INT},
+                                       {"care_reached", GS__F_INT},
+                                       {"compliant", GS__F_INT},
+                                       {"note", GS__F_STR}};
 
 static const gs__fdef track_fields[] = {{"member_id", GS__F_STR},
                                         {"grid_code", GS__F_STR},
@@ -291,8 +298,8 @@ static const gs__fdef track_fields[] = {{"member_id", GS__F_STR},
                                         {"distance_m", GS__F_REAL}};
 
 static const gs__fdef gap_fields[] = {
-    {"member_id", GS__F_STR}, {"date", GS__F_STR},
-    {"start_time", GS__F_STR}, {"end_time", GS__F_STR},
+    {"member_id", GS__F_STR},   {"date", GS__F_STR},
+    {"start_time", GS__F_STR},  {"end_time", GS__F_STR},
     {"duration_s", GS__F_REAL}, {"distance_m", GS__F_REAL}};
 
 static const gs__fdef gps_fields[] = {
@@ -310,8 +317,8 @@ static const gs__fdef unc_fields[] = {{"member_id", GS__F_STR},
                                       {"area_m2", GS__F_REAL}};
 
 static const gs__fdef unr_fields[] = {
-    {"member_id", GS__F_STR},  {"grid_code", GS__F_STR},
-    {"week", GS__F_STR},       {"household_id", GS__F_STR},
+    {"member_id", GS__F_STR},   {"grid_code", GS__F_STR},
+    {"week", GS__F_STR},        {"household_id", GS__F_STR},
     {"building_id", GS__F_STR}, {"care_type", GS__F_STR}};
 
 static const gs__fdef sum_fields[] = {
@@ -379,8 +386,7 @@ static int write_days(wctx *w, gs__olayer *l) {
     return rc;
 }
 
-static int write_weeks(wctx *w, gs__olayer *l, gs__olayer *lu,
-                       gs__olayer *lh) {
+static int write_weeks(wctx *w, gs__olayer *l, gs__olayer *lu, gs__olayer *lh) {
     const gs__presult *res = w->res;
     const gs__model *m = w->m;
     int rc = GS_OK;
@@ -485,8 +491,8 @@ static int write_lines(wctx *w, gs__olayer *lt, gs__olayer *lg,
             OGR_F_SetFieldString(f, 2, date);
             OGR_F_SetFieldDouble(f, 3, po->days[di].tracked_s);
             OGR_F_SetFieldDouble(f, 4, po->days[di].distance_m);
-            if ((rc = gs__out_lines(w->o, lt, f, pl->xy, pl->starts,
-                                    pl->nparts, 1))) {
+            if ((rc = gs__out_lines(w->o, lt, f, pl->xy, pl->starts, pl->nparts,
+                                    1))) {
                 OGR_F_Destroy(f);
                 return rc;
             }
@@ -640,9 +646,8 @@ static int summarise(wctx *w, gs__olayer *l, json_object *js) {
                                json_object_new_int64(tot[k].compliant));
         json_object_object_add(
             o, "mean_hours",
-            json_object_new_double(tot[k].members
-                                       ? tot[k].hours / tot[k].members
-                                       : 0));
+            json_object_new_double(
+                tot[k].members ? tot[k].hours / tot[k].members : 0));
         json_object_object_add(
             o, "mean_coverage_pct",
             json_object_new_double(tot[k].n_cov ? tot[k].coverage / tot[k].n_cov
@@ -665,8 +670,8 @@ static int write_outputs(wctx *w, const gs_patrol_opts *opts,
     if (rc) return rc;
     if ((rc = gs__out_layer(w->o, "member_day", GS__GEOM_NONE, day_fields,
                             NF(day_fields), &ld)) ||
-        (rc = gs__out_layer(w->o, "member_week", GS__GEOM_POLYGON,
-                            week_fields, NF(week_fields), &lw)) ||
+        (rc = gs__out_layer(w->o, "member_week", GS__GEOM_POLYGON, week_fields,
+                            NF(week_fields), &lw)) ||
         (rc = gs__out_layer(w->o, "tracks", GS__GEOM_LINE, track_fields,
                             NF(track_fields), &lt)) ||
         (rc = gs__out_layer(w->o, "gaps", GS__GEOM_LINE, gap_fields,
@@ -695,9 +700,9 @@ static int write_outputs(wctx *w, const gs_patrol_opts *opts,
                  "\"weekly_min_s\": %g, \"coverage_m\": %g, \"reach_m\": %g, "
                  "\"raster_m\": %g, \"low_accuracy_m\": %g, "
                  "\"mock_min_fixes\": %d}",
-                 r->max_gap_s, r->max_speed_mps, r->tolerance_m,
-                 r->daily_min_s, r->weekly_min_s, r->coverage_m, r->reach_m,
-                 r->raster_m, r->low_accuracy_m, r->mock_min_fixes);
+                 r->max_gap_s, r->max_speed_mps, r->tolerance_m, r->daily_min_s,
+                 r->weekly_min_s, r->coverage_m, r->reach_m, r->raster_m,
+                 r->low_accuracy_m, r->mock_min_fixes);
         rc = gs__out_meta_run(w->o, "patrol", opts->command_line, started, buf,
                               crs->metric_name, info);
         if (!rc)
@@ -760,7 +765,8 @@ static gs_report *make_report(gs_ctx *ctx, const gs_patrol_opts *opts,
     json_object_object_add(o, "warning",
                            warning ? json_object_new_string(warning) : NULL);
     gs__buf_init(&text, 0);
-    gs__buf_printf(&text, "patrol: %s to %s, %ld members, %zu fixes (%zu bad "
+    gs__buf_printf(&text,
+                   "patrol: %s to %s, %ld members, %zu fixes (%zu bad "
                    "rows listed in bad_rows)\n",
                    d0, d1, members, n_fixes, tr->n_bad);
     for (size_t k = 0; k < json_object_array_length(weeks); k++) {
@@ -787,11 +793,15 @@ static gs_report *make_report(gs_ctx *ctx, const gs_patrol_opts *opts,
                        week, comp, mem, hours, cov, missed);
     }
     if (not_in_roster)
-        gs__buf_printf(&text, "  %ld traced members are not in the roster "
-                       "(rows with note 'not in roster')\n", not_in_roster);
+        gs__buf_printf(&text,
+                       "  %ld traced members are not in the roster "
+                       "(rows with note 'not in roster')\n",
+                       not_in_roster);
     if (no_grid)
-        gs__buf_printf(&text, "  %ld roster rows name a grid that does not "
-                       "exist\n", no_grid);
+        gs__buf_printf(&text,
+                       "  %ld roster rows name a grid that does not "
+                       "exist\n",
+                       no_grid);
     gs__buf_printf(&text, "  wrote %s\n", opts->output);
     json_object_object_add(o, "weeks", weeks);
     return gs__report_from_buf(ctx, o, &text, findings);
@@ -856,8 +866,7 @@ static char *members_filter(const gs_input_opts *in, const gs__model *m) {
 /* Keeps the fixes and bad rows of the roster's members only: a shard's
  * traces read from a CSV hold every member's. Member indices are
  * renumbered; the dropped members' ids stay in the arena. */
-static int keep_roster_traces(gs_ctx *ctx, const gs__model *m,
-                              gs__traces *tr) {
+static int keep_roster_traces(gs_ctx *ctx, const gs__model *m, gs__traces *tr) {
     gs__strix *rv = malloc((m->n_members ? m->n_members : 1) * sizeof *rv);
     uint32_t *map = malloc((tr->n_members ? tr->n_members : 1) * sizeof *map);
     size_t nm = 0, k = 0;
@@ -1038,8 +1047,8 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     if (opts->calendar && (rc = gs__calendar_load(ctx, opts->calendar, &cal)))
         goto done;
     clock.cal = cal;
-    if ((rc = gs__io_shard_extent(ctx, in, opts->grids, NULL,
-                                  GS__SHARD_HALO_M, &info)))
+    if ((rc = gs__io_shard_extent(ctx, in, opts->grids, NULL, GS__SHARD_HALO_M,
+                                  &info)))
         goto done;
     gs__progress(ctx, "read grids", -1);
     if ((rc = gs__io_read_grids(ctx, in, opts->grids, &m, &crs, &info)))
@@ -1152,11 +1161,10 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     /* The report before the output moves into place: a run that fails,
      * even for want of memory for its report, never replaces an earlier
      * output. */
-    rc = gs__out_commit_report(
-        ctx, pending,
-        make_report(ctx, opts, &res, &tr, n_fixes, weeks,
-                    warning[0] ? warning : NULL),
-        out_report);
+    rc = gs__out_commit_report(ctx, pending,
+                               make_report(ctx, opts, &res, &tr, n_fixes, weeks,
+                                           warning[0] ? warning : NULL),
+                               out_report);
     weeks = NULL; /* taken by the report */
     pending = NULL;
 done:

@@ -39,10 +39,10 @@ void gs_validate_opts_init(gs_validate_opts *o) {
 }
 
 static const gs__fdef grid_fields[] = {
-    {"grid_code", GS__F_STR},  {"community_code", GS__F_STR},
-    {"grid_type", GS__F_STR},  {"name", GS__F_STR},
-    {"households", GS__F_INT}, {"persons", GS__F_INT},
-    {"members", GS__F_INT},    {"area_m2", GS__F_REAL},
+    {"grid_code", GS__F_STR},      {"community_code", GS__F_STR},
+    {"grid_type", GS__F_STR},      {"name", GS__F_STR},
+    {"households", GS__F_INT},     {"persons", GS__F_INT},
+    {"members", GS__F_INT},        {"area_m2", GS__F_REAL},
     {"polsby_popper", GS__F_REAL}, {"status", GS__F_STR},
     {"issues", GS__F_STR}};
 
@@ -70,8 +70,7 @@ static int write_outputs(gs_ctx *ctx, const gs_validate_opts *opts,
     rc = gs__out_layer(o, "grids", GS__GEOM_POLYGON, grid_fields,
                        sizeof grid_fields / sizeof grid_fields[0], &lg);
     if (!rc)
-        rc = gs__out_layer(o, "issues", GS__GEOM_POLYGON, issue_fields, 3,
-                           &li);
+        rc = gs__out_layer(o, "issues", GS__GEOM_POLYGON, issue_fields, 3, &li);
     if (!rc)
         rc = gs__out_layer(o, "issue_points", GS__GEOM_POINT, issue_fields, 3,
                            &lp);
@@ -120,8 +119,8 @@ static int write_outputs(gs_ctx *ctx, const gs_validate_opts *opts,
     }
     for (size_t i = 0; i < r->n_issues; i++) {
         const gs__issue *is = &r->issues[i];
-        int point = is->geom &&
-                    GEOSGeomTypeId_r(ctx->geos, is->geom) == GEOS_POINT;
+        int point =
+            is->geom && GEOSGeomTypeId_r(ctx->geos, is->geom) == GEOS_POINT;
         gs__olayer *l = point ? lp : li;
         OGRFeatureH f = gs__out_feature(l);
         if (!f) goto nomem;
@@ -192,11 +191,11 @@ static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
     json_object_object_add(o, "households",
                            json_object_new_int64((int64_t)m->n_households));
     json_object_object_add(o, "persons", json_object_new_int64(t->persons));
-    json_object_object_add(o, "members",
-                           m->have_members
-                               ? json_object_new_int64((int64_t)m->n_members)
-                               : NULL);
-    json_object_object_add(o, "violations", json_object_new_int64(r->violations));
+    json_object_object_add(
+        o, "members",
+        m->have_members ? json_object_new_int64((int64_t)m->n_members) : NULL);
+    json_object_object_add(o, "violations",
+                           json_object_new_int64(r->violations));
     json_object_object_add(o, "issues",
                            json_object_new_int64((int64_t)r->n_issues));
     json_object_object_add(o, "orphan_households",
@@ -229,13 +228,17 @@ static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
                    "validate: %ld grids in %zu communities, %zu households "
                    "(%ld persons)\n",
                    t->grids, m->n_communities, m->n_households, t->persons);
-    gs__buf_printf(&text, "  %ld of %ld grids violate the standard; %zu "
-                   "issues\n", r->violations, t->grids, r->n_issues);
+    gs__buf_printf(&text,
+                   "  %ld of %ld grids violate the standard; %zu "
+                   "issues\n",
+                   r->violations, t->grids, r->n_issues);
     for (int k = 0; k < GS__K_COUNT; k++)
         if (t->n[k])
             gs__buf_printf(&text, "    %-22s %ld\n", gs__kind_name(k), t->n[k]);
-    gs__buf_printf(&text, "  wrote %s (layers grids, issues, issue_points, "
-                   "summary, run_metadata)\n", opts->output);
+    gs__buf_printf(&text,
+                   "  wrote %s (layers grids, issues, issue_points, "
+                   "summary, run_metadata)\n",
+                   opts->output);
     return gs__report_from_buf(ctx, o, &text, findings);
 }
 

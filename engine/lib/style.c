@@ -136,30 +136,14 @@ static void sb_esc_n(sbuf *b, const char *s, size_t n) {
         const char *rep;
         size_t len = 1;
         switch (*u) {
-            case '&':
-                rep = "&amp;";
-                break;
-            case '<':
-                rep = "&lt;";
-                break;
-            case '>':
-                rep = "&gt;";
-                break;
-            case '"':
-                rep = "&quot;";
-                break;
-            case '\'':
-                rep = "&apos;";
-                break;
-            case '\t':
-                rep = "&#9;";
-                break;
-            case '\n':
-                rep = "&#10;";
-                break;
-            case '\r':
-                rep = "&#13;";
-                break;
+            case '&': rep = "&amp;"; break;
+            case '<': rep = "&lt;"; break;
+            case '>': rep = "&gt;"; break;
+            case '"': rep = "&quot;"; break;
+            case '\'': rep = "&apos;"; break;
+            case '\t': rep = "&#9;"; break;
+            case '\n': rep = "&#10;"; break;
+            case '\r': rep = "&#13;"; break;
             default:
                 len = *u >= 0x80 ? utf8_len(u) : 0;
                 if (len > 0 && len <= (size_t)(end - u)) {
@@ -480,10 +464,16 @@ static const category EHSA_CATS[] = {
     {"oscillating_hot_spot", "振荡热点 oscillating hot spot", {214, 96, 77}},
     {"historical_hot_spot", "历史热点 historical hot spot", {230, 160, 140}},
     {"new_cold_spot", "新增冷点 new cold spot", {224, 243, 248}},
-    {"consecutive_cold_spot", "连续冷点 consecutive cold spot", {171, 217, 233}},
-    {"intensifying_cold_spot", "加剧冷点 intensifying cold spot", {49, 54, 149}},
+    {"consecutive_cold_spot",
+     "连续冷点 consecutive cold spot",
+     {171, 217, 233}},
+    {"intensifying_cold_spot",
+     "加剧冷点 intensifying cold spot",
+     {49, 54, 149}},
     {"persistent_cold_spot", "持续冷点 persistent cold spot", {69, 117, 180}},
-    {"diminishing_cold_spot", "减弱冷点 diminishing cold spot", {116, 173, 209}},
+    {"diminishing_cold_spot",
+     "减弱冷点 diminishing cold spot",
+     {116, 173, 209}},
     {"sporadic_cold_spot", "零星冷点 sporadic cold spot", {200, 215, 240}},
     {"oscillating_cold_spot", "振荡冷点 oscillating cold spot", {67, 147, 195}},
     {"historical_cold_spot", "历史冷点 historical cold spot", {150, 170, 200}},
@@ -894,8 +884,8 @@ char *gs__style_qml_aliased(const char *layer, gs__geom_kind geom,
     }
     sb_puts(&b, "  <aliases>\n");
     for (size_t i = 0; i < nfields; i++) {
-        const char *zh = aliases && aliases[i] ? aliases[i]
-                                               : gs__style_alias(fields[i]);
+        const char *zh =
+            aliases && aliases[i] ? aliases[i] : gs__style_alias(fields[i]);
         if (!zh) continue;
         sb_puts(&b, "    <alias field=\"");
         sb_esc(&b, fields[i]);

@@ -836,8 +836,7 @@ static void tr_field(void *data, size_t len, void *user) {
                 p->row.acc = (float)v;
             }
             return;
-        default:
-            return;
+        default: return;
     }
 }
 
@@ -1419,9 +1418,8 @@ static int pick_layer(rd *r, GDALDatasetH ds, int gpx, OGRLayerH *out) {
 /* The field names of layer `lyr` (*out_names, NULL-terminated, borrowed
  * from the layer; free the array) and the columns of the roles (idx), as
  * resolve_cols finds them. */
-static int layer_cols(rd *r, OGRLayerH lyr, const char *where,
-                      int need_member, const char ***out_names, int *out_n,
-                      int idx[R_COUNT]) {
+static int layer_cols(rd *r, OGRLayerH lyr, const char *where, int need_member,
+                      const char ***out_names, int *out_n, int idx[R_COUNT]) {
     OGRFeatureDefnH fd = OGR_L_GetLayerDefn(lyr);
     int nf = OGR_FD_GetFieldCount(fd);
     const char **names = gs__calloc((size_t)nf + 1, sizeof *names);
@@ -1758,7 +1756,8 @@ static int read_pg(rd *r) {
     pg_ident(&sql, names[idx[R_MEMBER]], 0);
     gs__buf_puts(&sql, "::text AS member_id, ");
     pg_ident(&sql, names[idx[R_TIME]], 0);
-    gs__buf_puts(&sql, "::text AS time, ST_X(p.gs__pt) AS lon, "
+    gs__buf_puts(&sql,
+                 "::text AS time, ST_X(p.gs__pt) AS lon, "
                  "ST_Y(p.gs__pt) AS lat");
     if (idx[R_ACC] >= 0) {
         gs__buf_puts(&sql, ", ");

@@ -40,13 +40,24 @@
 
 #include "geom.h"
 
-static const char *const kind_names[GS__K_COUNT] = {
-    "bad_code",        "bad_persons",       "community_mismatch",
-    "duplicate_code",  "gap",               "invalid_geometry",
-    "member_multiple_grids", "member_unknown_grid", "multipart",
-    "multiple_members", "no_member",        "orphan_household",
-    "outside_community", "overlap",         "oversize",
-    "persons_over",    "undersize",         "skipped_feature"};
+static const char *const kind_names[GS__K_COUNT] = {"bad_code",
+                                                    "bad_persons",
+                                                    "community_mismatch",
+                                                    "duplicate_code",
+                                                    "gap",
+                                                    "invalid_geometry",
+                                                    "member_multiple_grids",
+                                                    "member_unknown_grid",
+                                                    "multipart",
+                                                    "multiple_members",
+                                                    "no_member",
+                                                    "orphan_household",
+                                                    "outside_community",
+                                                    "overlap",
+                                                    "oversize",
+                                                    "persons_over",
+                                                    "undersize",
+                                                    "skipped_feature"};
 
 const char *gs__kind_name(gs__kind k) {
     return (unsigned)k < GS__K_COUNT ? kind_names[k] : "unknown";
@@ -173,8 +184,7 @@ static void *assign_worker(void *arg) {
             size_t i = c.v[j];
             /* For a point, intersects == covered by the closed polygon. */
             if (GEOSPreparedIntersects_r(h, prep[i], pt) != 1) continue;
-            if (best < 0 ||
-                strcmp(m->grids[i].code, m->grids[best].code) < 0)
+            if (best < 0 || strcmp(m->grids[i].code, m->grids[best].code) < 0)
                 best = (long)i; /* candidates ascend: ties keep the first */
         }
         job->out[k] = best;
@@ -215,8 +225,8 @@ int gs__assign_households(gs_ctx *ctx, const gs__model *m, int threads,
         jobs[t].rc = GS_OK;
     }
     for (int t = 1; t < threads; t++)
-        started[t] = pthread_create(&tids[t], NULL, assign_worker,
-                                    &jobs[t]) == 0;
+        started[t] =
+            pthread_create(&tids[t], NULL, assign_worker, &jobs[t]) == 0;
     assign_worker(&jobs[0]);
     for (int t = 1; t < threads; t++) {
         if (started[t])
@@ -230,7 +240,8 @@ int gs__assign_households(gs_ctx *ctx, const gs__model *m, int threads,
     return GS_OK;
 }
 
-/* ---- helpers on codes ----------------------------------------------------- */
+/* ---- helpers on codes -----------------------------------------------------
+ */
 
 static int all_digits(const char *s, size_t n) {
     if (strlen(s) != n) return 0;
@@ -254,17 +265,18 @@ static int cmp_mem_ix(const void *p, const void *q) {
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-/* ---- the analysis ----------------------------------------------------------- */
+/* ---- the analysis -----------------------------------------------------------
+ */
 
-#define NOMEM()                                        \
-    do {                                               \
+#define NOMEM()                                           \
+    do {                                                  \
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory"); \
-        goto done;                                     \
+        goto done;                                        \
     } while (0)
 
-#define ADD(...)                                          \
-    do {                                                  \
-        if (add_issue(h, r, __VA_ARGS__)) NOMEM();        \
+#define ADD(...)                                   \
+    do {                                           \
+        if (add_issue(h, r, __VA_ARGS__)) NOMEM(); \
     } while (0)
 
 /* Phase 1: per-grid geometry figures and geometry issues. */
@@ -279,8 +291,8 @@ static int check_geometry(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
         if (g->invalid) {
             GEOSGeometry *pt = NULL;
             if (isfinite(g->invalid_x) && isfinite(g->invalid_y))
-                pt = GEOSGeom_createPointFromXY_r(h, g->invalid_x,
-                                                  g->invalid_y);
+                pt =
+                    GEOSGeom_createPointFromXY_r(h, g->invalid_x, g->invalid_y);
             ADD(GS__K_INVALID_GEOMETRY, (long)i, g->code, pt,
                 "%s at (%.2f, %.2f) in the metric CRS; computed with the "
                 "repaired shape",
@@ -312,8 +324,8 @@ static int check_geometry(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
                 geom = clone(h, g->geom);
             }
             ADD(GS__K_MULTIPART, (long)i, g->code, geom,
-                "%d polygon parts as stored; the largest is %.0f m2",
-                g->nparts, best > 0 ? best : v->area_m2);
+                "%d polygon parts as stored; the largest is %.0f m2", g->nparts,
+                best > 0 ? best : v->area_m2);
         }
     }
 done:
@@ -338,8 +350,8 @@ static int check_overlaps(gs_ctx *ctx, const gs__model *m,
             double a;
             if (j <= i) continue;
             if (GEOSPreparedIntersects_r(h, prep[i], gj->geom) != 1) continue;
-            inter = gs__geom_polygonal(h, GEOSIntersection_r(h, gi->geom,
-                                                             gj->geom));
+            inter = gs__geom_polygonal(
+                h, GEOSIntersection_r(h, gi->geom, gj->geom));
             if (!inter) NOMEM();
             a = gs__geom_area(h, inter);
             if (a <= rules->sliver_m2) {
@@ -421,10 +433,9 @@ static int check_communities(gs_ctx *ctx, const gs__model *m,
                 a = gs__geom_area(h, in);
                 GEOSGeom_destroy_r(h, in);
             }
-            if (a > best ||
-                (a == best && host >= 0 &&
-                 strcmp(m->communities[ci].code, m->communities[host].code) <
-                     0)) {
+            if (a > best || (a == best && host >= 0 &&
+                             strcmp(m->communities[ci].code,
+                                    m->communities[host].code) < 0)) {
                 best = a;
                 host = (long)ci;
                 covered = cov;
@@ -639,8 +650,8 @@ static int check_codes(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
                 "no grid member is listed for %s", g->code);
         else if (k > 1)
             ADD(GS__K_MULTIPLE_MEMBERS, (long)i, g->code, clone(h, g->geom),
-                "%ld grid members are listed for %s (one grid, one member)",
-                k, g->code);
+                "%ld grid members are listed for %s (one grid, one member)", k,
+                g->code);
     }
     /* Members listed on more than one grid code. */
     for (size_t a = 0; a < nm;) {
@@ -702,8 +713,7 @@ static int issue_owned(gs_ctx *ctx, const gs__model *m, const gs__issue *is) {
         return gs__shard_owns(ctx, is->grid_code);
     if (!is->geom) return 0;
     for (size_t c = 0; c < m->n_communities; c++)
-        if (GEOSIntersects_r(ctx->geos, m->communities[c].geom, is->geom) ==
-            1)
+        if (GEOSIntersects_r(ctx->geos, m->communities[c].geom, is->geom) == 1)
             return gs__shard_owns(ctx, m->communities[c].code);
     return 0;
 }
@@ -806,9 +816,8 @@ done:
     return rc;
 }
 
-int gs__validate_analyse(gs_ctx *ctx, const gs__model *m,
-                         const gs_rules *rules, int threads,
-                         gs__vresult *r) {
+int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
+                         int threads, gs__vresult *r) {
     GEOSContextHandle_t h = ctx->geos;
     GEOSSTRtree *tree = NULL;
     const GEOSPreparedGeometry **prep = NULL;
@@ -869,8 +878,8 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m,
     for (size_t i = 0; i < n; i++) {
         const gs__grid *g = &m->grids[i];
         gs__vgrid *v = &r->grids[i];
-        int exempt = rules->exempt_dedicated &&
-                     strcmp(g->grid_type, "dedicated") == 0;
+        int exempt =
+            rules->exempt_dedicated && strcmp(g->grid_type, "dedicated") == 0;
         if (v->bad_persons > 0) {
             ADD(GS__K_BAD_PERSONS, (long)i, g->code, clone(h, g->geom),
                 "%ld household(s) with a missing, negative or non-integer "
@@ -914,7 +923,8 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m,
     }
     if (ctx->n_shards) keep_shard(ctx, m, r);
     for (size_t i = 0; i < n; i++)
-        if (r->grids[i].kinds && gs__shard_owns(ctx, m->grids[i].community_code))
+        if (r->grids[i].kinds &&
+            gs__shard_owns(ctx, m->grids[i].community_code))
             r->violations++;
     rc = summarise(ctx, m, r);
 done:

@@ -45,13 +45,13 @@ typedef struct gs__issue {
 typedef struct gs__vgrid {
     long households;
     long persons;
-    long bad_persons;    /* households whose persons is unusable */
+    long bad_persons;              /* households whose persons is unusable */
     const char *first_bad_persons; /* the first of them (its id), borrowed */
-    long members;        /* distinct roster members, -1 without a roster */
-    double area_m2;      /* of the repaired shape */
+    long members;   /* distinct roster members, -1 without a roster */
+    double area_m2; /* of the repaired shape */
     double polsby_popper;
-    unsigned kinds;      /* bit (1u << kind) per issue kind */
-    long host;           /* index of the host community, or -1 */
+    unsigned kinds; /* bit (1u << kind) per issue kind */
+    long host;      /* index of the host community, or -1 */
 } gs__vgrid;
 
 /* Counts for one row of the summary. */
@@ -63,22 +63,21 @@ typedef struct gs__vsum {
 } gs__vsum;
 
 typedef struct gs__vresult {
-    gs__vgrid *grids;  /* one per model grid */
+    gs__vgrid *grids; /* one per model grid */
     gs__issue *issues;
     size_t n_issues, cap_issues;
-    gs__vsum *sums;    /* per community (sorted by code), then the total */
+    gs__vsum *sums; /* per community (sorted by code), then the total */
     size_t n_sums;
     long orphans;
-    long violations;   /* grids with status violation */
+    long violations;      /* grids with status violation */
     long *household_grid; /* per household: the grid index or -1 */
 } gs__vresult;
 
 /* Runs every rule of DESIGN.md "Sizing" and "Issue kinds" on the model.
  * `threads` workers assign households (1 is fine). GS_OK or GS_ERR_NOMEM /
  * GS_ERR_INTERNAL with the context's message. */
-int gs__validate_analyse(gs_ctx *ctx, const gs__model *m,
-                         const gs_rules *rules, int threads,
-                         gs__vresult *out);
+int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
+                         int threads, gs__vresult *out);
 
 /* Assigns each household to the grid with the lowest code among those whose
  * closed polygon covers it (ties by input order), or -1: out[k] for

@@ -38,19 +38,19 @@ extern "C" {
  */
 enum {
     GS_OK = 0,
-    GS_ERR_USAGE = 100,      /**< a bad option, argument or API misuse */
-    GS_ERR_CONFIG = 101,     /**< an unreadable or invalid --config file */
-    GS_ERR_INPUT = 200,      /**< bad input data (generic) */
-    GS_ERR_INPUT_OPEN = 201, /**< an input cannot be opened or read */
+    GS_ERR_USAGE = 100,          /**< a bad option, argument or API misuse */
+    GS_ERR_CONFIG = 101,         /**< an unreadable or invalid --config file */
+    GS_ERR_INPUT = 200,          /**< bad input data (generic) */
+    GS_ERR_INPUT_OPEN = 201,     /**< an input cannot be opened or read */
     GS_ERR_INPUT_FIELD = 202,    /**< a required field is missing */
     GS_ERR_INPUT_CRS = 203,      /**< no, unknown or implausible CRS */
     GS_ERR_INPUT_GEOMETRY = 204, /**< empty, NaN or wrong-typed geometry */
     GS_ERR_INPUT_ENCODING = 205, /**< text that is not valid UTF-8 */
     GS_ERR_INPUT_EMPTY = 206,    /**< a layer without features */
     GS_ERR_INPUT_VALUE = 207,    /**< an unparsable value in a field */
-    GS_ERR_IO = 300,         /**< writing an output failed */
-    GS_ERR_NOMEM = 301,      /**< out of memory */
-    GS_ERR_INTERNAL = 302    /**< a bug or a library failure */
+    GS_ERR_IO = 300,             /**< writing an output failed */
+    GS_ERR_NOMEM = 301,          /**< out of memory */
+    GS_ERR_INTERNAL = 302        /**< a bug or a library failure */
 };
 
 /** Per-feature problems: stop the run, or report them and go on. */
@@ -73,8 +73,7 @@ typedef struct gs_ctx gs_ctx;
  * Progress hook: `phase` names the running phase ("read grids", "assign
  * households"...), `fraction` is 0..1, or -1 when unknown.
  */
-typedef void (*gs_progress_fn)(void *user, const char *phase,
-                               double fraction);
+typedef void (*gs_progress_fn)(void *user, const char *phase, double fraction);
 
 /** Log hook for warnings and notes (level GS_LOG_*), UTF-8 text. */
 typedef void (*gs_log_fn)(void *user, int level, const char *msg);
@@ -153,9 +152,9 @@ typedef struct gs_deadline {
 
 /** What Gi* on grids is computed on (`grid_gi_value`). */
 enum {
-    GS_GI_COUNT = 0,     /**< events per grid */
-    GS_GI_PER_KM2 = 1,   /**< events per km^2 of the grid (the default) */
-    GS_GI_PER_100HH = 2  /**< events per 100 households (needs them) */
+    GS_GI_COUNT = 0,    /**< events per grid */
+    GS_GI_PER_KM2 = 1,  /**< events per km^2 of the grid (the default) */
+    GS_GI_PER_100HH = 2 /**< events per 100 households (needs them) */
 };
 
 /** The parts of the monthly assessment (`assess`), indexing its weights. */
@@ -183,43 +182,43 @@ enum {
 
 /** Thresholds of the sizing standard and the validate checks. */
 typedef struct gs_rules {
-    int min_households;      /**< below is `undersize` (300) */
-    int max_households;      /**< above is `oversize` (500) */
-    int max_persons;         /**< above is `persons_over` (2,500) */
-    int exempt_dedicated;    /**< 1: `dedicated` grids skip sizing (1) */
-    double sliver_m2;        /**< areas at or below are slivers (1.0) */
-    double shared_edge_m;    /**< a gap's neighbour shares this much (1.0) */
-    double edge_snap_m;      /**< tolerance for a shared edge (0.001) */
+    int min_households;   /**< below is `undersize` (300) */
+    int max_households;   /**< above is `oversize` (500) */
+    int max_persons;      /**< above is `persons_over` (2,500) */
+    int exempt_dedicated; /**< 1: `dedicated` grids skip sizing (1) */
+    double sliver_m2;     /**< areas at or below are slivers (1.0) */
+    double shared_edge_m; /**< a gap's neighbour shares this much (1.0) */
+    double edge_snap_m;   /**< tolerance for a shared edge (0.001) */
     /* patrol (DESIGN.md "Patrol time") */
-    double max_gap_s;        /**< longer segments are gaps (300) */
-    double max_speed_mps;    /**< faster segments are GPS jumps (8) */
-    double tolerance_m;      /**< grid buffer for tolerant time (15) */
-    double daily_min_s;      /**< daily_ok on a workday (7,200) */
-    double weekly_min_s;     /**< weekly_ok for the ISO week (36,000) */
-    double coverage_m;       /**< reach of a segment for coverage (15) */
-    double reach_m;          /**< households reached within (25) */
-    double raster_m;         /**< coverage sampling cell (1) */
-    double low_accuracy_m;   /**< fixes less accurate are flagged (50) */
-    int mock_min_fixes;      /**< identical fixes in a row: mock (30) */
+    double max_gap_s;      /**< longer segments are gaps (300) */
+    double max_speed_mps;  /**< faster segments are GPS jumps (8) */
+    double tolerance_m;    /**< grid buffer for tolerant time (15) */
+    double daily_min_s;    /**< daily_ok on a workday (7,200) */
+    double weekly_min_s;   /**< weekly_ok for the ISO week (36,000) */
+    double coverage_m;     /**< reach of a segment for coverage (15) */
+    double reach_m;        /**< households reached within (25) */
+    double raster_m;       /**< coverage sampling cell (1) */
+    double low_accuracy_m; /**< fixes less accurate are flagged (50) */
+    int mock_min_fixes;    /**< identical fixes in a row: mock (30) */
     /* hotspots (DESIGN.md "Hotspots") */
-    double hex_size_m;       /**< hexagons, across flats (100) */
-    double cluster_eps_m;    /**< DBSCAN radius (50) */
-    int cluster_min_events;  /**< DBSCAN core, itself included (5) */
-    int min_units;           /**< fewer units: counts, no Gi* (30) */
-    int grid_gi_value;       /**< GS_GI_* (GS_GI_PER_KM2) */
-    double repeat_radius_m;  /**< repeat location: events within (30) */
-    int repeat_min_events;   /**< ... at least this many (3) */
-    int repeat_days;         /**< ... in the days to the period end (28) */
-    int min_history_weeks;   /**< emerging and rising need (8) */
-    double trend_alpha;      /**< Mann-Kendall p of an emerging trend (0.10) */
-    double rising_fdr_q;     /**< BH level for rising grids (0.10) */
-    double kde_bandwidth_m;  /**< 0: the default rule (stats.h) */
-    double kde_cell_m;       /**< 0: from the bandwidth and the extent */
-    int deadline_workdays;   /**< categories without a deadline (5) */
+    double hex_size_m;      /**< hexagons, across flats (100) */
+    double cluster_eps_m;   /**< DBSCAN radius (50) */
+    int cluster_min_events; /**< DBSCAN core, itself included (5) */
+    int min_units;          /**< fewer units: counts, no Gi* (30) */
+    int grid_gi_value;      /**< GS_GI_* (GS_GI_PER_KM2) */
+    double repeat_radius_m; /**< repeat location: events within (30) */
+    int repeat_min_events;  /**< ... at least this many (3) */
+    int repeat_days;        /**< ... in the days to the period end (28) */
+    int min_history_weeks;  /**< emerging and rising need (8) */
+    double trend_alpha;     /**< Mann-Kendall p of an emerging trend (0.10) */
+    double rising_fdr_q;    /**< BH level for rising grids (0.10) */
+    double kde_bandwidth_m; /**< 0: the default rule (stats.h) */
+    double kde_cell_m;      /**< 0: from the bandwidth and the extent */
+    int deadline_workdays;  /**< categories without a deadline (5) */
     gs_deadline deadlines[GS_MAX_DEADLINES]; /**< per category */
     int n_deadlines;
     /* assess (gs_assess_run); weights are points out of 100 */
-    double assess_weight[GS_ASSESS_ITEMS]; /**< 25 10 15 10 20 8 12 */
+    double assess_weight[GS_ASSESS_ITEMS];      /**< 25 10 15 10 20 8 12 */
     double assess_default_pct[GS_ASSESS_ITEMS]; /**< missing input (60) */
     double patrol_daily_share; /**< daily part of the patrol points (0.5) */
     double tier_excellent;     /**< 优秀 at or above (90) */
@@ -229,17 +228,17 @@ typedef struct gs_rules {
     double visit_window_s;     /**< ... of the recorded time (1,800) */
     int care_interval_days[GS_CARE_TYPES]; /**< 0: none (7 14 30 30 14 30) */
     /* partition (gs_partition_run) */
-    int target_households;     /**< preferred grid size (400) */
-    int target_persons;        /**< "about 1,500 people" (1,500) */
-    int partition_policy;      /**< GS_POLICY_*: no whole number of grids
-                                    fits (GS_POLICY_PERSONS) */
+    int target_households; /**< preferred grid size (400) */
+    int target_persons;    /**< "about 1,500 people" (1,500) */
+    int partition_policy;  /**< GS_POLICY_*: no whole number of grids
+                                fits (GS_POLICY_PERSONS) */
 } gs_rules;
 
 /** What partition does with a community where no whole number of grids
  *  fits the household bounds (501-599 households with the defaults). */
 enum {
-    GS_POLICY_PERSONS = 0,  /**< divide by persons, about target_persons */
-    GS_POLICY_OVERSIZE = 1  /**< allow one oversize grid */
+    GS_POLICY_PERSONS = 0, /**< divide by persons, about target_persons */
+    GS_POLICY_OVERSIZE = 1 /**< allow one oversize grid */
 };
 
 /** Fills `rules` with the defaults above. Never fails. */
@@ -337,11 +336,11 @@ long gs_report_findings(const gs_report *report);
 
 /** What `gridsmith validate` reads and writes. Strings are borrowed. */
 typedef struct gs_validate_opts {
-    const char *communities; /**< communities source (required) */
-    const char *grids;       /**< grids source (required) */
-    const char *households;  /**< households source (required) */
-    const char *members;     /**< roster source, or NULL */
-    const char *output;      /**< the GeoPackage to write (required) */
+    const char *communities;    /**< communities source (required) */
+    const char *grids;          /**< grids source (required) */
+    const char *households;     /**< households source (required) */
+    const char *members;        /**< roster source, or NULL */
+    const char *output;         /**< the GeoPackage to write (required) */
     const gs_input_opts *input; /**< NULL for the defaults */
     const gs_rules *rules;      /**< NULL for the defaults */
     /** The command line as the user typed it, for the run metadata. */
@@ -526,17 +525,17 @@ int gs_hotspots_run(gs_ctx *ctx, const gs_hotspots_opts *opts,
 
 /** What `gridsmith assess` reads and writes. Strings are borrowed. */
 typedef struct gs_assess_opts {
-    const char *ledger;     /**< the ledger of `gridsmith run` (required) */
-    const char *month;      /**< "2026-11" (required) */
-    const char *offline;    /**< CSV member_id,item,score, or NULL */
-    const char *visits;     /**< CSV member_id,household_id,time,kind, or
-                                 NULL; needs traces and households */
-    const char *traces;     /**< GPS traces covering the month, or NULL */
-    const char *households; /**< household points with care_type, or NULL */
-    const char *trace_crs;  /**< as gs_patrol_opts.trace_crs */
-    const char *tz;         /**< zone of times without offset; NULL:
-                                 Asia/Shanghai */
-    const char *output;     /**< the GeoPackage to write (required) */
+    const char *ledger;         /**< the ledger of `gridsmith run` (required) */
+    const char *month;          /**< "2026-11" (required) */
+    const char *offline;        /**< CSV member_id,item,score, or NULL */
+    const char *visits;         /**< CSV member_id,household_id,time,kind, or
+                                     NULL; needs traces and households */
+    const char *traces;         /**< GPS traces covering the month, or NULL */
+    const char *households;     /**< household points with care_type, or NULL */
+    const char *trace_crs;      /**< as gs_patrol_opts.trace_crs */
+    const char *tz;             /**< zone of times without offset; NULL:
+                                     Asia/Shanghai */
+    const char *output;         /**< the GeoPackage to write (required) */
     const gs_input_opts *input; /**< NULL for the defaults */
     const gs_rules *rules;      /**< NULL for the defaults */
     const char *command_line;   /**< for the run metadata */
@@ -642,7 +641,7 @@ typedef struct gs_partition_opts {
     const char *existing;
     const char *const *lock; /**< re-division: grid codes never touched */
     size_t n_lock;
-    const char *output;      /**< the GeoPackage to write (required) */
+    const char *output;         /**< the GeoPackage to write (required) */
     const gs_input_opts *input; /**< NULL for the defaults */
     const gs_rules *rules;      /**< NULL for the defaults */
     unsigned long long seed;    /**< the random trees' seed (0) */

@@ -15,12 +15,10 @@
 static const char *const role_fields[][6] = {
     {"communities", "community_code", "name", NULL},
     {"grids", "grid_code", "community_code", "grid_type", "name", NULL},
-    {"households", "household_id", "persons", "building_id", "care_type",
-     NULL},
+    {"households", "household_id", "persons", "building_id", "care_type", NULL},
     {"members", "member_id", "grid_code", "name", NULL},
     {"traces", "member_id", "time", "lon", "lat", "accuracy_m"},
-    {"events", "event_id", "category", "reported_at", "resolved_at",
-     "status"},
+    {"events", "event_id", "category", "reported_at", "resolved_at", "status"},
     {"barriers", "kind", "name", NULL}};
 
 static const char traces_csv[] =
@@ -40,8 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int rc;
 
     copy = fuzz_lines(data, size, lines, 2 * MAX_SPECS + 1, &n);
-    for (; i < n && lines[i][0] && nl < MAX_SPECS; i++)
-        layers[nl++] = lines[i];
+    for (; i < n && lines[i][0] && nl < MAX_SPECS; i++) layers[nl++] = lines[i];
     for (i++; i < n && nf < MAX_SPECS; i++) fields[nf++] = lines[i];
     gs_input_opts_init(&in);
     in.layers = layers;
@@ -63,16 +60,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                           role_fields[r][f]);
         }
         (void)fuzz_read_traces(
-            fuzz_write("traces.csv", traces_csv, sizeof traces_csv - 1), &in,
-            1, &t);
+            fuzz_write("traces.csv", traces_csv, sizeof traces_csv - 1), &in, 1,
+            &t);
         gs__traces_free(&t);
 
         gs__model_init(&m, ctx->geos);
         gs__gdal_enter(ctx);
         (void)gs__io_read_members(
             ctx, &in,
-            fuzz_write("members.csv", members_csv, sizeof members_csv - 1),
-            0, &m, NULL);
+            fuzz_write("members.csv", members_csv, sizeof members_csv - 1), 0,
+            &m, NULL);
         gs__gdal_leave(ctx);
         gs__model_free(&m);
     } else {

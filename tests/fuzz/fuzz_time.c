@@ -69,11 +69,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     whole = fuzz_lines(data, size, lines, 4, &n);
     for (size_t i = 0; i < n; i++) check_line(lines[i]);
     while (n < 4) lines[n++] = "";
-    if (gs__period_parse(ctx, lines[0][0] ? lines[0] : NULL,
-                         lines[1][0] ? lines[1] : NULL,
-                         lines[2][0] ? lines[2] : NULL,
-                         lines[3][0] ? lines[3] : NULL, &given, &d0,
-                         &d1) == GS_OK &&
+    if (gs__period_parse(
+            ctx, lines[0][0] ? lines[0] : NULL, lines[1][0] ? lines[1] : NULL,
+            lines[2][0] ? lines[2] : NULL, lines[3][0] ? lines[3] : NULL,
+            &given, &d0, &d1) == GS_OK &&
         given)
         FUZZ_ASSERT(d0 <= d1 && d1 - d0 <= 370);
     free(whole);

@@ -7,8 +7,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gs__traces t;
-    int rc = fuzz_read_traces(fuzz_write("traces.gpx", data, size), NULL, 1,
-                              &t);
+    int rc =
+        fuzz_read_traces(fuzz_write("traces.gpx", data, size), NULL, 1, &t);
     fuzz_note(rc);
     if (rc == GS_OK) FUZZ_ASSERT(t.n_fixes + t.n_bad + t.n_blank > 0);
     gs__traces_free(&t);

@@ -28,9 +28,8 @@ static int count_files(void) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static const char *const names[4] = {
-        "communities.geojson", "grids.geojson", "households.geojson",
-        "members.csv"};
+    static const char *const names[4] = {"communities.geojson", "grids.geojson",
+                                         "households.geojson", "members.csv"};
     const char *paths[4] = {NULL, NULL, NULL, NULL};
     const uint8_t *p = data, *end = data + size;
     gs_ctx *ctx = fuzz_ctx();

@@ -75,8 +75,8 @@ static int run_dir(const char *path) {
         }
         names[n] = malloc(strlen(path) + strlen(e->d_name) + 2);
         if (!names[n]) abort();
-        snprintf(names[n], strlen(path) + strlen(e->d_name) + 2, "%s/%s",
-                 path, e->d_name);
+        snprintf(names[n], strlen(path) + strlen(e->d_name) + 2, "%s/%s", path,
+                 e->d_name);
         n++;
     }
     closedir(d);
