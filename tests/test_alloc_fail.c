@@ -27,9 +27,10 @@
 
 #include "calendar.h"
 #include "harness.h"
-#include "internal.h"
+#include "ctx.h"
+#include "testhook.h"
 #include "io.h"
-#include "ptime.h"
+#include "datetime.h"
 #include "traces.h"
 
 #define MINI GS_TEST_DATA "/mini/"

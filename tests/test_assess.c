@@ -14,7 +14,7 @@
 
 #include "assess.h"
 #include "harness.h"
-#include "ptime.h"
+#include "datetime.h"
 
 #define MIN_MS INT64_C(60000)
 

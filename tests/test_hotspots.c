@@ -17,7 +17,7 @@
 #include "geom.h"
 #include "harness.h"
 #include "hotspot.h"
-#include "ptime.h"
+#include "datetime.h"
 
 static gs_ctx *ctx;
 

@@ -16,7 +16,7 @@
 
 #include "calendar.h"
 #include "harness.h"
-#include "ptime.h"
+#include "datetime.h"
 
 static gs_ctx *ctx;
 static gs__tz *sh;  /* Asia/Shanghai */

@@ -20,7 +20,7 @@
 #include "coord.h"
 #include "harness.h"
 #include "io.h"
-#include "ptime.h"
+#include "datetime.h"
 #include "traces.h"
 
 #define DATA GS_TEST_DATA "/traces/"

@@ -1,5 +1,5 @@
 /*
- * cli.h - what the command files share (main.c): option helpers, output.
+ * cli.h - what the command files share (common.c): option helpers, output.
  *
  * The CLI uses only the public API (include/gridsmith/gridsmith.h). It
  * alone prints and exits. Exit status: 0 done; 1 findings with --strict;
@@ -142,13 +142,5 @@ int cli_parse_threads(const char *s);
 /* Prints the report: JSON on stdout with --json, else the text summary
  * unless --quiet. Returns the exit status for a successful run. */
 int cli_finish(const cli_common *c, const gs_report *rep);
-
-int cmd_validate(int argc, char **argv);
-int cmd_patrol(int argc, char **argv);
-int cmd_hotspots(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_assess(int argc, char **argv);
-int cmd_report(int argc, char **argv);
-int cmd_partition(int argc, char **argv);
 
 #endif

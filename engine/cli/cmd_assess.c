@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands.h"
 
 static const char *const help =
     "Usage: gridsmith assess --ledger L --month 2026-11 [--offline S.csv]\n"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands.h"
 
 static const char *const help =
     "Usage: gridsmith hotspots --grids G --events E [--communities C]\n"

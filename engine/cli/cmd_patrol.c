@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands.h"
 
 static const char *const help =
     "Usage: gridsmith patrol --grids G --members M --traces T\n"

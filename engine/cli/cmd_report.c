@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands.h"
 
 static const char *const help =
     "Usage: gridsmith report --ledger LEDGER.gpkg [--week 2026-W47]\n"

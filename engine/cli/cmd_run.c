@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "commands.h"
 
 static const char *const help =
     "Usage: gridsmith run JOB.ini [--week 2026-W47] [--json] [--quiet]\n"

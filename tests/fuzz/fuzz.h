@@ -24,8 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "ptime.h"
+#include "ctx.h"
+#include "datetime.h"
 #include "traces.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -10,7 +10,7 @@
  * same value.
  */
 #include "fuzz.h"
-#include "ptime.h"
+#include "datetime.h"
 
 static gs__tz *zone(int k) {
     static gs__tz *tz[2];

@@ -1,0 +1,108 @@
+/*
+ * ctx.h - the context every layer of the library shares and the CLI never
+ * sees (ctx.c, error.c, phase.c).
+ *
+ * The context (struct gs_ctx) is defined here so that every subsystem can
+ * set its error, reach the thread's GEOS handle and report progress. The
+ * memory helpers (mem.h) come with it, because every file needs both.
+ */
+#ifndef GS_CTX_H
+#define GS_CTX_H
+
+#ifndef GEOS_USE_ONLY_R_API
+#define GEOS_USE_ONLY_R_API
+#endif
+#include <geos_c.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "gridsmith/gridsmith.h"
+#include "mem.h"
+
+#define GS__ERRMSG_MAX 2048
+
+/* One measured phase of a run: wall time and the peak RSS so far. */
+typedef struct gs__phase {
+    char name[48];
+    double wall_s;
+    double peak_rss_mb;
+} gs__phase;
+
+#define GS__MAX_PHASES 16
+
+/* The shard of gs_ctx_set_shards (shard.c). */
+typedef struct gs__shard {
+    char prefixes[GS_MAX_SHARDS][13]; /* NUL-terminated digits */
+    int n;
+    char key[GS_MAX_SHARDS * 13 + 1]; /* the prefixes ','-joined */
+    /* The shard's extent with its halo: minx, miny, maxx, maxy in the CRS
+     * whose WKT is extent_wkt (owned, CPLFree). */
+    int have_extent;
+    double extent[4];
+    char *extent_wkt;
+} gs__shard;
+
+struct gs_ctx {
+    int errcode;
+    char errmsg[GS__ERRMSG_MAX];
+    /* The last message a library (GDAL, GEOS, SQLite) reported, appended
+     * to our own message when a call into that library fails. */
+    char libmsg[GS__ERRMSG_MAX];
+    GEOSContextHandle_t geos;
+    gs_progress_fn progress;
+    void *progress_user;
+    gs_log_fn log;
+    void *log_user;
+    /* Phase timing, filled by gs__phase_begin/end. */
+    gs__phase phases[GS__MAX_PHASES];
+    int n_phases;
+    double phase_t0;
+    /* gs_ctx_set_shards: the shard and its extent; only shard.c reads
+     * or writes it (shard.h). */
+    gs__shard shard;
+    /* gs_ctx_set_schema: the schema of PG: outputs. */
+    char schema[64];
+};
+
+/* Sets the context's error and returns `code`, so callers can write
+ * `return gs__err(ctx, GS_ERR_INPUT, "...")`. */
+int gs__err(gs_ctx *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Like gs__err, then appends the last library message, if any, as
+ * ": <message>". */
+int gs__err_lib(gs_ctx *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Clears the last library message before a call whose failure we report. */
+void gs__libmsg_clear(gs_ctx *ctx);
+
+/* Passes a warning to the log hook, if set. */
+void gs__warn(gs_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+void gs__progress(gs_ctx *ctx, const char *phase, double fraction);
+
+/* Brackets a public call that uses GDAL: routes GDAL's messages into the
+ * context for its duration (the handler stack is per thread) and clears the
+ * context's previous error and measurements. */
+void gs__gdal_enter(gs_ctx *ctx);
+void gs__gdal_leave(gs_ctx *ctx);
+
+/* Starts and ends a measured phase; end records wall time and peak RSS. */
+void gs__phase_begin(gs_ctx *ctx);
+void gs__phase_end(gs_ctx *ctx, const char *name);
+/* Records a measurement inside the running phase (which keeps timing),
+ * e.g. the wait for the database's write lock within "write". */
+void gs__phase_note(gs_ctx *ctx, const char *name, double wall_s);
+
+/* Wall clock in seconds (monotonic). */
+double gs__now(void);
+
+/* The current time as ISO 8601 UTC with 'Z' into buf (>= 21 bytes). */
+void gs__utc_now(char *buf, size_t size);
+
+/* Peak resident set size of the process so far, in MiB. */
+double gs__peak_rss_mb(void);
+
+#endif /* GS_CTX_H */

@@ -1,0 +1,213 @@
+/*
+ * mem.c - allocation, growable buffers with a hard maximum, a string
+ * arena, and sorted string indexes.
+ *
+ * The library allocates through gs__malloc and its siblings, never malloc
+ * directly, so that the allocation-failure tests (testhook.h) can make any
+ * allocation fail, after SQLite's sqlite3_malloc and its fault injector.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "testhook.h"
+
+/* With the test hooks compiled in (GS_TESTABLE), an armed failure
+ * (testhook.h) makes an allocation fail; release builds call the C
+ * library directly. */
+#ifdef GS_TESTABLE
+#define SHOULD_FAIL() gs__alloc_should_fail()
+#else
+#define SHOULD_FAIL() 0
+#endif
+
+void *gs__malloc(size_t size) { return SHOULD_FAIL() ? NULL : malloc(size); }
+
+void *gs__calloc(size_t n, size_t size) {
+    return SHOULD_FAIL() ? NULL : calloc(n, size);
+}
+
+void *gs__realloc(void *p, size_t size) {
+    return SHOULD_FAIL() ? NULL : realloc(p, size);
+}
+
+/* ---- buffers ----------------------------------------------------------- */
+
+void gs__buf_init(gs__buf *b, size_t max) {
+    memset(b, 0, sizeof *b);
+    b->max = max ? max : (size_t)64 << 20;
+}
+
+void gs__buf_free(gs__buf *b) {
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+void gs__buf_add(gs__buf *b, const char *s, size_t n) {
+    if (b->failed) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        char *p;
+        while (cap < b->len + n + 1) cap *= 2;
+        if (cap > b->max) {
+            if (b->len + n + 1 > b->max) {
+                b->failed = 1;
+                return;
+            }
+            cap = b->max;
+        }
+        p = gs__realloc(b->data, cap);
+        if (!p) {
+            b->failed = 1;
+            return;
+        }
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void gs__buf_quote(gs__buf *b, const char *s, char q) {
+    gs__buf_add(b, &q, 1);
+    for (const char *p; (p = strchr(s, q)) != NULL; s = p + 1) {
+        gs__buf_add(b, s, (size_t)(p - s) + 1);
+        gs__buf_add(b, &q, 1);
+    }
+    gs__buf_puts(b, s);
+    gs__buf_add(b, &q, 1);
+}
+
+void gs__buf_puts(gs__buf *b, const char *s) {
+    if (s) gs__buf_add(b, s, strlen(s));
+}
+
+void gs__buf_printf(gs__buf *b, const char *fmt, ...) {
+    char small[512];
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = 1;
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        gs__buf_add(b, small, (size_t)n);
+    } else {
+        char *big = gs__malloc((size_t)n + 1);
+        if (!big) {
+            b->failed = 1;
+            return;
+        }
+        va_start(ap, fmt);
+        vsnprintf(big, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        gs__buf_add(b, big, (size_t)n);
+        free(big);
+    }
+}
+
+char *gs__buf_steal(gs__buf *b) {
+    char *s;
+    if (b->failed) {
+        gs__buf_free(b);
+        return NULL;
+    }
+    if (!b->data) {
+        s = gs__calloc(1, 1);
+    } else {
+        s = b->data;
+    }
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+/* ---- arena ------------------------------------------------------------- */
+
+#define ARENA_BLOCK 65536
+
+struct gs__arena_block {
+    gs__arena_block *next;
+    size_t used;
+    size_t size;
+    char data[];
+};
+
+void gs__arena_init(gs__arena *a) { a->head = NULL; }
+
+void gs__arena_free(gs__arena *a) {
+    gs__arena_block *b = a->head;
+    while (b) {
+        gs__arena_block *n = b->next;
+        free(b);
+        b = n;
+    }
+    a->head = NULL;
+}
+
+char *gs__arena_strdup(gs__arena *a, const char *s) {
+    size_t n;
+    char *p;
+    if (!s) s = "";
+    n = strlen(s) + 1;
+    if (!a->head || a->head->size - a->head->used < n) {
+        size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        gs__arena_block *b = gs__malloc(sizeof *b + size);
+        if (!b) return NULL;
+        b->next = a->head;
+        b->used = 0;
+        b->size = size;
+        a->head = b;
+    }
+    p = a->head->data + a->head->used;
+    memcpy(p, s, n);
+    a->head->used += n;
+    return p;
+}
+
+char *gs__strdup(const char *s) {
+    char *p;
+    size_t n;
+    if (!s) return NULL;
+    n = strlen(s) + 1;
+    p = gs__malloc(n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+int gs__strcmp_null(const char *a, const char *b) {
+    if (!a) return b ? -1 : 0;
+    if (!b) return 1;
+    return strcmp(a, b);
+}
+
+int gs__strix_cmp(const void *a, const void *b) {
+    const gs__strix *x = a, *y = b;
+    int c = strcmp(x->s, y->s);
+    if (c) return c;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+size_t gs__strix_find(const gs__strix *v, size_t n, const char *s) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(v[mid].s, s) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && !strcmp(v[lo].s, s) ? lo : n;
+}
+
+long gs__strix_lookup(const gs__strix *v, size_t n, const char *s) {
+    size_t k = gs__strix_find(v, n, s);
+    return k < n ? (long)v[k].i : -1;
+}

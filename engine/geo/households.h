@@ -1,0 +1,15 @@
+/*
+ * households.h - the grid of each household (households.c).
+ */
+#ifndef GS_HOUSEHOLDS_H
+#define GS_HOUSEHOLDS_H
+
+#include "model.h"
+
+/* Assigns each household to the grid with the lowest code among those whose
+ * closed polygon covers it (ties by input order), or -1: out[k] for
+ * household k. `threads` workers, each with its own GEOS handle. */
+int gs__assign_households(gs_ctx *ctx, const gs__model *m, int threads,
+                          long *out);
+
+#endif /* GS_HOUSEHOLDS_H */

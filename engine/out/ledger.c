@@ -1,0 +1,455 @@
+/*
+ * ledger.c - the weekly history (电子化台账) kept across runs.
+ *
+ * The ledger is one GeoPackage, so QGIS opens it and plain SQL queries it.
+ * Each table mirrors an output layer (grid_status <- validate's grids,
+ * member_day and member_week <- patrol, grid_events <- hotspots) with a
+ * leading `week` field, plus a `runs` table: when, what command line,
+ * which parameters and inputs (with checksums), which engine version.
+ *
+ * Recording a week is one SQLite transaction (GDAL's GeoPackage driver
+ * maps dataset transactions onto SQLite's): delete the week's rows from
+ * every table, copy the new ones, append the run. A process killed at any
+ * point leaves the journal to roll the ledger back to the previous state;
+ * re-running a week replaces it, so the job is idempotent. A table missing
+ * in an existing ledger (a command added later) is created in the same
+ * transaction. A new ledger is made in a temporary file and renamed into
+ * place, like every output.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "ledger.h"
+
+#include <cpl_error.h>
+#include <cpl_string.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "writer.h"
+#include "shard.h"
+#include "testhook.h"
+
+/* Creates an empty ledger with its runs table, atomically. */
+static int create_ledger(gs_ctx *ctx, const char *path) {
+    static const gs__fdef fields[] = {
+        {"week", GS__F_STR},         {"started_at", GS__F_STR},
+        {"finished_at", GS__F_STR},  {"engine_version", GS__F_STR},
+        {"command_line", GS__F_STR}, {"run", GS__F_STR}};
+    gs__out *o = NULL;
+    gs__olayer *l;
+    int rc = gs__out_open(ctx, path, NULL, NULL, &o);
+    if (rc) return rc;
+    rc = gs__out_layer(o, "runs", GS__GEOM_NONE, fields,
+                       sizeof fields / sizeof fields[0], &l);
+    if (rc) {
+        gs__out_abort(o);
+        return rc;
+    }
+    return gs__out_commit(o);
+}
+
+/* The ledger table for `src`: found, or created with `week` and the
+ * source's fields, geometry type and CRS. */
+static OGRLayerH ledger_table(gs_ctx *ctx, GDALDatasetH ds, const char *name,
+                              OGRLayerH src) {
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, name);
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(src);
+    char **lco = NULL;
+    OGRFieldDefnH wf;
+    if (l) return l;
+    lco = CSLSetNameValue(lco, "FID", "fid");
+    if (OGR_L_GetGeomType(src) != wkbNone)
+        lco = CSLSetNameValue(lco, "GEOMETRY_NAME", "geom");
+    gs__libmsg_clear(ctx);
+    l = GDALDatasetCreateLayer(ds, name, OGR_L_GetSpatialRef(src),
+                               OGR_L_GetGeomType(src), lco);
+    CSLDestroy(lco);
+    if (!l) return NULL;
+    wf = OGR_Fld_Create("week", OFTString);
+    OGR_L_CreateField(l, wf, 1);
+    OGR_Fld_Destroy(wf);
+    for (int i = 0; i < OGR_FD_GetFieldCount(fd); i++) {
+        OGRFieldDefnH f = OGR_FD_GetFieldDefn(fd, i);
+        /* A source's own week field is the ledger's week. */
+        if (!strcmp(OGR_Fld_GetNameRef(f), "week")) continue;
+        if (OGR_L_CreateField(l, f, 1) != OGRERR_NONE) return NULL;
+    }
+    return l;
+}
+
+/* Copies every feature of `src` into ledger table `dst`, matching fields
+ * by name, with `week` set. */
+static int copy_rows(gs_ctx *ctx, OGRLayerH src, OGRLayerH dst,
+                     const char *week, const char *where) {
+    OGRFeatureDefnH sfd = OGR_L_GetLayerDefn(src);
+    OGRFeatureDefnH dfd = OGR_L_GetLayerDefn(dst);
+    int n = OGR_FD_GetFieldCount(sfd), wi = OGR_FD_GetFieldIndex(dfd, "week");
+    int *map = gs__malloc(sizeof *map * (size_t)(n ? n : 1));
+    OGRFeatureH f;
+    int rc = GS_OK;
+    if (!map) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n; i++)
+        map[i] = OGR_FD_GetFieldIndex(
+            dfd, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(sfd, i)));
+    OGR_L_ResetReading(src);
+    while ((f = OGR_L_GetNextFeature(src)) != NULL) {
+        OGRFeatureH g = OGR_F_Create(dfd);
+        OGRErr e;
+        if (!g) {
+            OGR_F_Destroy(f);
+            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            break;
+        }
+        OGR_F_SetFromWithMap(g, f, 1, map);
+        OGR_F_SetFID(g, OGRNullFID);
+        OGR_F_SetFieldString(g, wi, week);
+        e = OGR_L_CreateFeature(dst, g);
+        OGR_F_Destroy(g);
+        OGR_F_Destroy(f);
+        if (e != OGRERR_NONE) {
+            rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot write to table %s",
+                             where, OGR_L_GetName(dst));
+            break;
+        }
+        gs__crash_point("ledger.row");
+    }
+    free(map);
+    return rc;
+}
+
+int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
+                      const gs__ledger_part *parts, size_t n_parts,
+                      const char *command_line, const char *started,
+                      const char *run_json) {
+    GDALDatasetH ds = NULL;
+    struct stat st;
+    int rc = GS_OK, in_tx = 0;
+    char *sql, finished[32];
+
+    if (stat(ledger_path, &st) != 0 && (rc = create_ledger(ctx, ledger_path)))
+        return rc;
+    gs__libmsg_clear(ctx);
+    ds = GDALOpenEx(ledger_path,
+                    GDAL_OF_VECTOR | GDAL_OF_UPDATE | GDAL_OF_VERBOSE_ERROR,
+                    (const char *const[]){"GPKG", NULL}, NULL, NULL);
+    if (!ds)
+        return gs__err_lib(ctx, GS_ERR_IO,
+                           "%s: cannot open the ledger for update (not a "
+                           "GeoPackage, or locked by another program?)",
+                           ledger_path);
+    if (GDALDatasetStartTransaction(ds, 0) != OGRERR_NONE) {
+        rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot start a transaction",
+                         ledger_path);
+        goto done;
+    }
+    in_tx = 1;
+    gs__crash_point("ledger.begin");
+    for (size_t i = 0; i < n_parts; i++) {
+        const gs__ledger_part *p = &parts[i];
+        GDALDatasetH src = GDALOpenEx(
+            p->path, GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
+            NULL, NULL, NULL);
+        OGRLayerH sl = src ? GDALDatasetGetLayerByName(src, p->layer) : NULL;
+        OGRLayerH dl;
+        char where[600];
+        if (!sl) {
+            rc = gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
+                             "%s: no layer %s to record in the ledger", p->path,
+                             p->layer);
+            if (src) GDALClose(src);
+            goto done;
+        }
+        dl = ledger_table(ctx, ds, p->table, sl);
+        if (!dl) {
+            rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot create table %s",
+                             ledger_path, p->table);
+            GDALClose(src);
+            goto done;
+        }
+        /* Re-running a week replaces it. The name and the week are quoted
+         * the way SQLite wants them (%w, %q), whatever they hold. */
+        sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE week = '%q'", p->table,
+                              week);
+        if (!sql) {
+            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            GDALClose(src);
+            goto done;
+        }
+        gs__libmsg_clear(ctx);
+        CPLErrorReset();
+        GDALDatasetReleaseResultSet(ds,
+                                    GDALDatasetExecuteSQL(ds, sql, NULL, NULL));
+        sqlite3_free(sql);
+        if (CPLGetLastErrorType() >= CE_Failure) {
+            rc = gs__err_lib(ctx, GS_ERR_IO,
+                             "%s: cannot replace week %s in table %s",
+                             ledger_path, week, p->table);
+            GDALClose(src);
+            goto done;
+        }
+        gs__crash_point("ledger.delete");
+        snprintf(where, sizeof where, "%s, layer %s", p->path, p->layer);
+        rc = copy_rows(ctx, sl, dl, week, where);
+        GDALClose(src);
+        if (rc) goto done;
+    }
+    {
+        OGRLayerH runs = GDALDatasetGetLayerByName(ds, "runs");
+        OGRFeatureH f = runs ? OGR_F_Create(OGR_L_GetLayerDefn(runs)) : NULL;
+        if (!f) {
+            rc = gs__err(ctx, GS_ERR_IO, "%s: the ledger has no runs table",
+                         ledger_path);
+            goto done;
+        }
+        gs__utc_now(finished, sizeof finished);
+        OGR_F_SetFieldString(f, 0, week);
+        OGR_F_SetFieldString(f, 1, started);
+        OGR_F_SetFieldString(f, 2, finished);
+        OGR_F_SetFieldString(f, 3, GS_VERSION_STRING);
+        OGR_F_SetFieldString(f, 4, command_line ? command_line : "");
+        OGR_F_SetFieldString(f, 5, run_json ? run_json : "{}");
+        if (OGR_L_CreateFeature(runs, f) != OGRERR_NONE)
+            rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot record the run",
+                             ledger_path);
+        OGR_F_Destroy(f);
+        if (rc) goto done;
+    }
+    gs__crash_point("ledger.commit");
+    gs__libmsg_clear(ctx);
+    if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE) {
+        rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot commit the ledger",
+                         ledger_path);
+        goto done;
+    }
+    in_tx = 0;
+    gs__crash_point("ledger.committed");
+done:
+    if (ds) {
+        if (in_tx) GDALDatasetRollbackTransaction(ds);
+        GDALClose(ds);
+    }
+    return rc;
+}
+
+/* ---- the ledger in PostgreSQL ------------------------------------------ */
+
+/* Appends `s` as an SQL string literal (standard_conforming_strings, the
+ * server's default since 9.1: only the quote is doubled). */
+static void pg_literal(gs__buf *b, const char *s) { gs__buf_quote(b, s, '\''); }
+
+/* The columns of table schema.name, in order, as "name\ttype\n" lines
+ * (type spelt by format_type: geometry(MultiPolygon,4490)), without the
+ * writer's own key `fid` and a source's own `week` (the ledger's week).
+ * Empty when the table does not exist. */
+static int pg_columns(gs_ctx *ctx, GDALDatasetH ds, const char *schema,
+                      const char *name, gs__buf *out) {
+    char sql[512];
+    OGRLayerH res;
+    OGRFeatureH f;
+    snprintf(sql, sizeof sql,
+             "SELECT attname::text AS a, format_type(atttypid, atttypmod) "
+             "AS t FROM pg_attribute WHERE attrelid = "
+             "to_regclass('\"%s\".\"%s\"') AND attnum > 0 AND NOT "
+             "attisdropped AND attname NOT IN ('fid', 'week') ORDER BY "
+             "attnum",
+             schema, name);
+    gs__libmsg_clear(ctx);
+    CPLErrorReset();
+    res = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+    if (!res || CPLGetLastErrorType() >= CE_Failure) {
+        if (res) GDALDatasetReleaseResultSet(ds, res);
+        return gs__err_lib(ctx, GS_ERR_IO, "cannot read the columns of %s.%s",
+                           schema, name);
+    }
+    while ((f = OGR_L_GetNextFeature(res)) != NULL) {
+        gs__buf_printf(out, "%s\t%s\n", OGR_F_GetFieldAsString(f, 0),
+                       OGR_F_GetFieldAsString(f, 1));
+        OGR_F_Destroy(f);
+    }
+    GDALDatasetReleaseResultSet(ds, res);
+    return out->failed ? gs__err(ctx, GS_ERR_NOMEM, "out of memory") : GS_OK;
+}
+
+/* 1 when pg_columns' listing `cols` holds column `name`. */
+static int has_column(const gs__buf *cols, const char *name) {
+    size_t n = strlen(name);
+    for (const char *l = cols->len ? cols->data : ""; *l;) {
+        const char *end = strchr(l, '\n');
+        if (!strncmp(l, name, n) && l[n] == '\t') return 1;
+        l = end + 1;
+    }
+    return 0;
+}
+
+/* Copies one stage table's rows of this shard into ledger table `table`,
+ * creating it or adding the columns it lacks. */
+static int pg_part(gs_ctx *ctx, GDALDatasetH ds, const char *schema,
+                   const char *week, const gs__ledger_part *p) {
+    gs__buf src, have, sql, cols;
+    int rc;
+    gs__buf_init(&src, 0);
+    gs__buf_init(&have, 0);
+    gs__buf_init(&sql, 0);
+    gs__buf_init(&cols, 0);
+    if ((rc = pg_columns(ctx, ds, p->path, p->layer, &src))) goto done;
+    if (!src.len) {
+        rc = gs__err(ctx, GS_ERR_INPUT_OPEN,
+                     "no table %s.%s to record in the ledger", p->path,
+                     p->layer);
+        goto done;
+    }
+    if ((rc = pg_columns(ctx, ds, schema, p->table, &have))) goto done;
+    if (!have.len) {
+        gs__buf_printf(&sql,
+                       "CREATE TABLE \"%s\".\"%s\" (fid bigserial PRIMARY "
+                       "KEY, week text NOT NULL)",
+                       schema, p->table);
+        if (sql.failed) goto nomem;
+        if ((rc = gs__pg_exec(ctx, ds, sql.data))) goto done;
+        sql.len = 0;
+        gs__buf_printf(&sql, "CREATE INDEX ON \"%s\".\"%s\" (week, shard)",
+                       schema, p->table);
+        if (strstr(src.data, "geom\tgeometry"))
+            gs__buf_printf(&sql,
+                           "; CREATE INDEX ON \"%s\".\"%s\" USING gist "
+                           "(geom)",
+                           schema, p->table);
+    }
+    /* Every stage column, added to the ledger when missing: ALTER TABLE
+     * locks out the ledger's readers, so only a new column pays for it. */
+    for (char *line = src.data; *line;) {
+        char *tab = strchr(line, '\t'), *end = strchr(line, '\n');
+        gs__buf alter;
+        *tab = *end = '\0';
+        /* A shard's category columns follow its own categories (cat_1 is
+         * its most frequent): side by side with other shards' they would
+         * mean different things. They stay in the stage's schema. */
+        if (gs__shard_active(ctx) && !strncmp(line, "cat_", 4)) {
+            line = end + 1;
+            continue;
+        }
+        if (!has_column(&have, line)) {
+            gs__buf_init(&alter, 0);
+            gs__buf_printf(&alter,
+                           "ALTER TABLE \"%s\".\"%s\" ADD COLUMN \"%s\" %s",
+                           schema, p->table, line, tab + 1);
+            rc = alter.failed ? gs__err(ctx, GS_ERR_NOMEM, "out of memory")
+                              : gs__pg_exec(ctx, ds, alter.data);
+            gs__buf_free(&alter);
+            if (rc) goto done;
+        }
+        gs__buf_printf(&cols, ", \"%s\"", line);
+        line = end + 1;
+    }
+    /* The index on (week, shard) needs the shard column added above. */
+    if (sql.len && (rc = gs__pg_exec(ctx, ds, sql.data))) goto done;
+    sql.len = 0;
+    gs__buf_printf(&sql, "DELETE FROM \"%s\".\"%s\" WHERE week = '%s'", schema,
+                   p->table, week);
+    if (gs__shard_active(ctx))
+        gs__buf_printf(&sql, " AND shard = '%s'", gs__shard_key(ctx));
+    if (sql.failed) goto nomem;
+    if ((rc = gs__pg_exec(ctx, ds, sql.data))) goto done;
+    gs__crash_point("ledger.delete");
+    sql.len = 0;
+    gs__buf_printf(&sql,
+                   "INSERT INTO \"%s\".\"%s\" (week%s) SELECT '%s'%s FROM "
+                   "\"%s\".\"%s\" WHERE shard = '%s'",
+                   schema, p->table, cols.data, week, cols.data, p->path,
+                   p->layer, gs__shard_key(ctx));
+    if (sql.failed) goto nomem;
+    rc = gs__pg_exec(ctx, ds, sql.data);
+    goto done;
+nomem:
+    rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+done:
+    gs__buf_free(&src);
+    gs__buf_free(&have);
+    gs__buf_free(&sql);
+    gs__buf_free(&cols);
+    return rc;
+}
+
+int gs__ledger_record_pg(gs_ctx *ctx, const char *conn, const char *schema,
+                         const char *week, const gs__ledger_part *parts,
+                         size_t n_parts, const char *command_line,
+                         const char *started, const char *run_json) {
+    GDALDatasetH ds;
+    gs__buf sql;
+    char finished[32];
+    int rc = GS_OK, in_tx = 0;
+
+    gs__buf_init(&sql, 0);
+    gs__libmsg_clear(ctx);
+    ds = GDALOpenEx(conn,
+                    GDAL_OF_VECTOR | GDAL_OF_UPDATE | GDAL_OF_VERBOSE_ERROR,
+                    (const char *const[]){"PostgreSQL", NULL}, NULL, NULL);
+    if (!ds)
+        return gs__err_lib(ctx, GS_ERR_IO,
+                           "%s: cannot connect to the ledger's database", conn);
+    if (GDALDatasetStartTransaction(ds, 0) != OGRERR_NONE) {
+        rc =
+            gs__err_lib(ctx, GS_ERR_IO, "%s: cannot start a transaction", conn);
+        goto done;
+    }
+    in_tx = 1;
+    gs__crash_point("ledger.begin");
+    /* One ledger writer at a time: tables are created or widened without
+     * racing, and a shard's delete and insert never interleave with
+     * another's. Held to the commit; the copies run inside the server. */
+    gs__buf_printf(&sql,
+                   "SELECT pg_advisory_xact_lock(hashtext('gridsmith-ledger:"
+                   "%s'))",
+                   schema);
+    if ((rc = gs__pg_exec(ctx, ds, sql.data))) goto done;
+    sql.len = 0;
+    gs__buf_printf(&sql,
+                   "CREATE SCHEMA IF NOT EXISTS \"%s\"; CREATE TABLE IF NOT "
+                   "EXISTS \"%s\".runs (fid bigserial PRIMARY KEY, week "
+                   "text, shard text, started_at text, finished_at text, "
+                   "engine_version text, command_line text, run text)",
+                   schema, schema);
+    if ((rc = gs__pg_exec(ctx, ds, sql.data))) goto done;
+    for (size_t i = 0; i < n_parts; i++)
+        if ((rc = pg_part(ctx, ds, schema, week, &parts[i]))) goto done;
+    gs__utc_now(finished, sizeof finished);
+    sql.len = 0;
+    gs__buf_printf(&sql,
+                   "INSERT INTO \"%s\".runs (week, shard, started_at, "
+                   "finished_at, engine_version, command_line, run) VALUES "
+                   "('%s', '%s', ",
+                   schema, week, gs__shard_key(ctx));
+    pg_literal(&sql, started);
+    gs__buf_puts(&sql, ", ");
+    pg_literal(&sql, finished);
+    gs__buf_puts(&sql, ", ");
+    pg_literal(&sql, GS_VERSION_STRING);
+    gs__buf_puts(&sql, ", ");
+    pg_literal(&sql, command_line ? command_line : "");
+    gs__buf_puts(&sql, ", ");
+    pg_literal(&sql, run_json ? run_json : "{}");
+    gs__buf_puts(&sql, ")");
+    if (sql.failed) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = gs__pg_exec(ctx, ds, sql.data))) goto done;
+    gs__crash_point("ledger.commit");
+    gs__libmsg_clear(ctx);
+    if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE) {
+        rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot commit the ledger", conn);
+        goto done;
+    }
+    in_tx = 0;
+    gs__crash_point("ledger.committed");
+done:
+    if (in_tx) GDALDatasetRollbackTransaction(ds);
+    GDALClose(ds);
+    gs__buf_free(&sql);
+    return rc;
+}

@@ -1,0 +1,556 @@
+/*
+ * partition.c - dividing each community into grids of 300-500 households.
+ *
+ * Households are grouped by building (a building's households are never
+ * split) and each group is placed in the first community holding its mean
+ * point. Each community is then divided on its own (pdivide.c) along the
+ * barriers that cross it, into the whole number of grids nearest the
+ * target size (400 households) among those that fit the bounds. Where none
+ * fits (501-599 households with the defaults) the rules' policy decides:
+ * grids by the persons criterion of the standard (about 1,500 persons), or
+ * one oversize grid. A community under the minimum becomes one grid.
+ *
+ * Communities are independent tasks on worker threads, each with its own
+ * GEOS handle; a community's seed comes from the user's seed and its code,
+ * so the result does not depend on the number of threads or their timing.
+ * Grids are numbered per community in reading order.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "partition.h"
+
+#include <geos_c.h>
+#include <math.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "geom.h"
+#include "shard.h"
+
+/* ------------------------------------------------------------------------
+ * Groups
+ * ------------------------------------------------------------------------ */
+
+typedef struct hkey {
+    const char *b;
+    size_t i;
+} hkey;
+
+static int cmp_hkey(const void *a, const void *b) {
+    const hkey *x = a, *y = b;
+    int c = strcmp(x->b, y->b);
+    if (c) return c;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+int gs__pgroups_make(gs_ctx *ctx, const gs__model *m, gs__pgroup **groups,
+                     size_t *n_groups, long **gcomm, long *unplaced) {
+    GEOSContextHandle_t h = ctx->geos;
+    size_t n = m->n_households, ng = 0;
+    hkey *keys = gs__malloc((n ? n : 1) * sizeof *keys);
+    gs__pgroup *g = gs__malloc((n ? n : 1) * sizeof *g);
+    long *gc = gs__malloc((n ? n : 1) * sizeof *gc);
+    GEOSSTRtree *tree = NULL;
+    gs__cands cands;
+    size_t *ids = NULL;
+    int rc = GS_OK;
+
+    memset(&cands, 0, sizeof cands);
+    *groups = NULL;
+    *gcomm = NULL;
+    *n_groups = 0;
+    *unplaced = 0;
+    if (!keys || !g || !gc) goto nomem;
+    for (size_t i = 0; i < n; i++) {
+        const char *b = m->households[i].building_id;
+        keys[i].b = b ? b : "";
+        keys[i].i = i;
+    }
+    qsort(keys, n, sizeof *keys, cmp_hkey);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        gs__pgroup *q = &g[ng++];
+        memset(q, 0, sizeof *q);
+        if (keys[i].b[0]) {
+            while (j < n && !strcmp(keys[j].b, keys[i].b)) j++;
+            q->building = keys[i].b;
+        }
+        for (size_t k = i; k < j; k++) {
+            const gs__household *hh = &m->households[keys[k].i];
+            q->x += hh->x;
+            q->y += hh->y;
+            q->hh++;
+            if (hh->persons_ok) q->persons += hh->persons;
+        }
+        q->x /= (double)q->hh;
+        q->y /= (double)q->hh;
+        i = j;
+    }
+    /* Each group's community: the first in model order holding it. */
+    tree = gs__strtree_of(h, m->communities, m->n_communities,
+                          sizeof *m->communities, offsetof(gs__community, geom),
+                          &ids);
+    if (!tree) goto nomem;
+    for (size_t i = 0; i < ng; i++) {
+        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, g[i].x, g[i].y);
+        gc[i] = -1;
+        if (!p) goto nomem;
+        if (gs__strtree_query(h, tree, p, &cands)) {
+            GEOSGeom_destroy_r(h, p);
+            goto nomem;
+        }
+        for (size_t k = 0; k < cands.n; k++)
+            if (GEOSIntersects_r(h, m->communities[cands.v[k]].geom, p) == 1) {
+                gc[i] = (long)cands.v[k];
+                break;
+            }
+        GEOSGeom_destroy_r(h, p);
+        if (gc[i] < 0) *unplaced += g[i].hh;
+    }
+    *groups = g;
+    *gcomm = gc;
+    *n_groups = ng;
+    g = NULL;
+    gc = NULL;
+    goto done;
+nomem:
+    rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+done:
+    if (tree) GEOSSTRtree_destroy_r(h, tree);
+    gs__cands_free(&cands);
+    free(ids);
+    free(keys);
+    free(g);
+    free(gc);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * Results
+ * ------------------------------------------------------------------------ */
+
+int gs__pgrid_ok(const gs__pgrid *g) {
+    return !g->note[0] || !strncmp(g->note, "persons criterion", 17) ||
+           !strncmp(g->note, "oversize allowed", 16);
+}
+
+int gs__partres_push(gs__partres *r, size_t *cap, const gs__pgrid *g) {
+    if (r->n_grids == *cap) {
+        size_t nc = *cap ? 2 * *cap : 16;
+        gs__pgrid *ng = gs__realloc(r->grids, nc * sizeof *ng);
+        if (!ng) return GS_ERR_NOMEM;
+        r->grids = ng;
+        *cap = nc;
+    }
+    r->grids[r->n_grids++] = *g;
+    return GS_OK;
+}
+
+typedef struct outgrid {
+    double cx, cy;
+    long row;
+    size_t idx;
+} outgrid;
+
+static int cmp_reading(const void *a, const void *b) {
+    const outgrid *x = a, *y = b;
+    if (x->row != y->row) return x->row < y->row ? -1 : 1;
+    if (x->cx != y->cx) return x->cx < y->cx ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+int gs__pgrids_number(GEOSContextHandle_t h, gs__partres *r, size_t first,
+                      const char *community_code, double area, long next) {
+    size_t n = r->n_grids - first;
+    outgrid *og = gs__malloc((n ? n : 1) * sizeof *og);
+    double band = sqrt(area / (double)(n ? n : 1));
+    if (!og) return GS_ERR_NOMEM;
+    if (!(band > 0)) band = 1;
+    for (size_t i = 0; i < n; i++) {
+        GEOSGeometry *ct = GEOSPointOnSurface_r(h, r->grids[first + i].geom);
+        og[i].idx = first + i;
+        og[i].cx = og[i].cy = 0;
+        if (ct) {
+            GEOSGeomGetX_r(h, ct, &og[i].cx);
+            GEOSGeomGetY_r(h, ct, &og[i].cy);
+            GEOSGeom_destroy_r(h, ct);
+        }
+        og[i].row = lround(floor(-og[i].cy / band));
+    }
+    qsort(og, n, sizeof *og, cmp_reading);
+    for (size_t i = 0; i < n; i++)
+        snprintf(r->grids[og[i].idx].code, sizeof r->grids[0].code, "%s%03ld",
+                 community_code, next + (long)i);
+    free(og);
+    return GS_OK;
+}
+
+void gs__partres_keep_shard(gs_ctx *ctx, gs__partres *r) {
+    size_t k = 0;
+    if (!gs__shard_active(ctx)) return;
+    for (size_t i = 0; i < r->n_grids; i++) {
+        if (gs__shard_owns(ctx, r->grids[i].community_code))
+            r->grids[k++] = r->grids[i];
+        else
+            GEOSGeom_destroy_r(ctx->geos, r->grids[i].geom);
+    }
+    r->n_grids = k;
+    k = 0;
+    for (size_t i = 0; i < r->n_sums; i++)
+        if (gs__shard_owns(ctx, r->sums[i].community_code))
+            r->sums[k++] = r->sums[i];
+    r->n_sums = k;
+    k = 0;
+    for (size_t i = 0; i < r->n_changes; i++)
+        if (gs__shard_owns(ctx, r->changes[i].community_code))
+            r->changes[k++] = r->changes[i];
+    r->n_changes = k;
+    r->unplaced = 0;
+}
+
+void gs__partres_free(GEOSContextHandle_t h, gs__partres *r) {
+    if (!r) return;
+    for (size_t i = 0; i < r->n_grids; i++)
+        GEOSGeom_destroy_r(h, r->grids[i].geom);
+    free(r->grids);
+    free(r->sums);
+    free(r->changes);
+    memset(r, 0, sizeof *r);
+}
+
+/* ------------------------------------------------------------------------
+ * One community
+ * ------------------------------------------------------------------------ */
+
+/* A community's task and result. */
+typedef struct ctask {
+    size_t ci;
+    gs__pgroup *groups; /* the community's groups (copies) */
+    size_t n_groups;
+    GEOSGeometry **lines; /* copies of the barriers near the community:
+                           * GEOS caches lazily, so threads share none */
+    size_t n_lines;
+    gs__pdiv div;
+    gs__psum sum;
+    int rc;
+} ctask;
+
+/* The bounds and part counts of a community, and the note that explains
+ * an infeasible one. */
+static int plan(const gs_rules *rules, long hh, long persons, gs__pbounds *b,
+                long *ks, int max, char *note, size_t note_size,
+                int *feasible) {
+    int n;
+    b->lo = rules->min_households;
+    b->hi = rules->max_households;
+    b->pmax = rules->max_persons;
+    b->by_persons = 0;
+    b->target = rules->target_households;
+    *feasible = 1;
+    if (hh < rules->min_households) {
+        *feasible = 0;
+        snprintf(note, note_size,
+                 "undersize: %ld households, under %d for one grid", hh,
+                 rules->min_households);
+        ks[0] = 1;
+        return 1;
+    }
+    n = gs__pick_ks(hh, b, ks, max);
+    if (n > 0) return n;
+    *feasible = 0;
+    if (rules->partition_policy == GS_POLICY_OVERSIZE) {
+        ks[0] = (hh + rules->max_households - 1) / rules->max_households;
+        if (ks[0] > 1) ks[0]--; /* one grid takes the excess */
+        snprintf(note, note_size,
+                 "no whole number of grids fits %ld households: one "
+                 "oversize grid allowed (policy oversize)",
+                 hh);
+        return 1;
+    }
+    b->by_persons = 1;
+    b->lo = rules->target_persons * 2 / 3; /* "about" 1,500: 1,000 up */
+    if (b->lo < 1) b->lo = 1;
+    b->hi = rules->max_persons;
+    b->target = rules->target_persons;
+    n = gs__pick_ks(persons, b, ks, max);
+    if (n == 0) ks[n++] = 1;
+    snprintf(note, note_size,
+             "no whole number of grids fits %ld households: divided by "
+             "the persons criterion, about %d persons a grid (policy "
+             "persons)",
+             hh, rules->target_persons);
+    return n;
+}
+
+static void do_community(GEOSContextHandle_t h, const gs__model *m,
+                         const gs_rules *rules, uint64_t seed, ctask *t) {
+    const gs__community *c = &m->communities[t->ci];
+    gs__psum *sum = &t->sum;
+    gs__pbounds b;
+    long ks[3], big = 0;
+    const char *big_id = NULL;
+    int n_ks, feasible;
+
+    memset(sum, 0, sizeof *sum);
+    sum->community_code = c->code;
+    sum->name = c->name;
+    for (size_t i = 0; i < t->n_groups; i++) {
+        sum->households += t->groups[i].hh;
+        sum->persons += t->groups[i].persons;
+        if (t->groups[i].building && t->groups[i].hh > big) {
+            big = t->groups[i].hh;
+            big_id = t->groups[i].building;
+        }
+    }
+    n_ks = plan(rules, sum->households, sum->persons, &b, ks, 3, sum->note,
+                sizeof sum->note, &feasible);
+    if (big > rules->max_households) {
+        size_t len = strlen(sum->note);
+        feasible = 0;
+        snprintf(sum->note + len, sizeof sum->note - len,
+                 "%sbuilding %s alone holds %ld households, over %d",
+                 len ? "; " : "", big_id, big, rules->max_households);
+    }
+    sum->feasible = feasible;
+    if (!c->geom) {
+        t->rc = GS_ERR_INTERNAL;
+        return;
+    }
+    t->rc = gs__pdivide(h, c->geom, (const GEOSGeometry *const *)t->lines,
+                        t->n_lines, t->groups, t->n_groups, ks, n_ks, &b,
+                        gs__pseed(seed, c->code), &t->div);
+    sum->atoms = t->div.units;
+    sum->level = t->div.level;
+    if (!t->rc && feasible && t->div.misses > 0) {
+        size_t len = strlen(sum->note);
+        snprintf(sum->note + len, sizeof sum->note - len,
+                 "%sno division with every grid within the bounds was "
+                 "found (%ld grids miss them)",
+                 len ? "; " : "", t->div.misses);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Workers
+ * ------------------------------------------------------------------------ */
+
+typedef struct pool {
+    const gs__model *m;
+    const gs_rules *rules;
+    uint64_t seed;
+    ctask *tasks;
+    size_t n_tasks, next;
+    pthread_mutex_t lock;
+} pool;
+
+static void *worker(void *arg) {
+    pool *p = arg;
+    GEOSContextHandle_t h = GEOS_init_r();
+    if (!h) return NULL;
+    for (;;) {
+        size_t i;
+        pthread_mutex_lock(&p->lock);
+        i = p->next++;
+        pthread_mutex_unlock(&p->lock);
+        if (i >= p->n_tasks) break;
+        do_community(h, p->m, p->rules, p->seed, &p->tasks[i]);
+    }
+    GEOS_finish_r(h);
+    return NULL;
+}
+
+/* The barriers near each community (STRtree), gathered serially. */
+static int gather_lines(gs_ctx *ctx, const gs__model *m, ctask *tasks) {
+    GEOSContextHandle_t h = ctx->geos;
+    size_t *ids = NULL;
+    GEOSSTRtree *tree =
+        gs__strtree_of(h, m->barriers, m->n_barriers, sizeof *m->barriers,
+                       offsetof(gs__barrier, geom), &ids);
+    gs__cands cands;
+    int rc = GS_OK;
+    memset(&cands, 0, sizeof cands);
+    if (!tree) goto nomem;
+    for (size_t c = 0; c < m->n_communities; c++) {
+        if (!m->communities[c].geom || m->n_barriers == 0) continue;
+        if (gs__strtree_query(h, tree, m->communities[c].geom, &cands))
+            goto nomem;
+        tasks[c].lines =
+            gs__malloc((cands.n ? cands.n : 1) * sizeof *tasks[c].lines);
+        if (!tasks[c].lines) goto nomem;
+        for (size_t k = 0; k < cands.n; k++) {
+            tasks[c].lines[k] =
+                GEOSGeom_clone_r(h, m->barriers[cands.v[k]].geom);
+            if (!tasks[c].lines[k]) goto nomem;
+            tasks[c].n_lines = k + 1;
+        }
+    }
+    goto done;
+nomem:
+    rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+done:
+    if (tree) GEOSSTRtree_destroy_r(h, tree);
+    gs__cands_free(&cands);
+    free(ids);
+    return rc;
+}
+
+/* Runs do_community for every task on `threads` threads. */
+static void run_pool(const gs__model *m, const gs_rules *rules, uint64_t seed,
+                     ctask *tasks, size_t n, int threads) {
+    pool p;
+    pthread_t tids[16];
+    int started[16] = {0};
+    memset(&p, 0, sizeof p);
+    p.m = m;
+    p.rules = rules;
+    p.seed = seed;
+    p.tasks = tasks;
+    p.n_tasks = n;
+    pthread_mutex_init(&p.lock, NULL);
+    if (threads < 1) threads = 1;
+    if (threads > 16) threads = 16;
+    for (int i = 0; i < threads; i++)
+        started[i] = pthread_create(&tids[i], NULL, worker, &p) == 0;
+    for (int i = 0; i < threads; i++)
+        if (started[i]) pthread_join(tids[i], NULL);
+    if (!started[0]) worker(&p); /* no thread at all: do it here */
+    pthread_mutex_destroy(&p.lock);
+}
+
+static void grid_note(const gs_rules *rules, const gs__psum *sum,
+                      const gs__pdiv *d, long p, char *note, size_t size) {
+    long hh = d->hh[p], persons = d->persons[p];
+    note[0] = '\0';
+    if (sum->households < rules->min_households)
+        snprintf(note, size, "undersize community");
+    else if (hh < rules->min_households || hh > rules->max_households ||
+             persons > rules->max_persons) {
+        /* Within the persons criterion when the community was divided by
+         * it: a note, not a miss. */
+        if (!sum->feasible && strstr(sum->note, "policy persons") &&
+            persons <= rules->max_persons)
+            snprintf(note, size,
+                     "persons criterion: %ld households, %ld "
+                     "persons",
+                     hh, persons);
+        else if (!sum->feasible && strstr(sum->note, "policy oversize") &&
+                 hh > rules->max_households && persons <= rules->max_persons)
+            snprintf(note, size, "oversize allowed: %ld households", hh);
+        else if (hh < rules->min_households)
+            snprintf(note, size, "undersize: %ld households", hh);
+        else if (hh > rules->max_households)
+            snprintf(note, size, "oversize: %ld households", hh);
+        else
+            snprintf(note, size, "persons_over: %ld persons", persons);
+    }
+}
+
+int gs__partition_analyse(gs_ctx *ctx, const gs__model *m,
+                          const gs_rules *rules, const gs__popts *opts,
+                          gs__partres *out) {
+    GEOSContextHandle_t h = ctx->geos;
+    gs__pgroup *groups = NULL;
+    long *gcomm = NULL;
+    size_t ng = 0, nc = m->n_communities, cap = 0;
+    ctask *tasks = NULL;
+    size_t *fill = NULL;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    out->sums = gs__calloc(nc ? nc : 1, sizeof *out->sums);
+    tasks = gs__calloc(nc ? nc : 1, sizeof *tasks);
+    if (!out->sums || !tasks) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    out->n_sums = nc;
+    rc = gs__pgroups_make(ctx, m, &groups, &ng, &gcomm, &out->unplaced);
+    if (rc) goto done;
+    /* The groups of each community, in group order. */
+    for (size_t i = 0; i < ng; i++)
+        if (gcomm[i] >= 0) tasks[gcomm[i]].n_groups++;
+    for (size_t c = 0; c < nc; c++) {
+        tasks[c].ci = c;
+        tasks[c].groups =
+            gs__malloc((tasks[c].n_groups ? tasks[c].n_groups : 1) *
+                       sizeof *tasks[c].groups);
+        if (!tasks[c].groups) {
+            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        tasks[c].n_groups = 0;
+    }
+    for (size_t i = 0; i < ng; i++)
+        if (gcomm[i] >= 0) {
+            ctask *t = &tasks[gcomm[i]];
+            t->groups[t->n_groups++] = groups[i];
+        }
+    if ((rc = gather_lines(ctx, m, tasks))) goto done;
+
+    gs__progress(ctx, "partition", -1);
+    run_pool(m, rules, opts ? opts->seed : 0, tasks, nc,
+             opts ? opts->threads : 1);
+
+    for (size_t c = 0; c < nc; c++) {
+        ctask *t = &tasks[c];
+        gs__psum *sum = &out->sums[c];
+        size_t first = out->n_grids;
+        if (t->rc == GS_ERR_NOMEM) {
+            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        if (t->rc) {
+            rc = gs__err(ctx, GS_ERR_INTERNAL,
+                         "partition of community %s failed in GEOS",
+                         m->communities[c].code);
+            goto done;
+        }
+        *sum = t->sum;
+        for (long p = 0; p < t->div.k; p++) {
+            gs__pgrid g;
+            /* A part the division could not fill (a building too big
+             * for its share) is no grid. */
+            if (!t->div.geom[p] || GEOSisEmpty_r(h, t->div.geom[p]) == 1)
+                continue;
+            memset(&g, 0, sizeof g);
+            g.community_code = m->communities[c].code;
+            g.grid_type = "basic";
+            g.households = t->div.hh[p];
+            g.persons = t->div.persons[p];
+            g.cut_len = t->div.cut_len[p];
+            g.cut_barrier = t->div.cut_barrier[p];
+            g.geom = t->div.geom[p];
+            g.polsby_popper = gs__geom_polsby_popper(h, g.geom);
+            grid_note(rules, sum, &t->div, p, g.note, sizeof g.note);
+            if (gs__partres_push(out, &cap, &g)) {
+                rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+                goto done;
+            }
+            t->div.geom[p] = NULL; /* the result owns it now */
+            sum->grids++;
+            if (gs__pgrid_ok(&g)) sum->compliant++;
+        }
+        if (gs__pgrids_number(h, out, first, m->communities[c].code,
+                              gs__geom_area(h, m->communities[c].geom), 1)) {
+            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+    }
+    rc = GS_OK;
+done:
+    if (tasks)
+        for (size_t c = 0; c < nc; c++) {
+            free(tasks[c].groups);
+            for (size_t k = 0; k < tasks[c].n_lines; k++)
+                GEOSGeom_destroy_r(h, tasks[c].lines[k]);
+            free(tasks[c].lines);
+            gs__pdiv_free(h, &tasks[c].div);
+        }
+    free(tasks);
+    free(fill);
+    free(groups);
+    free(gcomm);
+    return rc;
+}

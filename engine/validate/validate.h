@@ -1,0 +1,87 @@
+/*
+ * validate.h - the validate analysis on the in-memory model (validate.c).
+ */
+#ifndef GS_VALIDATE_H
+#define GS_VALIDATE_H
+
+#include "model.h"
+
+/* Issue kinds, in the sorted (string) order they are joined in. */
+typedef enum gs__kind {
+    GS__K_BAD_CODE = 0,
+    GS__K_BAD_PERSONS,
+    GS__K_COMMUNITY_MISMATCH,
+    GS__K_DUPLICATE_CODE,
+    GS__K_GAP,
+    GS__K_INVALID_GEOMETRY,
+    GS__K_MEMBER_MULTIPLE_GRIDS,
+    GS__K_MEMBER_UNKNOWN_GRID,
+    GS__K_MULTIPART,
+    GS__K_MULTIPLE_MEMBERS,
+    GS__K_NO_MEMBER,
+    GS__K_ORPHAN_HOUSEHOLD,
+    GS__K_OUTSIDE_COMMUNITY,
+    GS__K_OVERLAP,
+    GS__K_OVERSIZE,
+    GS__K_PERSONS_OVER,
+    GS__K_UNDERSIZE,
+    GS__K_SKIPPED_FEATURE, /* --on-error=skip: not a grid rule */
+    GS__K_COUNT
+} gs__kind;
+
+/* The kind's name as written in the outputs ("undersize"...). */
+const char *gs__kind_name(gs__kind k);
+
+/* One problem. `grid` is the grid's index, or -1 for problems on no grid
+ * (orphan households, unknown roster grids, gaps no grid borders). */
+typedef struct gs__issue {
+    gs__kind kind;
+    long grid;
+    const char *grid_code; /* the grid's, or the unknown code; may be "" */
+    char *detail;          /* owned */
+    GEOSGeometry *geom;    /* metric, owned; NULL when it has no place */
+} gs__issue;
+
+typedef struct gs__vgrid {
+    long households;
+    long persons;
+    long bad_persons;              /* households whose persons is unusable */
+    const char *first_bad_persons; /* the first of them (its id), borrowed */
+    long members;   /* distinct roster members, -1 without a roster */
+    double area_m2; /* of the repaired shape */
+    double polsby_popper;
+    unsigned kinds; /* bit (1u << kind) per issue kind */
+    long host;      /* index of the host community, or -1 */
+} gs__vgrid;
+
+/* Counts for one row of the summary. */
+typedef struct gs__vsum {
+    const char *community_code; /* "total" for the whole run */
+    const char *name;
+    long grids, households, persons, violations;
+    long n[GS__K_COUNT];
+} gs__vsum;
+
+typedef struct gs__vresult {
+    gs__vgrid *grids; /* one per model grid */
+    gs__issue *issues;
+    size_t n_issues, cap_issues;
+    gs__vsum *sums; /* per community (sorted by code), then the total */
+    size_t n_sums;
+    long orphans;
+    long violations;      /* grids with status violation */
+    long *household_grid; /* per household: the grid index or -1 */
+} gs__vresult;
+
+/* Runs every rule of DESIGN.md "Sizing" and "Issue kinds" on the model.
+ * `threads` workers assign households (1 is fine). GS_OK or GS_ERR_NOMEM /
+ * GS_ERR_INTERNAL with the context's message. */
+int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
+                         int threads, gs__vresult *out);
+
+void gs__vresult_free(GEOSContextHandle_t h, gs__vresult *r);
+
+/* The grid's sorted, ';'-joined issue kinds into buf ("" when none). */
+void gs__vgrid_issues(const gs__vgrid *g, char *buf, size_t size);
+
+#endif /* GS_VALIDATE_H */
