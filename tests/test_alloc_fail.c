@@ -79,9 +79,9 @@ static int op_validate(unsigned long *out_print) {
     o.grids = MINI "grids.geojson";
     o.households = MINI "households.geojson";
     o.members = MINI "members.csv";
-    o.output = out;
-    o.rules = &rules;
-    o.command_line = "test_alloc_fail";
+    o.common.output = out;
+    o.common.rules = &rules;
+    o.common.command_line = "test_alloc_fail";
     rc = gs_validate_run(ctx, &o, &report);
     if (rc == GS_OK) {
         /* The JSON up to its measurements, and the text. */
@@ -115,9 +115,9 @@ static int op_partition_with(const char *existing, unsigned long *out_print) {
     o.communities = MINI "communities.geojson";
     o.households = MINI "households.geojson";
     o.existing = existing;
-    o.output = out;
-    o.threads = 1;
-    o.command_line = "test_alloc_fail";
+    o.common.output = out;
+    o.common.threads = 1;
+    o.common.command_line = "test_alloc_fail";
     rc = gs_partition_run(ctx, &o, &report);
     if (rc == GS_OK) {
         const char *json = gs_report_json(report);

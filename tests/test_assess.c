@@ -353,7 +353,7 @@ TEST(run_rejects_bad_setups) {
     gs_assess_opts_init(&o);
     o.ledger = "/nonexistent/ledger.gpkg";
     o.month = "2026-11";
-    o.output = "/tmp/gs_test_assess_out.gpkg";
+    o.common.output = "/tmp/gs_test_assess_out.gpkg";
     CHECK(gs_assess_run(ctx, &o, &rep) == GS_ERR_INPUT_OPEN);
     CHECK(has(gs_ctx_errmsg(ctx), "/nonexistent/ledger.gpkg"));
     CHECK(rep == NULL);
@@ -366,7 +366,7 @@ TEST(run_rejects_bad_setups) {
     o.visits = NULL;
     gs_rules_init(&r);
     r.assess_weight[GS_ASSESS_EVENTS] = 5; /* sums to 95 */
-    o.rules = &r;
+    o.common.rules = &r;
     CHECK(gs_assess_run(ctx, &o, &rep) == GS_ERR_CONFIG);
     CHECK(has(gs_ctx_errmsg(ctx), "95"));
 }

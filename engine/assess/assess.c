@@ -62,12 +62,14 @@
 #include "traces.h"
 #include "households.h"
 #include "shard.h"
+#include "rules.h"
 
 #define NF(a) (sizeof(a) / sizeof((a)[0]))
 
 void gs_assess_opts_init(gs_assess_opts *o) {
     memset(o, 0, sizeof *o);
-    o->threads = 1;
+    o->version = GS_OPTS_VERSION;
+    gs_common_opts_init(&o->common);
 }
 
 /* ---- the period ---------------------------------------------------------- */
@@ -1174,7 +1176,7 @@ static int check_visits(run *R) {
     }
     if (total && (rc = gs__crs_transform_points(
                       R->ctx, wgs, R->crs.metric, &buf[0].x, &buf[0].y,
-                      sizeof *buf, total, R->o->threads)))
+                      sizeof *buf, total, R->o->common.threads)))
         goto done;
     for (size_t i = 0; i < R->n_v; i++) {
         avisit *a = &R->v[i];
@@ -1249,7 +1251,8 @@ static int care_duties(run *R) {
         rc = nomem(R);
         goto done;
     }
-    if ((rc = gs__assign_households(R->ctx, m, R->o->threads, hg))) goto done;
+    if ((rc = gs__assign_households(R->ctx, m, R->o->common.threads, hg)))
+        goto done;
     if (R->hm.n_members > 1)
         qsort(R->hm.members, R->hm.n_members, sizeof *R->hm.members,
               cmp_pair_grid);
@@ -1573,7 +1576,8 @@ static int write_outputs(run *R, const char *started, gs__out **out_o) {
     char *rj = NULL;
     int rc;
     *out_o = NULL;
-    rc = gs__out_open(R->ctx, R->o->output, R->crs.output, R->crs.metric, &o);
+    rc = gs__out_open(R->ctx, R->o->common.output, R->crs.output, R->crs.metric,
+                      &o);
     if (rc) return rc;
     if ((rc = gs__out_layer(o, "assessment", GS__GEOM_POLYGON, assess_fields,
                             NF(assess_fields), &la)) ||
@@ -1597,7 +1601,7 @@ static int write_outputs(run *R, const char *started, gs__out **out_o) {
         rc = nomem(R);
         goto fail;
     }
-    rc = gs__out_meta_run(o, "assess", R->o->command_line, started, rj,
+    rc = gs__out_meta_run(o, "assess", R->o->common.command_line, started, rj,
                           R->crs.metric_name ? R->crs.metric_name : "",
                           &R->info);
     free(rj);
@@ -1654,7 +1658,8 @@ static gs_report *make_report(run *R) {
         json_object_object_add(jd, gs__assess_items[k],
                                json_object_new_int64(nd[k]));
     json_object_object_add(o, "command", json_object_new_string("assess"));
-    json_object_object_add(o, "output", json_object_new_string(R->o->output));
+    json_object_object_add(o, "output",
+                           json_object_new_string(R->o->common.output));
     json_object_object_add(o, "month", json_object_new_string(month));
     json_object_object_add(o, "period_from", json_object_new_string(from));
     json_object_object_add(o, "period_to", json_object_new_string(to));
@@ -1715,7 +1720,7 @@ static gs_report *make_report(run *R) {
     if (R->n_bad)
         gs__buf_printf(&text, "  %zu bad rows left out (listed in bad_rows)\n",
                        R->n_bad);
-    gs__buf_printf(&text, "  wrote %s\n", R->o->output);
+    gs__buf_printf(&text, "  wrote %s\n", R->o->common.output);
     return gs__report_from_buf(R->ctx, o, &text, nt[3] + R->overdue);
 }
 
@@ -1760,7 +1765,8 @@ int gs_assess_run(gs_ctx *ctx, const gs_assess_opts *opts,
         rc = gs__err(ctx, GS_ERR_USAGE, "gs_assess_run: missing argument");
         goto done;
     }
-    if (!opts->ledger || !opts->month || !opts->output) {
+    if ((rc = gs__opts_check_version(ctx, opts->version))) goto done;
+    if (!opts->ledger || !opts->month || !opts->common.output) {
         rc = gs__err(ctx, GS_ERR_USAGE,
                      "assess needs --ledger, --month and -o OUT.gpkg");
         goto done;
@@ -1775,8 +1781,8 @@ int gs_assess_run(gs_ctx *ctx, const gs_assess_opts *opts,
     }
     gs_rules_init(&rules_default);
     gs_input_opts_init(&in_default);
-    R.r = opts->rules ? opts->rules : &rules_default;
-    R.in = opts->input ? opts->input : &in_default;
+    R.r = opts->common.rules ? opts->common.rules : &rules_default;
+    R.in = opts->common.input ? opts->common.input : &in_default;
     if (gs__assess_period(opts->month, &R.per) != GS_OK) {
         rc = gs__err(ctx, GS_ERR_USAGE,
                      "--month '%s': expected a month such as 2026-11",
@@ -1786,7 +1792,7 @@ int gs_assess_run(gs_ctx *ctx, const gs_assess_opts *opts,
     for (int k = 0; k < R.per.nweeks; k++)
         gs__isoweek_format(R.per.monday[k], R.weeks[k]);
     if ((rc = check_rules(ctx, R.r)) || (rc = gs__io_check_opts(ctx, R.in)) ||
-        (rc = gs__out_check(ctx, opts->output)) ||
+        (rc = gs__out_check(ctx, opts->common.output)) ||
         (rc = gs__tz_open(ctx, opts->tz, &R.tz)))
         goto done;
     R.t0 = gs__day_start_utc(R.tz, R.per.day0);

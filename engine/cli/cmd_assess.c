@@ -96,11 +96,11 @@ enum {
 static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
                void *user, gs_report **out_report) {
     gs_assess_opts *ao = user;
-    ao->output = c->output;
-    ao->input = &c->input;
-    ao->rules = rules;
-    ao->threads = c->threads;
-    ao->command_line = c->command_line;
+    ao->common.output = c->output;
+    ao->common.input = &c->input;
+    ao->common.rules = rules;
+    ao->common.threads = c->threads;
+    ao->common.command_line = c->command_line;
     return gs_assess_run(ctx, ao, out_report);
 }
 

@@ -178,11 +178,11 @@ static const struct {
 static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
                void *user, gs_report **out_report) {
     gs_hotspots_opts *ho = user;
-    ho->output = c->output;
-    ho->input = &c->input;
-    ho->rules = rules;
-    ho->threads = c->threads;
-    ho->command_line = c->command_line;
+    ho->common.output = c->output;
+    ho->common.input = &c->input;
+    ho->common.rules = rules;
+    ho->common.threads = c->threads;
+    ho->common.command_line = c->command_line;
     return gs_hotspots_run(ctx, ho, out_report);
 }
 

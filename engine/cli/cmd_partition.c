@@ -86,11 +86,11 @@ typedef struct locks {
 static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
                void *user, gs_report **out_report) {
     gs_partition_opts *po = user;
-    po->output = c->output;
-    po->input = &c->input;
-    po->rules = rules;
-    po->command_line = c->command_line;
-    po->threads = c->threads;
+    po->common.output = c->output;
+    po->common.input = &c->input;
+    po->common.rules = rules;
+    po->common.command_line = c->command_line;
+    po->common.threads = c->threads;
     return gs_partition_run(ctx, po, out_report);
 }
 

@@ -89,11 +89,11 @@ enum {
 static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
                void *user, gs_report **out_report) {
     gs_patrol_opts *po = user;
-    po->output = c->output;
-    po->input = &c->input;
-    po->rules = rules;
-    po->threads = c->threads;
-    po->command_line = c->command_line;
+    po->common.output = c->output;
+    po->common.input = &c->input;
+    po->common.rules = rules;
+    po->common.threads = c->threads;
+    po->common.command_line = c->command_line;
     return gs_patrol_run(ctx, po, out_report);
 }
 

@@ -56,8 +56,8 @@ enum { OPT_LEDGER = 256, OPT_WEEK };
 static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
                void *user, gs_report **out_report) {
     gs_report_html_opts *ro = user;
-    ro->output = c->output;
-    ro->rules = rules;
+    ro->common.output = c->output;
+    ro->common.rules = rules;
     return gs_report_html_run(ctx, ro, out_report);
 }
 

@@ -76,8 +76,8 @@ static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
                void *user, gs_report **out_report) {
     gs_run_opts *ro = user;
     (void)rules; /* the job file names its own rules */
-    ro->threads = c->threads;
-    ro->command_line = c->command_line;
+    ro->common.threads = c->threads;
+    ro->common.command_line = c->command_line;
     ro->database = c->output;
     return gs_run_job(ctx, ro, out_report);
 }

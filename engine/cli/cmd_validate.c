@@ -74,11 +74,11 @@ enum { OPT_COMMUNITIES = 256, OPT_GRIDS, OPT_HOUSEHOLDS, OPT_MEMBERS };
 static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
                void *user, gs_report **out_report) {
     gs_validate_opts *vo = user;
-    vo->output = c->output;
-    vo->input = &c->input;
-    vo->rules = rules;
-    vo->threads = c->threads;
-    vo->command_line = c->command_line;
+    vo->common.output = c->output;
+    vo->common.input = &c->input;
+    vo->common.rules = rules;
+    vo->common.threads = c->threads;
+    vo->common.command_line = c->command_line;
     return gs_validate_run(ctx, vo, out_report);
 }
 

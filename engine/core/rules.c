@@ -118,6 +118,19 @@ void gs_input_opts_init(gs_input_opts *o) {
     o->on_error = GS_ON_ERROR_FAIL;
 }
 
+void gs_common_opts_init(gs_common_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->threads = 1;
+}
+
+int gs__opts_check_version(gs_ctx *ctx, unsigned int version) {
+    if (version == GS_OPTS_VERSION) return GS_OK;
+    return gs__err(ctx, GS_ERR_USAGE,
+                   "options of version %u given to a library of version %d "
+                   "(fill them with the _init function of this version)",
+                   version, GS_OPTS_VERSION);
+}
+
 typedef struct load_state {
     gs_rules r;
     char err[400];

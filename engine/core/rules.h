@@ -29,4 +29,9 @@ int gs__care_type_find(const char *name);
  * line's real number. */
 const char *gs__ini_syntax_error(const char *path, int *line);
 
+/* GS_OK when a command's options have this library's version
+ * (GS_OPTS_VERSION), else GS_ERR_USAGE saying so. Every public run
+ * function checks first. */
+int gs__opts_check_version(gs_ctx *ctx, unsigned int version);
+
 #endif /* GS_RULES_H */

@@ -170,7 +170,7 @@ static int is_schema_name(const char *s) {
  * a bare schema name in the database of a PG: output. */
 static int source_path(merge *M, const char *name, char **out) {
     struct stat st;
-    const char *o = M->opts->output;
+    const char *o = M->opts->common.output;
     size_t n;
     *out = NULL;
     if (!strncmp(name, "PG:", 3) || stat(name, &st) == 0) {
@@ -477,7 +477,7 @@ static int read_grids(merge *M, OGRSpatialReferenceH srs,
 static int grid_gi(merge *M) {
     static const char *const value_field[] = {"events", "events_per_km2",
                                               "events_per_100hh"};
-    const gs_rules *R = M->opts->rules;
+    const gs_rules *R = M->opts->common.rules;
     const char *vf = value_field[R->grid_gi_value % 3];
     size_t n = M->ngrids;
     double *x = gs__malloc((n ? n : 1) * sizeof *x);
@@ -571,7 +571,8 @@ static int merge_hexes(merge *M) {
         goto done;
     }
     if ((rc = gs__hs_gi_run(x, NULL, M->nhex, start, nbr,
-                            M->opts->rules->min_units, "hexagons", &M->hex_gi)))
+                            M->opts->common.rules->min_units, "hexagons",
+                            &M->hex_gi)))
         rc = gs__err(M->ctx, rc, "Gi* on the hexagons failed");
 done:
     free(hx);
@@ -736,8 +737,8 @@ static int write_hexes(merge *M, gs__out *o) {
 
 static int write_meta(merge *M, gs__out *o) {
     json_object *a = json_object_new_array();
-    int rc = gs__out_meta_run(o, "hotspots", M->opts->command_line, M->started,
-                              M->rules, M->crs.metric_name, NULL);
+    int rc = gs__out_meta_run(o, "hotspots", M->opts->common.command_line,
+                              M->started, M->rules, M->crs.metric_name, NULL);
     for (size_t k = 0; !rc && k + 1 < N_SAME; k++) /* rules: written */
         rc = gs__out_meta(o, same_keys[k], M->s[0].meta[k]);
     if (!rc)
@@ -792,7 +793,7 @@ static gs_report *make_report(merge *M) {
     if (!o) return NULL;
     json_object_object_add(o, "command", json_object_new_string("hotspots"));
     json_object_object_add(o, "output",
-                           json_object_new_string(M->opts->output));
+                           json_object_new_string(M->opts->common.output));
     json_object_object_add(o, "merged_sources",
                            json_object_new_int64((int64_t)M->ns));
     json_object_object_add(o, "events_in_period",
@@ -808,7 +809,7 @@ static gs_report *make_report(merge *M) {
     gs__buf_printf(&t,
                    "  wrote %s (grid_events, hex_hotspots, categories, "
                    "run_metadata; the other layers stay per shard)\n",
-                   M->opts->output);
+                   M->opts->common.output);
     return gs__report_from_buf(M->ctx, o, &t, 0);
 }
 
@@ -819,7 +820,7 @@ static int read_sources(merge *M) {
     OGRSpatialReferenceH srs = NULL;
     OGREnvelope env = {0, 0, 0, 0};
     int have_env = 0, rc;
-    const gs_rules *R = M->opts->rules;
+    const gs_rules *R = M->opts->common.rules;
     double hex = M->opts->hex_size_m > 0 ? M->opts->hex_size_m : R->hex_size_m;
     if (!(M->rules = gs__hs_rules_json(R, hex)))
         return gs__err(M->ctx, GS_ERR_NOMEM, "out of memory");
@@ -865,7 +866,7 @@ int gs__hotspots_merge(gs_ctx *ctx, const gs_hotspots_opts *opts,
     M.ctx = ctx;
     M.opts = opts;
     gs__utc_now(M.started, sizeof M.started);
-    if (!opts->output)
+    if (!opts->common.output)
         return gs__err(ctx, GS_ERR_USAGE, "hotspots --merge needs -o OUT");
     if (opts->grids || opts->events || opts->communities || opts->households)
         return gs__err(ctx, GS_ERR_USAGE,
@@ -877,7 +878,7 @@ int gs__hotspots_merge(gs_ctx *ctx, const gs_hotspots_opts *opts,
     if (opts->n_merge > MAX_SOURCES)
         return gs__err(ctx, GS_ERR_USAGE, "more than %d --merge sources",
                        MAX_SOURCES);
-    if ((rc = gs__out_check_inputs(ctx, opts->output,
+    if ((rc = gs__out_check_inputs(ctx, opts->common.output,
                                    (const char *const *)opts->merge,
                                    opts->n_merge)))
         return rc;
@@ -900,8 +901,8 @@ int gs__hotspots_merge(gs_ctx *ctx, const gs_hotspots_opts *opts,
 
     gs__phase_begin(ctx);
     gs__progress(ctx, "write", -1);
-    if ((rc =
-             gs__out_open(ctx, opts->output, M.crs.output, M.crs.metric, &o)) ||
+    if ((rc = gs__out_open(ctx, opts->common.output, M.crs.output, M.crs.metric,
+                           &o)) ||
         (rc = write_grids(&M, o)) || (rc = write_hexes(&M, o)) ||
         (rc = write_categories(&M, o)) || (rc = write_meta(&M, o))) {
         gs__out_abort(o);

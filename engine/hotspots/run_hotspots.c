@@ -65,10 +65,12 @@
 #include "datetime.h"
 #include "report.h"
 #include "shard.h"
+#include "rules.h"
 
 void gs_hotspots_opts_init(gs_hotspots_opts *o) {
     memset(o, 0, sizeof *o);
-    o->threads = 1;
+    o->version = GS_OPTS_VERSION;
+    gs_common_opts_init(&o->common);
 }
 
 #define MAX_CAT_FIELDS GS__HS_MAX_CAT_FIELDS
@@ -744,13 +746,13 @@ static int write_meta(wctx *w, const gs_hotspots_opts *opts,
                       const char *started, const kde_file *k) {
     const gs__hsresult *r = w->r;
     const gs__hs_params *p = w->p;
-    char *rules = gs__hs_rules_json(opts->rules, p->hex_size_m), d0[11], d1[11],
-         asof[21], buf[600];
+    char *rules = gs__hs_rules_json(opts->common.rules, p->hex_size_m), d0[11],
+         d1[11], asof[21], buf[600];
     json_object *kj;
     int rc;
     if (!rules) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
-    rc = gs__out_meta_run(w->o, "hotspots", opts->command_line, started, rules,
-                          crs->metric_name, info);
+    rc = gs__out_meta_run(w->o, "hotspots", opts->common.command_line, started,
+                          rules, crs->metric_name, info);
     free(rules);
     gs__date_format(p->day0, d0);
     gs__date_format(p->day1, d1);
@@ -796,8 +798,8 @@ static int write_meta(wctx *w, const gs_hotspots_opts *opts,
 static int write_outputs(wctx *w, const gs_hotspots_opts *opts,
                          const gs__crsinfo *crs, const gs__inputs *info,
                          const char *started, kde_file *k) {
-    int rc =
-        gs__out_open(w->ctx, opts->output, crs->output, crs->metric, &w->o);
+    int rc = gs__out_open(w->ctx, opts->common.output, crs->output, crs->metric,
+                          &w->o);
     if (rc) return rc;
     if ((rc = write_grids(w)) || (rc = write_hexes(w)) ||
         (rc = write_clusters(w)) || (rc = write_trouble(w)) ||
@@ -833,7 +835,7 @@ static int place_outputs(wctx *w, const gs_hotspots_opts *opts, kde_file *k,
         rc = gs__err(w->ctx, GS_ERR_IO,
                      "%s: cannot move the density raster into place: %s "
                      "(the GeoPackage %s was written)",
-                     k->path, strerror(errno), opts->output);
+                     k->path, strerror(errno), opts->common.output);
         gs_report_destroy(*out_report);
         *out_report = NULL;
         kde_abort(k);
@@ -898,7 +900,8 @@ static gs_report *make_report(gs_ctx *ctx, const gs_hotspots_opts *opts,
     gs__isoweek_format(p->week0, w0);
     gs__isoweek_format(p->week0 + 7 * (p->nweeks - 1), w1);
     json_object_object_add(o, "command", json_object_new_string("hotspots"));
-    json_object_object_add(o, "output", json_object_new_string(opts->output));
+    json_object_object_add(o, "output",
+                           json_object_new_string(opts->common.output));
     json_object_object_add(o, "from", json_object_new_string(d0));
     json_object_object_add(o, "to", json_object_new_string(d1));
     json_object_object_add(o, "events", json_object_new_int64((int64_t)ev->n));
@@ -981,8 +984,8 @@ static gs_report *make_report(gs_ctx *ctx, const gs_hotspots_opts *opts,
         gi_text(&text, &r->hex_gi, r->n_hex, what);
     }
     gs__buf_printf(&text, "  clusters (DBSCAN %g m, %d events): %zu\n",
-                   opts->rules->cluster_eps_m, opts->rules->cluster_min_events,
-                   r->n_clusters);
+                   opts->common.rules->cluster_eps_m,
+                   opts->common.rules->cluster_min_events, r->n_clusters);
     gs__buf_printf(&text,
                    "  trouble spots: %ld repeat locations, %ld overdue "
                    "events, %ld rising grids\n",
@@ -1012,9 +1015,11 @@ static gs_report *make_report(gs_ctx *ctx, const gs_hotspots_opts *opts,
                    "(rule in run_metadata)\n",
                    r->kde_h, r->kde_grid.cell);
     if (k->path)
-        gs__buf_printf(&text, "  wrote %s and %s\n", opts->output, k->path);
+        gs__buf_printf(&text, "  wrote %s and %s\n", opts->common.output,
+                       k->path);
     else /* PostgreSQL: no raster beside it (README "Shards") */
-        gs__buf_printf(&text, "  wrote %s (no density raster)\n", opts->output);
+        gs__buf_printf(&text, "  wrote %s (no density raster)\n",
+                       opts->common.output);
     return gs__report_from_buf(ctx, o, &text, (long)r->n_trouble);
 }
 
@@ -1055,21 +1060,23 @@ static int check_opts(gs_ctx *ctx, const gs_hotspots_opts *opts,
     const char *inputs[5] = {opts->grids, opts->events, opts->communities,
                              opts->households, opts->calendar};
     int rc;
-    if (!opts->grids || !opts->events || !opts->output)
+    if (!opts->grids || !opts->events || !opts->common.output)
         return gs__err(ctx, GS_ERR_USAGE,
                        "hotspots needs --grids, --events and -o OUT.gpkg");
     if (opts->hex_size_m < 0 || !isfinite(opts->hex_size_m))
         return gs__err(ctx, GS_ERR_USAGE,
                        "--hex-size must be a positive number of metres");
-    if (opts->rules->grid_gi_value == GS_GI_PER_100HH && !opts->households)
+    if (opts->common.rules->grid_gi_value == GS_GI_PER_100HH &&
+        !opts->households)
         return gs__err(ctx, GS_ERR_USAGE,
                        "grid_gi_value = per_100hh needs --households");
     if ((rc = gs__period_parse(ctx, opts->week, opts->month, opts->from,
                                opts->to, &r->given, &r->day0, &r->day1)) ||
         (rc = gs__io_check_opts(ctx, in)) ||
-        (rc = gs__out_check_inputs(ctx, opts->output, inputs, 5)))
+        (rc = gs__out_check_inputs(ctx, opts->common.output, inputs, 5)))
         return rc;
-    if (!gs__out_is_pg(opts->output) && kde_paths(opts->output, &r->kf))
+    if (!gs__out_is_pg(opts->common.output) &&
+        kde_paths(opts->common.output, &r->kf))
         return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     return gs__tz_open(ctx, opts->tz, &r->tz);
 }
@@ -1103,7 +1110,7 @@ static int read_inputs(gs_ctx *ctx, const gs_hotspots_opts *opts,
         return rc;
     gs__progress(ctx, "read events", -1);
     if ((rc = gs__io_read_events(ctx, in, opts->events, r->tz, &r->crs,
-                                 opts->threads, &r->ev, &r->info)))
+                                 opts->common.threads, &r->ev, &r->info)))
         return rc;
     if (r->ev.n > 0) return GS_OK;
     b = r->ev.n_bad ? &r->ev.bad[0] : NULL;
@@ -1129,13 +1136,13 @@ static void set_params(const gs_hotspots_opts *opts, hs_run *r) {
         r->day0 = first;
         r->day1 = last;
     }
-    gs__hs_params_init(&r->p, opts->rules, r->day0, r->day1,
+    gs__hs_params_init(&r->p, opts->common.rules, r->day0, r->day1,
                        gs__day_start_utc(r->tz, r->day1 + 1),
                        first < r->day0 ? first : r->day0);
     if (opts->hex_size_m > 0) r->p.hex_size_m = opts->hex_size_m;
     r->p.cal = r->cal;
     r->p.have_households = opts->households != NULL;
-    r->p.threads = opts->threads;
+    r->p.threads = opts->common.threads;
 }
 
 int gs_hotspots_run(gs_ctx *ctx, const gs_hotspots_opts *opts,
@@ -1152,6 +1159,7 @@ int gs_hotspots_run(gs_ctx *ctx, const gs_hotspots_opts *opts,
     if (out_report) *out_report = NULL;
     if (!opts || !out_report)
         return gs__err(ctx, GS_ERR_USAGE, "gs_hotspots_run: missing argument");
+    if ((rc = gs__opts_check_version(ctx, opts->version))) return rc;
     memset(&r, 0, sizeof r);
     gs__gdal_enter(ctx);
     gs__model_init(&r.m, ctx->geos);
@@ -1159,9 +1167,9 @@ int gs_hotspots_run(gs_ctx *ctx, const gs_hotspots_opts *opts,
     gs_input_opts_init(&in_default);
     gs_rules_init(&rules_default);
     o2 = *opts;
-    if (!o2.rules) o2.rules = &rules_default;
+    if (!o2.common.rules) o2.common.rules = &rules_default;
     opts = &o2;
-    in = opts->input ? opts->input : &in_default;
+    in = opts->common.input ? opts->common.input : &in_default;
     if (opts->n_merge > 0) {
         rc = gs__hotspots_merge(ctx, opts, out_report);
         goto done;

@@ -43,7 +43,8 @@
 
 void gs_run_opts_init(gs_run_opts *o) {
     memset(o, 0, sizeof *o);
-    o->threads = 1;
+    o->version = GS_OPTS_VERSION;
+    gs_common_opts_init(&o->common);
 }
 
 #define JOB_PATH 4096
@@ -263,6 +264,7 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
         rc = gs__err(ctx, GS_ERR_USAGE, "run needs a job file");
         goto done;
     }
+    if ((rc = gs__opts_check_version(ctx, opts->version))) goto done;
     if ((rc = load_job(ctx, opts->job, &j))) goto done;
     if ((rc = job_week(ctx, opts->job, opts->week ? opts->week : j.week,
                        &monday)))
@@ -324,11 +326,11 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
         vo.grids = j.grids;
         vo.households = j.households;
         vo.members = j.members;
-        vo.output = p_validate;
-        vo.input = &in;
-        vo.rules = &rules;
-        vo.command_line = opts->command_line;
-        vo.threads = opts->threads;
+        vo.common.output = p_validate;
+        vo.common.input = &in;
+        vo.common.rules = &rules;
+        vo.common.command_line = opts->common.command_line;
+        vo.common.threads = opts->common.threads;
         st[nst].name = "validate";
         if (db && (rc = gs_ctx_set_schema(ctx, s_validate))) goto done;
         if ((rc = gs_validate_run(ctx, &vo, &st[nst].report))) goto done;
@@ -347,11 +349,11 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
         po.week = week;
         po.trace_crs = j.trace_crs[0] ? j.trace_crs : NULL;
         po.tz = j.tz[0] ? j.tz : NULL;
-        po.output = p_patrol;
-        po.input = &in;
-        po.rules = &rules;
-        po.command_line = opts->command_line;
-        po.threads = opts->threads;
+        po.common.output = p_patrol;
+        po.common.input = &in;
+        po.common.rules = &rules;
+        po.common.command_line = opts->common.command_line;
+        po.common.threads = opts->common.threads;
         st[nst].name = "patrol";
         if (db && (rc = gs_ctx_set_schema(ctx, s_patrol))) goto done;
         if ((rc = gs_patrol_run(ctx, &po, &st[nst].report))) goto done;
@@ -369,11 +371,11 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
         ho.calendar = j.calendar[0] ? j.calendar : NULL;
         ho.week = week;
         ho.tz = j.tz[0] ? j.tz : NULL;
-        ho.output = p_hotspots;
-        ho.input = &in;
-        ho.rules = &rules;
-        ho.command_line = opts->command_line;
-        ho.threads = opts->threads;
+        ho.common.output = p_hotspots;
+        ho.common.input = &in;
+        ho.common.rules = &rules;
+        ho.common.command_line = opts->common.command_line;
+        ho.common.threads = opts->common.threads;
         st[nst].name = "hotspots";
         if (db && (rc = gs_ctx_set_schema(ctx, s_hotspots))) goto done;
         if ((rc = gs_hotspots_run(ctx, &ho, &st[nst].report))) goto done;
@@ -406,9 +408,9 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
             json_object_to_json_string_ext(run, JSON_C_TO_STRING_PLAIN);
         gs__gdal_enter(ctx);
         rc = db ? gs__ledger_record_pg(ctx, db, s_base, week, parts, np,
-                                       opts->command_line, started, rj)
+                                       opts->common.command_line, started, rj)
                 : gs__ledger_record(ctx, p_ledger, week, parts, np,
-                                    opts->command_line, started, rj);
+                                    opts->common.command_line, started, rj);
         gs__gdal_leave(ctx);
         json_object_put(run);
         if (rc) goto done;
@@ -427,8 +429,8 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
                  db ? db : "", s_base);
         ro.ledger = db ? pg_ledger : p_ledger;
         ro.week = week;
-        ro.output = p_report;
-        ro.rules = &rules;
+        ro.common.output = p_report;
+        ro.common.rules = &rules;
         st[nst].name = "report";
         if ((rc = gs_report_html_run(ctx, &ro, &st[nst].report))) goto done;
         st[nst].wall_s = gs__now() - t0;

@@ -46,6 +46,7 @@
 #include "datetime.h"
 #include "report.h"
 #include "shard.h"
+#include "rules.h"
 
 /* Earlier weeks the trend reaches back to (the chart shows these plus the
  * report's week). */
@@ -65,6 +66,8 @@
 
 void gs_report_html_opts_init(gs_report_html_opts *o) {
     memset(o, 0, sizeof *o);
+    o->version = GS_OPTS_VERSION;
+    gs_common_opts_init(&o->common);
 }
 
 typedef struct rgrid {
@@ -1682,14 +1685,15 @@ int gs_report_html_run(gs_ctx *ctx, const gs_report_html_opts *opts,
         rc = gs__err(ctx, GS_ERR_USAGE, "gs_report_html_run: missing argument");
         goto done;
     }
-    if (!opts->ledger || !opts->output) {
+    if ((rc = gs__opts_check_version(ctx, opts->version))) goto done;
+    if (!opts->ledger || !opts->common.output) {
         rc = gs__err(ctx, GS_ERR_USAGE,
                      "report needs --ledger LEDGER.gpkg and -o REPORT.html");
         goto done;
     }
     gs_rules_init(&rules_default);
-    rules = opts->rules ? opts->rules : &rules_default;
-    if ((rc = gs__out_check(ctx, opts->output))) goto done;
+    rules = opts->common.rules ? opts->common.rules : &rules_default;
+    if ((rc = gs__out_check(ctx, opts->common.output))) goto done;
 
     gs__phase_begin(ctx);
     gs__progress(ctx, "read the ledger", -1);
@@ -1779,13 +1783,14 @@ int gs_report_html_run(gs_ctx *ctx, const gs_report_html_opts *opts,
     if ((rc = page(&html, &d, rules, opts->ledger))) goto done;
     if (html.failed) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "%s: the report would exceed %zu MiB",
-                     opts->output, MAX_PAGE >> 20);
+                     opts->common.output, MAX_PAGE >> 20);
         goto done;
     }
-    if ((rc = gs__out_file(ctx, opts->output, html.data, html.len))) goto done;
+    if ((rc = gs__out_file(ctx, opts->common.output, html.data, html.len)))
+        goto done;
     gs__phase_end(ctx, "write");
 
-    *out_report = make_report(&d, opts->output);
+    *out_report = make_report(&d, opts->common.output);
     if (!*out_report) rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
 done:
     if (ds) GDALClose(ds);

@@ -24,8 +24,13 @@
 #include "writer.h"
 #include "partition.h"
 #include "report.h"
+#include "rules.h"
 
-void gs_partition_opts_init(gs_partition_opts *o) { memset(o, 0, sizeof *o); }
+void gs_partition_opts_init(gs_partition_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->version = GS_OPTS_VERSION;
+    gs_common_opts_init(&o->common);
+}
 
 static const gs__fdef grid_fields[] = {
     {"grid_code", GS__F_STR},      {"community_code", GS__F_STR},
@@ -106,7 +111,7 @@ static int write_outputs(gs_ctx *ctx, const gs_partition_opts *opts,
     int rc;
 
     *out_o = NULL;
-    rc = gs__out_open(ctx, opts->output, crs->output, crs->metric, &o);
+    rc = gs__out_open(ctx, opts->common.output, crs->output, crs->metric, &o);
     if (rc) return rc;
     rc = gs__out_layer(o, "grids", GS__GEOM_POLYGON, grid_fields,
                        sizeof grid_fields / sizeof grid_fields[0], &lg);
@@ -206,8 +211,8 @@ static int write_outputs(gs_ctx *ctx, const gs_partition_opts *opts,
                  rules->partition_policy == GS_POLICY_OVERSIZE ? "oversize"
                                                                : "persons",
                  opts->seed);
-        rc = gs__out_meta_run(o, "partition", opts->command_line, started, buf,
-                              crs->metric_name, info);
+        rc = gs__out_meta_run(o, "partition", opts->common.command_line,
+                              started, buf, crs->metric_name, info);
         if (rc) goto fail;
     }
     *out_o = o;
@@ -254,7 +259,8 @@ static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
     rate = feasible ? 100.0 * (double)feasible_ok / (double)feasible : 100;
     findings = grids - compliant + (r->unplaced > 0);
     json_object_object_add(o, "command", json_object_new_string("partition"));
-    json_object_object_add(o, "output", json_object_new_string(opts->output));
+    json_object_object_add(o, "output",
+                           json_object_new_string(opts->common.output));
     json_object_object_add(o, "communities",
                            json_object_new_int64((int64_t)r->n_sums));
     json_object_object_add(o, "feasible_communities",
@@ -320,7 +326,7 @@ static gs_report *make_report(gs_ctx *ctx, const gs_partition_opts *opts,
                        r->unplaced);
     gs__buf_printf(&text,
                    "  wrote %s (layers grids, summary, %srun_metadata)\n",
-                   opts->output, opts->existing ? "changes, " : "");
+                   opts->common.output, opts->existing ? "changes, " : "");
     return gs__report_from_buf(ctx, o, &text, findings);
 }
 
@@ -350,7 +356,8 @@ int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,
         rc = gs__err(ctx, GS_ERR_USAGE, "gs_partition_run: missing argument");
         goto done;
     }
-    if (!opts->communities || !opts->households || !opts->output) {
+    if ((rc = gs__opts_check_version(ctx, opts->version))) goto done;
+    if (!opts->communities || !opts->households || !opts->common.output) {
         rc = gs__err(ctx, GS_ERR_USAGE,
                      "partition needs --communities, --households and "
                      "-o OUT.gpkg");
@@ -358,13 +365,13 @@ int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,
     }
     gs_input_opts_init(&in_default);
     gs_rules_init(&rules_default);
-    in = opts->input ? opts->input : &in_default;
-    rules = opts->rules ? opts->rules : &rules_default;
+    in = opts->common.input ? opts->common.input : &in_default;
+    rules = opts->common.rules ? opts->common.rules : &rules_default;
     if ((rc = gs__io_check_opts(ctx, in))) goto done;
     {
         const char *inputs[4] = {opts->communities, opts->households,
                                  opts->barriers, opts->existing};
-        if ((rc = gs__out_check_inputs(ctx, opts->output, inputs, 4)))
+        if ((rc = gs__out_check_inputs(ctx, opts->common.output, inputs, 4)))
             goto done;
     }
 
@@ -414,7 +421,7 @@ int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,
         gs__popts po;
         memset(&po, 0, sizeof po);
         po.seed = opts->seed;
-        po.threads = opts->threads > 0 ? opts->threads : 1;
+        po.threads = opts->common.threads > 0 ? opts->common.threads : 1;
         po.lock = opts->lock;
         po.n_lock = opts->n_lock;
         rc = opts->existing ? gs__repartition_analyse(ctx, &m, rules, &po, &r)

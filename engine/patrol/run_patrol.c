@@ -36,10 +36,12 @@
 #include "report.h"
 #include "traces.h"
 #include "shard.h"
+#include "rules.h"
 
 void gs_patrol_opts_init(gs_patrol_opts *o) {
     memset(o, 0, sizeof *o);
-    o->threads = 1;
+    o->version = GS_OPTS_VERSION;
+    gs_common_opts_init(&o->common);
 }
 
 /* ---- the clock: a table of local day starts ------------------------------ */
@@ -667,7 +669,8 @@ static int write_outputs(wctx *w, const gs_patrol_opts *opts,
                          const char *started, json_object *weeks_js) {
     gs__olayer *ld, *lw, *lt, *lg, *li, *lb, *lu, *lh, *ls;
     int rc;
-    rc = gs__out_open(w->ctx, opts->output, crs->output, crs->metric, &w->o);
+    rc = gs__out_open(w->ctx, opts->common.output, crs->output, crs->metric,
+                      &w->o);
     if (rc) return rc;
     if ((rc = gs__out_layer(w->o, "member_day", GS__GEOM_NONE, day_fields,
                             NF(day_fields), &ld)) ||
@@ -694,7 +697,7 @@ static int write_outputs(wctx *w, const gs_patrol_opts *opts,
         goto fail;
     {
         char buf[1024];
-        const gs_rules *r = opts->rules;
+        const gs_rules *r = opts->common.rules;
         snprintf(buf, sizeof buf,
                  "{\"max_gap_s\": %g, \"max_speed_mps\": %g, "
                  "\"tolerance_m\": %g, \"daily_min_s\": %g, "
@@ -704,8 +707,8 @@ static int write_outputs(wctx *w, const gs_patrol_opts *opts,
                  r->max_gap_s, r->max_speed_mps, r->tolerance_m, r->daily_min_s,
                  r->weekly_min_s, r->coverage_m, r->reach_m, r->raster_m,
                  r->low_accuracy_m, r->mock_min_fixes);
-        rc = gs__out_meta_run(w->o, "patrol", opts->command_line, started, buf,
-                              crs->metric_name, info);
+        rc = gs__out_meta_run(w->o, "patrol", opts->common.command_line,
+                              started, buf, crs->metric_name, info);
         if (!rc)
             rc = gs__out_meta(w->o, "trace_crs",
                               opts->trace_crs ? opts->trace_crs : "wgs84");
@@ -748,7 +751,8 @@ static gs_report *make_report(gs_ctx *ctx, const gs_patrol_opts *opts,
     gs__date_format(res->day0, d0);
     gs__date_format(res->day0 + res->ndays - 1, d1);
     json_object_object_add(o, "command", json_object_new_string("patrol"));
-    json_object_object_add(o, "output", json_object_new_string(opts->output));
+    json_object_object_add(o, "output",
+                           json_object_new_string(opts->common.output));
     json_object_object_add(o, "from", json_object_new_string(d0));
     json_object_object_add(o, "to", json_object_new_string(d1));
     json_object_object_add(o, "members", json_object_new_int64(members));
@@ -803,7 +807,7 @@ static gs_report *make_report(gs_ctx *ctx, const gs_patrol_opts *opts,
                        "  %ld roster rows name a grid that does not "
                        "exist\n",
                        no_grid);
-    gs__buf_printf(&text, "  wrote %s\n", opts->output);
+    gs__buf_printf(&text, "  wrote %s\n", opts->common.output);
     json_object_object_add(o, "weeks", weeks);
     return gs__report_from_buf(ctx, o, &text, findings);
 }
@@ -967,7 +971,9 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
         rc = gs__err(ctx, GS_ERR_USAGE, "gs_patrol_run: missing argument");
         goto done;
     }
-    if (!opts->grids || !opts->members || !opts->traces || !opts->output) {
+    if ((rc = gs__opts_check_version(ctx, opts->version))) goto done;
+    if (!opts->grids || !opts->members || !opts->traces ||
+        !opts->common.output) {
         rc = gs__err(ctx, GS_ERR_USAGE,
                      "patrol needs --grids, --members, --traces and -o "
                      "OUT.gpkg");
@@ -976,10 +982,10 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     gs_input_opts_init(&in_default);
     gs_rules_init(&rules_default);
     o2 = *opts;
-    if (!o2.rules) o2.rules = &rules_default;
+    if (!o2.common.rules) o2.common.rules = &rules_default;
     opts = &o2;
-    in = opts->input ? opts->input : &in_default;
-    gs__prules_from(opts->rules, &prules);
+    in = opts->common.input ? opts->common.input : &in_default;
+    gs__prules_from(opts->common.rules, &prules);
 
     /* The period. */
     if (opts->week && (opts->from || opts->to)) {
@@ -1018,7 +1024,7 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
         goto done;
     }
     if ((rc = gs__io_check_opts(ctx, in))) goto done;
-    if ((rc = gs__out_check(ctx, opts->output))) goto done;
+    if ((rc = gs__out_check(ctx, opts->common.output))) goto done;
     if ((rc = gs__tz_open(ctx, opts->tz, &tz))) goto done;
     clock.first = day0 - 2;
     clock.n = day1 - day0 + 5;
@@ -1106,7 +1112,7 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     }
     if (!opts->trace_crs || !strcmp(opts->trace_crs, "wgs84")) {
         double share[3];
-        if ((rc = check_offset(ctx, &tr, &m, &crs, opts->rules, share)))
+        if ((rc = check_offset(ctx, &tr, &m, &crs, opts->common.rules, share)))
             goto done;
         if (share[1] > 0.2 && share[1] > 2 * share[0] + 0.05)
             snprintf(warning, sizeof warning,
@@ -1128,7 +1134,8 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     gs__phase_begin(ctx);
     gs__progress(ctx, "project fixes", -1);
     n_fixes = tr.n_fixes;
-    if ((rc = make_tracks(ctx, &tr, &crs, opts->threads, &tk))) goto done;
+    if ((rc = make_tracks(ctx, &tr, &crs, opts->common.threads, &tk)))
+        goto done;
     tr.n_fixes = 0;
     gs__phase_end(ctx, "project");
 
@@ -1140,14 +1147,15 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     pt.workday = tab_workday;
     pt.user = &clock;
     if ((rc = gs__patrol_analyse(ctx, &m, tk.v, tk.n, &pt, &prules, day0,
-                                 day1 - day0 + 1, opts->threads, &res)))
+                                 day1 - day0 + 1, opts->common.threads, &res)))
         goto done;
     count_bad_rows(&tr, &tk, &res, &clock);
     gs__phase_end(ctx, "analyse");
 
     gs__phase_begin(ctx);
     gs__progress(ctx, "write", -1);
-    if ((rc = lines_to_output(ctx, &res, &crs, opts->threads))) goto done;
+    if ((rc = lines_to_output(ctx, &res, &crs, opts->common.threads)))
+        goto done;
     weeks = json_object_new_array();
     memset(&w, 0, sizeof w);
     w.ctx = ctx;

@@ -33,10 +33,12 @@
 #include "report.h"
 #include "shard.h"
 #include "validate.h"
+#include "rules.h"
 
 void gs_validate_opts_init(gs_validate_opts *o) {
     memset(o, 0, sizeof *o);
-    o->threads = 1;
+    o->version = GS_OPTS_VERSION;
+    gs_common_opts_init(&o->common);
 }
 
 static const gs__fdef grid_fields[] = {
@@ -66,7 +68,7 @@ static int write_outputs(gs_ctx *ctx, const gs_validate_opts *opts,
     int rc;
 
     *out_o = NULL;
-    rc = gs__out_open(ctx, opts->output, crs->output, crs->metric, &o);
+    rc = gs__out_open(ctx, opts->common.output, crs->output, crs->metric, &o);
     if (rc) return rc;
     rc = gs__out_layer(o, "grids", GS__GEOM_POLYGON, grid_fields,
                        sizeof grid_fields / sizeof grid_fields[0], &lg);
@@ -161,8 +163,8 @@ static int write_outputs(gs_ctx *ctx, const gs_validate_opts *opts,
                  rules->min_households, rules->max_households,
                  rules->max_persons, rules->exempt_dedicated ? "true" : "false",
                  rules->sliver_m2, rules->shared_edge_m, rules->edge_snap_m);
-        rc = gs__out_meta_run(o, "validate", opts->command_line, started, buf,
-                              crs->metric_name, info);
+        rc = gs__out_meta_run(o, "validate", opts->common.command_line, started,
+                              buf, crs->metric_name, info);
         if (rc) goto fail;
     }
     *out_o = o;
@@ -183,7 +185,8 @@ static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
     long findings = (long)r->n_issues;
     if (!o) return NULL;
     json_object_object_add(o, "command", json_object_new_string("validate"));
-    json_object_object_add(o, "output", json_object_new_string(opts->output));
+    json_object_object_add(o, "output",
+                           json_object_new_string(opts->common.output));
     json_object_object_add(o, "metric_crs",
                            json_object_new_string(crs->metric_name));
     json_object_object_add(o, "communities",
@@ -239,7 +242,7 @@ static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
     gs__buf_printf(&text,
                    "  wrote %s (layers grids, issues, issue_points, "
                    "summary, run_metadata)\n",
-                   opts->output);
+                   opts->common.output);
     return gs__report_from_buf(ctx, o, &text, findings);
 }
 
@@ -269,8 +272,9 @@ int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
         rc = gs__err(ctx, GS_ERR_USAGE, "gs_validate_run: missing argument");
         goto done;
     }
+    if ((rc = gs__opts_check_version(ctx, opts->version))) goto done;
     if (!opts->communities || !opts->grids || !opts->households ||
-        !opts->output) {
+        !opts->common.output) {
         rc = gs__err(ctx, GS_ERR_USAGE,
                      "validate needs --communities, --grids, --households "
                      "and -o OUT.gpkg");
@@ -278,13 +282,13 @@ int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
     }
     gs_input_opts_init(&in_default);
     gs_rules_init(&rules_default);
-    in = opts->input ? opts->input : &in_default;
-    rules = opts->rules ? opts->rules : &rules_default;
+    in = opts->common.input ? opts->common.input : &in_default;
+    rules = opts->common.rules ? opts->common.rules : &rules_default;
     if ((rc = gs__io_check_opts(ctx, in))) goto done;
     {
         const char *inputs[4] = {opts->communities, opts->grids,
                                  opts->households, opts->members};
-        if ((rc = gs__out_check_inputs(ctx, opts->output, inputs, 4)))
+        if ((rc = gs__out_check_inputs(ctx, opts->common.output, inputs, 4)))
             goto done;
     }
 
@@ -313,7 +317,7 @@ int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
     gs__phase_end(ctx, "read");
 
     gs__phase_begin(ctx);
-    rc = gs__validate_analyse(ctx, &m, rules, opts->threads, &r);
+    rc = gs__validate_analyse(ctx, &m, rules, opts->common.threads, &r);
     if (rc) goto done;
     have_result = 1;
     gs__phase_end(ctx, "analyse");

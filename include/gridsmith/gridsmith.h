@@ -306,6 +306,39 @@ typedef struct gs_input_opts {
 void gs_input_opts_init(gs_input_opts *opts);
 
 /* ------------------------------------------------------------------------
+ * Options every command shares
+ * ------------------------------------------------------------------------ */
+
+/**
+ * The version of the options structs this header describes. Each
+ * command's options start with `version`, which its _init function sets;
+ * a library built for another version refuses them (GS_ERR_USAGE), so a
+ * program compiled against an older header never has fields misread
+ * (after libgit2's GIT_CLONE_OPTIONS_VERSION).
+ */
+#define GS_OPTS_VERSION 1
+
+/**
+ * What every command's options share, embedded in each as `common` (as
+ * libgit2's git_clone_options embeds git_checkout_options). Strings are
+ * borrowed and must outlive the call that uses the options.
+ */
+typedef struct gs_common_opts {
+    /** The output: a GeoPackage path, or "PG:..." where a command writes
+     *  PostgreSQL/PostGIS (required unless a command says otherwise). */
+    const char *output;
+    const gs_input_opts *input; /**< NULL for the defaults */
+    const gs_rules *rules;      /**< NULL for the defaults */
+    /** The command line as the user typed it, for the run metadata, or
+     *  NULL. */
+    const char *command_line;
+    int threads; /**< worker threads, 1 or more (default 1) */
+} gs_common_opts;
+
+/** Fills `opts` with NULLs and one thread. Never fails. */
+void gs_common_opts_init(gs_common_opts *opts);
+
+/* ------------------------------------------------------------------------
  * Reports: what a run found, for the CLI and for --json
  * ------------------------------------------------------------------------ */
 
@@ -336,17 +369,12 @@ long gs_report_findings(const gs_report *report);
 
 /** What `gridsmith validate` reads and writes. Strings are borrowed. */
 typedef struct gs_validate_opts {
-    const char *communities;    /**< communities source (required) */
-    const char *grids;          /**< grids source (required) */
-    const char *households;     /**< households source (required) */
-    const char *members;        /**< roster source, or NULL */
-    const char *output;         /**< the GeoPackage to write (required) */
-    const gs_input_opts *input; /**< NULL for the defaults */
-    const gs_rules *rules;      /**< NULL for the defaults */
-    /** The command line as the user typed it, for the run metadata. */
-    const char *command_line;
-    /** Worker threads for the household assignment (1 or more). */
-    int threads;
+    unsigned int version;    /**< GS_OPTS_VERSION (the _init function) */
+    gs_common_opts common;   /**< output, input, rules, command line, threads */
+    const char *communities; /**< communities source (required) */
+    const char *grids;       /**< grids source (required) */
+    const char *households;  /**< households source (required) */
+    const char *members;     /**< roster source, or NULL */
 } gs_validate_opts;
 
 /** Fills `opts` with NULLs and one thread. */
@@ -374,6 +402,8 @@ int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
 
 /** What `gridsmith patrol` reads and writes. Strings are borrowed. */
 typedef struct gs_patrol_opts {
+    unsigned int version;   /**< GS_OPTS_VERSION (the _init function) */
+    gs_common_opts common;  /**< output, input, rules, command line, threads */
     const char *grids;      /**< grids source (required) */
     const char *members;    /**< roster (required) */
     const char *traces;     /**< GPS traces: CSV, GPX or a point layer */
@@ -384,11 +414,6 @@ typedef struct gs_patrol_opts {
     const char *trace_crs;  /**< "wgs84" (NULL), "gcj02", "bd09", "EPSG:n" */
     const char *tz;         /**< zone of times without offset; NULL:
                                  Asia/Shanghai */
-    const char *output;     /**< the GeoPackage to write (required) */
-    const gs_input_opts *input; /**< NULL for the defaults */
-    const gs_rules *rules;      /**< NULL for the defaults */
-    const char *command_line;   /**< for the run metadata */
-    int threads;                /**< worker threads (1 or more) */
 } gs_patrol_opts;
 
 /** Fills `opts` with NULLs and one thread. */
@@ -415,10 +440,12 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
 
 /** What `gridsmith run JOB` needs. Strings are borrowed. */
 typedef struct gs_run_opts {
-    const char *job;          /**< the job file (INI) */
-    const char *week;         /**< overrides the job's week, or NULL */
-    const char *command_line; /**< for the ledger and run metadata */
-    int threads;              /**< worker threads (1 or more) */
+    unsigned int version;  /**< GS_OPTS_VERSION (the _init function) */
+    gs_common_opts common; /**< output, input, rules, command line, threads */
+    /* common.output is not used: the job file names the output directory
+     * (or `database` below). */
+    const char *job;  /**< the job file (INI) */
+    const char *week; /**< overrides the job's week, or NULL */
     /** "PG:..." to write the stages and the ledger into PostgreSQL/PostGIS
      *  instead of the job's output directory (schemas from the context's
      *  gs_ctx_set_schema, default "gridsmith"), or NULL. */
@@ -446,6 +473,10 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report);
 
 /** What `gridsmith hotspots` reads and writes. Strings are borrowed. */
 typedef struct gs_hotspots_opts {
+    unsigned int version;  /**< GS_OPTS_VERSION (the _init function) */
+    gs_common_opts common; /**< output, input, rules, command line, threads */
+    /* common.output: the GeoPackage to write; the density raster goes
+     * beside it as OUT_kde.tif. */
     const char *grids;       /**< grids source (required) */
     const char *events;      /**< events source (required): a point layer
                                   or a CSV with lon/lat */
@@ -460,13 +491,6 @@ typedef struct gs_hotspots_opts {
     const char *tz;          /**< zone of times without offset; NULL:
                                   Asia/Shanghai */
     double hex_size_m;       /**< > 0: overrides rules->hex_size_m */
-    const char *output;      /**< the GeoPackage to write (required); the
-                                  density raster goes beside it as
-                                  OUT_kde.tif */
-    const gs_input_opts *input; /**< NULL for the defaults */
-    const gs_rules *rules;      /**< NULL for the defaults */
-    const char *command_line;   /**< for the run metadata */
-    int threads;                /**< worker threads (1 or more) */
     /** The reduce step of sharded runs: n_merge > 0 outputs of
      *  `hotspots --shard` runs (GeoPackages, or PG: connection strings
      *  with active_schema=SCHEMA) to merge into `output` instead of
@@ -525,21 +549,18 @@ int gs_hotspots_run(gs_ctx *ctx, const gs_hotspots_opts *opts,
 
 /** What `gridsmith assess` reads and writes. Strings are borrowed. */
 typedef struct gs_assess_opts {
-    const char *ledger;         /**< the ledger of `gridsmith run` (required) */
-    const char *month;          /**< "2026-11" (required) */
-    const char *offline;        /**< CSV member_id,item,score, or NULL */
-    const char *visits;         /**< CSV member_id,household_id,time,kind, or
-                                     NULL; needs traces and households */
-    const char *traces;         /**< GPS traces covering the month, or NULL */
-    const char *households;     /**< household points with care_type, or NULL */
-    const char *trace_crs;      /**< as gs_patrol_opts.trace_crs */
-    const char *tz;             /**< zone of times without offset; NULL:
-                                     Asia/Shanghai */
-    const char *output;         /**< the GeoPackage to write (required) */
-    const gs_input_opts *input; /**< NULL for the defaults */
-    const gs_rules *rules;      /**< NULL for the defaults */
-    const char *command_line;   /**< for the run metadata */
-    int threads;                /**< worker threads (1 or more) */
+    unsigned int version;   /**< GS_OPTS_VERSION (the _init function) */
+    gs_common_opts common;  /**< output, input, rules, command line, threads */
+    const char *ledger;     /**< the ledger of `gridsmith run` (required) */
+    const char *month;      /**< "2026-11" (required) */
+    const char *offline;    /**< CSV member_id,item,score, or NULL */
+    const char *visits;     /**< CSV member_id,household_id,time,kind, or
+                                 NULL; needs traces and households */
+    const char *traces;     /**< GPS traces covering the month, or NULL */
+    const char *households; /**< household points with care_type, or NULL */
+    const char *trace_crs;  /**< as gs_patrol_opts.trace_crs */
+    const char *tz;         /**< zone of times without offset; NULL:
+                                 Asia/Shanghai */
 } gs_assess_opts;
 
 /** Fills `opts` with NULLs and one thread. */
@@ -591,12 +612,13 @@ int gs_assess_run(gs_ctx *ctx, const gs_assess_opts *opts,
 
 /** What `gridsmith report` reads and writes. Strings are borrowed. */
 typedef struct gs_report_html_opts {
+    unsigned int version;  /**< GS_OPTS_VERSION (the _init function) */
+    gs_common_opts common; /**< output, input, rules, command line, threads */
+    /* common.output: the HTML file to write; common.rules: the patrol
+     * standard the page quotes (daily_min_s, weekly_min_s, tolerance_m,
+     * coverage_m). */
     const char *ledger; /**< the ledger GeoPackage (required) */
     const char *week;   /**< "2026-W47", or NULL: the latest in the ledger */
-    const char *output; /**< the HTML file to write (required) */
-    /** The patrol standard the page quotes (daily_min_s, weekly_min_s,
-     *  tolerance_m, coverage_m); NULL for the defaults. */
-    const gs_rules *rules;
 } gs_report_html_opts;
 
 /** Fills `opts` with NULLs. */
@@ -633,6 +655,8 @@ int gs_report_html_run(gs_ctx *ctx, const gs_report_html_opts *opts,
 
 /** What `gridsmith partition` reads and writes. Strings are borrowed. */
 typedef struct gs_partition_opts {
+    unsigned int version;    /**< GS_OPTS_VERSION (the _init function) */
+    gs_common_opts common;   /**< output, input, rules, command line, threads */
     const char *communities; /**< communities source (required) */
     const char *households;  /**< households source (required) */
     const char *barriers;    /**< barrier lines source, or NULL */
@@ -641,13 +665,7 @@ typedef struct gs_partition_opts {
     const char *existing;
     const char *const *lock; /**< re-division: grid codes never touched */
     size_t n_lock;
-    const char *output;         /**< the GeoPackage to write (required) */
-    const gs_input_opts *input; /**< NULL for the defaults */
-    const gs_rules *rules;      /**< NULL for the defaults */
-    unsigned long long seed;    /**< the random trees' seed (0) */
-    int threads;                /**< worker threads (1 or more) */
-    /** The command line as the user typed it, for the run metadata. */
-    const char *command_line;
+    unsigned long long seed; /**< the random trees' seed (0) */
 } gs_partition_opts;
 
 /** Fills `opts` with NULLs. */

@@ -61,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     o.grids = paths[1];
     o.households = paths[2];
     o.members = paths[3];
-    o.output = out;
-    o.command_line = "fuzz_validate";
+    o.common.output = out;
+    o.common.command_line = "fuzz_validate";
     rc = gs_validate_run(ctx, &o, &report);
     fuzz_note(rc);
     if (rc == GS_OK) {
