@@ -346,7 +346,7 @@ def errors():
                              "2026-W99", "-o", keep)
     expect_error(code, err, 2, "2026-W99")
     code, _, err = gridsmith("report", "--ledger", LEDGER)
-    expect_error(code, err, 2, "-o REPORT.html")
+    expect_error(code, err, 2, "report needs --ledger and -o")
     code, _, err = gridsmith("report", "--ledger", LEDGER, "-o",
                              os.path.join(SCRATCH, "no", "dir.html"))
     expect_error(code, err, 4, "does not exist")

@@ -330,7 +330,7 @@ TEST(missing_column_names_file_column_and_columns) {
     CHECK(strstr(msg, "missing_lat.csv") != NULL);
     CHECK(strstr(msg, "missing required column 'lat'") != NULL);
     CHECK(strstr(msg, "columns: member_id, time, lon, acc") != NULL);
-    CHECK(strstr(msg, "--field traces.lat=NAME") != NULL);
+    CHECK(strstr(msg, "map yours with fields traces.lat=NAME") != NULL);
     if (!strstr(msg, "columns: member_id")) printf("  %s\n", msg);
     CHECK(t.n_fixes == 0 && t.n_bad == 0 && t.member_ids == NULL);
 }

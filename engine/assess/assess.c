@@ -852,8 +852,8 @@ static int table_row(gs_ctx *ctx, void *user, const gs__csvrow *row) {
         } else if (!CPLIsUTF8(raw, -1)) {
             return bad_row(R, t->s->source, t->path, row->line, NULL,
                            t->s->cols[c],
-                           "not UTF-8 text (give the file's encoding with "
-                           "--encoding, e.g. GB18030)");
+                           "not UTF-8 text (give the file's encoding, e.g. "
+                           "GB18030)");
         } else {
             val[c] = keep(R, raw);
         }
@@ -952,15 +952,17 @@ static int visit_row(run *R, uint32_t line, const char *const *v) {
  * first is named with its line and field, the others counted. */
 static int check_bad(run *R, const char *source) {
     const badrow *first = NULL;
-    char more[160] = "";
+    char more[160] = "", fmt[160];
     long n = 0;
     for (size_t i = 0; i < R->n_bad; i++)
         if (!strcmp(R->bad[i].source, source) && !n++) first = &R->bad[i];
     if (!n || R->in->on_error == GS_ON_ERROR_SKIP) return GS_OK;
     if (n > 1)
         snprintf(more, sizeof more,
-                 " (and %ld more bad row%s; --on-error=skip leaves them out "
-                 "and lists them in bad_rows)",
+                 gs__optfmt(R->ctx,
+                            " (and %ld more bad row%s; {on_error}=skip leaves "
+                            "them out and lists them in bad_rows)",
+                            fmt, sizeof fmt),
                  n - 1, n == 2 ? "" : "s");
     return gs__err(R->ctx, GS_ERR_INPUT_VALUE, "%s, line %u%s%s: %s%s",
                    first->path, first->line, first->field[0] ? ", field " : "",
@@ -1125,7 +1127,7 @@ static int match_households(run *R) {
         return gs__err(R->ctx, GS_ERR_INPUT_FIELD,
                        "%s (households): no household has a household_id, "
                        "so visits cannot be matched; map the field with "
-                       "--field households.household_id=NAME",
+                       "{fields} households.household_id=NAME",
                        R->o->households);
     }
     for (size_t i = 0; i < R->n_v; i++)
@@ -1768,13 +1770,13 @@ int gs_assess_run(gs_ctx *ctx, const gs_assess_opts *opts,
     if ((rc = gs__opts_check_version(ctx, opts->version))) goto done;
     if (!opts->ledger || !opts->month || !opts->common.output) {
         rc = gs__err(ctx, GS_ERR_USAGE,
-                     "assess needs --ledger, --month and -o OUT.gpkg");
+                     "assess needs {ledger}, {month} and {output}");
         goto done;
     }
     if (opts->visits ? !opts->traces || !opts->households
                      : opts->traces || opts->households) {
         rc = gs__err(ctx, GS_ERR_USAGE,
-                     "--visits, --traces and --households go together: the "
+                     "{visits}, {traces} and {households} go together: the "
                      "visits are checked against the traces at the "
                      "households");
         goto done;
@@ -1785,7 +1787,7 @@ int gs_assess_run(gs_ctx *ctx, const gs_assess_opts *opts,
     R.in = opts->common.input ? opts->common.input : &in_default;
     if (gs__assess_period(opts->month, &R.per) != GS_OK) {
         rc = gs__err(ctx, GS_ERR_USAGE,
-                     "--month '%s': expected a month such as 2026-11",
+                     "{month} '%s': expected a month such as 2026-11",
                      opts->month);
         goto done;
     }

@@ -113,6 +113,10 @@ typedef int (*cli_run_fn)(gs_ctx *ctx, const cli_common *c,
 int cli_run(cli_common *c, const char *cmd, int argc, char **argv,
             cli_run_fn fn, void *user);
 
+/* The option-name hook (gs_optname_fn): a library option's name as this
+ * command line's flag ("week" -> "--week", "output" -> "-o"). */
+const char *cli_optname(void *user, const char *option);
+
 /* Maps a library error code to the exit status. */
 int cli_exit_code(int err);
 

@@ -144,13 +144,5 @@ int cmd_assess(int argc, char **argv) {
     if (optind < argc)
         return cli_usage_error("assess", "unexpected argument '%s'",
                                argv[optind]);
-    if (!ao.ledger || !ao.month || !c.output)
-        return cli_usage_error("assess",
-                               "assess needs --ledger, --month 2026-11 and "
-                               "-o OUT.gpkg");
-    if (ao.visits ? !ao.traces || !ao.households : ao.traces || ao.households)
-        return cli_usage_error("assess",
-                               "--visits, --traces and --households go "
-                               "together");
     return cli_run(&c, "assess", argc, argv, run, &ao);
 }

@@ -237,18 +237,6 @@ int cmd_hotspots(int argc, char **argv) {
     if (optind < argc)
         st = cli_usage_error("hotspots", "unexpected argument '%s'",
                              argv[optind]);
-    else if (n_merge > 0 &&
-             (ho.grids || ho.events || ho.communities || ho.households))
-        st = cli_usage_error("hotspots",
-                             "--merge reads the shards' outputs; it takes "
-                             "no --grids, --events, --communities or "
-                             "--households");
-    else if (n_merge > 0 && !c.output)
-        st = cli_usage_error("hotspots", "--merge needs -o OUT");
-    else if (n_merge == 0 && (!ho.grids || !ho.events || !c.output))
-        st = cli_usage_error("hotspots",
-                             "hotspots needs --grids, --events and -o "
-                             "OUT.gpkg");
     else
         st = cli_run(&c, "hotspots", argc, argv, run, &ho);
 done:

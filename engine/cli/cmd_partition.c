@@ -152,9 +152,5 @@ int cmd_partition(int argc, char **argv) {
         return cli_usage_error("partition", "--lock needs --existing");
     po.lock = lk.v;
     po.n_lock = lk.n;
-    if (!po.communities || !po.households || !c.output)
-        return cli_usage_error("partition",
-                               "partition needs --communities, --households "
-                               "and -o OUT.gpkg");
     return cli_run(&c, "partition", argc, argv, run, &po);
 }

@@ -141,13 +141,5 @@ int cmd_patrol(int argc, char **argv) {
     if (optind < argc)
         return cli_usage_error("patrol", "unexpected argument '%s'",
                                argv[optind]);
-    if (!po.grids || !po.members || !po.traces || !c.output)
-        return cli_usage_error("patrol",
-                               "patrol needs --grids, --members, --traces "
-                               "and -o OUT.gpkg");
-    if (!po.week && !(po.from && po.to))
-        return cli_usage_error("patrol",
-                               "patrol needs --week 2026-W47 or --from DATE "
-                               "--to DATE");
     return cli_run(&c, "patrol", argc, argv, run, &po);
 }

@@ -86,9 +86,5 @@ int cmd_report(int argc, char **argv) {
     if (optind < argc)
         return cli_usage_error("report", "unexpected argument '%s'",
                                argv[optind]);
-    if (!ro.ledger || !c.output)
-        return cli_usage_error("report",
-                               "report needs --ledger LEDGER.gpkg and "
-                               "-o REPORT.html");
     return cli_run(&c, "report", argc, argv, run, &ro);
 }

@@ -114,9 +114,5 @@ int cmd_validate(int argc, char **argv) {
     if (optind < argc)
         return cli_usage_error("validate", "unexpected argument '%s'",
                                argv[optind]);
-    if (!vo.communities || !vo.grids || !vo.households || !c.output)
-        return cli_usage_error("validate",
-                               "validate needs --communities, --grids, "
-                               "--households and -o OUT.gpkg");
     return cli_run(&c, "validate", argc, argv, run, &vo);
 }

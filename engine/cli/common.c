@@ -28,6 +28,27 @@ void cli_progress_done(void) {
     }
 }
 
+/* The library names options as in its options structs ("week",
+ * "trace_crs"); the command line shows them as its flags. */
+const char *cli_optname(void *user, const char *option) {
+    static const struct {
+        const char *option, *flag;
+    } special[] = {{"output", "-o"},
+                   {"fields", "--field"},
+                   {"layers", "--layer"},
+                   {"hex_size_m", "--hex-size"}};
+    static _Thread_local char flag[72];
+    size_t n = 2;
+    (void)user;
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+        if (!strcmp(option, special[i].option)) return special[i].flag;
+    memcpy(flag, "--", 2);
+    for (const char *p = option; *p && n + 1 < sizeof flag; p++)
+        flag[n++] = *p == '_' ? '-' : *p;
+    flag[n] = '\0';
+    return flag;
+}
+
 int cli_fail(gs_ctx *ctx, int err) {
     cli_progress_done();
     fprintf(stderr, "gridsmith: %s\n",
@@ -200,6 +221,7 @@ int cli_run(cli_common *c, const char *cmd, int argc, char **argv,
         fputs("gridsmith: out of memory\n", stderr);
         return EXIT_IO;
     }
+    gs_ctx_set_optname(ctx, cli_optname, NULL);
     gs_rules_init(&rules);
     if (c->schema && (!c->output || strncmp(c->output, "PG:", 3) != 0)) {
         status = cli_usage_error(cmd,
@@ -220,6 +242,8 @@ int cli_run(cli_common *c, const char *cmd, int argc, char **argv,
     cli_hook(ctx, c);
     rc = fn(ctx, c, &rules, user, &rep);
     status = rc ? cli_fail(ctx, rc) : cli_finish(c, rep);
+    if (status == EXIT_USAGE)
+        fprintf(stderr, "Run 'gridsmith %s --help' for usage.\n", cmd);
 done:
     gs_report_destroy(rep);
     gs_ctx_destroy(ctx);

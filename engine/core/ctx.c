@@ -108,6 +108,22 @@ void gs_ctx_set_progress(gs_ctx *ctx, gs_progress_fn fn, void *user) {
     ctx->progress_user = user;
 }
 
+int gs__ctx_create_worker(const gs_ctx *parent, gs_ctx **out_ctx) {
+    int rc = gs_ctx_create(out_ctx);
+    if (rc) return rc;
+    (*out_ctx)->log = parent->log;
+    (*out_ctx)->log_user = parent->log_user;
+    (*out_ctx)->optname = parent->optname;
+    (*out_ctx)->optname_user = parent->optname_user;
+    return GS_OK;
+}
+
+void gs_ctx_set_optname(gs_ctx *ctx, gs_optname_fn fn, void *user) {
+    if (!ctx) return;
+    ctx->optname = fn;
+    ctx->optname_user = user;
+}
+
 void gs_ctx_set_log(gs_ctx *ctx, gs_log_fn fn, void *user) {
     if (!ctx) return;
     ctx->log = fn;

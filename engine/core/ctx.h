@@ -53,6 +53,8 @@ struct gs_ctx {
     void *progress_user;
     gs_log_fn log;
     void *log_user;
+    gs_optname_fn optname;
+    void *optname_user;
     /* Phase timing, filled by gs__phase_begin/end. */
     gs__phase phases[GS__MAX_PHASES];
     int n_phases;
@@ -64,10 +66,26 @@ struct gs_ctx {
     char schema[64];
 };
 
+/* A context for a worker thread of a run on `parent`, with the parent's
+ * log and option-name hooks (not its progress hook, which is not
+ * thread-safe). GS_ERR_NOMEM; the caller destroys it. */
+int gs__ctx_create_worker(const gs_ctx *parent, gs_ctx **out_ctx);
+
 /* Sets the context's error and returns `code`, so callers can write
- * `return gs__err(ctx, GS_ERR_INPUT, "...")`. */
+ * `return gs__err(ctx, GS_ERR_INPUT, "...")`. In the format, {NAME}
+ * ([a-z_]+ in braces) names an option by its name in the options structs
+ * ("{week}", "{output}"): it is shown as the option-name hook says
+ * (gs_ctx_set_optname), "--week" on the command line, "week" without a
+ * hook. Messages name options only this way, never a front end's flags.
+ * The same holds for gs__err_lib and gs__warn. */
 int gs__err(gs_ctx *ctx, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The format `fmt` with its {NAME} options shown as gs__err shows them,
+ * for a message built in pieces (snprintf) before it reaches gs__err or
+ * gs__warn as "%s": `buf` when anything was replaced, else `fmt`. */
+const char *gs__optfmt(const gs_ctx *ctx, const char *fmt, char *buf,
+                       size_t size);
 
 /* Like gs__err, then appends the last library message, if any, as
  * ": <message>". */

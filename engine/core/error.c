@@ -51,12 +51,47 @@ static void utf8_sanitise(char *str) {
     }
 }
 
+/* Copies the format `fmt` into out[size] with each {NAME} ([a-z_]+ in
+ * braces) replaced by the option's shown name (the context's hook, or
+ * NAME); a '%' in a shown name is doubled, so the result stays a format
+ * with the same arguments. Only format strings are rendered, never the
+ * values formatted into them, so braces in user data are left alone. */
+const char *gs__optfmt(const gs_ctx *ctx, const char *fmt, char *out,
+                       size_t size) {
+    size_t o = 0;
+    if (!strchr(fmt, '{')) return fmt;
+    for (const char *p = fmt; *p && o + 1 < size; p++) {
+        size_t n = 0;
+        if (*p == '{')
+            while ((p[1 + n] >= 'a' && p[1 + n] <= 'z') || p[1 + n] == '_') n++;
+        if (n && n < 64 && p[1 + n] == '}') {
+            char name[64];
+            const char *shown = NULL;
+            memcpy(name, p + 1, n);
+            name[n] = '\0';
+            if (ctx->optname) shown = ctx->optname(ctx->optname_user, name);
+            if (!shown) shown = name;
+            for (; *shown && o + 2 < size; shown++) {
+                if (*shown == '%') out[o++] = '%';
+                out[o++] = *shown;
+            }
+            p += n + 1;
+            continue;
+        }
+        out[o++] = *p;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 static int verr(gs_ctx *ctx, int code, int with_lib, const char *fmt,
                 va_list ap) {
+    char rendered[GS__ERRMSG_MAX];
     size_t n;
     /* Sticky: the first failure is the one the user needs to read. */
     if (ctx->errcode != GS_OK) return ctx->errcode;
     ctx->errcode = code;
+    fmt = gs__optfmt(ctx, fmt, rendered, sizeof rendered);
     vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
     n = strlen(ctx->errmsg);
     if (with_lib && ctx->libmsg[0] && n + 3 < sizeof ctx->errmsg) {
@@ -94,11 +129,12 @@ void gs__libmsg_clear(gs_ctx *ctx) {
 }
 
 void gs__warn(gs_ctx *ctx, const char *fmt, ...) {
-    char msg[GS__ERRMSG_MAX];
+    char msg[GS__ERRMSG_MAX], rendered[GS__ERRMSG_MAX];
     va_list ap;
     if (!ctx->log) return;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, gs__optfmt(ctx, fmt, rendered, sizeof rendered),
+              ap);
     va_end(ap);
     utf8_sanitise(msg);
     ctx->log(ctx->log_user, GS_LOG_WARNING, msg);

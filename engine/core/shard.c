@@ -34,7 +34,7 @@ int gs_ctx_set_shards(gs_ctx *ctx, const char *const *prefixes, size_t n) {
             ctx->shard.n = 0;
             ctx->shard.key[0] = '\0';
             return gs__err(ctx, GS_ERR_USAGE,
-                           "--shard '%s': give 1 to 12 digits of a community "
+                           "{shard} '%s': give 1 to 12 digits of a community "
                            "code (district 6, street 9, community 12)",
                            p ? p : "");
         }
@@ -59,7 +59,7 @@ int gs_ctx_set_schema(gs_ctx *ctx, const char *schema) {
         !((schema[0] >= 'a' && schema[0] <= 'z') || schema[0] == '_') ||
         strspn(schema, "abcdefghijklmnopqrstuvwxyz0123456789_") != len)
         return gs__err(ctx, GS_ERR_USAGE,
-                       "--schema '%s': give a lower-case SQL name "
+                       "{schema} '%s': give a lower-case SQL name "
                        "([a-z_][a-z0-9_]*, at most 63 characters)",
                        schema);
     memcpy(ctx->schema, schema, len + 1);

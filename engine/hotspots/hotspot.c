@@ -509,7 +509,7 @@ static int grid_gi(gs_ctx *ctx, const gs__model *m, const gs__hs_params *p,
     if (!x || !use) NOMEM();
     if (how == GS_GI_PER_100HH && !p->have_households) {
         rc = gs__err(ctx, GS_ERR_USAGE,
-                     "grid_gi_value = per_100hh needs --households");
+                     "grid_gi_value = per_100hh needs {households}");
         goto done;
     }
     for (size_t g = 0; g < ng; g++) {

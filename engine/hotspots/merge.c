@@ -180,7 +180,7 @@ static int source_path(merge *M, const char *name, char **out) {
         if ((*out = gs__malloc(n)))
             snprintf(*out, n, "%s active_schema=%s", o, name);
     } else {
-        return gs__err(M->ctx, GS_ERR_INPUT_OPEN, "--merge %s: no such file%s",
+        return gs__err(M->ctx, GS_ERR_INPUT_OPEN, "{merge} %s: no such file%s",
                        name, gs__out_is_pg(o) ? " or schema name" : "");
     }
     return *out ? GS_OK : gs__err(M->ctx, GS_ERR_NOMEM, "out of memory");
@@ -190,7 +190,7 @@ static OGRLayerH need_layer(merge *M, msrc *s, const char *layer, int *rc) {
     OGRLayerH l = GDALDatasetGetLayerByName(s->ds, layer);
     if (!l)
         *rc = gs__err(M->ctx, GS_ERR_INPUT_OPEN,
-                      "--merge %s: no layer %s (not the output of a "
+                      "{merge} %s: no layer %s (not the output of a "
                       "gridsmith hotspots run?)",
                       s->name, layer);
     return l;
@@ -199,7 +199,7 @@ static OGRLayerH need_layer(merge *M, msrc *s, const char *layer, int *rc) {
 static int need_field(merge *M, msrc *s, OGRLayerH l, const char *field) {
     if (OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(l), field) >= 0) return GS_OK;
     return gs__err(M->ctx, GS_ERR_INPUT_FIELD,
-                   "--merge %s, layer %s: no field %s (written by another "
+                   "{merge} %s, layer %s: no field %s (written by another "
                    "version of gridsmith?)",
                    s->name, OGR_L_GetName(l), field);
 }
@@ -238,12 +238,12 @@ static int read_meta(merge *M, msrc *s) {
     if (rc) return gs__err(M->ctx, rc, "out of memory");
     if (!hotspots)
         return gs__err(M->ctx, GS_ERR_INPUT,
-                       "--merge %s: run_metadata is not a hotspots run's",
+                       "{merge} %s: run_metadata is not a hotspots run's",
                        s->name);
     for (size_t i = 0; i < N_SAME; i++)
         if (!s->meta[i])
             return gs__err(M->ctx, GS_ERR_INPUT,
-                           "--merge %s: run_metadata has no %s", s->name,
+                           "{merge} %s: run_metadata has no %s", s->name,
                            same_keys[i]);
     return GS_OK;
 }
@@ -298,7 +298,7 @@ static int read_grid_rows(merge *M, msrc *s, OGRSpatialReferenceH *srs,
     if (!*srs && ls) *srs = ls;
     if (!ls || !OSRIsSame(ls, *srs))
         return gs__err(M->ctx, GS_ERR_INPUT_CRS,
-                       "--merge %s: grid_events is in another CRS than "
+                       "{merge} %s: grid_events is in another CRS than "
                        "the first source's",
                        s->name);
     cap = (size_t)OGR_L_GetFeatureCount(l, 1) + 1;
@@ -310,7 +310,7 @@ static int read_grid_rows(merge *M, msrc *s, OGRSpatialReferenceH *srs,
         if (s->n_grid_f == cap) {
             OGR_F_Destroy(f);
             return gs__err(M->ctx, GS_ERR_INPUT,
-                           "--merge %s: grid_events grew while read", s->name);
+                           "{merge} %s: grid_events grew while read", s->name);
         }
         s->grid_f[s->n_grid_f++] = f;
         if (g && !OGR_G_IsEmpty(g)) {
@@ -383,7 +383,7 @@ static int merge_categories(merge *M) {
                 if (!strcmp(M->cats[j].label, c->label)) c->global = j;
             if (!strcmp(c->field, "cat_other") && c->global < M->nf)
                 return gs__err(M->ctx, GS_ERR_INPUT,
-                               "--merge %s: category %s was summed in "
+                               "{merge} %s: category %s was summed in "
                                "cat_other there but has a field of its own "
                                "over all shards; the counts cannot be split",
                                M->s[i].name, c->label);
@@ -416,7 +416,7 @@ static int check_disjoint(merge *M) {
     for (size_t k = 1; k < n && !rc; k++)
         if (!strcmp(v[k].code, v[k - 1].code) && v[k].src != v[k - 1].src)
             rc = gs__err(M->ctx, GS_ERR_INPUT,
-                         "--merge %s and --merge %s overlap: both hold the "
+                         "{merge} %s and {merge} %s overlap: both hold the "
                          "grids of community %s (shards must be disjoint)",
                          M->s[v[k - 1].src].name, M->s[v[k].src].name,
                          v[k].code);
@@ -462,7 +462,7 @@ static int read_grids(merge *M, OGRSpatialReferenceH srs,
             OGR_F_Destroy(key);
             if (!hit)
                 return gs__err(M->ctx, GS_ERR_INPUT,
-                               "--merge %s: grid_events feature %ld "
+                               "{merge} %s: grid_events feature %ld "
                                "vanished while read",
                                s->name, s->m.grids[k].origin.fid);
             M->grids[M->ngrids++] =
@@ -543,7 +543,7 @@ static int merge_hexes(merge *M) {
     for (size_t k = 1; k < M->nhex; k++)
         if (M->hex[k].q == M->hex[k - 1].q && M->hex[k].r == M->hex[k - 1].r)
             return gs__err(M->ctx, GS_ERR_INPUT,
-                           "--merge %s and --merge %s overlap: both hold "
+                           "{merge} %s and {merge} %s overlap: both hold "
                            "hexagon %s (shards must be disjoint; an output "
                            "written before shards kept only their own "
                            "hexagons holds the halo's too: run that shard "
@@ -800,7 +800,7 @@ static gs_report *make_report(merge *M) {
                            json_object_new_int64(M->events));
     gs__buf_init(&t, 0);
     gs__buf_printf(&t,
-                   "hotspots --merge: %zu shard outputs, %s to %s, %ld events "
+                   "hotspots, merged: %zu shard outputs, %s to %s, %ld events "
                    "in the period, %zu categories\n",
                    M->ns, M->s[0].meta[0], M->s[0].meta[1], M->events,
                    M->ncats);
@@ -833,7 +833,7 @@ static int read_sources(merge *M) {
             NULL, NULL, NULL);
         if (!s->ds)
             return gs__err_lib(M->ctx, GS_ERR_INPUT_OPEN,
-                               "--merge %s: cannot open", s->name);
+                               "{merge} %s: cannot open", s->name);
         if ((rc = read_meta(M, s)) || (rc = read_categories(M, s)) ||
             (rc = read_grid_rows(M, s, &srs, &env, &have_env)))
             return rc;
@@ -841,19 +841,19 @@ static int read_sources(merge *M) {
             const char *want = k + 1 < N_SAME ? M->s[0].meta[k] : M->rules;
             if (!strcmp(s->meta[k], want)) continue;
             return gs__err(M->ctx, GS_ERR_INPUT,
-                           "--merge %s: %s is %s, but %s%s: merge the "
+                           "{merge} %s: %s is %s, but %s%s: merge the "
                            "shards of one run%s",
                            s->name, same_keys[k], s->meta[k],
                            k + 1 < N_SAME ? "in " : "this merge's is ",
                            k + 1 < N_SAME ? M->s[0].name : want,
                            k + 1 < N_SAME ? ""
-                                          : ", with the --config and "
-                                            "--hex-size the shards had");
+                                          : ", with the {config} and "
+                                            "{hex_size_m} the shards had");
         }
     }
     if (!have_env)
         return gs__err(M->ctx, GS_ERR_INPUT_EMPTY,
-                       "--merge: no source has a grid in grid_events");
+                       "{merge}: no source has a grid in grid_events");
     return read_grids(M, srs, &env);
 }
 
@@ -867,16 +867,16 @@ int gs__hotspots_merge(gs_ctx *ctx, const gs_hotspots_opts *opts,
     M.opts = opts;
     gs__utc_now(M.started, sizeof M.started);
     if (!opts->common.output)
-        return gs__err(ctx, GS_ERR_USAGE, "hotspots --merge needs -o OUT");
+        return gs__err(ctx, GS_ERR_USAGE, "hotspots {merge} needs {output}");
     if (opts->grids || opts->events || opts->communities || opts->households)
         return gs__err(ctx, GS_ERR_USAGE,
-                       "hotspots --merge reads the shards' outputs; it takes "
-                       "no --grids, --events, --communities or --households");
+                       "hotspots {merge} reads the shards' outputs; it takes "
+                       "no {grids}, {events}, {communities} or {households}");
     if (gs__shard_active(ctx))
         return gs__err(ctx, GS_ERR_USAGE,
-                       "hotspots --merge goes without --shard");
+                       "hotspots {merge} goes without {shard}");
     if (opts->n_merge > MAX_SOURCES)
-        return gs__err(ctx, GS_ERR_USAGE, "more than %d --merge sources",
+        return gs__err(ctx, GS_ERR_USAGE, "more than %d {merge} sources",
                        MAX_SOURCES);
     if ((rc = gs__out_check_inputs(ctx, opts->common.output,
                                    (const char *const *)opts->merge,

@@ -1062,14 +1062,14 @@ static int check_opts(gs_ctx *ctx, const gs_hotspots_opts *opts,
     int rc;
     if (!opts->grids || !opts->events || !opts->common.output)
         return gs__err(ctx, GS_ERR_USAGE,
-                       "hotspots needs --grids, --events and -o OUT.gpkg");
+                       "hotspots needs {grids}, {events} and {output}");
     if (opts->hex_size_m < 0 || !isfinite(opts->hex_size_m))
         return gs__err(ctx, GS_ERR_USAGE,
-                       "--hex-size must be a positive number of metres");
+                       "{hex_size_m} must be a positive number of metres");
     if (opts->common.rules->grid_gi_value == GS_GI_PER_100HH &&
         !opts->households)
         return gs__err(ctx, GS_ERR_USAGE,
-                       "grid_gi_value = per_100hh needs --households");
+                       "grid_gi_value = per_100hh needs {households}");
     if ((rc = gs__period_parse(ctx, opts->week, opts->month, opts->from,
                                opts->to, &r->given, &r->day0, &r->day1)) ||
         (rc = gs__io_check_opts(ctx, in)) ||

@@ -108,7 +108,7 @@ int gs__io_check_opts(gs_ctx *ctx, const gs_input_opts *opts) {
         iconv_t cd = iconv_open("UTF-8", opts->encoding);
         if (cd == (iconv_t)-1)
             return gs__err(ctx, GS_ERR_USAGE,
-                           "--encoding '%s': unknown encoding (e.g. GB18030, "
+                           "{encoding} '%s': unknown encoding (e.g. GB18030, "
                            "GBK, UTF-8)",
                            opts->encoding);
         iconv_close(cd);
@@ -124,12 +124,12 @@ int gs__io_check_opts(gs_ctx *ctx, const gs_input_opts *opts) {
         const char *eq = s ? strchr(s, '=') : NULL;
         if (!eq || eq == s || !eq[1])
             return gs__err(ctx, GS_ERR_USAGE,
-                           "--layer '%s': expected ROLE=LAYER, e.g. "
+                           "{layers} '%s': expected ROLE=LAYER, e.g. "
                            "grids=wangge",
                            s ? s : "");
         if (!find_role(s, (size_t)(eq - s)))
             return gs__err(ctx, GS_ERR_USAGE,
-                           "--layer '%s': unknown role '%.*s' (known: "
+                           "{layers} '%s': unknown role '%.*s' (known: "
                            "communities, grids, households, members, "
                            "traces, events, barriers)",
                            s, (int)(eq - s), s);
@@ -143,13 +143,13 @@ int gs__io_check_opts(gs_ctx *ctx, const gs_input_opts *opts) {
         size_t flen;
         if (!dot || !eq || dot > eq || dot == s || eq == dot + 1 || !eq[1])
             return gs__err(ctx, GS_ERR_USAGE,
-                           "--field '%s': expected ROLE.FIELD=SOURCE, e.g. "
+                           "{fields} '%s': expected ROLE.FIELD=SOURCE, e.g. "
                            "households.persons=renkou",
                            s ? s : "");
         r = find_role(s, (size_t)(dot - s));
         if (!r)
             return gs__err(ctx, GS_ERR_USAGE,
-                           "--field '%s': unknown role '%.*s' (known: "
+                           "{fields} '%s': unknown role '%.*s' (known: "
                            "communities, grids, households, members, "
                            "traces, events, barriers)",
                            s, (int)(dot - s), s);
@@ -159,7 +159,7 @@ int gs__io_check_opts(gs_ctx *ctx, const gs_input_opts *opts) {
                 break;
         if (!f->name)
             return gs__err(ctx, GS_ERR_USAGE,
-                           "--field '%s': %s has no field '%.*s'", s, r->role,
+                           "{fields} '%s': %s has no field '%.*s'", s, r->role,
                            (int)flen, dot + 1);
     }
     return GS_OK;
@@ -372,7 +372,7 @@ static int src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
             }
             rc = gs__err(ctx, GS_ERR_INPUT_OPEN,
                          "%s: %s, and no layer is named '%s'; choose one "
-                         "with --layer %s=NAME (layers: %s)",
+                         "with {layers} %s=NAME (layers: %s)",
                          path, n ? "several layers" : "no layers", role, role,
                          n ? names : "none");
             goto fail;
@@ -401,7 +401,7 @@ static int src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
             rc = gs__err(ctx, GS_ERR_INPUT_CRS,
                          "%s, layer %s (%s): declares no coordinate "
                          "reference system (missing or unreadable .prj?); "
-                         "give it with --assume-crs EPSG:4490 (CGCS2000 "
+                         "give it with {assume_crs} EPSG:4490 (CGCS2000 "
                          "lon/lat) or the right EPSG code",
                          path, s->layer, role);
             goto fail;
@@ -604,12 +604,12 @@ static int src_field(src *s, const char *name, int required, int *out_idx) {
         if (mapped)
             return gs__err(s->ctx, GS_ERR_INPUT_FIELD,
                            "%s, layer %s: field '%s' (mapped to %s.%s with "
-                           "--field) does not exist (fields: %s)",
+                           "{fields}) does not exist (fields: %s)",
                            s->path, s->layer, mapped, s->role, name,
                            n ? names : "none");
         return gs__err(s->ctx, GS_ERR_INPUT_FIELD,
                        "%s, layer %s: missing required field '%s' of %s "
-                       "(fields: %s); map yours with --field %s.%s=NAME",
+                       "(fields: %s); map yours with {fields} %s.%s=NAME",
                        s->path, s->layer, name, s->role, n ? names : "none",
                        s->role, name);
     }
@@ -671,7 +671,7 @@ static int src_str(src *s, OGRFeatureH f, int idx, const char *field,
             return gs__err(s->ctx, GS_ERR_INPUT_ENCODING,
                            "%s, field %s: text is not valid UTF-8 (a CSV "
                            "saved by Excel is often GBK/GB18030); re-run "
-                           "with --encoding GB18030 or save it as UTF-8",
+                           "with {encoding} GB18030 or save it as UTF-8",
                            where(s, feature_origin(s, f)), field);
         n = strlen(raw);
         if (n + 1 > sizeof small) buf = gs__malloc(n + 1);
@@ -768,7 +768,7 @@ static int report_problem(src *s, gs__model *m, gs__origin o,
                           const char *problem) {
     if (!s->opts || s->opts->on_error != GS_ON_ERROR_SKIP)
         return gs__err(s->ctx, GS_ERR_INPUT_GEOMETRY,
-                       "%s: %s (use --on-error=skip to leave such features "
+                       "%s: %s (use {on_error}=skip to leave such features "
                        "out and list them in the output)",
                        where(s, o), problem);
     if (gs__model_skip(m, s->role, problem, o, NAN, NAN))
@@ -1743,7 +1743,7 @@ int gs__io_check_household_ids(gs_ctx *ctx, const gs_input_opts *in,
                          first, sizeof first);
             rc = gs__err(ctx, GS_ERR_INPUT_VALUE,
                          "%s, field household_id: '%s' is duplicated (first "
-                         "at %s); use --on-error=skip to keep the first",
+                         "at %s); use {on_error}=skip to keep the first",
                          where, v[k].id, first);
             goto done;
         }

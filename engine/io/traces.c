@@ -755,7 +755,7 @@ static int use_encoding(rd *r, const char *name) {
     r->cd = iconv_open("UTF-8", name);
     if (r->cd == (iconv_t)-1)
         return gs__err(r->ctx, GS_ERR_USAGE,
-                       "--encoding %s: unknown encoding (e.g. GB18030, GBK, "
+                       "{encoding} %s: unknown encoding (e.g. GB18030, GBK, "
                        "UTF-8)",
                        name);
     r->enc = ENC_ICONV;
@@ -815,14 +815,14 @@ static int resolve_cols(rd *r, const char *where, const char *what,
             if (mapped)
                 return gs__err(r->ctx, GS_ERR_INPUT_FIELD,
                                "%s: %s '%s' (mapped to traces.%s with "
-                               "--field) does not exist (%ss: %s)",
+                               "{fields}) does not exist (%ss: %s)",
                                where, what, mapped, role_field[role], what,
                                list);
             while (role_alias[role][n_alias + 1]) n_alias++;
             join_names(looked, sizeof looked, role_alias[role] + 1, n_alias);
             return gs__err(r->ctx, GS_ERR_INPUT_FIELD,
                            "%s: missing required %s '%s' of traces (also "
-                           "looked for %s; %ss: %s); map yours with --field "
+                           "looked for %s; %ss: %s); map yours with {fields} "
                            "traces.%s=NAME",
                            where, what, role_field[role], looked, what, list,
                            role_field[role]);
@@ -1191,7 +1191,7 @@ static int pick_layer(rd *r, GDALDatasetH ds, int gpx, OGRLayerH *out) {
                        want, names);
     return gs__err(r->ctx, GS_ERR_INPUT_OPEN,
                    "%s: %s, and none is named 'traces'; choose one with "
-                   "--layer traces=NAME (layers: %s)",
+                   "{layers} traces=NAME (layers: %s)",
                    r->o->path, n ? "several layers" : "no layers", names);
 }
 

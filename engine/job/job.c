@@ -220,7 +220,7 @@ static int pg_schemas(gs_ctx *ctx, const char *skey, char base[64],
     size_t need = strlen(b) + sizeof "_hotspots_" + strlen(skey);
     if (need > 64)
         return gs__err(ctx, GS_ERR_USAGE,
-                       "--schema '%s': too long for the stage schemas beside "
+                       "{schema} '%s': too long for the stage schemas beside "
                        "it (%s_hotspots_%s: at most 63 characters)",
                        b, b, skey);
     snprintf(base, 64, "%s", b);

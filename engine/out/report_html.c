@@ -1687,8 +1687,7 @@ int gs_report_html_run(gs_ctx *ctx, const gs_report_html_opts *opts,
     }
     if ((rc = gs__opts_check_version(ctx, opts->version))) goto done;
     if (!opts->ledger || !opts->common.output) {
-        rc = gs__err(ctx, GS_ERR_USAGE,
-                     "report needs --ledger LEDGER.gpkg and -o REPORT.html");
+        rc = gs__err(ctx, GS_ERR_USAGE, "report needs {ledger} and {output}");
         goto done;
     }
     gs_rules_init(&rules_default);

@@ -420,7 +420,7 @@ static int pg_reuse(gs__out *o, const char *name, const gs__fdef *fields,
                            "%s: table %s exists with other columns than "
                            "this version of gridsmith writes (expected %s "
                            "as column %zu); drop it or write into another "
-                           "--schema",
+                           "{schema}",
                            o->path, full, want, i + 1);
     }
     if (gs__shard_active(o->ctx))

@@ -359,8 +359,8 @@ int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,
     if ((rc = gs__opts_check_version(ctx, opts->version))) goto done;
     if (!opts->communities || !opts->households || !opts->common.output) {
         rc = gs__err(ctx, GS_ERR_USAGE,
-                     "partition needs --communities, --households and "
-                     "-o OUT.gpkg");
+                     "partition needs {communities}, {households} and "
+                     "{output}");
         goto done;
     }
     gs_input_opts_init(&in_default);

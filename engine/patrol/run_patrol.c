@@ -948,7 +948,7 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     json_object *weeks = NULL;
     int32_t day0 = 0, day1 = 0;
     size_t n_fixes = 0;
-    char started[32], warning[600] = "";
+    char started[32], warning[600] = "", fmt[300];
     int rc, tj_started = 0;
     trace_job tj;
     pthread_t tj_tid;
@@ -975,8 +975,8 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     if (!opts->grids || !opts->members || !opts->traces ||
         !opts->common.output) {
         rc = gs__err(ctx, GS_ERR_USAGE,
-                     "patrol needs --grids, --members, --traces and -o "
-                     "OUT.gpkg");
+                     "patrol needs {grids}, {members}, {traces} and "
+                     "{output}");
         goto done;
     }
     gs_input_opts_init(&in_default);
@@ -990,13 +990,13 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
     /* The period. */
     if (opts->week && (opts->from || opts->to)) {
         rc = gs__err(ctx, GS_ERR_USAGE,
-                     "give either --week or --from/--to, not both");
+                     "give either {week} or {from}/{to}, not both");
         goto done;
     }
     if (opts->week) {
         if (gs__isoweek_parse(opts->week, &day0) != GS_OK) {
             rc = gs__err(ctx, GS_ERR_USAGE,
-                         "--week '%s': expected an ISO week such as 2026-W47",
+                         "{week} '%s': expected an ISO week such as 2026-W47",
                          opts->week);
             goto done;
         }
@@ -1005,22 +1005,22 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
         if (gs__date_parse(opts->from, &day0) != GS_OK ||
             gs__date_parse(opts->to, &day1) != GS_OK) {
             rc = gs__err(ctx, GS_ERR_USAGE,
-                         "--from/--to: expected dates such as 2026-11-16, got "
+                         "{from}/{to}: expected dates such as 2026-11-16, got "
                          "'%s' and '%s'",
                          opts->from, opts->to);
             goto done;
         }
         if (day1 < day0 || day1 - day0 > 370) {
             rc = gs__err(ctx, GS_ERR_USAGE,
-                         "--from %s --to %s: the period must run forwards and "
+                         "{from} %s {to} %s: the period must run forwards and "
                          "last at most a year",
                          opts->from, opts->to);
             goto done;
         }
     } else {
         rc = gs__err(ctx, GS_ERR_USAGE,
-                     "patrol needs a period: --week 2026-W47, or --from DATE "
-                     "--to DATE");
+                     "patrol needs a period: {week} 2026-W47, or {from} DATE "
+                     "{to} DATE");
         goto done;
     }
     if ((rc = gs__io_check_opts(ctx, in))) goto done;
@@ -1038,11 +1038,10 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
 
     gs__phase_begin(ctx);
     memset(&tj, 0, sizeof tj);
-    if (gs_ctx_create(&tj.ctx) != GS_OK) {
+    if (gs__ctx_create_worker(ctx, &tj.ctx) != GS_OK) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
     }
-    gs_ctx_set_log(tj.ctx, ctx->log, ctx->log_user);
     tj.opts = opts;
     tj.in = in;
     /* A shard reads its members' traces only, so it needs the roster
@@ -1098,7 +1097,7 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
         goto done;
     if (!in->encoding && strcmp(tr.encoding, "UTF-8") != 0)
         gs__warn(ctx,
-                 "%s: the text is not UTF-8; read it as %s (say --encoding "
+                 "%s: the text is not UTF-8; read it as %s (say {encoding} "
                  "%s to make this explicit)",
                  opts->traces, tr.encoding, tr.encoding);
     if (tr.n_fixes == 0) {
@@ -1116,16 +1115,20 @@ int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
             goto done;
         if (share[1] > 0.2 && share[1] > 2 * share[0] + 0.05)
             snprintf(warning, sizeof warning,
-                     "%s: only %.0f%% of the fixes fall in a grid as WGS84, "
-                     "but %.0f%% would as GCJ-02: the traces look like a "
-                     "Chinese map SDK's coordinates; re-run with --trace-crs "
-                     "gcj02",
+                     gs__optfmt(ctx,
+                                "%s: only %.0f%% of the fixes fall in a grid "
+                                "as WGS84, but %.0f%% would as GCJ-02: the "
+                                "traces look like a Chinese map SDK's "
+                                "coordinates; re-run with {trace_crs} gcj02",
+                                fmt, sizeof fmt),
                      opts->traces, 100 * share[0], 100 * share[1]);
         else if (share[2] > 0.2 && share[2] > 2 * share[0] + 0.05)
             snprintf(warning, sizeof warning,
-                     "%s: only %.0f%% of the fixes fall in a grid as WGS84, "
-                     "but %.0f%% would as BD-09 (Baidu); re-run with "
-                     "--trace-crs bd09",
+                     gs__optfmt(ctx,
+                                "%s: only %.0f%% of the fixes fall in a grid "
+                                "as WGS84, but %.0f%% would as BD-09 (Baidu); "
+                                "re-run with {trace_crs} bd09",
+                                fmt, sizeof fmt),
                      opts->traces, 100 * share[0], 100 * share[2]);
         if (warning[0]) gs__warn(ctx, "%s", warning);
     }

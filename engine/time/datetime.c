@@ -538,32 +538,34 @@ int gs__period_parse(gs_ctx *ctx, const char *week, const char *month,
     int kinds = (week != NULL) + (month != NULL) + (from || to);
     *out_given = 0;
     *out_day0 = *out_day1 = 0;
+    if (kinds > 1 && month)
+        return gs__err(ctx, GS_ERR_USAGE,
+                       "give one period: {week}, {month} or {from}/{to}");
     if (kinds > 1)
         return gs__err(ctx, GS_ERR_USAGE,
-                       "give one period: --week%s or --from/--to",
-                       month ? ", --month" : "");
+                       "give one period: {week} or {from}/{to}");
     if (week) {
         if (gs__isoweek_parse(week, out_day0))
             return gs__err(ctx, GS_ERR_USAGE,
-                           "--week '%s': expected an ISO week such as "
+                           "{week} '%s': expected an ISO week such as "
                            "2026-W47",
                            week);
         *out_day1 = *out_day0 + 6;
     } else if (month) {
         if (gs__month_parse(month, out_day0, out_day1))
             return gs__err(ctx, GS_ERR_USAGE,
-                           "--month '%s': expected a month such as 2026-11",
+                           "{month} '%s': expected a month such as 2026-11",
                            month);
     } else if (from || to) {
         if (!from || !to || gs__date_parse(from, out_day0) ||
             gs__date_parse(to, out_day1))
             return gs__err(ctx, GS_ERR_USAGE,
-                           "--from/--to: expected two dates such as "
+                           "{from}/{to}: expected two dates such as "
                            "2026-11-16, got '%s' and '%s'",
                            from ? from : "", to ? to : "");
         if (*out_day1 < *out_day0 || *out_day1 - *out_day0 > 370)
             return gs__err(ctx, GS_ERR_USAGE,
-                           "--from %s --to %s: the period must run forwards "
+                           "{from} %s {to} %s: the period must run forwards "
                            "and last at most a year",
                            from, to);
     } else {

@@ -276,8 +276,8 @@ int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
     if (!opts->communities || !opts->grids || !opts->households ||
         !opts->common.output) {
         rc = gs__err(ctx, GS_ERR_USAGE,
-                     "validate needs --communities, --grids, --households "
-                     "and -o OUT.gpkg");
+                     "validate needs {communities}, {grids}, {households} "
+                     "and {output}");
         goto done;
     }
     gs_input_opts_init(&in_default);

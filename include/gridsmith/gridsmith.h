@@ -109,6 +109,21 @@ void gs_ctx_set_progress(gs_ctx *ctx, gs_progress_fn fn, void *user);
 /** Sets the log hook (NULL to drop warnings). `user` is borrowed. */
 void gs_ctx_set_log(gs_ctx *ctx, gs_log_fn fn, void *user);
 
+/**
+ * How messages name options. The library's messages speak of an option by
+ * its name in the options structs ("week", "trace_crs", "output",
+ * "encoding", "field"...), one vocabulary for the API and every front end
+ * (after GDAL's GDALVectorTranslateOptionsNew). A front end that offers
+ * the options under other names, such as a command line's "--week" or
+ * "-o", gives a function that returns the name it shows for `option`, or
+ * NULL to keep the option's own name.
+ */
+typedef const char *(*gs_optname_fn)(void *user, const char *option);
+
+/** Sets the option-name hook (NULL to show the options' own names).
+ *  `user` is borrowed for the context's lifetime. */
+void gs_ctx_set_optname(gs_ctx *ctx, gs_optname_fn fn, void *user);
+
 /** The most shard prefixes a context takes. */
 #define GS_MAX_SHARDS 64
 
