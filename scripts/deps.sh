@@ -12,7 +12,7 @@ mode=${1:-build}
 build_pkgs="build-essential cmake pkg-config libgdal-dev libgeos-dev
  libproj-dev libsqlite3-dev libspatialite-dev libjson-c-dev libinih-dev
  libssl-dev libicu-dev libcsv-dev libpq-dev gdal-bin python3-gdal"
-test_pkgs="qgis python3-qgis xauth chromium clang libclang-rt-14-dev
+test_pkgs="qgis python3-qgis xauth chromium clang clang-format libclang-rt-14-dev
  valgrind postgresql-15 postgresql-15-postgis-3 postgis parallel"
 
 case $mode in

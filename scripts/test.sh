@@ -8,6 +8,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh test
+./scripts/check_format.sh
 ./scripts/build.sh build
 pgdir=$(mktemp -d /tmp/gs_test_pg.XXXXXX)
 trap './scripts/pg_scratch.sh stop "$pgdir"' EXIT INT TERM

@@ -32,13 +32,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Stops with a message naming the broken invariant; the fuzzer keeps the
  * input. */
-#define FUZZ_ASSERT(cond)                                                 \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__,    \
-                    __LINE__, #cond);                                     \
-            abort();                                                      \
-        }                                                                 \
+#define FUZZ_ASSERT(cond)                                              \
+    do {                                                               \
+        if (!(cond)) {                                                 \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, \
+                    __LINE__, #cond);                                  \
+            abort();                                                   \
+        }                                                              \
     } while (0)
 
 /* Not every target uses every helper. */
@@ -116,7 +116,7 @@ FUZZ_HELPER const char *fuzz_path(const char *name) {
 /* Writes `size` bytes to the temporary file `name` (replaced by the next
  * input under the same name) and returns its path, as fuzz_path. */
 FUZZ_HELPER const char *fuzz_write(const char *name, const void *data,
-                              size_t size) {
+                                   size_t size) {
     const char *path = fuzz_path(name);
     FILE *fp = fopen(path, "wb");
     if (!fp) abort();
@@ -129,7 +129,7 @@ FUZZ_HELPER const char *fuzz_write(const char *name, const void *data,
  * strings (the last one keeps any further newlines). Returns the copy,
  * which the caller frees; *out_n is the number of strings. */
 FUZZ_HELPER char *fuzz_lines(const uint8_t *data, size_t size, char **out,
-                        size_t max, size_t *out_n) {
+                             size_t max, size_t *out_n) {
     char *copy = malloc(size + 1), *p;
     size_t n = 0;
     if (!copy) abort();
