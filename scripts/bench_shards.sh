@@ -257,7 +257,7 @@ t0=$(now)
     --threads 1 >/dev/null
 t_run=$(since "$t0")
 # Hot spots of the whole province from the shards' outputs (the statistics
-# over all grids and hexagons: README "Shards").
+# over all grids and hexagons: docs/design.md, Shards and PostGIS outputs).
 t_merge=0
 if "$bin" hotspots --help | grep -q -- "--merge"; then
     echo "== hotspots --merge of the shards" >&2

@@ -3,7 +3,7 @@
 # locally, or on many machines over SSH. Each shard is a separate
 # `gridsmith ... --shard PREFIX` process; pointed at one PostGIS database
 # (-o PG:... --schema NAME) they all write into the same tables, each
-# replacing only its own rows (README "Shards").
+# replacing only its own rows (docs/design.md, Shards and PostGIS outputs).
 #
 #   scripts/shards.sh [OPTIONS] -- GRIDSMITH-ARGS...
 #

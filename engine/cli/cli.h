@@ -100,8 +100,8 @@ int cli_common_option(cli_common *c, const char *cmd, const char *help, int opt,
     "  --shard PREFIX      only the communities whose code starts with\n"      \
     "                      PREFIX (district 110108, street 110108001); may\n"  \
     "                      be repeated. Reads the shard and its halo only\n"   \
-    "                      and writes the rows the shard owns (README\n"       \
-    "                      \"Shards\")\n"
+    "                      and writes the rows the shard owns\n"               \
+    "                      (docs/design.md, Shards and PostGIS outputs)\n"
 
 /* Runs a command: `fn` gets the context, the loaded rules and the common
  * options and calls the library. Creates the context, loads --config,

@@ -19,6 +19,7 @@ static const char *const help =
     "of 100 and the tier 优秀 (>= 90), 良好 (>= 80), 合格 (>= 60) or 不合格.\n"
     "The month is its ISO weeks, a week counting in the month of its\n"
     "Thursday (2026-11: 2026-W45 to 2026-W48, 2 to 29 November).\n"
+    "Definitions: docs/design.md, Monthly assessment.\n"
     "\n"
     "Scores (points; weights in --config [assess]):\n"
     "  basic work 60  patrol 25 = 25 x (0.5 x workdays with daily_ok /\n"

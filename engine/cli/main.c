@@ -31,8 +31,8 @@ static const char *const main_help =
     "  hotspots   events -> counts per grid and category, Gi* hot and cold\n"
     "             spots on grids and hexagons, clusters, density, trouble\n"
     "             spots, emerging hot spots, weekly and monthly summaries\n"
-    "  run        the weekly job from a job file: validate + patrol, kept\n"
-    "             in the ledger\n"
+    "  run        the weekly job from a job file: validate + patrol +\n"
+    "             hotspots, kept in the ledger, then the report\n"
     "  assess     the monthly assessment of each member from the ledger,\n"
     "             offline scores and verified service visits: sub-scores,\n"
     "             total and tier (优秀/良好/合格/不合格)\n"
@@ -43,7 +43,8 @@ static const char *const main_help =
     "\n"
     "Run 'gridsmith COMMAND --help' for a command's options and a worked\n"
     "example. Exit status: 0 done; 1 findings (only with --strict); 2 usage\n"
-    "error; 3 bad input; 4 I/O or internal error.\n";
+    "error; 3 bad input; 4 I/O or internal error. Definitions:\n"
+    "docs/design.md; output fields: docs/outputs.md.\n";
 
 /* The commands, each in cmd_<name>.c. */
 static const struct {
