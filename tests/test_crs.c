@@ -188,7 +188,7 @@ typedef struct pt {
 
 TEST(threads_give_the_same_bits_as_one) {
     enum { N = 300000 }; /* 4 workers of 75,000 points (at least 65,536) */
-    pt *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
+    pt *a = calloc(N, sizeof *a), *b = calloc(N, sizeof *b); /* padding 0 */
     OGRSpatialReferenceH m = NULL;
     OGRCoordinateTransformationH ct = NULL;
     char *name = NULL, epsg[16];
