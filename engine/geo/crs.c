@@ -143,6 +143,8 @@ typedef struct xf_job {
     char err[256];
 } xf_job;
 
+/* Projects points [a, b) of one job with its own PROJ context; a
+ * gs__parallel job. Failure (no transformation) is left in j->rc, j->err. */
 static void *xf_worker(void *arg) {
     xf_job *j = arg;
     PJ_CONTEXT *pc = proj_context_create();

@@ -21,6 +21,7 @@
 
 /* ---- geometry checks ----------------------------------------------------- */
 
+/* 1 when every coordinate of `g` (and of its parts and rings) is finite. */
 static int geom_finite(OGRGeometryH g) {
     int n = OGR_G_GetGeometryCount(g);
     if (n > 0) {

@@ -51,6 +51,11 @@ int gs__src_shard_filter(gs__src *s) {
     return GS_OK;
 }
 
+/* Widens the shard's extent by the envelope of the role's features whose
+ * community_code has a shard prefix (an attribute filter), transformed
+ * into the extent's CRS; the first layer with such features sets that
+ * CRS. A CSV adds nothing. GS_ERR_INPUT_FIELD when the filter is refused,
+ * GS_ERR_INPUT_CRS. */
 static int shard_envelope(gs_ctx *ctx, const gs_input_opts *opts,
                           const char *role, const char *path,
                           gs__inputs *info) {

@@ -172,6 +172,7 @@ typedef struct invert_job {
     int mode;
 } invert_job;
 
+/* Inverts one job's fixes in place; a gs__parallel job. */
 static void *invert_run(void *arg) {
     invert_job *j = arg;
     for (size_t i = 0; i < j->n; i++) {

@@ -29,6 +29,8 @@ typedef struct headrow {
     int failed;
 } headrow;
 
+/* libcsv's field callback for the header: copies each name; sets
+ * h->failed when out of memory. */
 static void hr_field(void *s, size_t len, void *data) {
     headrow *h = data;
     char **nv;

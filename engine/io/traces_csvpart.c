@@ -46,6 +46,9 @@ static void row_error(gs__tr_part *p, int role, const char *why, const char *s,
     snprintf(p->row.why[role], sizeof p->row.why[role], "%s ('%s')", why, v);
 }
 
+/* libcsv's field callback: parses the field of the current column into
+ * the row being read, by the column's role; the first problem of each
+ * field is kept for finish_row. */
 static void tr_field(void *data, size_t len, void *user) {
     gs__tr_part *p = user;
     const char *s = data;
@@ -103,6 +106,9 @@ static void tr_field(void *data, size_t len, void *user) {
     }
 }
 
+/* At a row's end: a blank row is counted, a row with a problem becomes a
+ * bad row (the wrong number of fields, else the first problem in field
+ * order, else a position out of range), any other a fix. */
 static void finish_row(gs__tr_part *p) {
     uint32_t line = p->lines.row_line, entry = NO_ENTRY;
     size_t nf = p->lines.nf;

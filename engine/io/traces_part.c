@@ -30,6 +30,7 @@ void gs__mtab_free(gs__mtab *t) {
     memset(t, 0, sizeof t[0]);
 }
 
+/* Doubles the slots (1024 at first) and rehashes. -1 when out of memory. */
 static int mtab_grow(gs__mtab *t) {
     size_t ns = t->nslot ? t->nslot * 2 : 1024;
     uint32_t *slot = gs__calloc(ns, sizeof *slot);
