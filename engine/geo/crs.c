@@ -12,7 +12,6 @@
  * EPSG:4490's latitude-first definition never swaps our coordinates.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <cpl_conv.h>
 #include <ogr_srs_api.h>
@@ -21,6 +20,7 @@
 #include <string.h>
 
 #include "crs.h"
+#include "pool.h"
 
 OGRSpatialReferenceH gs__srs_clone_gis(OGRSpatialReferenceH srs) {
     OGRSpatialReferenceH c = OSRClone(srs);
@@ -143,6 +143,8 @@ typedef struct xf_job {
     char err[256];
 } xf_job;
 
+/* Projects points [a, b) of one job with its own PROJ context; a
+ * gs__parallel job. Failure (no transformation) is left in j->rc, j->err. */
 static void *xf_worker(void *arg) {
     xf_job *j = arg;
     PJ_CONTEXT *pc = proj_context_create();
@@ -192,9 +194,8 @@ int gs__crs_transform_points(gs_ctx *ctx, OGRSpatialReferenceH from,
                              OGRSpatialReferenceH to, double *xs, double *ys,
                              size_t stride, size_t n, int threads) {
     static const char *const wkt2[] = {"FORMAT=WKT2_2019", NULL};
-    xf_job jobs[16];
-    pthread_t tids[16];
-    int started[16] = {0}, rc = GS_OK;
+    xf_job jobs[GS__POOL_MAX];
+    int rc = GS_OK;
     char *wf = NULL, *wt = NULL;
     if (OSRExportToWktEx(from, &wf, wkt2) != OGRERR_NONE ||
         OSRExportToWktEx(to, &wt, wkt2) != OGRERR_NONE) {
@@ -202,9 +203,9 @@ int gs__crs_transform_points(gs_ctx *ctx, OGRSpatialReferenceH from,
         CPLFree(wt);
         return gs__err(ctx, GS_ERR_INPUT_CRS, "cannot describe a CRS for PROJ");
     }
-    if (threads < 1) threads = 1;
-    if (threads > 16) threads = 16;
-    if ((size_t)threads > n / 65536 + 1) threads = (int)(n / 65536 + 1);
+    /* At least 65,536 points a worker: fewer do not repay a thread and a
+     * PROJ context. */
+    threads = gs__pool_workers(threads, n, 65536);
     for (int t = 0; t < threads; t++) {
         memset(&jobs[t], 0, sizeof jobs[t]);
         jobs[t].from_wkt = wf;
@@ -215,15 +216,7 @@ int gs__crs_transform_points(gs_ctx *ctx, OGRSpatialReferenceH from,
         jobs[t].a = n * (size_t)t / (size_t)threads;
         jobs[t].b = n * (size_t)(t + 1) / (size_t)threads;
     }
-    for (int t = 1; t < threads; t++)
-        started[t] = pthread_create(&tids[t], NULL, xf_worker, &jobs[t]) == 0;
-    xf_worker(&jobs[0]);
-    for (int t = 1; t < threads; t++) {
-        if (started[t])
-            pthread_join(tids[t], NULL);
-        else
-            xf_worker(&jobs[t]);
-    }
+    gs__parallel(xf_worker, jobs, sizeof *jobs, threads);
     for (int t = 0; t < threads && !rc; t++)
         if (jobs[t].rc)
             rc = gs__err(ctx, jobs[t].rc,

@@ -1,5 +1,5 @@
 /*
- * events.h - reported events in memory (read by io.c, analysed by
+ * events.h - reported events in memory (read by io/read_events.c, analysed by
  * hotspot.c).
  *
  * An event is a point where a grid member found something (a sanitation

@@ -1,8 +1,8 @@
 /*
  * model.h - the in-memory model the analyses work on.
  *
- * Readers (io.c) fill these structs from OGR sources, already projected to
- * the metric CRS (crs.c) and turned into GEOS geometries (geom.c). The
+ * Readers (io/read_*.c) fill these structs from OGR sources, already projected
+ * to the metric CRS (crs.c) and turned into GEOS geometries (geom.c). The
  * analyses take the model, never an OGR handle, so tests can build a model
  * from WKT without touching a file. Strings live in the model's arena and
  * are freed with it; GEOS geometries belong to the model's GEOS handle.
@@ -61,7 +61,7 @@ typedef struct gs__member {
     gs__origin origin;
 } gs__member;
 
-/* A feature the reader could not use and, with --on-error=skip, left out. */
+/* A feature the reader could not use and, with {on_error}=skip, left out. */
 typedef struct gs__skipped {
     const char *role; /* "grids", "households"... */
     const char *reason;

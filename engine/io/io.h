@@ -1,5 +1,7 @@
 /*
- * io.h - reading the input layers into the model (io.c).
+ * io.h - reading the input layers into the model (options.c, source.c,
+ * fields.c, geometry.c, shard_extent.c, pick_crs.c, read_*.c; source.h
+ * tells how a reader works).
  */
 #ifndef GS_IO_H
 #define GS_IO_H
@@ -20,16 +22,16 @@ typedef struct gs__crsinfo {
 
 void gs__crsinfo_free(gs__crsinfo *c);
 
-/* Checks the --layer and --field specs: well formed, known roles and
- * fields. GS_ERR_USAGE naming the bad spec. */
+/* Checks the {layers} and {fields} specs (and {encoding}, {assume_crs}): well
+ * formed, known roles and fields. GS_ERR_USAGE naming the bad spec. */
 int gs__io_check_opts(gs_ctx *ctx, const gs_input_opts *opts);
 
-/* The user's source name for ROLE.FIELD (--field ROLE.FIELD=SOURCE), or
+/* The user's source name for ROLE.FIELD ({fields} ROLE.FIELD=SOURCE), or
  * NULL when not mapped; borrowed from opts. `opts` may be NULL. */
 const char *gs__io_mapped_field(const gs_input_opts *opts, const char *role,
                                 const char *field);
 
-/* The layer named for ROLE with --layer ROLE=NAME, or NULL; borrowed. */
+/* The layer named for ROLE with {layers} ROLE=NAME, or NULL; borrowed. */
 const char *gs__io_mapped_layer(const gs_input_opts *opts, const char *role);
 
 /* With a shard set on the context (gs_ctx_set_shards), finds the shard's
@@ -81,14 +83,14 @@ int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
                          gs__inputs *info);
 
 /* Duplicate household_ids would count one household twice: fails with
- * GS_ERR_INPUT_VALUE naming both places, or with --on-error=skip keeps the
+ * GS_ERR_INPUT_VALUE naming both places, or with {on_error}=skip keeps the
  * first and records the others as skipped. */
 int gs__io_check_household_ids(gs_ctx *ctx, const gs_input_opts *in,
                                gs__model *m, const gs__inputs *info);
 
 struct gs__tz;
 
-/* Reads events (role "events"): times read in `tz` (ptime.h), points
+/* Reads events (role "events"): times read in `tz` (datetime.h), points
  * projected to crs->metric with `threads` workers. Setup problems fail
  * (cannot open, missing field, empty layer, text not UTF-8, wrong CRS);
  * rows that cannot be used go to out->bad. The caller frees `out` with

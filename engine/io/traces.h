@@ -1,5 +1,6 @@
 /*
- * traces.h - reading GPS traces, and the streaming CSV reader (traces.c).
+ * traces.h - reading GPS traces (traces.c and the traces_*.c files;
+ * traces_int.h tells how).
  */
 #ifndef GS_TRACES_H
 #define GS_TRACES_H
@@ -15,7 +16,7 @@
 /* One usable GPS fix. 40 bytes. */
 typedef struct gs__fix {
     int64_t t_ms;     /* UTC, ms since the epoch */
-    double lon, lat;  /* WGS84, after the --trace-crs conversion */
+    double lon, lat;  /* WGS84, after the {trace_crs} conversion */
     float accuracy_m; /* NaN when empty */
     uint32_t member;  /* index into gs__traces.member_ids */
     uint32_t line;    /* 1-based line of a CSV (where the row starts); for
@@ -61,7 +62,7 @@ typedef struct gs__traces {
 
 typedef struct gs__trace_opts {
     const char *path;
-    /* --field traces.X=SOURCE, --layer traces=NAME, --encoding; may be
+    /* {fields} traces.X=SOURCE, {layers} traces=NAME, {encoding}; may be
      * NULL. */
     const gs_input_opts *input;
     /* "wgs84" (NULL means this), "gcj02", "bd09", or any CRS text OGR
@@ -80,16 +81,17 @@ typedef struct gs__trace_opts {
 } gs__trace_opts;
 
 /*
- * Reads GPS traces: a CSV/TSV (.csv, .tsv, .txt) with the streaming reader
- * below, anything else (GPX, GeoPackage, GeoJSON, Shapefile...) through
- * OGR. Columns are found by name, case-insensitively, through the user's
- * --field mapping and common aliases (lng, longitude, 经度; timestamp, 时间).
+ * Reads GPS traces: a CSV/TSV (.csv, .tsv, .txt) with a streaming reader
+ * (traces_csv.c), a PostGIS table with COPY (traces_pg.c), anything else (GPX,
+ * GeoPackage, GeoJSON, Shapefile...) through OGR. Columns are found by name,
+ * case-insensitively, through the user's {fields} mapping and common aliases
+ * (lng, longitude, 经度; timestamp, 时间).
  *
  * Setup problems stop the read: GS_ERR_INPUT_OPEN (cannot open),
  * GS_ERR_INPUT_FIELD (a required column is missing: the message names the
  * file, the column and the columns present), GS_ERR_INPUT_EMPTY (no rows),
- * GS_ERR_INPUT_ENCODING (UTF-16), GS_ERR_USAGE (bad --trace-crs or
- * --encoding), GS_ERR_INPUT_CRS, GS_ERR_NOMEM. Row problems never stop it:
+ * GS_ERR_INPUT_ENCODING (UTF-16), GS_ERR_USAGE (bad {trace_crs} or
+ * {encoding}), GS_ERR_INPUT_CRS, GS_ERR_NOMEM. Row problems never stop it:
  * each unusable row is in out->bad with its line, field and reason.
  *
  * `out` is filled on GS_OK and left empty (all zero) on failure; the

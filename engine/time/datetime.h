@@ -1,5 +1,6 @@
 /*
- * ptime.h - instants, time zones, calendar days and ISO weeks (ptime.c).
+ * datetime.h - instants, time zones, calendar days, ISO weeks and periods
+ * (zone.c, civil.c, parse.c, period.c; datetime_int.h is theirs).
  *
  * Instants are int64 milliseconds since 1970-01-01T00:00:00Z (leap seconds
  * ignored, as everywhere). Calendar days are int32 days since 1970-01-01
@@ -10,8 +11,8 @@
  * GS_ERR_INPUT_VALUE, set their out-parameters to 0 on failure, and
  * gs__time_parse says why in a caller's buffer, for the row's report.
  */
-#ifndef GS_PTIME_H
-#define GS_PTIME_H
+#ifndef GS_DATETIME_H
+#define GS_DATETIME_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -112,4 +113,4 @@ int gs__period_parse(gs_ctx *ctx, const char *week, const char *month,
                      const char *from, const char *to, int *out_given,
                      int32_t *out_day0, int32_t *out_day1);
 
-#endif /* GS_PTIME_H */
+#endif /* GS_DATETIME_H */

@@ -1,6 +1,6 @@
 /*
- * test_ptime.c - time parsing, zones, days, ISO weeks and the workday
- * calendar.
+ * test_datetime.c - time parsing, zones, days, ISO weeks, months, the
+ * period options and the workday calendar (datetime.h, calendar.h).
  *
  * Expected instants are computed by hand from the Unix epoch: 2026-11-16
  * is day 20773 (56 years of 365 days + 14 leap days from 1970 to 2025,
@@ -221,6 +221,111 @@ TEST(iso_weeks) {
             return;
         }
     }
+}
+
+TEST(months) {
+    int32_t first, last;
+    CHECK(gs__month_parse("2026-11", &first, &last) == GS_OK);
+    CHECK(first == gs__days_from_civil(2026, 11, 1) && last == first + 29);
+    CHECK(gs__month_parse(" 2026-12  ", &first, &last) == GS_OK);
+    CHECK(first == gs__days_from_civil(2026, 12, 1));
+    CHECK(last == gs__days_from_civil(2026, 12, 31)); /* across the year */
+    CHECK(gs__month_parse("2024-02", &first, &last) == GS_OK);
+    CHECK(last - first == 28); /* 29 days: 2024 is a leap year */
+    CHECK(gs__month_parse("2026-02", &first, &last) == GS_OK);
+    CHECK(last - first == 27);
+    CHECK(gs__month_parse("2026-13", &first, &last) == GS_ERR_INPUT_VALUE);
+    CHECK(first == 0 && last == 0);
+    CHECK(gs__month_parse("2026-00", &first, &last) == GS_ERR_INPUT_VALUE);
+    CHECK(gs__month_parse("2026-1", &first, &last) == GS_ERR_INPUT_VALUE);
+    CHECK(gs__month_parse("2026/11", &first, &last) == GS_ERR_INPUT_VALUE);
+    CHECK(gs__month_parse("2026-11-01", &first, &last) == GS_ERR_INPUT_VALUE);
+    CHECK(gs__month_parse("2026-W47", &first, &last) == GS_ERR_INPUT_VALUE);
+    CHECK(gs__month_parse("", &first, &last) == GS_ERR_INPUT_VALUE);
+}
+
+/* gs__period_parse with a fresh context: the code, and the message when
+ * it fails (options shown by their API names: no option-name hook). */
+static int period(const char *week, const char *month, const char *from,
+                  const char *to, int *given, int32_t *d0, int32_t *d1,
+                  char *msg, size_t size) {
+    gs_ctx *c = NULL;
+    int rc;
+    if (gs_ctx_create(&c) != GS_OK) return -1;
+    rc = gs__period_parse(c, week, month, from, to, given, d0, d1);
+    snprintf(msg, size, "%s", rc ? gs_ctx_errmsg(c) : "");
+    gs_ctx_destroy(c);
+    return rc;
+}
+
+TEST(period_options) {
+    int given = -1;
+    int32_t d0 = -1, d1 = -1;
+    char msg[300];
+    /* Nothing given: no period, no error. */
+    CHECK(period(NULL, NULL, NULL, NULL, &given, &d0, &d1, msg, sizeof msg) ==
+          GS_OK);
+    CHECK(given == 0 && d0 == 0 && d1 == 0);
+    /* A week: Monday to Sunday. */
+    CHECK(period("2026-W47", NULL, NULL, NULL, &given, &d0, &d1, msg,
+                 sizeof msg) == GS_OK);
+    CHECK(given == 1 && d0 == 20773 && d1 == 20779);
+    /* A month: its first to last day. */
+    CHECK(period(NULL, "2026-11", NULL, NULL, &given, &d0, &d1, msg,
+                 sizeof msg) == GS_OK);
+    CHECK(given == 1 && d0 == gs__days_from_civil(2026, 11, 1));
+    CHECK(d1 == gs__days_from_civil(2026, 11, 30));
+    /* From and to, inclusive; one day is a period. */
+    CHECK(period(NULL, NULL, "2026-11-16", "2026-11-18", &given, &d0, &d1, msg,
+                 sizeof msg) == GS_OK);
+    CHECK(given == 1 && d0 == 20773 && d1 == 20775);
+    CHECK(period(NULL, NULL, "2026-11-16", "2026-11-16", &given, &d0, &d1, msg,
+                 sizeof msg) == GS_OK);
+    CHECK(d0 == 20773 && d1 == 20773);
+    /* Errors name the options. */
+    CHECK(period("2026-W47", "2026-11", NULL, NULL, &given, &d0, &d1, msg,
+                 sizeof msg) == GS_ERR_USAGE);
+    CHECK(strstr(msg, "give one period: week, month or from/to") != NULL);
+    CHECK(given == 0 && d0 == 0 && d1 == 0);
+    CHECK(period("2026-W47", NULL, "2026-11-16", "2026-11-18", &given, &d0, &d1,
+                 msg, sizeof msg) == GS_ERR_USAGE);
+    CHECK(strstr(msg, "give one period: week or from/to") != NULL);
+    CHECK(period("2026-W54", NULL, NULL, NULL, &given, &d0, &d1, msg,
+                 sizeof msg) == GS_ERR_USAGE);
+    CHECK(strstr(msg, "week '2026-W54': expected an ISO week") != NULL);
+    CHECK(period(NULL, "2026-13", NULL, NULL, &given, &d0, &d1, msg,
+                 sizeof msg) == GS_ERR_USAGE);
+    CHECK(strstr(msg, "month '2026-13': expected a month") != NULL);
+    CHECK(period(NULL, NULL, "2026-11-16", NULL, &given, &d0, &d1, msg,
+                 sizeof msg) == GS_ERR_USAGE);
+    CHECK(strstr(msg, "from/to: expected two dates") != NULL);
+    CHECK(strstr(msg, "got '2026-11-16' and ''") != NULL);
+    CHECK(period(NULL, NULL, "2026-11-31", "2026-12-01", &given, &d0, &d1, msg,
+                 sizeof msg) == GS_ERR_USAGE);
+    CHECK(period(NULL, NULL, "2026-11-18", "2026-11-16", &given, &d0, &d1, msg,
+                 sizeof msg) == GS_ERR_USAGE);
+    CHECK(strstr(msg,
+                 "from 2026-11-18 to 2026-11-16: the period must run "
+                 "forwards") != NULL);
+    /* At most 370 days. */
+    CHECK(period(NULL, NULL, "2026-01-01", "2027-01-06", &given, &d0, &d1, msg,
+                 sizeof msg) == GS_OK);
+    CHECK(d1 - d0 == 370);
+    CHECK(period(NULL, NULL, "2026-01-01", "2027-01-07", &given, &d0, &d1, msg,
+                 sizeof msg) == GS_ERR_USAGE);
+    CHECK(strstr(msg, "last at most a year") != NULL);
+}
+
+TEST(utc_format) {
+    char buf[21];
+    gs__utc_format(0, buf);
+    CHECK_STR(buf, "1970-01-01T00:00:00Z");
+    gs__utc_format(NOV16_UTC_MS + 30 * 60000 + 59999, buf);
+    CHECK_STR(buf, "2026-11-16T00:30:59Z"); /* milliseconds dropped */
+    gs__utc_format(-1, buf);
+    CHECK_STR(buf, "1969-12-31T23:59:59Z"); /* rounded down, not to 0 */
+    gs__utc_format(-86400000, buf);
+    CHECK_STR(buf, "1969-12-31T00:00:00Z");
 }
 
 TEST(shanghai_offset_and_midnight) {
@@ -450,7 +555,7 @@ TEST(parse_speed) {
 }
 
 int main(void) {
-    char tmpl[] = "/tmp/gs_test_ptime_XXXXXX";
+    char tmpl[] = "/tmp/gs_test_datetime_XXXXXX";
     int rc;
     if (gs_ctx_create(&ctx) != GS_OK || !mkdtemp(tmpl)) return 1;
     snprintf(tmpdir, sizeof tmpdir, "%s", tmpl);
@@ -468,6 +573,9 @@ int main(void) {
     RUN(leap_years);
     RUN(dates_and_weekdays);
     RUN(iso_weeks);
+    RUN(months);
+    RUN(period_options);
+    RUN(utc_format);
     RUN(shanghai_offset_and_midnight);
     RUN(chicago_daylight_saving);
     RUN(cache_agrees_at_transitions);

@@ -1,0 +1,253 @@
+/*
+ * read_events.c - reading reported events (role "events") for hotspots.
+ *
+ * Unlike the model's layers, events are row data: a row that cannot be
+ * used (no point, a time that cannot be read, an unknown status, a
+ * repeated event_id, a point PROJ cannot project) is kept in the events'
+ * bad rows with its place, field and reason, and never stops the run;
+ * only setup problems do. Points are projected together at the end with
+ * gs__crs_transform_points, in parallel.
+ */
+#define _DEFAULT_SOURCE /* strcasecmp */
+#include <cpl_error.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "crs.h"
+#include "datetime.h"
+#include "source.h"
+
+void gs__events_free(gs__events *ev) {
+    if (!ev) return;
+    free(ev->v);
+    free(ev->bad);
+    gs__arena_free(&ev->strings);
+    memset(ev, 0, sizeof *ev);
+}
+
+/* Records an unusable row; the reason is copied. GS_ERR_NOMEM. */
+static int event_bad(gs_ctx *ctx, gs__events *ev, gs__origin o, const char *id,
+                     const char *field, const char *reason) {
+    gs__evbad *b;
+    if (ev->n_bad == ev->cap_bad) {
+        size_t nc = ev->cap_bad ? ev->cap_bad * 2 : 64;
+        gs__evbad *nv = gs__realloc(ev->bad, nc * sizeof *nv);
+        if (!nv) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        ev->bad = nv;
+        ev->cap_bad = nc;
+    }
+    b = &ev->bad[ev->n_bad];
+    b->origin = o;
+    b->event_id = gs__arena_strdup(&ev->strings, id);
+    b->field = field;
+    b->reason = gs__arena_strdup(&ev->strings, reason);
+    if (!b->event_id || !b->reason)
+        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    ev->n_bad++;
+    return GS_OK;
+}
+
+/* The row's times and status, or the field and reason it cannot be used
+ * (reason in buf). Status: empty means open, or resolved when resolved_at
+ * is given; otherwise open, resolved or self_resolved (any case). */
+static const char *event_times(gs__tz *tz, const char *rep, const char *res,
+                               const char *status, gs__event *e, char *buf,
+                               size_t size) {
+    char why[160];
+    e->resolved_ms = GS__NO_TIME;
+    if (!rep[0]) {
+        snprintf(buf, size, "empty");
+        return "reported_at";
+    }
+    if (gs__time_parse(tz, rep, &e->reported_ms, why, sizeof why)) {
+        snprintf(buf, size, "%s ('%.60s')", why, rep);
+        return "reported_at";
+    }
+    if (res[0] && gs__time_parse(tz, res, &e->resolved_ms, why, sizeof why)) {
+        snprintf(buf, size, "%s ('%.60s')", why, res);
+        return "resolved_at";
+    }
+    if (!status[0])
+        e->status = res[0] ? GS__EV_RESOLVED : GS__EV_OPEN;
+    else if (!strcasecmp(status, "open"))
+        e->status = GS__EV_OPEN;
+    else if (!strcasecmp(status, "resolved"))
+        e->status = GS__EV_RESOLVED;
+    else if (!strcasecmp(status, "self_resolved"))
+        e->status = GS__EV_SELF_RESOLVED;
+    else {
+        snprintf(buf, size, "'%.60s' is not open, resolved or self_resolved",
+                 status);
+        return "status";
+    }
+    if (e->status == GS__EV_OPEN && res[0]) {
+        snprintf(buf, size, "status is open but resolved_at is %.40s", res);
+        return "status";
+    }
+    if (res[0] && e->resolved_ms < e->reported_ms) {
+        snprintf(buf, size, "%.40s is before reported_at %.40s", res, rep);
+        return "resolved_at";
+    }
+    return NULL;
+}
+
+static int cmp_evbad(const void *a, const void *b) {
+    const gs__evbad *x = a, *y = b;
+    return x->origin.fid < y->origin.fid ? -1 : x->origin.fid > y->origin.fid;
+}
+
+/* Drops events whose point cannot be projected and every repeat of an
+ * event_id (the first in file order stays), recording them as bad rows. */
+static int events_finish(gs_ctx *ctx, gs__events *ev) {
+    size_t n = ev->n, w = 0;
+    gs__strix *ix = gs__malloc((n ? n : 1) * sizeof *ix);
+    unsigned char *drop = gs__calloc(n ? n : 1, 1);
+    int rc = GS_OK;
+    if (!ix || !drop) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ix[i] = (gs__strix){ev->v[i].id, i};
+        if (isfinite(ev->v[i].x) && isfinite(ev->v[i].y)) continue;
+        drop[i] = 1;
+        if ((rc = event_bad(ctx, ev, ev->v[i].origin, ev->v[i].id, "geometry",
+                            "point cannot be projected to the metric CRS "
+                            "(outside its range)")))
+            goto done;
+    }
+    qsort(ix, n, sizeof *ix, gs__strix_cmp);
+    for (size_t k = 1, first = 0; k < n; k++) {
+        char reason[96];
+        const gs__origin *o;
+        if (strcmp(ix[k].s, ix[first].s) != 0) first = k;
+        if (!ix[k].s[0] || first == k || drop[ix[k].i]) continue;
+        drop[ix[k].i] = 1;
+        o = &ev->v[ix[first].i].origin;
+        snprintf(reason, sizeof reason, "duplicate event_id (first at %s %ld)",
+                 o->line > 0 ? "line" : "feature",
+                 o->line > 0 ? o->line : o->fid);
+        if ((rc = event_bad(ctx, ev, ev->v[ix[k].i].origin, ix[k].s, "event_id",
+                            reason)))
+            goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!drop[i]) ev->v[w++] = ev->v[i];
+    ev->n = w;
+    if (ev->n_bad > 1) qsort(ev->bad, ev->n_bad, sizeof *ev->bad, cmp_evbad);
+done:
+    free(ix);
+    free(drop);
+    return rc;
+}
+
+/* The fields of an event, in the order of `names`; the first three are
+ * required. */
+enum { F_ID, F_CATEGORY, F_REPORTED, F_RESOLVED, F_STATUS, F_GRID, F_COUNT };
+static const char *const names[F_COUNT] = {"event_id",    "category",
+                                           "reported_at", "resolved_at",
+                                           "status",      "grid_code"};
+
+/* Appends one usable event. GS_ERR_NOMEM. */
+static int add_event(gs_ctx *ctx, gs__events *out, size_t *cap,
+                     const gs__event *e) {
+    if (out->n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 1024;
+        gs__event *nv = gs__realloc(out->v, nc * sizeof *nv);
+        if (!nv) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        out->v = nv;
+        *cap = nc;
+    }
+    out->v[out->n++] = *e;
+    return GS_OK;
+}
+
+/* Reads every row into out->v (points in the source's CRS) or out->bad.
+ * *out_of_range counts points outside lon/lat bounds in a geographic CRS.
+ * Fails only on text that is not UTF-8, a read error, or memory. */
+static int read_rows(gs__src *s, gs__tz *tz, const int fi[F_COUNT],
+                     gs__events *out, size_t *out_of_range) {
+    gs_ctx *ctx = s->ctx;
+    OGRFeatureH f;
+    size_t cap = 0;
+    int rc = GS_OK;
+    OGR_L_ResetReading(s->lyr);
+    while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
+        gs__event e;
+        const char *txt[F_COUNT], *problem, *field = "geometry";
+        char buf[300];
+        memset(&e, 0, sizeof e);
+        e.origin = gs__src_origin(s, f);
+        for (int k = 0; k < F_COUNT && !rc; k++)
+            rc = gs__src_str(s, f, fi[k], names[k], &txt[k]);
+        if (rc) {
+            OGR_F_Destroy(f);
+            return rc;
+        }
+        problem = gs__src_point_problem(s, f, &e.x, &e.y, buf, sizeof buf);
+        OGR_F_Destroy(f);
+        if (!problem) {
+            field = event_times(tz, txt[F_REPORTED], txt[F_RESOLVED],
+                                txt[F_STATUS], &e, buf, sizeof buf);
+            problem = field ? buf : NULL;
+        }
+        if (problem) {
+            if ((rc = event_bad(ctx, out, e.origin, txt[F_ID], field, problem)))
+                return rc;
+            continue;
+        }
+        e.id = txt[F_ID];
+        e.category = txt[F_CATEGORY];
+        e.grid_code = txt[F_GRID];
+        e.day = gs__local_day(tz, e.reported_ms);
+        if (s->srs && OSRIsGeographic(s->srs) &&
+            (e.x < -180 || e.x > 360 || e.y < -90 || e.y > 90))
+            (*out_of_range)++;
+        if ((rc = add_event(ctx, out, &cap, &e))) return rc;
+    }
+    if (CPLGetLastErrorType() >= CE_Failure && ctx->libmsg[0])
+        return gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
+                           "%s, layer %s: reading stopped after %zu features",
+                           s->path, s->layer, out->n + out->n_bad);
+    return GS_OK;
+}
+
+int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
+                       gs__tz *tz, const gs__crsinfo *crs, int threads,
+                       gs__events *out, gs__inputs *info) {
+    gs__src s;
+    int rc, fi[F_COUNT];
+    size_t out_of_range = 0;
+
+    memset(out, 0, sizeof *out);
+    gs__arena_init(&out->strings);
+    rc = gs__src_open(ctx, opts, "events", path, 1, &out->strings, &s, info);
+    if (rc) return rc;
+    snprintf(out->layer, sizeof out->layer, "%s", s.layer);
+    out->is_csv = s.is_csv;
+    for (int k = 0; k < F_COUNT; k++)
+        if ((rc = gs__src_field(&s, names[k], k < 3, &fi[k]))) goto done;
+    rc = read_rows(&s, tz, fi, out, &out_of_range);
+    if (rc) goto done;
+    if (out_of_range * 2 > out->n && out->n > 0) {
+        rc = gs__err(ctx, GS_ERR_INPUT_CRS,
+                     "%s, layer %s (events): %zu of %zu points are not "
+                     "longitudes and latitudes, yet the layer's CRS is "
+                     "geographic; the data is probably projected and its "
+                     "CRS declared wrongly",
+                     path, s.layer, out_of_range, out->n);
+        goto done;
+    }
+    if (out->n > 0 && (rc = gs__crs_transform_points(
+                           ctx, s.srs, crs->metric, &out->v[0].x, &out->v[0].y,
+                           sizeof *out->v, out->n, threads)))
+        goto done;
+    rc = events_finish(ctx, out);
+done:
+    gs__src_close(&s);
+    if (rc) gs__events_free(out);
+    return rc;
+}

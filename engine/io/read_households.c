@@ -1,0 +1,255 @@
+/*
+ * read_households.c - reading the households into the model, and the
+ * check that no household is counted twice.
+ *
+ * A city has hundreds of thousands of households, so this reader reads
+ * only the fields it uses and projects the points in batches of 4096
+ * (one PROJ call per batch, not per point). A point is kept in the
+ * source's CRS while reading, checked for lon/lat range when the CRS is
+ * geographic, then projected; one PROJ cannot project is a bad feature.
+ */
+#include <cpl_error.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crs.h"
+#include "source.h"
+
+/* The fields of a household, in the order of `names`. */
+enum { F_ID, F_PERSONS, F_BUILDING, F_CARE, F_COUNT };
+static const char *const names[F_COUNT] = {"household_id", "persons",
+                                           "building_id", "care_type"};
+
+/* Tells OGR to read only the fields we use: much faster on wide layers.
+ * A CSV's coordinate columns are kept for messages. Best effort: without
+ * memory every field is read. */
+static void ignore_unused(gs__src *s, const int fi[F_COUNT]) {
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(s->lyr);
+    int nf = OGR_FD_GetFieldCount(fd), k = 0;
+    const char **ignored = gs__calloc((size_t)nf + 2, sizeof *ignored);
+    if (!ignored) return;
+    for (int i = 0; i < nf; i++) {
+        const char *fn = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i));
+        if (i == fi[F_ID] || i == fi[F_PERSONS] || i == fi[F_BUILDING] ||
+            i == fi[F_CARE])
+            continue;
+        if (s->is_csv && gs__is_coord_name(fn)) continue;
+        ignored[k++] = fn;
+    }
+    ignored[k++] = "OGR_STYLE";
+    ignored[k] = NULL;
+    OGR_L_SetIgnoredFields(s->lyr, ignored);
+    free(ignored);
+}
+
+/* Reads every feature's point (in the source's CRS) and fields into
+ * m->households (*out_n and m->n_households of them); a feature without a
+ * usable point is reported (gs__src_report). *out_of_range counts points
+ * outside lon/lat bounds in a geographic CRS. GS_ERR_INPUT_OPEN when reading
+ * stops on an error, GS_ERR_INPUT_ENCODING, GS_ERR_NOMEM. */
+static int read_points(gs__src *s, gs__model *m, const int fi[F_COUNT],
+                       size_t *out_n, size_t *out_of_range) {
+    gs_ctx *ctx = s->ctx;
+    OGRFeatureH f;
+    long total = (long)OGR_L_GetFeatureCount(s->lyr, 0);
+    size_t cap = total > 0 ? (size_t)total : 1024, n = 0;
+    int rc;
+    *out_n = *out_of_range = 0;
+    m->households = gs__malloc(cap * sizeof *m->households);
+    if (!m->households) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    OGR_L_ResetReading(s->lyr);
+    while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
+        gs__household *hh;
+        gs__origin o = gs__src_origin(s, f);
+        char problem_buf[300];
+        double x = 0, y = 0;
+        const char *problem = gs__src_point_problem(s, f, &x, &y, problem_buf,
+                                                    sizeof problem_buf);
+        if (problem) {
+            OGR_F_Destroy(f);
+            rc = gs__src_report(s, m, o, problem);
+            if (rc) return rc;
+            continue;
+        }
+        if (n == cap) {
+            size_t nc = cap * 2;
+            gs__household *nv = gs__realloc(m->households, nc * sizeof *nv);
+            if (!nv) {
+                OGR_F_Destroy(f);
+                return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            }
+            m->households = nv;
+            cap = nc;
+        }
+        hh = &m->households[n];
+        memset(hh, 0, sizeof *hh);
+        hh->origin = o;
+        hh->x = x;
+        hh->y = y;
+        if (s->srs && OSRIsGeographic(s->srs) &&
+            (x < -180 || x > 360 || y < -90 || y > 90))
+            (*out_of_range)++;
+        rc = gs__src_str(s, f, fi[F_ID], "household_id", &hh->id);
+        if (!rc)
+            rc = gs__src_str(s, f, fi[F_BUILDING], "building_id",
+                             &hh->building_id);
+        if (!rc)
+            rc = gs__src_str(s, f, fi[F_CARE], "care_type", &hh->care_type);
+        gs__src_persons(f, fi[F_PERSONS], &hh->persons, &hh->persons_ok);
+        OGR_F_Destroy(f);
+        if (rc) return rc;
+        n++;
+        if ((n & 0xffff) == 0 && total > 0)
+            gs__progress(ctx, "read households", (double)n / (double)total);
+    }
+    *out_n = m->n_households = n;
+    if (CPLGetLastErrorType() >= CE_Failure && ctx->libmsg[0])
+        return gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
+                           "%s, layer %s: reading stopped after %zu features",
+                           s->path, s->layer, n);
+    return GS_OK;
+}
+
+/* Projects the n households read to the metric CRS in batches (one PROJ
+ * call per batch, not per point) and sets m->n_households; a point that
+ * cannot be projected is reported (gs__src_report) and left out. */
+static int project(gs__src *s, gs__model *m, size_t n,
+                   OGRCoordinateTransformationH ct) {
+    double xs[4096], ys[4096];
+    size_t w = 0;
+    int *ok = gs__malloc(4096 * sizeof *ok), rc = GS_OK;
+    if (!ok) return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i += 4096) {
+        size_t k = n - i < 4096 ? n - i : 4096;
+        for (size_t j = 0; j < k; j++) {
+            xs[j] = m->households[i + j].x;
+            ys[j] = m->households[i + j].y;
+        }
+        OCTTransformEx(ct, (int)k, xs, ys, NULL, ok);
+        for (size_t j = 0; j < k; j++) {
+            gs__household hh = m->households[i + j];
+            if (!ok[j] || !isfinite(xs[j]) || !isfinite(ys[j])) {
+                rc = gs__src_report(s, m, hh.origin,
+                                    "point cannot be projected to the "
+                                    "metric CRS (outside its range)");
+                if (rc) goto done;
+                continue;
+            }
+            hh.x = xs[j];
+            hh.y = ys[j];
+            m->households[w++] = hh;
+        }
+    }
+    m->n_households = w;
+done:
+    free(ok);
+    return rc;
+}
+
+int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
+                           const char *path, gs__model *m,
+                           const gs__crsinfo *crs, gs__inputs *info) {
+    gs__src s;
+    OGRCoordinateTransformationH ct = NULL;
+    int rc, fi[F_COUNT];
+    size_t n = 0, out_of_range = 0;
+
+    rc = gs__src_open(ctx, opts, "households", path, 1, &m->strings, &s, info);
+    if (rc) return rc;
+    for (int k = 0; k < F_COUNT; k++)
+        if ((rc = gs__src_field(&s, names[k], k == F_PERSONS, &fi[k])))
+            goto done;
+    ignore_unused(&s, fi);
+    rc = gs__crs_transform(ctx, s.srs, crs->metric, &ct);
+    if (rc) goto done;
+    rc = read_points(&s, m, fi, &n, &out_of_range);
+    if (rc) goto done;
+    if (n == 0) {
+        rc = gs__err(ctx, GS_ERR_INPUT_EMPTY,
+                     "%s, layer %s (households): no feature has a usable "
+                     "point",
+                     path, s.layer);
+        goto done;
+    }
+    if (out_of_range * 2 > n) {
+        rc = gs__err(ctx, GS_ERR_INPUT_CRS,
+                     "%s, layer %s (households): %zu of %zu points are not "
+                     "longitudes and latitudes, yet the layer's CRS is "
+                     "geographic; the data is probably projected and its "
+                     "CRS declared wrongly",
+                     path, s.layer, out_of_range, n);
+        goto done;
+    }
+    rc = project(&s, m, n, ct);
+done:
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    gs__src_close(&s);
+    return rc;
+}
+
+/* ---- duplicate household ids -------------------------------------------- */
+
+typedef struct id_ix {
+    const char *id;
+    size_t i;
+} id_ix;
+
+static int cmp_id_ix(const void *a, const void *b) {
+    const id_ix *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    if (c) return c;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+int gs__io_check_household_ids(gs_ctx *ctx, const gs_input_opts *in,
+                               gs__model *m, const gs__inputs *info) {
+    size_t n = m->n_households, w = 0;
+    id_ix *v;
+    unsigned char *drop;
+    int rc = GS_OK;
+    if (n < 2) return GS_OK;
+    v = gs__malloc(n * sizeof *v);
+    drop = gs__calloc(n, 1);
+    if (!v || !drop) {
+        free(v);
+        free(drop);
+        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        v[i].id = m->households[i].id;
+        v[i].i = i;
+    }
+    qsort(v, n, sizeof *v, cmp_id_ix);
+    for (size_t k = 1; k < n; k++) {
+        char where[600], first[600];
+        if (!v[k].id[0] || strcmp(v[k].id, v[k - 1].id) != 0) continue;
+        gs__io_where(info, "households", m->households[v[k].i].origin, where,
+                     sizeof where);
+        if (in->on_error != GS_ON_ERROR_SKIP) {
+            size_t f = k - 1;
+            while (f > 0 && strcmp(v[f - 1].id, v[k].id) == 0) f--;
+            gs__io_where(info, "households", m->households[v[f].i].origin,
+                         first, sizeof first);
+            rc = gs__err(ctx, GS_ERR_INPUT_VALUE,
+                         "%s, field household_id: '%s' is duplicated (first "
+                         "at %s); use {on_error}=skip to keep the first",
+                         where, v[k].id, first);
+            goto done;
+        }
+        drop[v[k].i] = 1;
+        if (gs__model_skip(m, "households", "duplicate household_id",
+                           m->households[v[k].i].origin,
+                           m->households[v[k].i].x, m->households[v[k].i].y)) {
+            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!drop[i]) m->households[w++] = m->households[i];
+    m->n_households = w;
+done:
+    free(v);
+    free(drop);
+    return rc;
+}

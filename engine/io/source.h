@@ -1,0 +1,149 @@
+/*
+ * source.h - what the layer readers of this folder share: an open source
+ * and the steps every reader takes (source.c, fields.c, geometry.c,
+ * shard_extent.c, pick_crs.c).
+ *
+ * Any OGR-readable source works (GeoPackage, Shapefile, GeoJSON, CSV,
+ * PostGIS). A reader opens the source, picks the layer for its role (the
+ * one named with {layers} ROLE=NAME, else the layer named like the role,
+ * else the only layer), finds each field by our name or by the user's
+ * mapping ({fields} ROLE.FIELD=SOURCE), and reads every feature:
+ *
+ *   OGR feature -> checked strings (UTF-8, or recoded from {encoding})
+ *               -> geometry checked (present, right type, finite)
+ *               -> projected to the metric CRS -> GEOS (polygons) or x/y
+ *
+ * Setup problems (cannot open, no such layer, missing field, no CRS, empty
+ * layer, text in another encoding) stop the run with a message naming the
+ * file, layer, feature or line, and field. Per-feature problems (no
+ * geometry, NaN coordinates) stop it too, unless {on_error}=skip, which
+ * records them in the model for the outputs to report.
+ *
+ * CSV sources are read with every column as text (so codes keep their
+ * leading zeros) and point geometry from lon/lat-style columns; a CSV's
+ * line number is its feature id plus one (the header line).
+ *
+ * io.h is the interface of the readers; this header is for the files of
+ * the folder only.
+ */
+#ifndef GS_IO_SOURCE_H
+#define GS_IO_SOURCE_H
+
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include "io.h"
+
+/* An open source: the dataset, the layer of the role, its CRS. */
+typedef struct gs__src {
+    gs_ctx *ctx;
+    const gs_input_opts *opts;
+    const char *role;
+    const char *path;
+    GDALDatasetH ds;
+    OGRLayerH lyr;
+    char layer[256];
+    int is_csv;
+    int recode;               /* text is recoded from opts->encoding */
+    OGRSpatialReferenceH srs; /* GIS axis order, owned; NULL if none */
+    gs__arena *arena;
+    int lines; /* gs__src_read_polys reads (Multi)LineStrings, not polygons */
+    char tmp[512];
+} gs__src;
+
+/* ---- source.c: opening and naming places -------------------------------- */
+
+/* Opens `path` for `role` and picks its layer. With `want_geom`, the layer
+ * must have geometry and a CRS (its own, {assume_crs}, or WGS84 for a
+ * CSV), and with a shard the shard's extent becomes its spatial filter.
+ * With `info`, records the input (path, layer, feature count, SHA-256) and
+ * fails on an empty layer. Strings read later go to `arena`. On failure
+ * the source is closed and the context's error names the file and role.
+ * The caller closes `s` with gs__src_close() after GS_OK. */
+int gs__src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
+                 const char *path, int want_geom, gs__arena *arena, gs__src *s,
+                 gs__inputs *info);
+
+/* Closes the dataset and frees the CRS; `s` may be closed twice. */
+void gs__src_close(gs__src *s);
+
+/* The user's source name of the role's `field`, or NULL. */
+const char *gs__src_mapped(const gs__src *s, const char *field);
+
+/* Where feature `f` came from: its feature id, and its line for a CSV. */
+gs__origin gs__src_origin(const gs__src *s, OGRFeatureH f);
+
+/* "file, line N" for CSV, "file, layer L, feature N" otherwise; in s->tmp,
+ * valid until the next call. */
+const char *gs__src_where(gs__src *s, gs__origin o);
+
+/* ---- fields.c: fields and their values ---------------------------------- */
+
+/* Finds the field `name` of the role, through the user's mapping if any;
+ * *out_idx is -1 for an optional field that is absent. GS_ERR_INPUT_FIELD
+ * naming the file, layer, field and the fields present when a required
+ * or mapped one is missing. */
+int gs__src_field(gs__src *s, const char *name, int required, int *out_idx);
+
+/* Reads field `idx` as trimmed UTF-8 text into the arena ("" when absent or
+ * null). GS_ERR_INPUT_ENCODING naming the place and field when the text
+ * is not UTF-8 (or not in {encoding}); GS_ERR_NOMEM. */
+int gs__src_str(gs__src *s, OGRFeatureH f, int idx, const char *field,
+                const char **out);
+
+/* persons: an integer >= 0. *ok is 0 for missing, negative, non-integer or
+ * unparsable values (the `bad_persons` rule), never an error. */
+void gs__src_persons(OGRFeatureH f, int idx, long *value, int *ok);
+
+/* ---- geometry.c: geometry checks and projection ------------------------- */
+
+/* A feature kept for a second pass, with its origin. */
+typedef struct gs__rawfeat {
+    OGRFeatureH f;
+    gs__origin origin;
+} gs__rawfeat;
+
+/* Reads every feature of a polygon layer (a line layer with s->lines),
+ * checking geometry, and the envelope of those kept; features with
+ * problems are skipped (recorded in `m`) or fail, as gs__src_report.
+ * GS_ERR_INPUT_EMPTY when none is usable. Free with gs__rawfeats_free. */
+int gs__src_read_polys(gs__src *s, gs__model *m, gs__rawfeat **out,
+                       size_t *out_n, OGREnvelope *env);
+void gs__rawfeats_free(gs__rawfeat *v, size_t n);
+
+/* A feature that cannot be used: GS_ERR_INPUT_GEOMETRY naming it and the
+ * problem, or with {on_error}=skip recorded in `m` (GS_ERR_NOMEM). */
+int gs__src_report(gs__src *s, gs__model *m, gs__origin o, const char *problem);
+
+/* OGR geometry in the source CRS -> GEOS geometry in metres, 2D, curves
+ * made linear. NULL on failure with the context's error set. */
+GEOSGeometry *gs__src_to_metric(gs__src *s, OGRGeometryH g,
+                                OGRCoordinateTransformationH ct, gs__origin o);
+
+/* GS_ERR_INPUT_CRS when the layer's CRS is geographic but envelope `e`
+ * is not within longitudes and latitudes (projected data labelled
+ * wrongly). */
+int gs__src_check_geographic(gs__src *s, const OGREnvelope *e);
+
+/* NULL and the point's coordinates (source CRS) when the feature has a
+ * usable point, else why not (in buf, or static). */
+const char *gs__src_point_problem(gs__src *s, OGRFeatureH f, double *x,
+                                  double *y, char *buf, size_t size);
+
+/* 1 when `name` is one of the coordinate column names a CSV's points are
+ * read from (lon, lng, x, 经度, lat...). */
+int gs__is_coord_name(const char *name);
+
+/* ---- shard_extent.c, pick_crs.c ----------------------------------------- */
+
+/* Sets the shard's extent (with its halo) as the layer's spatial filter,
+ * transformed into the layer's CRS when it differs. GS_ERR_INPUT_CRS when
+ * it cannot be, GS_ERR_NOMEM. */
+int gs__src_shard_filter(gs__src *s);
+
+/* Picks the metric CRS from the centre of `env` (in the source's CRS) and
+ * makes the source's CRS the output one. */
+int gs__src_pick_crs(gs__src *s, const OGREnvelope *env, gs__crsinfo *crs);
+
+#endif /* GS_IO_SOURCE_H */
