@@ -840,15 +840,18 @@ static int read_sources(merge *M) {
         for (size_t k = 0; k < N_SAME; k++) {
             const char *want = k + 1 < N_SAME ? M->s[0].meta[k] : M->rules;
             if (!strcmp(s->meta[k], want)) continue;
+            /* The option markers stay in the format: only there are they
+             * shown as the caller's names for the options. */
+            if (k + 1 < N_SAME)
+                return gs__err(M->ctx, GS_ERR_INPUT,
+                               "{merge} %s: %s is %s, but in %s: merge the "
+                               "shards of one run",
+                               s->name, same_keys[k], s->meta[k], M->s[0].name);
             return gs__err(M->ctx, GS_ERR_INPUT,
-                           "{merge} %s: %s is %s, but %s%s: merge the "
-                           "shards of one run%s",
-                           s->name, same_keys[k], s->meta[k],
-                           k + 1 < N_SAME ? "in " : "this merge's is ",
-                           k + 1 < N_SAME ? M->s[0].name : want,
-                           k + 1 < N_SAME ? ""
-                                          : ", with the {config} and "
-                                            "{hex_size_m} the shards had");
+                           "{merge} %s: %s is %s, but this merge's is %s: "
+                           "merge the shards of one run, with the {config} "
+                           "and {hex_size_m} the shards had",
+                           s->name, same_keys[k], s->meta[k], want);
         }
     }
     if (!have_env)
