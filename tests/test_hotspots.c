@@ -1,5 +1,6 @@
 /*
- * test_hotspots.c - the hotspots analysis (hotspot.c) on hand-built models.
+ * test_hotspots.c - the hotspots analysis (analyse.c and its steps) on
+ * hand-built models.
  *
  * The models are lattices of 100 m square grids in metres (as the readers
  * leave them after projection) and events placed by hand, so every figure

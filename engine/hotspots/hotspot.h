@@ -1,12 +1,13 @@
 /*
- * hotspot.h - the hotspots analysis on the in-memory model (hotspot.c).
+ * hotspot.h - the hotspots analysis on the in-memory model.
  *
  * Takes the grids (and optionally communities and households) of a model,
  * the events, the period and the rules; returns plain arrays the writer
  * turns into layers. No OGR handle, no file: tests build models from WKT.
  * The numbers come from stats.c (Gi*, BH, Mann-Kendall, emerging classes,
- * DBSCAN, quartic KDE) and hexgrid.c (the lattice); this file decides what
- * is counted where and when, as hotspot.c's top comment explains.
+ * DBSCAN, quartic KDE) and hexgrid.c (the lattice); the analysis decides
+ * what is counted where and when, as analyse.c's top comment explains,
+ * one step per file (analysis.h lists them).
  */
 #ifndef GS_HOTSPOT_H
 #define GS_HOTSPOT_H

@@ -12,7 +12,7 @@
  *
  * The merge reads only the shards' small output tables, never events:
  *
- *   categories    summed over the sources, ordered as hotspot.c orders
+ *   categories    summed over the sources, ordered as place_events.c orders
  *                 them (most events first, then by text), which fixes
  *                 cat_1..cat_N and cat_other as in a single run;
  *   grid_events   the sources' rows (disjoint: a community code in two
