@@ -153,6 +153,12 @@ void gs__hs_gi_free(gs__hs_gi *g) {
     memset(g, 0, sizeof *g);
 }
 
+void gs__hs_gi_count_bins(const gs__hs_gi *g, size_t n, long out[7]) {
+    memset(out, 0, 7 * sizeof *out);
+    for (size_t i = 0; g->done && i < n; i++)
+        if (isfinite(g->z[i])) out[g->bin[i] + 3]++;
+}
+
 int gs__hs_gi_run(const double *x, const unsigned char *use, size_t n,
                   const size_t *start, const size_t *nbr, int min_units,
                   const char *what, gs__hs_gi *out) {

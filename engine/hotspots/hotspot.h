@@ -217,6 +217,11 @@ int gs__hs_cat_cmp(long n_a, const char *a, long n_b, const char *b);
 /* Frees the arrays of a gs__hs_gi and zeroes it. */
 void gs__hs_gi_free(gs__hs_gi *g);
 
+/* Units per bin of a gs__hs_gi over n units: bin b (-3..3) at out[b + 3],
+ * counting those with a z-score; all 0 when Gi* was not computed. The
+ * reports of a run and of a merge both count with it. */
+void gs__hs_gi_count_bins(const gs__hs_gi *g, size_t n, long out[7]);
+
 /* The day a deadline of `n` working days falls on for an event reported
  * on `day`: the n-th workday after it (the day itself not counted). */
 int32_t gs__hs_deadline(const gs__calendar *cal, int32_t day, int n);
