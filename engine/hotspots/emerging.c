@@ -21,22 +21,17 @@
  * 100 m lattice (50,000 cells) stays far below it over two years. */
 #define MAX_CELL_WEEKS 20e6
 
-/* Gi* of the period's counts per cell into r->hex_gi, or its note. */
+/* Gi* of the period's counts per cell into r->hex_gi, or its note; the
+ * cells' ring-1 neighbours into *start and *nbr (CSR; the caller frees
+ * them). */
 static int period_gi(gs_ctx *ctx, const gs__hs_params *p, gs__hsresult *r,
-                     const size_t *start, const size_t *nbr) {
+                     size_t **start, size_t **nbr) {
     size_t n = r->n_hex;
     double *x = gs__calloc(n ? n : 1, sizeof *x);
     int rc = GS_OK;
     if (!x) NOMEM();
     for (size_t k = 0; k < n; k++) x[k] = (double)r->hex_events[k];
-    if (n == 0) {
-        snprintf(r->hex_gi.note, sizeof r->hex_gi.note,
-                 "no hexagon overlaps the communities");
-    } else if ((rc = gs__hs_gi_run(x, NULL, n, start, nbr, p->rules->min_units,
-                                   "hexagons", &r->hex_gi))) {
-        rc = gs__err(ctx, rc, "Gi* on the hexagons failed");
-        goto done;
-    }
+    rc = gs__hs_hexes_gi(ctx, r->hex, x, n, p->rules, &r->hex_gi, start, nbr);
 done:
     free(x);
     return rc;
@@ -151,11 +146,7 @@ int gs__hs_emerging(gs_ctx *ctx, const gs__events *ev, const gs__hs_params *p,
     r->ehsa = gs__calloc(n ? n : 1, sizeof *r->ehsa);
     if (!r->ehsa) NOMEM();
     for (size_t k = 0; k < n; k++) r->ehsa[k].cls = GS__EHSA_INSUFFICIENT;
-    if (n > 0 && (rc = gs__hex_adjacency(r->hex, n, &start, &nbr))) {
-        rc = gs__err(ctx, rc, "hexagon adjacency failed");
-        goto done;
-    }
-    if ((rc = period_gi(ctx, p, r, start, nbr))) goto done;
+    if ((rc = period_gi(ctx, p, r, &start, &nbr))) goto done;
     if (!weeks_fit(p, r)) goto done;
     if ((rc = weekly_gi(ctx, ev, p, r, start, nbr, &wz))) goto done;
     rc = classify_cells(ctx, p, r, wz);

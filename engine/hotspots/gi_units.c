@@ -240,3 +240,31 @@ int gs__hs_grids_gi(gs_ctx *ctx, const double *x, const unsigned char *use,
     free(nbr);
     return rc;
 }
+
+int gs__hs_hexes_gi(gs_ctx *ctx, const gs__hex *hx, const double *x, size_t n,
+                    const gs_rules *rules, gs__hs_gi *out, size_t **out_start,
+                    size_t **out_nbr) {
+    size_t *start = NULL, *nbr = NULL;
+    int rc = GS_OK;
+    if (n == 0) {
+        snprintf(out->note, sizeof out->note,
+                 "no hexagon overlaps the communities");
+        goto done;
+    }
+    if ((rc = gs__hex_adjacency(hx, n, &start, &nbr))) {
+        rc = gs__err(ctx, rc, "hexagon adjacency failed");
+        goto done;
+    }
+    if ((rc = gs__hs_gi_run(x, NULL, n, start, nbr, rules->min_units,
+                            "hexagons", out)))
+        rc = gs__err(ctx, rc, "Gi* on the hexagons failed");
+done:
+    if (!rc && out_start) {
+        *out_start = start;
+        *out_nbr = nbr;
+    } else {
+        free(start);
+        free(nbr);
+    }
+    return rc;
+}

@@ -209,10 +209,25 @@ int gs__hs_grids_gi(gs_ctx *ctx, const double *x, const unsigned char *use,
                     GEOSGeometry *const *geoms, size_t stride, size_t n,
                     const gs_rules *rules, gs__hs_gi *out);
 
+/* Gi* of n hexagons (in (r, q) order, as gs__hex_adjacency takes them)
+ * on the values x with ring-1 neighbours, into *out, or the note that no
+ * hexagon overlaps the communities when n is 0. The neighbours go to
+ * *out_start and *out_nbr (CSR, malloc'ed, NULL when n is 0) when those
+ * are not NULL. The run's hex_gi and the merge's (merge_units.c) both
+ * come from here. GS_ERR_NOMEM with the context's message. */
+int gs__hs_hexes_gi(gs_ctx *ctx, const gs__hex *hx, const double *x, size_t n,
+                    const gs_rules *rules, gs__hs_gi *out, size_t **out_start,
+                    size_t **out_nbr);
+
 /* The order of categories in a run, for qsort: more events in the period
  * first, then by their text. The merge of shards (merge.c) orders the
  * summed categories with it, so cat_1.. are a single run's. */
 int gs__hs_cat_cmp(long n_a, const char *a, long n_b, const char *b);
+
+/* The category with most events among counts cn[0..n-1] (in a run's
+ * order, so a tie goes to the first), or -1 when all are 0: a grid's
+ * top_category, in a run and in a merge of shards. */
+int gs__hs_top_category(const long *cn, size_t n);
 
 /* Frees the arrays of a gs__hs_gi and zeroes it. */
 void gs__hs_gi_free(gs__hs_gi *g);

@@ -44,6 +44,17 @@ static const gs__fdef grid_tail[] = {{"events_per_km2", GS__F_REAL},
                                      {"gi_p", GS__F_REAL},
                                      {"gi_bin", GS__F_INT}};
 
+void gs__hs_cat_fields(size_t present, size_t *ncat_fields, int *cat_other) {
+    *cat_other = present > GS__HS_MAX_CAT_FIELDS;
+    *ncat_fields = *cat_other ? GS__HS_MAX_CAT_FIELDS - 1 : present;
+}
+
+const char *gs__hs_cat_field(size_t k, size_t ncat_fields, int cat_other,
+                             char (*names)[32], long events) {
+    if (k < ncat_fields) return names[k];
+    return cat_other && events > 0 ? "cat_other" : "";
+}
+
 int gs__hs_grid_layer(gs__out *o, const char *const *labels, size_t ncat_fields,
                       int cat_other, char (*names)[32], gs__olayer **out) {
     gs__fdef defs[64];

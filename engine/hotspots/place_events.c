@@ -82,6 +82,13 @@ static int cmp_cat_order(const void *a, const void *b) {
     return gs__hs_cat_cmp(x->n, x->s, y->n, y->s);
 }
 
+int gs__hs_top_category(const long *cn, size_t n) {
+    int top = -1;
+    for (size_t k = 0; k < n; k++)
+        if (cn[k] > 0 && (top < 0 || cn[k] > cn[top])) top = (int)k;
+    return top;
+}
+
 const char *gs__hs_category_label(const char *category) {
     return category && category[0] ? category : "未分类";
 }

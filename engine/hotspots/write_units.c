@@ -74,8 +74,7 @@ static int grid_layer(gs__hs_wctx *w, gs__olayer **out) {
     const char *labels[MAX_CAT_FIELDS];
     size_t present = 0;
     for (size_t k = 0; k < r->ncats; k++) present += r->cat_events[k] > 0;
-    w->ncat_fields = present > MAX_CAT_FIELDS ? MAX_CAT_FIELDS - 1 : present;
-    w->cat_other = present > MAX_CAT_FIELDS;
+    gs__hs_cat_fields(present, &w->ncat_fields, &w->cat_other);
     for (size_t k = 0; k < w->ncat_fields; k++)
         labels[k] = gs__hs_category_label(r->cats[k]);
     return gs__hs_grid_layer(w->o, labels, w->ncat_fields, w->cat_other,
@@ -97,8 +96,7 @@ int gs__hs_write_grids(gs__hs_wctx *w) {
         if (!gs__shard_owns(w->ctx, m->grids[g].community_code))
             continue; /* the halo */
         NEW_FEATURE(f, l);
-        for (size_t k = 0; k < r->ncats; k++)
-            if (cn[k] > 0 && (top < 0 || cn[k] > cn[top])) top = (int)k;
+        top = gs__hs_top_category(cn, r->ncats);
         for (size_t k = w->ncat_fields; k < r->ncats; k++) other += cn[k];
         OGR_F_SetFieldString(f, fi++, m->grids[g].code);
         OGR_F_SetFieldString(f, fi++, m->grids[g].community_code);
@@ -156,11 +154,10 @@ int gs__hs_write_categories(gs__hs_wctx *w) {
             rc = gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
             break;
         }
-        OGR_F_SetFieldString(f, 0,
-                             k < w->ncat_fields ? w->cat_names[k]
-                             : w->cat_other && w->r->cat_events[k] > 0
-                                 ? "cat_other"
-                                 : "");
+        OGR_F_SetFieldString(
+            f, 0,
+            gs__hs_cat_field(k, w->ncat_fields, w->cat_other, w->cat_names,
+                             w->r->cat_events[k]));
         OGR_F_SetFieldString(f, 1, gs__hs_category(w, (int)k));
         OGR_F_SetFieldInteger64(f, 2, owned[k]);
         rc = gs__out_put(w->o, l, f);
