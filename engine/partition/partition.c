@@ -3,7 +3,7 @@
  *
  * Households are grouped by building (a building's households are never
  * split) and each group is placed in the first community holding its mean
- * point. Each community is then divided on its own (pdivide.c) along the
+ * point. Each community is then divided on its own (divide.c) along the
  * barriers that cross it, into the whole number of grids nearest the
  * target size (400 households) among those that fit the bounds. Where none
  * fits (501-599 households with the defaults) the rules' policy decides:

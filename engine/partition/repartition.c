@@ -8,7 +8,7 @@
  * the previous one fails:
  *
  *   split       an oversize grid into the nearest-target number of grids
- *               (pdivide.c on the grid alone); the piece with most
+ *               (divide.c on the grid alone); the piece with most
  *               households keeps the code;
  *   merge       an undersize grid into the neighbour sharing most boundary
  *               that can take it; the neighbour keeps its code;
