@@ -6,7 +6,7 @@
  * Data flow. Every usable event is first placed (place_events.c): its grid
  * is the one its location falls in, by the rule households follow (the
  * lowest grid_code among the grids covering the point,
- * gs__assign_households), so that a cluster split by a grid boundary is
+ * gs__assign_points), so that a cluster split by a grid boundary is
  * counted where it happens and a typo in grid_code cannot move it; a given
  * grid_code that disagrees is flagged (grid_mismatch), and only an event
  * in no grid falls back to its code. Its hexagon is the lattice cell it

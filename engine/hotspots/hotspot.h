@@ -167,7 +167,7 @@ void gs__hs_params_init(gs__hs_params *p, const gs_rules *rules, int32_t day0,
                         int32_t day1, int64_t as_of_ms, int32_t first_day);
 
 /* Grid of each event: by location the lowest grid_code among the grids
- * covering it (gs__assign_households' rule); for an event in no grid, the
+ * covering it (gs__assign_points); for an event in no grid, the
  * grid its grid_code names (the first in input order), else -1. Sets
  * GS__EVF_MISMATCH when a given code differs from the location's,
  * GS__EVF_UNKNOWN_CODE when no grid has it, GS__EVF_OUTSIDE when no grid

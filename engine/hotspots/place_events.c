@@ -3,7 +3,7 @@
  * the history or neither, the grid it counts in, and its category.
  *
  * An event counts in the grid its location falls in, by the households'
- * rule (geo/households.c), so that a typo in grid_code cannot move it;
+ * rule (gs__assign_points), so that a typo in grid_code cannot move it;
  * the given code only places an event that lies in no grid, and every
  * disagreement is flagged for event_issues. Categories are numbered most
  * frequent in the period first, then by text, which is the order of the
@@ -21,22 +21,19 @@
 int gs__hs_join(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
                 int threads, long *out_grid, long *out_loc,
                 unsigned char *out_flags) {
-    gs__model view = *m;
-    gs__household *pts = gs__calloc(ev->n ? ev->n : 1, sizeof *pts);
+    double *x = gs__malloc((ev->n ? ev->n : 1) * sizeof *x);
+    double *y = gs__malloc((ev->n ? ev->n : 1) * sizeof *y);
     long *loc =
         out_loc ? out_loc : gs__malloc((ev->n ? ev->n : 1) * sizeof *loc);
     gs__strix *codes =
         gs__malloc((m->n_grids ? m->n_grids : 1) * sizeof *codes);
     int rc = GS_OK;
-    if (!pts || !loc || !codes) NOMEM();
-    /* The events stand in for households: the same covering rule. */
+    if (!x || !y || !loc || !codes) NOMEM();
     for (size_t i = 0; i < ev->n; i++) {
-        pts[i].x = ev->v[i].x;
-        pts[i].y = ev->v[i].y;
+        x[i] = ev->v[i].x;
+        y[i] = ev->v[i].y;
     }
-    view.households = pts;
-    view.n_households = ev->n;
-    if ((rc = gs__assign_households(ctx, &view, threads, loc))) goto done;
+    if ((rc = gs__assign_points(ctx, m, x, y, ev->n, threads, loc))) goto done;
     for (size_t i = 0; i < m->n_grids; i++)
         codes[i] = (gs__strix){m->grids[i].code, i};
     qsort(codes, m->n_grids, sizeof *codes, gs__strix_cmp);
@@ -58,7 +55,8 @@ int gs__hs_join(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
         out_flags[i] = fl;
     }
 done:
-    free(pts);
+    free(x);
+    free(y);
     free(codes);
     if (loc != out_loc) free(loc);
     return rc;
