@@ -1,7 +1,8 @@
 /*
- * layers.c - the hotspots layers that a run (run_hotspots.c) and the merge
- * of shard outputs (merge.c) both write, defined once so that their
- * fields, order and aliases cannot drift apart, and the rules both record.
+ * layers.c - the hotspots layers that a run (write_units.c) and the merge
+ * of shard outputs (merge_write.c) both write, defined once so that their
+ * fields, order and aliases cannot drift apart: which categories get a
+ * field of their own, and the rules both record.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "layers.h"
@@ -14,7 +15,7 @@
 #define NF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The fields of a gs__hs_counts, as grid_events and the summaries write
- * them (run_hotspots.c: write_counts). */
+ * them (write_units.c: write_counts). */
 const gs__fdef gs__hs_count_defs[GS__HS_N_COUNT_DEFS] = {
     {"events", GS__F_INT},
     {"resolved", GS__F_INT},

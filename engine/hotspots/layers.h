@@ -1,6 +1,6 @@
 /*
- * layers.h - the hotspots layers a run (run_hotspots.c) and the merge of
- * shard outputs (merge.c) both write, so that their fields, order and
+ * layers.h - the hotspots layers a run (write_units.c) and the merge of
+ * shard outputs (merge_write.c) both write, so that their fields, order and
  * QGIS aliases cannot drift apart (layers.c).
  */
 #ifndef GS_HS_LAYERS_H

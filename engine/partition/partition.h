@@ -1,6 +1,9 @@
 /*
  * partition.h - dividing communities into grids (partition.c) and
- * re-dividing an existing division with minimal change (repartition.c).
+ * re-dividing an existing division with minimal change (repartition.c):
+ * the division of one region (divide.c and the files piece_graph.h
+ * names), households grouped by building (building_groups.c) and the
+ * result (grid_results.c).
  */
 #ifndef GS_PARTITION_H
 #define GS_PARTITION_H
