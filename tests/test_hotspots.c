@@ -1,5 +1,6 @@
 /*
- * test_hotspots.c - the hotspots analysis (hotspot.c) on hand-built models.
+ * test_hotspots.c - the hotspots analysis (analyse.c and its steps) on
+ * hand-built models.
  *
  * The models are lattices of 100 m square grids in metres (as the readers
  * leave them after projection) and events placed by hand, so every figure
@@ -17,6 +18,7 @@
 #include "geom.h"
 #include "harness.h"
 #include "hotspot.h"
+#include "layers.h"
 #include "datetime.h"
 
 static gs_ctx *ctx;
@@ -547,6 +549,89 @@ TEST(density_and_summaries) {
     fixture_free(&f);
 }
 
+/* ---- what a run and a merge of shards share ------------------------------ */
+
+/* Which categories get a field of their own (all that fit, else 39 and
+ * cat_other), which field holds one, and a grid's top category (most
+ * events, a tie to the first in the run's order). */
+TEST(category_fields_and_top) {
+    char names[GS__HS_MAX_CAT_FIELDS][32];
+    size_t nf;
+    int other;
+    static const long none[2] = {0, 0}, tie[3] = {3, 5, 5}, one[1] = {2};
+    gs__hs_cat_fields(0, &nf, &other);
+    CHECK(nf == 0 && !other);
+    gs__hs_cat_fields(GS__HS_MAX_CAT_FIELDS, &nf, &other);
+    CHECK(nf == GS__HS_MAX_CAT_FIELDS && !other);
+    gs__hs_cat_fields(GS__HS_MAX_CAT_FIELDS + 1, &nf, &other);
+    CHECK(nf == GS__HS_MAX_CAT_FIELDS - 1 && other);
+    for (size_t k = 0; k < GS__HS_MAX_CAT_FIELDS; k++)
+        snprintf(names[k], sizeof names[k], "cat_%zu", k + 1);
+    CHECK(!strcmp(gs__hs_cat_field(0, 2, 1, names, 7), "cat_1"));
+    CHECK(!strcmp(gs__hs_cat_field(2, 2, 1, names, 7), "cat_other"));
+    CHECK(!strcmp(gs__hs_cat_field(2, 2, 1, names, 0), ""));
+    CHECK(!strcmp(gs__hs_cat_field(2, 2, 0, names, 7), ""));
+    CHECK(gs__hs_top_category(none, 2) == -1);
+    CHECK(gs__hs_top_category(tie, 3) == 1);
+    CHECK(gs__hs_top_category(one, 1) == 0);
+}
+
+/* Units per Gi* bin count only units with a z-score, and none when Gi*
+ * was not computed. */
+TEST(gi_count_bins) {
+    double z[5] = {3, 2, NAN, -1, -3}, p[5] = {0, 0, 0, 0, 0};
+    signed char bin[5] = {3, 2, 0, -1, -3};
+    gs__hs_gi g;
+    long b[7];
+    memset(&g, 0, sizeof g);
+    g.done = 1;
+    g.z = z;
+    g.p = p;
+    g.bin = bin;
+    gs__hs_gi_count_bins(&g, 5, b);
+    CHECK(b[6] == 1 && b[5] == 1 && b[3] == 0 && b[2] == 1 && b[0] == 1);
+    g.done = 0;
+    gs__hs_gi_count_bins(&g, 5, b);
+    for (int k = 0; k < 7; k++) CHECK(b[k] == 0);
+}
+
+/* Gi* of hexagons as a run and a merge both compute it: the note without
+ * hexagons; else ring-1 neighbours and Gi* on the counts, the same as
+ * gs__hs_gi_run on gs__hex_adjacency, with the neighbours handed back. */
+TEST(hexes_gi_like_a_run) {
+    gs_rules rules;
+    gs__hs_gi a, b;
+    gs__hex hx[36];
+    double x[36];
+    size_t *start = NULL, *nbr = NULL, *s2 = NULL, *n2 = NULL;
+    gs_rules_init(&rules);
+    rules.min_units = 5;
+    memset(&a, 0, sizeof a);
+    REQUIRE(gs__hs_hexes_gi(ctx, NULL, NULL, 0, &rules, &a, &start, &nbr) ==
+            GS_OK);
+    CHECK(!a.done && strstr(a.note, "no hexagon") != NULL);
+    CHECK(start == NULL && nbr == NULL);
+    for (int k = 0; k < 36; k++) {
+        hx[k] = (gs__hex){k % 6, k / 6};
+        x[k] = k == 14 || k == 15 || k == 20 ? 9 : k % 3;
+    }
+    qsort(hx, 36, sizeof *hx, gs__hex_cmp);
+    REQUIRE(gs__hs_hexes_gi(ctx, hx, x, 36, &rules, &a, &start, &nbr) == GS_OK);
+    REQUIRE(gs__hex_adjacency(hx, 36, &s2, &n2) == GS_OK);
+    REQUIRE(gs__hs_gi_run(x, NULL, 36, s2, n2, 5, "hexagons", &b) == GS_OK);
+    REQUIRE(a.done && b.done && start != NULL);
+    for (int k = 0; k < 36; k++) {
+        CHECK(a.z[k] == b.z[k] && a.bin[k] == b.bin[k]);
+        CHECK(start[k + 1] == s2[k + 1]);
+    }
+    gs__hs_gi_free(&a);
+    gs__hs_gi_free(&b);
+    free(start);
+    free(nbr);
+    free(s2);
+    free(n2);
+}
+
 int main(void) {
     if (gs_ctx_create(&ctx) != GS_OK) return 2;
     RUN(queen_from_polygons);
@@ -559,6 +644,9 @@ int main(void) {
     RUN(rising_grids_by_hand);
     RUN(hexagons_and_emerging_history);
     RUN(density_and_summaries);
+    RUN(category_fields_and_top);
+    RUN(gi_count_bins);
+    RUN(hexes_gi_like_a_run);
     gs_ctx_destroy(ctx);
     return HARNESS_END();
 }

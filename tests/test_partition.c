@@ -5,7 +5,9 @@
  * projection): a 1,000 m x 600 m community with buildings of households on
  * a lattice, and checks the grids against the standard and the tiling
  * (areas add up to the community's, no two grids overlap), that a road is
- * followed, that no building is split, and the undersize case.
+ * followed, that no building is split, and the undersize case. The
+ * re-division cases build existing grids, and check the rule buildings
+ * are placed in them by (the households' rule, gs__assign_points).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 
 #include "geom.h"
 #include "harness.h"
+#include "households.h"
 #include "model.h"
 #include "partition.h"
 
@@ -655,6 +658,98 @@ TEST(redivide_respects_lock) {
     gs__model_free(&m);
 }
 
+/* Points at (x[k], y[k]) as households of the model (no building). */
+static void add_point_households(gs__model *m, const double *x, const double *y,
+                                 size_t n) {
+    m->households =
+        realloc(m->households, (m->n_households + n) * sizeof *m->households);
+    for (size_t k = 0; k < n; k++) {
+        gs__household *h = &m->households[m->n_households++];
+        memset(h, 0, sizeof *h);
+        h->id = "";
+        h->care_type = "";
+        h->x = x[k];
+        h->y = y[k];
+    }
+}
+
+/* The rule a re-division places its buildings by, the households' rule:
+ * among the grids whose closed polygon covers the point (an edge counts),
+ * the lowest code, ties by input order; none: -1. Households at the same
+ * points get the same grids, and the number of threads changes nothing. */
+TEST(assign_points_lowest_code_wins) {
+    static const double x[] = {25, 75, 100, 150, 200, 75};
+    static const double y[] = {50, 50, 50, 50, 50, 150};
+    enum { N = 6, MANY = 3000 };
+    double *mx = malloc(MANY * sizeof *mx), *my = malloc(MANY * sizeof *my);
+    long out[N], hh[N], *one = malloc(MANY * sizeof *one),
+                        *three = malloc(MANY * sizeof *three);
+    gs__model m;
+    REQUIRE(mx && my && one && three);
+    gs__model_init(&m, ctx->geos);
+    add_grid(&m, "110108001010002", "basic",
+             "POLYGON((0 0, 100 0, 100 100, 0 100, 0 0))");
+    add_grid(&m, "110108001010001", "basic",
+             "POLYGON((50 0, 150 0, 150 100, 50 100, 50 0))");
+    add_grid(&m, "110108001010001", "basic",
+             "POLYGON((50 0, 150 0, 150 100, 50 100, 50 0))");
+    REQUIRE(gs__assign_points(ctx, &m, x, y, N, 1, out) == GS_OK);
+    CHECK(out[0] == 0);  /* in the first grid only */
+    CHECK(out[1] == 1);  /* in all three: lowest code, first of the tie */
+    CHECK(out[2] == 1);  /* on the first's edge, inside the others */
+    CHECK(out[3] == 1);  /* on the edge of the other two */
+    CHECK(out[4] == -1); /* in none */
+    CHECK(out[5] == -1); /* above them all */
+    add_point_households(&m, x, y, N);
+    REQUIRE(gs__assign_households(ctx, &m, 1, hh) == GS_OK);
+    for (int k = 0; k < N; k++) CHECK(hh[k] == out[k]);
+    for (int k = 0; k < MANY; k++) {
+        mx[k] = -10 + (k % 60) * 3.7;
+        my[k] = -10 + (k / 60) * 2.5;
+    }
+    REQUIRE(gs__assign_points(ctx, &m, mx, my, MANY, 1, one) == GS_OK);
+    REQUIRE(gs__assign_points(ctx, &m, mx, my, MANY, 3, three) == GS_OK);
+    CHECK(memcmp(one, three, MANY * sizeof *one) == 0);
+    free(mx);
+    free(my);
+    free(one);
+    free(three);
+    gs__model_free(&m);
+}
+
+/* A building in two overlapping grids belongs to the lower code before
+ * anything changes: 300 | 100 (in both) | 300 households make grids of
+ * 300 (002) and 400 (001), both within the bounds and kept. */
+TEST(redivide_places_buildings_by_lowest_code) {
+    gs__model m;
+    gs__partres r;
+    gs_rules rules;
+    const gs__pchange *a, *b;
+    gs_rules_init(&rules);
+    gs__model_init(&m, ctx->geos);
+    add_community(&m, "110108001010", rect);
+    add_grid(&m, "110108001010002", "basic",
+             "POLYGON((0 0, 500 0, 500 600, 0 600, 0 0))");
+    add_grid(&m, "110108001010001", "basic",
+             "POLYGON((400 0, 1000 0, 1000 600, 400 600, 400 0))");
+    add_building(&m, "B1", 200, 300, 100, 3);
+    add_building(&m, "B2", 200, 100, 100, 3);
+    add_building(&m, "B3", 200, 500, 100, 3);
+    add_building(&m, "B4", 450, 300, 100, 3); /* in both grids */
+    add_building(&m, "B5", 700, 100, 100, 3);
+    add_building(&m, "B6", 700, 300, 100, 3);
+    add_building(&m, "B7", 700, 500, 100, 3);
+    REQUIRE(gs__repartition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
+    a = change_of(&r, "110108001010002");
+    b = change_of(&r, "110108001010001");
+    REQUIRE(a && b);
+    CHECK(a->households_before == 300 && b->households_before == 400);
+    CHECK(!strcmp(a->change, "unchanged") && !strcmp(b->change, "unchanged"));
+    CHECK(r.sums[0].households == 700 && r.sums[0].reassigned == 0);
+    gs__partres_free(m.geos, &r);
+    gs__model_free(&m);
+}
+
 int main(void) {
     if (gs_ctx_create(&ctx) != GS_OK) return 1;
     RUN(thousand_households_no_barriers);
@@ -671,6 +766,8 @@ int main(void) {
     RUN(redivide_splits_oversize_keeps_the_rest);
     RUN(redivide_merges_then_shifts);
     RUN(redivide_respects_lock);
+    RUN(assign_points_lowest_code_wins);
+    RUN(redivide_places_buildings_by_lowest_code);
     gs_ctx_destroy(ctx);
     return HARNESS_END();
 }

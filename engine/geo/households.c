@@ -5,7 +5,9 @@
  * covers the point (on an edge, at a vertex, inside an overlap), the one
  * with the lowest grid_code in string order, ties by input order; none:
  * the household is an orphan. validate, patrol, hotspots and assess all
- * count households this way, so it lives below them.
+ * count households this way, so it lives below them; hotspots places its
+ * events and a re-division its buildings by the same rule
+ * (gs__assign_points).
  *
  * An STRtree on grid envelopes finds candidates, prepared geometries
  * answer covers. Workers split the households; each has its own GEOS
@@ -21,12 +23,24 @@
 #include "geom.h"
 #include "pool.h"
 
+/* The points to place: point k is at x[k], y[k], each array `stride`
+ * bytes a step (the households' fields, or plain arrays). */
+typedef struct points {
+    const double *x, *y;
+    size_t stride, n;
+} points;
+
 typedef struct assign_job {
     const gs__model *m;
+    const points *pts;
     size_t from, to;
-    long *out; /* household -> grid or -1 */
+    long *out; /* point -> grid or -1 */
     int rc;
 } assign_job;
+
+static double coord(const double *v, size_t stride, size_t k) {
+    return *(const double *)((const char *)v + k * stride);
+}
 
 static void *assign_worker(void *arg) {
     assign_job *job = arg;
@@ -58,8 +72,9 @@ static void *assign_worker(void *arg) {
         GEOSSTRtree_insert_r(h, tree, geoms[i], &ids[i]);
     }
     for (size_t k = job->from; k < job->to; k++) {
-        const gs__household *hh = &m->households[k];
-        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, hh->x, hh->y);
+        const points *p = job->pts;
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(
+            h, coord(p->x, p->stride, k), coord(p->y, p->stride, k));
         long best = -1;
         if (!pt || gs__strtree_query(h, tree, pt, &c)) {
             if (pt) GEOSGeom_destroy_r(h, pt);
@@ -92,14 +107,17 @@ done:
     return NULL;
 }
 
-int gs__assign_households(gs_ctx *ctx, const gs__model *m, int threads,
-                          long *out) {
+/* Places the points on `threads` workers, each with its own GEOS handle:
+ * out[k] for point k. GS_ERR_NOMEM with the context's message. */
+static int assign(gs_ctx *ctx, const gs__model *m, const points *pts,
+                  int threads, long *out) {
     assign_job jobs[GS__POOL_MAX];
-    size_t n = m->n_households;
+    size_t n = pts->n;
     int rc = GS_OK;
     threads = gs__pool_workers(threads, n, 1000);
     for (int t = 0; t < threads; t++) {
         jobs[t].m = m;
+        jobs[t].pts = pts;
         jobs[t].from = n * (size_t)t / (size_t)threads;
         jobs[t].to = n * (size_t)(t + 1) / (size_t)threads;
         jobs[t].out = out;
@@ -110,4 +128,20 @@ int gs__assign_households(gs_ctx *ctx, const gs__model *m, int threads,
         if (jobs[t].rc) rc = jobs[t].rc;
     if (rc) return gs__err(ctx, rc, "out of memory assigning households");
     return GS_OK;
+}
+
+int gs__assign_households(gs_ctx *ctx, const gs__model *m, int threads,
+                          long *out) {
+    points pts = {NULL, NULL, sizeof *m->households, m->n_households};
+    if (m->n_households > 0) {
+        pts.x = &m->households[0].x;
+        pts.y = &m->households[0].y;
+    }
+    return assign(ctx, m, &pts, threads, out);
+}
+
+int gs__assign_points(gs_ctx *ctx, const gs__model *m, const double *x,
+                      const double *y, size_t n, int threads, long *out) {
+    points pts = {x, y, sizeof *x, n};
+    return assign(ctx, m, &pts, threads, out);
 }

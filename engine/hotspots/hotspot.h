@@ -1,12 +1,13 @@
 /*
- * hotspot.h - the hotspots analysis on the in-memory model (hotspot.c).
+ * hotspot.h - the hotspots analysis on the in-memory model.
  *
  * Takes the grids (and optionally communities and households) of a model,
  * the events, the period and the rules; returns plain arrays the writer
  * turns into layers. No OGR handle, no file: tests build models from WKT.
  * The numbers come from stats.c (Gi*, BH, Mann-Kendall, emerging classes,
- * DBSCAN, quartic KDE) and hexgrid.c (the lattice); this file decides what
- * is counted where and when, as hotspot.c's top comment explains.
+ * DBSCAN, quartic KDE) and hexgrid.c (the lattice); the analysis decides
+ * what is counted where and when, as analyse.c's top comment explains,
+ * one step per file (analysis.h lists them).
  */
 #ifndef GS_HOTSPOT_H
 #define GS_HOTSPOT_H
@@ -166,7 +167,7 @@ void gs__hs_params_init(gs__hs_params *p, const gs_rules *rules, int32_t day0,
                         int32_t day1, int64_t as_of_ms, int32_t first_day);
 
 /* Grid of each event: by location the lowest grid_code among the grids
- * covering it (gs__assign_households' rule); for an event in no grid, the
+ * covering it (gs__assign_points); for an event in no grid, the
  * grid its grid_code names (the first in input order), else -1. Sets
  * GS__EVF_MISMATCH when a given code differs from the location's,
  * GS__EVF_UNKNOWN_CODE when no grid has it, GS__EVF_OUTSIDE when no grid
@@ -208,13 +209,33 @@ int gs__hs_grids_gi(gs_ctx *ctx, const double *x, const unsigned char *use,
                     GEOSGeometry *const *geoms, size_t stride, size_t n,
                     const gs_rules *rules, gs__hs_gi *out);
 
+/* Gi* of n hexagons (in (r, q) order, as gs__hex_adjacency takes them)
+ * on the values x with ring-1 neighbours, into *out, or the note that no
+ * hexagon overlaps the communities when n is 0. The neighbours go to
+ * *out_start and *out_nbr (CSR, malloc'ed, NULL when n is 0) when those
+ * are not NULL. The run's hex_gi and the merge's (merge_units.c) both
+ * come from here. GS_ERR_NOMEM with the context's message. */
+int gs__hs_hexes_gi(gs_ctx *ctx, const gs__hex *hx, const double *x, size_t n,
+                    const gs_rules *rules, gs__hs_gi *out, size_t **out_start,
+                    size_t **out_nbr);
+
 /* The order of categories in a run, for qsort: more events in the period
  * first, then by their text. The merge of shards (merge.c) orders the
  * summed categories with it, so cat_1.. are a single run's. */
 int gs__hs_cat_cmp(long n_a, const char *a, long n_b, const char *b);
 
+/* The category with most events among counts cn[0..n-1] (in a run's
+ * order, so a tie goes to the first), or -1 when all are 0: a grid's
+ * top_category, in a run and in a merge of shards. */
+int gs__hs_top_category(const long *cn, size_t n);
+
 /* Frees the arrays of a gs__hs_gi and zeroes it. */
 void gs__hs_gi_free(gs__hs_gi *g);
+
+/* Units per bin of a gs__hs_gi over n units: bin b (-3..3) at out[b + 3],
+ * counting those with a z-score; all 0 when Gi* was not computed. The
+ * reports of a run and of a merge both count with it. */
+void gs__hs_gi_count_bins(const gs__hs_gi *g, size_t n, long out[7]);
 
 /* The day a deadline of `n` working days falls on for an event reported
  * on `day`: the n-th workday after it (the day itself not counted). */

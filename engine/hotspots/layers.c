@@ -1,7 +1,8 @@
 /*
- * layers.c - the hotspots layers that a run (run_hotspots.c) and the merge
- * of shard outputs (merge.c) both write, defined once so that their
- * fields, order and aliases cannot drift apart, and the rules both record.
+ * layers.c - the hotspots layers that a run (write_units.c) and the merge
+ * of shard outputs (merge_write.c) both write, defined once so that their
+ * fields, order and aliases cannot drift apart: which categories get a
+ * field of their own, and the rules both record.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "layers.h"
@@ -14,7 +15,7 @@
 #define NF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The fields of a gs__hs_counts, as grid_events and the summaries write
- * them (run_hotspots.c: write_counts). */
+ * them (write_units.c: write_counts). */
 const gs__fdef gs__hs_count_defs[GS__HS_N_COUNT_DEFS] = {
     {"events", GS__F_INT},
     {"resolved", GS__F_INT},
@@ -43,6 +44,17 @@ static const gs__fdef grid_tail[] = {{"events_per_km2", GS__F_REAL},
                                      {"gi_z", GS__F_REAL},
                                      {"gi_p", GS__F_REAL},
                                      {"gi_bin", GS__F_INT}};
+
+void gs__hs_cat_fields(size_t present, size_t *ncat_fields, int *cat_other) {
+    *cat_other = present > GS__HS_MAX_CAT_FIELDS;
+    *ncat_fields = *cat_other ? GS__HS_MAX_CAT_FIELDS - 1 : present;
+}
+
+const char *gs__hs_cat_field(size_t k, size_t ncat_fields, int cat_other,
+                             char (*names)[32], long events) {
+    if (k < ncat_fields) return names[k];
+    return cat_other && events > 0 ? "cat_other" : "";
+}
 
 int gs__hs_grid_layer(gs__out *o, const char *const *labels, size_t ncat_fields,
                       int cat_other, char (*names)[32], gs__olayer **out) {

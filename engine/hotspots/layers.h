@@ -1,6 +1,6 @@
 /*
- * layers.h - the hotspots layers a run (run_hotspots.c) and the merge of
- * shard outputs (merge.c) both write, so that their fields, order and
+ * layers.h - the hotspots layers a run (write_units.c) and the merge of
+ * shard outputs (merge_write.c) both write, so that their fields, order and
  * QGIS aliases cannot drift apart (layers.c).
  */
 #ifndef GS_HS_LAYERS_H
@@ -11,6 +11,19 @@
 /* The most categories that get a field of their own; the rest are summed
  * in cat_other (a GeoPackage layer of gridsmith has at most 64 fields). */
 #define GS__HS_MAX_CAT_FIELDS 40
+
+/* How many of the `present` categories (those with events in the
+ * period) get a field of their own (*ncat_fields), and whether cat_other
+ * sums the rest (*cat_other): all of them when they fit, else the first
+ * GS__HS_MAX_CAT_FIELDS - 1 and cat_other. */
+void gs__hs_cat_fields(size_t present, size_t *ncat_fields, int *cat_other);
+
+/* The field of grid_events that holds category k (in a run's order) with
+ * `events` in the period: names[k] for the first ncat_fields, cat_other
+ * for the others with events when there is one, else "". names as
+ * gs__hs_grid_layer fills them. */
+const char *gs__hs_cat_field(size_t k, size_t ncat_fields, int cat_other,
+                             char (*names)[32], long events);
 
 /* The grid_events layer: its fixed head, the counts, cat_1..cat_N for the
  * first ncat_fields categories (labels[k] is the alias of cat_{k+1}),

@@ -3,23 +3,23 @@
  *
  * Households are grouped by building (a building's households are never
  * split) and each group is placed in the first community holding its mean
- * point. Each community is then divided on its own (pdivide.c) along the
- * barriers that cross it, into the whole number of grids nearest the
- * target size (400 households) among those that fit the bounds. Where none
- * fits (501-599 households with the defaults) the rules' policy decides:
- * grids by the persons criterion of the standard (about 1,500 persons), or
- * one oversize grid. A community under the minimum becomes one grid.
+ * point (building_groups.c). Each community is then divided on its own
+ * (divide.c) along the barriers that cross it, into the whole number of
+ * grids nearest the target size (400 households) among those that fit the
+ * bounds. Where none fits (501-599 households with the defaults) the
+ * rules' policy decides: grids by the persons criterion of the standard
+ * (about 1,500 persons), or one oversize grid. A community under the
+ * minimum becomes one grid.
  *
- * Communities are independent tasks on worker threads, each with its own
- * GEOS handle; a community's seed comes from the user's seed and its code,
- * so the result does not depend on the number of threads or their timing.
- * Grids are numbered per community in reading order.
+ * Communities are independent tasks on worker threads (gs__parallel),
+ * each worker with its own GEOS handle and each task with its own copies
+ * of the barriers near it; a community's seed comes from the user's seed
+ * and its code, so the result does not depend on the number of threads or
+ * their timing. Grids are numbered per community in reading order
+ * (grid_results.c).
  */
 #define _POSIX_C_SOURCE 200809L
-#include "partition.h"
-
 #include <geos_c.h>
-#include <math.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -27,198 +27,8 @@
 #include <string.h>
 
 #include "geom.h"
-#include "shard.h"
-
-/* ------------------------------------------------------------------------
- * Groups
- * ------------------------------------------------------------------------ */
-
-typedef struct hkey {
-    const char *b;
-    size_t i;
-} hkey;
-
-static int cmp_hkey(const void *a, const void *b) {
-    const hkey *x = a, *y = b;
-    int c = strcmp(x->b, y->b);
-    if (c) return c;
-    return x->i < y->i ? -1 : x->i > y->i;
-}
-
-int gs__pgroups_make(gs_ctx *ctx, const gs__model *m, gs__pgroup **groups,
-                     size_t *n_groups, long **gcomm, long *unplaced) {
-    GEOSContextHandle_t h = ctx->geos;
-    size_t n = m->n_households, ng = 0;
-    hkey *keys = gs__malloc((n ? n : 1) * sizeof *keys);
-    gs__pgroup *g = gs__malloc((n ? n : 1) * sizeof *g);
-    long *gc = gs__malloc((n ? n : 1) * sizeof *gc);
-    GEOSSTRtree *tree = NULL;
-    gs__cands cands;
-    size_t *ids = NULL;
-    int rc = GS_OK;
-
-    memset(&cands, 0, sizeof cands);
-    *groups = NULL;
-    *gcomm = NULL;
-    *n_groups = 0;
-    *unplaced = 0;
-    if (!keys || !g || !gc) goto nomem;
-    for (size_t i = 0; i < n; i++) {
-        const char *b = m->households[i].building_id;
-        keys[i].b = b ? b : "";
-        keys[i].i = i;
-    }
-    qsort(keys, n, sizeof *keys, cmp_hkey);
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        gs__pgroup *q = &g[ng++];
-        memset(q, 0, sizeof *q);
-        if (keys[i].b[0]) {
-            while (j < n && !strcmp(keys[j].b, keys[i].b)) j++;
-            q->building = keys[i].b;
-        }
-        for (size_t k = i; k < j; k++) {
-            const gs__household *hh = &m->households[keys[k].i];
-            q->x += hh->x;
-            q->y += hh->y;
-            q->hh++;
-            if (hh->persons_ok) q->persons += hh->persons;
-        }
-        q->x /= (double)q->hh;
-        q->y /= (double)q->hh;
-        i = j;
-    }
-    /* Each group's community: the first in model order holding it. */
-    tree = gs__strtree_of(h, m->communities, m->n_communities,
-                          sizeof *m->communities, offsetof(gs__community, geom),
-                          &ids);
-    if (!tree) goto nomem;
-    for (size_t i = 0; i < ng; i++) {
-        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, g[i].x, g[i].y);
-        gc[i] = -1;
-        if (!p) goto nomem;
-        if (gs__strtree_query(h, tree, p, &cands)) {
-            GEOSGeom_destroy_r(h, p);
-            goto nomem;
-        }
-        for (size_t k = 0; k < cands.n; k++)
-            if (GEOSIntersects_r(h, m->communities[cands.v[k]].geom, p) == 1) {
-                gc[i] = (long)cands.v[k];
-                break;
-            }
-        GEOSGeom_destroy_r(h, p);
-        if (gc[i] < 0) *unplaced += g[i].hh;
-    }
-    *groups = g;
-    *gcomm = gc;
-    *n_groups = ng;
-    g = NULL;
-    gc = NULL;
-    goto done;
-nomem:
-    rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-done:
-    if (tree) GEOSSTRtree_destroy_r(h, tree);
-    gs__cands_free(&cands);
-    free(ids);
-    free(keys);
-    free(g);
-    free(gc);
-    return rc;
-}
-
-/* ------------------------------------------------------------------------
- * Results
- * ------------------------------------------------------------------------ */
-
-int gs__pgrid_ok(const gs__pgrid *g) {
-    return !g->note[0] || !strncmp(g->note, "persons criterion", 17) ||
-           !strncmp(g->note, "oversize allowed", 16);
-}
-
-int gs__partres_push(gs__partres *r, size_t *cap, const gs__pgrid *g) {
-    if (r->n_grids == *cap) {
-        size_t nc = *cap ? 2 * *cap : 16;
-        gs__pgrid *ng = gs__realloc(r->grids, nc * sizeof *ng);
-        if (!ng) return GS_ERR_NOMEM;
-        r->grids = ng;
-        *cap = nc;
-    }
-    r->grids[r->n_grids++] = *g;
-    return GS_OK;
-}
-
-typedef struct outgrid {
-    double cx, cy;
-    long row;
-    size_t idx;
-} outgrid;
-
-static int cmp_reading(const void *a, const void *b) {
-    const outgrid *x = a, *y = b;
-    if (x->row != y->row) return x->row < y->row ? -1 : 1;
-    if (x->cx != y->cx) return x->cx < y->cx ? -1 : 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-int gs__pgrids_number(GEOSContextHandle_t h, gs__partres *r, size_t first,
-                      const char *community_code, double area, long next) {
-    size_t n = r->n_grids - first;
-    outgrid *og = gs__malloc((n ? n : 1) * sizeof *og);
-    double band = sqrt(area / (double)(n ? n : 1));
-    if (!og) return GS_ERR_NOMEM;
-    if (!(band > 0)) band = 1;
-    for (size_t i = 0; i < n; i++) {
-        GEOSGeometry *ct = GEOSPointOnSurface_r(h, r->grids[first + i].geom);
-        og[i].idx = first + i;
-        og[i].cx = og[i].cy = 0;
-        if (ct) {
-            GEOSGeomGetX_r(h, ct, &og[i].cx);
-            GEOSGeomGetY_r(h, ct, &og[i].cy);
-            GEOSGeom_destroy_r(h, ct);
-        }
-        og[i].row = lround(floor(-og[i].cy / band));
-    }
-    qsort(og, n, sizeof *og, cmp_reading);
-    for (size_t i = 0; i < n; i++)
-        snprintf(r->grids[og[i].idx].code, sizeof r->grids[0].code, "%s%03ld",
-                 community_code, next + (long)i);
-    free(og);
-    return GS_OK;
-}
-
-void gs__partres_keep_shard(gs_ctx *ctx, gs__partres *r) {
-    size_t k = 0;
-    if (!gs__shard_active(ctx)) return;
-    for (size_t i = 0; i < r->n_grids; i++) {
-        if (gs__shard_owns(ctx, r->grids[i].community_code))
-            r->grids[k++] = r->grids[i];
-        else
-            GEOSGeom_destroy_r(ctx->geos, r->grids[i].geom);
-    }
-    r->n_grids = k;
-    k = 0;
-    for (size_t i = 0; i < r->n_sums; i++)
-        if (gs__shard_owns(ctx, r->sums[i].community_code))
-            r->sums[k++] = r->sums[i];
-    r->n_sums = k;
-    k = 0;
-    for (size_t i = 0; i < r->n_changes; i++)
-        if (gs__shard_owns(ctx, r->changes[i].community_code))
-            r->changes[k++] = r->changes[i];
-    r->n_changes = k;
-    r->unplaced = 0;
-}
-
-void gs__partres_free(GEOSContextHandle_t h, gs__partres *r) {
-    if (!r) return;
-    for (size_t i = 0; i < r->n_grids; i++)
-        GEOSGeom_destroy_r(h, r->grids[i].geom);
-    free(r->grids);
-    free(r->sums);
-    free(r->changes);
-    memset(r, 0, sizeof *r);
-}
+#include "partition.h"
+#include "pool.h"
 
 /* ------------------------------------------------------------------------
  * One community
@@ -336,6 +146,7 @@ static void do_community(GEOSContextHandle_t h, const gs__model *m,
  * Workers
  * ------------------------------------------------------------------------ */
 
+/* The tasks, shared by the workers: each takes the next task not taken. */
 typedef struct pool {
     const gs__model *m;
     const gs_rules *rules;
@@ -345,10 +156,15 @@ typedef struct pool {
     pthread_mutex_t lock;
 } pool;
 
+/* One worker's job for gs__parallel: the shared pool. */
+typedef struct worker_job {
+    pool *p;
+} worker_job;
+
 static void *worker(void *arg) {
-    pool *p = arg;
+    pool *p = ((worker_job *)arg)->p;
     GEOSContextHandle_t h = GEOS_init_r();
-    if (!h) return NULL;
+    if (!h) return NULL; /* the other workers take its tasks */
     for (;;) {
         size_t i;
         pthread_mutex_lock(&p->lock);
@@ -359,6 +175,27 @@ static void *worker(void *arg) {
     }
     GEOS_finish_r(h);
     return NULL;
+}
+
+/* Runs do_community for every task on `threads` workers. A task no worker
+ * could run (no GEOS handle anywhere) keeps the rc it starts with,
+ * GS_ERR_NOMEM. */
+static void run_tasks(const gs__model *m, const gs_rules *rules, uint64_t seed,
+                      ctask *tasks, size_t n, int threads) {
+    worker_job jobs[GS__POOL_MAX];
+    pool p;
+    int nw = gs__pool_workers(threads, n, 1);
+    memset(&p, 0, sizeof p);
+    p.m = m;
+    p.rules = rules;
+    p.seed = seed;
+    p.tasks = tasks;
+    p.n_tasks = n;
+    pthread_mutex_init(&p.lock, NULL);
+    for (size_t i = 0; i < n; i++) tasks[i].rc = GS_ERR_NOMEM;
+    for (int i = 0; i < nw; i++) jobs[i].p = &p;
+    gs__parallel(worker, jobs, sizeof jobs[0], nw);
+    pthread_mutex_destroy(&p.lock);
 }
 
 /* The barriers near each community (STRtree), gathered serially. */
@@ -396,29 +233,6 @@ done:
     return rc;
 }
 
-/* Runs do_community for every task on `threads` threads. */
-static void run_pool(const gs__model *m, const gs_rules *rules, uint64_t seed,
-                     ctask *tasks, size_t n, int threads) {
-    pool p;
-    pthread_t tids[16];
-    int started[16] = {0};
-    memset(&p, 0, sizeof p);
-    p.m = m;
-    p.rules = rules;
-    p.seed = seed;
-    p.tasks = tasks;
-    p.n_tasks = n;
-    pthread_mutex_init(&p.lock, NULL);
-    if (threads < 1) threads = 1;
-    if (threads > 16) threads = 16;
-    for (int i = 0; i < threads; i++)
-        started[i] = pthread_create(&tids[i], NULL, worker, &p) == 0;
-    for (int i = 0; i < threads; i++)
-        if (started[i]) pthread_join(tids[i], NULL);
-    if (!started[0]) worker(&p); /* no thread at all: do it here */
-    pthread_mutex_destroy(&p.lock);
-}
-
 static void grid_note(const gs_rules *rules, const gs__psum *sum,
                       const gs__pdiv *d, long p, char *note, size_t size) {
     long hh = d->hh[p], persons = d->persons[p];
@@ -447,28 +261,34 @@ static void grid_note(const gs_rules *rules, const gs__psum *sum,
     }
 }
 
-int gs__partition_analyse(gs_ctx *ctx, const gs__model *m,
-                          const gs_rules *rules, const gs__popts *opts,
-                          gs__partres *out) {
-    GEOSContextHandle_t h = ctx->geos;
+/* ------------------------------------------------------------------------
+ * The whole model
+ * ------------------------------------------------------------------------ */
+
+static void tasks_free(GEOSContextHandle_t h, ctask *tasks, size_t nc) {
+    for (size_t c = 0; tasks && c < nc; c++) {
+        free(tasks[c].groups);
+        for (size_t k = 0; k < tasks[c].n_lines; k++)
+            GEOSGeom_destroy_r(h, tasks[c].lines[k]);
+        free(tasks[c].lines);
+        gs__pdiv_free(h, &tasks[c].div);
+    }
+    free(tasks);
+}
+
+/* One task per community with copies of its groups, in group order, and
+ * of the barriers near it. The caller frees *out with tasks_free. */
+static int make_tasks(gs_ctx *ctx, const gs__model *m, gs__partres *out,
+                      ctask **out_tasks) {
+    size_t nc = m->n_communities, ng = 0;
     gs__pgroup *groups = NULL;
     long *gcomm = NULL;
-    size_t ng = 0, nc = m->n_communities, cap = 0;
-    ctask *tasks = NULL;
-    size_t *fill = NULL;
+    ctask *tasks = gs__calloc(nc ? nc : 1, sizeof *tasks);
     int rc;
-
-    memset(out, 0, sizeof *out);
-    out->sums = gs__calloc(nc ? nc : 1, sizeof *out->sums);
-    tasks = gs__calloc(nc ? nc : 1, sizeof *tasks);
-    if (!out->sums || !tasks) {
-        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    out->n_sums = nc;
+    *out_tasks = tasks;
+    if (!tasks) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     rc = gs__pgroups_make(ctx, m, &groups, &ng, &gcomm, &out->unplaced);
     if (rc) goto done;
-    /* The groups of each community, in group order. */
     for (size_t i = 0; i < ng; i++)
         if (gcomm[i] >= 0) tasks[gcomm[i]].n_groups++;
     for (size_t c = 0; c < nc; c++) {
@@ -487,70 +307,72 @@ int gs__partition_analyse(gs_ctx *ctx, const gs__model *m,
             ctask *t = &tasks[gcomm[i]];
             t->groups[t->n_groups++] = groups[i];
         }
-    if ((rc = gather_lines(ctx, m, tasks))) goto done;
-
-    gs__progress(ctx, "partition", -1);
-    run_pool(m, rules, opts ? opts->seed : 0, tasks, nc,
-             opts ? opts->threads : 1);
-
-    for (size_t c = 0; c < nc; c++) {
-        ctask *t = &tasks[c];
-        gs__psum *sum = &out->sums[c];
-        size_t first = out->n_grids;
-        if (t->rc == GS_ERR_NOMEM) {
-            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-            goto done;
-        }
-        if (t->rc) {
-            rc = gs__err(ctx, GS_ERR_INTERNAL,
-                         "partition of community %s failed in GEOS",
-                         m->communities[c].code);
-            goto done;
-        }
-        *sum = t->sum;
-        for (long p = 0; p < t->div.k; p++) {
-            gs__pgrid g;
-            /* A part the division could not fill (a building too big
-             * for its share) is no grid. */
-            if (!t->div.geom[p] || GEOSisEmpty_r(h, t->div.geom[p]) == 1)
-                continue;
-            memset(&g, 0, sizeof g);
-            g.community_code = m->communities[c].code;
-            g.grid_type = "basic";
-            g.households = t->div.hh[p];
-            g.persons = t->div.persons[p];
-            g.cut_len = t->div.cut_len[p];
-            g.cut_barrier = t->div.cut_barrier[p];
-            g.geom = t->div.geom[p];
-            g.polsby_popper = gs__geom_polsby_popper(h, g.geom);
-            grid_note(rules, sum, &t->div, p, g.note, sizeof g.note);
-            if (gs__partres_push(out, &cap, &g)) {
-                rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-                goto done;
-            }
-            t->div.geom[p] = NULL; /* the result owns it now */
-            sum->grids++;
-            if (gs__pgrid_ok(&g)) sum->compliant++;
-        }
-        if (gs__pgrids_number(h, out, first, m->communities[c].code,
-                              gs__geom_area(h, m->communities[c].geom), 1)) {
-            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-            goto done;
-        }
-    }
-    rc = GS_OK;
+    rc = gather_lines(ctx, m, tasks);
 done:
-    if (tasks)
-        for (size_t c = 0; c < nc; c++) {
-            free(tasks[c].groups);
-            for (size_t k = 0; k < tasks[c].n_lines; k++)
-                GEOSGeom_destroy_r(h, tasks[c].lines[k]);
-            free(tasks[c].lines);
-            gs__pdiv_free(h, &tasks[c].div);
-        }
-    free(tasks);
-    free(fill);
     free(groups);
     free(gcomm);
+    return rc;
+}
+
+/* The grids of community c's division into out (the result takes their
+ * geometries), numbered in reading order, and its summary row. */
+static int collect(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
+                   ctask *t, size_t c, gs__partres *out, size_t *cap) {
+    GEOSContextHandle_t h = ctx->geos;
+    gs__psum *sum = &out->sums[c];
+    size_t first = out->n_grids;
+    if (t->rc == GS_ERR_NOMEM)
+        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    if (t->rc)
+        return gs__err(ctx, GS_ERR_INTERNAL,
+                       "partition of community %s failed in GEOS",
+                       m->communities[c].code);
+    *sum = t->sum;
+    for (long p = 0; p < t->div.k; p++) {
+        gs__pgrid g;
+        /* A part the division could not fill (a building too big for its
+         * share) is no grid. */
+        if (!t->div.geom[p] || GEOSisEmpty_r(h, t->div.geom[p]) == 1) continue;
+        memset(&g, 0, sizeof g);
+        g.community_code = m->communities[c].code;
+        g.grid_type = "basic";
+        g.households = t->div.hh[p];
+        g.persons = t->div.persons[p];
+        g.cut_len = t->div.cut_len[p];
+        g.cut_barrier = t->div.cut_barrier[p];
+        g.geom = t->div.geom[p];
+        g.polsby_popper = gs__geom_polsby_popper(h, g.geom);
+        grid_note(rules, sum, &t->div, p, g.note, sizeof g.note);
+        if (gs__partres_push(out, cap, &g))
+            return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        t->div.geom[p] = NULL; /* the result owns it now */
+        sum->grids++;
+        if (gs__pgrid_ok(&g)) sum->compliant++;
+    }
+    if (gs__pgrids_number(h, out, first, m->communities[c].code,
+                          gs__geom_area(h, m->communities[c].geom), 1))
+        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    return GS_OK;
+}
+
+int gs__partition_analyse(gs_ctx *ctx, const gs__model *m,
+                          const gs_rules *rules, const gs__popts *opts,
+                          gs__partres *out) {
+    size_t nc = m->n_communities, cap = 0;
+    ctask *tasks = NULL;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    out->sums = gs__calloc(nc ? nc : 1, sizeof *out->sums);
+    if (!out->sums) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    out->n_sums = nc;
+    if ((rc = make_tasks(ctx, m, out, &tasks))) goto done;
+    gs__progress(ctx, "partition", -1);
+    run_tasks(m, rules, opts ? opts->seed : 0, tasks, nc,
+              opts ? opts->threads : 1);
+    for (size_t c = 0; c < nc && !rc; c++)
+        rc = collect(ctx, m, rules, &tasks[c], c, out, &cap);
+done:
+    tasks_free(ctx->geos, tasks, nc);
     return rc;
 }

@@ -1,6 +1,9 @@
 /*
  * partition.h - dividing communities into grids (partition.c) and
- * re-dividing an existing division with minimal change (repartition.c).
+ * re-dividing an existing division with minimal change (repartition.c):
+ * the division of one region (divide.c and the files piece_graph.h
+ * names), households grouped by building (building_groups.c) and the
+ * result (grid_results.c).
  */
 #ifndef GS_PARTITION_H
 #define GS_PARTITION_H
@@ -171,8 +174,13 @@ int gs__pgroups_make(gs_ctx *ctx, const gs__model *m, gs__pgroup **groups,
  * decided an infeasible community (its note says which). */
 int gs__pgrid_ok(const gs__pgrid *g);
 
-/* Appends a grid to the result; GS_ERR_NOMEM. */
+/* Appends a grid to the result (*cap: the capacity of r->grids);
+ * GS_ERR_NOMEM. */
 int gs__partres_push(gs__partres *r, size_t *cap, const gs__pgrid *g);
+
+/* Appends a change to the result (*cap: the capacity of r->changes);
+ * GS_ERR_NOMEM. */
+int gs__partres_push_change(gs__partres *r, size_t *cap, const gs__pchange *c);
 
 /* Numbers the grids [first, r->n_grids) of one community in reading order
  * (rows of the typical grid size, north first, then west to east) from

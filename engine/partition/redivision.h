@@ -1,0 +1,80 @@
+/*
+ * redivision.h - the working state of one community's re-division, shared
+ * by redivide_community.c (the community from its old grids to its new
+ * ones) and grid_fixes.c (the changes that bring one grid within the
+ * bounds).
+ */
+#ifndef GS_PARTITION_REDIVISION_H
+#define GS_PARTITION_REDIVISION_H
+
+#include <geos_c.h>
+#include <stdint.h>
+
+#include "partition.h"
+
+/* A grid of the community as the re-division goes. */
+typedef struct wgrid {
+    GEOSGeometry *geom; /* metric, owned */
+    long hh, persons;
+    long old;      /* the model grid it still is, unchanged; or -1 */
+    char code[40]; /* "" until numbered */
+    int fixed;     /* dedicated or locked: never touched */
+    int alive;
+    int touched; /* its geometry or households changed */
+    size_t out;  /* its index in the result */
+    double cut_len, cut_barrier;
+} wgrid;
+
+/* One community's working state. */
+typedef struct wstate {
+    GEOSContextHandle_t h;
+    const gs__model *m;
+    const gs_rules *rules;
+    gs__pbounds b;
+    wgrid *g;
+    size_t n, cap;
+    gs__pgroup *groups; /* the community's groups */
+    long *gw;           /* per group: its wgrid */
+    long *gold;         /* per group: its old model grid, or -1 */
+    size_t n_groups;
+    GEOSGeometry **lines; /* barriers near the community, borrowed */
+    size_t n_lines;
+    uint64_t seed;
+} wstate;
+
+/* One community's share of a re-division: its groups (copies) with their
+ * old grids, and the barriers near it (borrowed). */
+typedef struct gs__redivide_in {
+    gs__pgroup *groups;
+    const long *gold; /* per group: its old model grid, or -1 */
+    size_t n_groups;
+    GEOSGeometry **lines;
+    size_t n_lines;
+} gs__redivide_in;
+
+/* Re-divides community ci of the model from its old grids
+ * (redivide_community.c): fills its summary row, appends its grids and
+ * one change per old grid to out (*cap, *cap_ch: the capacities of
+ * out->grids and out->changes). GS_ERR_NOMEM, GS_ERR_INTERNAL (GEOS)
+ * with the context's message. */
+int gs__redivide_community(gs_ctx *ctx, const gs__model *m,
+                           const gs_rules *rules, const gs__popts *o, size_t ci,
+                           const gs__redivide_in *in, gs__partres *out,
+                           size_t *cap, size_t *cap_ch);
+
+/* Appends a live grid taking `geom`; -1 when out of memory (geom is then
+ * destroyed). */
+int gs__wstate_add(wstate *s, GEOSGeometry *geom, long old, int fixed);
+
+/* 1 when hh households and `persons` persons are within the bounds. */
+int gs__wstate_within(const wstate *s, long hh, long persons);
+
+/* Recounts every grid's households and persons from its groups. */
+void gs__wstate_tally(wstate *s);
+
+/* Brings grid v within the bounds by the smallest change that works:
+ * split, merge, shift or redesign. 1 fixed (*how names the change), 0
+ * not, -1 failure (GEOS or memory). */
+int gs__wstate_fix(wstate *s, size_t v, const char **how);
+
+#endif /* GS_PARTITION_REDIVISION_H */
