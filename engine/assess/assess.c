@@ -64,8 +64,6 @@
 #include "shard.h"
 #include "rules.h"
 
-#define NF(a) (sizeof(a) / sizeof((a)[0]))
-
 void gs_assess_opts_init(gs_assess_opts *o) {
     memset(o, 0, sizeof *o);
     o->version = GS_OPTS_VERSION;
@@ -1336,54 +1334,6 @@ done:
 
 /* ---- writing ------------------------------------------------------------- */
 
-static const gs__fdef assess_fields[] = {{"month", GS__F_STR},
-                                         {"period_from", GS__F_STR},
-                                         {"period_to", GS__F_STR},
-                                         {"member_id", GS__F_STR},
-                                         {"grid_code", GS__F_STR},
-                                         {"workdays", GS__F_INT},
-                                         {"workdays_ok", GS__F_INT},
-                                         {"weeks", GS__F_INT},
-                                         {"weeks_ok", GS__F_INT},
-                                         {"score_patrol", GS__F_REAL},
-                                         {"score_information", GS__F_REAL},
-                                         {"score_visits", GS__F_REAL},
-                                         {"score_events", GS__F_REAL},
-                                         {"score_special", GS__F_REAL},
-                                         {"score_awareness", GS__F_REAL},
-                                         {"score_satisfaction", GS__F_REAL},
-                                         {"score_basic", GS__F_REAL},
-                                         {"score_residents", GS__F_REAL},
-                                         {"total", GS__F_REAL},
-                                         {"tier", GS__F_STR},
-                                         {"care_targets", GS__F_INT},
-                                         {"care_windows_due", GS__F_INT},
-                                         {"care_windows_met", GS__F_INT},
-                                         {"visits_recorded", GS__F_INT},
-                                         {"visits_verified", GS__F_INT},
-                                         {"defaults_used", GS__F_STR},
-                                         {"note", GS__F_STR}};
-
-static const gs__fdef visit_fields[] = {
-    {"member_id", GS__F_STR}, {"household_id", GS__F_STR},
-    {"kind", GS__F_STR},      {"time", GS__F_STR},
-    {"date", GS__F_STR},      {"care_type", GS__F_STR},
-    {"verified", GS__F_INT},  {"fix_distance_m", GS__F_REAL},
-    {"fix_time", GS__F_STR},  {"fix_offset_s", GS__F_REAL},
-    {"detail", GS__F_STR},    {"line", GS__F_INT}};
-
-static const gs__fdef overdue_fields[] = {
-    {"member_id", GS__F_STR},      {"grid_code", GS__F_STR},
-    {"household_id", GS__F_STR},   {"care_type", GS__F_STR},
-    {"interval_days", GS__F_INT},  {"windows_due", GS__F_INT},
-    {"windows_met", GS__F_INT},    {"visits_verified", GS__F_INT},
-    {"last_visit", GS__F_STR},     {"first_missed_from", GS__F_STR},
-    {"first_missed_to", GS__F_STR}};
-
-static const gs__fdef bad_fields[] = {
-    {"source", GS__F_STR},    {"path", GS__F_STR},  {"line", GS__F_INT},
-    {"member_id", GS__F_STR}, {"field", GS__F_STR}, {"reason", GS__F_STR}};
-
 static int write_assessment(run *R, gs__out *o, gs__olayer *l) {
     char month[8], from[11], to[11];
     snprintf(month, sizeof month, "%04d-%02d", R->per.year, R->per.month);
@@ -1393,34 +1343,36 @@ static int write_assessment(run *R, gs__out *o, gs__olayer *l) {
         const amember *m = &R->m[i];
         const gs__ascore *s = &m->score;
         OGRFeatureH f = gs__out_feature(l);
-        int c = 0, rc;
+        int rc;
         if (!f) return nomem(R);
-        OGR_F_SetFieldString(f, c++, month);
-        OGR_F_SetFieldString(f, c++, from);
-        OGR_F_SetFieldString(f, c++, to);
-        OGR_F_SetFieldString(f, c++, m->id);
-        OGR_F_SetFieldString(f, c++, m->grid_code);
-        OGR_F_SetFieldInteger64(f, c++, m->in.workdays);
-        OGR_F_SetFieldInteger64(f, c++, m->in.workdays_ok);
-        OGR_F_SetFieldInteger64(f, c++, m->in.weeks);
-        OGR_F_SetFieldInteger64(f, c++, m->in.weeks_ok);
+        OGR_F_SetFieldString(f, GS__AA_MONTH, month);
+        OGR_F_SetFieldString(f, GS__AA_PERIOD_FROM, from);
+        OGR_F_SetFieldString(f, GS__AA_PERIOD_TO, to);
+        OGR_F_SetFieldString(f, GS__AA_MEMBER_ID, m->id);
+        OGR_F_SetFieldString(f, GS__AA_GRID_CODE, m->grid_code);
+        OGR_F_SetFieldInteger64(f, GS__AA_WORKDAYS, m->in.workdays);
+        OGR_F_SetFieldInteger64(f, GS__AA_WORKDAYS_OK, m->in.workdays_ok);
+        OGR_F_SetFieldInteger64(f, GS__AA_WEEKS, m->in.weeks);
+        OGR_F_SetFieldInteger64(f, GS__AA_WEEKS_OK, m->in.weeks_ok);
         for (int k = 0; k < GS_ASSESS_ITEMS; k++)
-            OGR_F_SetFieldDouble(f, c++, s->points[k]);
-        OGR_F_SetFieldDouble(f, c++, s->basic);
-        OGR_F_SetFieldDouble(f, c++, s->residents);
-        OGR_F_SetFieldDouble(f, c++, s->total);
-        OGR_F_SetFieldString(f, c++, s->tier);
+            OGR_F_SetFieldDouble(f, GS__AA_SCORE + k, s->points[k]);
+        OGR_F_SetFieldDouble(f, GS__AA_SCORE_BASIC, s->basic);
+        OGR_F_SetFieldDouble(f, GS__AA_SCORE_RESIDENTS, s->residents);
+        OGR_F_SetFieldDouble(f, GS__AA_TOTAL, s->total);
+        OGR_F_SetFieldString(f, GS__AA_TIER, s->tier);
         if (m->in.have_visits) {
-            OGR_F_SetFieldInteger64(f, c++, m->care_targets);
-            OGR_F_SetFieldInteger64(f, c++, m->in.care_due);
-            OGR_F_SetFieldInteger64(f, c++, m->in.care_met);
-            OGR_F_SetFieldInteger64(f, c++, m->in.visits);
-            OGR_F_SetFieldInteger64(f, c++, m->in.visits_verified);
+            OGR_F_SetFieldInteger64(f, GS__AA_CARE_TARGETS, m->care_targets);
+            OGR_F_SetFieldInteger64(f, GS__AA_CARE_WINDOWS_DUE, m->in.care_due);
+            OGR_F_SetFieldInteger64(f, GS__AA_CARE_WINDOWS_MET, m->in.care_met);
+            OGR_F_SetFieldInteger64(f, GS__AA_VISITS_RECORDED, m->in.visits);
+            OGR_F_SetFieldInteger64(f, GS__AA_VISITS_VERIFIED,
+                                    m->in.visits_verified);
         } else {
-            for (int q = 0; q < 5; q++) OGR_F_SetFieldNull(f, c++);
+            for (int q = GS__AA_CARE_TARGETS; q <= GS__AA_VISITS_VERIFIED; q++)
+                OGR_F_SetFieldNull(f, q);
         }
-        OGR_F_SetFieldString(f, c++, s->defaults_used);
-        OGR_F_SetFieldString(f, c++, m->note);
+        OGR_F_SetFieldString(f, GS__AA_DEFAULTS_USED, s->defaults_used);
+        OGR_F_SetFieldString(f, GS__AA_NOTE, m->note);
         if (m->geom) OGR_F_SetGeometry(f, m->geom);
         if ((rc = gs__out_put(o, l, f))) return rc;
     }
@@ -1438,24 +1390,26 @@ static int write_visits(run *R, gs__out *o, gs__olayer *l) {
         if (!f) return nomem(R);
         iso_utc(a->t_ms, t);
         gs__date_format(gs__local_day(R->tz, a->t_ms), date);
-        OGR_F_SetFieldString(f, 0, a->member_id);
-        OGR_F_SetFieldString(f, 1, a->household_id);
-        OGR_F_SetFieldString(f, 2, a->kind);
-        OGR_F_SetFieldString(f, 3, t);
-        OGR_F_SetFieldString(f, 4, date);
-        OGR_F_SetFieldString(f, 5, h && h->care_type ? h->care_type : "");
-        OGR_F_SetFieldInteger64(f, 6, a->chk.verified);
+        OGR_F_SetFieldString(f, GS__AV_MEMBER_ID, a->member_id);
+        OGR_F_SetFieldString(f, GS__AV_HOUSEHOLD_ID, a->household_id);
+        OGR_F_SetFieldString(f, GS__AV_KIND, a->kind);
+        OGR_F_SetFieldString(f, GS__AV_TIME, t);
+        OGR_F_SetFieldString(f, GS__AV_DATE, date);
+        OGR_F_SetFieldString(f, GS__AV_CARE_TYPE,
+                             h && h->care_type ? h->care_type : "");
+        OGR_F_SetFieldInteger64(f, GS__AV_VERIFIED, a->chk.verified);
         if (a->chk.found) {
             iso_utc(a->chk.fix_t_ms, ft);
-            OGR_F_SetFieldDouble(f, 7, a->chk.dist_m);
-            OGR_F_SetFieldString(f, 8, ft);
-            OGR_F_SetFieldDouble(f, 9,
+            OGR_F_SetFieldDouble(f, GS__AV_FIX_DISTANCE_M, a->chk.dist_m);
+            OGR_F_SetFieldString(f, GS__AV_FIX_TIME, ft);
+            OGR_F_SetFieldDouble(f, GS__AV_FIX_OFFSET_S,
                                  (double)(a->chk.fix_t_ms - a->t_ms) / 1000.0);
         } else {
-            for (int q = 7; q <= 9; q++) OGR_F_SetFieldNull(f, q);
+            for (int q = GS__AV_FIX_DISTANCE_M; q <= GS__AV_FIX_OFFSET_S; q++)
+                OGR_F_SetFieldNull(f, q);
         }
-        OGR_F_SetFieldString(f, 10, a->detail);
-        OGR_F_SetFieldInteger64(f, 11, a->line);
+        OGR_F_SetFieldString(f, GS__AV_DETAIL, a->detail);
+        OGR_F_SetFieldInteger64(f, GS__AV_LINE, a->line);
         if (h && (rc = gs__out_point(o, f, h->x, h->y))) {
             OGR_F_Destroy(f);
             return rc;
@@ -1483,22 +1437,22 @@ static int write_overdue(run *R, gs__out *o, gs__olayer *l) {
                              &b);
         gs__date_format(a, from);
         gs__date_format(b, to);
-        OGR_F_SetFieldString(f, 0, m->id);
-        OGR_F_SetFieldString(f, 1, m->grid_code);
-        OGR_F_SetFieldString(f, 2, h->id ? h->id : "");
-        OGR_F_SetFieldString(f, 3, gs__care_types[d->type]);
-        OGR_F_SetFieldInteger64(f, 4, interval);
-        OGR_F_SetFieldInteger64(f, 5, d->due);
-        OGR_F_SetFieldInteger64(f, 6, d->met);
-        OGR_F_SetFieldInteger64(f, 7, d->verified);
+        OGR_F_SetFieldString(f, GS__AO_MEMBER_ID, m->id);
+        OGR_F_SetFieldString(f, GS__AO_GRID_CODE, m->grid_code);
+        OGR_F_SetFieldString(f, GS__AO_HOUSEHOLD_ID, h->id ? h->id : "");
+        OGR_F_SetFieldString(f, GS__AO_CARE_TYPE, gs__care_types[d->type]);
+        OGR_F_SetFieldInteger64(f, GS__AO_INTERVAL_DAYS, interval);
+        OGR_F_SetFieldInteger64(f, GS__AO_WINDOWS_DUE, d->due);
+        OGR_F_SetFieldInteger64(f, GS__AO_WINDOWS_MET, d->met);
+        OGR_F_SetFieldInteger64(f, GS__AO_VISITS_VERIFIED, d->verified);
         if (d->last_t != INT64_MIN) {
             iso_utc(d->last_t, last);
-            OGR_F_SetFieldString(f, 8, last);
+            OGR_F_SetFieldString(f, GS__AO_LAST_VISIT, last);
         } else {
-            OGR_F_SetFieldNull(f, 8);
+            OGR_F_SetFieldNull(f, GS__AO_LAST_VISIT);
         }
-        OGR_F_SetFieldString(f, 9, from);
-        OGR_F_SetFieldString(f, 10, to);
+        OGR_F_SetFieldString(f, GS__AO_FIRST_MISSED_FROM, from);
+        OGR_F_SetFieldString(f, GS__AO_FIRST_MISSED_TO, to);
         if ((rc = gs__out_point(o, f, h->x, h->y))) {
             OGR_F_Destroy(f);
             return rc;
@@ -1514,12 +1468,12 @@ static int write_bad(run *R, gs__out *o, gs__olayer *l) {
         OGRFeatureH f = gs__out_feature(l);
         int rc;
         if (!f) return nomem(R);
-        OGR_F_SetFieldString(f, 0, b->source);
-        OGR_F_SetFieldString(f, 1, b->path);
-        OGR_F_SetFieldInteger64(f, 2, b->line);
-        OGR_F_SetFieldString(f, 3, b->member_id);
-        OGR_F_SetFieldString(f, 4, b->field);
-        OGR_F_SetFieldString(f, 5, b->reason);
+        OGR_F_SetFieldString(f, GS__AB_SOURCE, b->source);
+        OGR_F_SetFieldString(f, GS__AB_PATH, b->path);
+        OGR_F_SetFieldInteger64(f, GS__AB_LINE, b->line);
+        OGR_F_SetFieldString(f, GS__AB_MEMBER_ID, b->member_id);
+        OGR_F_SetFieldString(f, GS__AB_FIELD, b->field);
+        OGR_F_SetFieldString(f, GS__AB_REASON, b->reason);
         if ((rc = gs__out_put(o, l, f))) return rc;
     }
     return GS_OK;
@@ -1581,21 +1535,17 @@ static int write_outputs(run *R, const char *started, gs__out **out_o) {
     rc = gs__out_open(R->ctx, R->o->common.output, R->crs.output, R->crs.metric,
                       &o);
     if (rc) return rc;
-    if ((rc = gs__out_layer(o, "assessment", GS__GEOM_POLYGON, assess_fields,
-                            NF(assess_fields), &la)) ||
+    if ((rc = gs__out_layer_schema(o, GS__LS_ASSESS_ASSESSMENT, &la)) ||
         (rc = write_assessment(R, o, la)))
         goto fail;
     if (R->o->visits &&
-        ((rc = gs__out_layer(o, "visits", GS__GEOM_POINT, visit_fields,
-                             NF(visit_fields), &lv)) ||
+        ((rc = gs__out_layer_schema(o, GS__LS_ASSESS_VISITS, &lv)) ||
          (rc = write_visits(R, o, lv)) ||
-         (rc = gs__out_layer(o, "care_overdue", GS__GEOM_POINT, overdue_fields,
-                             NF(overdue_fields), &lo)) ||
+         (rc = gs__out_layer_schema(o, GS__LS_ASSESS_CARE_OVERDUE, &lo)) ||
          (rc = write_overdue(R, o, lo))))
         goto fail;
     if ((R->o->visits || R->o->offline) &&
-        ((rc = gs__out_layer(o, "bad_rows", GS__GEOM_NONE, bad_fields,
-                             NF(bad_fields), &lb)) ||
+        ((rc = gs__out_layer_schema(o, GS__LS_ASSESS_BAD_ROWS, &lb)) ||
          (rc = write_bad(R, o, lb))))
         goto fail;
     rj = rules_json(R->r);

@@ -391,13 +391,13 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
         const char *v = db ? s_validate : p_validate;
         const char *p = db ? s_patrol : p_patrol;
         const char *h = db ? s_hotspots : p_hotspots;
-        parts[np++] = (gs__ledger_part){"grid_status", v, "grids"};
+        parts[np++] = (gs__ledger_part){GS__LS_VALIDATE_GRIDS, v};
         if (j.traces[0]) {
-            parts[np++] = (gs__ledger_part){"member_day", p, "member_day"};
-            parts[np++] = (gs__ledger_part){"member_week", p, "member_week"};
+            parts[np++] = (gs__ledger_part){GS__LS_PATROL_MEMBER_DAY, p};
+            parts[np++] = (gs__ledger_part){GS__LS_PATROL_MEMBER_WEEK, p};
         }
         if (j.events[0])
-            parts[np++] = (gs__ledger_part){"grid_events", h, "grid_events"};
+            parts[np++] = (gs__ledger_part){GS__LS_HOTSPOTS_GRID_EVENTS, h};
         json_object_object_add(run, "job", json_object_new_string(opts->job));
         json_object_object_add(run, "week", json_object_new_string(week));
         for (int i = 0; i < nst; i++)

@@ -5,13 +5,14 @@
 #define GS_LEDGER_H
 
 #include "ctx.h"
+#include "schema.h"
 
-/* One output layer to keep in the ledger: rows of `layer` in the
- * GeoPackage `path` go to ledger table `table`, tagged with the week. */
+/* One output layer to keep in the ledger: the rows of layer `layer` (a
+ * schema with a ledger table) in the GeoPackage `path` go to its ledger
+ * table, tagged with the week. */
 typedef struct gs__ledger_part {
-    const char *table;
+    gs__layer_id layer;
     const char *path;
-    const char *layer;
 } gs__ledger_part;
 
 /* Replaces week `week` ("2026-W47") in the ledger at `ledger_path` with the
@@ -27,7 +28,7 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
 
 /* The same for a ledger in PostgreSQL/PostGIS: schema `schema` of the
  * database `conn` ("PG:..."). Each part's `path` is the schema a stage
- * wrote into (in the same database) and `layer` its table; the rows of the
+ * wrote into (in the same database), holding the layer's table; the rows of the
  * context's shard key (all rows without --shard) are copied inside the
  * server. The week's earlier rows of this shard (of the whole week without
  * --shard) are replaced, and `runs` gets a row with the shard. A ledger

@@ -1,5 +1,5 @@
 /*
- * out.c - writing a command's layers into one GeoPackage, atomically.
+ * writer.c - writing a command's layers into one GeoPackage, atomically.
  *
  * Every output is written to a temporary GeoPackage beside the target
  * (".NAME.<pid>.tmp.gpkg", same directory so rename() is atomic), inside
@@ -7,7 +7,10 @@
  * failed or killed run therefore leaves the previous output as it was; at
  * worst a stray temporary file remains, never a half-written output.
  *
- * Each layer gets a QGIS style (style.c) stored in `layer_styles` the way
+ * A layer is created from its schema (schema.c: fields, types, aliases,
+ * style), or, for commands not yet in the schema table, from the fields
+ * its writer lists. Each layer gets a QGIS style (style.c) stored in
+ * `layer_styles` the way
  * QGIS stores styles in a GeoPackage, marked as default so QGIS applies it
  * on opening. Run metadata (command line, parameters, inputs and their
  * checksums, engine version) goes into the `run_metadata` table.
@@ -69,8 +72,10 @@ struct gs__olayer {
     OGRLayerH lyr;
     char name[64];
     gs__geom_kind geom;
-    char *fields[MAX_FIELDS];  /* owned copies of the names */
-    char *aliases[MAX_FIELDS]; /* owned; NULL: the built-in alias */
+    const gs__layer_schema *schema; /* NULL: created from a field list */
+    size_t ndyn;                    /* fields in the schema's middle */
+    char *fields[MAX_FIELDS];       /* owned copies of the names */
+    char *aliases[MAX_FIELDS];      /* owned; NULL: the built-in alias */
     size_t nfields;
 };
 
@@ -377,7 +382,7 @@ static OGRwkbGeometryType ogr_type(gs__geom_kind k) {
     }
 }
 
-static OGRFieldType ogr_ftype(gs__ftype t) {
+OGRFieldType gs__out_ftype(gs__ftype t) {
     return t == GS__F_INT    ? OFTInteger64
            : t == GS__F_REAL ? OFTReal
                              : OFTString;
@@ -387,7 +392,7 @@ static OGRFieldType ogr_ftype(gs__ftype t) {
  * another shard created it (its columns must be ours, in our order, then
  * `shard`) and deletes the rows of this run's shard key (all rows without
  * --shard). *out_lyr stays NULL when the table does not exist yet. */
-static int pg_reuse(gs__out *o, const char *name, const gs__fdef *fields,
+static int pg_reuse(gs__out *o, const char *name, const gs__field *fields,
                     size_t nfields, OGRLayerH *out_lyr) {
     char full[160], sql[1200];
     OGRLayerH lyr;
@@ -433,9 +438,31 @@ static int pg_reuse(gs__out *o, const char *name, const gs__fdef *fields,
     return pg_exec(o, sql);
 }
 
-int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
-                  const gs__fdef *fields, size_t nfields,
-                  gs__olayer **out_layer) {
+/* Copies the names and aliases of the layer's fields into the writer and
+ * hands the layer out. */
+static int copy_names(gs__out *o, gs__olayer *l, const gs__field *fields,
+                      size_t nfields, gs__olayer **out_layer) {
+    for (size_t i = 0; i < nfields; i++) {
+        l->fields[i] = gs__strdup(fields[i].name);
+        if (!l->fields[i])
+            return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
+        l->nfields = i + 1;
+        if (fields[i].alias && !(l->aliases[i] = gs__strdup(fields[i].alias)))
+            return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
+    }
+    *out_layer = l;
+    return GS_OK;
+}
+
+/* Creates layer `name` with `fields` (names and aliases copied: the
+ * styles are written at commit, when the caller's names, often on its
+ * stack, may be gone), remembering `schema` (or NULL) for its style. In
+ * PostgreSQL an existing table of the same columns is reused (pg_reuse)
+ * and a `shard` column follows ours. */
+static int add_layer(gs__out *o, const char *name, gs__geom_kind geom,
+                     const gs__field *fields, size_t nfields,
+                     const gs__layer_schema *schema, size_t ndyn,
+                     gs__olayer **out_layer) {
     gs__olayer *l;
     OGRSpatialReferenceH srs = NULL;
     char **lco = NULL;
@@ -447,19 +474,14 @@ int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
     memset(l, 0, sizeof *l);
     snprintf(l->name, sizeof l->name, "%s", name);
     l->geom = geom;
+    l->schema = schema;
+    l->ndyn = ndyn;
     if (o->pg) {
         rc = pg_reuse(o, name, fields, nfields, &l->lyr);
         if (rc) return rc;
         if (l->lyr) {
             o->nlayers++; /* so out_free frees the names copied so far */
-            for (size_t i = 0; i < nfields; i++) {
-                l->fields[i] = gs__strdup(fields[i].name);
-                if (!l->fields[i])
-                    return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
-                l->nfields = i + 1;
-            }
-            *out_layer = l;
-            return GS_OK;
+            return copy_names(o, l, fields, nfields, out_layer);
         }
         lco = CSLSetNameValue(lco, "SCHEMA", o->schema);
     }
@@ -480,25 +502,65 @@ int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
         OGRFieldDefnH fd;
         OGRErr e;
         if (i == nfields && !o->pg) break;
-        fd =
-            OGR_Fld_Create(i < nfields ? fields[i].name : "shard",
-                           i < nfields ? ogr_ftype(fields[i].type) : OFTString);
+        fd = OGR_Fld_Create(
+            i < nfields ? fields[i].name : "shard",
+            i < nfields ? gs__out_ftype(fields[i].type) : OFTString);
         e = OGR_L_CreateField(l->lyr, fd, 1);
         OGR_Fld_Destroy(fd);
         if (e != OGRERR_NONE)
             return gs__err_lib(o->ctx, GS_ERR_IO,
                                "%s: cannot create field %s.%s", o->path, name,
                                i < nfields ? fields[i].name : "shard");
-        if (i == nfields) break;
-        /* Copied: the styles are written at commit, when the caller's
-         * names (often on its stack) may be gone. */
-        l->fields[i] = gs__strdup(fields[i].name);
-        if (!l->fields[i])
-            return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
-        l->nfields = i + 1;
     }
-    *out_layer = l;
-    return GS_OK;
+    return copy_names(o, l, fields, nfields, out_layer);
+}
+
+int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
+                  const gs__fdef *fields, size_t nfields,
+                  gs__olayer **out_layer) {
+    gs__field f[MAX_FIELDS];
+    *out_layer = NULL;
+    if (nfields > MAX_FIELDS)
+        return gs__err(o->ctx, GS_ERR_INTERNAL, "too many output layers");
+    for (size_t i = 0; i < nfields; i++)
+        f[i] = (gs__field){fields[i].name, fields[i].type, NULL};
+    return add_layer(o, name, geom, f, nfields, NULL, 0, out_layer);
+}
+
+int gs__out_layer_schema_dyn(gs__out *o, gs__layer_id id,
+                             const gs__field *middle, size_t nmiddle,
+                             gs__olayer **out_layer) {
+    const gs__layer_schema *s = gs__schema(id);
+    gs__field f[MAX_FIELDS];
+    size_t n = 0, at = s->dyn_prefix ? s->dyn_at : s->nfields;
+    *out_layer = NULL;
+    if (nmiddle && !s->dyn_prefix)
+        return gs__err(o->ctx, GS_ERR_INTERNAL,
+                       "layer %s has no dynamic fields", s->name);
+    if (s->nfields + nmiddle > MAX_FIELDS)
+        return gs__err(o->ctx, GS_ERR_INTERNAL, "layer %s: too many fields",
+                       s->name);
+    for (size_t i = 0; i < at; i++) f[n++] = s->fields[i];
+    for (size_t i = 0; i < nmiddle; i++) f[n++] = middle[i];
+    for (size_t i = at; i < s->nfields; i++) f[n++] = s->fields[i];
+    return add_layer(o, s->layer, s->geom, f, n, s, nmiddle, out_layer);
+}
+
+int gs__out_layer_schema(gs__out *o, gs__layer_id id, gs__olayer **out_layer) {
+    if (gs__schema(id)->dyn_prefix) {
+        *out_layer = NULL;
+        return gs__err(o->ctx, GS_ERR_INTERNAL,
+                       "layer %s needs its dynamic fields",
+                       gs__schema(id)->name);
+    }
+    return gs__out_layer_schema_dyn(o, id, NULL, 0, out_layer);
+}
+
+int gs__out_index(const gs__olayer *l, int field) {
+    const gs__layer_schema *s = l->schema;
+    return s && s->dyn_prefix && (size_t)field >= s->dyn_at
+               ? field + (int)l->ndyn
+               : field;
 }
 
 int gs__out_alias(gs__out *o, gs__olayer *l, const char *field,
@@ -625,16 +687,13 @@ int gs__out_put(gs__out *o, gs__olayer *l, OGRFeatureH f) {
 int gs__out_meta(gs__out *o, const char *key, const char *value) {
     OGRFeatureH f;
     if (!o->meta) {
-        static const gs__fdef fields[] = {{"key", GS__F_STR},
-                                          {"value", GS__F_STR}};
-        int rc = gs__out_layer(o, "run_metadata", GS__GEOM_NONE, fields, 2,
-                               &o->meta);
+        int rc = gs__out_layer_schema(o, GS__LS_RUN_METADATA, &o->meta);
         if (rc) return rc;
     }
     f = gs__out_feature(o->meta);
     if (!f) return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
-    OGR_F_SetFieldString(f, 0, key);
-    OGR_F_SetFieldString(f, 1, value ? value : "");
+    OGR_F_SetFieldString(f, GS__RM_KEY, key);
+    OGR_F_SetFieldString(f, GS__RM_VALUE, value ? value : "");
     return gs__out_put(o, o->meta, f);
 }
 
@@ -780,9 +839,12 @@ static int write_styles(gs__out *o) {
 fill:
     for (int i = 0; i < n; i++) {
         gs__olayer *l = &o->layers[i];
-        char *qml = gs__style_qml_aliased(
-            l->name, l->geom, (const char *const *)l->fields,
-            (const char *const *)l->aliases, l->nfields);
+        const char *const *names = (const char *const *)l->fields;
+        const char *const *aliases = (const char *const *)l->aliases;
+        char *qml = l->schema ? gs__style_qml_schema(l->schema, names, aliases,
+                                                     l->nfields)
+                              : gs__style_qml_aliased(l->name, l->geom, names,
+                                                      aliases, l->nfields);
         OGRFeatureH f;
         OGRErr e;
         if (!qml) return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");

@@ -270,68 +270,6 @@ static int lines_to_output(gs_ctx *ctx, gs__presult *res,
 /* ---- writing ----------------------------------------------------------------
  */
 
-static const gs__fdef day_fields[] = {
-    {"member_id", GS__F_STR},   {"grid_code", GS__F_STR},
-    {"date", GS__F_STR},        {"workday", GS__F_INT},
-    {"in_grid_s", GS__F_REAL},  {"in_grid_tolerant_s", GS__F_REAL},
-    {"tracked_s", GS__F_REAL},  {"gap_s", GS__F_REAL},
-    {"out_grid_s", GS__F_REAL}, {"distance_m", GS__F_REAL},
-    {"fixes", GS__F_INT},       {"bad_fixes", GS__F_INT},
-    {"daily_ok", GS__F_INT},    {"note", GS__F_STR}};
-
-static const gs__fdef week_fields[] = {{"member_id", GS__F_STR},
-                                       {"grid_code", GS__F_STR},
-                                       {"week", GS__F_STR},
-                                       {"in_grid_tolerant_s", GS__F_REAL},
-                                       {"workdays", GS__F_INT},
-                                       {"workdays_ok", GS__F_INT},
-                                       {"weekly_ok", GS__F_INT},
-                                       {"coverage_pct", GS__F_REAL},
-                                       {"households", GS__F_INT},
-                                       {"households_reached", GS__F_INT},
-                                       {"care_households", GS__F_INT},
-                                       {"care_reached", GS__F_INT},
-                                       {"compliant", GS__F_INT},
-                                       {"note", GS__F_STR}};
-
-static const gs__fdef track_fields[] = {{"member_id", GS__F_STR},
-                                        {"grid_code", GS__F_STR},
-                                        {"date", GS__F_STR},
-                                        {"tracked_s", GS__F_REAL},
-                                        {"distance_m", GS__F_REAL}};
-
-static const gs__fdef gap_fields[] = {
-    {"member_id", GS__F_STR},   {"date", GS__F_STR},
-    {"start_time", GS__F_STR},  {"end_time", GS__F_STR},
-    {"duration_s", GS__F_REAL}, {"distance_m", GS__F_REAL}};
-
-static const gs__fdef gps_fields[] = {
-    {"member_id", GS__F_STR}, {"kind", GS__F_STR}, {"time", GS__F_STR},
-    {"date", GS__F_STR},      {"line", GS__F_INT}, {"detail", GS__F_STR}};
-
-static const gs__fdef bad_fields[] = {{"line", GS__F_INT},
-                                      {"member_id", GS__F_STR},
-                                      {"field", GS__F_STR},
-                                      {"reason", GS__F_STR}};
-
-static const gs__fdef unc_fields[] = {{"member_id", GS__F_STR},
-                                      {"grid_code", GS__F_STR},
-                                      {"week", GS__F_STR},
-                                      {"area_m2", GS__F_REAL}};
-
-static const gs__fdef unr_fields[] = {
-    {"member_id", GS__F_STR},   {"grid_code", GS__F_STR},
-    {"week", GS__F_STR},        {"household_id", GS__F_STR},
-    {"building_id", GS__F_STR}, {"care_type", GS__F_STR}};
-
-static const gs__fdef sum_fields[] = {
-    {"community_code", GS__F_STR}, {"week", GS__F_STR},
-    {"members", GS__F_INT},        {"compliant", GS__F_INT},
-    {"mean_hours", GS__F_REAL},    {"mean_coverage_pct", GS__F_REAL},
-    {"workdays_missed", GS__F_INT}};
-
-#define NF(a) (sizeof(a) / sizeof((a)[0]))
-
 /* Summary row being summed. */
 typedef struct srow {
     const char *community;
@@ -369,20 +307,21 @@ static int write_days(wctx *w, gs__olayer *l) {
             OGRFeatureH f = gs__out_feature(l);
             if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
             gs__date_format(pd->day, date);
-            OGR_F_SetFieldString(f, 0, en->member_id);
-            OGR_F_SetFieldString(f, 1, en->grid_code);
-            OGR_F_SetFieldString(f, 2, date);
-            OGR_F_SetFieldInteger64(f, 3, pd->workday);
-            OGR_F_SetFieldDouble(f, 4, pd->in_grid_s);
-            OGR_F_SetFieldDouble(f, 5, pd->in_tol_s);
-            OGR_F_SetFieldDouble(f, 6, pd->tracked_s);
-            OGR_F_SetFieldDouble(f, 7, pd->gap_s);
-            OGR_F_SetFieldDouble(f, 8, pd->tracked_s - pd->in_grid_s);
-            OGR_F_SetFieldDouble(f, 9, pd->distance_m);
-            OGR_F_SetFieldInteger64(f, 10, pd->fixes);
-            OGR_F_SetFieldInteger64(f, 11, pd->bad_fixes);
-            OGR_F_SetFieldInteger64(f, 12, pd->daily_ok);
-            OGR_F_SetFieldString(f, 13, en->note);
+            OGR_F_SetFieldString(f, GS__MD_MEMBER_ID, en->member_id);
+            OGR_F_SetFieldString(f, GS__MD_GRID_CODE, en->grid_code);
+            OGR_F_SetFieldString(f, GS__MD_DATE, date);
+            OGR_F_SetFieldInteger64(f, GS__MD_WORKDAY, pd->workday);
+            OGR_F_SetFieldDouble(f, GS__MD_IN_GRID_S, pd->in_grid_s);
+            OGR_F_SetFieldDouble(f, GS__MD_IN_GRID_TOLERANT_S, pd->in_tol_s);
+            OGR_F_SetFieldDouble(f, GS__MD_TRACKED_S, pd->tracked_s);
+            OGR_F_SetFieldDouble(f, GS__MD_GAP_S, pd->gap_s);
+            OGR_F_SetFieldDouble(f, GS__MD_OUT_GRID_S,
+                                 pd->tracked_s - pd->in_grid_s);
+            OGR_F_SetFieldDouble(f, GS__MD_DISTANCE_M, pd->distance_m);
+            OGR_F_SetFieldInteger64(f, GS__MD_FIXES, pd->fixes);
+            OGR_F_SetFieldInteger64(f, GS__MD_BAD_FIXES, pd->bad_fixes);
+            OGR_F_SetFieldInteger64(f, GS__MD_DAILY_OK, pd->daily_ok);
+            OGR_F_SetFieldString(f, GS__MD_NOTE, en->note);
             if ((rc = gs__out_put(w->o, l, f))) return rc;
         }
     }
@@ -402,27 +341,30 @@ static int write_weeks(wctx *w, gs__olayer *l, gs__olayer *lu, gs__olayer *lh) {
             OGRFeatureH f = gs__out_feature(l);
             if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
             gs__isoweek_format(wk->monday, week);
-            OGR_F_SetFieldString(f, 0, en->member_id);
-            OGR_F_SetFieldString(f, 1, en->grid_code);
-            OGR_F_SetFieldString(f, 2, week);
-            OGR_F_SetFieldDouble(f, 3, wk->in_tol_s);
-            OGR_F_SetFieldInteger64(f, 4, wk->workdays);
-            OGR_F_SetFieldInteger64(f, 5, wk->workdays_ok);
-            OGR_F_SetFieldInteger64(f, 6, wk->weekly_ok);
+            OGR_F_SetFieldString(f, GS__MW_MEMBER_ID, en->member_id);
+            OGR_F_SetFieldString(f, GS__MW_GRID_CODE, en->grid_code);
+            OGR_F_SetFieldString(f, GS__MW_WEEK, week);
+            OGR_F_SetFieldDouble(f, GS__MW_IN_GRID_TOLERANT_S, wk->in_tol_s);
+            OGR_F_SetFieldInteger64(f, GS__MW_WORKDAYS, wk->workdays);
+            OGR_F_SetFieldInteger64(f, GS__MW_WORKDAYS_OK, wk->workdays_ok);
+            OGR_F_SetFieldInteger64(f, GS__MW_WEEKLY_OK, wk->weekly_ok);
             if (isfinite(wk->coverage_pct))
-                OGR_F_SetFieldDouble(f, 7, wk->coverage_pct);
+                OGR_F_SetFieldDouble(f, GS__MW_COVERAGE_PCT, wk->coverage_pct);
             else
-                OGR_F_SetFieldNull(f, 7);
+                OGR_F_SetFieldNull(f, GS__MW_COVERAGE_PCT);
             if (w->has_households && en->grid >= 0) {
-                OGR_F_SetFieldInteger64(f, 8, wk->households);
-                OGR_F_SetFieldInteger64(f, 9, wk->reached);
-                OGR_F_SetFieldInteger64(f, 10, wk->care);
-                OGR_F_SetFieldInteger64(f, 11, wk->care_reached);
+                OGR_F_SetFieldInteger64(f, GS__MW_HOUSEHOLDS, wk->households);
+                OGR_F_SetFieldInteger64(f, GS__MW_HOUSEHOLDS_REACHED,
+                                        wk->reached);
+                OGR_F_SetFieldInteger64(f, GS__MW_CARE_HOUSEHOLDS, wk->care);
+                OGR_F_SetFieldInteger64(f, GS__MW_CARE_REACHED,
+                                        wk->care_reached);
             } else {
-                for (int q = 8; q <= 11; q++) OGR_F_SetFieldNull(f, q);
+                for (int q = GS__MW_HOUSEHOLDS; q <= GS__MW_CARE_REACHED; q++)
+                    OGR_F_SetFieldNull(f, q);
             }
-            OGR_F_SetFieldInteger64(f, 12, wk->compliant);
-            OGR_F_SetFieldString(f, 13, en->note);
+            OGR_F_SetFieldInteger64(f, GS__MW_COMPLIANT, wk->compliant);
+            OGR_F_SetFieldString(f, GS__MW_NOTE, en->note);
             if (en->grid >= 0 &&
                 (rc = gs__out_wkb(w->o, f, m->grids[en->grid].src_wkb,
                                   m->grids[en->grid].src_wkb_len))) {
@@ -440,10 +382,10 @@ static int write_weeks(wctx *w, gs__olayer *l, gs__olayer *lu, gs__olayer *lh) {
                 }
                 f = gs__out_feature(lu);
                 if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
-                OGR_F_SetFieldString(f, 0, en->member_id);
-                OGR_F_SetFieldString(f, 1, en->grid_code);
-                OGR_F_SetFieldString(f, 2, week);
-                OGR_F_SetFieldDouble(f, 3, area);
+                OGR_F_SetFieldString(f, GS__PU_MEMBER_ID, en->member_id);
+                OGR_F_SetFieldString(f, GS__PU_GRID_CODE, en->grid_code);
+                OGR_F_SetFieldString(f, GS__PU_WEEK, week);
+                OGR_F_SetFieldDouble(f, GS__PU_AREA_M2, area);
                 if ((rc = gs__out_metric_wkb(w->o, lu, f, wk->uncovered_wkb,
                                              wk->uncovered_len))) {
                     OGR_F_Destroy(f);
@@ -459,12 +401,12 @@ static int write_weeks(wctx *w, gs__olayer *l, gs__olayer *lu, gs__olayer *lh) {
             OGRFeatureH f = gs__out_feature(lh);
             if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
             gs__isoweek_format(res->mondays[po->unreached_week[q]], week);
-            OGR_F_SetFieldString(f, 0, en->member_id);
-            OGR_F_SetFieldString(f, 1, en->grid_code);
-            OGR_F_SetFieldString(f, 2, week);
-            OGR_F_SetFieldString(f, 3, hh->id);
-            OGR_F_SetFieldString(f, 4, hh->building_id);
-            OGR_F_SetFieldString(f, 5, hh->care_type);
+            OGR_F_SetFieldString(f, GS__PH_MEMBER_ID, en->member_id);
+            OGR_F_SetFieldString(f, GS__PH_GRID_CODE, en->grid_code);
+            OGR_F_SetFieldString(f, GS__PH_WEEK, week);
+            OGR_F_SetFieldString(f, GS__PH_HOUSEHOLD_ID, hh->id);
+            OGR_F_SetFieldString(f, GS__PH_BUILDING_ID, hh->building_id);
+            OGR_F_SetFieldString(f, GS__PH_CARE_TYPE, hh->care_type);
             if ((rc = gs__out_point(w->o, f, hh->x, hh->y))) {
                 OGR_F_Destroy(f);
                 return rc;
@@ -489,11 +431,11 @@ static int write_lines(wctx *w, gs__olayer *lt, gs__olayer *lg,
             int di = (int)(pl->day - res->day0);
             if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
             gs__date_format(pl->day, date);
-            OGR_F_SetFieldString(f, 0, en->member_id);
-            OGR_F_SetFieldString(f, 1, en->grid_code);
-            OGR_F_SetFieldString(f, 2, date);
-            OGR_F_SetFieldDouble(f, 3, po->days[di].tracked_s);
-            OGR_F_SetFieldDouble(f, 4, po->days[di].distance_m);
+            OGR_F_SetFieldString(f, GS__PT_MEMBER_ID, en->member_id);
+            OGR_F_SetFieldString(f, GS__PT_GRID_CODE, en->grid_code);
+            OGR_F_SetFieldString(f, GS__PT_DATE, date);
+            OGR_F_SetFieldDouble(f, GS__PT_TRACKED_S, po->days[di].tracked_s);
+            OGR_F_SetFieldDouble(f, GS__PT_DISTANCE_M, po->days[di].distance_m);
             if ((rc = gs__out_lines(w->o, lt, f, pl->xy, pl->starts, pl->nparts,
                                     1))) {
                 OGR_F_Destroy(f);
@@ -511,12 +453,14 @@ static int write_lines(wctx *w, gs__olayer *lt, gs__olayer *lg,
             gs__utc_format(g->t0, t0);
             gs__utc_format(g->t1, t1);
             gs__date_format(tab_day_of(w->clock, g->t0), date);
-            OGR_F_SetFieldString(f, 0, en->member_id);
-            OGR_F_SetFieldString(f, 1, date);
-            OGR_F_SetFieldString(f, 2, t0);
-            OGR_F_SetFieldString(f, 3, t1);
-            OGR_F_SetFieldDouble(f, 4, (double)(g->t1 - g->t0) / 1000.0);
-            OGR_F_SetFieldDouble(f, 5, hypot(g->x1 - g->x0, g->y1 - g->y0));
+            OGR_F_SetFieldString(f, GS__PG_MEMBER_ID, en->member_id);
+            OGR_F_SetFieldString(f, GS__PG_DATE, date);
+            OGR_F_SetFieldString(f, GS__PG_START_TIME, t0);
+            OGR_F_SetFieldString(f, GS__PG_END_TIME, t1);
+            OGR_F_SetFieldDouble(f, GS__PG_DURATION_S,
+                                 (double)(g->t1 - g->t0) / 1000.0);
+            OGR_F_SetFieldDouble(f, GS__PG_DISTANCE_M,
+                                 hypot(g->x1 - g->x0, g->y1 - g->y0));
             if ((rc = gs__out_lines(w->o, lg, f, xy, st, 1, 0))) {
                 OGR_F_Destroy(f);
                 return rc;
@@ -530,12 +474,12 @@ static int write_lines(wctx *w, gs__olayer *lt, gs__olayer *lg,
             if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
             gs__utc_format(is->t_ms, t);
             gs__date_format(tab_day_of(w->clock, is->t_ms), date);
-            OGR_F_SetFieldString(f, 0, en->member_id);
-            OGR_F_SetFieldString(f, 1, gs__gps_kind_name(is->kind));
-            OGR_F_SetFieldString(f, 2, t);
-            OGR_F_SetFieldString(f, 3, date);
-            OGR_F_SetFieldInteger64(f, 4, is->line);
-            OGR_F_SetFieldString(f, 5, is->detail);
+            OGR_F_SetFieldString(f, GS__PI_MEMBER_ID, en->member_id);
+            OGR_F_SetFieldString(f, GS__PI_KIND, gs__gps_kind_name(is->kind));
+            OGR_F_SetFieldString(f, GS__PI_TIME, t);
+            OGR_F_SetFieldString(f, GS__PI_DATE, date);
+            OGR_F_SetFieldInteger64(f, GS__PI_LINE, is->line);
+            OGR_F_SetFieldString(f, GS__PI_DETAIL, is->detail);
             if (isfinite(is->x) && isfinite(is->y) &&
                 (rc = gs__out_point(w->o, f, is->x, is->y))) {
                 OGR_F_Destroy(f);
@@ -553,10 +497,10 @@ static int write_bad_rows(wctx *w, gs__olayer *l) {
         const gs__badrow *b = &w->tr->bad[k];
         OGRFeatureH f = gs__out_feature(l);
         if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
-        OGR_F_SetFieldInteger64(f, 0, b->line);
-        OGR_F_SetFieldString(f, 1, b->member_id);
-        OGR_F_SetFieldString(f, 2, b->field);
-        OGR_F_SetFieldString(f, 3, b->reason);
+        OGR_F_SetFieldInteger64(f, GS__PB_LINE, b->line);
+        OGR_F_SetFieldString(f, GS__PB_MEMBER_ID, b->member_id);
+        OGR_F_SetFieldString(f, GS__PB_FIELD, b->field);
+        OGR_F_SetFieldString(f, GS__PB_REASON, b->reason);
         if ((rc = gs__out_put(w->o, l, f))) return rc;
     }
     return rc;
@@ -629,13 +573,15 @@ static int summarise(wctx *w, gs__olayer *l, json_object *js) {
             break;
         }
         gs__isoweek_format(res->mondays[r->week], week);
-        OGR_F_SetFieldString(f, 0, r->community);
-        OGR_F_SetFieldString(f, 1, week);
-        OGR_F_SetFieldInteger64(f, 2, r->members);
-        OGR_F_SetFieldInteger64(f, 3, r->compliant);
-        OGR_F_SetFieldDouble(f, 4, r->members ? r->hours / r->members : 0);
-        OGR_F_SetFieldDouble(f, 5, r->n_cov ? r->coverage / r->n_cov : 0);
-        OGR_F_SetFieldInteger64(f, 6, r->missed);
+        OGR_F_SetFieldString(f, GS__PS_COMMUNITY_CODE, r->community);
+        OGR_F_SetFieldString(f, GS__PS_WEEK, week);
+        OGR_F_SetFieldInteger64(f, GS__PS_MEMBERS, r->members);
+        OGR_F_SetFieldInteger64(f, GS__PS_COMPLIANT, r->compliant);
+        OGR_F_SetFieldDouble(f, GS__PS_MEAN_HOURS,
+                             r->members ? r->hours / r->members : 0);
+        OGR_F_SetFieldDouble(f, GS__PS_MEAN_COVERAGE_PCT,
+                             r->n_cov ? r->coverage / r->n_cov : 0);
+        OGR_F_SetFieldInteger64(f, GS__PS_WORKDAYS_MISSED, r->missed);
         rc = gs__out_put(w->o, l, f);
     }
     for (int k = 0; js && k < res->nweeks; k++) {
@@ -672,24 +618,16 @@ static int write_outputs(wctx *w, const gs_patrol_opts *opts,
     rc = gs__out_open(w->ctx, opts->common.output, crs->output, crs->metric,
                       &w->o);
     if (rc) return rc;
-    if ((rc = gs__out_layer(w->o, "member_day", GS__GEOM_NONE, day_fields,
-                            NF(day_fields), &ld)) ||
-        (rc = gs__out_layer(w->o, "member_week", GS__GEOM_POLYGON, week_fields,
-                            NF(week_fields), &lw)) ||
-        (rc = gs__out_layer(w->o, "tracks", GS__GEOM_LINE, track_fields,
-                            NF(track_fields), &lt)) ||
-        (rc = gs__out_layer(w->o, "gaps", GS__GEOM_LINE, gap_fields,
-                            NF(gap_fields), &lg)) ||
-        (rc = gs__out_layer(w->o, "gps_issues", GS__GEOM_POINT, gps_fields,
-                            NF(gps_fields), &li)) ||
-        (rc = gs__out_layer(w->o, "bad_rows", GS__GEOM_NONE, bad_fields,
-                            NF(bad_fields), &lb)) ||
-        (rc = gs__out_layer(w->o, "uncovered", GS__GEOM_POLYGON, unc_fields,
-                            NF(unc_fields), &lu)) ||
-        (rc = gs__out_layer(w->o, "households_unreached", GS__GEOM_POINT,
-                            unr_fields, NF(unr_fields), &lh)) ||
-        (rc = gs__out_layer(w->o, "summary", GS__GEOM_NONE, sum_fields,
-                            NF(sum_fields), &ls)))
+    if ((rc = gs__out_layer_schema(w->o, GS__LS_PATROL_MEMBER_DAY, &ld)) ||
+        (rc = gs__out_layer_schema(w->o, GS__LS_PATROL_MEMBER_WEEK, &lw)) ||
+        (rc = gs__out_layer_schema(w->o, GS__LS_PATROL_TRACKS, &lt)) ||
+        (rc = gs__out_layer_schema(w->o, GS__LS_PATROL_GAPS, &lg)) ||
+        (rc = gs__out_layer_schema(w->o, GS__LS_PATROL_GPS_ISSUES, &li)) ||
+        (rc = gs__out_layer_schema(w->o, GS__LS_PATROL_BAD_ROWS, &lb)) ||
+        (rc = gs__out_layer_schema(w->o, GS__LS_PATROL_UNCOVERED, &lu)) ||
+        (rc = gs__out_layer_schema(w->o, GS__LS_PATROL_HOUSEHOLDS_UNREACHED,
+                                   &lh)) ||
+        (rc = gs__out_layer_schema(w->o, GS__LS_PATROL_SUMMARY, &ls)))
         goto fail;
     if ((rc = write_days(w, ld)) || (rc = write_weeks(w, lw, lu, lh)) ||
         (rc = write_lines(w, lt, lg, li)) || (rc = write_bad_rows(w, lb)) ||

@@ -41,16 +41,9 @@ void gs_validate_opts_init(gs_validate_opts *o) {
     gs_common_opts_init(&o->common);
 }
 
-static const gs__fdef grid_fields[] = {
-    {"grid_code", GS__F_STR},      {"community_code", GS__F_STR},
-    {"grid_type", GS__F_STR},      {"name", GS__F_STR},
-    {"households", GS__F_INT},     {"persons", GS__F_INT},
-    {"members", GS__F_INT},        {"area_m2", GS__F_REAL},
-    {"polsby_popper", GS__F_REAL}, {"status", GS__F_STR},
-    {"issues", GS__F_STR}};
-
-static const gs__fdef issue_fields[] = {
-    {"kind", GS__F_STR}, {"grid_code", GS__F_STR}, {"detail", GS__F_STR}};
+/* The summary holds one n_<kind> count per issue kind, in kind order. */
+_Static_assert(GS__VS_N - GS__VS_N_KIND == GS__K_COUNT,
+               "validate.summary has one count per issue kind");
 
 /* Writes every layer into the temporary output and hands it over in
  * *out_o, not yet committed (the caller commits or aborts it); on failure
@@ -62,34 +55,16 @@ static int write_outputs(gs_ctx *ctx, const gs_validate_opts *opts,
                          gs__out **out_o) {
     gs__out *o = NULL;
     gs__olayer *lg, *li, *lp, *ls;
-    gs__fdef sum_fields[8 + GS__K_COUNT];
-    char names[GS__K_COUNT][40];
-    size_t ns = 0;
     int rc;
 
     *out_o = NULL;
     rc = gs__out_open(ctx, opts->common.output, crs->output, crs->metric, &o);
     if (rc) return rc;
-    rc = gs__out_layer(o, "grids", GS__GEOM_POLYGON, grid_fields,
-                       sizeof grid_fields / sizeof grid_fields[0], &lg);
-    if (!rc)
-        rc = gs__out_layer(o, "issues", GS__GEOM_POLYGON, issue_fields, 3, &li);
-    if (!rc)
-        rc = gs__out_layer(o, "issue_points", GS__GEOM_POINT, issue_fields, 3,
-                           &lp);
-    if (rc) goto fail;
-    sum_fields[ns++] = (gs__fdef){"community_code", GS__F_STR};
-    sum_fields[ns++] = (gs__fdef){"name", GS__F_STR};
-    sum_fields[ns++] = (gs__fdef){"grids", GS__F_INT};
-    sum_fields[ns++] = (gs__fdef){"households", GS__F_INT};
-    sum_fields[ns++] = (gs__fdef){"persons", GS__F_INT};
-    sum_fields[ns++] = (gs__fdef){"violations", GS__F_INT};
-    for (int k = 0; k < GS__K_COUNT; k++) {
-        snprintf(names[k], sizeof names[k], "n_%s", gs__kind_name(k));
-        sum_fields[ns++] = (gs__fdef){names[k], GS__F_INT};
-    }
-    rc = gs__out_layer(o, "summary", GS__GEOM_NONE, sum_fields, ns, &ls);
-    if (rc) goto fail;
+    if ((rc = gs__out_layer_schema(o, GS__LS_VALIDATE_GRIDS, &lg)) ||
+        (rc = gs__out_layer_schema(o, GS__LS_VALIDATE_ISSUES, &li)) ||
+        (rc = gs__out_layer_schema(o, GS__LS_VALIDATE_ISSUE_POINTS, &lp)) ||
+        (rc = gs__out_layer_schema(o, GS__LS_VALIDATE_SUMMARY, &ls)))
+        goto fail;
 
     for (size_t i = 0; i < m->n_grids; i++) {
         const gs__grid *g = &m->grids[i];
@@ -100,20 +75,20 @@ static int write_outputs(gs_ctx *ctx, const gs_validate_opts *opts,
         f = gs__out_feature(lg);
         if (!f) goto nomem;
         gs__vgrid_issues(v, issues, sizeof issues);
-        OGR_F_SetFieldString(f, 0, g->code);
-        OGR_F_SetFieldString(f, 1, g->community_code);
-        OGR_F_SetFieldString(f, 2, g->grid_type);
-        OGR_F_SetFieldString(f, 3, g->name);
-        OGR_F_SetFieldInteger64(f, 4, v->households);
-        OGR_F_SetFieldInteger64(f, 5, v->persons);
+        OGR_F_SetFieldString(f, GS__VG_GRID_CODE, g->code);
+        OGR_F_SetFieldString(f, GS__VG_COMMUNITY_CODE, g->community_code);
+        OGR_F_SetFieldString(f, GS__VG_GRID_TYPE, g->grid_type);
+        OGR_F_SetFieldString(f, GS__VG_NAME, g->name);
+        OGR_F_SetFieldInteger64(f, GS__VG_HOUSEHOLDS, v->households);
+        OGR_F_SetFieldInteger64(f, GS__VG_PERSONS, v->persons);
         if (v->members >= 0)
-            OGR_F_SetFieldInteger64(f, 6, v->members);
+            OGR_F_SetFieldInteger64(f, GS__VG_MEMBERS, v->members);
         else
-            OGR_F_SetFieldNull(f, 6);
-        OGR_F_SetFieldDouble(f, 7, v->area_m2);
-        OGR_F_SetFieldDouble(f, 8, v->polsby_popper);
-        OGR_F_SetFieldString(f, 9, v->kinds ? "violation" : "ok");
-        OGR_F_SetFieldString(f, 10, issues);
+            OGR_F_SetFieldNull(f, GS__VG_MEMBERS);
+        OGR_F_SetFieldDouble(f, GS__VG_AREA_M2, v->area_m2);
+        OGR_F_SetFieldDouble(f, GS__VG_POLSBY_POPPER, v->polsby_popper);
+        OGR_F_SetFieldString(f, GS__VG_STATUS, v->kinds ? "violation" : "ok");
+        OGR_F_SetFieldString(f, GS__VG_ISSUES, issues);
         if ((rc = gs__out_wkb(o, f, g->src_wkb, g->src_wkb_len))) {
             OGR_F_Destroy(f);
             goto fail;
@@ -127,9 +102,9 @@ static int write_outputs(gs_ctx *ctx, const gs_validate_opts *opts,
         gs__olayer *l = point ? lp : li;
         OGRFeatureH f = gs__out_feature(l);
         if (!f) goto nomem;
-        OGR_F_SetFieldString(f, 0, gs__kind_name(is->kind));
-        OGR_F_SetFieldString(f, 1, is->grid_code);
-        OGR_F_SetFieldString(f, 2, is->detail);
+        OGR_F_SetFieldString(f, GS__VI_KIND, gs__kind_name(is->kind));
+        OGR_F_SetFieldString(f, GS__VI_GRID_CODE, is->grid_code);
+        OGR_F_SetFieldString(f, GS__VI_DETAIL, is->detail);
         if ((rc = gs__out_geos(o, l, f, is->geom))) {
             OGR_F_Destroy(f);
             goto fail;
@@ -139,16 +114,15 @@ static int write_outputs(gs_ctx *ctx, const gs_validate_opts *opts,
     for (size_t i = 0; i < r->n_sums; i++) {
         const gs__vsum *s = &r->sums[i];
         OGRFeatureH f = gs__out_feature(ls);
-        int fi = 0;
         if (!f) goto nomem;
-        OGR_F_SetFieldString(f, fi++, s->community_code);
-        OGR_F_SetFieldString(f, fi++, s->name);
-        OGR_F_SetFieldInteger64(f, fi++, s->grids);
-        OGR_F_SetFieldInteger64(f, fi++, s->households);
-        OGR_F_SetFieldInteger64(f, fi++, s->persons);
-        OGR_F_SetFieldInteger64(f, fi++, s->violations);
+        OGR_F_SetFieldString(f, GS__VS_COMMUNITY_CODE, s->community_code);
+        OGR_F_SetFieldString(f, GS__VS_NAME, s->name);
+        OGR_F_SetFieldInteger64(f, GS__VS_GRIDS, s->grids);
+        OGR_F_SetFieldInteger64(f, GS__VS_HOUSEHOLDS, s->households);
+        OGR_F_SetFieldInteger64(f, GS__VS_PERSONS, s->persons);
+        OGR_F_SetFieldInteger64(f, GS__VS_VIOLATIONS, s->violations);
         for (int k = 0; k < GS__K_COUNT; k++)
-            OGR_F_SetFieldInteger64(f, fi++, s->n[k]);
+            OGR_F_SetFieldInteger64(f, GS__VS_N_KIND + k, s->n[k]);
         if ((rc = gs__out_put(o, ls, f))) goto fail;
     }
 
