@@ -4,12 +4,12 @@
  * An output given as "PG:<connection>" goes into PostgreSQL/PostGIS through
  * OGR's PostgreSQL driver rather than into a GeoPackage, in the context's
  * schema ({schema}, default public), with the same layers and fields plus
- * one: `shard`, the
- * shard key of the run that wrote the row ("110108,110109"; "" for a run
- * without --shard). The whole command is one transaction: a failed or
- * killed run rolls back and leaves nothing. Each writer deletes the rows
- * of its own shard key before inserting (COPY), so re-running a shard
- * replaces exactly its rows; a run without --shard replaces all rows.
+ * one: `shard`, the shard key of the run that wrote the row
+ * ("110108,110109"; "" for a run without a shard). The whole command is
+ * one transaction: a failed or killed run rolls back and leaves nothing.
+ * Each writer deletes the rows of its own shard key before inserting
+ * (COPY), so re-running a shard replaces exactly its rows; a run without
+ * a shard replaces all rows.
  *
  * Many shards write the same tables at once. Deleting and copying their
  * own rows needs no lock; creating the tables does, or two first writers
