@@ -4,8 +4,10 @@
  * The ledger is one GeoPackage, so QGIS opens it and plain SQL queries it.
  * Each table mirrors an output layer (grid_status <- validate's grids,
  * member_day and member_week <- patrol, grid_events <- hotspots) with a
- * leading `week` field, plus a `runs` table: when, what command line,
- * which parameters and inputs (with checksums), which engine version.
+ * leading `week` field, created from the layer's schema (schema.c, which
+ * names the table a layer becomes), plus a `runs` table: when, what
+ * command line, which parameters and inputs (with checksums), which
+ * engine version. Reading it back is ledger_read.c's.
  *
  * Recording a week is one SQLite transaction (GDAL's GeoPackage driver
  * maps dataset transactions onto SQLite's): delete the week's rows from
@@ -148,6 +150,81 @@ static int copy_rows(gs_ctx *ctx, OGRLayerH src, OGRLayerH dst,
     return rc;
 }
 
+/* Replaces week `week` of the ledger table of `part` with the rows of its
+ * stage layer, inside the open transaction of `ds`. */
+static int record_part(gs_ctx *ctx, GDALDatasetH ds, const char *ledger_path,
+                       const char *week, const gs__ledger_part *part) {
+    const gs__layer_schema *ls = gs__schema(part->layer);
+    const char *path = part->path;
+    GDALDatasetH src = GDALOpenEx(
+        path, GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR, NULL,
+        NULL, NULL);
+    OGRLayerH sl = src ? GDALDatasetGetLayerByName(src, ls->layer) : NULL;
+    OGRLayerH dl;
+    char where[600], *sql;
+    int rc = GS_OK;
+    if (!sl) {
+        rc = gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
+                         "%s: no layer %s to record in the ledger", path,
+                         ls->layer);
+        goto done;
+    }
+    if (!(dl = ledger_table(ctx, ds, ledger_path, ls, sl))) {
+        rc = ctx->errcode;
+        goto done;
+    }
+    /* Re-running a week replaces it. The name and the week are quoted the
+     * way SQLite wants them (%w, %q), whatever they hold. */
+    sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE week = '%q'",
+                          ls->ledger_table, week);
+    if (!sql) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    gs__libmsg_clear(ctx);
+    CPLErrorReset();
+    GDALDatasetReleaseResultSet(ds, GDALDatasetExecuteSQL(ds, sql, NULL, NULL));
+    sqlite3_free(sql);
+    if (CPLGetLastErrorType() >= CE_Failure) {
+        rc = gs__err_lib(ctx, GS_ERR_IO,
+                         "%s: cannot replace week %s in table %s", ledger_path,
+                         week, ls->ledger_table);
+        goto done;
+    }
+    gs__crash_point("ledger.delete");
+    snprintf(where, sizeof where, "%s, layer %s", path, ls->layer);
+    rc = copy_rows(ctx, sl, dl, week, where);
+done:
+    if (src) GDALClose(src);
+    return rc;
+}
+
+/* Appends the run to the ledger's runs table. */
+static int record_run(gs_ctx *ctx, GDALDatasetH ds, const char *ledger_path,
+                      const char *week, const char *command_line,
+                      const char *started, const char *run_json) {
+    OGRLayerH runs = GDALDatasetGetLayerByName(ds, "runs");
+    OGRFeatureH f = runs ? OGR_F_Create(OGR_L_GetLayerDefn(runs)) : NULL;
+    char finished[32];
+    int rc = GS_OK;
+    if (!f)
+        return gs__err(ctx, GS_ERR_IO, "%s: the ledger has no runs table",
+                       ledger_path);
+    gs__utc_now(finished, sizeof finished);
+    OGR_F_SetFieldString(f, GS__LR_WEEK, week);
+    OGR_F_SetFieldString(f, GS__LR_STARTED_AT, started);
+    OGR_F_SetFieldString(f, GS__LR_FINISHED_AT, finished);
+    OGR_F_SetFieldString(f, GS__LR_ENGINE_VERSION, GS_VERSION_STRING);
+    OGR_F_SetFieldString(f, GS__LR_COMMAND_LINE,
+                         command_line ? command_line : "");
+    OGR_F_SetFieldString(f, GS__LR_RUN, run_json ? run_json : "{}");
+    if (OGR_L_CreateFeature(runs, f) != OGRERR_NONE)
+        rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot record the run",
+                         ledger_path);
+    OGR_F_Destroy(f);
+    return rc;
+}
+
 int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
                       const gs__ledger_part *parts, size_t n_parts,
                       const char *command_line, const char *started,
@@ -155,7 +232,6 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
     GDALDatasetH ds = NULL;
     struct stat st;
     int rc = GS_OK, in_tx = 0;
-    char *sql, finished[32];
 
     if (stat(ledger_path, &st) != 0 && (rc = create_ledger(ctx, ledger_path)))
         return rc;
@@ -175,77 +251,12 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
     }
     in_tx = 1;
     gs__crash_point("ledger.begin");
-    for (size_t i = 0; i < n_parts; i++) {
-        const gs__layer_schema *ls = gs__schema(parts[i].layer);
-        const char *path = parts[i].path;
-        GDALDatasetH src = GDALOpenEx(
-            path, GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
-            NULL, NULL, NULL);
-        OGRLayerH sl = src ? GDALDatasetGetLayerByName(src, ls->layer) : NULL;
-        OGRLayerH dl;
-        char where[600];
-        if (!sl) {
-            rc = gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
-                             "%s: no layer %s to record in the ledger", path,
-                             ls->layer);
-            if (src) GDALClose(src);
+    for (size_t i = 0; i < n_parts; i++)
+        if ((rc = record_part(ctx, ds, ledger_path, week, &parts[i])))
             goto done;
-        }
-        dl = ledger_table(ctx, ds, ledger_path, ls, sl);
-        if (!dl) {
-            rc = ctx->errcode;
-            GDALClose(src);
-            goto done;
-        }
-        /* Re-running a week replaces it. The name and the week are quoted
-         * the way SQLite wants them (%w, %q), whatever they hold. */
-        sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE week = '%q'",
-                              ls->ledger_table, week);
-        if (!sql) {
-            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-            GDALClose(src);
-            goto done;
-        }
-        gs__libmsg_clear(ctx);
-        CPLErrorReset();
-        GDALDatasetReleaseResultSet(ds,
-                                    GDALDatasetExecuteSQL(ds, sql, NULL, NULL));
-        sqlite3_free(sql);
-        if (CPLGetLastErrorType() >= CE_Failure) {
-            rc = gs__err_lib(ctx, GS_ERR_IO,
-                             "%s: cannot replace week %s in table %s",
-                             ledger_path, week, ls->ledger_table);
-            GDALClose(src);
-            goto done;
-        }
-        gs__crash_point("ledger.delete");
-        snprintf(where, sizeof where, "%s, layer %s", path, ls->layer);
-        rc = copy_rows(ctx, sl, dl, week, where);
-        GDALClose(src);
-        if (rc) goto done;
-    }
-    {
-        OGRLayerH runs = GDALDatasetGetLayerByName(ds, "runs");
-        OGRFeatureH f = runs ? OGR_F_Create(OGR_L_GetLayerDefn(runs)) : NULL;
-        if (!f) {
-            rc = gs__err(ctx, GS_ERR_IO, "%s: the ledger has no runs table",
-                         ledger_path);
-            goto done;
-        }
-        gs__utc_now(finished, sizeof finished);
-        OGR_F_SetFieldString(f, GS__LR_WEEK, week);
-        OGR_F_SetFieldString(f, GS__LR_STARTED_AT, started);
-        OGR_F_SetFieldString(f, GS__LR_FINISHED_AT, finished);
-        OGR_F_SetFieldString(f, GS__LR_ENGINE_VERSION, GS_VERSION_STRING);
-        OGR_F_SetFieldString(f, GS__LR_COMMAND_LINE,
-                             command_line ? command_line : "");
-        OGR_F_SetFieldString(f, GS__LR_RUN, run_json ? run_json : "{}");
-        if (OGR_L_CreateFeature(runs, f) != OGRERR_NONE)
-            rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot record the run",
-                             ledger_path);
-        OGR_F_Destroy(f);
-        if (rc) goto done;
-    }
+    if ((rc = record_run(ctx, ds, ledger_path, week, command_line, started,
+                         run_json)))
+        goto done;
     gs__crash_point("ledger.commit");
     gs__libmsg_clear(ctx);
     if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE) {
@@ -256,10 +267,8 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
     in_tx = 0;
     gs__crash_point("ledger.committed");
 done:
-    if (ds) {
-        if (in_tx) GDALDatasetRollbackTransaction(ds);
-        GDALClose(ds);
-    }
+    if (in_tx) GDALDatasetRollbackTransaction(ds);
+    GDALClose(ds);
     return rc;
 }
 

@@ -210,6 +210,18 @@ static int week_ok(const char *w) {
     return w && *w && strspn(w, "0123456789-W") == strlen(w);
 }
 
+/* The attribute filter of a read into *out (initialised here; the caller
+ * frees it): the weeks of `q`, then `extra` and `shard_sql`. */
+static void where_of(const gs__ledger_query *q, const char *extra,
+                     const char *shard_sql, gs__buf *out) {
+    gs__buf_init(out, 0);
+    if (strcmp(q->from, q->to))
+        gs__buf_printf(out, "week BETWEEN '%s' AND '%s'", q->from, q->to);
+    else
+        gs__buf_printf(out, "week = '%s'", q->from);
+    gs__buf_printf(out, "%s%s", extra, shard_sql);
+}
+
 /* Opens table `table` for a read of the weeks of `q` (and `extra`, "" or
  * " AND <condition>"), the shard's rows only (`shard_sql`), finding the
  * fields of schema `s` (which may be NULL: no fields). */
@@ -242,12 +254,7 @@ static int scan_open(gs__ledger *l, const gs__layer_schema *s,
                            "the ledger of 'gridsmith run'?",
                            l->path, table, s->fields[k].name);
     }
-    gs__buf_init(&where, 0);
-    if (strcmp(q->from, q->to))
-        gs__buf_printf(&where, "week BETWEEN '%s' AND '%s'", q->from, q->to);
-    else
-        gs__buf_printf(&where, "week = '%s'", q->from);
-    gs__buf_printf(&where, "%s%s", extra, shard_sql);
+    where_of(q, extra, shard_sql, &where);
     gs__libmsg_clear(l->ctx);
     if (where.failed)
         rc = gs__err(l->ctx, GS_ERR_NOMEM, "out of memory");
@@ -422,10 +429,18 @@ OGRSpatialReferenceH gs__ledger_srs(const gs__ledger *l, const char *table) {
 
 int gs__ledger_extent(gs__ledger *l, gs__layer_id id, const gs__ledger_query *q,
                       OGREnvelope *out_env) {
-    const gs__layer_schema *s = gs__schema(id);
-    scan sc;
-    if (scan_open(l, s, s->ledger_table, q, "", l->shard_sql, &sc)) return 0;
-    return OGR_L_GetExtent(sc.lyr, out_env, 1) == OGRERR_NONE;
+    OGRLayerH lyr =
+        GDALDatasetGetLayerByName(l->ds, gs__schema(id)->ledger_table);
+    gs__buf where;
+    int ok;
+    /* No error on the context: an unknown extent is an answer. */
+    if (!lyr || !week_ok(q->from) || !week_ok(q->to)) return 0;
+    where_of(q, "", l->shard_sql, &where);
+    ok = !where.failed &&
+         OGR_L_SetAttributeFilter(lyr, where.data) == OGRERR_NONE &&
+         OGR_L_GetExtent(lyr, out_env, 1) == OGRERR_NONE;
+    gs__buf_free(&where);
+    return ok;
 }
 
 /* ---- the weekly tallies ---------------------------------------------------
