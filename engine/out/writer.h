@@ -22,7 +22,7 @@ typedef struct gs__fdef {
 } gs__fdef;
 
 /* 1 when `path` names a PostgreSQL database ("PG:..."): the layers then
- * go into the context's schema in one transaction (out.c). */
+ * go into the context's schema in one transaction (writer_pg.c). */
 int gs__out_is_pg(const char *path);
 
 /* Runs one SQL statement on a PostgreSQL dataset (inside its transaction,
