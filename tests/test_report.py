@@ -35,7 +35,7 @@ LEDGER = os.path.join(OUT, "ledger.gpkg")
 REPORT = os.path.join(OUT, "report-2026-W47.html")
 WEEK = "2026-W47"
 
-# The map palettes of report_html.c: coverage classes and Gi* bins.
+# The map palettes of report_svg.c: coverage classes and Gi* bins.
 COVERAGE_COLOURS = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"]
 HOT_COLOURS = ["#b2182b", "#ef8a62", "#67a9cf", "#2166ac"]
 

@@ -623,6 +623,32 @@ TEST(xml_checker_rejects_bad_documents) {
     CHECK(!utf8_clean("a\x01"));
 }
 
+/* A layer created from its schema takes renderer and aliases from it, and
+ * only from it: a field the schema gives no alias gets none, even when
+ * the name has one elsewhere. */
+TEST(schema_style_and_aliases) {
+    const gs__layer_schema *s = gs__schema(GS__LS_ASSESS_VISITS);
+    const char *f[] = {"member_id", "verified", "week"};
+    const char *a[] = {"网格员编号", "已核实", NULL};
+    char *q = gs__style_qml_schema(s, f, a, 3);
+    REQUIRE(q);
+    CHECK(strstr(q, "type=\"categorizedSymbol\" attr=\"verified\""));
+    CHECK(strstr(q, "<symbol type=\"marker\""));
+    CHECK(strstr(q, "<alias field=\"verified\" index=\"2\" name=\"已核实\"/>"));
+    CHECK(!strstr(q, "field=\"week\""));
+    free(q);
+    /* By name alone, a field only schema'd layers have is still known. */
+    CHECK_STR(gs__style_alias("in_grid_tolerant_s"),
+              "网格内时长(含15米容差,秒)");
+    CHECK_STR(gs__style_alias("score_satisfaction"), "满意度得分");
+    /* A layer written without its schema but of a schema'd name (hotspots'
+     * grid_events, for now) gets the schema's renderer. */
+    q = gs__style_qml("grid_events", GS__GEOM_POLYGON,
+                      (const char *[]){"gi_bin"}, 1);
+    CHECK(q && strstr(q, "attr=\"gi_bin\""));
+    free(q);
+}
+
 int main(void) {
     RUN(alias_known_fields);
     RUN(alias_covers_product_fields);
@@ -640,5 +666,6 @@ int main(void) {
     RUN(all_layers_well_formed);
     RUN(hard_maximum_gives_null);
     RUN(xml_checker_rejects_bad_documents);
+    RUN(schema_style_and_aliases);
     return HARNESS_END();
 }

@@ -13,6 +13,7 @@
 #include "geom.h"
 #include "harness.h"
 #include "model.h"
+#include "schema.h"
 #include "validate.h"
 
 static gs_ctx *ctx;
@@ -566,6 +567,19 @@ TEST(threads_same_result) {
     gs__model_free(&m);
 }
 
+/* The summary's n_<kind> fields (schema.c) are the issue kinds, in the
+ * order the writer fills them (GS__VS_N_KIND + kind). */
+TEST(summary_schema_has_one_count_per_kind) {
+    const gs__layer_schema *s = gs__schema(GS__LS_VALIDATE_SUMMARY);
+    REQUIRE(s->nfields == GS__VS_N);
+    for (int k = 0; k < GS__K_COUNT; k++) {
+        char want[64];
+        snprintf(want, sizeof want, "n_%s", gs__kind_name((gs__kind)k));
+        CHECK_STR(s->fields[GS__VS_N_KIND + k].name, want);
+        CHECK(s->fields[GS__VS_N_KIND + k].type == GS__F_INT);
+    }
+}
+
 int main(void) {
     if (gs_ctx_create(&ctx) != GS_OK) return 2;
     RUN(compliant_city_reports_nothing);
@@ -585,6 +599,7 @@ int main(void) {
     RUN(bad_codes);
     RUN(roster_rules);
     RUN(threads_same_result);
+    RUN(summary_schema_has_one_count_per_kind);
     gs_ctx_destroy(ctx);
     return HARNESS_END();
 }

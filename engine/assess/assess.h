@@ -1,5 +1,5 @@
 /*
- * assess.h - the monthly assessment's arithmetic (assess.c).
+ * assess.h - the monthly assessment's arithmetic (score.c, visits.c, care.c).
  *
  * The pieces gs_assess_run is built from that need no file: the month's
  * period, a member's sub-scores and tier, the check of one service visit

@@ -16,8 +16,12 @@
  * run in order, each through its public entry point, and the ledger records
  * the week last, in one transaction: a failed stage leaves the ledger
  * untouched, and re-running the week replaces it. The HTML report
- * (report_html.c) comes last, read back from the committed ledger into
+ * (report_run.c) comes last, read back from the committed ledger into
  * DIR/report-WEEK.html.
+ *
+ * gs_run_job reads as these steps: load the job, place the outputs, run
+ * validate, patrol (with traces) and hotspots (with events), record the
+ * ledger, write the HTML report, and make the run's report of them all.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "job.h"
@@ -236,250 +240,306 @@ typedef struct stage {
     gs_report *report;
 } stage;
 
-int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
+/* One run of a job: the job file, the week, where every stage writes, the
+ * stages run so far with their reports. */
+typedef struct jrun {
+    gs_ctx *ctx;
+    const gs_run_opts *opts;
     job j;
     stage st[8];
-    int nst = 0, rc;
+    int nst;
     int32_t monday;
     char week[16], started[32];
     char p_validate[JOB_PATH + 64], p_patrol[JOB_PATH + 64];
     char p_hotspots[JOB_PATH + 64];
     char p_ledger[2 * JOB_PATH], p_report[JOB_PATH + 64];
-    /* PostgreSQL: the ledger's schema and one schema per stage. */
-    const char *db = opts ? opts->database : NULL;
-    char s_base[64] = "", s_validate[64], s_patrol[64], s_hotspots[64];
+    /* PostgreSQL: the database, the ledger's schema and one per stage. */
+    const char *db;
+    char s_base[64], s_validate[64], s_patrol[64], s_hotspots[64];
     /* The shard key as part of a name: "110108_110109", "" without one. */
     char skey[GS_MAX_SHARDS * 13 + 1];
     gs_rules rules;
     gs_input_opts in;
-    json_object *o = NULL, *stages;
-    gs__buf text;
+    double t0; /* the running stage's start */
+} jrun;
 
-    if (!ctx) return GS_ERR_USAGE;
-    if (out_report) *out_report = NULL;
-    memset(st, 0, sizeof st);
-    gs__buf_init(&text, 0);
-    gs__utc_now(started, sizeof started);
-    if (!opts || !opts->job || !out_report) {
-        rc = gs__err(ctx, GS_ERR_USAGE, "run needs a job file");
-        goto done;
-    }
-    if ((rc = gs__opts_check_version(ctx, opts->version))) goto done;
-    if ((rc = load_job(ctx, opts->job, &j))) goto done;
-    if ((rc = job_week(ctx, opts->job, opts->week ? opts->week : j.week,
-                       &monday)))
-        goto done;
-    gs__isoweek_format(monday, week);
-    gs_rules_init(&rules);
-    if (j.rules[0] && (rc = gs_rules_load(ctx, &rules, j.rules))) goto done;
-    snprintf(skey, sizeof skey, "%s", gs__shard_key(ctx));
-    for (char *c = skey; *c; c++)
+/* The job file, its week and rules, and the shard's schemas. */
+static int load(jrun *R) {
+    gs_ctx *ctx = R->ctx;
+    const gs_run_opts *opts = R->opts;
+    int rc;
+    if ((rc = gs__opts_check_version(ctx, opts->version)) ||
+        (rc = load_job(ctx, opts->job, &R->j)) ||
+        (rc = job_week(ctx, opts->job, opts->week ? opts->week : R->j.week,
+                       &R->monday)))
+        return rc;
+    gs__isoweek_format(R->monday, R->week);
+    gs_rules_init(&R->rules);
+    if (R->j.rules[0] && (rc = gs_rules_load(ctx, &R->rules, R->j.rules)))
+        return rc;
+    snprintf(R->skey, sizeof R->skey, "%s", gs__shard_key(ctx));
+    for (char *c = R->skey; *c; c++)
         if (*c == ',') *c = '_';
-    if (db &&
-        (rc = pg_schemas(ctx, skey, s_base, s_validate, s_patrol, s_hotspots)))
-        goto done;
-    if (mkdir(j.out_dir, 0777) != 0 && errno != EEXIST) {
-        rc = gs__err(ctx, GS_ERR_IO,
-                     "%s: cannot create the output directory: "
-                     "%s",
-                     j.out_dir, strerror(errno));
-        goto done;
-    }
-    gs_input_opts_init(&in);
-    if (j.encoding[0]) in.encoding = j.encoding;
-    snprintf(p_validate, sizeof p_validate, "%s/validate-%s.gpkg", j.out_dir,
+    R->db = opts->database;
+    if (R->db && (rc = pg_schemas(ctx, R->skey, R->s_base, R->s_validate,
+                                  R->s_patrol, R->s_hotspots)))
+        return rc;
+    gs_input_opts_init(&R->in);
+    if (R->j.encoding[0]) R->in.encoding = R->j.encoding;
+    return GS_OK;
+}
+
+/* The output directory and every stage's output in it, named for the
+ * week (or the database); the ledger must be a plain file there. */
+static int place_outputs(jrun *R) {
+    gs_ctx *ctx = R->ctx;
+    const job *j = &R->j;
+    const char *week = R->week;
+    if (mkdir(j->out_dir, 0777) != 0 && errno != EEXIST)
+        return gs__err(ctx, GS_ERR_IO,
+                       "%s: cannot create the output directory: %s", j->out_dir,
+                       strerror(errno));
+    snprintf(R->p_validate, sizeof R->p_validate, "%s/validate-%s.gpkg",
+             j->out_dir, week);
+    snprintf(R->p_patrol, sizeof R->p_patrol, "%s/patrol-%s.gpkg", j->out_dir,
              week);
-    snprintf(p_patrol, sizeof p_patrol, "%s/patrol-%s.gpkg", j.out_dir, week);
-    snprintf(p_hotspots, sizeof p_hotspots, "%s/hotspots-%s.gpkg", j.out_dir,
-             week);
-    snprintf(p_ledger, sizeof p_ledger, "%s/%s", j.out_dir, j.ledger);
-    if (db) {
-        snprintf(p_validate, sizeof p_validate, "%s", db);
-        snprintf(p_patrol, sizeof p_patrol, "%s", db);
-        snprintf(p_hotspots, sizeof p_hotspots, "%s", db);
+    snprintf(R->p_hotspots, sizeof R->p_hotspots, "%s/hotspots-%s.gpkg",
+             j->out_dir, week);
+    snprintf(R->p_ledger, sizeof R->p_ledger, "%s/%s", j->out_dir, j->ledger);
+    if (R->db) {
+        snprintf(R->p_validate, sizeof R->p_validate, "%s", R->db);
+        snprintf(R->p_patrol, sizeof R->p_patrol, "%s", R->db);
+        snprintf(R->p_hotspots, sizeof R->p_hotspots, "%s", R->db);
         /* Named without the connection string, which may hold a password. */
-        snprintf(p_ledger, sizeof p_ledger, "PostgreSQL schema %s", s_base);
+        snprintf(R->p_ledger, sizeof R->p_ledger, "PostgreSQL schema %s",
+                 R->s_base);
     } else {
         /* The ledger is updated in place, so a link would write wherever
          * it points: outside the output directory. */
         struct stat ls;
-        if (lstat(p_ledger, &ls) == 0 && !S_ISREG(ls.st_mode)) {
-            rc = gs__err(ctx, GS_ERR_CONFIG,
-                         "%s: the ledger %s is a %s, not a file in the "
-                         "output directory",
-                         opts->job, p_ledger,
-                         S_ISLNK(ls.st_mode)   ? "symbolic link"
-                         : S_ISDIR(ls.st_mode) ? "directory"
-                                               : "special file");
-            goto done;
-        }
+        if (lstat(R->p_ledger, &ls) == 0 && !S_ISREG(ls.st_mode))
+            return gs__err(ctx, GS_ERR_CONFIG,
+                           "%s: the ledger %s is a %s, not a file in the "
+                           "output directory",
+                           R->opts->job, R->p_ledger,
+                           S_ISLNK(ls.st_mode)   ? "symbolic link"
+                           : S_ISDIR(ls.st_mode) ? "directory"
+                                                 : "special file");
     }
     /* Shards of one job share its output folder: each its own report. */
-    snprintf(p_report, sizeof p_report, "%s/report-%s%s%s.html", j.out_dir,
-             week, db && skey[0] ? "-" : "", db ? skey : "");
+    snprintf(R->p_report, sizeof R->p_report, "%s/report-%s%s%s.html",
+             j->out_dir, week, R->db && R->skey[0] ? "-" : "",
+             R->db ? R->skey : "");
+    return GS_OK;
+}
 
-    {
-        gs_validate_opts vo;
-        double t0 = gs__now();
-        gs_validate_opts_init(&vo);
-        vo.communities = j.communities;
-        vo.grids = j.grids;
-        vo.households = j.households;
-        vo.members = j.members;
-        vo.common.output = p_validate;
-        vo.common.input = &in;
-        vo.common.rules = &rules;
-        vo.common.command_line = opts->common.command_line;
-        vo.common.threads = opts->common.threads;
-        st[nst].name = "validate";
-        if (db && (rc = gs_ctx_set_schema(ctx, s_validate))) goto done;
-        if ((rc = gs_validate_run(ctx, &vo, &st[nst].report))) goto done;
-        st[nst].wall_s = gs__now() - t0;
-        st[nst++].peak_rss_mb = gs__peak_rss_mb();
-    }
-    if (j.traces[0]) {
-        gs_patrol_opts po;
-        double t0 = gs__now();
-        gs_patrol_opts_init(&po);
-        po.grids = j.grids;
-        po.members = j.members;
-        po.traces = j.traces;
-        po.households = j.households;
-        po.calendar = j.calendar[0] ? j.calendar : NULL;
-        po.week = week;
-        po.trace_crs = j.trace_crs[0] ? j.trace_crs : NULL;
-        po.tz = j.tz[0] ? j.tz : NULL;
-        po.common.output = p_patrol;
-        po.common.input = &in;
-        po.common.rules = &rules;
-        po.common.command_line = opts->common.command_line;
-        po.common.threads = opts->common.threads;
-        st[nst].name = "patrol";
-        if (db && (rc = gs_ctx_set_schema(ctx, s_patrol))) goto done;
-        if ((rc = gs_patrol_run(ctx, &po, &st[nst].report))) goto done;
-        st[nst].wall_s = gs__now() - t0;
-        st[nst++].peak_rss_mb = gs__peak_rss_mb();
-    }
-    if (j.events[0]) {
-        gs_hotspots_opts ho;
-        double t0 = gs__now();
-        gs_hotspots_opts_init(&ho);
-        ho.grids = j.grids;
-        ho.events = j.events;
-        ho.communities = j.communities;
-        ho.households = j.households;
-        ho.calendar = j.calendar[0] ? j.calendar : NULL;
-        ho.week = week;
-        ho.tz = j.tz[0] ? j.tz : NULL;
-        ho.common.output = p_hotspots;
-        ho.common.input = &in;
-        ho.common.rules = &rules;
-        ho.common.command_line = opts->common.command_line;
-        ho.common.threads = opts->common.threads;
-        st[nst].name = "hotspots";
-        if (db && (rc = gs_ctx_set_schema(ctx, s_hotspots))) goto done;
-        if ((rc = gs_hotspots_run(ctx, &ho, &st[nst].report))) goto done;
-        st[nst].wall_s = gs__now() - t0;
-        st[nst++].peak_rss_mb = gs__peak_rss_mb();
-    }
-    {
-        gs__ledger_part parts[5];
-        size_t np = 0;
-        double t0 = gs__now();
-        json_object *run = json_object_new_object();
-        /* In PostgreSQL a part names the stage's schema. */
-        const char *v = db ? s_validate : p_validate;
-        const char *p = db ? s_patrol : p_patrol;
-        const char *h = db ? s_hotspots : p_hotspots;
-        parts[np++] = (gs__ledger_part){"grid_status", v, "grids"};
-        if (j.traces[0]) {
-            parts[np++] = (gs__ledger_part){"member_day", p, "member_day"};
-            parts[np++] = (gs__ledger_part){"member_week", p, "member_week"};
-        }
-        if (j.events[0])
-            parts[np++] = (gs__ledger_part){"grid_events", h, "grid_events"};
-        json_object_object_add(run, "job", json_object_new_string(opts->job));
-        json_object_object_add(run, "week", json_object_new_string(week));
-        for (int i = 0; i < nst; i++)
-            json_object_object_add(
-                run, st[i].name,
-                json_tokener_parse(gs_report_json(st[i].report)));
-        const char *rj =
-            json_object_to_json_string_ext(run, JSON_C_TO_STRING_PLAIN);
-        gs__gdal_enter(ctx);
-        rc = db ? gs__ledger_record_pg(ctx, db, s_base, week, parts, np,
-                                       opts->common.command_line, started, rj)
-                : gs__ledger_record(ctx, p_ledger, week, parts, np,
-                                    opts->common.command_line, started, rj);
-        gs__gdal_leave(ctx);
-        json_object_put(run);
-        if (rc) goto done;
-        st[nst].name = "ledger";
-        st[nst].wall_s = gs__now() - t0;
-        st[nst++].peak_rss_mb = gs__peak_rss_mb();
-    }
-    {
-        /* The report reads the week back from the committed ledger (in
-         * PostGIS: the shard's rows of its schema). */
-        char pg_ledger[JOB_PATH + 96];
-        gs_report_html_opts ro;
-        double t0 = gs__now();
-        gs_report_html_opts_init(&ro);
-        snprintf(pg_ledger, sizeof pg_ledger, "%s active_schema=%s",
-                 db ? db : "", s_base);
-        ro.ledger = db ? pg_ledger : p_ledger;
-        ro.week = week;
-        ro.common.output = p_report;
-        ro.common.rules = &rules;
-        st[nst].name = "report";
-        if ((rc = gs_report_html_run(ctx, &ro, &st[nst].report))) goto done;
-        st[nst].wall_s = gs__now() - t0;
-        st[nst++].peak_rss_mb = gs__peak_rss_mb();
-    }
+/* A stage starts: its name, its clock, and, in PostgreSQL, its schema. */
+static int stage_begin(jrun *R, const char *name, const char *schema) {
+    R->st[R->nst].name = name;
+    R->t0 = gs__now();
+    return R->db && schema ? gs_ctx_set_schema(R->ctx, schema) : GS_OK;
+}
 
-    o = json_object_new_object();
-    stages = json_object_new_array();
+/* The running stage is done: its wall time and peak memory. */
+static void stage_end(jrun *R) {
+    R->st[R->nst].wall_s = gs__now() - R->t0;
+    R->st[R->nst++].peak_rss_mb = gs__peak_rss_mb();
+}
+
+/* The options every stage shares. */
+static void common_opts(const jrun *R, gs_common_opts *c, const char *out) {
+    c->output = out;
+    c->input = &R->in;
+    c->rules = &R->rules;
+    c->command_line = R->opts->common.command_line;
+    c->threads = R->opts->common.threads;
+}
+
+static int run_validate(jrun *R) {
+    gs_validate_opts vo;
+    int rc;
+    gs_validate_opts_init(&vo);
+    vo.communities = R->j.communities;
+    vo.grids = R->j.grids;
+    vo.households = R->j.households;
+    vo.members = R->j.members;
+    common_opts(R, &vo.common, R->p_validate);
+    if ((rc = stage_begin(R, "validate", R->s_validate)) ||
+        (rc = gs_validate_run(R->ctx, &vo, &R->st[R->nst].report)))
+        return rc;
+    stage_end(R);
+    return GS_OK;
+}
+
+/* Patrol, when the job has traces. */
+static int run_patrol(jrun *R) {
+    const job *j = &R->j;
+    gs_patrol_opts po;
+    int rc;
+    if (!j->traces[0]) return GS_OK;
+    gs_patrol_opts_init(&po);
+    po.grids = j->grids;
+    po.members = j->members;
+    po.traces = j->traces;
+    po.households = j->households;
+    po.calendar = j->calendar[0] ? j->calendar : NULL;
+    po.week = R->week;
+    po.trace_crs = j->trace_crs[0] ? j->trace_crs : NULL;
+    po.tz = j->tz[0] ? j->tz : NULL;
+    common_opts(R, &po.common, R->p_patrol);
+    if ((rc = stage_begin(R, "patrol", R->s_patrol)) ||
+        (rc = gs_patrol_run(R->ctx, &po, &R->st[R->nst].report)))
+        return rc;
+    stage_end(R);
+    return GS_OK;
+}
+
+/* Hotspots, when the job has events. */
+static int run_hotspots(jrun *R) {
+    const job *j = &R->j;
+    gs_hotspots_opts ho;
+    int rc;
+    if (!j->events[0]) return GS_OK;
+    gs_hotspots_opts_init(&ho);
+    ho.grids = j->grids;
+    ho.events = j->events;
+    ho.communities = j->communities;
+    ho.households = j->households;
+    ho.calendar = j->calendar[0] ? j->calendar : NULL;
+    ho.week = R->week;
+    ho.tz = j->tz[0] ? j->tz : NULL;
+    common_opts(R, &ho.common, R->p_hotspots);
+    if ((rc = stage_begin(R, "hotspots", R->s_hotspots)) ||
+        (rc = gs_hotspots_run(R->ctx, &ho, &R->st[R->nst].report)))
+        return rc;
+    stage_end(R);
+    return GS_OK;
+}
+
+/* Records the week in the ledger, last, in one transaction: the stages'
+ * layers that have a ledger table (schema.c), and the run with every
+ * stage's report. */
+static int record_ledger(jrun *R) {
+    gs__ledger_part parts[5];
+    size_t np = 0;
+    json_object *run = json_object_new_object();
+    /* In PostgreSQL a part names the stage's schema. */
+    const char *v = R->db ? R->s_validate : R->p_validate;
+    const char *p = R->db ? R->s_patrol : R->p_patrol;
+    const char *h = R->db ? R->s_hotspots : R->p_hotspots;
+    const char *rj;
+    int rc;
+    stage_begin(R, "ledger", NULL);
+    parts[np++] = (gs__ledger_part){GS__LS_VALIDATE_GRIDS, v};
+    if (R->j.traces[0]) {
+        parts[np++] = (gs__ledger_part){GS__LS_PATROL_MEMBER_DAY, p};
+        parts[np++] = (gs__ledger_part){GS__LS_PATROL_MEMBER_WEEK, p};
+    }
+    if (R->j.events[0])
+        parts[np++] = (gs__ledger_part){GS__LS_HOTSPOTS_GRID_EVENTS, h};
+    json_object_object_add(run, "job", json_object_new_string(R->opts->job));
+    json_object_object_add(run, "week", json_object_new_string(R->week));
+    for (int i = 0; i < R->nst; i++)
+        json_object_object_add(
+            run, R->st[i].name,
+            json_tokener_parse(gs_report_json(R->st[i].report)));
+    rj = json_object_to_json_string_ext(run, JSON_C_TO_STRING_PLAIN);
+    gs__gdal_enter(R->ctx);
+    rc =
+        R->db
+            ? gs__ledger_record_pg(R->ctx, R->db, R->s_base, R->week, parts, np,
+                                   R->opts->common.command_line, R->started, rj)
+            : gs__ledger_record(R->ctx, R->p_ledger, R->week, parts, np,
+                                R->opts->common.command_line, R->started, rj);
+    gs__gdal_leave(R->ctx);
+    json_object_put(run);
+    if (rc) return rc;
+    stage_end(R);
+    return GS_OK;
+}
+
+/* The HTML report, read back from the committed ledger (in PostGIS: the
+ * shard's rows of its schema). */
+static int write_report(jrun *R) {
+    char pg_ledger[JOB_PATH + 96];
+    gs_report_html_opts ro;
+    int rc;
+    gs_report_html_opts_init(&ro);
+    snprintf(pg_ledger, sizeof pg_ledger, "%s active_schema=%s",
+             R->db ? R->db : "", R->s_base);
+    ro.ledger = R->db ? pg_ledger : R->p_ledger;
+    ro.week = R->week;
+    ro.common.output = R->p_report;
+    ro.common.rules = &R->rules;
+    if ((rc = stage_begin(R, "report", NULL)) ||
+        (rc = gs_report_html_run(R->ctx, &ro, &R->st[R->nst].report)))
+        return rc;
+    stage_end(R);
+    return GS_OK;
+}
+
+/* The run's report: every stage with its time, memory and report, and
+ * the findings of all but the HTML report (which restates patrol's). */
+static int make_report(jrun *R, gs_report **out_report) {
+    gs_ctx *ctx = R->ctx;
+    json_object *o = json_object_new_object(), *stages;
+    gs__buf text;
+    long findings = 0;
+    stages = o ? json_object_new_array() : NULL;
     if (!o || !stages) {
-        if (stages) json_object_put(stages);
-        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-        goto done;
+        if (o) json_object_put(o);
+        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     }
+    gs__buf_init(&text, 0);
     json_object_object_add(o, "command", json_object_new_string("run"));
-    json_object_object_add(o, "week", json_object_new_string(week));
-    json_object_object_add(o, "ledger", json_object_new_string(p_ledger));
-    gs__buf_printf(&text, "run %s: week %s\n", opts->job, week);
-    for (int i = 0; i < nst; i++) {
+    json_object_object_add(o, "week", json_object_new_string(R->week));
+    json_object_object_add(o, "ledger", json_object_new_string(R->p_ledger));
+    gs__buf_printf(&text, "run %s: week %s\n", R->opts->job, R->week);
+    for (int i = 0; i < R->nst; i++) {
+        const stage *st = &R->st[i];
         json_object *s = json_object_new_object();
-        json_object_object_add(s, "stage", json_object_new_string(st[i].name));
-        json_object_object_add(s, "wall_s",
-                               json_object_new_double(st[i].wall_s));
+        json_object_object_add(s, "stage", json_object_new_string(st->name));
+        json_object_object_add(s, "wall_s", json_object_new_double(st->wall_s));
         json_object_object_add(s, "peak_rss_mb",
-                               json_object_new_double(st[i].peak_rss_mb));
-        if (st[i].report) {
+                               json_object_new_double(st->peak_rss_mb));
+        if (st->report) {
             json_object_object_add(
-                s, "report", json_tokener_parse(gs_report_json(st[i].report)));
-            gs__buf_puts(&text, gs_report_text(st[i].report));
+                s, "report", json_tokener_parse(gs_report_json(st->report)));
+            gs__buf_puts(&text, gs_report_text(st->report));
         }
         json_object_array_add(stages, s);
+        if (strcmp(st->name, "report"))
+            findings += gs_report_findings(st->report);
     }
     json_object_object_add(o, "stages", stages);
-    gs__buf_printf(&text, "  recorded %s in the ledger %s\n", week, p_ledger);
+    gs__buf_printf(&text, "  recorded %s in the ledger %s\n", R->week,
+                   R->p_ledger);
+    ctx->n_phases = 0;
+    *out_report = gs__report_from_buf(ctx, o, &text, findings);
+    return *out_report ? GS_OK : gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+}
 
-    {
-        long findings = 0;
-        /* The report restates patrol's findings; count them once. */
-        for (int i = 0; i < nst; i++)
-            if (strcmp(st[i].name, "report"))
-                findings += gs_report_findings(st[i].report);
-        ctx->n_phases = 0;
-        *out_report = gs__report_from_buf(ctx, o, &text, findings);
-        o = NULL;
-        if (!*out_report) rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-    }
+int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
+    jrun *R;
+    int rc;
+
+    if (!ctx) return GS_ERR_USAGE;
+    if (out_report) *out_report = NULL;
+    if (!opts || !opts->job || !out_report)
+        return gs__err(ctx, GS_ERR_USAGE, "run needs a job file");
+    R = gs__calloc(1, sizeof *R);
+    if (!R) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    R->ctx = ctx;
+    R->opts = opts;
+    gs__utc_now(R->started, sizeof R->started);
+    if ((rc = load(R)) || (rc = place_outputs(R)) || (rc = run_validate(R)) ||
+        (rc = run_patrol(R)) || (rc = run_hotspots(R)) ||
+        (rc = record_ledger(R)) || (rc = write_report(R)))
+        goto done;
+    rc = make_report(R, out_report);
 done:
-    if (o) json_object_put(o);
-    for (size_t i = 0; i < sizeof st / sizeof st[0]; i++)
-        gs_report_destroy(st[i].report);
-    gs__buf_free(&text);
+    for (size_t i = 0; i < sizeof R->st / sizeof R->st[0]; i++)
+        gs_report_destroy(R->st[i].report);
+    free(R);
     return rc;
 }

@@ -4,8 +4,10 @@
  * The ledger is one GeoPackage, so QGIS opens it and plain SQL queries it.
  * Each table mirrors an output layer (grid_status <- validate's grids,
  * member_day and member_week <- patrol, grid_events <- hotspots) with a
- * leading `week` field, plus a `runs` table: when, what command line,
- * which parameters and inputs (with checksums), which engine version.
+ * leading `week` field, created from the layer's schema (schema.c, which
+ * names the table a layer becomes), plus a `runs` table: when, what
+ * command line, which parameters and inputs (with checksums), which
+ * engine version. Reading it back is ledger_read.c's.
  *
  * Recording a week is one SQLite transaction (GDAL's GeoPackage driver
  * maps dataset transactions onto SQLite's): delete the week's rows from
@@ -36,16 +38,11 @@
 
 /* Creates an empty ledger with its runs table, atomically. */
 static int create_ledger(gs_ctx *ctx, const char *path) {
-    static const gs__fdef fields[] = {
-        {"week", GS__F_STR},         {"started_at", GS__F_STR},
-        {"finished_at", GS__F_STR},  {"engine_version", GS__F_STR},
-        {"command_line", GS__F_STR}, {"run", GS__F_STR}};
     gs__out *o = NULL;
     gs__olayer *l;
     int rc = gs__out_open(ctx, path, NULL, NULL, &o);
     if (rc) return rc;
-    rc = gs__out_layer(o, "runs", GS__GEOM_NONE, fields,
-                       sizeof fields / sizeof fields[0], &l);
+    rc = gs__out_layer_schema(o, GS__LS_LEDGER_RUNS, &l);
     if (rc) {
         gs__out_abort(o);
         return rc;
@@ -53,32 +50,63 @@ static int create_ledger(gs_ctx *ctx, const char *path) {
     return gs__out_commit(o);
 }
 
-/* The ledger table for `src`: found, or created with `week` and the
- * source's fields, geometry type and CRS. */
-static OGRLayerH ledger_table(gs_ctx *ctx, GDALDatasetH ds, const char *name,
-                              OGRLayerH src) {
-    OGRLayerH l = GDALDatasetGetLayerByName(ds, name);
+/* Adds field `name` of type `t` to ledger table `l`. */
+static int add_field(OGRLayerH l, const char *name, OGRFieldType t) {
+    OGRFieldDefnH f = OGR_Fld_Create(name, t);
+    OGRErr e = OGR_L_CreateField(l, f, 1);
+    OGR_Fld_Destroy(f);
+    return e == OGRERR_NONE ? GS_OK : GS_ERR_IO;
+}
+
+/* Adds the fields of `src` in the dynamic middle of schema `s` (cat_1...),
+ * in the source's order. */
+static int add_middle(OGRLayerH l, const gs__layer_schema *s, OGRLayerH src) {
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(src);
+    for (int i = 0; i < OGR_FD_GetFieldCount(fd); i++) {
+        const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i));
+        if (gs__schema_is_dynamic(s, name) &&
+            add_field(l, name, gs__out_ftype(s->dyn_type)))
+            return GS_ERR_IO;
+    }
+    return GS_OK;
+}
+
+/* The ledger table of layer `s`: found, or created as the schema says (a
+ * leading `week`, then the layer's fields less its own week, with its
+ * dynamic middle as `src` has it) with the geometry type and CRS of `src`,
+ * the stage's layer. NULL with the context's error (GS_ERR_IO), also when
+ * `src` lacks one of the schema's fields. */
+static OGRLayerH ledger_table(gs_ctx *ctx, GDALDatasetH ds, const char *path,
+                              const gs__layer_schema *s, OGRLayerH src) {
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, s->ledger_table);
     OGRFeatureDefnH fd = OGR_L_GetLayerDefn(src);
     char **lco = NULL;
-    OGRFieldDefnH wf;
     if (l) return l;
+    for (size_t k = 0; k < s->nfields; k++)
+        if (OGR_FD_GetFieldIndex(fd, s->fields[k].name) < 0) {
+            gs__err(ctx, GS_ERR_IO,
+                    "%s: layer %s has no field %s to record in the ledger",
+                    path, s->layer, s->fields[k].name);
+            return NULL;
+        }
     lco = CSLSetNameValue(lco, "FID", "fid");
     if (OGR_L_GetGeomType(src) != wkbNone)
         lco = CSLSetNameValue(lco, "GEOMETRY_NAME", "geom");
     gs__libmsg_clear(ctx);
-    l = GDALDatasetCreateLayer(ds, name, OGR_L_GetSpatialRef(src),
+    l = GDALDatasetCreateLayer(ds, s->ledger_table, OGR_L_GetSpatialRef(src),
                                OGR_L_GetGeomType(src), lco);
     CSLDestroy(lco);
-    if (!l) return NULL;
-    wf = OGR_Fld_Create("week", OFTString);
-    OGR_L_CreateField(l, wf, 1);
-    OGR_Fld_Destroy(wf);
-    for (int i = 0; i < OGR_FD_GetFieldCount(fd); i++) {
-        OGRFieldDefnH f = OGR_FD_GetFieldDefn(fd, i);
-        /* A source's own week field is the ledger's week. */
-        if (!strcmp(OGR_Fld_GetNameRef(f), "week")) continue;
-        if (OGR_L_CreateField(l, f, 1) != OGRERR_NONE) return NULL;
+    if (l && add_field(l, "week", OFTString)) l = NULL;
+    for (size_t k = 0; l && k < s->nfields; k++) {
+        /* A layer's own week field is the ledger's week. */
+        if (s->dyn_prefix && k == s->dyn_at && add_middle(l, s, src)) l = NULL;
+        if (l && strcmp(s->fields[k].name, "week") &&
+            add_field(l, s->fields[k].name, gs__out_ftype(s->fields[k].type)))
+            l = NULL;
     }
+    if (!l)
+        gs__err_lib(ctx, GS_ERR_IO, "%s: cannot create table %s", path,
+                    s->ledger_table);
     return l;
 }
 
@@ -122,6 +150,81 @@ static int copy_rows(gs_ctx *ctx, OGRLayerH src, OGRLayerH dst,
     return rc;
 }
 
+/* Replaces week `week` of the ledger table of `part` with the rows of its
+ * stage layer, inside the open transaction of `ds`. */
+static int record_part(gs_ctx *ctx, GDALDatasetH ds, const char *ledger_path,
+                       const char *week, const gs__ledger_part *part) {
+    const gs__layer_schema *ls = gs__schema(part->layer);
+    const char *path = part->path;
+    GDALDatasetH src = GDALOpenEx(
+        path, GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR, NULL,
+        NULL, NULL);
+    OGRLayerH sl = src ? GDALDatasetGetLayerByName(src, ls->layer) : NULL;
+    OGRLayerH dl;
+    char where[600], *sql;
+    int rc = GS_OK;
+    if (!sl) {
+        rc = gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
+                         "%s: no layer %s to record in the ledger", path,
+                         ls->layer);
+        goto done;
+    }
+    if (!(dl = ledger_table(ctx, ds, ledger_path, ls, sl))) {
+        rc = ctx->errcode;
+        goto done;
+    }
+    /* Re-running a week replaces it. The name and the week are quoted the
+     * way SQLite wants them (%w, %q), whatever they hold. */
+    sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE week = '%q'",
+                          ls->ledger_table, week);
+    if (!sql) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    gs__libmsg_clear(ctx);
+    CPLErrorReset();
+    GDALDatasetReleaseResultSet(ds, GDALDatasetExecuteSQL(ds, sql, NULL, NULL));
+    sqlite3_free(sql);
+    if (CPLGetLastErrorType() >= CE_Failure) {
+        rc = gs__err_lib(ctx, GS_ERR_IO,
+                         "%s: cannot replace week %s in table %s", ledger_path,
+                         week, ls->ledger_table);
+        goto done;
+    }
+    gs__crash_point("ledger.delete");
+    snprintf(where, sizeof where, "%s, layer %s", path, ls->layer);
+    rc = copy_rows(ctx, sl, dl, week, where);
+done:
+    if (src) GDALClose(src);
+    return rc;
+}
+
+/* Appends the run to the ledger's runs table. */
+static int record_run(gs_ctx *ctx, GDALDatasetH ds, const char *ledger_path,
+                      const char *week, const char *command_line,
+                      const char *started, const char *run_json) {
+    OGRLayerH runs = GDALDatasetGetLayerByName(ds, "runs");
+    OGRFeatureH f = runs ? OGR_F_Create(OGR_L_GetLayerDefn(runs)) : NULL;
+    char finished[32];
+    int rc = GS_OK;
+    if (!f)
+        return gs__err(ctx, GS_ERR_IO, "%s: the ledger has no runs table",
+                       ledger_path);
+    gs__utc_now(finished, sizeof finished);
+    OGR_F_SetFieldString(f, GS__LR_WEEK, week);
+    OGR_F_SetFieldString(f, GS__LR_STARTED_AT, started);
+    OGR_F_SetFieldString(f, GS__LR_FINISHED_AT, finished);
+    OGR_F_SetFieldString(f, GS__LR_ENGINE_VERSION, GS_VERSION_STRING);
+    OGR_F_SetFieldString(f, GS__LR_COMMAND_LINE,
+                         command_line ? command_line : "");
+    OGR_F_SetFieldString(f, GS__LR_RUN, run_json ? run_json : "{}");
+    if (OGR_L_CreateFeature(runs, f) != OGRERR_NONE)
+        rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot record the run",
+                         ledger_path);
+    OGR_F_Destroy(f);
+    return rc;
+}
+
 int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
                       const gs__ledger_part *parts, size_t n_parts,
                       const char *command_line, const char *started,
@@ -129,7 +232,6 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
     GDALDatasetH ds = NULL;
     struct stat st;
     int rc = GS_OK, in_tx = 0;
-    char *sql, finished[32];
 
     if (stat(ledger_path, &st) != 0 && (rc = create_ledger(ctx, ledger_path)))
         return rc;
@@ -149,76 +251,12 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
     }
     in_tx = 1;
     gs__crash_point("ledger.begin");
-    for (size_t i = 0; i < n_parts; i++) {
-        const gs__ledger_part *p = &parts[i];
-        GDALDatasetH src = GDALOpenEx(
-            p->path, GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
-            NULL, NULL, NULL);
-        OGRLayerH sl = src ? GDALDatasetGetLayerByName(src, p->layer) : NULL;
-        OGRLayerH dl;
-        char where[600];
-        if (!sl) {
-            rc = gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
-                             "%s: no layer %s to record in the ledger", p->path,
-                             p->layer);
-            if (src) GDALClose(src);
+    for (size_t i = 0; i < n_parts; i++)
+        if ((rc = record_part(ctx, ds, ledger_path, week, &parts[i])))
             goto done;
-        }
-        dl = ledger_table(ctx, ds, p->table, sl);
-        if (!dl) {
-            rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot create table %s",
-                             ledger_path, p->table);
-            GDALClose(src);
-            goto done;
-        }
-        /* Re-running a week replaces it. The name and the week are quoted
-         * the way SQLite wants them (%w, %q), whatever they hold. */
-        sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE week = '%q'", p->table,
-                              week);
-        if (!sql) {
-            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-            GDALClose(src);
-            goto done;
-        }
-        gs__libmsg_clear(ctx);
-        CPLErrorReset();
-        GDALDatasetReleaseResultSet(ds,
-                                    GDALDatasetExecuteSQL(ds, sql, NULL, NULL));
-        sqlite3_free(sql);
-        if (CPLGetLastErrorType() >= CE_Failure) {
-            rc = gs__err_lib(ctx, GS_ERR_IO,
-                             "%s: cannot replace week %s in table %s",
-                             ledger_path, week, p->table);
-            GDALClose(src);
-            goto done;
-        }
-        gs__crash_point("ledger.delete");
-        snprintf(where, sizeof where, "%s, layer %s", p->path, p->layer);
-        rc = copy_rows(ctx, sl, dl, week, where);
-        GDALClose(src);
-        if (rc) goto done;
-    }
-    {
-        OGRLayerH runs = GDALDatasetGetLayerByName(ds, "runs");
-        OGRFeatureH f = runs ? OGR_F_Create(OGR_L_GetLayerDefn(runs)) : NULL;
-        if (!f) {
-            rc = gs__err(ctx, GS_ERR_IO, "%s: the ledger has no runs table",
-                         ledger_path);
-            goto done;
-        }
-        gs__utc_now(finished, sizeof finished);
-        OGR_F_SetFieldString(f, 0, week);
-        OGR_F_SetFieldString(f, 1, started);
-        OGR_F_SetFieldString(f, 2, finished);
-        OGR_F_SetFieldString(f, 3, GS_VERSION_STRING);
-        OGR_F_SetFieldString(f, 4, command_line ? command_line : "");
-        OGR_F_SetFieldString(f, 5, run_json ? run_json : "{}");
-        if (OGR_L_CreateFeature(runs, f) != OGRERR_NONE)
-            rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot record the run",
-                             ledger_path);
-        OGR_F_Destroy(f);
-        if (rc) goto done;
-    }
+    if ((rc = record_run(ctx, ds, ledger_path, week, command_line, started,
+                         run_json)))
+        goto done;
     gs__crash_point("ledger.commit");
     gs__libmsg_clear(ctx);
     if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE) {
@@ -229,10 +267,8 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
     in_tx = 0;
     gs__crash_point("ledger.committed");
 done:
-    if (ds) {
-        if (in_tx) GDALDatasetRollbackTransaction(ds);
-        GDALClose(ds);
-    }
+    if (in_tx) GDALDatasetRollbackTransaction(ds);
+    GDALClose(ds);
     return rc;
 }
 
@@ -286,39 +322,40 @@ static int has_column(const gs__buf *cols, const char *name) {
     return 0;
 }
 
-/* Copies one stage table's rows of this shard into ledger table `table`,
+/* Copies one stage table's rows of this shard into its ledger table,
  * creating it or adding the columns it lacks. */
 static int pg_part(gs_ctx *ctx, GDALDatasetH ds, const char *schema,
                    const char *week, const gs__ledger_part *p) {
+    const gs__layer_schema *ls = gs__schema(p->layer);
+    const char *table = ls->ledger_table, *layer = ls->layer;
     gs__buf src, have, sql, cols;
     int rc;
     gs__buf_init(&src, 0);
     gs__buf_init(&have, 0);
     gs__buf_init(&sql, 0);
     gs__buf_init(&cols, 0);
-    if ((rc = pg_columns(ctx, ds, p->path, p->layer, &src))) goto done;
+    if ((rc = pg_columns(ctx, ds, p->path, layer, &src))) goto done;
     if (!src.len) {
         rc = gs__err(ctx, GS_ERR_INPUT_OPEN,
-                     "no table %s.%s to record in the ledger", p->path,
-                     p->layer);
+                     "no table %s.%s to record in the ledger", p->path, layer);
         goto done;
     }
-    if ((rc = pg_columns(ctx, ds, schema, p->table, &have))) goto done;
+    if ((rc = pg_columns(ctx, ds, schema, table, &have))) goto done;
     if (!have.len) {
         gs__buf_printf(&sql,
                        "CREATE TABLE \"%s\".\"%s\" (fid bigserial PRIMARY "
                        "KEY, week text NOT NULL)",
-                       schema, p->table);
+                       schema, table);
         if (sql.failed) goto nomem;
         if ((rc = gs__pg_exec(ctx, ds, sql.data))) goto done;
         sql.len = 0;
         gs__buf_printf(&sql, "CREATE INDEX ON \"%s\".\"%s\" (week, shard)",
-                       schema, p->table);
+                       schema, table);
         if (strstr(src.data, "geom\tgeometry"))
             gs__buf_printf(&sql,
                            "; CREATE INDEX ON \"%s\".\"%s\" USING gist "
                            "(geom)",
-                           schema, p->table);
+                           schema, table);
     }
     /* Every stage column, added to the ledger when missing: ALTER TABLE
      * locks out the ledger's readers, so only a new column pays for it. */
@@ -337,7 +374,7 @@ static int pg_part(gs_ctx *ctx, GDALDatasetH ds, const char *schema,
             gs__buf_init(&alter, 0);
             gs__buf_printf(&alter,
                            "ALTER TABLE \"%s\".\"%s\" ADD COLUMN \"%s\" %s",
-                           schema, p->table, line, tab + 1);
+                           schema, table, line, tab + 1);
             rc = alter.failed ? gs__err(ctx, GS_ERR_NOMEM, "out of memory")
                               : gs__pg_exec(ctx, ds, alter.data);
             gs__buf_free(&alter);
@@ -350,7 +387,7 @@ static int pg_part(gs_ctx *ctx, GDALDatasetH ds, const char *schema,
     if (sql.len && (rc = gs__pg_exec(ctx, ds, sql.data))) goto done;
     sql.len = 0;
     gs__buf_printf(&sql, "DELETE FROM \"%s\".\"%s\" WHERE week = '%s'", schema,
-                   p->table, week);
+                   table, week);
     if (gs__shard_active(ctx))
         gs__buf_printf(&sql, " AND shard = '%s'", gs__shard_key(ctx));
     if (sql.failed) goto nomem;
@@ -360,8 +397,8 @@ static int pg_part(gs_ctx *ctx, GDALDatasetH ds, const char *schema,
     gs__buf_printf(&sql,
                    "INSERT INTO \"%s\".\"%s\" (week%s) SELECT '%s'%s FROM "
                    "\"%s\".\"%s\" WHERE shard = '%s'",
-                   schema, p->table, cols.data, week, cols.data, p->path,
-                   p->layer, gs__shard_key(ctx));
+                   schema, table, cols.data, week, cols.data, p->path, layer,
+                   gs__shard_key(ctx));
     if (sql.failed) goto nomem;
     rc = gs__pg_exec(ctx, ds, sql.data);
     goto done;

@@ -8,12 +8,16 @@
  * from the GeoPackage's `layer_styles` table when it opens a layer; this file
  * builds the QML documents that go there. The writer (io) stores them.
  *
- * How data flows. gs__style_qml() looks the layer name up in a constant table
- * of layer specs (renderer attribute, categories with colour and bilingual
- * legend label, look of the symbols, label field). The symbol type follows
- * the geometry kind the caller gives, so one spec serves points, lines and
- * polygons. A categorized renderer is used only when its attribute is among
- * the layer's fields; otherwise (and for unknown layers) the layer gets a
+ * How data flows. A layer created from its schema (schema.c) brings its
+ * style spec (renderer attribute, categories with colour and bilingual
+ * legend label, look of the symbols, label field; palette.c) and its
+ * fields' aliases: gs__style_qml_schema. A layer written without one is
+ * looked up by name, first among the schemas, then in this file's table
+ * of the layers not yet in them, and its aliases by field name in this
+ * file's table, then among the schemas' fields. The symbol type follows
+ * the geometry kind, so one spec serves points, lines and polygons. A
+ * categorized renderer is used only when its attribute is among the
+ * layer's fields; otherwise (and for unknown layers) the layer gets a
  * single symbol of its geometry kind. Attribute tables get no renderer. Then
  * come the aliases of the fields that have one, and a display expression for
  * the identify panel. Everything is appended to a growable buffer with a hard
@@ -31,8 +35,7 @@
  * index = position + 1 because QGIS's GeoPackage provider shows the FID
  * column as field 0; QGIS matches aliases by name, the index is informative.
  * Numbers are written from string constants or as integers, never with %f,
- * so a locale with a decimal comma cannot corrupt the document. Colours are
- * ColorBrewer-like palettes chosen to stay distinguishable.
+ * so a locale with a decimal comma cannot corrupt the document.
  */
 #include "style.h"
 
@@ -166,37 +169,13 @@ static void sb_esc(sbuf *b, const char *s) {
 }
 
 /* ------------------------------------------------------------------------ */
-/* Issue kinds: one list feeds the aliases of the summary's n_<kind> counts  */
-/* and the categories of the issues layers. Colours: Paired/Set palettes.    */
-
-#define ISSUE_KINDS(X)                                            \
-    X(undersize, "户数不足", 166, 206, 227)                       \
-    X(oversize, "户数超标", 31, 120, 180)                         \
-    X(persons_over, "人数超标", 106, 61, 154)                     \
-    X(bad_persons, "人数无效", 202, 178, 214)                     \
-    X(no_member, "无网格员", 227, 26, 28)                         \
-    X(multiple_members, "多名网格员", 251, 154, 153)              \
-    X(member_multiple_grids, "网格员兼多格", 255, 127, 0)         \
-    X(member_unknown_grid, "网格员所属网格不存在", 253, 191, 111) \
-    X(invalid_geometry, "几何无效", 64, 64, 64)                   \
-    X(multipart, "多部件网格", 153, 153, 153)                     \
-    X(overlap, "网格重叠", 240, 2, 127)                           \
-    X(gap, "覆盖缝隙", 255, 230, 0)                               \
-    X(community_mismatch, "社区编码不符", 51, 160, 44)            \
-    X(outside_community, "超出社区边界", 178, 223, 138)           \
-    X(duplicate_code, "网格编码重复", 177, 89, 40)                \
-    X(bad_code, "网格编码无效", 102, 194, 165)                    \
-    X(orphan_household, "无网格归属住户", 23, 190, 207)
-
-/* ------------------------------------------------------------------------ */
-/* Field aliases.                                                            */
+/* Field aliases of the layers not created from their schema (partition,  */
+/* hotspots): the schemas hold the others'.                                 */
 
 typedef struct alias {
     const char *field;
     const char *zh;
 } alias;
-
-#define ISSUE_ALIAS(k, zh, r, g, b) {"n_" #k, zh "问题数"},
 
 static const alias ALIASES[] = {
     /* validate / partition */
@@ -206,17 +185,13 @@ static const alias ALIASES[] = {
     {"name", "名称"},
     {"households", "户数"},
     {"persons", "人数"},
-    {"members", "网格员数"},
     {"area_m2", "面积(平方米)"},
     {"polsby_popper", "紧凑度(Polsby-Popper)"},
     {"status", "状态"},
-    {"issues", "问题"},
     {"kind", "类型"},
     {"detail", "说明"},
     {"community", "社区"},
     {"grids", "网格数"},
-    {"violations", "违规网格数"},
-    ISSUE_KINDS(ISSUE_ALIAS)
     /* partition */
     {"deviation", "与目标户数之差"},
     {"barrier_share", "边界沿道路河流比例"},
@@ -233,27 +208,8 @@ static const alias ALIASES[] = {
     {"moved", "迁出户数"},
     {"new_codes", "新网格编码"},
     /* patrol */
-    {"member_id", "网格员编号"},
     {"date", "日期"},
-    {"time", "时间"},
-    {"workday", "工作日"},
-    {"in_grid_s", "网格内时长(秒)"},
-    {"in_grid_tolerant_s", "网格内时长(含15米容差,秒)"},
-    {"tracked_s", "有效轨迹时长(秒)"},
-    {"gap_s", "断点时长(秒)"},
-    {"out_grid_s", "网格外时长(秒)"},
-    {"distance_m", "里程(米)"},
-    {"fixes", "定位点数"},
-    {"bad_fixes", "异常点数"},
-    {"daily_ok", "当日达标"},
     {"week", "周"},
-    {"workdays", "工作日数"},
-    {"workdays_ok", "达标工作日数"},
-    {"weekly_ok", "本周达标"},
-    {"coverage_pct", "覆盖率(%)"},
-    {"households_reached", "已走访户数"},
-    {"care_households", "关爱对象户数"},
-    {"care_reached", "已到达关爱对象户数"},
     {"compliant", "合规"},
     {"lon", "经度"},
     {"lat", "纬度"},
@@ -313,43 +269,12 @@ static const alias ALIASES[] = {
     /* assess */
     {"month", "月份"},
     {"score", "得分"},
-    {"tier", "等级"},
     {"period_from", "考核期起"},
     {"period_to", "考核期止"},
-    {"weeks_ok", "达标周数"},
-    {"score_patrol", "巡查得分"},
-    {"score_information", "信息采集得分"},
-    {"score_visits", "走访服务得分"},
-    {"score_events", "事件上报得分"},
-    {"score_special", "专项工作得分"},
-    {"score_awareness", "知晓率得分"},
-    {"score_satisfaction", "满意度得分"},
-    {"score_basic", "基础工作得分"},
-    {"score_residents", "群众评价得分"},
     {"total", "总分"},
-    {"care_targets", "关爱对象数"},
-    {"care_windows_due", "应走访周期数"},
-    {"care_windows_met", "已走访周期数"},
-    {"visits_recorded", "登记走访次数"},
-    {"visits_verified", "核实走访次数"},
-    {"defaults_used", "采用默认值"},
     {"note", "备注"},
-    {"verified", "已核实"},
-    {"fix_distance_m", "最近定位点距离(米)"},
-    {"fix_time", "最近定位点时间"},
-    {"fix_offset_s", "定位点时差(秒)"},
-    {"interval_days", "走访周期(天)"},
-    {"windows_due", "应走访周期数"},
-    {"windows_met", "已走访周期数"},
-    {"last_visit", "最近核实走访时间"},
-    {"first_missed_from", "首个漏访周期起"},
-    {"first_missed_to", "首个漏访周期止"},
-    {"source", "来源"},
     {"path", "文件"},
     /* inputs carried into outputs, summary tables */
-    {"household_id", "户编号"},
-    {"care_type", "关爱类型"},
-    {"building_id", "楼栋编号"},
     {"key", "键"},
     {"value", "值"},
 };
@@ -358,245 +283,51 @@ const char *gs__style_alias(const char *field) {
     if (!field) return NULL;
     for (size_t i = 0; i < NELEM(ALIASES); i++)
         if (strcmp(ALIASES[i].field, field) == 0) return ALIASES[i].zh;
-    return NULL;
+    return gs__schema_alias(field);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Layer specs.                                                              */
 
-typedef struct rgb {
-    unsigned char r, g, b;
-} rgb;
-
-typedef struct category {
-    const char *value; /* attribute value as QGIS compares it (as text) */
-    const char *label; /* legend label, Chinese then English */
-    rgb color;
-} category;
-
-/* How a layer's symbols look, for each geometry kind. Widths and sizes are
- * millimetres, as strings so that no locale can touch them. */
-typedef struct look {
-    unsigned char fill_alpha; /* polygons: fill opacity 0..255 */
-    const char *brush;        /* polygons: Qt brush ("solid", "b_diagonal") */
-    const char *width;        /* polygon outline / line width */
-    const char *line_style;   /* lines: "solid", "dash" */
-    const char *marker;       /* points: QGIS marker shape */
-    const char *marker_size;  /* points */
-} look;
-
+/* The style of a layer not created from its schema, by layer name. */
 typedef struct layer_spec {
     const char *layer;
-    const char *attr; /* categorized on this field; NULL: single symbol */
-    const category *cats;
-    size_t ncats;
-    rgb color; /* single symbol (and source symbol) colour */
-    look look;
-    const char *label_field; /* NULL: no labels */
+    gs__style_spec spec;
 } layer_spec;
 
-#define ISSUE_CAT(k, zh, r, g, b) {#k, zh " " #k, {r, g, b}},
-static const category ISSUE_CATS[] = {ISSUE_KINDS(ISSUE_CAT)};
-
-static const category STATUS_CATS[] = {
-    {"ok", "合规 ok", {51, 160, 44}},
-    {"violation", "违规 violation", {227, 26, 28}},
-};
-
-/* What a re-division did to an old grid. */
-static const category CHANGE_CATS[] = {
-    {"unchanged", "未变 unchanged", {189, 189, 189}},
-    {"split", "拆分 split", {227, 26, 28}},
-    {"merged", "合并 merged", {31, 120, 180}},
-    {"shifted", "调界 shifted", {255, 127, 0}},
-    {"redesigned", "重划 redesigned", {106, 61, 154}},
-};
-
-/* Integer flags written as 1/0; QGIS compares the value's text form. */
-static const category COMPLIANT_CATS[] = {
-    {"1", "达标 compliant", {51, 160, 44}},
-    {"0", "未达标 not compliant", {227, 26, 28}},
-};
-
-/* The assessment's tiers, green to red; and a visit checked or not. */
-static const category TIER_CATS[] = {
-    {"优秀", "优秀 excellent", {26, 150, 65}},
-    {"良好", "良好 good", {166, 217, 106}},
-    {"合格", "合格 pass", {253, 174, 97}},
-    {"不合格", "不合格 fail", {215, 25, 28}},
-};
-
-static const category VERIFIED_CATS[] = {
-    {"1", "已核实 verified", {51, 160, 44}},
-    {"0", "未核实 not verified", {227, 26, 28}},
-};
-
-/* Gi* bins as in common GIS practice: ±3 = 99 %, ±2 = 95 %, ±1 = 90 %.
- * Colours: ColorBrewer RdBu, the middle class light grey. */
-static const category GI_CATS[] = {
-    {"-3", "冷点 99% cold spot 99%", {33, 102, 172}},
-    {"-2", "冷点 95% cold spot 95%", {103, 169, 207}},
-    {"-1", "冷点 90% cold spot 90%", {209, 229, 240}},
-    {"0", "不显著 not significant", {224, 224, 224}},
-    {"1", "热点 90% hot spot 90%", {253, 219, 199}},
-    {"2", "热点 95% hot spot 95%", {239, 138, 98}},
-    {"3", "热点 99% hot spot 99%", {178, 24, 43}},
-    /* QGIS's "all other values": NULL, where Gi* was not computed (too few
-     * units, no events), so those units still show with their counts. */
-    {"", "未计算 not computed", {255, 255, 255}},
-};
-
-static const category TROUBLE_CATS[] = {
-    {"repeat_location", "重复发生点 repeat location", {227, 26, 28}},
-    {"overdue", "超期未办结 overdue", {255, 127, 0}},
-    {"rising_grid", "事件上升网格 rising grid", {106, 61, 154}},
-};
-
-/* Emerging hot spot classes (stats.h), hot reds and cold blues, fading
- * from new to historical; no pattern and too little history light grey. */
-static const category EHSA_CATS[] = {
-    {"new_hot_spot", "新增热点 new hot spot", {254, 224, 144}},
-    {"consecutive_hot_spot", "连续热点 consecutive hot spot", {253, 174, 97}},
-    {"intensifying_hot_spot", "加剧热点 intensifying hot spot", {165, 0, 38}},
-    {"persistent_hot_spot", "持续热点 persistent hot spot", {215, 48, 39}},
-    {"diminishing_hot_spot", "减弱热点 diminishing hot spot", {244, 109, 67}},
-    {"sporadic_hot_spot", "零星热点 sporadic hot spot", {254, 200, 200}},
-    {"oscillating_hot_spot", "振荡热点 oscillating hot spot", {214, 96, 77}},
-    {"historical_hot_spot", "历史热点 historical hot spot", {230, 160, 140}},
-    {"new_cold_spot", "新增冷点 new cold spot", {224, 243, 248}},
-    {"consecutive_cold_spot",
-     "连续冷点 consecutive cold spot",
-     {171, 217, 233}},
-    {"intensifying_cold_spot",
-     "加剧冷点 intensifying cold spot",
-     {49, 54, 149}},
-    {"persistent_cold_spot", "持续冷点 persistent cold spot", {69, 117, 180}},
-    {"diminishing_cold_spot",
-     "减弱冷点 diminishing cold spot",
-     {116, 173, 209}},
-    {"sporadic_cold_spot", "零星冷点 sporadic cold spot", {200, 215, 240}},
-    {"oscillating_cold_spot", "振荡冷点 oscillating cold spot", {67, 147, 195}},
-    {"historical_cold_spot", "历史冷点 historical cold spot", {150, 170, 200}},
-    {"no_pattern", "无明显模式 no pattern", {224, 224, 224}},
-    {"insufficient_history", "历史不足 insufficient history", {245, 245, 245}},
-};
-
-/* Looks: area layers that sit on each other are half transparent. */
-#define LOOK_AREA \
-    { 102, "solid", "0.4", "solid", "circle", "2.4" }
-#define LOOK_ISSUE \
-    { 110, "solid", "0.6", "solid", "diamond", "3" }
-#define LOOK_HOT \
-    { 200, "solid", "0.2", "solid", "circle", "2.4" }
-#define LOOK_DEFAULT \
-    { 90, "solid", "0.4", "solid", "circle", "2" }
-
+/* Layers whose writers do not take them from their schema yet
+ * (partition's changes, hotspots' layers but grid_events); the others'
+ * styles are in their schemas (schema.c). */
 static const layer_spec SPECS[] = {
-    /* validate, partition */
-    {.layer = "grids",
-     .attr = "status",
-     .cats = STATUS_CATS,
-     .ncats = NELEM(STATUS_CATS),
-     .color = {51, 160, 44},
-     .look = LOOK_AREA,
-     .label_field = "grid_code"},
-    {.layer = "issues",
-     .attr = "kind",
-     .cats = ISSUE_CATS,
-     .ncats = NELEM(ISSUE_CATS),
-     .color = {227, 26, 28},
-     .look = LOOK_ISSUE},
-    {.layer = "issue_points",
-     .attr = "kind",
-     .cats = ISSUE_CATS,
-     .ncats = NELEM(ISSUE_CATS),
-     .color = {227, 26, 28},
-     .look = LOOK_ISSUE},
-    {.layer = "changes",
-     .attr = "change",
-     .cats = CHANGE_CATS,
-     .ncats = NELEM(CHANGE_CATS),
-     .color = {189, 189, 189},
-     .look = LOOK_AREA,
-     .label_field = "old_code"},
-    /* patrol */
-    {.layer = "member_week",
-     .attr = "compliant",
-     .cats = COMPLIANT_CATS,
-     .ncats = NELEM(COMPLIANT_CATS),
-     .color = {51, 160, 44},
-     .look = LOOK_AREA,
-     .label_field = "member_id"},
-    {.layer = "member_day",
-     .attr = "daily_ok",
-     .cats = COMPLIANT_CATS,
-     .ncats = NELEM(COMPLIANT_CATS),
-     .color = {51, 160, 44},
-     .look = LOOK_AREA},
-    {.layer = "gps_issues",
-     .color = {228, 26, 28},
-     .look = {160, "solid", "0.4", "solid", "triangle", "2.6"}},
-    {.layer = "households_unreached",
-     .color = {217, 95, 2},
-     .look = {160, "solid", "0.4", "solid", "circle", "2"}},
-    {.layer = "tracks",
-     .color = {31, 120, 180},
-     .look = {160, "solid", "0.5", "solid", "circle", "1.6"}},
-    {.layer = "gaps",
-     .color = {120, 120, 120},
-     .look = {160, "solid", "0.4", "dash", "circle", "1.6"}},
-    {.layer = "uncovered",
-     .color = {255, 127, 0},
-     .look = {255, "b_diagonal", "0.4", "solid", "circle", "2"}},
+    /* partition */
+    {"changes",
+     {.attr = "change",
+      .cats = &gs__cats_change,
+      .color = {189, 189, 189},
+      .look = GS__LOOK_AREA,
+      .label_field = "old_code"}},
     /* hotspots */
-    {.layer = "hex_hotspots",
-     .attr = "gi_bin",
-     .cats = GI_CATS,
-     .ncats = NELEM(GI_CATS),
-     .color = {224, 224, 224},
-     .look = LOOK_HOT},
-    {.layer = "grid_events",
-     .attr = "gi_bin",
-     .cats = GI_CATS,
-     .ncats = NELEM(GI_CATS),
-     .color = {224, 224, 224},
-     .look = LOOK_HOT,
-     .label_field = "events"},
-    {.layer = "emerging",
-     .attr = "class",
-     .cats = EHSA_CATS,
-     .ncats = NELEM(EHSA_CATS),
-     .color = {224, 224, 224},
-     .look = LOOK_HOT},
-    {.layer = "trouble_spots",
-     .attr = "kind",
-     .cats = TROUBLE_CATS,
-     .ncats = NELEM(TROUBLE_CATS),
-     .color = {227, 26, 28},
-     .look = {160, "solid", "0.6", "solid", "star", "4"}},
-    {.layer = "clusters", .color = {106, 61, 154}, .look = LOOK_AREA},
-    /* assess */
-    {.layer = "assessment",
-     .attr = "tier",
-     .cats = TIER_CATS,
-     .ncats = NELEM(TIER_CATS),
-     .color = {253, 174, 97},
-     .look = LOOK_AREA,
-     .label_field = "member_id"},
-    {.layer = "visits",
-     .attr = "verified",
-     .cats = VERIFIED_CATS,
-     .ncats = NELEM(VERIFIED_CATS),
-     .color = {51, 160, 44},
-     .look = {200, "solid", "0.4", "solid", "circle", "2.4"}},
-    {.layer = "care_overdue",
-     .color = {215, 25, 28},
-     .look = {200, "solid", "0.4", "solid", "diamond", "3"}},
+    {"hex_hotspots",
+     {.attr = "gi_bin",
+      .cats = &gs__cats_gi,
+      .color = {224, 224, 224},
+      .look = GS__LOOK_HOT}},
+    {"emerging",
+     {.attr = "class",
+      .cats = &gs__cats_ehsa,
+      .color = {224, 224, 224},
+      .look = GS__LOOK_HOT}},
+    {"trouble_spots",
+     {.attr = "kind",
+      .cats = &gs__cats_trouble,
+      .color = {227, 26, 28},
+      .look = {160, "solid", "0.6", "solid", "star", "4"}}},
+    {"clusters", {.color = {106, 61, 154}, .look = GS__LOOK_AREA}},
 };
 
 /* Unknown layers: steel blue, a light translucent fill for areas. */
-static const layer_spec DEFAULT_SPEC = {.color = {70, 130, 180},
-                                        .look = LOOK_DEFAULT};
+static const gs__style_spec DEFAULT_SPEC = {.color = {70, 130, 180},
+                                            .look = GS__LOOK_DEFAULT};
 
 /* Fields that name a feature best, in order of preference, for the display
  * expression (identify panel, feature form titles). */
@@ -605,10 +336,14 @@ static const char *const DISPLAY_FIELDS[] = {
     "community_code", "kind",      "key",      "name",
 };
 
-static const layer_spec *find_spec(const char *layer) {
+/* The style of layer `layer` written without its schema: its schema's
+ * when a layer of that name has one, else this file's, else the default. */
+static const gs__style_spec *find_spec(const char *layer) {
+    const gs__layer_schema *s = gs__schema_styled(layer);
+    if (s) return s->style;
     if (layer)
         for (size_t i = 0; i < NELEM(SPECS); i++)
-            if (strcmp(SPECS[i].layer, layer) == 0) return &SPECS[i];
+            if (strcmp(SPECS[i].layer, layer) == 0) return &SPECS[i].spec;
     return &DEFAULT_SPEC;
 }
 
@@ -630,15 +365,15 @@ typedef struct kv {
 } kv;
 
 /* Writes "r,g,b,a" into out (at least 20 bytes). */
-static void fmt_color(char *out, size_t n, rgb c, unsigned alpha) {
+static void fmt_color(char *out, size_t n, gs__rgb c, unsigned alpha) {
     snprintf(out, n, "%u,%u,%u,%u", (unsigned)c.r, (unsigned)c.g, (unsigned)c.b,
              alpha);
 }
 
 /* The outline of a fill or marker: the colour at 60 % brightness. */
-static rgb darker(rgb c) {
-    rgb d = {(unsigned char)(c.r * 3 / 5), (unsigned char)(c.g * 3 / 5),
-             (unsigned char)(c.b * 3 / 5)};
+static gs__rgb darker(gs__rgb c) {
+    gs__rgb d = {(unsigned char)(c.r * 3 / 5), (unsigned char)(c.g * 3 / 5),
+                 (unsigned char)(c.b * 3 / 5)};
     return d;
 }
 
@@ -677,7 +412,7 @@ static void put_symbol_layer(sbuf *b, const char *cls, const kv *props,
 /* Writes a <symbol> named name of the type of geom in colour c. geom must
  * not be GS__GEOM_NONE. */
 static void put_symbol(sbuf *b, const char *elem, const char *name,
-                       gs__geom_kind geom, rgb c, const look *lk,
+                       gs__geom_kind geom, gs__rgb c, const gs__style_look *lk,
                        const char *ind) {
     char fill[24], line[24];
     char ind2[32];
@@ -746,8 +481,9 @@ static void put_symbol(sbuf *b, const char *elem, const char *name,
 
 /* Writes the renderer: categorized on spec->attr when the layer has that
  * field, else a single symbol. */
-static void put_renderer(sbuf *b, const layer_spec *spec, gs__geom_kind geom,
-                         const char *const *fields, size_t nfields) {
+static void put_renderer(sbuf *b, const gs__style_spec *spec,
+                         gs__geom_kind geom, const char *const *fields,
+                         size_t nfields) {
     const char *common =
         " symbollevels=\"0\" enableorderby=\"0\" forceraster=\"0\""
         " referencescale=\"-1\">\n";
@@ -757,20 +493,20 @@ static void put_renderer(sbuf *b, const layer_spec *spec, gs__geom_kind geom,
         sb_puts(b, "\"");
         sb_puts(b, common);
         sb_puts(b, "    <categories>\n");
-        for (size_t i = 0; i < spec->ncats; i++) {
+        for (size_t i = 0; i < spec->cats->n; i++) {
             sb_puts(b, "      <category render=\"true\" symbol=\"");
             sb_uint(b, (unsigned long)i);
             sb_puts(b, "\" value=\"");
-            sb_esc(b, spec->cats[i].value);
+            sb_esc(b, spec->cats->v[i].value);
             sb_puts(b, "\" label=\"");
-            sb_esc(b, spec->cats[i].label);
+            sb_esc(b, spec->cats->v[i].label);
             sb_puts(b, "\"/>\n");
         }
         sb_puts(b, "    </categories>\n    <symbols>\n");
-        for (size_t i = 0; i < spec->ncats; i++) {
+        for (size_t i = 0; i < spec->cats->n; i++) {
             char name[24];
             snprintf(name, sizeof name, "%lu", (unsigned long)i);
-            put_symbol(b, "symbol", name, geom, spec->cats[i].color,
+            put_symbol(b, "symbol", name, geom, spec->cats->v[i].color,
                        &spec->look, "      ");
         }
         sb_puts(b, "    </symbols>\n");
@@ -848,16 +584,12 @@ static void put_display(sbuf *b, const char *const *fields, size_t nfields) {
     sb_puts(b, "&quot;</previewExpression>\n");
 }
 
-char *gs__style_qml(const char *layer, gs__geom_kind geom,
-                    const char *const *fields, size_t nfields) {
-    return gs__style_qml_aliased(layer, geom, fields, NULL, nfields);
-}
-
-char *gs__style_qml_aliased(const char *layer, gs__geom_kind geom,
-                            const char *const *fields,
-                            const char *const *aliases, size_t nfields) {
+/* The document for `spec`; aliases[i] names field i, or, when NULL and
+ * `fallback`, the field's alias by name (gs__style_alias). */
+static char *qml(const gs__style_spec *spec, gs__geom_kind geom,
+                 const char *const *fields, const char *const *aliases,
+                 size_t nfields, int fallback) {
     sbuf b = {NULL, 0, 0, 0};
-    const layer_spec *spec = find_spec(layer);
     if (!fields) nfields = 0;
     if (geom != GS__GEOM_POINT && geom != GS__GEOM_LINE &&
         geom != GS__GEOM_POLYGON)
@@ -884,8 +616,9 @@ char *gs__style_qml_aliased(const char *layer, gs__geom_kind geom,
     }
     sb_puts(&b, "  <aliases>\n");
     for (size_t i = 0; i < nfields; i++) {
-        const char *zh =
-            aliases && aliases[i] ? aliases[i] : gs__style_alias(fields[i]);
+        const char *zh = aliases && aliases[i] ? aliases[i]
+                         : fallback            ? gs__style_alias(fields[i])
+                                               : NULL;
         if (!zh) continue;
         sb_puts(&b, "    <alias field=\"");
         sb_esc(&b, fields[i]);
@@ -904,4 +637,21 @@ char *gs__style_qml_aliased(const char *layer, gs__geom_kind geom,
         return NULL;
     }
     return b.p;
+}
+
+char *gs__style_qml(const char *layer, gs__geom_kind geom,
+                    const char *const *fields, size_t nfields) {
+    return qml(find_spec(layer), geom, fields, NULL, nfields, 1);
+}
+
+char *gs__style_qml_aliased(const char *layer, gs__geom_kind geom,
+                            const char *const *fields,
+                            const char *const *aliases, size_t nfields) {
+    return qml(find_spec(layer), geom, fields, aliases, nfields, 1);
+}
+
+char *gs__style_qml_schema(const gs__layer_schema *s, const char *const *fields,
+                           const char *const *aliases, size_t nfields) {
+    return qml(s->style ? s->style : &DEFAULT_SPEC, s->geom, fields, aliases,
+               nfields, 0);
 }

@@ -12,13 +12,7 @@
 
 #include <stddef.h>
 
-/** The geometry kind of an output layer, which picks the symbol type. */
-typedef enum gs__geom_kind {
-    GS__GEOM_NONE = 0, /* attribute table */
-    GS__GEOM_POINT,
-    GS__GEOM_LINE,
-    GS__GEOM_POLYGON
-} gs__geom_kind;
+#include "schema.h"
 
 /**
  * Chinese alias for an output field name (e.g. "grid_code" -> "网格编码").
@@ -69,5 +63,14 @@ char *gs__style_qml(const char *layer, gs__geom_kind geom,
 char *gs__style_qml_aliased(const char *layer, gs__geom_kind geom,
                             const char *const *fields,
                             const char *const *aliases, size_t nfields);
+
+/**
+ * The style document of a layer created from its schema `s`: the schema's
+ * renderer and geometry kind, and aliases[i] for fields[i] exactly (NULL:
+ * no alias; `aliases` itself may be NULL), with no look-up by name.
+ * Ownership and thread safety as gs__style_qml.
+ */
+char *gs__style_qml_schema(const gs__layer_schema *s, const char *const *fields,
+                           const char *const *aliases, size_t nfields);
 
 #endif /* GS_STYLE_H */

@@ -1,5 +1,5 @@
 /*
- * out.h - the GeoPackage writer every command uses (out.c).
+ * writer.h - the GeoPackage writer every command uses (writer.c).
  */
 #ifndef GS_OUT_H
 #define GS_OUT_H
@@ -14,15 +14,15 @@
 typedef struct gs__out gs__out;
 typedef struct gs__olayer gs__olayer;
 
-typedef enum gs__ftype { GS__F_STR, GS__F_INT, GS__F_REAL } gs__ftype;
-
+/* A field of a layer created without a schema (its alias, if any, comes
+ * from style.c's table by name). */
 typedef struct gs__fdef {
     const char *name;
     gs__ftype type;
 } gs__fdef;
 
 /* 1 when `path` names a PostgreSQL database ("PG:..."): the layers then
- * go into the context's schema in one transaction (out.c). */
+ * go into the context's schema in one transaction (writer_pg.c). */
 int gs__out_is_pg(const char *path);
 
 /* Runs one SQL statement on a PostgreSQL dataset (inside its transaction,
@@ -57,6 +57,27 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
 int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
                   const gs__fdef *fields, size_t nfields,
                   gs__olayer **out_layer);
+
+/* Adds layer `id` of the schema table (schema.h) with its fields, types,
+ * aliases and style; the layer handle belongs to the writer. Fields are
+ * then addressed by the schema's field enums. GS_ERR_INTERNAL for a
+ * schema with a dynamic middle (gs__out_layer_schema_dyn). */
+int gs__out_layer_schema(gs__out *o, gs__layer_id id, gs__olayer **out_layer);
+
+/* The same for a schema with a dynamic middle (hotspots' grid_events): the
+ * `nmiddle` fields `middle` (names with the schema's prefix; their names
+ * and aliases are copied) go between its head and its tail. A tail field
+ * is then written at gs__out_index(l, field). */
+int gs__out_layer_schema_dyn(gs__out *o, gs__layer_id id,
+                             const gs__field *middle, size_t nmiddle,
+                             gs__olayer **out_layer);
+
+/* The position at which the layer holds field `field` of its schema: the
+ * field itself in the head, moved past the dynamic middle in the tail. */
+int gs__out_index(const gs__olayer *l, int field);
+
+/* The OGR type a field of type `t` is written as. */
+OGRFieldType gs__out_ftype(gs__ftype t);
 
 /* Sets the Chinese alias of one of the layer's fields in its QGIS style,
  * over the built-in one: for fields named at run time, such as one count

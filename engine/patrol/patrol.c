@@ -47,6 +47,7 @@
 
 #include "clip.h"
 #include "households.h"
+#include "pool.h"
 
 static const char *const gps_names[GS__GPS_KINDS] = {
     "jump", "duplicate", "out_of_order", "low_accuracy", "suspected_mock"};
@@ -943,8 +944,6 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
     GEOSContextHandle_t h = ctx->geos;
     shared sh;
     size_t ne = res->n_entries, ng = m->n_grids;
-    pthread_t tids[16];
-    int started[16] = {0};
     long *lead = NULL;
     int rc = GS_OK;
 
@@ -1071,13 +1070,9 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
         free(fill);
     }
 
-    if (threads < 1) threads = 1;
-    if (threads > 16) threads = 16;
-    for (int i = 1; i < threads; i++)
-        started[i] = pthread_create(&tids[i], NULL, worker, &sh) == 0;
-    worker(&sh);
-    for (int i = 1; i < threads; i++)
-        if (started[i]) pthread_join(tids[i], NULL);
+    /* Every worker gets the same shared state (stride 0) and takes the
+     * next track from it. */
+    gs__parallel(worker, &sh, 0, threads);
     if (sh.rc) {
         rc = gs__err(ctx, sh.rc, "out of memory in the patrol analysis");
         goto done;

@@ -1,24 +1,26 @@
 /*
  * run_patrol.c - gs_patrol_run: read, project, analyse, write, report.
  *
- * The public entry of `gridsmith patrol`. Phases (measured for the
- * benchmark): read (grids, roster, households, calendar, traces: io.c,
- * traces.c), project (fixes to the metric CRS in batches, bucketed per
- * member in file order), analyse (patrol.c) and write (out.c).
+ * The public entry of `gridsmith patrol`, a list of steps over one run
+ * state (prun): check the options and the period, read (grids, roster,
+ * households and calendar on the calling thread while the traces are read
+ * on a worker: io.c, traces.c), project (fixes to the metric CRS in
+ * batches, bucketed per member in file order), analyse (patrol.c), write
+ * (write_patrol.c), and commit once the report exists. Each phase is
+ * measured for the benchmark.
  *
  * Local days come from a table of the period's day starts built once from
  * the zone (ptime.c, ICU), so the analysis' workers, which share it, never
  * touch ICU. Before projecting, a sample of the fixes is tested against the
  * grids as given and as if they were GCJ-02: traces exported by a Chinese
  * map SDK sit 100-700 m off the grids, and the warning says which
- * --trace-crs would fix it instead of letting every member look absent.
+ * {trace_crs} would fix it instead of letting every member look absent.
  */
 #define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #include <gdal.h>
 #include <json-c/json.h>
 #include <math.h>
-#include <pthread.h>
 #include <ogr_api.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,8 @@
 #include <time.h>
 
 #include "calendar.h"
+#include "pool.h"
+#include "prun.h"
 #include "clip.h"
 #include "coord.h"
 #include "crs.h"
@@ -46,15 +50,8 @@ void gs_patrol_opts_init(gs_patrol_opts *o) {
 
 /* ---- the clock: a table of local day starts ------------------------------ */
 
-typedef struct clock_tab {
-    int32_t first; /* day of start[0] */
-    int n;         /* start[0..n] */
-    int64_t *start;
-    const gs__calendar *cal;
-} clock_tab;
-
-static int32_t tab_day_of(void *u, int64_t t) {
-    const clock_tab *c = u;
+int32_t gs__clock_day_of(void *u, int64_t t) {
+    const gs__clock *c = u;
     int lo = 0, hi = c->n;
     if (t < c->start[0])
         return c->first - 1 - (int32_t)((c->start[0] - 1 - t) / GS__MS_PER_DAY);
@@ -72,7 +69,7 @@ static int32_t tab_day_of(void *u, int64_t t) {
 }
 
 static int64_t tab_day_start(void *u, int32_t d) {
-    const clock_tab *c = u;
+    const gs__clock *c = u;
     if (d < c->first)
         return c->start[0] - (int64_t)(c->first - d) * GS__MS_PER_DAY;
     if (d > c->first + c->n)
@@ -81,7 +78,7 @@ static int64_t tab_day_start(void *u, int32_t d) {
 }
 
 static int tab_workday(void *u, int32_t d) {
-    const clock_tab *c = u;
+    const gs__clock *c = u;
     return gs__calendar_is_workday(c->cal, d);
 }
 
@@ -224,627 +221,8 @@ done:
     return rc;
 }
 
-/* Moves the line work (WGS84 lon/lat, as the fixes) of every entry into the
- * output CRS before writing: all vertices are gathered into one array,
- * transformed by workers, and put back, so the writer only copies them. */
-static int lines_to_output(gs_ctx *ctx, gs__presult *res,
-                           const gs__crsinfo *crs, int threads) {
-    size_t total = 0, k = 0;
-    double *all;
-    int rc;
-    for (size_t e = 0; e < res->n_entries; e++)
-        for (size_t l = 0; l < res->out[e].n_lines; l++)
-            total += res->out[e].lines[l].npts;
-    if (total == 0) return GS_OK;
-    all = gs__malloc(total * 2 * sizeof *all);
-    if (!all) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-    for (size_t e = 0; e < res->n_entries; e++)
-        for (size_t l = 0; l < res->out[e].n_lines; l++) {
-            const gs__pline *pl = &res->out[e].lines[l];
-            memcpy(all + 2 * k, pl->xy, pl->npts * 2 * sizeof *all);
-            k += pl->npts;
-        }
-    {
-        OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
-        if (!wgs) {
-            free(all);
-            return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-        }
-        OSRImportFromEPSG(wgs, 4326);
-        OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
-        rc = gs__crs_transform_points(ctx, wgs, crs->output, all, all + 1,
-                                      2 * sizeof *all, total, threads);
-        OSRDestroySpatialReference(wgs);
-    }
-    k = 0;
-    for (size_t e = 0; !rc && e < res->n_entries; e++)
-        for (size_t l = 0; l < res->out[e].n_lines; l++) {
-            gs__pline *pl = &res->out[e].lines[l];
-            memcpy(pl->xy, all + 2 * k, pl->npts * 2 * sizeof *all);
-            k += pl->npts;
-        }
-    free(all);
-    return rc;
-}
-
-/* ---- writing ----------------------------------------------------------------
+/* ---- the traces of a shard ------------------------------------------------
  */
-
-static const gs__fdef day_fields[] = {
-    {"member_id", GS__F_STR},   {"grid_code", GS__F_STR},
-    {"date", GS__F_STR},        {"workday", GS__F_INT},
-    {"in_grid_s", GS__F_REAL},  {"in_grid_tolerant_s", GS__F_REAL},
-    {"tracked_s", GS__F_REAL},  {"gap_s", GS__F_REAL},
-    {"out_grid_s", GS__F_REAL}, {"distance_m", GS__F_REAL},
-    {"fixes", GS__F_INT},       {"bad_fixes", GS__F_INT},
-    {"daily_ok", GS__F_INT},    {"note", GS__F_STR}};
-
-static const gs__fdef week_fields[] = {{"member_id", GS__F_STR},
-                                       {"grid_code", GS__F_STR},
-                                       {"week", GS__F_STR},
-                                       {"in_grid_tolerant_s", GS__F_REAL},
-                                       {"workdays", GS__F_INT},
-                                       {"workdays_ok", GS__F_INT},
-                                       {"weekly_ok", GS__F_INT},
-                                       {"coverage_pct", GS__F_REAL},
-                                       {"households", GS__F_INT},
-                                       {"households_reached", GS__F_INT},
-                                       {"care_households", GS__F_INT},
-                                       {"care_reached", GS__F_INT},
-                                       {"compliant", GS__F_INT},
-                                       {"note", GS__F_STR}};
-
-static const gs__fdef track_fields[] = {{"member_id", GS__F_STR},
-                                        {"grid_code", GS__F_STR},
-                                        {"date", GS__F_STR},
-                                        {"tracked_s", GS__F_REAL},
-                                        {"distance_m", GS__F_REAL}};
-
-static const gs__fdef gap_fields[] = {
-    {"member_id", GS__F_STR},   {"date", GS__F_STR},
-    {"start_time", GS__F_STR},  {"end_time", GS__F_STR},
-    {"duration_s", GS__F_REAL}, {"distance_m", GS__F_REAL}};
-
-static const gs__fdef gps_fields[] = {
-    {"member_id", GS__F_STR}, {"kind", GS__F_STR}, {"time", GS__F_STR},
-    {"date", GS__F_STR},      {"line", GS__F_INT}, {"detail", GS__F_STR}};
-
-static const gs__fdef bad_fields[] = {{"line", GS__F_INT},
-                                      {"member_id", GS__F_STR},
-                                      {"field", GS__F_STR},
-                                      {"reason", GS__F_STR}};
-
-static const gs__fdef unc_fields[] = {{"member_id", GS__F_STR},
-                                      {"grid_code", GS__F_STR},
-                                      {"week", GS__F_STR},
-                                      {"area_m2", GS__F_REAL}};
-
-static const gs__fdef unr_fields[] = {
-    {"member_id", GS__F_STR},   {"grid_code", GS__F_STR},
-    {"week", GS__F_STR},        {"household_id", GS__F_STR},
-    {"building_id", GS__F_STR}, {"care_type", GS__F_STR}};
-
-static const gs__fdef sum_fields[] = {
-    {"community_code", GS__F_STR}, {"week", GS__F_STR},
-    {"members", GS__F_INT},        {"compliant", GS__F_INT},
-    {"mean_hours", GS__F_REAL},    {"mean_coverage_pct", GS__F_REAL},
-    {"workdays_missed", GS__F_INT}};
-
-#define NF(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Summary row being summed. */
-typedef struct srow {
-    const char *community;
-    int week;
-    long members, compliant, missed;
-    double hours, coverage;
-    long n_cov;
-} srow;
-
-static int cmp_srow(const void *a, const void *b) {
-    const srow *x = a, *y = b;
-    int c = strcmp(x->community, y->community);
-    if (c) return c;
-    return x->week - y->week;
-}
-
-typedef struct wctx {
-    gs_ctx *ctx;
-    gs__out *o;
-    const gs__model *m;
-    const gs__presult *res;
-    const gs__traces *tr;
-    clock_tab *clock;
-    int has_households;
-} wctx;
-
-static int write_days(wctx *w, gs__olayer *l) {
-    const gs__presult *res = w->res;
-    int rc = GS_OK;
-    for (size_t e = 0; e < res->n_entries; e++) {
-        const gs__pentry *en = &res->entries[e];
-        for (int d = 0; d < res->ndays; d++) {
-            const gs__pday *pd = &res->out[e].days[d];
-            char date[11];
-            OGRFeatureH f = gs__out_feature(l);
-            if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
-            gs__date_format(pd->day, date);
-            OGR_F_SetFieldString(f, 0, en->member_id);
-            OGR_F_SetFieldString(f, 1, en->grid_code);
-            OGR_F_SetFieldString(f, 2, date);
-            OGR_F_SetFieldInteger64(f, 3, pd->workday);
-            OGR_F_SetFieldDouble(f, 4, pd->in_grid_s);
-            OGR_F_SetFieldDouble(f, 5, pd->in_tol_s);
-            OGR_F_SetFieldDouble(f, 6, pd->tracked_s);
-            OGR_F_SetFieldDouble(f, 7, pd->gap_s);
-            OGR_F_SetFieldDouble(f, 8, pd->tracked_s - pd->in_grid_s);
-            OGR_F_SetFieldDouble(f, 9, pd->distance_m);
-            OGR_F_SetFieldInteger64(f, 10, pd->fixes);
-            OGR_F_SetFieldInteger64(f, 11, pd->bad_fixes);
-            OGR_F_SetFieldInteger64(f, 12, pd->daily_ok);
-            OGR_F_SetFieldString(f, 13, en->note);
-            if ((rc = gs__out_put(w->o, l, f))) return rc;
-        }
-    }
-    return rc;
-}
-
-static int write_weeks(wctx *w, gs__olayer *l, gs__olayer *lu, gs__olayer *lh) {
-    const gs__presult *res = w->res;
-    const gs__model *m = w->m;
-    int rc = GS_OK;
-    for (size_t e = 0; e < res->n_entries; e++) {
-        const gs__pentry *en = &res->entries[e];
-        const gs__pout *po = &res->out[e];
-        for (int k = 0; k < res->nweeks; k++) {
-            const gs__pweek *wk = &po->weeks[k];
-            char week[9];
-            OGRFeatureH f = gs__out_feature(l);
-            if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
-            gs__isoweek_format(wk->monday, week);
-            OGR_F_SetFieldString(f, 0, en->member_id);
-            OGR_F_SetFieldString(f, 1, en->grid_code);
-            OGR_F_SetFieldString(f, 2, week);
-            OGR_F_SetFieldDouble(f, 3, wk->in_tol_s);
-            OGR_F_SetFieldInteger64(f, 4, wk->workdays);
-            OGR_F_SetFieldInteger64(f, 5, wk->workdays_ok);
-            OGR_F_SetFieldInteger64(f, 6, wk->weekly_ok);
-            if (isfinite(wk->coverage_pct))
-                OGR_F_SetFieldDouble(f, 7, wk->coverage_pct);
-            else
-                OGR_F_SetFieldNull(f, 7);
-            if (w->has_households && en->grid >= 0) {
-                OGR_F_SetFieldInteger64(f, 8, wk->households);
-                OGR_F_SetFieldInteger64(f, 9, wk->reached);
-                OGR_F_SetFieldInteger64(f, 10, wk->care);
-                OGR_F_SetFieldInteger64(f, 11, wk->care_reached);
-            } else {
-                for (int q = 8; q <= 11; q++) OGR_F_SetFieldNull(f, q);
-            }
-            OGR_F_SetFieldInteger64(f, 12, wk->compliant);
-            OGR_F_SetFieldString(f, 13, en->note);
-            if (en->grid >= 0 &&
-                (rc = gs__out_wkb(w->o, f, m->grids[en->grid].src_wkb,
-                                  m->grids[en->grid].src_wkb_len))) {
-                OGR_F_Destroy(f);
-                return rc;
-            }
-            if ((rc = gs__out_put(w->o, l, f))) return rc;
-            if (wk->uncovered_wkb) {
-                OGRGeometryH g = NULL;
-                double area = 0;
-                if (OGR_G_CreateFromWkbEx(wk->uncovered_wkb, NULL, &g,
-                                          wk->uncovered_len) == OGRERR_NONE) {
-                    area = OGR_G_Area(g);
-                    OGR_G_DestroyGeometry(g);
-                }
-                f = gs__out_feature(lu);
-                if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
-                OGR_F_SetFieldString(f, 0, en->member_id);
-                OGR_F_SetFieldString(f, 1, en->grid_code);
-                OGR_F_SetFieldString(f, 2, week);
-                OGR_F_SetFieldDouble(f, 3, area);
-                if ((rc = gs__out_metric_wkb(w->o, lu, f, wk->uncovered_wkb,
-                                             wk->uncovered_len))) {
-                    OGR_F_Destroy(f);
-                    return rc;
-                }
-                if ((rc = gs__out_put(w->o, lu, f))) return rc;
-            }
-        }
-        if (!w->has_households) continue;
-        for (size_t q = 0; q < po->n_unreached; q++) {
-            const gs__household *hh = &m->households[po->unreached[q]];
-            char week[9];
-            OGRFeatureH f = gs__out_feature(lh);
-            if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
-            gs__isoweek_format(res->mondays[po->unreached_week[q]], week);
-            OGR_F_SetFieldString(f, 0, en->member_id);
-            OGR_F_SetFieldString(f, 1, en->grid_code);
-            OGR_F_SetFieldString(f, 2, week);
-            OGR_F_SetFieldString(f, 3, hh->id);
-            OGR_F_SetFieldString(f, 4, hh->building_id);
-            OGR_F_SetFieldString(f, 5, hh->care_type);
-            if ((rc = gs__out_point(w->o, f, hh->x, hh->y))) {
-                OGR_F_Destroy(f);
-                return rc;
-            }
-            if ((rc = gs__out_put(w->o, lh, f))) return rc;
-        }
-    }
-    return rc;
-}
-
-static int write_lines(wctx *w, gs__olayer *lt, gs__olayer *lg,
-                       gs__olayer *li) {
-    const gs__presult *res = w->res;
-    int rc = GS_OK;
-    for (size_t e = 0; e < res->n_entries; e++) {
-        const gs__pentry *en = &res->entries[e];
-        const gs__pout *po = &res->out[e];
-        for (size_t k = 0; k < po->n_lines; k++) {
-            const gs__pline *pl = &po->lines[k];
-            char date[11];
-            OGRFeatureH f = gs__out_feature(lt);
-            int di = (int)(pl->day - res->day0);
-            if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
-            gs__date_format(pl->day, date);
-            OGR_F_SetFieldString(f, 0, en->member_id);
-            OGR_F_SetFieldString(f, 1, en->grid_code);
-            OGR_F_SetFieldString(f, 2, date);
-            OGR_F_SetFieldDouble(f, 3, po->days[di].tracked_s);
-            OGR_F_SetFieldDouble(f, 4, po->days[di].distance_m);
-            if ((rc = gs__out_lines(w->o, lt, f, pl->xy, pl->starts, pl->nparts,
-                                    1))) {
-                OGR_F_Destroy(f);
-                return rc;
-            }
-            if ((rc = gs__out_put(w->o, lt, f))) return rc;
-        }
-        for (size_t k = 0; k < po->n_gaps; k++) {
-            const gs__pgap *g = &po->gaps[k];
-            char t0[32], t1[32], date[11];
-            double xy[4] = {g->x0, g->y0, g->x1, g->y1};
-            size_t st[2] = {0, 2};
-            OGRFeatureH f = gs__out_feature(lg);
-            if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
-            gs__utc_format(g->t0, t0);
-            gs__utc_format(g->t1, t1);
-            gs__date_format(tab_day_of(w->clock, g->t0), date);
-            OGR_F_SetFieldString(f, 0, en->member_id);
-            OGR_F_SetFieldString(f, 1, date);
-            OGR_F_SetFieldString(f, 2, t0);
-            OGR_F_SetFieldString(f, 3, t1);
-            OGR_F_SetFieldDouble(f, 4, (double)(g->t1 - g->t0) / 1000.0);
-            OGR_F_SetFieldDouble(f, 5, hypot(g->x1 - g->x0, g->y1 - g->y0));
-            if ((rc = gs__out_lines(w->o, lg, f, xy, st, 1, 0))) {
-                OGR_F_Destroy(f);
-                return rc;
-            }
-            if ((rc = gs__out_put(w->o, lg, f))) return rc;
-        }
-        for (size_t k = 0; k < po->n_issues; k++) {
-            const gs__pissue *is = &po->issues[k];
-            char t[32], date[11];
-            OGRFeatureH f = gs__out_feature(li);
-            if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
-            gs__utc_format(is->t_ms, t);
-            gs__date_format(tab_day_of(w->clock, is->t_ms), date);
-            OGR_F_SetFieldString(f, 0, en->member_id);
-            OGR_F_SetFieldString(f, 1, gs__gps_kind_name(is->kind));
-            OGR_F_SetFieldString(f, 2, t);
-            OGR_F_SetFieldString(f, 3, date);
-            OGR_F_SetFieldInteger64(f, 4, is->line);
-            OGR_F_SetFieldString(f, 5, is->detail);
-            if (isfinite(is->x) && isfinite(is->y) &&
-                (rc = gs__out_point(w->o, f, is->x, is->y))) {
-                OGR_F_Destroy(f);
-                return rc;
-            }
-            if ((rc = gs__out_put(w->o, li, f))) return rc;
-        }
-    }
-    return rc;
-}
-
-static int write_bad_rows(wctx *w, gs__olayer *l) {
-    int rc = GS_OK;
-    for (size_t k = 0; k < w->tr->n_bad; k++) {
-        const gs__badrow *b = &w->tr->bad[k];
-        OGRFeatureH f = gs__out_feature(l);
-        if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
-        OGR_F_SetFieldInteger64(f, 0, b->line);
-        OGR_F_SetFieldString(f, 1, b->member_id);
-        OGR_F_SetFieldString(f, 2, b->field);
-        OGR_F_SetFieldString(f, 3, b->reason);
-        if ((rc = gs__out_put(w->o, l, f))) return rc;
-    }
-    return rc;
-}
-
-/* Summary rows per (community, week) and per week for the whole run. The
- * community of an entry is its grid's community_code. */
-static int summarise(wctx *w, gs__olayer *l, json_object *js) {
-    const gs__presult *res = w->res;
-    size_t cap = (res->n_entries + 1) * (size_t)res->nweeks, n = 0;
-    srow *rows = gs__calloc(cap ? cap : 1, sizeof *rows);
-    srow *tot = gs__calloc((size_t)res->nweeks, sizeof *tot);
-    int rc = GS_OK;
-    if (!rows || !tot) {
-        free(rows);
-        free(tot);
-        return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
-    }
-    for (int k = 0; k < res->nweeks; k++) {
-        tot[k].community = "total";
-        tot[k].week = k;
-    }
-    for (size_t e = 0; e < res->n_entries; e++) {
-        const gs__pentry *en = &res->entries[e];
-        if (en->grid < 0) continue;
-        for (int k = 0; k < res->nweeks; k++) {
-            const gs__pweek *wk = &res->out[e].weeks[k];
-            srow *r = &rows[n++], *t = &tot[k];
-            r->community = w->m->grids[en->grid].community_code;
-            r->week = k;
-            r->members = 1;
-            r->compliant = wk->compliant;
-            r->missed = wk->workdays - wk->workdays_ok;
-            r->hours = wk->in_tol_s / 3600.0;
-            r->coverage = isfinite(wk->coverage_pct) ? wk->coverage_pct : 0;
-            r->n_cov = isfinite(wk->coverage_pct);
-            t->members++;
-            t->compliant += r->compliant;
-            t->missed += r->missed;
-            t->hours += r->hours;
-            t->coverage += r->coverage;
-            t->n_cov += r->n_cov;
-        }
-    }
-    qsort(rows, n, sizeof *rows, cmp_srow);
-    /* Fold equal (community, week) rows together. */
-    {
-        size_t o = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (o > 0 && !cmp_srow(&rows[o - 1], &rows[i])) {
-                srow *p = &rows[o - 1];
-                p->members += rows[i].members;
-                p->compliant += rows[i].compliant;
-                p->missed += rows[i].missed;
-                p->hours += rows[i].hours;
-                p->coverage += rows[i].coverage;
-                p->n_cov += rows[i].n_cov;
-            } else {
-                rows[o++] = rows[i];
-            }
-        }
-        n = o;
-    }
-    for (size_t i = 0; i < n + (size_t)res->nweeks && !rc; i++) {
-        const srow *r = i < n ? &rows[i] : &tot[i - n];
-        char week[9];
-        OGRFeatureH f = gs__out_feature(l);
-        if (!f) {
-            rc = gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
-            break;
-        }
-        gs__isoweek_format(res->mondays[r->week], week);
-        OGR_F_SetFieldString(f, 0, r->community);
-        OGR_F_SetFieldString(f, 1, week);
-        OGR_F_SetFieldInteger64(f, 2, r->members);
-        OGR_F_SetFieldInteger64(f, 3, r->compliant);
-        OGR_F_SetFieldDouble(f, 4, r->members ? r->hours / r->members : 0);
-        OGR_F_SetFieldDouble(f, 5, r->n_cov ? r->coverage / r->n_cov : 0);
-        OGR_F_SetFieldInteger64(f, 6, r->missed);
-        rc = gs__out_put(w->o, l, f);
-    }
-    for (int k = 0; js && k < res->nweeks; k++) {
-        json_object *o = json_object_new_object();
-        char week[9];
-        gs__isoweek_format(res->mondays[k], week);
-        json_object_object_add(o, "week", json_object_new_string(week));
-        json_object_object_add(o, "members",
-                               json_object_new_int64(tot[k].members));
-        json_object_object_add(o, "compliant",
-                               json_object_new_int64(tot[k].compliant));
-        json_object_object_add(
-            o, "mean_hours",
-            json_object_new_double(
-                tot[k].members ? tot[k].hours / tot[k].members : 0));
-        json_object_object_add(
-            o, "mean_coverage_pct",
-            json_object_new_double(tot[k].n_cov ? tot[k].coverage / tot[k].n_cov
-                                                : 0));
-        json_object_object_add(o, "workdays_missed",
-                               json_object_new_int64(tot[k].missed));
-        json_object_array_add(js, o);
-    }
-    free(rows);
-    free(tot);
-    return rc;
-}
-
-static int write_outputs(wctx *w, const gs_patrol_opts *opts,
-                         const gs__crsinfo *crs, const gs__inputs *info,
-                         const char *started, json_object *weeks_js) {
-    gs__olayer *ld, *lw, *lt, *lg, *li, *lb, *lu, *lh, *ls;
-    int rc;
-    rc = gs__out_open(w->ctx, opts->common.output, crs->output, crs->metric,
-                      &w->o);
-    if (rc) return rc;
-    if ((rc = gs__out_layer(w->o, "member_day", GS__GEOM_NONE, day_fields,
-                            NF(day_fields), &ld)) ||
-        (rc = gs__out_layer(w->o, "member_week", GS__GEOM_POLYGON, week_fields,
-                            NF(week_fields), &lw)) ||
-        (rc = gs__out_layer(w->o, "tracks", GS__GEOM_LINE, track_fields,
-                            NF(track_fields), &lt)) ||
-        (rc = gs__out_layer(w->o, "gaps", GS__GEOM_LINE, gap_fields,
-                            NF(gap_fields), &lg)) ||
-        (rc = gs__out_layer(w->o, "gps_issues", GS__GEOM_POINT, gps_fields,
-                            NF(gps_fields), &li)) ||
-        (rc = gs__out_layer(w->o, "bad_rows", GS__GEOM_NONE, bad_fields,
-                            NF(bad_fields), &lb)) ||
-        (rc = gs__out_layer(w->o, "uncovered", GS__GEOM_POLYGON, unc_fields,
-                            NF(unc_fields), &lu)) ||
-        (rc = gs__out_layer(w->o, "households_unreached", GS__GEOM_POINT,
-                            unr_fields, NF(unr_fields), &lh)) ||
-        (rc = gs__out_layer(w->o, "summary", GS__GEOM_NONE, sum_fields,
-                            NF(sum_fields), &ls)))
-        goto fail;
-    if ((rc = write_days(w, ld)) || (rc = write_weeks(w, lw, lu, lh)) ||
-        (rc = write_lines(w, lt, lg, li)) || (rc = write_bad_rows(w, lb)) ||
-        (rc = summarise(w, ls, weeks_js)))
-        goto fail;
-    {
-        char buf[1024];
-        const gs_rules *r = opts->common.rules;
-        snprintf(buf, sizeof buf,
-                 "{\"max_gap_s\": %g, \"max_speed_mps\": %g, "
-                 "\"tolerance_m\": %g, \"daily_min_s\": %g, "
-                 "\"weekly_min_s\": %g, \"coverage_m\": %g, \"reach_m\": %g, "
-                 "\"raster_m\": %g, \"low_accuracy_m\": %g, "
-                 "\"mock_min_fixes\": %d}",
-                 r->max_gap_s, r->max_speed_mps, r->tolerance_m, r->daily_min_s,
-                 r->weekly_min_s, r->coverage_m, r->reach_m, r->raster_m,
-                 r->low_accuracy_m, r->mock_min_fixes);
-        rc = gs__out_meta_run(w->o, "patrol", opts->common.command_line,
-                              started, buf, crs->metric_name, info);
-        if (!rc)
-            rc = gs__out_meta(w->o, "trace_crs",
-                              opts->trace_crs ? opts->trace_crs : "wgs84");
-        if (!rc)
-            rc = gs__out_meta(w->o, "time_zone",
-                              opts->tz ? opts->tz : "Asia/Shanghai");
-        if (!rc) rc = gs__out_meta(w->o, "trace_encoding", w->tr->encoding);
-        if (rc) goto fail;
-    }
-    return GS_OK; /* w->o, not yet committed: the caller commits it */
-fail:
-    gs__out_abort(w->o);
-    w->o = NULL;
-    return rc;
-}
-
-/* ---- the run ------------------------------------------------------------ */
-
-static gs_report *make_report(gs_ctx *ctx, const gs_patrol_opts *opts,
-                              const gs__presult *res, const gs__traces *tr,
-                              size_t n_fixes, json_object *weeks,
-                              const char *warning) {
-    json_object *o = json_object_new_object();
-    gs__buf text;
-    long members = 0, not_in_roster = 0, no_grid = 0, no_trace = 0;
-    char d0[11], d1[11];
-    long findings = 0;
-    if (!o) return NULL;
-    for (size_t e = 0; e < res->n_entries; e++) {
-        const gs__pentry *en = &res->entries[e];
-        if (en->grid >= 0) {
-            members++;
-            for (int k = 0; k < res->nweeks; k++)
-                findings += !res->out[e].weeks[k].compliant;
-        }
-        not_in_roster += en->grid < 0 && !en->grid_code[0];
-        no_grid += en->grid < 0 && en->grid_code[0];
-        no_trace += en->track < 0;
-    }
-    gs__date_format(res->day0, d0);
-    gs__date_format(res->day0 + res->ndays - 1, d1);
-    json_object_object_add(o, "command", json_object_new_string("patrol"));
-    json_object_object_add(o, "output",
-                           json_object_new_string(opts->common.output));
-    json_object_object_add(o, "from", json_object_new_string(d0));
-    json_object_object_add(o, "to", json_object_new_string(d1));
-    json_object_object_add(o, "members", json_object_new_int64(members));
-    json_object_object_add(o, "members_without_traces",
-                           json_object_new_int64(no_trace));
-    json_object_object_add(o, "trace_members_not_in_roster",
-                           json_object_new_int64(not_in_roster));
-    json_object_object_add(o, "roster_grids_missing",
-                           json_object_new_int64(no_grid));
-    json_object_object_add(o, "fixes", json_object_new_int64((int64_t)n_fixes));
-    json_object_object_add(o, "bad_rows",
-                           json_object_new_int64((int64_t)tr->n_bad));
-    json_object_object_add(o, "trace_encoding",
-                           json_object_new_string(tr->encoding));
-    json_object_object_add(o, "warning",
-                           warning ? json_object_new_string(warning) : NULL);
-    gs__buf_init(&text, 0);
-    gs__buf_printf(&text,
-                   "patrol: %s to %s, %ld members, %zu fixes (%zu bad "
-                   "rows listed in bad_rows)\n",
-                   d0, d1, members, n_fixes, tr->n_bad);
-    for (size_t k = 0; k < json_object_array_length(weeks); k++) {
-        json_object *w = json_object_array_get_idx(weeks, k), *v;
-        const char *week = "";
-        long mem = 0, comp = 0, missed = 0;
-        double hours = 0, cov = 0;
-        if (json_object_object_get_ex(w, "week", &v))
-            week = json_object_get_string(v);
-        if (json_object_object_get_ex(w, "members", &v))
-            mem = (long)json_object_get_int64(v);
-        if (json_object_object_get_ex(w, "compliant", &v))
-            comp = (long)json_object_get_int64(v);
-        if (json_object_object_get_ex(w, "mean_hours", &v))
-            hours = json_object_get_double(v);
-        if (json_object_object_get_ex(w, "mean_coverage_pct", &v))
-            cov = json_object_get_double(v);
-        if (json_object_object_get_ex(w, "workdays_missed", &v))
-            missed = (long)json_object_get_int64(v);
-        gs__buf_printf(&text,
-                       "  %s: %ld of %ld members compliant; mean %.1f h in "
-                       "their grid; mean coverage %.1f%%; %ld workdays "
-                       "below 2 h\n",
-                       week, comp, mem, hours, cov, missed);
-    }
-    if (not_in_roster)
-        gs__buf_printf(&text,
-                       "  %ld traced members are not in the roster "
-                       "(rows with note 'not in roster')\n",
-                       not_in_roster);
-    if (no_grid)
-        gs__buf_printf(&text,
-                       "  %ld roster rows name a grid that does not "
-                       "exist\n",
-                       no_grid);
-    gs__buf_printf(&text, "  wrote %s\n", opts->common.output);
-    json_object_object_add(o, "weeks", weeks);
-    return gs__report_from_buf(ctx, o, &text, findings);
-}
-
-/* The traces are read in a thread of their own while the main thread reads
- * the grids, roster and households: the two readers share nothing but the
- * input options. The thread has its own context (errors, GDAL handler) and
- * zone (ICU calendars are not thread-safe); its error is copied over. */
-typedef struct trace_job {
-    gs_ctx *ctx;
-    const gs_patrol_opts *opts;
-    const gs_input_opts *in;
-    const char *where; /* the shard's members, or NULL */
-    gs__traces tr;
-    int rc;
-} trace_job;
-
-static void *read_traces(void *arg) {
-    trace_job *j = arg;
-    gs__tz *tz = NULL;
-    gs__trace_opts to;
-    gs__gdal_enter(j->ctx);
-    j->rc = gs__tz_open(j->ctx, j->opts->tz, &tz);
-    if (!j->rc) {
-        memset(&to, 0, sizeof to);
-        to.path = j->opts->traces;
-        to.input = j->in;
-        to.trace_crs = j->opts->trace_crs;
-        to.tz = tz;
-        to.threads = 0;
-        to.where = j->where;
-        j->rc = gs__traces_read(j->ctx, &to, &j->tr);
-    }
-    gs__tz_close(tz);
-    gs__gdal_leave(j->ctx);
-    return NULL;
-}
 
 /* `"member_id" IN ('a', 'b', ...)` over the roster's members, for a
  * shard's traces in a GIS layer or PG: table (ids with a quote are
@@ -911,12 +289,12 @@ static int keep_roster_traces(gs_ctx *ctx, const gs__model *m, gs__traces *tr) {
 
 /* Counts bad rows with a member and a time into that member's days. */
 static void count_bad_rows(const gs__traces *tr, const tracks *tk,
-                           gs__presult *res, clock_tab *clock) {
+                           gs__presult *res, gs__clock *clock) {
     for (size_t k = 0; k < tr->n_bad; k++) {
         const gs__badrow *b = &tr->bad[k];
         int32_t day;
         if (b->t_ms == GS__TIME_UNKNOWN || !b->member_id[0]) continue;
-        day = tab_day_of(clock, b->t_ms);
+        day = gs__clock_day_of(clock, b->t_ms);
         if (day < res->day0 || day >= res->day0 + res->ndays) continue;
         for (size_t e = 0; e < res->n_entries; e++) {
             const gs__pentry *en = &res->entries[e];
@@ -928,274 +306,334 @@ static void count_bad_rows(const gs__traces *tr, const tracks *tk,
     }
 }
 
-int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
-                  gs_report **out_report) {
+/* ---- the run ---------------------------------------------------------- */
+
+/* One gs_patrol_run: its options (rules defaulted), inputs, model,
+ * traces and results, freed at once by prun_free. */
+typedef struct prun {
+    gs_ctx *ctx;
+    gs_patrol_opts o;
+    const gs_input_opts *in;
+    gs_input_opts in_default;
+    gs_rules rules_default;
+    gs__prules prules;
     gs__model m;
     gs__crsinfo crs;
     gs__inputs info;
     gs__traces tr;
     gs__presult res;
     tracks tk;
-    gs__tz *tz = NULL;
-    gs__calendar *cal = NULL;
-    clock_tab clock = {0, 0, NULL, NULL};
-    gs_input_opts in_default;
-    gs_rules rules_default;
-    gs_patrol_opts o2;
-    const gs_input_opts *in;
-    gs__prules prules;
-    gs__ptime pt;
-    json_object *weeks = NULL;
-    int32_t day0 = 0, day1 = 0;
-    size_t n_fixes = 0;
-    char started[32], warning[600] = "", fmt[300];
-    int rc, tj_started = 0;
-    trace_job tj;
-    pthread_t tj_tid;
-    wctx w;
-    gs__out *pending = NULL;
-    char *shard_where = NULL;
+    gs__tz *tz;
+    gs__calendar *cal;
+    gs__clock clock;
+    int32_t day0, day1;
+    size_t n_fixes;
+    char *shard_where; /* the shard's roster members, for its traces */
+    char started[32], warning[600];
+    json_object *weeks;
+} prun;
 
-    if (!ctx) return GS_ERR_USAGE;
-    memset(&tj, 0, sizeof tj);
-    if (out_report) *out_report = NULL;
-    gs__gdal_enter(ctx);
-    gs__model_init(&m, ctx->geos);
-    memset(&crs, 0, sizeof crs);
-    memset(&info, 0, sizeof info);
-    memset(&tr, 0, sizeof tr);
-    memset(&res, 0, sizeof res);
-    memset(&tk, 0, sizeof tk);
-    gs__utc_now(started, sizeof started);
-    if (!opts || !out_report) {
-        rc = gs__err(ctx, GS_ERR_USAGE, "gs_patrol_run: missing argument");
-        goto done;
-    }
-    if ((rc = gs__opts_check_version(ctx, opts->version))) goto done;
-    if (!opts->grids || !opts->members || !opts->traces ||
-        !opts->common.output) {
-        rc = gs__err(ctx, GS_ERR_USAGE,
-                     "patrol needs {grids}, {members}, {traces} and "
-                     "{output}");
-        goto done;
-    }
-    gs_input_opts_init(&in_default);
-    gs_rules_init(&rules_default);
-    o2 = *opts;
-    if (!o2.common.rules) o2.common.rules = &rules_default;
-    opts = &o2;
-    in = opts->common.input ? opts->common.input : &in_default;
-    gs__prules_from(opts->common.rules, &prules);
+static void prun_free(prun *R) {
+    if (R->weeks) json_object_put(R->weeks);
+    free(R->shard_where);
+    gs__presult_free(&R->res);
+    tracks_free(&R->tk);
+    gs__traces_free(&R->tr);
+    gs__calendar_free(R->cal);
+    free(R->clock.start);
+    gs__tz_close(R->tz);
+    gs__model_free(&R->m);
+    gs__crsinfo_free(&R->crs);
+    gs__inputs_free(&R->info);
+}
 
-    /* The period. */
-    if (opts->week && (opts->from || opts->to)) {
-        rc = gs__err(ctx, GS_ERR_USAGE,
-                     "give either {week} or {from}/{to}, not both");
-        goto done;
-    }
-    if (opts->week) {
-        if (gs__isoweek_parse(opts->week, &day0) != GS_OK) {
-            rc = gs__err(ctx, GS_ERR_USAGE,
-                         "{week} '%s': expected an ISO week such as 2026-W47",
-                         opts->week);
-            goto done;
-        }
-        day1 = day0 + 6;
-    } else if (opts->from && opts->to) {
-        if (gs__date_parse(opts->from, &day0) != GS_OK ||
-            gs__date_parse(opts->to, &day1) != GS_OK) {
-            rc = gs__err(ctx, GS_ERR_USAGE,
-                         "{from}/{to}: expected dates such as 2026-11-16, got "
-                         "'%s' and '%s'",
-                         opts->from, opts->to);
-            goto done;
-        }
-        if (day1 < day0 || day1 - day0 > 370) {
-            rc = gs__err(ctx, GS_ERR_USAGE,
-                         "{from} %s {to} %s: the period must run forwards and "
-                         "last at most a year",
-                         opts->from, opts->to);
-            goto done;
-        }
-    } else {
-        rc = gs__err(ctx, GS_ERR_USAGE,
-                     "patrol needs a period: {week} 2026-W47, or {from} DATE "
-                     "{to} DATE");
-        goto done;
-    }
-    if ((rc = gs__io_check_opts(ctx, in))) goto done;
-    if ((rc = gs__out_check(ctx, opts->common.output))) goto done;
-    if ((rc = gs__tz_open(ctx, opts->tz, &tz))) goto done;
-    clock.first = day0 - 2;
-    clock.n = day1 - day0 + 5;
-    clock.start = gs__malloc(((size_t)clock.n + 1) * sizeof *clock.start);
-    if (!clock.start) {
-        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    for (int i = 0; i <= clock.n; i++)
-        clock.start[i] = gs__day_start_utc(tz, clock.first + i);
+/* The options, the period (gs__period_parse: {week} or {from}/{to}) and
+ * the clock of local day starts around it. */
+static int check_opts(prun *R, const gs_patrol_opts *opts) {
+    gs_ctx *ctx = R->ctx;
+    int given, rc;
+    if ((rc = gs__opts_check_version(ctx, opts->version))) return rc;
+    if (!opts->grids || !opts->members || !opts->traces || !opts->common.output)
+        return gs__err(ctx, GS_ERR_USAGE,
+                       "patrol needs {grids}, {members}, {traces} and "
+                       "{output}");
+    gs_input_opts_init(&R->in_default);
+    gs_rules_init(&R->rules_default);
+    R->o = *opts;
+    if (!R->o.common.rules) R->o.common.rules = &R->rules_default;
+    R->in = opts->common.input ? opts->common.input : &R->in_default;
+    gs__prules_from(R->o.common.rules, &R->prules);
+    if ((rc = gs__period_parse(ctx, opts->week, NULL, opts->from, opts->to,
+                               &given, &R->day0, &R->day1)))
+        return rc;
+    if (!given)
+        return gs__err(ctx, GS_ERR_USAGE,
+                       "patrol needs a period: {week} 2026-W47, or {from} "
+                       "DATE {to} DATE");
+    if ((rc = gs__io_check_opts(ctx, R->in)) ||
+        (rc = gs__out_check(ctx, opts->common.output)) ||
+        (rc = gs__tz_open(ctx, opts->tz, &R->tz)))
+        return rc;
+    R->clock.first = R->day0 - 2;
+    R->clock.n = R->day1 - R->day0 + 5;
+    R->clock.start =
+        gs__malloc(((size_t)R->clock.n + 1) * sizeof *R->clock.start);
+    if (!R->clock.start) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    for (int i = 0; i <= R->clock.n; i++)
+        R->clock.start[i] = gs__day_start_utc(R->tz, R->clock.first + i);
+    return GS_OK;
+}
 
-    gs__phase_begin(ctx);
-    memset(&tj, 0, sizeof tj);
-    if (gs__ctx_create_worker(ctx, &tj.ctx) != GS_OK) {
-        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    tj.opts = opts;
-    tj.in = in;
-    /* A shard reads its members' traces only, so it needs the roster
-     * first; a whole run reads the traces while it reads the rest. */
-    if (!gs__shard_active(ctx)) {
-        tj_started = pthread_create(&tj_tid, NULL, read_traces, &tj) == 0;
-        if (!tj_started) read_traces(&tj);
-    }
-    if (opts->calendar && (rc = gs__calendar_load(ctx, opts->calendar, &cal)))
-        goto done;
-    clock.cal = cal;
-    if ((rc = gs__io_shard_extent(ctx, in, opts->grids, NULL, GS__SHARD_HALO_M,
-                                  &info)))
-        goto done;
+/* The grids, the roster (and, with a shard, the filter of its members'
+ * traces): what the traces of a shard wait for. */
+static int read_roster(prun *R) {
+    gs_ctx *ctx = R->ctx;
+    const gs_patrol_opts *opts = &R->o;
+    int rc;
+    if (opts->calendar &&
+        (rc = gs__calendar_load(ctx, opts->calendar, &R->cal)))
+        return rc;
+    R->clock.cal = R->cal;
+    if ((rc = gs__io_shard_extent(ctx, R->in, opts->grids, NULL,
+                                  GS__SHARD_HALO_M, &R->info)))
+        return rc;
     gs__progress(ctx, "read grids", -1);
-    if ((rc = gs__io_read_grids(ctx, in, opts->grids, &m, &crs, &info)))
-        goto done;
+    if ((rc = gs__io_read_grids(ctx, R->in, opts->grids, &R->m, &R->crs,
+                                &R->info)))
+        return rc;
     gs__progress(ctx, "read members", -1);
-    if ((rc = gs__io_read_members(ctx, in, opts->members, 1, &m, &info)))
-        goto done;
-    if (gs__shard_active(ctx)) {
-        shard_where = members_filter(in, &m);
-        if (!shard_where) {
-            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-            goto done;
+    if ((rc = gs__io_read_members(ctx, R->in, opts->members, 1, &R->m,
+                                  &R->info)))
+        return rc;
+    if (gs__shard_active(ctx) &&
+        !(R->shard_where = members_filter(R->in, &R->m)))
+        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    return GS_OK;
+}
+
+/* One of the two readers that run side by side: the model (on the run's
+ * context) or the traces (on a worker context of their own, with their
+ * own zone: ICU calendars are not thread-safe). They share nothing but
+ * the input options. */
+typedef struct read_job {
+    prun *R;
+    gs_ctx *ctx;   /* the traces' worker context */
+    int traces;    /* 1: this job reads the traces */
+    int roster;    /* the model job reads the roster too */
+    gs__traces tr; /* what the traces job read */
+    int rc;
+} read_job;
+
+static void *read_job_run(void *arg) {
+    read_job *j = arg;
+    prun *R = j->R;
+    if (!j->traces) {
+        if (j->roster && (j->rc = read_roster(R))) return NULL;
+        if (R->o.households) {
+            gs__progress(R->ctx, "read households", 0);
+            if ((j->rc = gs__io_read_households(R->ctx, R->in, R->o.households,
+                                                &R->m, &R->crs, &R->info)))
+                return NULL;
         }
-        tj.where = shard_where;
-        tj_started = pthread_create(&tj_tid, NULL, read_traces, &tj) == 0;
-        if (!tj_started) read_traces(&tj);
+        gs__progress(R->ctx, "read traces", -1);
+    } else {
+        gs__tz *tz = NULL;
+        gs__trace_opts to;
+        gs__gdal_enter(j->ctx);
+        j->rc = gs__tz_open(j->ctx, R->o.tz, &tz);
+        if (!j->rc) {
+            memset(&to, 0, sizeof to);
+            to.path = R->o.traces;
+            to.input = R->in;
+            to.trace_crs = R->o.trace_crs;
+            to.tz = tz;
+            to.threads = 0;
+            to.where = R->shard_where;
+            j->rc = gs__traces_read(j->ctx, &to, &j->tr);
+        }
+        gs__tz_close(tz);
+        gs__gdal_leave(j->ctx);
     }
-    if (opts->households) {
-        gs__progress(ctx, "read households", 0);
-        if ((rc = gs__io_read_households(ctx, in, opts->households, &m, &crs,
-                                         &info)))
-            goto done;
-    }
-    gs__progress(ctx, "read traces", -1);
-    if (tj_started) pthread_join(tj_tid, NULL);
-    tj_started = 0;
-    tr = tj.tr;
-    memset(&tj.tr, 0, sizeof tj.tr);
-    if (tj.rc) {
-        rc = gs__err(ctx, tj.rc, "%s", gs_ctx_errmsg(tj.ctx));
-        goto done;
-    }
-    if (gs__shard_active(ctx) && (rc = keep_roster_traces(ctx, &m, &tr)))
-        goto done;
-    if ((rc = gs__inputs_note_file(ctx, &info, "traces", opts->traces, tr.layer,
-                                   (long)(tr.n_fixes + tr.n_bad))))
-        goto done;
-    if (opts->calendar && (rc = gs__inputs_note_file(ctx, &info, "calendar",
+    return NULL;
+}
+
+/* Reads the model and the traces side by side. A shard reads its
+ * members' traces only, so it reads the roster first; a whole run reads
+ * the traces while it reads everything else. */
+static int read_model_and_traces(prun *R) {
+    gs_ctx *ctx = R->ctx;
+    read_job jobs[2];
+    int rc;
+    memset(jobs, 0, sizeof jobs);
+    jobs[0].R = jobs[1].R = R;
+    jobs[1].traces = 1;
+    jobs[0].roster = !gs__shard_active(ctx);
+    if (gs__ctx_create_worker(ctx, &jobs[1].ctx) != GS_OK)
+        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    if (!jobs[0].roster && (rc = read_roster(R))) goto done;
+    gs__parallel(read_job_run, jobs, sizeof jobs[0], 2);
+    R->tr = jobs[1].tr;
+    memset(&jobs[1].tr, 0, sizeof jobs[1].tr);
+    if ((rc = jobs[0].rc)) goto done;
+    if (jobs[1].rc)
+        rc = gs__err(ctx, jobs[1].rc, "%s", gs_ctx_errmsg(jobs[1].ctx));
+done:
+    gs__traces_free(&jobs[1].tr);
+    gs_ctx_destroy(jobs[1].ctx);
+    return rc;
+}
+
+/* The warning for traces that look like GCJ-02 or BD-09 coordinates read
+ * as WGS84 (into R->warning, and logged), when no {trace_crs} was given. */
+static int check_trace_crs(prun *R) {
+    gs_ctx *ctx = R->ctx;
+    double share[3];
+    char fmt[300];
+    int rc;
+    if (R->o.trace_crs && strcmp(R->o.trace_crs, "wgs84")) return GS_OK;
+    if ((rc = check_offset(ctx, &R->tr, &R->m, &R->crs, R->o.common.rules,
+                           share)))
+        return rc;
+    if (share[1] > 0.2 && share[1] > 2 * share[0] + 0.05)
+        snprintf(R->warning, sizeof R->warning,
+                 gs__optfmt(ctx,
+                            "%s: only %.0f%% of the fixes fall in a grid "
+                            "as WGS84, but %.0f%% would as GCJ-02: the "
+                            "traces look like a Chinese map SDK's "
+                            "coordinates; re-run with {trace_crs} gcj02",
+                            fmt, sizeof fmt),
+                 R->o.traces, 100 * share[0], 100 * share[1]);
+    else if (share[2] > 0.2 && share[2] > 2 * share[0] + 0.05)
+        snprintf(R->warning, sizeof R->warning,
+                 gs__optfmt(ctx,
+                            "%s: only %.0f%% of the fixes fall in a grid "
+                            "as WGS84, but %.0f%% would as BD-09 (Baidu); "
+                            "re-run with {trace_crs} bd09",
+                            fmt, sizeof fmt),
+                 R->o.traces, 100 * share[0], 100 * share[2]);
+    if (R->warning[0]) gs__warn(ctx, "%s", R->warning);
+    return GS_OK;
+}
+
+/* The read phase: the model and the traces, then what is checked of the
+ * traces (a shard's kept to its roster, their encoding, at least one fix,
+ * their coordinates). */
+static int read_inputs(prun *R) {
+    gs_ctx *ctx = R->ctx;
+    const gs_patrol_opts *opts = &R->o;
+    gs__traces *tr = &R->tr;
+    int rc;
+    gs__phase_begin(ctx);
+    if ((rc = read_model_and_traces(R))) return rc;
+    if (gs__shard_active(ctx) && (rc = keep_roster_traces(ctx, &R->m, tr)))
+        return rc;
+    if ((rc = gs__inputs_note_file(ctx, &R->info, "traces", opts->traces,
+                                   tr->layer, (long)(tr->n_fixes + tr->n_bad))))
+        return rc;
+    if (opts->calendar && (rc = gs__inputs_note_file(ctx, &R->info, "calendar",
                                                      opts->calendar, "", -1)))
-        goto done;
-    if (!in->encoding && strcmp(tr.encoding, "UTF-8") != 0)
+        return rc;
+    if (!R->in->encoding && strcmp(tr->encoding, "UTF-8") != 0)
         gs__warn(ctx,
                  "%s: the text is not UTF-8; read it as %s (say {encoding} "
                  "%s to make this explicit)",
-                 opts->traces, tr.encoding, tr.encoding);
-    if (tr.n_fixes == 0) {
-        rc = gs__err(ctx, GS_ERR_INPUT_EMPTY,
-                     "%s: no usable GPS fix in %zu rows (see the first bad "
-                     "row: line %u, %s: %s)",
-                     opts->traces, tr.n_bad, tr.n_bad ? tr.bad[0].line : 0,
-                     tr.n_bad ? tr.bad[0].field : "",
-                     tr.n_bad ? tr.bad[0].reason : "none");
-        goto done;
-    }
-    if (!opts->trace_crs || !strcmp(opts->trace_crs, "wgs84")) {
-        double share[3];
-        if ((rc = check_offset(ctx, &tr, &m, &crs, opts->common.rules, share)))
-            goto done;
-        if (share[1] > 0.2 && share[1] > 2 * share[0] + 0.05)
-            snprintf(warning, sizeof warning,
-                     gs__optfmt(ctx,
-                                "%s: only %.0f%% of the fixes fall in a grid "
-                                "as WGS84, but %.0f%% would as GCJ-02: the "
-                                "traces look like a Chinese map SDK's "
-                                "coordinates; re-run with {trace_crs} gcj02",
-                                fmt, sizeof fmt),
-                     opts->traces, 100 * share[0], 100 * share[1]);
-        else if (share[2] > 0.2 && share[2] > 2 * share[0] + 0.05)
-            snprintf(warning, sizeof warning,
-                     gs__optfmt(ctx,
-                                "%s: only %.0f%% of the fixes fall in a grid "
-                                "as WGS84, but %.0f%% would as BD-09 (Baidu); "
-                                "re-run with {trace_crs} bd09",
-                                fmt, sizeof fmt),
-                     opts->traces, 100 * share[0], 100 * share[2]);
-        if (warning[0]) gs__warn(ctx, "%s", warning);
-    }
+                 opts->traces, tr->encoding, tr->encoding);
+    if (tr->n_fixes == 0)
+        return gs__err(ctx, GS_ERR_INPUT_EMPTY,
+                       "%s: no usable GPS fix in %zu rows (see the first bad "
+                       "row: line %u, %s: %s)",
+                       opts->traces, tr->n_bad, tr->n_bad ? tr->bad[0].line : 0,
+                       tr->n_bad ? tr->bad[0].field : "",
+                       tr->n_bad ? tr->bad[0].reason : "none");
+    if ((rc = check_trace_crs(R))) return rc;
     gs__phase_end(ctx, "read");
+    return GS_OK;
+}
 
+/* The project phase (fixes to the metric CRS, bucketed per member), then
+ * the analyse phase (patrol.c). */
+static int analyse(prun *R) {
+    gs_ctx *ctx = R->ctx;
+    gs__ptime pt;
+    int rc;
     gs__phase_begin(ctx);
     gs__progress(ctx, "project fixes", -1);
-    n_fixes = tr.n_fixes;
-    if ((rc = make_tracks(ctx, &tr, &crs, opts->common.threads, &tk)))
-        goto done;
-    tr.n_fixes = 0;
+    R->n_fixes = R->tr.n_fixes;
+    if ((rc = make_tracks(ctx, &R->tr, &R->crs, R->o.common.threads, &R->tk)))
+        return rc;
+    R->tr.n_fixes = 0;
     gs__phase_end(ctx, "project");
 
     gs__phase_begin(ctx);
     gs__progress(ctx, "patrol time and coverage", -1);
-    if ((rc = gs__patrol_entries(ctx, &m, tk.v, tk.n, &res))) goto done;
-    pt.day_of = tab_day_of;
+    if ((rc = gs__patrol_entries(ctx, &R->m, R->tk.v, R->tk.n, &R->res)))
+        return rc;
+    pt.day_of = gs__clock_day_of;
     pt.day_start = tab_day_start;
     pt.workday = tab_workday;
-    pt.user = &clock;
-    if ((rc = gs__patrol_analyse(ctx, &m, tk.v, tk.n, &pt, &prules, day0,
-                                 day1 - day0 + 1, opts->common.threads, &res)))
-        goto done;
-    count_bad_rows(&tr, &tk, &res, &clock);
+    pt.user = &R->clock;
+    if ((rc = gs__patrol_analyse(ctx, &R->m, R->tk.v, R->tk.n, &pt, &R->prules,
+                                 R->day0, R->day1 - R->day0 + 1,
+                                 R->o.common.threads, &R->res)))
+        return rc;
+    count_bad_rows(&R->tr, &R->tk, &R->res, &R->clock);
     gs__phase_end(ctx, "analyse");
+    return GS_OK;
+}
 
+/* The write phase, then the commit once the report exists: a run that
+ * fails, even for want of memory for its report, never replaces an
+ * earlier output. */
+static int write_outputs(prun *R, gs_report **out_report) {
+    gs_ctx *ctx = R->ctx;
+    gs__pwctx w;
+    int rc;
     gs__phase_begin(ctx);
     gs__progress(ctx, "write", -1);
-    if ((rc = lines_to_output(ctx, &res, &crs, opts->common.threads)))
-        goto done;
-    weeks = json_object_new_array();
+    if ((rc = gs__patrol_lines_to_output(ctx, &R->res, &R->crs,
+                                         R->o.common.threads)))
+        return rc;
+    R->weeks = json_object_new_array();
     memset(&w, 0, sizeof w);
     w.ctx = ctx;
-    w.m = &m;
-    w.res = &res;
-    w.tr = &tr;
-    w.clock = &clock;
-    w.has_households = opts->households != NULL;
-    if ((rc = write_outputs(&w, opts, &crs, &info, started, weeks))) goto done;
-    pending = w.o;
-    w.o = NULL;
+    w.m = &R->m;
+    w.res = &R->res;
+    w.tr = &R->tr;
+    w.clock = &R->clock;
+    w.has_households = R->o.households != NULL;
+    if ((rc = gs__patrol_write(&w, &R->o, &R->crs, &R->info, R->started,
+                               R->weeks)))
+        return rc;
     gs__phase_end(ctx, "write");
-    /* The report before the output moves into place: a run that fails,
-     * even for want of memory for its report, never replaces an earlier
-     * output. */
-    rc = gs__out_commit_report(ctx, pending,
-                               make_report(ctx, opts, &res, &tr, n_fixes, weeks,
-                                           warning[0] ? warning : NULL),
-                               out_report);
-    weeks = NULL; /* taken by the report */
-    pending = NULL;
+    rc = gs__out_commit_report(
+        ctx, w.o,
+        gs__patrol_report(ctx, &R->o, &R->res, &R->tr, R->n_fixes, R->weeks,
+                          R->warning[0] ? R->warning : NULL),
+        out_report);
+    R->weeks = NULL; /* taken by the report */
+    return rc;
+}
+
+int gs_patrol_run(gs_ctx *ctx, const gs_patrol_opts *opts,
+                  gs_report **out_report) {
+    prun R;
+    int rc;
+
+    if (!ctx) return GS_ERR_USAGE;
+    if (out_report) *out_report = NULL;
+    if (!opts || !out_report)
+        return gs__err(ctx, GS_ERR_USAGE, "gs_patrol_run: missing argument");
+    gs__gdal_enter(ctx);
+    memset(&R, 0, sizeof R);
+    R.ctx = ctx;
+    gs__model_init(&R.m, ctx->geos);
+    gs__utc_now(R.started, sizeof R.started);
+    if ((rc = check_opts(&R, opts)) || (rc = read_inputs(&R)) ||
+        (rc = analyse(&R)))
+        goto done;
+    rc = write_outputs(&R, out_report);
 done:
-    gs__out_abort(pending);
-    if (tj_started) pthread_join(tj_tid, NULL); /* an earlier step failed */
-    free(shard_where);
-    gs__traces_free(&tj.tr);
-    gs_ctx_destroy(tj.ctx);
-    if (weeks) json_object_put(weeks);
-    gs__presult_free(&res);
-    tracks_free(&tk);
-    gs__traces_free(&tr);
-    gs__calendar_free(cal);
-    free(clock.start);
-    gs__tz_close(tz);
-    gs__model_free(&m);
-    gs__crsinfo_free(&crs);
-    gs__inputs_free(&info);
+    prun_free(&R);
     gs__gdal_leave(ctx);
     return rc;
 }

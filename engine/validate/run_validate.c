@@ -1,10 +1,11 @@
 /*
  * run_validate.c - gs_validate_run: read, analyse, write, report.
  *
- * The public entry of `gridsmith validate`. It measures four phases (read,
- * index, analyse, write) for the benchmark, reads the inputs (io.c) into
- * the model, runs the analysis (validate.c) and writes the layers through
- * the atomic GeoPackage writer (out.c):
+ * The public entry of `gridsmith validate`, as its steps: check the
+ * options, read the inputs (io.c) into the model, run the analysis
+ * (validate.c), write the layers through the atomic GeoPackage writer
+ * (writer.c, the layers' schemas in schema.c), and commit once the report
+ * exists. Each phase is measured for the benchmark. The layers:
  *
  *   grids         the grids as stored, with their figures, status, issues
  *   issues        one feature per problem and grid, with the problem's
@@ -41,139 +42,145 @@ void gs_validate_opts_init(gs_validate_opts *o) {
     gs_common_opts_init(&o->common);
 }
 
-static const gs__fdef grid_fields[] = {
-    {"grid_code", GS__F_STR},      {"community_code", GS__F_STR},
-    {"grid_type", GS__F_STR},      {"name", GS__F_STR},
-    {"households", GS__F_INT},     {"persons", GS__F_INT},
-    {"members", GS__F_INT},        {"area_m2", GS__F_REAL},
-    {"polsby_popper", GS__F_REAL}, {"status", GS__F_STR},
-    {"issues", GS__F_STR}};
+/* The summary holds one n_<kind> count per issue kind, in kind order. */
+_Static_assert(GS__VS_N - GS__VS_N_KIND == GS__K_COUNT,
+               "validate.summary has one count per issue kind");
 
-static const gs__fdef issue_fields[] = {
-    {"kind", GS__F_STR}, {"grid_code", GS__F_STR}, {"detail", GS__F_STR}};
+/* One validate run: its options (defaults filled in), the model read,
+ * the analysis' result. */
+typedef struct vrun {
+    gs_ctx *ctx;
+    const gs_validate_opts *opts;
+    const gs_input_opts *in;
+    const gs_rules *rules;
+    gs_input_opts in_default;
+    gs_rules rules_default;
+    gs__model m;
+    gs__crsinfo crs;
+    gs__inputs info;
+    gs__vresult r;
+    int have_result;
+    char started[32];
+} vrun;
+
+/* The grids as stored, with their figures, status and issues; a shard
+ * writes its own grids, not the halo's. */
+static int write_grids(vrun *R, gs__out *o, gs__olayer *lg) {
+    const gs__model *m = &R->m;
+    int rc;
+    for (size_t i = 0; i < m->n_grids; i++) {
+        const gs__grid *g = &m->grids[i];
+        const gs__vgrid *v = &R->r.grids[i];
+        char issues[600];
+        OGRFeatureH f;
+        if (!gs__shard_owns(R->ctx, g->community_code)) continue; /* halo */
+        f = gs__out_feature(lg);
+        if (!f) return gs__err(R->ctx, GS_ERR_NOMEM, "out of memory");
+        gs__vgrid_issues(v, issues, sizeof issues);
+        OGR_F_SetFieldString(f, GS__VG_GRID_CODE, g->code);
+        OGR_F_SetFieldString(f, GS__VG_COMMUNITY_CODE, g->community_code);
+        OGR_F_SetFieldString(f, GS__VG_GRID_TYPE, g->grid_type);
+        OGR_F_SetFieldString(f, GS__VG_NAME, g->name);
+        OGR_F_SetFieldInteger64(f, GS__VG_HOUSEHOLDS, v->households);
+        OGR_F_SetFieldInteger64(f, GS__VG_PERSONS, v->persons);
+        if (v->members >= 0)
+            OGR_F_SetFieldInteger64(f, GS__VG_MEMBERS, v->members);
+        else
+            OGR_F_SetFieldNull(f, GS__VG_MEMBERS);
+        OGR_F_SetFieldDouble(f, GS__VG_AREA_M2, v->area_m2);
+        OGR_F_SetFieldDouble(f, GS__VG_POLSBY_POPPER, v->polsby_popper);
+        OGR_F_SetFieldString(f, GS__VG_STATUS, v->kinds ? "violation" : "ok");
+        OGR_F_SetFieldString(f, GS__VG_ISSUES, issues);
+        if ((rc = gs__out_wkb(o, f, g->src_wkb, g->src_wkb_len))) {
+            OGR_F_Destroy(f);
+            return rc;
+        }
+        if ((rc = gs__out_put(o, lg, f))) return rc;
+    }
+    return GS_OK;
+}
+
+/* One feature per problem: points (a household, a spot) to issue_points,
+ * areas or no place to issues. */
+static int write_issues(vrun *R, gs__out *o, gs__olayer *li, gs__olayer *lp) {
+    int rc;
+    for (size_t i = 0; i < R->r.n_issues; i++) {
+        const gs__issue *is = &R->r.issues[i];
+        int point =
+            is->geom && GEOSGeomTypeId_r(R->ctx->geos, is->geom) == GEOS_POINT;
+        gs__olayer *l = point ? lp : li;
+        OGRFeatureH f = gs__out_feature(l);
+        if (!f) return gs__err(R->ctx, GS_ERR_NOMEM, "out of memory");
+        OGR_F_SetFieldString(f, GS__VI_KIND, gs__kind_name(is->kind));
+        OGR_F_SetFieldString(f, GS__VI_GRID_CODE, is->grid_code);
+        OGR_F_SetFieldString(f, GS__VI_DETAIL, is->detail);
+        if ((rc = gs__out_geos(o, l, f, is->geom))) {
+            OGR_F_Destroy(f);
+            return rc;
+        }
+        if ((rc = gs__out_put(o, l, f))) return rc;
+    }
+    return GS_OK;
+}
+
+/* Counts per community and for the whole run ("total"). */
+static int write_summary(vrun *R, gs__out *o, gs__olayer *ls) {
+    int rc;
+    for (size_t i = 0; i < R->r.n_sums; i++) {
+        const gs__vsum *s = &R->r.sums[i];
+        OGRFeatureH f = gs__out_feature(ls);
+        if (!f) return gs__err(R->ctx, GS_ERR_NOMEM, "out of memory");
+        OGR_F_SetFieldString(f, GS__VS_COMMUNITY_CODE, s->community_code);
+        OGR_F_SetFieldString(f, GS__VS_NAME, s->name);
+        OGR_F_SetFieldInteger64(f, GS__VS_GRIDS, s->grids);
+        OGR_F_SetFieldInteger64(f, GS__VS_HOUSEHOLDS, s->households);
+        OGR_F_SetFieldInteger64(f, GS__VS_PERSONS, s->persons);
+        OGR_F_SetFieldInteger64(f, GS__VS_VIOLATIONS, s->violations);
+        for (int k = 0; k < GS__K_COUNT; k++)
+            OGR_F_SetFieldInteger64(f, GS__VS_N_KIND + k, s->n[k]);
+        if ((rc = gs__out_put(o, ls, f))) return rc;
+    }
+    return GS_OK;
+}
+
+/* The run metadata: command line, rules, inputs with SHA-256, versions. */
+static int write_meta(vrun *R, gs__out *o) {
+    const gs_rules *rules = R->rules;
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "{\"min_households\": %d, \"max_households\": %d, "
+             "\"max_persons\": %d, \"exempt_dedicated\": %s, "
+             "\"sliver_m2\": %g, \"shared_edge_m\": %g, "
+             "\"edge_snap_m\": %g}",
+             rules->min_households, rules->max_households, rules->max_persons,
+             rules->exempt_dedicated ? "true" : "false", rules->sliver_m2,
+             rules->shared_edge_m, rules->edge_snap_m);
+    return gs__out_meta_run(o, "validate", R->opts->common.command_line,
+                            R->started, buf, R->crs.metric_name, &R->info);
+}
 
 /* Writes every layer into the temporary output and hands it over in
  * *out_o, not yet committed (the caller commits or aborts it); on failure
  * the temporary file is removed and *out_o is NULL. */
-static int write_outputs(gs_ctx *ctx, const gs_validate_opts *opts,
-                         const gs_rules *rules, const gs__model *m,
-                         const gs__crsinfo *crs, const gs__inputs *info,
-                         const gs__vresult *r, const char *started,
-                         gs__out **out_o) {
+static int write_layers(vrun *R, gs__out **out_o) {
     gs__out *o = NULL;
     gs__olayer *lg, *li, *lp, *ls;
-    gs__fdef sum_fields[8 + GS__K_COUNT];
-    char names[GS__K_COUNT][40];
-    size_t ns = 0;
     int rc;
-
     *out_o = NULL;
-    rc = gs__out_open(ctx, opts->common.output, crs->output, crs->metric, &o);
+    rc = gs__out_open(R->ctx, R->opts->common.output, R->crs.output,
+                      R->crs.metric, &o);
     if (rc) return rc;
-    rc = gs__out_layer(o, "grids", GS__GEOM_POLYGON, grid_fields,
-                       sizeof grid_fields / sizeof grid_fields[0], &lg);
-    if (!rc)
-        rc = gs__out_layer(o, "issues", GS__GEOM_POLYGON, issue_fields, 3, &li);
-    if (!rc)
-        rc = gs__out_layer(o, "issue_points", GS__GEOM_POINT, issue_fields, 3,
-                           &lp);
-    if (rc) goto fail;
-    sum_fields[ns++] = (gs__fdef){"community_code", GS__F_STR};
-    sum_fields[ns++] = (gs__fdef){"name", GS__F_STR};
-    sum_fields[ns++] = (gs__fdef){"grids", GS__F_INT};
-    sum_fields[ns++] = (gs__fdef){"households", GS__F_INT};
-    sum_fields[ns++] = (gs__fdef){"persons", GS__F_INT};
-    sum_fields[ns++] = (gs__fdef){"violations", GS__F_INT};
-    for (int k = 0; k < GS__K_COUNT; k++) {
-        snprintf(names[k], sizeof names[k], "n_%s", gs__kind_name(k));
-        sum_fields[ns++] = (gs__fdef){names[k], GS__F_INT};
-    }
-    rc = gs__out_layer(o, "summary", GS__GEOM_NONE, sum_fields, ns, &ls);
-    if (rc) goto fail;
-
-    for (size_t i = 0; i < m->n_grids; i++) {
-        const gs__grid *g = &m->grids[i];
-        const gs__vgrid *v = &r->grids[i];
-        char issues[600];
-        OGRFeatureH f;
-        if (!gs__shard_owns(ctx, g->community_code)) continue; /* halo */
-        f = gs__out_feature(lg);
-        if (!f) goto nomem;
-        gs__vgrid_issues(v, issues, sizeof issues);
-        OGR_F_SetFieldString(f, 0, g->code);
-        OGR_F_SetFieldString(f, 1, g->community_code);
-        OGR_F_SetFieldString(f, 2, g->grid_type);
-        OGR_F_SetFieldString(f, 3, g->name);
-        OGR_F_SetFieldInteger64(f, 4, v->households);
-        OGR_F_SetFieldInteger64(f, 5, v->persons);
-        if (v->members >= 0)
-            OGR_F_SetFieldInteger64(f, 6, v->members);
-        else
-            OGR_F_SetFieldNull(f, 6);
-        OGR_F_SetFieldDouble(f, 7, v->area_m2);
-        OGR_F_SetFieldDouble(f, 8, v->polsby_popper);
-        OGR_F_SetFieldString(f, 9, v->kinds ? "violation" : "ok");
-        OGR_F_SetFieldString(f, 10, issues);
-        if ((rc = gs__out_wkb(o, f, g->src_wkb, g->src_wkb_len))) {
-            OGR_F_Destroy(f);
-            goto fail;
-        }
-        if ((rc = gs__out_put(o, lg, f))) goto fail;
-    }
-    for (size_t i = 0; i < r->n_issues; i++) {
-        const gs__issue *is = &r->issues[i];
-        int point =
-            is->geom && GEOSGeomTypeId_r(ctx->geos, is->geom) == GEOS_POINT;
-        gs__olayer *l = point ? lp : li;
-        OGRFeatureH f = gs__out_feature(l);
-        if (!f) goto nomem;
-        OGR_F_SetFieldString(f, 0, gs__kind_name(is->kind));
-        OGR_F_SetFieldString(f, 1, is->grid_code);
-        OGR_F_SetFieldString(f, 2, is->detail);
-        if ((rc = gs__out_geos(o, l, f, is->geom))) {
-            OGR_F_Destroy(f);
-            goto fail;
-        }
-        if ((rc = gs__out_put(o, l, f))) goto fail;
-    }
-    for (size_t i = 0; i < r->n_sums; i++) {
-        const gs__vsum *s = &r->sums[i];
-        OGRFeatureH f = gs__out_feature(ls);
-        int fi = 0;
-        if (!f) goto nomem;
-        OGR_F_SetFieldString(f, fi++, s->community_code);
-        OGR_F_SetFieldString(f, fi++, s->name);
-        OGR_F_SetFieldInteger64(f, fi++, s->grids);
-        OGR_F_SetFieldInteger64(f, fi++, s->households);
-        OGR_F_SetFieldInteger64(f, fi++, s->persons);
-        OGR_F_SetFieldInteger64(f, fi++, s->violations);
-        for (int k = 0; k < GS__K_COUNT; k++)
-            OGR_F_SetFieldInteger64(f, fi++, s->n[k]);
-        if ((rc = gs__out_put(o, ls, f))) goto fail;
-    }
-
-    /* Run metadata. */
-    {
-        char buf[512];
-        snprintf(buf, sizeof buf,
-                 "{\"min_households\": %d, \"max_households\": %d, "
-                 "\"max_persons\": %d, \"exempt_dedicated\": %s, "
-                 "\"sliver_m2\": %g, \"shared_edge_m\": %g, "
-                 "\"edge_snap_m\": %g}",
-                 rules->min_households, rules->max_households,
-                 rules->max_persons, rules->exempt_dedicated ? "true" : "false",
-                 rules->sliver_m2, rules->shared_edge_m, rules->edge_snap_m);
-        rc = gs__out_meta_run(o, "validate", opts->common.command_line, started,
-                              buf, crs->metric_name, info);
-        if (rc) goto fail;
+    if ((rc = gs__out_layer_schema(o, GS__LS_VALIDATE_GRIDS, &lg)) ||
+        (rc = gs__out_layer_schema(o, GS__LS_VALIDATE_ISSUES, &li)) ||
+        (rc = gs__out_layer_schema(o, GS__LS_VALIDATE_ISSUE_POINTS, &lp)) ||
+        (rc = gs__out_layer_schema(o, GS__LS_VALIDATE_SUMMARY, &ls)) ||
+        (rc = write_grids(R, o, lg)) || (rc = write_issues(R, o, li, lp)) ||
+        (rc = write_summary(R, o, ls)) || (rc = write_meta(R, o))) {
+        gs__out_abort(o);
+        return rc;
     }
     *out_o = o;
     return GS_OK;
-nomem:
-    rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-fail:
-    gs__out_abort(o);
-    return rc;
 }
 
 static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
@@ -246,101 +253,113 @@ static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
     return gs__report_from_buf(ctx, o, &text, findings);
 }
 
+/* The options: the inputs given, none of them the output. */
+static int check_opts(vrun *R) {
+    gs_ctx *ctx = R->ctx;
+    const gs_validate_opts *opts = R->opts;
+    const char *inputs[4] = {opts->communities, opts->grids, opts->households,
+                             opts->members};
+    int rc;
+    if ((rc = gs__opts_check_version(ctx, opts->version))) return rc;
+    if (!opts->communities || !opts->grids || !opts->households ||
+        !opts->common.output)
+        return gs__err(ctx, GS_ERR_USAGE,
+                       "validate needs {communities}, {grids}, {households} "
+                       "and {output}");
+    gs_input_opts_init(&R->in_default);
+    gs_rules_init(&R->rules_default);
+    R->in = opts->common.input ? opts->common.input : &R->in_default;
+    R->rules = opts->common.rules ? opts->common.rules : &R->rules_default;
+    if ((rc = gs__io_check_opts(ctx, R->in))) return rc;
+    return gs__out_check_inputs(ctx, opts->common.output, inputs, 4);
+}
+
+/* The read phase: grids, communities, households, the roster. A shard
+ * reads what intersects its extent: every grid, community and household
+ * its own grids' checks can meet. */
+static int read_inputs(vrun *R) {
+    gs_ctx *ctx = R->ctx;
+    const gs_validate_opts *opts = R->opts;
+    int rc;
+    gs__phase_begin(ctx);
+    if ((rc = gs__io_shard_extent(ctx, R->in, opts->grids, opts->communities,
+                                  GS__SHARD_HALO_M, &R->info)))
+        return rc;
+    gs__progress(ctx, "read grids", -1);
+    if ((rc = gs__io_read_grids(ctx, R->in, opts->grids, &R->m, &R->crs,
+                                &R->info)))
+        return rc;
+    gs__progress(ctx, "read communities", -1);
+    if ((rc = gs__io_read_communities(ctx, R->in, opts->communities, &R->m,
+                                      &R->crs, &R->info)))
+        return rc;
+    gs__progress(ctx, "read households", 0);
+    if ((rc = gs__io_read_households(ctx, R->in, opts->households, &R->m,
+                                     &R->crs, &R->info)))
+        return rc;
+    if (opts->members) {
+        gs__progress(ctx, "read members", -1);
+        if ((rc = gs__io_read_members(ctx, R->in, opts->members, 0, &R->m,
+                                      &R->info)))
+            return rc;
+    }
+    if ((rc = gs__io_check_household_ids(ctx, R->in, &R->m, &R->info)))
+        return rc;
+    gs__phase_end(ctx, "read");
+    return GS_OK;
+}
+
+/* The analyse phase (validate.c). */
+static int analyse(vrun *R) {
+    int rc;
+    gs__phase_begin(R->ctx);
+    if ((rc = gs__validate_analyse(R->ctx, &R->m, R->rules,
+                                   R->opts->common.threads, &R->r)))
+        return rc;
+    R->have_result = 1;
+    gs__phase_end(R->ctx, "analyse");
+    return GS_OK;
+}
+
+/* The write phase, then the commit. The report comes before the output
+ * is moved into place, so that a run that fails, even for want of memory
+ * for its report, never replaces an earlier output; the write phase thus
+ * leaves out the commit (styles, the transaction, flush and rename). */
+static int write_outputs(vrun *R, gs_report **out_report) {
+    gs__out *out;
+    int rc;
+    gs__phase_begin(R->ctx);
+    gs__progress(R->ctx, "write", -1);
+    if ((rc = write_layers(R, &out))) return rc;
+    gs__phase_end(R->ctx, "write");
+    return gs__out_commit_report(
+        R->ctx, out, make_report(R->ctx, R->opts, &R->m, &R->crs, &R->r),
+        out_report);
+}
+
 int gs_validate_run(gs_ctx *ctx, const gs_validate_opts *opts,
                     gs_report **out_report) {
-    gs__model m;
-    gs__crsinfo crs;
-    gs__inputs info;
-    gs__vresult r;
-    gs_input_opts in_default;
-    gs_rules rules_default;
-    const gs_input_opts *in;
-    const gs_rules *rules;
-    char started[32];
-    gs__out *out = NULL;
-    int rc, have_result = 0;
+    vrun R;
+    int rc;
 
     if (!ctx) return GS_ERR_USAGE;
     if (out_report) *out_report = NULL;
+    if (!opts || !out_report)
+        return gs__err(ctx, GS_ERR_USAGE, "gs_validate_run: missing argument");
     gs__gdal_enter(ctx);
-    gs__model_init(&m, ctx->geos);
-    memset(&crs, 0, sizeof crs);
-    memset(&info, 0, sizeof info);
-    memset(&r, 0, sizeof r);
-    gs__utc_now(started, sizeof started);
-    if (!opts || !out_report) {
-        rc = gs__err(ctx, GS_ERR_USAGE, "gs_validate_run: missing argument");
+    memset(&R, 0, sizeof R);
+    R.ctx = ctx;
+    R.opts = opts;
+    gs__model_init(&R.m, ctx->geos);
+    gs__utc_now(R.started, sizeof R.started);
+    if ((rc = check_opts(&R)) || (rc = read_inputs(&R)) || (rc = analyse(&R)))
         goto done;
-    }
-    if ((rc = gs__opts_check_version(ctx, opts->version))) goto done;
-    if (!opts->communities || !opts->grids || !opts->households ||
-        !opts->common.output) {
-        rc = gs__err(ctx, GS_ERR_USAGE,
-                     "validate needs {communities}, {grids}, {households} "
-                     "and {output}");
-        goto done;
-    }
-    gs_input_opts_init(&in_default);
-    gs_rules_init(&rules_default);
-    in = opts->common.input ? opts->common.input : &in_default;
-    rules = opts->common.rules ? opts->common.rules : &rules_default;
-    if ((rc = gs__io_check_opts(ctx, in))) goto done;
-    {
-        const char *inputs[4] = {opts->communities, opts->grids,
-                                 opts->households, opts->members};
-        if ((rc = gs__out_check_inputs(ctx, opts->common.output, inputs, 4)))
-            goto done;
-    }
-
-    gs__phase_begin(ctx);
-    /* A shard reads what intersects its extent: every grid, community and
-     * household its own grids' checks can meet. */
-    rc = gs__io_shard_extent(ctx, in, opts->grids, opts->communities,
-                             GS__SHARD_HALO_M, &info);
-    if (rc) goto done;
-    gs__progress(ctx, "read grids", -1);
-    rc = gs__io_read_grids(ctx, in, opts->grids, &m, &crs, &info);
-    if (rc) goto done;
-    gs__progress(ctx, "read communities", -1);
-    rc = gs__io_read_communities(ctx, in, opts->communities, &m, &crs, &info);
-    if (rc) goto done;
-    gs__progress(ctx, "read households", 0);
-    rc = gs__io_read_households(ctx, in, opts->households, &m, &crs, &info);
-    if (rc) goto done;
-    if (opts->members) {
-        gs__progress(ctx, "read members", -1);
-        rc = gs__io_read_members(ctx, in, opts->members, 0, &m, &info);
-        if (rc) goto done;
-    }
-    rc = gs__io_check_household_ids(ctx, in, &m, &info);
-    if (rc) goto done;
-    gs__phase_end(ctx, "read");
-
-    gs__phase_begin(ctx);
-    rc = gs__validate_analyse(ctx, &m, rules, opts->common.threads, &r);
-    if (rc) goto done;
-    have_result = 1;
-    gs__phase_end(ctx, "analyse");
-
-    gs__phase_begin(ctx);
-    gs__progress(ctx, "write", -1);
-    rc = write_outputs(ctx, opts, rules, &m, &crs, &info, &r, started, &out);
-    if (rc) goto done;
-    gs__phase_end(ctx, "write");
-
-    /* The report comes before the output is moved into place, so that a
-     * run that fails, even for want of memory for its report, never
-     * replaces an earlier output. The write phase thus leaves out the
-     * commit (styles, the transaction, flush and rename). */
-    rc = gs__out_commit_report(ctx, out, make_report(ctx, opts, &m, &crs, &r),
-                               out_report);
-    out = NULL;
+    rc = write_outputs(&R, out_report);
 done:
-    gs__out_abort(out);
-    if (have_result) gs__vresult_free(ctx->geos, &r);
-    gs__model_free(&m);
-    gs__crsinfo_free(&crs);
-    gs__inputs_free(&info);
+    if (R.have_result) gs__vresult_free(ctx->geos, &R.r);
+    gs__model_free(&R.m);
+    gs__crsinfo_free(&R.crs);
+    gs__inputs_free(&R.info);
     gs__gdal_leave(ctx);
     return rc;
 }

@@ -1,0 +1,157 @@
+/*
+ * report_html.h - the weekly HTML report's parts (internal).
+ *
+ * `gridsmith report` (report_run.c) reads a week of the ledger into a
+ * gs__rdata and groups it by street and community (report_read.c), then
+ * prints the page (report_page.c) with its maps and charts as inline SVG
+ * (report_svg.c).
+ */
+#ifndef GS_REPORT_HTML_H
+#define GS_REPORT_HTML_H
+
+#include <json-c/json.h>
+#include <ogr_api.h>
+#include <stdint.h>
+
+#include "ctx.h"
+#include "ledger.h"
+
+/* Earlier weeks the trend reaches back to (the chart shows these plus the
+ * report's week). */
+#define TREND_BACK 8
+#define NT (TREND_BACK + 1)
+/* Hard maximum of rows read from one table: far above a province shard's
+ * 25,000 grids and members, far below what would exhaust memory. */
+#define MAX_ROWS 2000000
+/* The largest map drawn, in CSS pixels (two fit side by side). */
+#define MAP_W 520
+#define MAP_H 440
+#define MAP_PAD 8
+/* The page's hard maximum: a city's report is a few megabytes. */
+#define MAX_PAGE ((size_t)256 << 20)
+/* Radians per degree (M_PI is not ISO C). */
+#define DEG (3.14159265358979323846 / 180.0)
+
+/* A grid of the week (grid_status), with what the maps need. */
+typedef struct gs__rgrid {
+    const char *code, *community, *name, *issues;
+    OGRGeometryH geom; /* owned; MultiPolygon or NULL */
+    OGREnvelope env;
+    double cov;         /* best coverage_pct of its members; NAN: none */
+    long members;       /* roster members (validate's count) */
+    int gi_bin, has_gi; /* hotspot bin -3..3 when has_gi */
+    long events, open, overdue, self_resolved;
+    int has_ev;
+    const char *path; /* SVG path of the street's map, or NULL */
+    int lx, ly, lok;  /* label position on that map */
+} gs__rgrid;
+
+/* A member on a grid in the week (member_week). */
+typedef struct gs__rmember {
+    const char *id, *grid, *community, *note, *grid_name;
+    double hours, cov; /* cov NAN when null */
+    int workdays, workdays_ok, weekly_ok, compliant, has_grid;
+    unsigned missed; /* bit k: day k of the week (Monday 0) missed */
+} gs__rmember;
+
+/* Counts for one set of member rows (a community, street, week...). */
+typedef struct gs__rtally {
+    long members, compliant, n_cov;
+    double hours_s, cov;
+} gs__rtally;
+
+/* A community: its grids and members, and its tallies. */
+typedef struct gs__rcomm {
+    const char *code, *name;
+    char street[16];
+    gs__rtally now;
+    size_t g0, g1;       /* its grids: grids[g0..g1) */
+    size_t m0, m1;       /* its members: mem[m0..m1) */
+    const char *outline; /* SVG path of its grids' union, or NULL */
+    int lx, ly;          /* its label on the map */
+} gs__rcomm;
+
+/* A street (the first 9 digits of community_code). */
+typedef struct gs__rstreet {
+    char code[16];
+    size_t c0, c1; /* its communities: comm[c0..c1) */
+    gs__rtally now, trend[NT];
+} gs__rstreet;
+
+/* Everything the page shows, read and grouped (report_read.c). */
+typedef struct gs__rdata {
+    gs_ctx *ctx;
+    gs__arena a;
+    int nomem; /* sticky: an arena copy failed */
+    gs__rgrid *grids;
+    size_t ng, cap_g;
+    gs__rgrid **by_code; /* grids sorted by code, for lookups */
+    gs__rmember *mem;
+    size_t nm, cap_m;
+    gs__rcomm *comm;
+    size_t nc;
+    gs__rstreet *st;
+    size_t ns;
+    gs__rtally all, all_trend[NT];
+    int have_patrol, have_events, geographic;
+    int32_t monday;
+    char week[16], weeks[NT][16];
+    json_object *names; /* community_code -> name, or NULL */
+} gs__rdata;
+
+/* Where a street's map is drawn: the grids' coordinates scaled into the
+ * SVG viewBox with y flipped. */
+typedef struct gs__mapview {
+    double minx, maxy, kx, s;
+    int w, h;
+} gs__mapview;
+
+/* ---- report_read.c ---------------------------------------------------- */
+
+/* Reads week d->week (d->monday, d->weeks set) of the ledger into d and
+ * groups it: grids, members, missed workdays, events, community names,
+ * streets and communities with their tallies, and the trend of the weeks
+ * before. GS_ERR_INPUT_EMPTY, naming the weeks recorded, when the ledger
+ * holds nothing of the week; GS_ERR_INPUT_OPEN or GS_ERR_INPUT_FIELD for
+ * a ledger of another shape; GS_ERR_NOMEM. */
+int gs__report_read(gs__rdata *d, gs__ledger *l);
+
+/* Frees what d holds (not d itself). */
+void gs__report_data_free(gs__rdata *d);
+
+/* ---- report_svg.c ----------------------------------------------------- */
+
+/* Appends `s` to b with &, <, >, " and ' escaped: safe in text and in
+ * attribute values. */
+void gs__report_esc(gs__buf *b, const char *s);
+
+/* Appends num/den as a percentage with one decimal, or a dash. */
+void gs__report_pct(gs__buf *b, long num, long den);
+
+/* Fits grids[g0..g1) into at most MAP_W x MAP_H pixels. 0 when nothing
+ * has a geometry. */
+int gs__report_map_view(const gs__rdata *d, size_t g0, size_t g1,
+                        gs__mapview *v);
+
+/* Paths and label positions of a street's grids and communities on its
+ * map. GS_ERR_NOMEM. */
+int gs__report_map_paths(gs__rdata *d, const gs__rstreet *s,
+                         const gs__mapview *v);
+
+/* One map of a street's grids with its legend: `hot` 0 colours by
+ * coverage, 1 by Gi* bin. */
+void gs__report_map_svg(gs__buf *b, const gs__rdata *d, const gs__rstreet *s,
+                        const gs__mapview *v, int hot, const char *title);
+
+/* A line chart of the compliant share and the mean hours of the weeks
+ * t[0..NT), with the standard std_h hours marked. */
+void gs__report_trend_svg(gs__buf *b, const gs__rdata *d, const gs__rtally *t,
+                          double std_h);
+
+/* ---- report_page.c ---------------------------------------------------- */
+
+/* Prints the whole page of d into b (a failed append is sticky in b). */
+int gs__report_page(gs__buf *b, gs__rdata *d, const gs_rules *rules,
+                    const char *ledger);
+
+#endif /* GS_REPORT_HTML_H */
