@@ -5,8 +5,8 @@ Usage: check_patrol_independent.py GRIDSMITH_BINARY DEMO_DIR
 
 Runs the built binary on the demo city for ISO week 2026-W47 and recomputes
 member_day from DEMO/traces.csv, DEMO/members.csv, DEMO/calendar.csv and the
-`grids` layer of DEMO/city.gpkg, following DESIGN.md "Patrol time" but
-written differently from engine/lib/patrol.c and clip.c:
+`grids` layer of DEMO/city.gpkg, following docs/design.md, "Patrol time" but
+written differently from engine/patrol/patrol.c and engine/geo/clip.c:
 
 - times are parsed with Python's datetime (aware, ISO 8601 with offset; a
   time without an offset is local) and local days come from zoneinfo

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The bad-input corpus: every command against the failure modes of
-DESIGN.md "Bad input".
+docs/design.md, "Bad input".
 
 Usage: test_bad_input.py GRIDSMITH_BINARY PROJECT_DIR
 
@@ -687,7 +687,7 @@ def patrol_duplicate_ids():
     rows = reported("patrol", patrol_args(members=path), "member_week",
                     "M0001", "110108001001002")
     expect(len([r for r in rows if r["member_id"] == "M0001"]) == 2, rows)
-    # A repeated time keeps the first row, as DESIGN.md says.
+    # A repeated time keeps the first row, as docs/design.md says.
     path = traces(FIX % 0, FIX % 0, FIX % 1)
     rows = reported("patrol", patrol_args(traces=path), "member_day",
                     "M0001", "2026-11-16")

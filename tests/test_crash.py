@@ -3,12 +3,12 @@
 
 Usage: test_crash.py GRIDSMITH_BINARY PROJECT_DIR
 
-Two ways to kill, as DESIGN.md promises that "a failed or killed run
+Two ways to kill, as docs/design.md promises that "a failed or killed run
 never leaves a half-written output":
 
 - At every named step of the writers, deterministically, through the
   test-only hook GS_TEST_KILL_AT=POINT[:N] (gs__crash_point in
-  engine/lib/internal.h): the process raises SIGKILL the Nth time it
+  engine/core/testhook.h): the process raises SIGKILL the Nth time it
   passes POINT. The points, in the order a run passes them:
 
     out.open        output temp file created, transaction started
@@ -109,7 +109,7 @@ def gpkg_sane(path):
     ds = None
 
 
-# ---- one output file: every step of out.c -------------------------------
+# ---- one output file: every step of engine/out/writer.c -------------------------------
 
 OUT_POINTS = ("out.open", "out.feature:1", "out.feature:2", "out.feature:9",
               "out.feature:25", "out.commit", "out.committed", "out.closed",

@@ -76,13 +76,13 @@ static void ten_buildings(gs__model *m) {
 }
 
 /* Checks the tiling and the standard; returns the number of grids. */
-static size_t check_tiling(const gs__model *m, const gs__partres *r,
+static size_t check_tiling(const gs__model *m, const gs__partition_result *r,
                            int expect_ok) {
     GEOSContextHandle_t h = m->geos;
     double sum = 0, carea = gs__geom_area(h, m->communities[0].geom);
     long hh = 0;
     for (size_t i = 0; i < r->n_grids; i++) {
-        const gs__pgrid *g = &r->grids[i];
+        const gs__partition_grid *g = &r->grids[i];
         CHECK(GEOSGeomTypeId_r(h, g->geom) == GEOS_POLYGON);
         CHECK(GEOSisValid_r(h, g->geom) == 1);
         CHECK(strlen(g->code) == strlen(m->communities[0].code) + 3);
@@ -106,7 +106,7 @@ static size_t check_tiling(const gs__model *m, const gs__partres *r,
 }
 
 /* Every household of a building lies in the same grid. */
-static int buildings_whole(const gs__model *m, const gs__partres *r) {
+static int buildings_whole(const gs__model *m, const gs__partition_result *r) {
     GEOSContextHandle_t h = m->geos;
     for (size_t i = 0; i < m->n_households; i++) {
         const gs__household *a = &m->households[i];
@@ -134,7 +134,7 @@ static int buildings_whole(const gs__model *m, const gs__partres *r) {
 
 TEST(thousand_households_no_barriers) {
     gs__model m;
-    gs__partres r;
+    gs__partition_result r;
     gs_rules rules;
     size_t n;
     gs_rules_init(&rules);
@@ -152,7 +152,7 @@ TEST(thousand_households_no_barriers) {
             found += !strcmp(r.grids[i].code, "110108001001001");
         CHECK(found == 1);
     }
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
 }
 
@@ -160,7 +160,7 @@ TEST(thousand_households_no_barriers) {
  * halves, so the grid boundary is the road. */
 TEST(road_is_followed) {
     gs__model m;
-    gs__partres r;
+    gs__partition_result r;
     gs_rules rules;
     gs_rules_init(&rules);
     gs__model_init(&m, ctx->geos);
@@ -191,7 +191,7 @@ TEST(road_is_followed) {
         CHECK(!strcmp(r.grids[w].code, "110108001001001"));
     }
     CHECK(buildings_whole(&m, &r));
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
 }
 
@@ -200,7 +200,7 @@ TEST(road_is_followed) {
  * between buildings; none is split. */
 TEST(building_never_split) {
     gs__model m;
-    gs__partres r;
+    gs__partition_result r;
     gs_rules rules;
     gs_rules_init(&rules);
     gs__model_init(&m, ctx->geos);
@@ -216,13 +216,13 @@ TEST(building_never_split) {
     CHECK(buildings_whole(&m, &r));
     for (size_t i = 0; i < r.n_grids; i++)
         CHECK(r.grids[i].households % 80 == 0);
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
 }
 
 TEST(undersize_community_is_one_grid_with_note) {
     gs__model m;
-    gs__partres r;
+    gs__partition_result r;
     gs_rules rules;
     gs_rules_init(&rules);
     gs__model_init(&m, ctx->geos);
@@ -237,14 +237,14 @@ TEST(undersize_community_is_one_grid_with_note) {
     CHECK(strstr(r.sums[0].note, "undersize") != NULL);
     CHECK(!strcmp(r.grids[0].code, "110108001003001"));
     check_tiling(&m, &r, 0);
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
 }
 
 /* Twice the same input gives the same codes, figures and shapes. */
 TEST(deterministic) {
     gs__model m;
-    gs__partres a, b;
+    gs__partition_result a, b;
     gs_rules rules;
     gs_rules_init(&rules);
     gs__model_init(&m, ctx->geos);
@@ -260,8 +260,8 @@ TEST(deterministic) {
         CHECK(GEOSEquals_r(m.geos, a.grids[i].geom, b.grids[i].geom) == 1);
     }
     check_tiling(&m, &a, 1);
-    gs__partres_free(m.geos, &a);
-    gs__partres_free(m.geos, &b);
+    gs__partition_result_free(m.geos, &a);
+    gs__partition_result_free(m.geos, &b);
     gs__model_free(&m);
 }
 
@@ -299,7 +299,7 @@ TEST(lattice_all_compliant_on_roads) {
                                70,  90,  160, 100, 50,  140, 180, 60,
                                120, 100, 80,  170, 90,  110, 130, 150};
     gs__model m;
-    gs__partres r;
+    gs__partition_result r;
     gs_rules rules;
     long total = 0;
     gs_rules_init(&rules);
@@ -314,7 +314,7 @@ TEST(lattice_all_compliant_on_roads) {
     CHECK(r.sums[0].level == 0); /* the blocks sufficed */
     for (size_t i = 0; i < r.n_grids; i++)
         CHECK_NEAR(r.grids[i].cut_barrier, r.grids[i].cut_len, 1e-6);
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
 }
 
@@ -323,7 +323,7 @@ TEST(lattice_all_compliant_on_roads) {
  * banks, so the inner boundary is the river. */
 TEST(river_with_one_bridge) {
     gs__model m;
-    gs__partres r;
+    gs__partition_result r;
     gs_rules rules;
     gs_rules_init(&rules);
     gs__model_init(&m, ctx->geos);
@@ -349,7 +349,7 @@ TEST(river_with_one_bridge) {
         CHECK_NEAR(r.grids[i].cut_len, 1000, 1e-6);
         CHECK_NEAR(r.grids[i].cut_barrier, r.grids[i].cut_len, 1e-6);
     }
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
 }
 
@@ -361,7 +361,7 @@ TEST(river_with_one_bridge) {
 TEST(enumerable_row_needs_buildings) {
     static const int blocks[4] = {280, 40, 260, 330};
     gs__model m;
-    gs__partres r;
+    gs__partition_result r;
     gs_rules rules;
     gs_rules_init(&rules);
     gs__model_init(&m, ctx->geos);
@@ -382,7 +382,7 @@ TEST(enumerable_row_needs_buildings) {
     check_tiling(&m, &r, 1);
     CHECK(buildings_whole(&m, &r));
     CHECK(r.sums[0].level > 0);
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
 }
 
@@ -394,7 +394,7 @@ TEST(enumerable_row_needs_buildings) {
 TEST(enumerated_cuts) {
     static const int blocks[3] = {200, 150, 250};
     gs__model m;
-    gs__partres r;
+    gs__partition_result r;
     gs_rules rules;
     gs_rules_init(&rules);
     gs__model_init(&m, ctx->geos);
@@ -412,7 +412,7 @@ TEST(enumerated_cuts) {
     REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
     REQUIRE(check_tiling(&m, &r, 1) == 2);
     for (size_t i = 0; i < r.n_grids; i++) CHECK(r.grids[i].households == 300);
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
 }
 
@@ -421,7 +421,7 @@ TEST(enumerated_cuts) {
  * 600 households is named. */
 TEST(infeasible_policies_and_big_building) {
     gs__model m;
-    gs__partres r;
+    gs__partition_result r;
     gs_rules rules;
     gs_rules_init(&rules);
     gs__model_init(&m, ctx->geos);
@@ -437,14 +437,14 @@ TEST(infeasible_policies_and_big_building) {
     CHECK(r.n_grids == 1); /* 2,200 persons: one grid of about 1,500 */
     CHECK(strstr(r.grids[0].note, "persons criterion") != NULL);
     CHECK(r.sums[0].compliant == 1);
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
 
     rules.partition_policy = GS_POLICY_OVERSIZE;
     REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
     CHECK(r.n_grids == 1 && r.grids[0].households == 550);
     CHECK(strstr(r.sums[0].note, "oversize") != NULL);
     CHECK(strstr(r.grids[0].note, "oversize allowed") != NULL);
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
 
     gs_rules_init(&rules);
@@ -456,7 +456,7 @@ TEST(infeasible_policies_and_big_building) {
     CHECK(strstr(r.sums[0].note, "building TOWER alone holds 600") != NULL);
     CHECK(r.sums[0].feasible == 0);
     CHECK(buildings_whole(&m, &r));
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
 }
 
@@ -467,9 +467,9 @@ TEST(threads_do_not_change_the_result) {
                                70,  90,  160, 100, 50,  140, 180, 60,
                                120, 100, 80,  170, 90,  110, 130, 150};
     gs__model m;
-    gs__partres a, b;
+    gs__partition_result a, b;
     gs_rules rules;
-    gs__popts o1, o2;
+    gs__partition_opts o1, o2;
     gs_rules_init(&rules);
     gs__model_init(&m, ctx->geos);
     lattice(&m, "110108001004", hh);
@@ -495,8 +495,8 @@ TEST(threads_do_not_change_the_result) {
         CHECK(GEOSEqualsExact_r(m.geos, a.grids[i].geom, b.grids[i].geom, 0) ==
               1);
     }
-    gs__partres_free(m.geos, &a);
-    gs__partres_free(m.geos, &b);
+    gs__partition_result_free(m.geos, &a);
+    gs__partition_result_free(m.geos, &b);
     gs__model_free(&m);
 }
 
@@ -550,7 +550,7 @@ static void row_of_grids(gs__model *m, const int *hh) {
         }
 }
 
-static const gs__pchange *change_of(const gs__partres *r, const char *c) {
+static const gs__partition_change *change_of(const gs__partition_result *r, const char *c) {
     for (size_t i = 0; i < r->n_changes; i++)
         if (!strcmp(r->changes[i].old_code, c)) return &r->changes[i];
     return NULL;
@@ -559,9 +559,9 @@ static const gs__pchange *change_of(const gs__partres *r, const char *c) {
 TEST(redivide_splits_oversize_keeps_the_rest) {
     static const int hh[5] = {400, 700, 350, 380, 50};
     gs__model m;
-    gs__partres r;
+    gs__partition_result r;
     gs_rules rules;
-    const gs__pchange *c;
+    const gs__partition_change *c;
     gs_rules_init(&rules);
     gs__model_init(&m, ctx->geos);
     row_of_grids(&m, hh);
@@ -570,7 +570,7 @@ TEST(redivide_splits_oversize_keeps_the_rest) {
     CHECK(buildings_whole(&m, &r));
     REQUIRE(r.n_grids == 6);
     for (size_t i = 0; i < r.n_grids; i++) {
-        const gs__pgrid *g = &r.grids[i];
+        const gs__partition_grid *g = &r.grids[i];
         if (!strcmp(g->code, "110108001010001"))
             CHECK(g->src_wkb == stored_wkb[0] && g->households == 400);
         else if (!strcmp(g->code, "110108001010003"))
@@ -595,7 +595,7 @@ TEST(redivide_splits_oversize_keeps_the_rest) {
     REQUIRE(c != NULL);
     CHECK(!strcmp(c->change, "unchanged") && c->moved == 0);
     CHECK(r.sums[0].changed == 1 && r.sums[0].reassigned == 350);
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
 }
 
@@ -605,9 +605,9 @@ TEST(redivide_merges_then_shifts) {
     static const int merge_hh[5] = {400, 200, 250, 380, 0};
     static const int shift_hh[5] = {400, 280, 450, 380, 0};
     gs__model m;
-    gs__partres r;
+    gs__partition_result r;
     gs_rules rules;
-    const gs__pchange *a, *b;
+    const gs__partition_change *a, *b;
     gs_rules_init(&rules);
     gs__model_init(&m, ctx->geos);
     row_of_grids(&m, merge_hh);
@@ -619,7 +619,7 @@ TEST(redivide_merges_then_shifts) {
     CHECK(a->households_after + b->households_after == 450);
     CHECK(a->moved + b->moved == 200 || a->moved + b->moved == 250);
     CHECK(r.sums[0].compliant == r.sums[0].grids);
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
 
     gs__model_init(&m, ctx->geos);
@@ -632,7 +632,7 @@ TEST(redivide_merges_then_shifts) {
     CHECK(a->households_after >= 300 && a->households_after <= 330);
     CHECK(r.sums[0].compliant == r.sums[0].grids);
     CHECK(r.sums[0].reassigned >= 20 && r.sums[0].reassigned <= 50);
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
 }
 
@@ -641,9 +641,9 @@ TEST(redivide_respects_lock) {
     static const int hh[5] = {400, 700, 350, 380, 50};
     static const char *const lock[1] = {"110108001010002"};
     gs__model m;
-    gs__partres r;
+    gs__partition_result r;
     gs_rules rules;
-    gs__popts o;
+    gs__partition_opts o;
     gs_rules_init(&rules);
     gs__model_init(&m, ctx->geos);
     row_of_grids(&m, hh);
@@ -654,7 +654,7 @@ TEST(redivide_respects_lock) {
     REQUIRE(r.n_grids == 5);
     for (size_t i = 0; i < r.n_grids; i++) CHECK(r.grids[i].src_wkb != NULL);
     CHECK(r.sums[0].changed == 0);
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
 }
 
@@ -722,9 +722,9 @@ TEST(assign_points_lowest_code_wins) {
  * 300 (002) and 400 (001), both within the bounds and kept. */
 TEST(redivide_places_buildings_by_lowest_code) {
     gs__model m;
-    gs__partres r;
+    gs__partition_result r;
     gs_rules rules;
-    const gs__pchange *a, *b;
+    const gs__partition_change *a, *b;
     gs_rules_init(&rules);
     gs__model_init(&m, ctx->geos);
     add_community(&m, "110108001010", rect);
@@ -746,7 +746,7 @@ TEST(redivide_places_buildings_by_lowest_code) {
     CHECK(a->households_before == 300 && b->households_before == 400);
     CHECK(!strcmp(a->change, "unchanged") && !strcmp(b->change, "unchanged"));
     CHECK(r.sums[0].households == 700 && r.sums[0].reassigned == 0);
-    gs__partres_free(m.geos, &r);
+    gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
 }
 

@@ -51,9 +51,9 @@ static int64_t at(int day_index, int h, int mi, int s) {
 
 typedef struct fixture {
     gs__model m;
-    gs__ptrack track;
-    gs__pfix fix[4096];
-    gs__presult res;
+    gs__patrol_track track;
+    gs__patrol_fix fix[4096];
+    gs__patrol_result res;
 } fixture;
 
 static void setup(fixture *f, const char *grid_wkt) {
@@ -81,7 +81,7 @@ static void setup(fixture *f, const char *grid_wkt) {
 }
 
 static void fix(fixture *f, int64_t t, double x, double y) {
-    gs__pfix *p = &f->fix[f->track.n];
+    gs__patrol_fix *p = &f->fix[f->track.n];
     p->t_ms = t;
     p->x = p->lon = x;
     p->y = p->lat = y;
@@ -92,11 +92,11 @@ static void fix(fixture *f, int64_t t, double x, double y) {
 
 static int run(fixture *f) {
     gs_rules rules;
-    gs__prules pr;
-    gs__ptime pt = {day_of, day_start, workday, NULL};
+    gs__patrol_rules pr;
+    gs__patrol_clock pt = {day_of, day_start, workday, NULL};
     int rc;
     gs_rules_init(&rules);
-    gs__prules_from(&rules, &pr);
+    gs__patrol_rules_from(&rules, &pr);
     rc = gs__patrol_entries(ctx, &f->m, &f->track, 1, &f->res);
     if (rc) return rc;
     return gs__patrol_analyse(ctx, &f->m, &f->track, 1, &pt, &pr, MON, 7, 1,
@@ -104,11 +104,11 @@ static int run(fixture *f) {
 }
 
 static void teardown(fixture *f) {
-    gs__presult_free(&f->res);
+    gs__patrol_result_free(&f->res);
     gs__model_free(&f->m);
 }
 
-static const gs__pday *day(fixture *f, int i) { return &f->res.out[0].days[i]; }
+static const gs__patrol_day *day(fixture *f, int i) { return &f->res.out[0].days[i]; }
 
 static int count_issues(fixture *f, int kind) {
     int n = 0;
@@ -347,11 +347,11 @@ TEST(daily_limit_and_holiday_week) {
 TEST(absent_member_has_rows_of_zeros) {
     fixture f;
     gs_rules rules;
-    gs__prules pr;
-    gs__ptime pt = {day_of, day_start, workday, NULL};
+    gs__patrol_rules pr;
+    gs__patrol_clock pt = {day_of, day_start, workday, NULL};
     setup(&f, SQUARE);
     gs_rules_init(&rules);
-    gs__prules_from(&rules, &pr);
+    gs__patrol_rules_from(&rules, &pr);
     REQUIRE(gs__patrol_entries(ctx, &f.m, NULL, 0, &f.res) == GS_OK);
     REQUIRE(f.res.n_entries == 1);
     REQUIRE(gs__patrol_analyse(ctx, &f.m, NULL, 0, &pt, &pr, MON, 7, 1,

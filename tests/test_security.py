@@ -7,8 +7,7 @@ Usage: test_security.py GRIDSMITH_BINARY PROJECT_DIR
 Where user text reaches SQL or OGR: layer names (--layer ROLE=NAME, the
 only way a user picks a layer), field names (--field ROLE.FIELD=SOURCE),
 weeks (--week, a job's [run] week, the week values a ledger holds) and the
-ledger's own SQL (ledger.c's DELETE of a re-run week; report_html.c and
-assess.c select weeks). Hostile names such as  x"; DROP TABLE grids; --
+ledger's own SQL (ledger.c's DELETE of a re-run week; the ledger read API (ledger_read.c) selects weeks). Hostile names such as  x"; DROP TABLE grids; --
 must be refused with a message naming them, or read as plain names, and
 never change a file. Job files: inputs resolve against the job file's
 folder whatever the working directory; the ledger must be a plain file in

@@ -263,7 +263,7 @@ TEST(gi_bins_per_level_fdr) {
     for (int i = 0; i < 10; i++) CHECK(bin[i] == fdr[i]);
     REQUIRE(gs__gi_bins(z, p, 10, 0, bin) == GS_OK);
     for (int i = 0; i < 10; i++) CHECK(bin[i] == raw[i]);
-    /* DESIGN.md's "passes FDR at 0.05" is |bin| >= 2. */
+    /* docs/design.md's "passes FDR at 0.05" is |bin| >= 2. */
     REQUIRE(gs__fdr_bh(p, 10, 0.05, pass, NULL) == GS_OK);
     for (int i = 0; i < 10; i++) CHECK(pass[i] == (abs(fdr[i]) >= 2));
 }

@@ -1,5 +1,5 @@
 /*
- * test_style.c - unit tests of the QGIS style subsystem (engine/lib/style.c).
+ * test_style.c - unit tests of the QGIS style subsystem (engine/out/style.c).
  *
  * The QML is checked as text: the pieces QGIS reads (renderer type and
  * attribute, categories, symbol types and colours, labels, aliases, display

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arun.h"
+#include "run_assess.h"
 #include "households.h"
 
 static int windows_due(int ndays, int interval) {

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "arun.h"
+#include "run_assess.h"
 #include "csvread.h"
 #include "rules.h"
 

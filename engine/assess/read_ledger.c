@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arun.h"
+#include "run_assess.h"
 #include "ledger.h"
 
 /* The month's weeks in the ledger: the first to the last. */

@@ -24,7 +24,7 @@
  *   -> gs__assess_score per member -> layers assessment, visits,
  *        care_overdue, bad_rows                         (write_assess.c)
  *
- * The run is a list of steps over one gs__arun (arun.h): check the
+ * The run is a list of steps over one gs__arun (run_assess.h): check the
  * options, read the inputs, analyse, write the outputs, and commit them
  * once the run's report exists.
  */
@@ -35,7 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arun.h"
+#include "run_assess.h"
 #include "io.h"
 #include "rules.h"
 
@@ -62,37 +62,6 @@ static void run_free(gs__arun *R) {
     gs__inputs_free(&R->info);
     gs__tz_close(R->tz);
     gs__arena_free(&R->strings);
-}
-
-char *gs__arun_keep(gs__arun *R, const char *s) {
-    return gs__arena_strdup(&R->strings, s);
-}
-
-int gs__arun_nomem(gs__arun *R) {
-    return gs__err(R->ctx, GS_ERR_NOMEM, "out of memory");
-}
-
-int gs__arun_grow(gs__arun *R, void **v, size_t *cap, size_t n, size_t size) {
-    void *nv;
-    size_t nc;
-    if (n < *cap) return GS_OK;
-    nc = *cap ? *cap * 2 : 256;
-    if (nc > ((size_t)1 << 28)) return gs__arun_nomem(R);
-    nv = gs__realloc(*v, nc * size);
-    if (!nv) return gs__arun_nomem(R);
-    *v = nv;
-    *cap = nc;
-    return GS_OK;
-}
-
-static int cmp_member_id(const void *key, const void *elem) {
-    return strcmp(key, ((const gs__amember *)elem)->id);
-}
-
-long gs__arun_find_member(const gs__arun *R, const char *id) {
-    const gs__amember *m =
-        bsearch(id, R->m, R->n_m, sizeof *R->m, cmp_member_id);
-    return m ? (long)(m - R->m) : -1;
 }
 
 /* Weights must add up to 100 (tiers are marks out of 100) and tiers must

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arun.h"
+#include "run_assess.h"
 
 size_t gs__lower_bound(const void *key, const void *base, size_t n, size_t size,
                        int (*cmp)(const void *, const void *)) {

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arun.h"
+#include "run_assess.h"
 #include "rules.h"
 
 /* ISO 8601 UTC with 'Z' of an instant. */

@@ -1,7 +1,7 @@
 /*
  * rules.c - the rules, their names, and their INI file.
  *
- * Thresholds default to DESIGN.md's values and may be overridden by an INI
+ * Thresholds default to docs/design.md's values and may be overridden by an INI
  * file. The file is parsed by inih (Debian's libinih), a small, well-kept
  * parser; this file only maps [section] key = value onto gs_rules and
  * rejects what it does not know, so a misspelt key is an error rather than

@@ -6,7 +6,7 @@
  * layer asks the same questions of it: is there one, does it own this
  * code, what is its key (stored with every row of a PG: output), which
  * SQL filter selects its rows, and what is its extent with the halo (set
- * by the reader, io.c, and used as every later read's spatial filter).
+ * by the readers (engine/io) and used as every later read's spatial filter).
  * The state lives in the context; only this file touches it.
  */
 #define _POSIX_C_SOURCE 200809L

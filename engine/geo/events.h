@@ -4,9 +4,9 @@
  *
  * An event is a point where a grid member found something (a sanitation
  * problem, a street stall, a dispute...), with its category in Chinese,
- * when it was reported and resolved, and how (DESIGN.md "Input contract").
- * The reader checks every row; a row that cannot be used (no point, a time
- * it cannot read, an unknown status, a duplicate event_id...) is kept in
+ * when it was reported and resolved, and how (docs/design.md, "Input
+ * contract"). The reader checks every row; a row that cannot be used (no point,
+ * a time it cannot read, an unknown status, a duplicate event_id...) is kept in
  * `bad` with its feature or line, the field and the reason, never dropped
  * silently, and never stops the run.
  */

@@ -1,13 +1,12 @@
 /*
  * households.c - which grid each household belongs to.
  *
- * DESIGN.md "Households": among the grids whose closed (repaired) polygon
- * covers the point (on an edge, at a vertex, inside an overlap), the one
- * with the lowest grid_code in string order, ties by input order; none:
- * the household is an orphan. validate, patrol, hotspots and assess all
- * count households this way, so it lives below them; hotspots places its
- * events and a re-division its buildings by the same rule
- * (gs__assign_points).
+ * docs/design.md, "The household rule": among the grids whose closed (repaired)
+ * polygon covers the point (on an edge, at a vertex, inside an overlap), the
+ * one with the lowest grid_code in string order, ties by input order; none: the
+ * household is an orphan. validate, patrol, hotspots and assess all count
+ * households this way, so it lives below them; hotspots places its events and a
+ * re-division its buildings by the same rule (gs__assign_points).
  *
  * An STRtree on grid envelopes finds candidates, prepared geometries
  * answer covers. Workers split the households; each has its own GEOS

@@ -4,7 +4,7 @@
  *
  * The public entry of `gridsmith hotspots`. Phases (measured for the
  * benchmark): read (grids, communities, households, calendar, events:
- * io.c, calendar.c), analyse (analyse.c) and write (write_outputs.c, and
+ * engine/io, calendar.c), analyse (analyse.c) and write (write_outputs.c, and
  * the density raster, density_raster.c). The layers:
  *
  *   grid_events      the grids as stored: events in the period, one

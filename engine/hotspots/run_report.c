@@ -3,7 +3,7 @@
  * (for scripts) and as a few lines of text (for a person), from the
  * results and the density raster's description.
  *
- * Hot and cold spots are counted as DESIGN.md says they pass: |bin| >= 2,
+ * Hot and cold spots are counted as docs/design.md says they pass: |bin| >= 2,
  * Benjamini-Hochberg at 0.05 (stats.h); the 90 % bins are told apart.
  */
 #define _POSIX_C_SOURCE 200809L

@@ -45,7 +45,7 @@
  *   the sign is the sign of z.
  *
  * The BH rejection sets are nested (a unit passing at 0.01 passes at 0.05),
- * so "passes FDR at 0.05" (DESIGN.md) is exactly |bin| >= 2; the +/-1 bin
+ * so "passes FDR at 0.05" (docs/design.md) is exactly |bin| >= 2; the +/-1 bin
  * holds the units that pass BH at 0.10 only. Without FDR the same levels
  * apply to the raw p (p <= 0.01, 0.05, 0.10).
  *

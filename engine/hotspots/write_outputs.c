@@ -2,8 +2,7 @@
  * write_outputs.c - the outputs of a run in order: every layer
  * (write_units.c, write_findings.c), the density raster's temporaries
  * (density_raster.c) and run_metadata, then, once the report exists, the
- * GeoPackage and the raster moved into place; and the small helpers every
- * writer uses.
+ * GeoPackage and the raster moved into place.
  *
  * Nothing is in place before everything is written: the writer commits
  * the GeoPackage once (out/writer.c), the raster follows it, and a failure
@@ -17,24 +16,6 @@
 #include <string.h>
 
 #include "run_hotspots.h"
-
-const char *gs__hs_grid_community(const gs__hs_wctx *w, long g) {
-    return g >= 0 ? w->m->grids[g].community_code : "";
-}
-
-const char *gs__hs_category(const gs__hs_wctx *w, int c) {
-    return c >= 0 ? gs__hs_category_label(w->r->cats[c]) : "";
-}
-
-int gs__hs_put_geos(gs__hs_wctx *w, gs__olayer *l, OGRFeatureH f,
-                    const GEOSGeometry *g) {
-    int rc = gs__out_geos(w->o, l, f, g);
-    if (rc) {
-        OGR_F_Destroy(f);
-        return rc;
-    }
-    return gs__out_put(w->o, l, f);
-}
 
 /* run_metadata: the run, the period and clock, the notes of what was not
  * computed, the density raster. */

@@ -40,7 +40,7 @@ static int cmp_warc(const void *a, const void *b) {
  * indexed by a unit's place in the current set (loc). */
 typedef struct bis {
     const graph *gr;
-    const gs__pbounds *b;
+    const gs__partition_bounds *b;
     uint64_t rng;
     long *part; /* per unit */
     long *loc;  /* per unit: index in the current set, or -1 */
@@ -292,8 +292,8 @@ static int divide(bis *s, long *ids, size_t n, long k, long first) {
     return rc;
 }
 
-long gs__bisect(const graph *gr, const gs__pbounds *b, long k, uint64_t seed,
-                long *part) {
+long gs__bisect(const graph *gr, const gs__partition_bounds *b, long k,
+                uint64_t seed, long *part) {
     bis s;
     size_t n = gr->n, m = gr->m;
     long *ids = gs__malloc((n ? n : 1) * sizeof *ids);

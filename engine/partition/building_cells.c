@@ -99,7 +99,7 @@ static GEOSGeometry *cut_by_lines(GEOSContextHandle_t h, GEOSGeometry *x,
  * groups' places, appended as units. 0 done, 1 not possible (the caller
  * keeps the face whole), -1 out of memory. */
 static int voronoi_face(graph *gr, const GEOSGeometry *f, long face,
-                        const GEOSGeometry *dangles, gs__pgroup *groups,
+                        const GEOSGeometry *dangles, gs__building_group *groups,
                         const long *gi, size_t n) {
     GEOSContextHandle_t h = gr->h;
     gref *r = gs__malloc((n ? n : 1) * sizeof *r);
@@ -167,7 +167,7 @@ done:
     return rc;
 }
 
-int gs__graph_cells(graph *gr, graph *faces, gs__pgroup *groups,
+int gs__graph_cells(graph *gr, graph *faces, gs__building_group *groups,
                     size_t n_groups, const long *face_start,
                     const long *face_groups, long threshold) {
     GEOSContextHandle_t h = gr->h;
@@ -194,7 +194,7 @@ int gs__graph_cells(graph *gr, graph *faces, gs__pgroup *groups,
         }
     }
     for (size_t i = 0; i < n_groups; i++) {
-        const gs__pgroup *g = &groups[i];
+        const gs__building_group *g = &groups[i];
         if (g->unit < 0) continue;
         gr->u[g->unit].hh += g->hh;
         gr->u[g->unit].persons += g->persons;

@@ -20,11 +20,11 @@
  * group; a household without one is a group of its own. Returns the count
  * of groups written to g. */
 static size_t group_keys(const gs__model *m, const gs__strix *keys, size_t n,
-                         gs__pgroup *g) {
+                         gs__building_group *g) {
     size_t ng = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
-        gs__pgroup *q = &g[ng++];
+        gs__building_group *q = &g[ng++];
         memset(q, 0, sizeof *q);
         if (keys[i].s[0]) {
             while (j < n && !strcmp(keys[j].s, keys[i].s)) j++;
@@ -48,7 +48,7 @@ static size_t group_keys(const gs__model *m, const gs__strix *keys, size_t n,
  * -1 (its households then count in *unplaced). GS_ERR_NOMEM, no
  * message. */
 static int place_groups(GEOSContextHandle_t h, const gs__model *m,
-                        const gs__pgroup *g, size_t ng, long *gc,
+                        const gs__building_group *g, size_t ng, long *gc,
                         long *unplaced) {
     size_t *ids = NULL;
     GEOSSTRtree *tree = gs__strtree_of(h, m->communities, m->n_communities,
@@ -82,11 +82,12 @@ done:
     return rc;
 }
 
-int gs__pgroups_make(gs_ctx *ctx, const gs__model *m, gs__pgroup **groups,
-                     size_t *n_groups, long **gcomm, long *unplaced) {
+int gs__building_groups_make(gs_ctx *ctx, const gs__model *m,
+                             gs__building_group **groups, size_t *n_groups,
+                             long **gcomm, long *unplaced) {
     size_t n = m->n_households, ng;
     gs__strix *keys = gs__malloc((n ? n : 1) * sizeof *keys);
-    gs__pgroup *g = gs__malloc((n ? n : 1) * sizeof *g);
+    gs__building_group *g = gs__malloc((n ? n : 1) * sizeof *g);
     long *gc = gs__malloc((n ? n : 1) * sizeof *gc);
     int rc = GS_OK;
 

@@ -41,7 +41,8 @@
 /* Boundaries are polished on graphs up to this many units. */
 #define POLISH_UNITS 20000
 
-int gs__pick_ks(long total, const gs__pbounds *b, long *ks, int max) {
+int gs__partition_pick_ks(long total, const gs__partition_bounds *b, long *ks,
+                          int max) {
     long lo, hi, mid;
     int n = 0;
     if (b->hi <= 0 || b->lo <= 0 || max <= 0) return 0;
@@ -74,7 +75,7 @@ typedef struct layout {
     graph faces;
     long *start; /* face f's groups are groups_of[start[f]..start[f+1]) */
     long *groups_of;
-    gs__pgroup *groups;
+    gs__building_group *groups;
     size_t n_groups;
 } layout;
 
@@ -88,7 +89,7 @@ static void layout_free(layout *l) {
 /* Faces of the region cut by the lines, each group placed in one. */
 static int layout_make(GEOSContextHandle_t h, const GEOSGeometry *region,
                        const GEOSGeometry *const *lines, size_t n_lines,
-                       gs__pgroup *groups, size_t n_groups, layout *l) {
+                       gs__building_group *groups, size_t n_groups, layout *l) {
     graph *faces = &l->faces;
     long *fill;
     memset(l, 0, sizeof *l);
@@ -121,12 +122,13 @@ static int layout_make(GEOSContextHandle_t h, const GEOSGeometry *region,
 }
 
 /* The face cut thresholds of the levels (households). */
-static long level_threshold(const gs__pbounds *b, int level) {
+static long level_threshold(const gs__partition_bounds *b, int level) {
     return level == 0 ? -1 : level == 1 ? b->lo / 2 : 0;
 }
 
 /* 1 when `level` cuts some face that the level before left whole. */
-static int level_cuts(const layout *l, const gs__pbounds *b, int level) {
+static int level_cuts(const layout *l, const gs__partition_bounds *b,
+                      int level) {
     if (level == 0) return 1;
     for (size_t f = 0; f < l->faces.n; f++) {
         long hh = l->faces.u[f].hh;
@@ -139,9 +141,10 @@ static int level_cuts(const layout *l, const gs__pbounds *b, int level) {
 }
 
 /* The units and arcs of `level` into gr (emptied first). */
-static int layout_units(layout *l, const gs__pbounds *b, int level, graph *gr) {
+static int layout_units(layout *l, const gs__partition_bounds *b, int level,
+                        graph *gr) {
     GEOSContextHandle_t h = l->faces.h;
-    gs__pgroup *groups = l->groups;
+    gs__building_group *groups = l->groups;
     gs__graph_free(gr);
     gr->h = h;
     gr->faces = &l->faces;
@@ -172,12 +175,12 @@ typedef struct division {
     const GEOSGeometry *region;
     const long *ks; /* the part counts to try, in order */
     int n_ks;
-    const gs__pbounds *b;
+    const gs__partition_bounds *b;
     uint64_t seed;
     layout l;
     graph gr;       /* the units of the level being tried */
     long best_miss; /* misses of *out; -1 while there is none */
-    gs__pdiv *out;
+    gs__division *out;
 } division;
 
 /* One try on the current level into part[]: the trees and the repair, or
@@ -195,7 +198,7 @@ static long try_once(division *d, long k, uint64_t seed, int exact,
         if (miss > 0) miss = gs__repair(&d->gr, d->b, k, part);
     }
     if (miss == 0 && d->gr.n <= POLISH_UNITS &&
-        gs__polish(&d->gr, d->b, k, part))
+        gs__partition_polish(&d->gr, d->b, k, part))
         return -1;
     return miss;
 }
@@ -219,9 +222,9 @@ static int divide_level(division *d, int level, int finest) {
             break;
         }
         if (d->best_miss >= 0 && miss >= d->best_miss) continue;
-        gs__pdiv_free(d->gr.h, d->out);
-        if (gs__parts_result(&d->gr, d->region, d->l.groups, d->l.n_groups,
-                             part, k, d->out)) {
+        gs__division_free(d->gr.h, d->out);
+        if (gs__division_parts(&d->gr, d->region, d->l.groups, d->l.n_groups,
+                               part, k, d->out)) {
             rc = GS_ERR_INTERNAL;
             break;
         }
@@ -233,10 +236,11 @@ static int divide_level(division *d, int level, int finest) {
     return rc;
 }
 
-int gs__pdivide(GEOSContextHandle_t h, const GEOSGeometry *region,
-                const GEOSGeometry *const *lines, size_t n_lines,
-                gs__pgroup *groups, size_t n_groups, const long *ks, int n_ks,
-                const gs__pbounds *b, uint64_t seed, gs__pdiv *out) {
+int gs__divide_region(GEOSContextHandle_t h, const GEOSGeometry *region,
+                      const GEOSGeometry *const *lines, size_t n_lines,
+                      gs__building_group *groups, size_t n_groups,
+                      const long *ks, int n_ks, const gs__partition_bounds *b,
+                      uint64_t seed, gs__division *out) {
     division d;
     int rc, last = 0;
     memset(out, 0, sizeof *out);
@@ -285,11 +289,11 @@ static void start_in_owners(const graph *gr, const GEOSGeometry *const *owners,
     }
 }
 
-int gs__prebalance(GEOSContextHandle_t h, const GEOSGeometry *region,
-                   const GEOSGeometry *const *lines, size_t n_lines,
-                   const GEOSGeometry *const *owners, long k,
-                   gs__pgroup *groups, size_t n_groups, const gs__pbounds *b,
-                   gs__pdiv *out) {
+int gs__partition_prebalance(GEOSContextHandle_t h, const GEOSGeometry *region,
+                             const GEOSGeometry *const *lines, size_t n_lines,
+                             const GEOSGeometry *const *owners, long k,
+                             gs__building_group *groups, size_t n_groups,
+                             const gs__partition_bounds *b, gs__division *out) {
     layout l;
     graph gr;
     long *part = NULL, miss;
@@ -312,7 +316,7 @@ int gs__prebalance(GEOSContextHandle_t h, const GEOSGeometry *region,
         rc = GS_ERR_NOMEM;
         goto done;
     }
-    if (gs__parts_result(&gr, region, groups, n_groups, part, k, out)) {
+    if (gs__division_parts(&gr, region, groups, n_groups, part, k, out)) {
         rc = GS_ERR_INTERNAL;
         goto done;
     }

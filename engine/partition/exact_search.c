@@ -21,7 +21,7 @@
 
 typedef struct xsearch {
     const graph *gr;
-    const gs__pbounds *b;
+    const gs__partition_bounds *b;
     long *part; /* -1: not yet in a part */
     long *pick; /* the units of the part being built */
     size_t *queue;
@@ -35,7 +35,8 @@ static long x_measure(const xsearch *x, size_t u) {
 
 /* 1 when the units with part == p are connected. */
 static int x_connected(xsearch *x, long p) {
-    return gs__part_connected(x->gr, x->part, p, (size_t)-1, x->queue, x->seen);
+    return gs__partition_connected(x->gr, x->part, p, (size_t)-1, x->queue,
+                                   x->seen);
 }
 
 static int x_parts(xsearch *x, long p, long parts);
@@ -45,7 +46,7 @@ static int x_parts(xsearch *x, long p, long parts);
  * connected part, goes on to the next part. */
 static int x_grow(xsearch *x, long p, long parts, size_t from, long m,
                   long pe) {
-    const gs__pbounds *b = x->b;
+    const gs__partition_bounds *b = x->b;
     if (++x->steps > EXACT_STEPS) return 0;
     if (m >= b->lo && m <= b->hi && pe <= b->pmax && x_connected(x, p) &&
         x_parts(x, p + 1, parts - 1))
@@ -84,7 +85,8 @@ static int x_parts(xsearch *x, long p, long parts) {
     return 0;
 }
 
-int gs__exact(const graph *gr, const gs__pbounds *b, long k, long *part) {
+int gs__exact(const graph *gr, const gs__partition_bounds *b, long k,
+              long *part) {
     xsearch x;
     int r;
     if (gr->n > EXACT_UNITS) return 0;

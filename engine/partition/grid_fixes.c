@@ -9,7 +9,7 @@
  *               that can take it; the neighbour keeps its code;
  *   shift       the boundary with a neighbour: building cells pass across
  *               it, the smallest first, until both are within the bounds
- *               (gs__prebalance);
+ *               (gs__partition_prebalance);
  *   redesign    the grid and its unlocked neighbours divided afresh.
  *
  * A division is applied only when it has no misses, so a change never
@@ -71,9 +71,10 @@ static double shared(const wstate *s, size_t a, size_t b) {
 
 /* The groups of the grids in `set` (k of them) as copies, and their
  * indices in s->groups. */
-static gs__pgroup *groups_of(const wstate *s, const long *set, long k,
-                             long **idx, size_t *n) {
-    gs__pgroup *g = gs__malloc((s->n_groups ? s->n_groups : 1) * sizeof *g);
+static gs__building_group *groups_of(const wstate *s, const long *set, long k,
+                                     long **idx, size_t *n) {
+    gs__building_group *g =
+        gs__malloc((s->n_groups ? s->n_groups : 1) * sizeof *g);
     *idx = gs__malloc((s->n_groups ? s->n_groups : 1) * sizeof **idx);
     *n = 0;
     if (!g || !*idx) {
@@ -118,7 +119,7 @@ static GEOSGeometry *union_of(const wstate *s, const long *set, long k) {
  * others; the groups idx[0..n) follow their parts. 1, or -1 when out of
  * memory. */
 static int apply_division(wstate *s, const long *set, long k, int mode,
-                          int keep_code, gs__pdiv *d, const long *idx,
+                          int keep_code, gs__division *d, const long *idx,
                           size_t n) {
     long keep = -1, *slot = gs__malloc((size_t)d->k * sizeof *slot);
     if (!slot) return -1;
@@ -167,10 +168,10 @@ static int try_division(wstate *s, const long *set, long k, int mode,
     GEOSGeometry *region = union_of(s, set, k);
     GEOSGeometry **lines = NULL;
     const GEOSGeometry **owners = NULL;
-    gs__pgroup *g = NULL;
+    gs__building_group *g = NULL;
     long *idx = NULL;
     size_t n = 0, nl = 0;
-    gs__pdiv d;
+    gs__division d;
     int rc = -1;
 
     memset(&d, 0, sizeof d);
@@ -187,12 +188,13 @@ static int try_division(wstate *s, const long *set, long k, int mode,
             if (!lines[nl]) goto done;
             nl++;
         }
-        if (gs__prebalance(s->h, region, (const GEOSGeometry *const *)lines, nl,
-                           owners, k, g, n, &s->b, &d))
+        if (gs__partition_prebalance(s->h, region,
+                                     (const GEOSGeometry *const *)lines, nl,
+                                     owners, k, g, n, &s->b, &d))
             goto done;
-    } else if (gs__pdivide(s->h, region, (const GEOSGeometry *const *)lines, nl,
-                           g, n, ks, n_ks, &s->b, s->seed + (uint64_t)set[0],
-                           &d)) {
+    } else if (gs__divide_region(
+                   s->h, region, (const GEOSGeometry *const *)lines, nl, g, n,
+                   ks, n_ks, &s->b, s->seed + (uint64_t)set[0], &d)) {
         goto done;
     }
     rc = d.misses == 0 && d.k > 0
@@ -206,7 +208,7 @@ done:
     free(owners);
     free(g);
     free(idx);
-    gs__pdiv_free(s->h, &d);
+    gs__division_free(s->h, &d);
     GEOSGeom_destroy_r(s->h, region);
     return rc;
 }
@@ -242,7 +244,7 @@ static int split_grid(wstate *s, size_t v) {
     long set[1], ks[3];
     int n_ks;
     if (w->hh <= r->max_households && w->persons <= r->max_persons) return 0;
-    n_ks = gs__pick_ks(w->hh, &s->b, ks, 3);
+    n_ks = gs__partition_pick_ks(w->hh, &s->b, ks, 3);
     set[0] = (long)v;
     if (n_ks > 0 && ks[0] >= 2) return try_division(s, set, 1, 0, ks, n_ks, 1);
     return 0;
@@ -301,7 +303,7 @@ static int redesign(wstate *s, size_t v, const nb *nbs, size_t nn) {
         set[k++] = nbs[q].g;
         hh += s->g[nbs[q].g].hh;
     }
-    n_ks = gs__pick_ks(hh, &s->b, ks, 3);
+    n_ks = gs__partition_pick_ks(hh, &s->b, ks, 3);
     if (k > 1 && n_ks > 0) return try_division(s, set, k, 0, ks, n_ks, 0);
     return 0;
 }

@@ -18,15 +18,16 @@
 #include "partition.h"
 #include "shard.h"
 
-int gs__pgrid_ok(const gs__pgrid *g) {
+int gs__partition_grid_ok(const gs__partition_grid *g) {
     return !g->note[0] || !strncmp(g->note, "persons criterion", 17) ||
            !strncmp(g->note, "oversize allowed", 16);
 }
 
-int gs__partres_push(gs__partres *r, size_t *cap, const gs__pgrid *g) {
+int gs__partition_result_push(gs__partition_result *r, size_t *cap,
+                              const gs__partition_grid *g) {
     if (r->n_grids == *cap) {
         size_t nc = *cap ? 2 * *cap : 16;
-        gs__pgrid *ng = gs__realloc(r->grids, nc * sizeof *ng);
+        gs__partition_grid *ng = gs__realloc(r->grids, nc * sizeof *ng);
         if (!ng) return GS_ERR_NOMEM;
         r->grids = ng;
         *cap = nc;
@@ -35,10 +36,11 @@ int gs__partres_push(gs__partres *r, size_t *cap, const gs__pgrid *g) {
     return GS_OK;
 }
 
-int gs__partres_push_change(gs__partres *r, size_t *cap, const gs__pchange *c) {
+int gs__partition_result_push_change(gs__partition_result *r, size_t *cap,
+                                     const gs__partition_change *c) {
     if (r->n_changes == *cap) {
         size_t nc = *cap ? 2 * *cap : 16;
-        gs__pchange *n = gs__realloc(r->changes, nc * sizeof *n);
+        gs__partition_change *n = gs__realloc(r->changes, nc * sizeof *n);
         if (!n) return GS_ERR_NOMEM;
         r->changes = n;
         *cap = nc;
@@ -61,8 +63,9 @@ static int cmp_reading(const void *a, const void *b) {
     return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-int gs__pgrids_number(GEOSContextHandle_t h, gs__partres *r, size_t first,
-                      const char *community_code, double area, long next) {
+int gs__partition_grids_number(GEOSContextHandle_t h, gs__partition_result *r,
+                               size_t first, const char *community_code,
+                               double area, long next) {
     size_t n = r->n_grids - first;
     outgrid *og = gs__malloc((n ? n : 1) * sizeof *og);
     double band = sqrt(area / (double)(n ? n : 1));
@@ -87,7 +90,7 @@ int gs__pgrids_number(GEOSContextHandle_t h, gs__partres *r, size_t first,
     return GS_OK;
 }
 
-void gs__partres_keep_shard(gs_ctx *ctx, gs__partres *r) {
+void gs__partition_result_keep_shard(gs_ctx *ctx, gs__partition_result *r) {
     size_t k = 0;
     if (!gs__shard_active(ctx)) return;
     for (size_t i = 0; i < r->n_grids; i++) {
@@ -110,7 +113,7 @@ void gs__partres_keep_shard(gs_ctx *ctx, gs__partres *r) {
     r->unplaced = 0;
 }
 
-void gs__partres_free(GEOSContextHandle_t h, gs__partres *r) {
+void gs__partition_result_free(GEOSContextHandle_t h, gs__partition_result *r) {
     if (!r) return;
     for (size_t i = 0; i < r->n_grids; i++)
         GEOSGeom_destroy_r(h, r->grids[i].geom);

@@ -17,7 +17,7 @@
 #include "geom.h"
 #include "piece_graph.h"
 
-void gs__pdiv_free(GEOSContextHandle_t h, gs__pdiv *d) {
+void gs__division_free(GEOSContextHandle_t h, gs__division *d) {
     if (!d) return;
     if (d->geom)
         for (long i = 0; i < d->k; i++) GEOSGeom_destroy_r(h, d->geom[i]);
@@ -167,9 +167,9 @@ static GEOSGeometry *part_union(const graph *gr, const long *part, long p) {
     return u ? clean_polygonal(h, u) : NULL;
 }
 
-int gs__parts_result(const graph *gr, const GEOSGeometry *region,
-                     gs__pgroup *groups, size_t n_groups, const long *part,
-                     long k, gs__pdiv *out) {
+int gs__division_parts(const graph *gr, const GEOSGeometry *region,
+                       gs__building_group *groups, size_t n_groups,
+                       const long *part, long k, gs__division *out) {
     GEOSContextHandle_t h = gr->h;
     out->k = k;
     out->geom = gs__calloc((size_t)k, sizeof *out->geom);

@@ -37,21 +37,21 @@
 /* A community's task and result. */
 typedef struct ctask {
     size_t ci;
-    gs__pgroup *groups; /* the community's groups (copies) */
+    gs__building_group *groups; /* the community's groups (copies) */
     size_t n_groups;
     GEOSGeometry **lines; /* copies of the barriers near the community:
                            * GEOS caches lazily, so threads share none */
     size_t n_lines;
-    gs__pdiv div;
-    gs__psum sum;
+    gs__division div;
+    gs__partition_sum sum;
     int rc;
 } ctask;
 
 /* The bounds and part counts of a community, and the note that explains
  * an infeasible one. */
-static int plan(const gs_rules *rules, long hh, long persons, gs__pbounds *b,
-                long *ks, int max, char *note, size_t note_size,
-                int *feasible) {
+static int plan(const gs_rules *rules, long hh, long persons,
+                gs__partition_bounds *b, long *ks, int max, char *note,
+                size_t note_size, int *feasible) {
     int n;
     b->lo = rules->min_households;
     b->hi = rules->max_households;
@@ -67,7 +67,7 @@ static int plan(const gs_rules *rules, long hh, long persons, gs__pbounds *b,
         ks[0] = 1;
         return 1;
     }
-    n = gs__pick_ks(hh, b, ks, max);
+    n = gs__partition_pick_ks(hh, b, ks, max);
     if (n > 0) return n;
     *feasible = 0;
     if (rules->partition_policy == GS_POLICY_OVERSIZE) {
@@ -84,7 +84,7 @@ static int plan(const gs_rules *rules, long hh, long persons, gs__pbounds *b,
     if (b->lo < 1) b->lo = 1;
     b->hi = rules->max_persons;
     b->target = rules->target_persons;
-    n = gs__pick_ks(persons, b, ks, max);
+    n = gs__partition_pick_ks(persons, b, ks, max);
     if (n == 0) ks[n++] = 1;
     snprintf(note, note_size,
              "no whole number of grids fits %ld households: divided by "
@@ -97,8 +97,8 @@ static int plan(const gs_rules *rules, long hh, long persons, gs__pbounds *b,
 static void do_community(GEOSContextHandle_t h, const gs__model *m,
                          const gs_rules *rules, uint64_t seed, ctask *t) {
     const gs__community *c = &m->communities[t->ci];
-    gs__psum *sum = &t->sum;
-    gs__pbounds b;
+    gs__partition_sum *sum = &t->sum;
+    gs__partition_bounds b;
     long ks[3], big = 0;
     const char *big_id = NULL;
     int n_ks, feasible;
@@ -128,9 +128,9 @@ static void do_community(GEOSContextHandle_t h, const gs__model *m,
         t->rc = GS_ERR_INTERNAL;
         return;
     }
-    t->rc = gs__pdivide(h, c->geom, (const GEOSGeometry *const *)t->lines,
-                        t->n_lines, t->groups, t->n_groups, ks, n_ks, &b,
-                        gs__pseed(seed, c->code), &t->div);
+    t->rc = gs__divide_region(h, c->geom, (const GEOSGeometry *const *)t->lines,
+                              t->n_lines, t->groups, t->n_groups, ks, n_ks, &b,
+                              gs__partition_seed(seed, c->code), &t->div);
     sum->atoms = t->div.units;
     sum->level = t->div.level;
     if (!t->rc && feasible && t->div.misses > 0) {
@@ -233,8 +233,8 @@ done:
     return rc;
 }
 
-static void grid_note(const gs_rules *rules, const gs__psum *sum,
-                      const gs__pdiv *d, long p, char *note, size_t size) {
+static void grid_note(const gs_rules *rules, const gs__partition_sum *sum,
+                      const gs__division *d, long p, char *note, size_t size) {
     long hh = d->hh[p], persons = d->persons[p];
     note[0] = '\0';
     if (sum->households < rules->min_households)
@@ -271,23 +271,23 @@ static void tasks_free(GEOSContextHandle_t h, ctask *tasks, size_t nc) {
         for (size_t k = 0; k < tasks[c].n_lines; k++)
             GEOSGeom_destroy_r(h, tasks[c].lines[k]);
         free(tasks[c].lines);
-        gs__pdiv_free(h, &tasks[c].div);
+        gs__division_free(h, &tasks[c].div);
     }
     free(tasks);
 }
 
 /* One task per community with copies of its groups, in group order, and
  * of the barriers near it. The caller frees *out with tasks_free. */
-static int make_tasks(gs_ctx *ctx, const gs__model *m, gs__partres *out,
-                      ctask **out_tasks) {
+static int make_tasks(gs_ctx *ctx, const gs__model *m,
+                      gs__partition_result *out, ctask **out_tasks) {
     size_t nc = m->n_communities, ng = 0;
-    gs__pgroup *groups = NULL;
+    gs__building_group *groups = NULL;
     long *gcomm = NULL;
     ctask *tasks = gs__calloc(nc ? nc : 1, sizeof *tasks);
     int rc;
     *out_tasks = tasks;
     if (!tasks) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-    rc = gs__pgroups_make(ctx, m, &groups, &ng, &gcomm, &out->unplaced);
+    rc = gs__building_groups_make(ctx, m, &groups, &ng, &gcomm, &out->unplaced);
     if (rc) goto done;
     for (size_t i = 0; i < ng; i++)
         if (gcomm[i] >= 0) tasks[gcomm[i]].n_groups++;
@@ -317,9 +317,9 @@ done:
 /* The grids of community c's division into out (the result takes their
  * geometries), numbered in reading order, and its summary row. */
 static int collect(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
-                   ctask *t, size_t c, gs__partres *out, size_t *cap) {
+                   ctask *t, size_t c, gs__partition_result *out, size_t *cap) {
     GEOSContextHandle_t h = ctx->geos;
-    gs__psum *sum = &out->sums[c];
+    gs__partition_sum *sum = &out->sums[c];
     size_t first = out->n_grids;
     if (t->rc == GS_ERR_NOMEM)
         return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
@@ -329,7 +329,7 @@ static int collect(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
                        m->communities[c].code);
     *sum = t->sum;
     for (long p = 0; p < t->div.k; p++) {
-        gs__pgrid g;
+        gs__partition_grid g;
         /* A part the division could not fill (a building too big for its
          * share) is no grid. */
         if (!t->div.geom[p] || GEOSisEmpty_r(h, t->div.geom[p]) == 1) continue;
@@ -343,21 +343,21 @@ static int collect(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
         g.geom = t->div.geom[p];
         g.polsby_popper = gs__geom_polsby_popper(h, g.geom);
         grid_note(rules, sum, &t->div, p, g.note, sizeof g.note);
-        if (gs__partres_push(out, cap, &g))
+        if (gs__partition_result_push(out, cap, &g))
             return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         t->div.geom[p] = NULL; /* the result owns it now */
         sum->grids++;
-        if (gs__pgrid_ok(&g)) sum->compliant++;
+        if (gs__partition_grid_ok(&g)) sum->compliant++;
     }
-    if (gs__pgrids_number(h, out, first, m->communities[c].code,
-                          gs__geom_area(h, m->communities[c].geom), 1))
+    if (gs__partition_grids_number(h, out, first, m->communities[c].code,
+                                   gs__geom_area(h, m->communities[c].geom), 1))
         return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     return GS_OK;
 }
 
 int gs__partition_analyse(gs_ctx *ctx, const gs__model *m,
-                          const gs_rules *rules, const gs__popts *opts,
-                          gs__partres *out) {
+                          const gs_rules *rules, const gs__partition_opts *opts,
+                          gs__partition_result *out) {
     size_t nc = m->n_communities, cap = 0;
     ctask *tasks = NULL;
     int rc;

@@ -14,24 +14,24 @@
 
 /* A building's households (or one household without a building), placed
  * at their mean point in metres: the indivisible piece of a division. */
-typedef struct gs__pgroup {
+typedef struct gs__building_group {
     double x, y;
     long hh, persons;
     const char *building; /* borrowed; NULL for a household on its own */
-    long face, unit;      /* scratch of gs__pdivide */
-} gs__pgroup;
+    long face, unit;      /* scratch of gs__divide_region */
+} gs__building_group;
 
 /* What a part may hold. The measure is households, or persons when
  * by_persons (the persons criterion of the standard). */
-typedef struct gs__pbounds {
+typedef struct gs__partition_bounds {
     long lo, hi; /* measure per part, inclusive */
     long pmax;   /* persons per part */
     int by_persons;
     double target; /* the preferred measure per part */
-} gs__pbounds;
+} gs__partition_bounds;
 
 /* The result of dividing one region into k parts. */
-typedef struct gs__pdiv {
+typedef struct gs__division {
     long k;
     GEOSGeometry **geom; /* k polygonal geometries, owned */
     long *hh, *persons;  /* per part */
@@ -41,7 +41,7 @@ typedef struct gs__pdiv {
     long units;          /* the pieces the region was cut into */
     long misses;         /* parts outside the bounds */
     int level;           /* 0 barrier faces, 1 + split faces, 2 buildings */
-} gs__pdiv;
+} gs__division;
 
 /* Divides `region` (metric, polygonal) into one of the part counts `ks`
  * (tried in order) along `lines` (barriers, not yet clipped), keeping each
@@ -53,35 +53,37 @@ typedef struct gs__pdiv {
  * the cut with the least boundary off the barriers wins. The first
  * division without misses is returned, else the one with the fewest.
  * GS_OK, GS_ERR_NOMEM or GS_ERR_INTERNAL (GEOS); `out` is set in every
- * case and freed with gs__pdiv_free. Thread safe with distinct `h`. */
-int gs__pdivide(GEOSContextHandle_t h, const GEOSGeometry *region,
-                const GEOSGeometry *const *lines, size_t n_lines,
-                gs__pgroup *groups, size_t n_groups, const long *ks, int n_ks,
-                const gs__pbounds *b, uint64_t seed, gs__pdiv *out);
+ * case and freed with gs__division_free. Thread safe with distinct `h`. */
+int gs__divide_region(GEOSContextHandle_t h, const GEOSGeometry *region,
+                      const GEOSGeometry *const *lines, size_t n_lines,
+                      gs__building_group *groups, size_t n_groups,
+                      const long *ks, int n_ks, const gs__partition_bounds *b,
+                      uint64_t seed, gs__division *out);
 
 /* Shifts boundaries between the k `owners` (polygonal, tiling `region`;
  * their boundaries must be among `lines` so that no piece straddles two):
  * the region is cut into building cells, each starting in its owner, and
  * single cells move to a neighbouring owner while that brings the parts
  * closer to the bounds, keeping each connected; the smallest move first.
- * `out` has the k parts in owner order. Errors as gs__pdivide. */
-int gs__prebalance(GEOSContextHandle_t h, const GEOSGeometry *region,
-                   const GEOSGeometry *const *lines, size_t n_lines,
-                   const GEOSGeometry *const *owners, long k,
-                   gs__pgroup *groups, size_t n_groups, const gs__pbounds *b,
-                   gs__pdiv *out);
+ * `out` has the k parts in owner order. Errors as gs__divide_region. */
+int gs__partition_prebalance(GEOSContextHandle_t h, const GEOSGeometry *region,
+                             const GEOSGeometry *const *lines, size_t n_lines,
+                             const GEOSGeometry *const *owners, long k,
+                             gs__building_group *groups, size_t n_groups,
+                             const gs__partition_bounds *b, gs__division *out);
 
-void gs__pdiv_free(GEOSContextHandle_t h, gs__pdiv *d);
+void gs__division_free(GEOSContextHandle_t h, gs__division *d);
 
 /* The feasible part counts for `total`, nearest total / target first, at
  * most `max`; 0 when no whole number fits the bounds. */
-int gs__pick_ks(long total, const gs__pbounds *b, long *ks, int max);
+int gs__partition_pick_ks(long total, const gs__partition_bounds *b, long *ks,
+                          int max);
 
 /* A 64-bit seed for `code` under the user's seed (FNV-1a, then mixed). */
-uint64_t gs__pseed(uint64_t seed, const char *code);
+uint64_t gs__partition_seed(uint64_t seed, const char *code);
 
 /* One grid made by the partition, in metres. */
-typedef struct gs__pgrid {
+typedef struct gs__partition_grid {
     char code[40];              /* community_code + 3 digits */
     const char *community_code; /* borrowed from the model */
     const char *grid_type;      /* "basic", or as the existing grid */
@@ -93,39 +95,39 @@ typedef struct gs__pgrid {
     GEOSGeometry *geom;           /* owned, polygonal */
     const unsigned char *src_wkb; /* kept as stored (re-division), or NULL */
     size_t src_wkb_len;
-} gs__pgrid;
+} gs__partition_grid;
 
 /* One community's row of the summary. */
-typedef struct gs__psum {
+typedef struct gs__partition_sum {
     const char *community_code; /* borrowed */
     const char *name;           /* borrowed */
     long grids, households, persons, atoms, compliant;
     int feasible;    /* a whole number of grids fits */
-    int level;       /* gs__pdiv.level of the division */
+    int level;       /* gs__division.level of the division */
     long reassigned; /* re-division: households moved */
     long changed;    /* re-division: grids changed */
     char note[240];
-} gs__psum;
+} gs__partition_sum;
 
 /* One old grid's fate in a re-division. */
-typedef struct gs__pchange {
+typedef struct gs__partition_change {
     const char *old_code;       /* borrowed */
     const char *community_code; /* borrowed */
     const char *change; /* unchanged split merged shifted redesigned locked */
     long households_before, households_after, moved;
     char new_codes[200]; /* ';'-joined */
     size_t grid;         /* index of the old grid in the model */
-} gs__pchange;
+} gs__partition_change;
 
-typedef struct gs__partres {
-    gs__pgrid *grids;
+typedef struct gs__partition_result {
+    gs__partition_grid *grids;
     size_t n_grids;
-    gs__psum *sums; /* one per community, in model order */
+    gs__partition_sum *sums; /* one per community, in model order */
     size_t n_sums;
-    gs__pchange *changes; /* re-division only: one per old grid */
+    gs__partition_change *changes; /* re-division only: one per old grid */
     size_t n_changes;
     long unplaced; /* households in no community */
-} gs__partres;
+} gs__partition_result;
 
 /* How the communities are divided. */
 /* With --shard: keeps the grids, summary rows and changes of the
@@ -134,26 +136,26 @@ typedef struct gs__partres {
  * shard: `unplaced` becomes 0, as validate leaves such orphans to a run
  * without --shard. A community's division depends on its own households
  * and the barriers crossing it, so the kept rows are the single run's. */
-void gs__partres_keep_shard(gs_ctx *ctx, gs__partres *r);
+void gs__partition_result_keep_shard(gs_ctx *ctx, gs__partition_result *r);
 
-typedef struct gs__popts {
+typedef struct gs__partition_opts {
     uint64_t seed;
     int threads;
     const char *const *lock; /* re-division: codes never touched */
     size_t n_lock;
-} gs__popts;
+} gs__partition_opts;
 
 /* Divides every community of the model (communities, households, barriers
- * in metres) into grids within the rules' bounds (gs__pdivide), one
+ * in metres) into grids within the rules' bounds (gs__divide_region), one
  * community per task on opts->threads threads; the result does not depend
  * on the number of threads. Grids are numbered in reading order. A
  * community under the minimum becomes one `undersize` grid; one where no
  * whole number of grids fits follows rules->partition_policy. GS_OK,
  * GS_ERR_NOMEM or GS_ERR_INTERNAL with the context's message; `out` is
- * filled and must be freed with gs__partres_free in every case. */
+ * filled and must be freed with gs__partition_result_free in every case. */
 int gs__partition_analyse(gs_ctx *ctx, const gs__model *m,
-                          const gs_rules *rules, const gs__popts *opts,
-                          gs__partres *out);
+                          const gs_rules *rules, const gs__partition_opts *opts,
+                          gs__partition_result *out);
 
 /* Re-divides the model's existing grids (m->grids) with minimal change:
  * compliant, dedicated and locked grids are kept as stored; a grid that
@@ -162,32 +164,37 @@ int gs__partition_analyse(gs_ctx *ctx, const gs__model *m,
  * grids (all of them, kept ones with their stored geometry), the summary
  * and one change per old grid. Errors as gs__partition_analyse. */
 int gs__repartition_analyse(gs_ctx *ctx, const gs__model *m,
-                            const gs_rules *rules, const gs__popts *opts,
-                            gs__partres *out);
+                            const gs_rules *rules,
+                            const gs__partition_opts *opts,
+                            gs__partition_result *out);
 
 /* Shared by both: households grouped by building; gcomm[i] is group i's
  * community (model order) or -1. The caller frees both. */
-int gs__pgroups_make(gs_ctx *ctx, const gs__model *m, gs__pgroup **groups,
-                     size_t *n_groups, long **gcomm, long *unplaced);
+int gs__building_groups_make(gs_ctx *ctx, const gs__model *m,
+                             gs__building_group **groups, size_t *n_groups,
+                             long **gcomm, long *unplaced);
 
 /* 1 when the grid is within the standard, or within the policy that
  * decided an infeasible community (its note says which). */
-int gs__pgrid_ok(const gs__pgrid *g);
+int gs__partition_grid_ok(const gs__partition_grid *g);
 
 /* Appends a grid to the result (*cap: the capacity of r->grids);
  * GS_ERR_NOMEM. */
-int gs__partres_push(gs__partres *r, size_t *cap, const gs__pgrid *g);
+int gs__partition_result_push(gs__partition_result *r, size_t *cap,
+                              const gs__partition_grid *g);
 
 /* Appends a change to the result (*cap: the capacity of r->changes);
  * GS_ERR_NOMEM. */
-int gs__partres_push_change(gs__partres *r, size_t *cap, const gs__pchange *c);
+int gs__partition_result_push_change(gs__partition_result *r, size_t *cap,
+                                     const gs__partition_change *c);
 
 /* Numbers the grids [first, r->n_grids) of one community in reading order
  * (rows of the typical grid size, north first, then west to east) from
  * sequence number `next` on. GS_ERR_NOMEM. */
-int gs__pgrids_number(GEOSContextHandle_t h, gs__partres *r, size_t first,
-                      const char *community_code, double area, long next);
+int gs__partition_grids_number(GEOSContextHandle_t h, gs__partition_result *r,
+                               size_t first, const char *community_code,
+                               double area, long next);
 
-void gs__partres_free(GEOSContextHandle_t h, gs__partres *r);
+void gs__partition_result_free(GEOSContextHandle_t h, gs__partition_result *r);
 
 #endif /* GS_PARTITION_H */

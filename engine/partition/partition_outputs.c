@@ -69,8 +69,8 @@ typedef struct cfig {
     double barrier_share, median_pp, mean_dev;
 } cfig;
 
-static int community_figures(const gs__partres *r, const char *code, int target,
-                             cfig *f) {
+static int community_figures(const gs__partition_result *r, const char *code,
+                             int target, cfig *f) {
     double len = 0, bar = 0, dev = 0;
     double *pp = gs__malloc((r->n_grids ? r->n_grids : 1) * sizeof *pp);
     size_t n = 0;
@@ -90,10 +90,10 @@ static int community_figures(const gs__partres *r, const char *code, int target,
 }
 
 static int write_grids(gs_ctx *ctx, gs__out *o, gs__olayer *l,
-                       const gs_rules *rules, const gs__partres *r) {
+                       const gs_rules *rules, const gs__partition_result *r) {
     int rc = GS_OK;
     for (size_t i = 0; !rc && i < r->n_grids; i++) {
-        const gs__pgrid *g = &r->grids[i];
+        const gs__partition_grid *g = &r->grids[i];
         OGRFeatureH f = gs__out_feature(l);
         if (!f) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         OGR_F_SetFieldString(f, 0, g->code);
@@ -108,7 +108,8 @@ static int write_grids(gs_ctx *ctx, gs__out *o, gs__olayer *l,
         else
             OGR_F_SetFieldNull(f, 7);
         /* As validate's grids: ok within the standard (or the policy). */
-        OGR_F_SetFieldString(f, 8, gs__pgrid_ok(g) ? "ok" : "violation");
+        OGR_F_SetFieldString(f, 8,
+                             gs__partition_grid_ok(g) ? "ok" : "violation");
         OGR_F_SetFieldString(f, 9, g->note);
         rc = g->src_wkb ? gs__out_wkb(o, f, g->src_wkb, g->src_wkb_len)
              : g->geom  ? gs__out_geos(o, l, f, g->geom)
@@ -123,10 +124,10 @@ static int write_grids(gs_ctx *ctx, gs__out *o, gs__olayer *l,
 }
 
 static int write_summary(gs_ctx *ctx, gs__out *o, gs__olayer *l,
-                         const gs_rules *rules, const gs__partres *r) {
+                         const gs_rules *rules, const gs__partition_result *r) {
     int rc = GS_OK;
     for (size_t i = 0; !rc && i < r->n_sums; i++) {
-        const gs__psum *s = &r->sums[i];
+        const gs__partition_sum *s = &r->sums[i];
         OGRFeatureH f = gs__out_feature(l);
         cfig fig;
         if (!f) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
@@ -158,10 +159,10 @@ static int write_summary(gs_ctx *ctx, gs__out *o, gs__olayer *l,
 }
 
 static int write_changes(gs_ctx *ctx, gs__out *o, gs__olayer *l,
-                         const gs__partres *r, const gs__model *m) {
+                         const gs__partition_result *r, const gs__model *m) {
     int rc = GS_OK;
     for (size_t i = 0; !rc && i < r->n_changes; i++) {
-        const gs__pchange *c = &r->changes[i];
+        const gs__partition_change *c = &r->changes[i];
         const gs__grid *old = &m->grids[c->grid];
         OGRFeatureH f = gs__out_feature(l);
         if (!f) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
@@ -204,7 +205,7 @@ static int write_meta(gs__out *o, const gs_partition_opts *opts,
 
 int gs__partition_write(gs_ctx *ctx, const gs_partition_opts *opts,
                         const gs_rules *rules, const gs__crsinfo *crs,
-                        const gs__inputs *info, const gs__partres *r,
+                        const gs__inputs *info, const gs__partition_result *r,
                         const gs__model *m, const char *started,
                         gs__out **out_o) {
     gs__out *o = NULL;
@@ -244,12 +245,12 @@ typedef struct totals {
 } totals;
 
 /* -1 when out of memory. */
-static int sum_up(const gs__partres *r, totals *t) {
+static int sum_up(const gs__partition_result *r, totals *t) {
     double *pp = gs__malloc((r->n_grids ? r->n_grids : 1) * sizeof *pp);
     if (!pp) return -1;
     memset(t, 0, sizeof *t);
     for (size_t i = 0; i < r->n_sums; i++) {
-        const gs__psum *s = &r->sums[i];
+        const gs__partition_sum *s = &r->sums[i];
         t->grids += s->grids;
         t->compliant += s->compliant;
         t->hh += s->households;
@@ -274,10 +275,10 @@ static int sum_up(const gs__partres *r, totals *t) {
 }
 
 /* The communities as the report lists them. */
-static json_object *communities_json(const gs__partres *r) {
+static json_object *communities_json(const gs__partition_result *r) {
     json_object *comms = json_object_new_array();
     for (size_t i = 0; i < r->n_sums; i++) {
-        const gs__psum *s = &r->sums[i];
+        const gs__partition_sum *s = &r->sums[i];
         json_object *c = json_object_new_object();
         json_object_object_add(c, "community_code",
                                json_object_new_string(s->community_code));
@@ -295,7 +296,7 @@ static json_object *communities_json(const gs__partres *r) {
 }
 
 static void report_json(json_object *o, const gs_partition_opts *opts,
-                        const gs__partres *r, const totals *t) {
+                        const gs__partition_result *r, const totals *t) {
     json_object_object_add(o, "command", json_object_new_string("partition"));
     json_object_object_add(o, "output",
                            json_object_new_string(opts->common.output));
@@ -328,7 +329,7 @@ static void report_json(json_object *o, const gs_partition_opts *opts,
 }
 
 static void report_text(gs__buf *text, const gs_partition_opts *opts,
-                        const gs__partres *r, const totals *t) {
+                        const gs__partition_result *r, const totals *t) {
     gs__buf_printf(text,
                    "partition: %zu communities, %ld households -> %ld grids, "
                    "%ld within the standard\n",
@@ -356,7 +357,7 @@ static void report_text(gs__buf *text, const gs_partition_opts *opts,
 }
 
 gs_report *gs__partition_report(gs_ctx *ctx, const gs_partition_opts *opts,
-                                const gs__partres *r) {
+                                const gs__partition_result *r) {
     json_object *o = json_object_new_object();
     totals t;
     gs__buf text;

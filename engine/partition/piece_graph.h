@@ -91,7 +91,7 @@ long gs__graph_locate(const graph *gr, size_t first, size_t last, double x,
  * the others stay whole. Sets each group's unit and the units' figures.
  * face_groups[face_start[f] .. face_start[f+1]) are face f's groups. -1
  * on failure. */
-int gs__graph_cells(graph *gr, graph *faces, gs__pgroup *groups,
+int gs__graph_cells(graph *gr, graph *faces, gs__building_group *groups,
                     size_t n_groups, const long *face_start,
                     const long *face_groups, long threshold);
 
@@ -105,14 +105,15 @@ int gs__graph_arcs(graph *gr);
 
 /* What a part is measured in: households, or persons by the persons
  * criterion. */
-static inline long gs__unit_measure(const gs__pbounds *b, const unit *u) {
+static inline long gs__unit_measure(const gs__partition_bounds *b,
+                                    const unit *u) {
     return b->by_persons ? u->persons : u->hh;
 }
 
 /* How far `m` measure and `p` persons are outside the bounds of `k`
  * parts (0 within). */
-static inline double gs__violation(const gs__pbounds *b, long m, long p,
-                                   long k) {
+static inline double gs__violation(const gs__partition_bounds *b, long m,
+                                   long p, long k) {
     double v = 0;
     if (m < k * b->lo) v += (double)(k * b->lo - m);
     if (m > k * b->hi) v += (double)(m - k * b->hi);
@@ -123,33 +124,36 @@ static inline double gs__violation(const gs__pbounds *b, long m, long p,
 /* 1 when the units of part p but `skip` (none when skip is (size_t)-1)
  * are connected and there is one at least. queue and seen are work space
  * of gr->n entries (repair.c). */
-int gs__part_connected(const graph *gr, const long *part, long p, size_t skip,
-                       size_t *queue, unsigned char *seen);
+int gs__partition_connected(const graph *gr, const long *part, long p,
+                            size_t skip, size_t *queue, unsigned char *seen);
 
 /* Divides the graph into k parts by recursive spanning-tree bisection
  * from `seed`; part[] per unit. The parts outside the bounds, or -1 when
  * out of memory (bisection.c). */
-long gs__bisect(const graph *gr, const gs__pbounds *b, long k, uint64_t seed,
-                long *part);
+long gs__bisect(const graph *gr, const gs__partition_bounds *b, long k,
+                uint64_t seed, long *part);
 
 /* Moves single units (and, on small graphs, pairs) across part
  * boundaries while that brings the parts closer to the bounds, keeping
  * each connected. The misses left, -1 when out of memory (repair.c). */
-long gs__repair(const graph *gr, const gs__pbounds *b, long k, long *part);
+long gs__repair(const graph *gr, const gs__partition_bounds *b, long k,
+                long *part);
 
 /* Straightens the boundaries of parts within the bounds by single moves
  * that shorten the cut. -1 when out of memory (repair.c). */
-int gs__polish(const graph *gr, const gs__pbounds *b, long k, long *part);
+int gs__partition_polish(const graph *gr, const gs__partition_bounds *b, long k,
+                         long *part);
 
 /* An exhaustive search for k connected parts within the bounds on a small
  * graph: 1 and part[] set when found, 0 when none or the graph is too
  * large or the search too long, -1 out of memory (exact_search.c). */
-int gs__exact(const graph *gr, const gs__pbounds *b, long k, long *part);
+int gs__exact(const graph *gr, const gs__partition_bounds *b, long k,
+              long *part);
 
 /* Fills `out` from the graph and the parts: per part its polygon, figures
  * and cut, per group its part. -1 on failure (part_shapes.c). */
-int gs__parts_result(const graph *gr, const GEOSGeometry *region,
-                     gs__pgroup *groups, size_t n_groups, const long *part,
-                     long k, gs__pdiv *out);
+int gs__division_parts(const graph *gr, const GEOSGeometry *region,
+                       gs__building_group *groups, size_t n_groups,
+                       const long *part, long k, gs__division *out);
 
 #endif /* GS_PARTITION_PIECE_GRAPH_H */

@@ -20,7 +20,7 @@
 #include "redivision.h"
 
 /* 1 when `code` is one the caller locked. */
-static int is_locked(const gs__popts *o, const char *code) {
+static int is_locked(const gs__partition_opts *o, const char *code) {
     for (size_t i = 0; o && i < o->n_lock; i++)
         if (!strcmp(o->lock[i], code)) return 1;
     return 0;
@@ -39,14 +39,14 @@ static long code_seq(const char *code, const char *comm) {
 /* Pushes the alive grids of the state to the result: kept codes first,
  * then the new grids, numbered in reading order from `next`. */
 static int emit_grids(wstate *s, const gs__community *c, long next,
-                      gs__partres *out, size_t *cap) {
+                      gs__partition_result *out, size_t *cap) {
     GEOSContextHandle_t h = s->h;
     size_t first_new = out->n_grids;
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1) first_new = out->n_grids;
         for (size_t k = 0; k < s->n; k++) {
             wgrid *w = &s->g[k];
-            gs__pgrid g;
+            gs__partition_grid g;
             if (!w->alive || (pass == 0) != (w->code[0] != '\0')) continue;
             memset(&g, 0, sizeof g);
             g.community_code = c->code;
@@ -76,25 +76,25 @@ static int emit_grids(wstate *s, const gs__community *c, long next,
                          : w->hh > s->b.hi ? "oversize"
                                            : "persons_over",
                          w->hh, w->persons);
-            if (gs__partres_push(out, cap, &g)) return -1;
+            if (gs__partition_result_push(out, cap, &g)) return -1;
             w->geom = NULL; /* the result owns it */
             w->out = out->n_grids - 1;
         }
     }
     if (out->n_grids > first_new &&
-        gs__pgrids_number(h, out, first_new, c->code, gs__geom_area(h, c->geom),
-                          next))
+        gs__partition_grids_number(h, out, first_new, c->code,
+                                   gs__geom_area(h, c->geom), next))
         return -1;
     return 0;
 }
 
 /* The fate of each old grid (slots 0..n_old-1 of the state). */
 static int emit_changes(wstate *s, size_t n_old, const char **fate,
-                        const long *before, gs__partres *out, size_t *cap,
-                        gs__psum *sum) {
+                        const long *before, gs__partition_result *out,
+                        size_t *cap, gs__partition_sum *sum) {
     for (size_t k = 0; k < n_old; k++) {
         const wgrid *w = &s->g[k];
-        gs__pchange ch;
+        gs__partition_change ch;
         size_t len = 0;
         memset(&ch, 0, sizeof ch);
         ch.grid = (size_t)before[2 * k + 1];
@@ -120,7 +120,7 @@ static int emit_changes(wstate *s, size_t n_old, const char **fate,
                      out->grids[w->out].code);
         if (strcmp(ch.change, "unchanged")) sum->changed++;
         sum->reassigned += ch.moved;
-        if (gs__partres_push_change(out, cap, &ch)) return -1;
+        if (gs__partition_result_push_change(out, cap, &ch)) return -1;
     }
     return 0;
 }
@@ -128,8 +128,8 @@ static int emit_changes(wstate *s, size_t n_old, const char **fate,
 /* The community's old grids in model order as the state's first slots;
  * *next: the sequence number after their highest code. -1 when out of
  * memory. */
-static int load_old_grids(wstate *s, const gs__community *c, const gs__popts *o,
-                          long *next) {
+static int load_old_grids(wstate *s, const gs__community *c,
+                          const gs__partition_opts *o, long *next) {
     const gs__model *m = s->m;
     for (size_t i = 0; i < m->n_grids; i++) {
         const gs__grid *g = &m->grids[i];
@@ -152,7 +152,7 @@ static int load_old_grids(wstate *s, const gs__community *c, const gs__popts *o,
 /* Each group in the old slot of its old grid (-1 when none), the
  * community's totals and whether a whole number of grids fits them. */
 static void place_groups(wstate *s, const gs__redivide_in *in, size_t n_old,
-                         gs__psum *sum) {
+                         gs__partition_sum *sum) {
     for (size_t i = 0; i < in->n_groups; i++) {
         s->gold[i] = in->gold[i];
         s->gw[i] = -1;
@@ -167,15 +167,16 @@ static void place_groups(wstate *s, const gs__redivide_in *in, size_t n_old,
     gs__wstate_tally(s);
     {
         long ks[1];
-        sum->feasible = sum->households >= s->rules->min_households &&
-                        gs__pick_ks(sum->households, &s->b, ks, 1) > 0;
+        sum->feasible =
+            sum->households >= s->rules->min_households &&
+            gs__partition_pick_ks(sum->households, &s->b, ks, 1) > 0;
     }
 }
 
 /* Fixes the old grids outside the bounds, oversize ones first; each old
  * slot a fix touched gets its fate. -1 on failure (GEOS or memory). */
 static int fix_grids(wstate *s, size_t n_old, const char **fate,
-                     gs__psum *sum) {
+                     gs__partition_sum *sum) {
     for (int pass = 0; pass < 2; pass++)
         for (size_t v = 0; v < n_old; v++) {
             const char *how = NULL;
@@ -212,12 +213,13 @@ static void release_codes(wstate *s, size_t n_old, const char **fate) {
 }
 
 int gs__redivide_community(gs_ctx *ctx, const gs__model *m,
-                           const gs_rules *rules, const gs__popts *o, size_t ci,
-                           const gs__redivide_in *in, gs__partres *out,
-                           size_t *cap, size_t *cap_ch) {
+                           const gs_rules *rules, const gs__partition_opts *o,
+                           size_t ci, const gs__redivide_in *in,
+                           gs__partition_result *out, size_t *cap,
+                           size_t *cap_ch) {
     GEOSContextHandle_t h = ctx->geos;
     const gs__community *c = &m->communities[ci];
-    gs__psum *sum = &out->sums[ci];
+    gs__partition_sum *sum = &out->sums[ci];
     wstate s;
     const char **fate = NULL;
     long next = 1, *before = NULL;
@@ -236,7 +238,7 @@ int gs__redivide_community(gs_ctx *ctx, const gs__model *m,
     s.n_groups = ncg;
     s.lines = in->lines;
     s.n_lines = in->n_lines;
-    s.seed = gs__pseed(o ? o->seed : 0, c->code);
+    s.seed = gs__partition_seed(o ? o->seed : 0, c->code);
     s.gw = gs__malloc((ncg ? ncg : 1) * sizeof *s.gw);
     s.gold = gs__malloc((ncg ? ncg : 1) * sizeof *s.gold);
     if (!s.gw || !s.gold || load_old_grids(&s, c, o, &next)) goto nomem;
@@ -254,7 +256,8 @@ int gs__redivide_community(gs_ctx *ctx, const gs__model *m,
     for (size_t k = 0; k < s.n; k++)
         if (s.g[k].alive) {
             sum->grids++;
-            if (gs__pgrid_ok(&out->grids[s.g[k].out])) sum->compliant++;
+            if (gs__partition_grid_ok(&out->grids[s.g[k].out]))
+                sum->compliant++;
         }
     goto done;
 nomem:

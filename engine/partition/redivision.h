@@ -30,12 +30,12 @@ typedef struct wstate {
     GEOSContextHandle_t h;
     const gs__model *m;
     const gs_rules *rules;
-    gs__pbounds b;
+    gs__partition_bounds b;
     wgrid *g;
     size_t n, cap;
-    gs__pgroup *groups; /* the community's groups */
-    long *gw;           /* per group: its wgrid */
-    long *gold;         /* per group: its old model grid, or -1 */
+    gs__building_group *groups; /* the community's groups */
+    long *gw;                   /* per group: its wgrid */
+    long *gold;                 /* per group: its old model grid, or -1 */
     size_t n_groups;
     GEOSGeometry **lines; /* barriers near the community, borrowed */
     size_t n_lines;
@@ -45,7 +45,7 @@ typedef struct wstate {
 /* One community's share of a re-division: its groups (copies) with their
  * old grids, and the barriers near it (borrowed). */
 typedef struct gs__redivide_in {
-    gs__pgroup *groups;
+    gs__building_group *groups;
     const long *gold; /* per group: its old model grid, or -1 */
     size_t n_groups;
     GEOSGeometry **lines;
@@ -58,9 +58,10 @@ typedef struct gs__redivide_in {
  * out->grids and out->changes). GS_ERR_NOMEM, GS_ERR_INTERNAL (GEOS)
  * with the context's message. */
 int gs__redivide_community(gs_ctx *ctx, const gs__model *m,
-                           const gs_rules *rules, const gs__popts *o, size_t ci,
-                           const gs__redivide_in *in, gs__partres *out,
-                           size_t *cap, size_t *cap_ch);
+                           const gs_rules *rules, const gs__partition_opts *o,
+                           size_t ci, const gs__redivide_in *in,
+                           gs__partition_result *out, size_t *cap,
+                           size_t *cap_ch);
 
 /* Appends a live grid taking `geom`; -1 when out of memory (geom is then
  * destroyed). */

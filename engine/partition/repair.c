@@ -22,7 +22,7 @@
 #define PAIR_UNITS 150
 
 /* Parts outside the bounds. */
-static long count_misses(const gs__pbounds *b, long k, const long *pm,
+static long count_misses(const gs__partition_bounds *b, long k, const long *pm,
                          const long *pp, const long *pn) {
     long miss = 0;
     for (long p = 0; p < k; p++)
@@ -33,7 +33,7 @@ static long count_misses(const gs__pbounds *b, long k, const long *pm,
 /* The parts' figures during a repair. */
 typedef struct rstate {
     const graph *gr;
-    const gs__pbounds *b;
+    const gs__partition_bounds *b;
     long k;
     long *part, *pm, *pp, *pn;
     size_t *queue;
@@ -46,8 +46,8 @@ static long unit_measure(const rstate *r, size_t u) {
 
 /* Sets up the parts' figures of `part`; -1 when out of memory (free the
  * state with rstate_free in every case). */
-static int rstate_init(rstate *r, const graph *gr, const gs__pbounds *b, long k,
-                       long *part) {
+static int rstate_init(rstate *r, const graph *gr,
+                       const gs__partition_bounds *b, long k, long *part) {
     size_t n = gr->n;
     r->gr = gr;
     r->b = b;
@@ -92,7 +92,7 @@ static void move_unit(rstate *r, size_t u, long to) {
  * gain, or -INFINITY when there is none; sets *bu and *bto. */
 static double best_move(rstate *r, double floor, long *bu, long *bto) {
     const graph *gr = r->gr;
-    const gs__pbounds *b = r->b;
+    const gs__partition_bounds *b = r->b;
     long best_um = 0;
     double best_gain = -INFINITY, best_dc = INFINITY;
     *bu = *bto = -1;
@@ -124,8 +124,8 @@ static double best_move(rstate *r, double floor, long *bu, long *bto) {
                 (um > best_um || (um == best_um && dc >= best_dc)))
                 continue;
             if (!checked) {
-                ok =
-                    gs__part_connected(gr, r->part, from, u, r->queue, r->seen);
+                ok = gs__partition_connected(gr, r->part, from, u, r->queue,
+                                             r->seen);
                 checked = 1;
             }
             if (!ok) break;
@@ -139,7 +139,8 @@ static double best_move(rstate *r, double floor, long *bu, long *bto) {
     return best_gain;
 }
 
-int gs__polish(const graph *gr, const gs__pbounds *b, long k, long *part) {
+int gs__partition_polish(const graph *gr, const gs__partition_bounds *b, long k,
+                         long *part) {
     size_t n = gr->n;
     rstate r;
     int rc = -1;
@@ -170,7 +171,8 @@ int gs__polish(const graph *gr, const gs__pbounds *b, long k, long *part) {
                 }
                 if (dc >= best_dc) continue;
                 if (!checked) {
-                    ok = gs__part_connected(gr, part, from, u, r.queue, r.seen);
+                    ok = gs__partition_connected(gr, part, from, u, r.queue,
+                                                 r.seen);
                     checked = 1;
                 }
                 if (!ok) break;
@@ -195,7 +197,7 @@ done:
  * nothing moved. */
 static int pair_move(rstate *r, size_t v) {
     const graph *gr = r->gr;
-    const gs__pbounds *b = r->b;
+    const gs__partition_bounds *b = r->b;
     long from = r->part[v];
     for (size_t q = gr->off[v]; q < gr->off[v + 1]; q++) {
         const arc *e = &gr->arcs[gr->adj[q]];
@@ -203,7 +205,7 @@ static int pair_move(rstate *r, size_t v) {
         double g1, before, after;
         long u2, to2;
         if (t == from || r->pn[from] < 2 ||
-            !gs__part_connected(gr, r->part, from, v, r->queue, r->seen))
+            !gs__partition_connected(gr, r->part, from, v, r->queue, r->seen))
             continue;
         before = gs__violation(b, r->pm[from], r->pp[from], 1) +
                  gs__violation(b, r->pm[t], r->pp[t], 1);
@@ -220,7 +222,8 @@ static int pair_move(rstate *r, size_t v) {
     return 0;
 }
 
-long gs__repair(const graph *gr, const gs__pbounds *b, long k, long *part) {
+long gs__repair(const graph *gr, const gs__partition_bounds *b, long k,
+                long *part) {
     size_t n = gr->n;
     rstate r;
     long miss = -1;
@@ -243,8 +246,8 @@ done:
     return miss;
 }
 
-int gs__part_connected(const graph *gr, const long *part, long p, size_t skip,
-                       size_t *queue, unsigned char *seen) {
+int gs__partition_connected(const graph *gr, const long *part, long p,
+                            size_t skip, size_t *queue, unsigned char *seen) {
     size_t head = 0, tail = 0, want = 0, start = (size_t)-1;
     for (size_t i = 0; i < gr->n; i++) {
         seen[i] = 0;

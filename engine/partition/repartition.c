@@ -23,7 +23,7 @@
 
 /* The groups and where they are, for every community's re-division. */
 typedef struct model_groups {
-    gs__pgroup *groups;
+    gs__building_group *groups;
     size_t n;
     long *gcomm; /* per group: its community, or -1 */
     long *gold;  /* per group: its old grid, or -1 */
@@ -42,8 +42,9 @@ static void model_groups_free(GEOSContextHandle_t h, model_groups *g) {
 /* Each group's old grid: among the grids covering its point, the lowest
  * code (model order on ties), as every command assigns households; -1
  * none. */
-static int groups_to_grids(gs_ctx *ctx, const gs__model *m, const gs__pgroup *g,
-                           size_t ng, int threads, long *gold) {
+static int groups_to_grids(gs_ctx *ctx, const gs__model *m,
+                           const gs__building_group *g, size_t ng, int threads,
+                           long *gold) {
     double *x = gs__malloc((ng ? ng : 1) * sizeof *x);
     double *y = gs__malloc((ng ? ng : 1) * sizeof *y);
     int rc;
@@ -64,10 +65,11 @@ done:
 
 /* The groups, their communities and old grids, and an index of the
  * barriers. */
-static int find_groups(gs_ctx *ctx, const gs__model *m, const gs__popts *opts,
-                       gs__partres *out, model_groups *g) {
-    int rc =
-        gs__pgroups_make(ctx, m, &g->groups, &g->n, &g->gcomm, &out->unplaced);
+static int find_groups(gs_ctx *ctx, const gs__model *m,
+                       const gs__partition_opts *opts,
+                       gs__partition_result *out, model_groups *g) {
+    int rc = gs__building_groups_make(ctx, m, &g->groups, &g->n, &g->gcomm,
+                                      &out->unplaced);
     if (rc) return rc;
     g->gold = gs__malloc((g->n ? g->n : 1) * sizeof *g->gold);
     g->barriers = gs__strtree_of(ctx->geos, m->barriers, m->n_barriers,
@@ -113,8 +115,9 @@ static int community_share(GEOSContextHandle_t h, const gs__model *m,
 
 /* Re-divides every community, in model order. */
 static int redivide_all(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
-                        const gs__popts *opts, const model_groups *g,
-                        gs__partres *out, size_t *cap, size_t *cap_ch) {
+                        const gs__partition_opts *opts, const model_groups *g,
+                        gs__partition_result *out, size_t *cap,
+                        size_t *cap_ch) {
     gs__redivide_in in;
     long *gold = gs__malloc((g->n ? g->n : 1) * sizeof *gold), orphans;
     gs__cands cands;
@@ -127,7 +130,7 @@ static int redivide_all(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
     in.gold = gold;
     if (!gold || !in.groups || !in.lines) goto nomem;
     for (size_t c = 0; c < m->n_communities && !rc; c++) {
-        gs__psum *s = &out->sums[c];
+        gs__partition_sum *s = &out->sums[c];
         s->community_code = m->communities[c].code;
         s->name = m->communities[c].name;
         gs__progress(ctx, "re-division", (double)c / (double)m->n_communities);
@@ -155,13 +158,13 @@ done:
 }
 
 /* Grids of no known community, written as they are with a note. */
-static int keep_unknown_grids(gs_ctx *ctx, const gs__model *m, gs__partres *out,
-                              size_t *cap) {
+static int keep_unknown_grids(gs_ctx *ctx, const gs__model *m,
+                              gs__partition_result *out, size_t *cap) {
     GEOSContextHandle_t h = ctx->geos;
     for (size_t i = 0; i < m->n_grids; i++) {
         const gs__grid *g = &m->grids[i];
         int known = 0;
-        gs__pgrid pg;
+        gs__partition_grid pg;
         for (size_t c = 0; c < m->n_communities && !known; c++)
             known = g->community_code && g->geom &&
                     !strcmp(g->community_code, m->communities[c].code);
@@ -176,7 +179,7 @@ static int keep_unknown_grids(gs_ctx *ctx, const gs__model *m, gs__partres *out,
         snprintf(pg.note, sizeof pg.note,
                  "kept: community %s is not among the communities",
                  pg.community_code);
-        if (gs__partres_push(out, cap, &pg)) {
+        if (gs__partition_result_push(out, cap, &pg)) {
             GEOSGeom_destroy_r(h, pg.geom);
             return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         }
@@ -185,8 +188,9 @@ static int keep_unknown_grids(gs_ctx *ctx, const gs__model *m, gs__partres *out,
 }
 
 int gs__repartition_analyse(gs_ctx *ctx, const gs__model *m,
-                            const gs_rules *rules, const gs__popts *opts,
-                            gs__partres *out) {
+                            const gs_rules *rules,
+                            const gs__partition_opts *opts,
+                            gs__partition_result *out) {
     model_groups g;
     size_t cap = 0, cap_ch = 0;
     int rc;

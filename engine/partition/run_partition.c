@@ -3,8 +3,8 @@
  * write, place the output with the report.
  *
  * The public entry of `gridsmith partition`. Reads the communities, the
- * households and (optionally) the barriers into the model (io.c), picks the
- * metric and output CRS from the communities layer (or, for a re-division,
+ * households and (optionally) the barriers into the model (engine/io), picks
+ * the metric and output CRS from the communities layer (or, for a re-division,
  * the existing grids'), divides every community (partition.c) or
  * re-divides the existing grids (repartition.c), and writes the layers and
  * the report (partition_outputs.c). A shard keeps only its communities.
@@ -34,7 +34,7 @@ typedef struct part_run {
     gs__model m;
     gs__crsinfo crs;
     gs__inputs info;
-    gs__partres r;
+    gs__partition_result r;
     gs__out *out; /* written, not yet committed */
     char started[32];
 } part_run;
@@ -54,7 +54,7 @@ static void run_init(gs_ctx *ctx, const gs_partition_opts *opts, part_run *r) {
 
 static void run_free(gs_ctx *ctx, part_run *r) {
     gs__out_abort(r->out);
-    gs__partres_free(ctx->geos, &r->r);
+    gs__partition_result_free(ctx->geos, &r->r);
     gs__model_free(&r->m);
     gs__crsinfo_free(&r->crs);
     gs__inputs_free(&r->info);
@@ -136,7 +136,7 @@ static int read_inputs(gs_ctx *ctx, part_run *r) {
  * then what a shard keeps. */
 static int analyse(gs_ctx *ctx, part_run *r) {
     const gs_partition_opts *opts = r->opts;
-    gs__popts po;
+    gs__partition_opts po;
     int rc;
     gs__phase_begin(ctx);
     memset(&po, 0, sizeof po);
@@ -148,7 +148,7 @@ static int analyse(gs_ctx *ctx, part_run *r) {
              ? gs__repartition_analyse(ctx, &r->m, r->rules, &po, &r->r)
              : gs__partition_analyse(ctx, &r->m, r->rules, &po, &r->r);
     if (rc) return rc;
-    gs__partres_keep_shard(ctx, &r->r);
+    gs__partition_result_keep_shard(ctx, &r->r);
     gs__phase_end(ctx, "partition");
     return GS_OK;
 }

@@ -14,12 +14,12 @@
  * on failure the temporary file is removed and *out_o is NULL. */
 int gs__partition_write(gs_ctx *ctx, const gs_partition_opts *opts,
                         const gs_rules *rules, const gs__crsinfo *crs,
-                        const gs__inputs *info, const gs__partres *r,
+                        const gs__inputs *info, const gs__partition_result *r,
                         const gs__model *m, const char *started,
                         gs__out **out_o);
 
 /* The report of a run; NULL when out of memory. */
 gs_report *gs__partition_report(gs_ctx *ctx, const gs_partition_opts *opts,
-                                const gs__partres *r);
+                                const gs__partition_result *r);
 
 #endif /* GS_PARTITION_RUN_PARTITION_H */

@@ -19,7 +19,7 @@ double gs__uniform(uint64_t *s) {
     return (double)(gs__splitmix(s) >> 11) * (1.0 / 9007199254740992.0);
 }
 
-uint64_t gs__pseed(uint64_t seed, const char *code) {
+uint64_t gs__partition_seed(uint64_t seed, const char *code) {
     uint64_t hsh = 1469598103934665603ull, s;
     for (const unsigned char *p = (const unsigned char *)(code ? code : ""); *p;
          p++) {

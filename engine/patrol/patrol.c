@@ -1,5 +1,6 @@
 /*
- * patrol.c - patrol time, coverage and compliance (DESIGN.md "Patrol time").
+ * patrol.c - patrol time, coverage and compliance (docs/design.md, "Patrol
+ * time").
  *
  * Input: the grids and households (metric) of the model, the members'
  * tracks (fixes in file order, metric, UTC), a clock (local days, their
@@ -7,7 +8,7 @@
  * one row per day and per ISO week, the credited line work, gaps, GPS
  * problems and unreached households.
  *
- * Per track, in this order (each step exactly as DESIGN.md words it):
+ * Per track, in this order (each step exactly as docs/design.md words it):
  *  1. rows out of time order are noted; fixes are sorted by time, ties in
  *     file order; a fix whose time was already seen is a duplicate and
  *     dropped (the first in file order stays);
@@ -56,7 +57,7 @@ const char *gs__gps_kind_name(int kind) {
     return kind >= 0 && kind < GS__GPS_KINDS ? gps_names[kind] : "unknown";
 }
 
-void gs__prules_from(const gs_rules *r, gs__prules *o) {
+void gs__patrol_rules_from(const gs_rules *r, gs__patrol_rules *o) {
     o->max_gap_s = r->max_gap_s;
     o->max_speed_mps = r->max_speed_mps;
     o->tolerance_m = r->tolerance_m;
@@ -94,8 +95,8 @@ static int cmp_key(const void *p, const void *q) {
 }
 
 int gs__patrol_entries(gs_ctx *ctx, const gs__model *m,
-                       const gs__ptrack *tracks, size_t n_tracks,
-                       gs__presult *res) {
+                       const gs__patrol_track *tracks, size_t n_tracks,
+                       gs__patrol_result *res) {
     size_t nm = m->n_members, ne = 0;
     key_ix *rv = gs__malloc(sizeof *rv * (nm ? nm : 1));
     gs__strix *tv = gs__malloc(sizeof *tv * (n_tracks ? n_tracks : 1));
@@ -122,7 +123,7 @@ int gs__patrol_entries(gs_ctx *ctx, const gs__model *m,
     qsort(gv, m->n_grids, sizeof *gv, gs__strix_cmp);
     /* One entry per distinct (member, grid code) of the roster. */
     for (size_t k = 0; k < nm; k++) {
-        gs__pentry *e;
+        gs__patrol_entry *e;
         long g, t;
         if (k > 0 && !strcmp(rv[k].a, rv[k - 1].a) &&
             !strcmp(rv[k].b, rv[k - 1].b))
@@ -149,7 +150,7 @@ int gs__patrol_entries(gs_ctx *ctx, const gs__model *m,
     }
     /* Members seen only in the traces: reported, not dropped. */
     for (size_t k = 0; k < n_tracks; k++) {
-        gs__pentry *e;
+        gs__patrol_entry *e;
         if (seen[tv[k].i]) continue;
         e = &res->entries[ne++];
         e->member_id = tv[k].s;
@@ -167,9 +168,9 @@ done:
     return rc;
 }
 
-void gs__presult_free(gs__presult *res) {
+void gs__patrol_result_free(gs__patrol_result *res) {
     for (size_t e = 0; res->out && e < res->n_entries; e++) {
-        gs__pout *o = &res->out[e];
+        gs__patrol_out *o = &res->out[e];
         free(o->days);
         for (int w = 0; o->weeks && w < res->nweeks; w++)
             CPLFree(o->weeks[w].uncovered_wkb);
@@ -218,11 +219,11 @@ static int segs_add(segs *s, double x0, double y0, double x1, double y1) {
 
 typedef struct shared {
     const gs__model *m;
-    gs__ptrack *tracks;
+    gs__patrol_track *tracks;
     size_t n_tracks;
-    const gs__ptime *pt;
-    const gs__prules *rules;
-    gs__presult *res;
+    const gs__patrol_clock *pt;
+    const gs__patrol_rules *rules;
+    gs__patrol_result *res;
     gs__clip **strict, **tolerant;   /* per grid, NULL when unused */
     size_t *hh_start, *hh_idx;       /* households of each grid (CSR) */
     size_t *entry_start, *entry_idx; /* entries of each track (CSR) */
@@ -231,16 +232,17 @@ typedef struct shared {
     int rc;
 } shared;
 
-static int add_issue(gs__pout *o, int kind, const gs__pfix *f, const char *fmt,
-                     ...) __attribute__((format(printf, 4, 5)));
+static int add_issue(gs__patrol_out *o, int kind, const gs__patrol_fix *f,
+                     const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static int add_issue(gs__pout *o, int kind, const gs__pfix *f, const char *fmt,
-                     ...) {
+static int add_issue(gs__patrol_out *o, int kind, const gs__patrol_fix *f,
+                     const char *fmt, ...) {
     va_list ap;
-    gs__pissue *is;
+    gs__patrol_issue *is;
     if (o->n_issues == o->cap_issues) {
         size_t nc = o->cap_issues ? o->cap_issues * 2 : 16;
-        gs__pissue *nv = gs__realloc(o->issues, nc * sizeof *nv);
+        gs__patrol_issue *nv = gs__realloc(o->issues, nc * sizeof *nv);
         if (!nv) return GS_ERR_NOMEM;
         o->issues = nv;
         o->cap_issues = nc;
@@ -261,14 +263,14 @@ static int add_issue(gs__pout *o, int kind, const gs__pfix *f, const char *fmt,
 #define MAX_ISSUES_PER_KIND 200
 
 static int cmp_fix(const void *p, const void *q) {
-    const gs__pfix *a = p, *b = q;
+    const gs__patrol_fix *a = p, *b = q;
     if (a->t_ms != b->t_ms) return a->t_ms < b->t_ms ? -1 : 1;
     return a->line < b->line ? -1 : a->line > b->line;
 }
 
 /* The line being built for the current day. */
 typedef struct linebuf {
-    gs__pline cur;
+    gs__patrol_line cur;
     size_t cap_pts, cap_parts;
     double lastx, lasty;
     int open;
@@ -316,8 +318,8 @@ static int line_add(linebuf *lb, double x0, double y0, double x1, double y1) {
 }
 
 /* Moves the day's line into the output. */
-static int line_flush(gs__pout *o, linebuf *lb, int32_t day) {
-    gs__pline *nv;
+static int line_flush(gs__patrol_out *o, linebuf *lb, int32_t day) {
+    gs__patrol_line *nv;
     if (lb->cur.npts > 0) {
         nv = gs__realloc(o->lines, (o->n_lines + 1) * sizeof *nv);
         if (!nv) return GS_ERR_NOMEM;
@@ -383,10 +385,10 @@ static void edt_1d(const float *f, int n, float *d, int *v, double *z) {
 
 /* Coverage, reach and unreached households of one entry-week. */
 static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
-    const gs__prules *r = sh->rules;
-    gs__pentry *e = &sh->res->entries[entry];
-    gs__pout *o = &sh->res->out[entry];
-    gs__pweek *wk = &o->weeks[w];
+    const gs__patrol_rules *r = sh->rules;
+    gs__patrol_entry *e = &sh->res->entries[entry];
+    gs__patrol_out *o = &sh->res->out[entry];
+    gs__patrol_week *wk = &o->weeks[w];
     const gs__clip *clip = sh->strict[e->grid];
     const gs__model *m = sh->m;
     double minx, miny, maxx, maxy, cell = r->raster_m, reach;
@@ -667,13 +669,13 @@ static void credit(const gs__clip *strict, const gs__clip *tol, double x0,
 }
 
 static int process_track(shared *sh, size_t t) {
-    const gs__prules *r = sh->rules;
-    const gs__ptime *pt = sh->pt;
-    gs__presult *res = sh->res;
-    gs__ptrack *tr = &sh->tracks[t];
+    const gs__patrol_rules *r = sh->rules;
+    const gs__patrol_clock *pt = sh->pt;
+    gs__patrol_result *res = sh->res;
+    gs__patrol_track *tr = &sh->tracks[t];
     size_t e0 = sh->entry_start[t], e1 = sh->entry_start[t + 1];
-    gs__pout *first = e1 > e0 ? &res->out[sh->entry_idx[e0]] : NULL;
-    gs__pfix *fx = tr->fix;
+    gs__patrol_out *first = e1 > e0 ? &res->out[sh->entry_idx[e0]] : NULL;
+    gs__patrol_fix *fx = tr->fix;
     size_t n = tr->n, kept = 0, dups = 0, unsorted = 0;
     int32_t last_day = res->day0 + res->ndays - 1;
     int64_t maxt = INT64_MIN;
@@ -749,7 +751,7 @@ static int process_track(shared *sh, size_t t) {
             /* A run of identical positions, to the last digit, is what a
              * mock-location app produces; real receivers jitter. */
             if (run == (size_t)r->mock_min_fixes) {
-                const gs__pfix *s0 = &fx[i + 1 - run];
+                const gs__patrol_fix *s0 = &fx[i + 1 - run];
                 ISSUE(GS__GPS_SUSPECTED_MOCK, s0,
                       "%zu fixes in a row at exactly the same position "
                       "(from line %u): no GPS jitter",
@@ -767,7 +769,7 @@ static int process_track(shared *sh, size_t t) {
 
     /* 2-4. Segments. */
     for (size_t i = 0; i + 1 < n; i++) {
-        const gs__pfix *a = &fx[i], *b = &fx[i + 1];
+        const gs__patrol_fix *a = &fx[i], *b = &fx[i + 1];
         double dt = (double)(b->t_ms - a->t_ms) / 1000.0;
         double dx = b->x - a->x, dy = b->y - a->y;
         double dist = sqrt(dx * dx + dy * dy);
@@ -790,7 +792,7 @@ static int process_track(shared *sh, size_t t) {
             }
             if (first->n_gaps == first->cap_gaps) {
                 size_t nc = first->cap_gaps ? first->cap_gaps * 2 : 16;
-                gs__pgap *nv = gs__realloc(first->gaps, nc * sizeof *nv);
+                gs__patrol_gap *nv = gs__realloc(first->gaps, nc * sizeof *nv);
                 if (!nv) {
                     rc = GS_ERR_NOMEM;
                     goto done;
@@ -799,7 +801,7 @@ static int process_track(shared *sh, size_t t) {
                 first->cap_gaps = nc;
             }
             first->gaps[first->n_gaps++] =
-                (gs__pgap){a->t_ms, b->t_ms, a->x, a->y, b->x, b->y};
+                (gs__patrol_gap){a->t_ms, b->t_ms, a->x, a->y, b->x, b->y};
             continue;
         }
         if (dist > r->max_speed_mps * dt) {
@@ -839,7 +841,7 @@ static int process_track(shared *sh, size_t t) {
                     int wi = (int)((monday_of(day) - res->mondays[0]) / 7);
                     for (size_t q = e0; q < e1; q++) {
                         size_t ei = sh->entry_idx[q];
-                        gs__pday *pd = &res->out[ei].days[di];
+                        gs__patrol_day *pd = &res->out[ei].days[di];
                         long g = res->entries[ei].grid;
                         pd->tracked_s += s;
                         pd->distance_m += len;
@@ -869,7 +871,7 @@ static int process_track(shared *sh, size_t t) {
     if (lb_day != INT32_MIN && (rc = line_flush(first, &lb, lb_day))) goto done;
     if (unsorted > 1) {
         /* One point says it; the count says how much. */
-        gs__pfix f0 = fx[0];
+        gs__patrol_fix f0 = fx[0];
         ISSUE(GS__GPS_OUT_OF_ORDER, &f0,
               "%zu rows in all were out of time order", unsorted);
     }
@@ -901,7 +903,7 @@ done:
  * grid is uncovered and every household unreached. */
 static int process_absent(shared *sh, size_t ei) {
     segs none = {0};
-    gs__presult *res = sh->res;
+    gs__patrol_result *res = sh->res;
     if (res->entries[ei].grid < 0) return GS_OK;
     for (int w = 0; w < res->nweeks; w++) {
         int rc = week_coverage(sh, ei, w, &none);
@@ -937,10 +939,11 @@ static void *worker(void *arg) {
     return NULL;
 }
 
-int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
-                       size_t n_tracks, const gs__ptime *pt,
-                       const gs__prules *rules, int32_t day0, int ndays,
-                       int threads, gs__presult *res) {
+int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m,
+                       gs__patrol_track *tracks, size_t n_tracks,
+                       const gs__patrol_clock *pt,
+                       const gs__patrol_rules *rules, int32_t day0, int ndays,
+                       int threads, gs__patrol_result *res) {
     GEOSContextHandle_t h = ctx->geos;
     shared sh;
     size_t ne = res->n_entries, ng = m->n_grids;
@@ -977,7 +980,7 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
     for (int w = 0; w < res->nweeks; w++)
         res->mondays[w] = monday_of(day0) + 7 * w;
     for (size_t e = 0; e < ne; e++) {
-        gs__pout *o = &res->out[e];
+        gs__patrol_out *o = &res->out[e];
         o->days = gs__calloc((size_t)ndays, sizeof *o->days);
         o->weeks = gs__calloc((size_t)res->nweeks, sizeof *o->weeks);
         if (!o->days || !o->weeks) goto nomem;
@@ -1080,10 +1083,10 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
 
     /* Day and week figures. */
     for (size_t e = 0; e < ne; e++) {
-        gs__pout *o = &res->out[e];
+        gs__patrol_out *o = &res->out[e];
         for (int d = 0; d < ndays; d++) {
-            gs__pday *pd = &o->days[d];
-            gs__pweek *wk =
+            gs__patrol_day *pd = &o->days[d];
+            gs__patrol_week *wk =
                 &o->weeks[(monday_of(pd->day) - res->mondays[0]) / 7];
             pd->daily_ok = pd->workday && pd->in_tol_s >= rules->daily_min_s;
             wk->in_tol_s += pd->in_tol_s;
@@ -1091,7 +1094,7 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
             wk->workdays_ok += pd->daily_ok;
         }
         for (int w = 0; w < res->nweeks; w++) {
-            gs__pweek *wk = &o->weeks[w];
+            gs__patrol_week *wk = &o->weeks[w];
             wk->weekly_ok = wk->in_tol_s >= rules->weekly_min_s;
             wk->compliant = wk->weekly_ok && wk->workdays_ok == wk->workdays;
         }

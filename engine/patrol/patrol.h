@@ -10,13 +10,13 @@
 
 /* One GPS fix as the analysis sees it: metric, UTC, and its lon/lat as
  * read (for the line work written out). */
-typedef struct gs__pfix {
+typedef struct gs__patrol_fix {
     int64_t t_ms;
     double x, y;
     double lon, lat;
     float accuracy_m; /* NaN when unknown */
     uint32_t line;    /* where it came from, for messages */
-} gs__pfix;
+} gs__patrol_fix;
 
 /* Workday calendar: a callback so the analysis needs no file. */
 typedef int (*gs__workday_fn)(void *user, int32_t day);
@@ -24,29 +24,29 @@ typedef int (*gs__workday_fn)(void *user, int32_t day);
 typedef int32_t (*gs__day_of_fn)(void *user, int64_t utc_ms);
 typedef int64_t (*gs__day_start_fn)(void *user, int32_t day);
 
-typedef struct gs__ptime {
+typedef struct gs__patrol_clock {
     gs__day_of_fn day_of;
     gs__day_start_fn day_start;
     gs__workday_fn workday;
     void *user;
-} gs__ptime;
+} gs__patrol_clock;
 
 /* A member's traces: fixes in file order. */
-typedef struct gs__ptrack {
+typedef struct gs__patrol_track {
     const char *member_id;
-    gs__pfix *fix;
+    gs__patrol_fix *fix;
     size_t n;
-} gs__ptrack;
+} gs__patrol_track;
 
 /* A (member, grid) pair the outputs have rows for: one per roster row
  * (distinct member and grid code), plus members seen only in traces. */
-typedef struct gs__pentry {
+typedef struct gs__patrol_entry {
     const char *member_id;
     const char *grid_code; /* "" for members not in the roster */
     long grid;             /* model grid index, or -1 */
     long track;            /* index into the tracks, or -1: no trace */
     const char *note;      /* "", "not in roster", "grid does not exist" */
-} gs__pentry;
+} gs__patrol_entry;
 
 enum {
     GS__GPS_JUMP = 0,
@@ -59,15 +59,15 @@ enum {
 
 const char *gs__gps_kind_name(int kind);
 
-typedef struct gs__pday {
+typedef struct gs__patrol_day {
     int32_t day;
     int workday;
     double in_grid_s, in_tol_s, tracked_s, gap_s, distance_m;
     long fixes, bad_fixes;
     int daily_ok;
-} gs__pday;
+} gs__patrol_day;
 
-typedef struct gs__pweek {
+typedef struct gs__patrol_week {
     int32_t monday;
     double in_tol_s;
     int workdays, workdays_ok, weekly_ok, compliant;
@@ -75,76 +75,77 @@ typedef struct gs__pweek {
     long households, reached, care, care_reached;
     unsigned char *uncovered_wkb; /* metric MultiPolygon, or NULL */
     size_t uncovered_len;
-} gs__pweek;
+} gs__patrol_week;
 
-typedef struct gs__pline { /* credited line work of one member-day */
+typedef struct gs__patrol_line { /* credited line work of one member-day */
     int32_t day;
     double *xy; /* npts lon/lat pairs (WGS84, as the fixes) */
     size_t npts;
     size_t *starts; /* part k is points starts[k] .. starts[k+1]-1 */
     size_t nparts;
-} gs__pline;
+} gs__patrol_line;
 
-typedef struct gs__pgap {
+typedef struct gs__patrol_gap {
     int64_t t0, t1;
     double x0, y0, x1, y1;
-} gs__pgap;
+} gs__patrol_gap;
 
-typedef struct gs__pissue {
+typedef struct gs__patrol_issue {
     int kind;
     int64_t t_ms;
     double x, y;
     uint32_t line;
     char detail[120];
-} gs__pissue;
+} gs__patrol_issue;
 
 /* Everything computed for one entry. */
-typedef struct gs__pout {
-    gs__pday *days;   /* one per day of the period */
-    gs__pweek *weeks; /* one per ISO week touching the period */
-    gs__pline *lines; /* per day with credited segments */
+typedef struct gs__patrol_out {
+    gs__patrol_day *days;   /* one per day of the period */
+    gs__patrol_week *weeks; /* one per ISO week touching the period */
+    gs__patrol_line *lines; /* per day with credited segments */
     size_t n_lines;
-    gs__pgap *gaps;
+    gs__patrol_gap *gaps;
     size_t n_gaps, cap_gaps;
-    gs__pissue *issues;
+    gs__patrol_issue *issues;
     size_t n_issues, cap_issues;
     size_t *unreached; /* household indices, per week: see unreached_week */
     int32_t *unreached_week;
     size_t n_unreached, cap_unreached;
-} gs__pout;
+} gs__patrol_out;
 
-typedef struct gs__presult {
-    gs__pentry *entries;
+typedef struct gs__patrol_result {
+    gs__patrol_entry *entries;
     size_t n_entries;
-    gs__pout *out; /* per entry */
-    int32_t day0;  /* the period, local days inclusive */
+    gs__patrol_out *out; /* per entry */
+    int32_t day0;        /* the period, local days inclusive */
     int ndays;
     int nweeks;
     int32_t *mondays;     /* per week */
     long *household_grid; /* per household: grid or -1 */
-} gs__presult;
+} gs__patrol_result;
 
-typedef struct gs__prules {
+typedef struct gs__patrol_rules {
     double max_gap_s, max_speed_mps, tolerance_m, daily_min_s, weekly_min_s;
     double coverage_m, reach_m, raster_m, low_accuracy_m;
     int mock_min_fixes;
-} gs__prules;
+} gs__patrol_rules;
 
-void gs__prules_from(const gs_rules *r, gs__prules *out);
+void gs__patrol_rules_from(const gs_rules *r, gs__patrol_rules *out);
 
 /* Builds the entries from the roster and the tracks (members of traces
  * not in the roster get an entry with no grid). */
 int gs__patrol_entries(gs_ctx *ctx, const gs__model *m,
-                       const gs__ptrack *tracks, size_t n_tracks,
-                       gs__presult *res);
+                       const gs__patrol_track *tracks, size_t n_tracks,
+                       gs__patrol_result *res);
 
 /* Runs the analysis for the period [day0, day0 + ndays). Fixes of each
  * track are sorted in place. `threads` workers. */
-int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m, gs__ptrack *tracks,
-                       size_t n_tracks, const gs__ptime *pt,
-                       const gs__prules *rules, int32_t day0, int ndays,
-                       int threads, gs__presult *res);
+int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m,
+                       gs__patrol_track *tracks, size_t n_tracks,
+                       const gs__patrol_clock *pt,
+                       const gs__patrol_rules *rules, int32_t day0, int ndays,
+                       int threads, gs__patrol_result *res);
 
-void gs__presult_free(gs__presult *res);
+void gs__patrol_result_free(gs__patrol_result *res);
 
 #endif /* GS_PATROL_H */

@@ -4,15 +4,15 @@
  * The public entry of `gridsmith patrol`, a list of steps over one run
  * state (prun): check the options and the period, read (grids, roster,
  * households and calendar on the calling thread while the traces are read
- * on a worker: io.c, traces.c), project (fixes to the metric CRS in
+ * on a worker: engine/io), project (fixes to the metric CRS in
  * batches, bucketed per member in file order), analyse (patrol.c), write
  * (write_patrol.c), and commit once the report exists. Each phase is
  * measured for the benchmark.
  *
  * Local days come from a table of the period's day starts built once from
- * the zone (ptime.c, ICU), so the analysis' workers, which share it, never
- * touch ICU. Before projecting, a sample of the fixes is tested against the
- * grids as given and as if they were GCJ-02: traces exported by a Chinese
+ * the zone (engine/time/zone.c, ICU), so the analysis' workers, which share it,
+ * never touch ICU. Before projecting, a sample of the fixes is tested against
+ * the grids as given and as if they were GCJ-02: traces exported by a Chinese
  * map SDK sit 100-700 m off the grids, and the warning says which
  * {trace_crs} would fix it instead of letting every member look absent.
  */
@@ -29,7 +29,7 @@
 
 #include "calendar.h"
 #include "pool.h"
-#include "prun.h"
+#include "run_patrol.h"
 #include "clip.h"
 #include "coord.h"
 #include "crs.h"
@@ -49,24 +49,6 @@ void gs_patrol_opts_init(gs_patrol_opts *o) {
 }
 
 /* ---- the clock: a table of local day starts ------------------------------ */
-
-int32_t gs__clock_day_of(void *u, int64_t t) {
-    const gs__clock *c = u;
-    int lo = 0, hi = c->n;
-    if (t < c->start[0])
-        return c->first - 1 - (int32_t)((c->start[0] - 1 - t) / GS__MS_PER_DAY);
-    if (t >= c->start[c->n])
-        return c->first + c->n +
-               (int32_t)((t - c->start[c->n]) / GS__MS_PER_DAY);
-    while (hi - lo > 1) { /* start[lo] <= t < start[hi] */
-        int mid = (lo + hi) / 2;
-        if (c->start[mid] <= t)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return c->first + lo;
-}
 
 static int64_t tab_day_start(void *u, int32_t d) {
     const gs__clock *c = u;
@@ -164,9 +146,9 @@ done:
 /* ---- projecting and bucketing the fixes ---------------------------------- */
 
 typedef struct tracks {
-    gs__ptrack *v;
+    gs__patrol_track *v;
     size_t n;
-    gs__pfix *all; /* one block; tracks point into it */
+    gs__patrol_fix *all; /* one block; tracks point into it */
 } tracks;
 
 static void tracks_free(tracks *t) {
@@ -203,7 +185,7 @@ static int make_tracks(gs_ctx *ctx, gs__traces *tr, const gs__crsinfo *crs,
     out->n = nm;
     for (size_t i = 0; i < n; i++) {
         const gs__fix *f = &tr->fixes[i];
-        gs__pfix *p = &out->all[fill[f->member]++];
+        gs__patrol_fix *p = &out->all[fill[f->member]++];
         p->t_ms = f->t_ms;
         p->x = p->lon = f->lon;
         p->y = p->lat = f->lat;
@@ -289,7 +271,7 @@ static int keep_roster_traces(gs_ctx *ctx, const gs__model *m, gs__traces *tr) {
 
 /* Counts bad rows with a member and a time into that member's days. */
 static void count_bad_rows(const gs__traces *tr, const tracks *tk,
-                           gs__presult *res, gs__clock *clock) {
+                           gs__patrol_result *res, gs__clock *clock) {
     for (size_t k = 0; k < tr->n_bad; k++) {
         const gs__badrow *b = &tr->bad[k];
         int32_t day;
@@ -297,7 +279,7 @@ static void count_bad_rows(const gs__traces *tr, const tracks *tk,
         day = gs__clock_day_of(clock, b->t_ms);
         if (day < res->day0 || day >= res->day0 + res->ndays) continue;
         for (size_t e = 0; e < res->n_entries; e++) {
-            const gs__pentry *en = &res->entries[e];
+            const gs__patrol_entry *en = &res->entries[e];
             if (en->track < 0 ||
                 strcmp(tk->v[en->track].member_id, b->member_id) != 0)
                 continue;
@@ -316,12 +298,12 @@ typedef struct prun {
     const gs_input_opts *in;
     gs_input_opts in_default;
     gs_rules rules_default;
-    gs__prules prules;
+    gs__patrol_rules prules;
     gs__model m;
     gs__crsinfo crs;
     gs__inputs info;
     gs__traces tr;
-    gs__presult res;
+    gs__patrol_result res;
     tracks tk;
     gs__tz *tz;
     gs__calendar *cal;
@@ -336,7 +318,7 @@ typedef struct prun {
 static void prun_free(prun *R) {
     if (R->weeks) json_object_put(R->weeks);
     free(R->shard_where);
-    gs__presult_free(&R->res);
+    gs__patrol_result_free(&R->res);
     tracks_free(&R->tk);
     gs__traces_free(&R->tr);
     gs__calendar_free(R->cal);
@@ -362,7 +344,7 @@ static int check_opts(prun *R, const gs_patrol_opts *opts) {
     R->o = *opts;
     if (!R->o.common.rules) R->o.common.rules = &R->rules_default;
     R->in = opts->common.input ? opts->common.input : &R->in_default;
-    gs__prules_from(R->o.common.rules, &R->prules);
+    gs__patrol_rules_from(R->o.common.rules, &R->prules);
     if ((rc = gs__period_parse(ctx, opts->week, NULL, opts->from, opts->to,
                                &given, &R->day0, &R->day1)))
         return rc;
@@ -554,7 +536,7 @@ static int read_inputs(prun *R) {
  * the analyse phase (patrol.c). */
 static int analyse(prun *R) {
     gs_ctx *ctx = R->ctx;
-    gs__ptime pt;
+    gs__patrol_clock pt;
     int rc;
     gs__phase_begin(ctx);
     gs__progress(ctx, "project fixes", -1);
@@ -586,7 +568,7 @@ static int analyse(prun *R) {
  * earlier output. */
 static int write_outputs(prun *R, gs_report **out_report) {
     gs_ctx *ctx = R->ctx;
-    gs__pwctx w;
+    gs__patrol_wctx w;
     int rc;
     gs__phase_begin(ctx);
     gs__progress(ctx, "write", -1);

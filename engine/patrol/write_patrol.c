@@ -19,12 +19,12 @@
 
 #include "crs.h"
 #include "datetime.h"
-#include "prun.h"
+#include "run_patrol.h"
 
 /* Moves the line work (WGS84 lon/lat, as the fixes) of every entry into the
  * output CRS before writing: all vertices are gathered into one array,
  * transformed by workers, and put back, so the writer only copies them. */
-int gs__patrol_lines_to_output(gs_ctx *ctx, gs__presult *res,
+int gs__patrol_lines_to_output(gs_ctx *ctx, gs__patrol_result *res,
                                const gs__crsinfo *crs, int threads) {
     size_t total = 0, k = 0;
     double *all;
@@ -37,7 +37,7 @@ int gs__patrol_lines_to_output(gs_ctx *ctx, gs__presult *res,
     if (!all) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     for (size_t e = 0; e < res->n_entries; e++)
         for (size_t l = 0; l < res->out[e].n_lines; l++) {
-            const gs__pline *pl = &res->out[e].lines[l];
+            const gs__patrol_line *pl = &res->out[e].lines[l];
             memcpy(all + 2 * k, pl->xy, pl->npts * 2 * sizeof *all);
             k += pl->npts;
         }
@@ -56,7 +56,7 @@ int gs__patrol_lines_to_output(gs_ctx *ctx, gs__presult *res,
     k = 0;
     for (size_t e = 0; !rc && e < res->n_entries; e++)
         for (size_t l = 0; l < res->out[e].n_lines; l++) {
-            gs__pline *pl = &res->out[e].lines[l];
+            gs__patrol_line *pl = &res->out[e].lines[l];
             memcpy(pl->xy, all + 2 * k, pl->npts * 2 * sizeof *all);
             k += pl->npts;
         }
@@ -80,13 +80,13 @@ static int cmp_srow(const void *a, const void *b) {
     return x->week - y->week;
 }
 
-static int write_days(gs__pwctx *w, gs__olayer *l) {
-    const gs__presult *res = w->res;
+static int write_days(gs__patrol_wctx *w, gs__olayer *l) {
+    const gs__patrol_result *res = w->res;
     int rc = GS_OK;
     for (size_t e = 0; e < res->n_entries; e++) {
-        const gs__pentry *en = &res->entries[e];
+        const gs__patrol_entry *en = &res->entries[e];
         for (int d = 0; d < res->ndays; d++) {
-            const gs__pday *pd = &res->out[e].days[d];
+            const gs__patrol_day *pd = &res->out[e].days[d];
             char date[11];
             OGRFeatureH f = gs__out_feature(l);
             if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
@@ -112,16 +112,16 @@ static int write_days(gs__pwctx *w, gs__olayer *l) {
     return rc;
 }
 
-static int write_weeks(gs__pwctx *w, gs__olayer *l, gs__olayer *lu,
+static int write_weeks(gs__patrol_wctx *w, gs__olayer *l, gs__olayer *lu,
                        gs__olayer *lh) {
-    const gs__presult *res = w->res;
+    const gs__patrol_result *res = w->res;
     const gs__model *m = w->m;
     int rc = GS_OK;
     for (size_t e = 0; e < res->n_entries; e++) {
-        const gs__pentry *en = &res->entries[e];
-        const gs__pout *po = &res->out[e];
+        const gs__patrol_entry *en = &res->entries[e];
+        const gs__patrol_out *po = &res->out[e];
         for (int k = 0; k < res->nweeks; k++) {
-            const gs__pweek *wk = &po->weeks[k];
+            const gs__patrol_week *wk = &po->weeks[k];
             char week[9];
             OGRFeatureH f = gs__out_feature(l);
             if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
@@ -202,15 +202,15 @@ static int write_weeks(gs__pwctx *w, gs__olayer *l, gs__olayer *lu,
     return rc;
 }
 
-static int write_lines(gs__pwctx *w, gs__olayer *lt, gs__olayer *lg,
+static int write_lines(gs__patrol_wctx *w, gs__olayer *lt, gs__olayer *lg,
                        gs__olayer *li) {
-    const gs__presult *res = w->res;
+    const gs__patrol_result *res = w->res;
     int rc = GS_OK;
     for (size_t e = 0; e < res->n_entries; e++) {
-        const gs__pentry *en = &res->entries[e];
-        const gs__pout *po = &res->out[e];
+        const gs__patrol_entry *en = &res->entries[e];
+        const gs__patrol_out *po = &res->out[e];
         for (size_t k = 0; k < po->n_lines; k++) {
-            const gs__pline *pl = &po->lines[k];
+            const gs__patrol_line *pl = &po->lines[k];
             char date[11];
             OGRFeatureH f = gs__out_feature(lt);
             int di = (int)(pl->day - res->day0);
@@ -229,7 +229,7 @@ static int write_lines(gs__pwctx *w, gs__olayer *lt, gs__olayer *lg,
             if ((rc = gs__out_put(w->o, lt, f))) return rc;
         }
         for (size_t k = 0; k < po->n_gaps; k++) {
-            const gs__pgap *g = &po->gaps[k];
+            const gs__patrol_gap *g = &po->gaps[k];
             char t0[32], t1[32], date[11];
             double xy[4] = {g->x0, g->y0, g->x1, g->y1};
             size_t st[2] = {0, 2};
@@ -253,7 +253,7 @@ static int write_lines(gs__pwctx *w, gs__olayer *lt, gs__olayer *lg,
             if ((rc = gs__out_put(w->o, lg, f))) return rc;
         }
         for (size_t k = 0; k < po->n_issues; k++) {
-            const gs__pissue *is = &po->issues[k];
+            const gs__patrol_issue *is = &po->issues[k];
             char t[32], date[11];
             OGRFeatureH f = gs__out_feature(li);
             if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
@@ -276,7 +276,7 @@ static int write_lines(gs__pwctx *w, gs__olayer *lt, gs__olayer *lg,
     return rc;
 }
 
-static int write_bad_rows(gs__pwctx *w, gs__olayer *l) {
+static int write_bad_rows(gs__patrol_wctx *w, gs__olayer *l) {
     int rc = GS_OK;
     for (size_t k = 0; k < w->tr->n_bad; k++) {
         const gs__badrow *b = &w->tr->bad[k];
@@ -293,8 +293,8 @@ static int write_bad_rows(gs__pwctx *w, gs__olayer *l) {
 
 /* Summary rows per (community, week) and per week for the whole run. The
  * community of an entry is its grid's community_code. */
-static int summarise(gs__pwctx *w, gs__olayer *l, json_object *js) {
-    const gs__presult *res = w->res;
+static int summarise(gs__patrol_wctx *w, gs__olayer *l, json_object *js) {
+    const gs__patrol_result *res = w->res;
     size_t cap = (res->n_entries + 1) * (size_t)res->nweeks, n = 0;
     srow *rows = gs__calloc(cap ? cap : 1, sizeof *rows);
     srow *tot = gs__calloc((size_t)res->nweeks, sizeof *tot);
@@ -309,10 +309,10 @@ static int summarise(gs__pwctx *w, gs__olayer *l, json_object *js) {
         tot[k].week = k;
     }
     for (size_t e = 0; e < res->n_entries; e++) {
-        const gs__pentry *en = &res->entries[e];
+        const gs__patrol_entry *en = &res->entries[e];
         if (en->grid < 0) continue;
         for (int k = 0; k < res->nweeks; k++) {
-            const gs__pweek *wk = &res->out[e].weeks[k];
+            const gs__patrol_week *wk = &res->out[e].weeks[k];
             srow *r = &rows[n++], *t = &tot[k];
             r->community = w->m->grids[en->grid].community_code;
             r->week = k;
@@ -395,7 +395,7 @@ static int summarise(gs__pwctx *w, gs__olayer *l, json_object *js) {
     return rc;
 }
 
-int gs__patrol_write(gs__pwctx *w, const gs_patrol_opts *opts,
+int gs__patrol_write(gs__patrol_wctx *w, const gs_patrol_opts *opts,
                      const gs__crsinfo *crs, const gs__inputs *info,
                      const char *started, json_object *weeks_js) {
     gs__olayer *ld, *lw, *lt, *lg, *li, *lb, *lu, *lh, *ls;
@@ -449,7 +449,7 @@ fail:
 }
 
 gs_report *gs__patrol_report(gs_ctx *ctx, const gs_patrol_opts *opts,
-                             const gs__presult *res, const gs__traces *tr,
+                             const gs__patrol_result *res, const gs__traces *tr,
                              size_t n_fixes, json_object *weeks,
                              const char *warning) {
     json_object *o = json_object_new_object();
@@ -459,7 +459,7 @@ gs_report *gs__patrol_report(gs_ctx *ctx, const gs_patrol_opts *opts,
     long findings = 0;
     if (!o) return NULL;
     for (size_t e = 0; e < res->n_entries; e++) {
-        const gs__pentry *en = &res->entries[e];
+        const gs__patrol_entry *en = &res->entries[e];
         if (en->grid >= 0) {
             members++;
             for (int k = 0; k < res->nweeks; k++)

@@ -1,8 +1,8 @@
 /*
  * calendar.c - which days are workdays: Monday-Friday plus overrides.
  *
- * Patrol compliance counts workdays (DESIGN.md "Patrol time"), and China's
- * public holidays move every year by State Council notice, with weekend
+ * Patrol compliance counts workdays (docs/design.md, "Patrol time"), and
+ * China's public holidays move every year by State Council notice, with weekend
  * make-up workdays (调休) around them, so no rule can compute them: the
  * street office supplies a small CSV `date,workday` of the days that
  * differ from Monday-Friday. It is read with the shared CSV reader

@@ -2,7 +2,7 @@
  * run_validate.c - gs_validate_run: read, analyse, write, report.
  *
  * The public entry of `gridsmith validate`, as its steps: check the
- * options, read the inputs (io.c) into the model, run the analysis
+ * options, read the inputs (engine/io) into the model, run the analysis
  * (validate.c), write the layers through the atomic GeoPackage writer
  * (writer.c, the layers' schemas in schema.c), and commit once the report
  * exists. Each phase is measured for the benchmark. The layers:

@@ -1,5 +1,6 @@
 /*
- * validate.c - the checks of DESIGN.md "Sizing" and "Issue kinds".
+ * validate.c - the checks of docs/design.md, "Sizing" and "Validate issue
+ * kinds".
  *
  * Input is the model (metric, repaired geometries); output a gs__vresult:
  * per-grid figures and issue bits, the list of issues with the geometry of

@@ -73,9 +73,9 @@ typedef struct gs__vresult {
     long *household_grid; /* per household: the grid index or -1 */
 } gs__vresult;
 
-/* Runs every rule of DESIGN.md "Sizing" and "Issue kinds" on the model.
- * `threads` workers assign households (1 is fine). GS_OK or GS_ERR_NOMEM /
- * GS_ERR_INTERNAL with the context's message. */
+/* Runs every rule of docs/design.md, "Sizing" and "Validate issue kinds" on the
+ * model. `threads` workers assign households (1 is fine). GS_OK or GS_ERR_NOMEM
+ * / GS_ERR_INTERNAL with the context's message. */
 int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
                          int threads, gs__vresult *out);
 

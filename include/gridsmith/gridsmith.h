@@ -153,7 +153,7 @@ int gs_ctx_set_shards(gs_ctx *ctx, const char *const *prefixes, size_t n);
 int gs_ctx_set_schema(gs_ctx *ctx, const char *schema);
 
 /* ------------------------------------------------------------------------
- * Rules: every threshold of DESIGN.md "Rules and exact definitions"
+ * Rules: every threshold of docs/design.md, "Rules file"
  * ------------------------------------------------------------------------ */
 
 /** The most event categories with a deadline of their own. */
@@ -204,7 +204,7 @@ typedef struct gs_rules {
     double sliver_m2;     /**< areas at or below are slivers (1.0) */
     double shared_edge_m; /**< a gap's neighbour shares this much (1.0) */
     double edge_snap_m;   /**< tolerance for a shared edge (0.001) */
-    /* patrol (DESIGN.md "Patrol time") */
+    /* patrol (docs/design.md, "Patrol time") */
     double max_gap_s;      /**< longer segments are gaps (300) */
     double max_speed_mps;  /**< faster segments are GPS jumps (8) */
     double tolerance_m;    /**< grid buffer for tolerant time (15) */
@@ -215,7 +215,7 @@ typedef struct gs_rules {
     double raster_m;       /**< coverage sampling cell (1) */
     double low_accuracy_m; /**< fixes less accurate are flagged (50) */
     int mock_min_fixes;    /**< identical fixes in a row: mock (30) */
-    /* hotspots (DESIGN.md "Hotspots") */
+    /* hotspots (docs/design.md, "Hot spots") */
     double hex_size_m;      /**< hexagons, across flats (100) */
     double cluster_eps_m;   /**< DBSCAN radius (50) */
     int cluster_min_events; /**< DBSCAN core, itself included (5) */
@@ -397,7 +397,7 @@ void gs_validate_opts_init(gs_validate_opts *opts);
 
 /**
  * Checks every grid against the sizing standard, the roster and the
- * coverage topology (DESIGN.md "Sizing" and "Issue kinds") and writes the
+ * coverage topology (docs/design.md, "Sizing" and "Validate issue kinds") and writes the
  * layers `grids`, `issues`, `issue_points`, `summary` and `run_metadata`
  * to opts->output, through a temporary file renamed into place, so that a
  * failed run leaves any earlier output untouched.
@@ -435,7 +435,7 @@ typedef struct gs_patrol_opts {
 void gs_patrol_opts_init(gs_patrol_opts *opts);
 
 /**
- * Verifies patrols from GPS traces (DESIGN.md "Patrol time") for a week or
+ * Verifies patrols from GPS traces (docs/design.md, "Patrol time") for a week or
  * a span of days and writes the layers member_day, member_week, tracks,
  * gaps, gps_issues, bad_rows, uncovered, households_unreached, summary and
  * run_metadata to opts->output (atomically, as gs_validate_run does).
@@ -518,7 +518,7 @@ typedef struct gs_hotspots_opts {
 void gs_hotspots_opts_init(gs_hotspots_opts *opts);
 
 /**
- * Sums up reported events (DESIGN.md "Hotspots"): counts per grid and
+ * Sums up reported events (docs/design.md, "Hot spots"): counts per grid and
  * category, Getis-Ord Gi* hot and cold spots on the grids (queen
  * contiguity, self included) and on a hexagon lattice clipped to the
  * communities (ring-1), DBSCAN clusters, a quartic kernel density raster,

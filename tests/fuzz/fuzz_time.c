@@ -1,5 +1,5 @@
 /*
- * fuzz_time.c - the time parsers of ptime.c.
+ * fuzz_time.c - the time parsers of engine/time.
  *
  * The whole input is one time field, parsed in Asia/Shanghai and in a zone
  * with daylight saving (America/Chicago) and without a zone. Cut at

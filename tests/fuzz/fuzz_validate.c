@@ -4,7 +4,7 @@
  *
  * Input: up to four parts separated by lines "%%": communities (GeoJSON),
  * grids (GeoJSON), households (GeoJSON) and the roster (CSV; absent when
- * there are only three parts). Invariants (DESIGN.md "Bad input" and
+ * there are only three parts). Invariants (docs/design.md, "Bad input" and
  * "Outputs"): a run either succeeds and writes the GeoPackage, or fails
  * with a message and leaves no output and no temporary file behind.
  */

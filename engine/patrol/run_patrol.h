@@ -1,12 +1,12 @@
 /*
- * prun.h - the parts of gs_patrol_run shared by its files (internal).
+ * run_patrol.h - the parts of gs_patrol_run shared by its files (internal).
  *
  * run_patrol.c reads, projects and analyses; write_patrol.c writes the
  * layers and the run's report. Both see local days through the clock, a
  * table of the period's day starts built once from the zone.
  */
-#ifndef GS_PRUN_H
-#define GS_PRUN_H
+#ifndef GS_RUN_PATROL_H
+#define GS_RUN_PATROL_H
 
 #include <json-c/json.h>
 #include <stdint.h>
@@ -31,19 +31,19 @@ typedef struct gs__clock {
 int32_t gs__clock_day_of(void *u, int64_t t);
 
 /* What the layer writers read. */
-typedef struct gs__pwctx {
+typedef struct gs__patrol_wctx {
     gs_ctx *ctx;
     gs__out *o;
     const gs__model *m;
-    const gs__presult *res;
+    const gs__patrol_result *res;
     const gs__traces *tr;
     gs__clock *clock;
     int has_households;
-} gs__pwctx;
+} gs__patrol_wctx;
 
 /* Moves the line work (WGS84 lon/lat, as the fixes) of every entry into
  * the output CRS, with `threads` workers. */
-int gs__patrol_lines_to_output(gs_ctx *ctx, gs__presult *res,
+int gs__patrol_lines_to_output(gs_ctx *ctx, gs__patrol_result *res,
                                const gs__crsinfo *crs, int threads);
 
 /* Writes every layer (schema.c: member_day, member_week, tracks, gaps,
@@ -51,14 +51,14 @@ int gs__patrol_lines_to_output(gs_ctx *ctx, gs__presult *res,
  * run metadata into a new temporary output, handed over in w->o not yet
  * committed; on failure nothing is left and w->o is NULL. The weeks'
  * totals are appended to `weeks_js`. */
-int gs__patrol_write(gs__pwctx *w, const gs_patrol_opts *opts,
+int gs__patrol_write(gs__patrol_wctx *w, const gs_patrol_opts *opts,
                      const gs__crsinfo *crs, const gs__inputs *info,
                      const char *started, json_object *weeks_js);
 
 /* The run's report (takes `weeks`); NULL when out of memory. */
 gs_report *gs__patrol_report(gs_ctx *ctx, const gs_patrol_opts *opts,
-                             const gs__presult *res, const gs__traces *tr,
+                             const gs__patrol_result *res, const gs__traces *tr,
                              size_t n_fixes, json_object *weeks,
                              const char *warning);
 
-#endif /* GS_PRUN_H */
+#endif /* GS_RUN_PATROL_H */

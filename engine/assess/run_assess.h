@@ -1,5 +1,5 @@
 /*
- * arun.h - the state of one gs_assess_run and its steps (internal).
+ * run_assess.h - the state of one gs_assess_run and its steps (internal).
  *
  * The monthly assessment is one run (run_assess.c) over a gs__arun: the
  * ledger's weeks of the month (read_ledger.c), the offline scores and
@@ -7,8 +7,8 @@
  * (visits.c), the care targets and their windows (care.c), the scores
  * (score.c) and the outputs with the run's report (write_assess.c).
  */
-#ifndef GS_ARUN_H
-#define GS_ARUN_H
+#ifndef GS_RUN_ASSESS_H
+#define GS_RUN_ASSESS_H
 
 #include <ogr_api.h>
 #include <stddef.h>
@@ -165,4 +165,4 @@ int gs__arun_care(gs__arun *R);
 int gs__arun_write(gs__arun *R, const char *started, gs__out **out_o);
 gs_report *gs__arun_report(gs__arun *R);
 
-#endif /* GS_ARUN_H */
+#endif /* GS_RUN_ASSESS_H */
