@@ -11,13 +11,14 @@ cd "$(dirname "$0")/.."
 ./scripts/check_format.sh
 # The tests' builds compile in the test hooks (crash points, allocation
 # failures), which a user's build (build/, scripts/demo.sh) leaves out.
-./scripts/build.sh build-test -DGS_TEST_HOOKS=ON
+./scripts/build.sh build-test -DGS_TEST_HOOKS=ON -DGS_WERROR=ON
 pgdir=$(mktemp -d /tmp/gs_test_pg.XXXXXX)
 trap './scripts/pg_scratch.sh stop "$pgdir"' EXIT INT TERM
 GS_TEST_PG=$(./scripts/pg_scratch.sh start "$pgdir")
 export GS_TEST_PG
 (cd build-test && ctest --output-on-failure -j2)
-./scripts/build.sh build-asan -DGS_SANITIZE=ON -DGS_TEST_HOOKS=ON
+./scripts/build.sh build-asan -DGS_SANITIZE=ON -DGS_TEST_HOOKS=ON \
+    -DGS_WERROR=ON
 # LeakSanitizer: GDAL's drivers and PROJ keep process-lifetime caches.
 export ASAN_OPTIONS=detect_leaks=1
 export LSAN_OPTIONS=suppressions=$(pwd)/tests/lsan.supp

@@ -43,7 +43,11 @@ static void row_error(gs__tr_part *p, int role, const char *why, const char *s,
         return;
     }
     gs__sanitize(s, len, v, sizeof v, 40);
-    snprintf(p->row.why[role], sizeof p->row.why[role], "%s ('%s')", why, v);
+    /* A reason too long for the row's slot is cut there: the value quoted
+     * is only a reminder of what the field held. */
+    if (snprintf(p->row.why[role], sizeof p->row.why[role], "%s ('%s')", why,
+                 v) < 0)
+        p->row.why[role][0] = '\0';
 }
 
 /* libcsv's field callback: parses the field of the current column into
