@@ -45,7 +45,7 @@ vg() {
     fi
 }
 
-for t in "$dir"/tests/test_*; do
+for t in "$dir"/tests/unit/test_*; do
     [ -x "$t" ] || continue
     vg "$(basename "$t")" "$t"
 done

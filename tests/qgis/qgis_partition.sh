@@ -12,5 +12,5 @@ trap 'rm -rf "$tmp"' EXIT
 "$bin" partition --existing "$city" --communities "$city" \
     --households "$city" --barriers "$city" -o "$tmp/redivide.gpkg" --quiet
 QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=$tmp /usr/bin/python3 \
-    "$src/tests/qgis_check.py" "$tmp/redivide.gpkg" \
+    "$src/tests/qgis/qgis_check.py" "$tmp/redivide.gpkg" \
     --expect summary=4 changes=22 --styled-all

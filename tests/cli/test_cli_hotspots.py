@@ -299,10 +299,10 @@ def config_and_hex_size():
 def qgis_opens_every_layer_styled():
     """QGIS (headless) opens each layer valid, with its style from
     layer_styles, categories for every value and all aliases applied, and
-    GDAL's GeoPackage validator is content (tests/qgis_check.py)."""
+    GDAL's GeoPackage validator is content (tests/qgis/qgis_check.py)."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     p = subprocess.run(
-        ["/usr/bin/python3", os.path.join(REPO, "tests", "qgis_check.py"),
+        ["/usr/bin/python3", os.path.join(REPO, "tests", "qgis", "qgis_check.py"),
          WEEK, "--styled-all", "--expect", "grid_events=22",
          "hex_hotspots=%d" % WEEK_REPORT["hex_gi"]["hexagons"],
          "emerging=%d" % WEEK_REPORT["hex_gi"]["hexagons"],

@@ -2,7 +2,7 @@
 """qgis_check.py - open a gridsmith GeoPackage the way an analyst does.
 
 Usage:
-  QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/qgis_check.py OUT.gpkg \\
+  QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/qgis/qgis_check.py OUT.gpkg \\
       [--expect LAYER=COUNT ...] [--styled LAYER ...] [--styled-all] \\
       [--allow-gpkg-warnings] [--render DIR]
 

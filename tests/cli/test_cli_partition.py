@@ -714,7 +714,7 @@ def threads_do_not_change_grids():
 
 # ---- generated cities: the demo, and a sparse road network ---------------------
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @case

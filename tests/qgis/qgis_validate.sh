@@ -14,6 +14,6 @@ trap 'rm -rf "$tmp"' EXIT
     --members "$mini/members.csv" --config "$mini/rules.ini" \
     -o "$tmp/mini.gpkg" --quiet
 QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=$tmp /usr/bin/python3 \
-    "$tests/qgis_check.py" "$tmp/mini.gpkg" \
+    "$tests/qgis/qgis_check.py" "$tmp/mini.gpkg" \
     --expect grids=5 issues=16 issue_points=1 summary=3 \
     --styled-all

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "hexgrid.h"
 #include "stats.h"
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -690,7 +691,31 @@ TEST(kde_bandwidth_rule) {
           GS_ERR_INPUT_EMPTY);
 }
 
+/*
+ * A flower: hex (0, 0) and its six neighbours, listed ring first. The centre
+ * has 6 neighbours, each petal 3 (the centre and the two petals beside it).
+ * Gi* with the centre 7 and the petals 0: n = 7, Xbar = 1, sum x^2 = 49,
+ * S = sqrt(49/7 - 1) = sqrt 6. The centre has W = 7 = n: z = 0. A petal:
+ * W = 4, sum = 7, z = (7 - 4) / (sqrt6 sqrt((28 - 16)/6)) = 3 / sqrt 12
+ * = 0.866025.
+ */
+TEST(gistar_on_a_hex_flower) {
+    gs__hex hexes[7], ring[6];
+    size_t *start = NULL, *nbr = NULL;
+    double x[7] = {0, 0, 0, 0, 0, 0, 7}, z[7], p[7];
+    gs__hex_neighbors((gs__hex){0, 0}, ring);
+    for (int k = 0; k < 6; k++) hexes[k] = ring[k];
+    hexes[6] = (gs__hex){0, 0};
+    REQUIRE(gs__hex_adjacency(hexes, 7, &start, &nbr) == GS_OK);
+    REQUIRE(gs__gistar(x, 7, start, nbr, z, p, NULL) == GS_OK);
+    CHECK_NEAR(z[6], 0, 0);
+    for (int k = 0; k < 6; k++) CHECK_NEAR(z[k], 3 / sqrt(12.0), 1e-12);
+    free(start);
+    free(nbr);
+}
+
 int main(void) {
+    RUN(gistar_on_a_hex_flower);
     RUN(gistar_rook_3x3);
     RUN(gistar_queen_3x3);
     RUN(gistar_matches_dense_formula);

@@ -30,7 +30,7 @@ trap 'rm -rf "$tmp"' EXIT
     --calendar "$demo/calendar.csv" --week 2026-W47 \
     -o "$tmp/patrol.gpkg" --quiet
 QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=$tmp /usr/bin/python3 \
-    "$tests/qgis_check.py" "$tmp/patrol.gpkg" \
+    "$tests/qgis/qgis_check.py" "$tmp/patrol.gpkg" \
     --expect member_day=161 member_week=23 tracks=112 gaps=218 \
              gps_issues=9 bad_rows=0 uncovered=10 \
              households_unreached=816 summary=5 \
