@@ -397,10 +397,10 @@ void gs_validate_opts_init(gs_validate_opts *opts);
 
 /**
  * Checks every grid against the sizing standard, the roster and the
- * coverage topology (docs/design.md, "Sizing" and "Validate issue kinds") and writes the
- * layers `grids`, `issues`, `issue_points`, `summary` and `run_metadata`
- * to opts->output, through a temporary file renamed into place, so that a
- * failed run leaves any earlier output untouched.
+ * coverage topology (docs/design.md, "Sizing" and "Validate issue kinds") and
+ * writes the layers `grids`, `issues`, `issue_points`, `summary` and
+ * `run_metadata` to opts->output, through a temporary file renamed into place,
+ * so that a failed run leaves any earlier output untouched.
  *
  * @param out_report receives the report on GS_OK; NULL on failure.
  * @return GS_OK; GS_ERR_USAGE for missing options; GS_ERR_INPUT_* for bad
@@ -435,8 +435,8 @@ typedef struct gs_patrol_opts {
 void gs_patrol_opts_init(gs_patrol_opts *opts);
 
 /**
- * Verifies patrols from GPS traces (docs/design.md, "Patrol time") for a week or
- * a span of days and writes the layers member_day, member_week, tracks,
+ * Verifies patrols from GPS traces (docs/design.md, "Patrol time") for a week
+ * or a span of days and writes the layers member_day, member_week, tracks,
  * gaps, gps_issues, bad_rows, uncovered, households_unreached, summary and
  * run_metadata to opts->output (atomically, as gs_validate_run does).
  *

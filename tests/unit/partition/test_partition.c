@@ -550,7 +550,8 @@ static void row_of_grids(gs__model *m, const int *hh) {
         }
 }
 
-static const gs__partition_change *change_of(const gs__partition_result *r, const char *c) {
+static const gs__partition_change *change_of(const gs__partition_result *r,
+                                             const char *c) {
     for (size_t i = 0; i < r->n_changes; i++)
         if (!strcmp(r->changes[i].old_code, c)) return &r->changes[i];
     return NULL;

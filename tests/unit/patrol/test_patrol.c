@@ -108,7 +108,9 @@ static void teardown(fixture *f) {
     gs__model_free(&f->m);
 }
 
-static const gs__patrol_day *day(fixture *f, int i) { return &f->res.out[0].days[i]; }
+static const gs__patrol_day *day(fixture *f, int i) {
+    return &f->res.out[0].days[i];
+}
 
 static int count_issues(fixture *f, int kind) {
     int n = 0;
