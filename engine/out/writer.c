@@ -64,8 +64,8 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
     int rc;
 
     *out = NULL;
-    rc = gs__out_check(ctx, path);
-    if (rc) return rc;
+    if ((rc = gs__check_cancel(ctx)) || (rc = gs__out_check(ctx, path)))
+        return rc;
     o = gs__calloc(1, sizeof *o);
     if (!o) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     o->ctx = ctx;
@@ -512,9 +512,9 @@ fill:
 
 int gs__out_commit(gs__out *o) {
     gs_ctx *ctx = o->ctx;
-    int rc = write_styles(o);
+    int rc = gs__check_cancel(ctx);
     char *copy;
-    if (rc) goto fail;
+    if (rc || (rc = write_styles(o))) goto fail;
     gs__crash_point("out.commit");
     gs__libmsg_clear(ctx);
     if (GDALDatasetCommitTransaction(o->ds) != OGRERR_NONE) {
