@@ -137,7 +137,16 @@ int gs__out_meta_run(gs__out *o, const char *command, const char *command_line,
                      const char *started, const char *rules_json,
                      const char *metric_crs, const struct gs__inputs *info);
 
-/* Writes styles and metadata, closes the file, and renames it into place.
+/* Adds a raster that goes beside the GeoPackage (the density raster) to
+ * its QGIS project: read from `read_path` now (its temporary), opened by
+ * QGIS as `path` (its final name, in the same folder), styled with the QML
+ * file `qml_path` (NULL: none), titled `title`. The strings are copied.
+ * GS_ERR_NOMEM; GS_ERR_INTERNAL beyond four rasters. */
+int gs__out_add_raster(gs__out *o, const char *read_path, const char *path,
+                       const char *qml_path, const char *title);
+
+/* Writes styles, metadata and, for a GeoPackage with map layers, its QGIS
+ * project (qgis_project.h), closes the file, and renames it into place.
  * Frees the writer, also on failure (then the temporary file is removed and
  * an earlier output is untouched). */
 int gs__out_commit(gs__out *o);
