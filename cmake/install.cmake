@@ -29,13 +29,20 @@ install(FILES include/gridsmith/gridsmith.h
 
 # pkg-config: `cc prog.c $(pkg-config --cflags --libs gridsmith)`. The
 # public header includes only <stddef.h>, so a program needs no other
-# library's flags; the private requirements serve static linking.
+# library's flags. Only the shared library is installed, so the file names
+# no private requirements: pkg-config would insist on their -dev packages
+# (GDAL's, ICU's...) being installed for nothing.
 # The prefix is written relative to the file's own folder (${pcfiledir}),
 # so the file stays right when the tree is installed with --prefix or
-# moved.
-file(RELATIVE_PATH GS_PC_PREFIX "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig"
-     "${CMAKE_INSTALL_PREFIX}")
-string(REGEX REPLACE "/$" "" GS_PC_PREFIX "${GS_PC_PREFIX}")
+# moved; installed into /usr (the Debian packages) it is plainly /usr.
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  set(GS_PC_PREFIX_LINE "prefix=/usr")
+else()
+  file(RELATIVE_PATH gs_pc_rel "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig"
+       "${CMAKE_INSTALL_PREFIX}")
+  string(REGEX REPLACE "/$" "" gs_pc_rel "${gs_pc_rel}")
+  set(GS_PC_PREFIX_LINE "prefix=\${pcfiledir}/${gs_pc_rel}")
+endif()
 file(RELATIVE_PATH GS_PC_LIBDIR "${CMAKE_INSTALL_PREFIX}"
      "${CMAKE_INSTALL_FULL_LIBDIR}")
 file(RELATIVE_PATH GS_PC_INCLUDEDIR "${CMAKE_INSTALL_PREFIX}"
