@@ -4,7 +4,12 @@
 # fails, a small patrol) under valgrind memcheck, on the plain build in
 # build/ (valgrind cannot run AddressSanitizer binaries).
 #
-#   scripts/valgrind.sh [BUILD_DIR]
+#   scripts/valgrind.sh [--quick] [BUILD_DIR]
+#
+# --quick (what scripts/test.sh runs): the unit tests but the
+# allocation-failure loop (which the sanitized build runs), the fuzz
+# replays of the input parsers, and the CLI runs; the whole set takes
+# several times longer (scripts/test.sh --full).
 #
 # Fails on any memory error and on definite or indirect leaks; memory
 # that GDAL, PROJ, ICU and SQLite keep for the life of the process is
@@ -12,6 +17,11 @@
 # (scripts/deps.sh test installs it). Takes a few minutes.
 set -eu
 cd "$(dirname "$0")/.."
+quick=0
+if [ "${1:-}" = --quick ]; then
+    quick=1
+    shift
+fi
 dir=${1:-build}
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "valgrind: not installed; skipped (scripts/deps.sh test)" >&2
@@ -22,15 +32,17 @@ fi
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 failed=""
+elapsed() { echo $(($(date +%s) - start)); }
 vg() {
     name=$1
     shift
+    start=$(date +%s)
     if valgrind --tool=memcheck --leak-check=full \
             --errors-for-leak-kinds=definite,indirect \
             --show-leak-kinds=definite,indirect --error-exitcode=99 \
             --num-callers=30 -q "$@" >"$log/$name.out" 2>"$log/$name.err"
     then
-        echo "valgrind: $name ok" >&2
+        echo "valgrind: $name ok ($(elapsed)s)" >&2
     else
         rc=$?
         # 99 is ours: valgrind found something. Anything else is the
@@ -47,6 +59,7 @@ vg() {
 
 for t in "$dir"/tests/unit/test_*; do
     [ -x "$t" ] || continue
+    [ "$quick" -eq 0 ] || [ "${t##*/}" != test_alloc_fail ] || continue
     vg "$(basename "$t")" "$t"
 done
 for t in "$dir"/tests/fuzz/replay_*; do
@@ -58,7 +71,7 @@ mini=tests/data/mini
 vg cli_validate "$dir/gridsmith" validate --communities \
     "$mini/communities.geojson" --grids "$mini/grids.geojson" \
     --households "$mini/households.geojson" --members "$mini/members.csv" \
-    --config "$mini/rules.ini" -o "$log/validate.gpkg" --json
+    --rules "$mini/rules.ini" -o "$log/validate.gpkg" --json
 expect_rc=3 vg cli_validate_bad_input "$dir/gridsmith" validate \
     --communities "$mini/communities.geojson" --grids "$mini/missing.geojson" \
     --households "$mini/households.geojson" -o "$log/bad.gpkg"
