@@ -79,7 +79,7 @@ if(HELP2MAN)
          ${CMAKE_CURRENT_BINARY_DIR}/man/gridsmith-${c}.1.gz)
   endforeach()
   add_custom_command(OUTPUT ${GS_MAN_PAGES}
-    COMMAND ${CMAKE_COMMAND} -E env LC_ALL=C.UTF-8
+    COMMAND ${CMAKE_COMMAND} -E env LC_ALL=C.UTF-8 LANGUAGE=
             sh ${CMAKE_CURRENT_SOURCE_DIR}/packaging/gen_man.sh
             ${HELP2MAN} $<TARGET_FILE:gridsmith>
             ${CMAKE_CURRENT_BINARY_DIR}/man ${PROJECT_VERSION}

@@ -9,8 +9,29 @@
 #define GS_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "gridsmith/gridsmith.h"
+
+/* The gettext domain of the command's messages and help, the library's
+ * too (lang.c). */
+#define CLI_TEXTDOMAIN "gridsmith"
+
+/* `msgid` in the user's language (LC_MESSAGES), or itself. */
+const char *cli_tr(const char *msgid) __attribute__((format_arg(1)));
+#define _(s) cli_tr(s)
+/* Marks a string for the catalogue that is translated later. */
+#define N_(s) s
+
+/* Sets the locale from the environment (LC_NUMERIC stays "C": numbers are
+ * never written with a decimal comma) and binds the message catalogue;
+ * main() calls it first. */
+void cli_lang_init(void);
+
+/* Prints a --help text, translated paragraph by paragraph (paragraphs are
+ * separated by blank lines; scripts/update_po.sh extracts them from the
+ * built command's English help). */
+void cli_help(FILE *fp, const char *help);
 
 enum {
     EXIT_DONE = 0,
@@ -170,7 +191,8 @@ int cli_exit_code(int err);
 /* Prints "gridsmith: MESSAGE" to stderr and returns the exit status. */
 int cli_fail(gs_ctx *ctx, int err);
 
-/* Prints a usage error with a hint to --help; returns EXIT_USAGE. */
+/* Prints a usage error with a hint to --help; returns EXIT_USAGE. The
+ * format is translated (write it in English, as a literal). */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -119,7 +119,7 @@ const char *cli_optname(void *user, const char *option) {
 
 int cli_fail(gs_ctx *ctx, int err) {
     const char *msg = ctx && gs_ctx_errmsg(ctx)[0] ? gs_ctx_errmsg(ctx)
-                                                   : "failed (no message)";
+                                                   : _("failed (no message)");
     cli_progress_done();
     fprintf(stderr, "gridsmith: %s\n", msg);
     report_failure(err, cli_exit_code(err), msg);
@@ -130,10 +130,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(msg, sizeof msg, _(fmt), ap);
     va_end(ap);
-    fprintf(stderr, "gridsmith: %s\nRun 'gridsmith %s%s--help' for usage.\n",
-            msg, cmd ? cmd : "", cmd ? " " : "");
+    fprintf(stderr, "gridsmith: %s\n", msg);
+    fprintf(stderr, _("Run 'gridsmith %s%s--help' for usage.\n"),
+            cmd ? cmd : "", cmd ? " " : "");
     report_failure(GS_ERR_USAGE, EXIT_USAGE, msg);
     return EXIT_USAGE;
 }
@@ -191,7 +192,7 @@ static void on_log(void *user, int level, const char *msg) {
     (void)user;
     cli_progress_done();
     fprintf(stderr, "gridsmith: %s%s\n",
-            level == GS_LOG_WARNING ? "warning: " : "", msg);
+            level == GS_LOG_WARNING ? _("warning: ") : "", msg);
 }
 
 static void on_log_json(void *user, int level, const char *msg) {
@@ -329,10 +330,11 @@ static int config_option(cli_common *c, const char *cmd, int argc,
         return CLI_CONTINUE;
     }
     if (readable_file(key)) {
+        fprintf(stderr, "gridsmith: %s", _("warning: "));
         fprintf(stderr,
-                "gridsmith: warning: --config FILE for the rules file is "
-                "deprecated: use --rules %s (--config now takes a GDAL "
-                "configuration option, KEY VALUE)\n",
+                _("--config FILE for the rules file is "
+                  "deprecated: use --rules %s (--config now takes a GDAL "
+                  "configuration option, KEY VALUE)\n"),
                 key);
         c->rules = key;
         return CLI_CONTINUE;
@@ -424,7 +426,7 @@ int cli_common_option(cli_common *c, const char *cmd, const char *help, int opt,
                 return cli_usage_error(cmd, "too many --shard");
             c->shards[c->n_shards++] = optarg;
             return CLI_CONTINUE;
-        case 'h': fputs(help, stdout); return EXIT_DONE;
+        case 'h': cli_help(stdout, help); return EXIT_DONE;
         case ':':
             return cli_usage_error(cmd, "%s needs a value", argv[optind - 1]);
         case '?':
@@ -445,7 +447,7 @@ int cli_run(cli_common *c, const char *cmd, int argc, char **argv,
     c->input.fields = c->fields;
     c->input.n_fields = c->n_fields;
     if (gs_ctx_create(&ctx) != GS_OK) {
-        fputs("gridsmith: out of memory\n", stderr);
+        fprintf(stderr, "gridsmith: %s\n", _("out of memory"));
         return EXIT_IO;
     }
     gs_ctx_set_optname(ctx, cli_optname, NULL);
@@ -470,7 +472,7 @@ int cli_run(cli_common *c, const char *cmd, int argc, char **argv,
     rc = fn(ctx, c, &rules, user, &rep);
     status = rc ? cli_fail(ctx, rc) : cli_finish(c, rep);
     if (status == EXIT_USAGE)
-        fprintf(stderr, "Run 'gridsmith %s --help' for usage.\n", cmd);
+        fprintf(stderr, _("Run 'gridsmith %s%s--help' for usage.\n"), cmd, " ");
 done:
     gs_report_destroy(rep);
     gs_ctx_destroy(ctx);

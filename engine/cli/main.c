@@ -15,10 +15,10 @@
 #include "cli.h"
 #include "commands.h"
 
+/* After the line "gridsmith VERSION - " + the tagline. */
+static const char *const tagline =
+    N_("GIS batch engine for community grid management (网格化服务管理)\n");
 static const char *const main_help =
-    "gridsmith " GS_VERSION_STRING
-    " - GIS batch engine for community grid management (网格化服务管理)\n"
-    "\n"
     "Usage: gridsmith COMMAND [OPTIONS]\n"
     "\n"
     "Commands:\n"
@@ -61,16 +61,22 @@ static const struct {
                 {"assess", cmd_assess},      {"report", cmd_report},
                 {"partition", cmd_partition}};
 
+static void print_help(FILE *fp) {
+    fprintf(fp, "gridsmith %s - %s\n", GS_VERSION_STRING, _(tagline));
+    cli_help(fp, main_help);
+}
+
 int main(int argc, char **argv) {
     const char *cmd;
+    cli_lang_init();
     cli_prescan(argc, argv);
     if (argc < 2) {
-        fputs(main_help, stderr);
+        print_help(stderr);
         return EXIT_USAGE;
     }
     cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        fputs(main_help, stdout);
+        print_help(stdout);
         return EXIT_DONE;
     }
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {

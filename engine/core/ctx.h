@@ -82,15 +82,18 @@ int gs__ctx_create_worker(const gs_ctx *parent, gs_ctx **out_ctx);
  * ("{week}", "{output}"): it is shown as the option-name hook says
  * (gs_ctx_set_optname), "--week" on the command line, "week" without a
  * hook. Messages name options only this way, never a front end's flags.
- * The same holds for gs__err_lib and gs__warn. */
+ * The format is translated (gs__optfmt): write it in English, keep it a
+ * literal so that scripts/update_po.sh finds it. The same holds for
+ * gs__err_lib and gs__warn. */
 int gs__err(gs_ctx *ctx, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* The format `fmt` with its {NAME} options shown as gs__err shows them,
- * for a message built in pieces (snprintf) before it reaches gs__err or
- * gs__warn as "%s": `buf` when anything was replaced, else `fmt`. */
+/* The format `fmt`, translated (i18n.h), with its {NAME} options shown as
+ * gs__err shows them, for a message built in pieces (snprintf) before it
+ * reaches gs__err or gs__warn as "%s": `buf` when anything was replaced,
+ * else the translated `fmt`. */
 const char *gs__optfmt(const gs_ctx *ctx, const char *fmt, char *buf,
-                       size_t size);
+                       size_t size) __attribute__((format_arg(2)));
 
 /* Like gs__err, then appends the last library message, if any, as
  * ": <message>". */

@@ -6,7 +6,8 @@
  * last message a library reported (ctx->libmsg, filled by the handlers in
  * ctx.c) is appended by gs__err_lib, so the user reads both what we were
  * doing and what the library said. Messages are made valid UTF-8, since
- * they quote file contents.
+ * they quote file contents. Formats are translated first (gs__optfmt,
+ * i18n.h): the user reads them in the language of LC_MESSAGES.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <cpl_error.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "i18n.h"
 
 /* Makes `s` valid UTF-8 in place, each byte of an invalid sequence
  * becoming '?': messages quote input (a key of a GBK job file, a file
@@ -51,14 +53,16 @@ static void utf8_sanitise(char *str) {
     }
 }
 
-/* Copies the format `fmt` into out[size] with each {NAME} ([a-z_]+ in
- * braces) replaced by the option's shown name (the context's hook, or
- * NAME); a '%' in a shown name is doubled, so the result stays a format
- * with the same arguments. Only format strings are rendered, never the
- * values formatted into them, so braces in user data are left alone. */
+/* Translates the format `fmt` (i18n.h), then copies it into out[size]
+ * with each {NAME} ([a-z_]+ in braces) replaced by the option's shown
+ * name (the context's hook, or NAME); a '%' in a shown name is doubled,
+ * so the result stays a format with the same arguments. Only format
+ * strings are rendered, never the values formatted into them, so braces
+ * in user data are left alone. */
 const char *gs__optfmt(const gs_ctx *ctx, const char *fmt, char *out,
                        size_t size) {
     size_t o = 0;
+    fmt = gs__tr(fmt);
     if (!strchr(fmt, '{')) return fmt;
     for (const char *p = fmt; *p && o + 1 < size; p++) {
         size_t n = 0;

@@ -88,6 +88,14 @@ check "... and it runs" \
     sh -c "'$tmp/consumer/hello_gridsmith' '$src/tests/data/mini' \
              '$tmp/cm.gpkg' | grep -q '^findings [1-9]'"
 
+# The Chinese catalogue, found by the command installed into a prefix
+# other than the configured one (PREFIX/share/locale).
+check "zh_CN catalogue installed" \
+    test -s "$prefix/share/locale/zh_CN/LC_MESSAGES/gridsmith.mo"
+check "LANG=zh_CN.UTF-8 gridsmith --help is Chinese" \
+    sh -c "env -u LC_ALL -u LC_MESSAGES -u LANGUAGE LANG=zh_CN.UTF-8 \
+             '$prefix/bin/gridsmith' --help | grep -q '用法'"
+
 # Man pages from the help, one per command.
 for page in gridsmith gridsmith-validate gridsmith-patrol gridsmith-hotspots \
     gridsmith-run gridsmith-assess gridsmith-report gridsmith-partition; do
