@@ -32,6 +32,10 @@ case "${1:-}" in
     ;;
 esac
 jobs=$(nproc)
+# The tests read the English messages (cli_i18n sets its own languages),
+# whatever the developer's locale is.
+export LC_ALL=C.UTF-8
+unset LANGUAGE
 # Not sanitized in the loop: file checks, and long runs covered elsewhere.
 QUICK_SKIP='^(docs_.*|no_file_circles|install|qgis_.*|shards|determinism|taipei_partition|patrol_independent)$'
 
