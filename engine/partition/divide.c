@@ -140,9 +140,10 @@ static int level_cuts(const layout *l, const gs__partition_bounds *b,
     return 0;
 }
 
-/* The units and arcs of `level` into gr (emptied first). */
+/* The units and arcs of `level` into gr (emptied first); every group's
+ * shape lies whole in its unit (keep_whole.c). */
 static int layout_units(layout *l, const gs__partition_bounds *b, int level,
-                        graph *gr) {
+                        const GEOSGeometry *region, graph *gr) {
     GEOSContextHandle_t h = l->faces.h;
     gs__building_group *groups = l->groups;
     gs__graph_free(gr);
@@ -153,19 +154,23 @@ static int layout_units(layout *l, const gs__partition_bounds *b, int level,
             GEOSGeometry *c = GEOSGeom_clone_r(h, l->faces.u[f].g);
             if (!c || gs__graph_add_unit(gr, c, (long)f))
                 return GS_ERR_INTERNAL;
-            gr->u[f].hh = l->faces.u[f].hh;
         }
-        for (size_t i = 0; i < l->n_groups; i++) {
+        for (size_t i = 0; i < l->n_groups; i++)
             groups[i].unit = groups[i].face;
-            if (groups[i].face >= 0)
-                gr->u[groups[i].face].persons += groups[i].persons;
-        }
     } else {
         for (size_t i = 0; i < l->n_groups; i++) groups[i].unit = -1;
         if (gs__graph_cells(gr, &l->faces, groups, l->n_groups, l->start,
                             l->groups_of, level_threshold(b, level)))
             return GS_ERR_INTERNAL;
     }
+    if (gs__graph_keep_whole(gr, region, groups, l->n_groups))
+        return GS_ERR_INTERNAL;
+    for (size_t u = 0; u < gr->n; u++) gr->u[u].hh = gr->u[u].persons = 0;
+    for (size_t i = 0; i < l->n_groups; i++)
+        if (groups[i].unit >= 0) {
+            gr->u[groups[i].unit].hh += groups[i].hh;
+            gr->u[groups[i].unit].persons += groups[i].persons;
+        }
     return gs__graph_arcs(gr) ? GS_ERR_NOMEM : GS_OK;
 }
 
@@ -209,7 +214,7 @@ static int divide_level(division *d, int level, int finest) {
     int n_ks = d->n_ks, tries = (finest ? 4 * RETRIES : RETRIES) * n_ks;
     long *part = NULL;
     int rc;
-    if ((rc = layout_units(&d->l, d->b, level, &d->gr))) return rc;
+    if ((rc = layout_units(&d->l, d->b, level, d->region, &d->gr))) return rc;
     part = gs__malloc((d->gr.n ? d->gr.n : 1) * sizeof *part);
     if (!part) return GS_ERR_NOMEM;
     for (int t = 0; t < tries + (finest ? n_ks : 0) && d->best_miss != 0; t++) {
@@ -303,7 +308,7 @@ int gs__partition_prebalance(GEOSContextHandle_t h, const GEOSGeometry *region,
     memset(&gr, 0, sizeof gr);
     gr.h = h;
     rc = layout_make(h, region, lines, n_lines, groups, n_groups, &l);
-    if (!rc) rc = layout_units(&l, b, 2, &gr);
+    if (!rc) rc = layout_units(&l, b, 2, region, &gr);
     if (rc) goto done;
     part = gs__malloc((gr.n ? gr.n : 1) * sizeof *part);
     if (!part) {

@@ -267,6 +267,8 @@ static void grid_note(const gs_rules *rules, const gs__partition_sum *sum,
 
 static void tasks_free(GEOSContextHandle_t h, ctask *tasks, size_t nc) {
     for (size_t c = 0; tasks && c < nc; c++) {
+        for (size_t i = 0; i < tasks[c].n_groups; i++)
+            GEOSGeom_destroy_r(h, tasks[c].groups[i].shape);
         free(tasks[c].groups);
         for (size_t k = 0; k < tasks[c].n_lines; k++)
             GEOSGeom_destroy_r(h, tasks[c].lines[k]);
@@ -305,11 +307,19 @@ static int make_tasks(gs_ctx *ctx, const gs__model *m,
     for (size_t i = 0; i < ng; i++)
         if (gcomm[i] >= 0) {
             ctask *t = &tasks[gcomm[i]];
-            t->groups[t->n_groups++] = groups[i];
+            gs__building_group *q = &t->groups[t->n_groups++];
+            *q = groups[i];
+            /* GEOS caches lazily: each task its own copy */
+            q->shape = NULL;
+            if (groups[i].shape &&
+                !(q->shape = GEOSGeom_clone_r(ctx->geos, groups[i].shape))) {
+                rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+                goto done;
+            }
         }
     rc = gather_lines(ctx, m, tasks);
 done:
-    free(groups);
+    gs__building_groups_free(ctx->geos, groups, ng);
     free(gcomm);
     return rc;
 }

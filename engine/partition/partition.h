@@ -13,11 +13,19 @@
 #include "model.h"
 
 /* A building's households (or one household without a building), placed
- * at their mean point in metres: the indivisible piece of a division. */
+ * at a point in metres (inside its footprint, else their mean point): the
+ * indivisible piece of a division. Its shape (its footprint, or the hull
+ * of its households' points) must lie whole in one grid. */
 typedef struct gs__building_group {
     double x, y;
     long hh, persons;
     const char *building; /* borrowed; NULL for a household on its own */
+    const char *name;     /* the footprint's name, or NULL */
+    long footprint;       /* its footprint in the model, or -1 */
+    long merged;          /* other buildings merged into it (overlapping) */
+    GEOSGeometry *shape;  /* kept whole; NULL for a single point. Owned by
+                           * the array it was made in (see
+                           * gs__building_groups_make) */
     long face, unit;      /* scratch of gs__divide_region */
 } gs__building_group;
 
@@ -168,11 +176,17 @@ int gs__repartition_analyse(gs_ctx *ctx, const gs__model *m,
                             const gs__partition_opts *opts,
                             gs__partition_result *out);
 
-/* Shared by both: households grouped by building; gcomm[i] is group i's
- * community (model order) or -1. The caller frees both. */
+/* Shared by both: households grouped by building (with m->buildings,
+ * by footprint), overlapping shapes merged; gcomm[i] is group i's
+ * community (model order) or -1. The caller frees the groups with
+ * gs__building_groups_free and gcomm with free(). */
 int gs__building_groups_make(gs_ctx *ctx, const gs__model *m,
                              gs__building_group **groups, size_t *n_groups,
                              long **gcomm, long *unplaced);
+
+/* Frees groups made by gs__building_groups_make and their shapes. */
+void gs__building_groups_free(GEOSContextHandle_t h, gs__building_group *g,
+                              size_t n);
 
 /* 1 when the grid is within the standard, or within the policy that
  * decided an infeasible community (its note says which). */

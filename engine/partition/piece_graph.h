@@ -95,6 +95,15 @@ int gs__graph_cells(graph *gr, graph *faces, gs__building_group *groups,
                     size_t n_groups, const long *face_start,
                     const long *face_groups, long threshold);
 
+/* ---- buildings kept whole (keep_whole.c) -------------------------------- */
+
+/* Gives each group's shape (clipped to the region) whole to the group's
+ * unit and cuts it out of the others; units left in pieces become one
+ * unit per piece, groups relocated. Units' hh and persons are left for
+ * the caller to recount. Before gs__graph_arcs. -1 on failure. */
+int gs__graph_keep_whole(graph *gr, const GEOSGeometry *region,
+                         gs__building_group *groups, size_t n_groups);
+
 /* ---- arcs (piece_graph.c) ------------------------------------------------ */
 
 /* The arcs between units sharing more than 1 cm of boundary, zero-length

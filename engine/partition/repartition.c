@@ -34,7 +34,7 @@ typedef struct model_groups {
 static void model_groups_free(GEOSContextHandle_t h, model_groups *g) {
     if (g->barriers) GEOSSTRtree_destroy_r(h, g->barriers);
     free(g->barrier_ids);
-    free(g->groups);
+    gs__building_groups_free(h, g->groups, g->n);
     free(g->gcomm);
     free(g->gold);
 }
