@@ -7,7 +7,9 @@
  * hold (from the address register, 标准地址/一标三实), their `levels`
  * (floors) and an OSM `building` type. An OpenStreetMap file (.osm, .pbf)
  * is read directly: its `multipolygons` layer, only features tagged
- * building, the id from osm_way_id/osm_id, levels from building:levels.
+ * building, the id from osm_way_id/osm_id, levels from building:levels;
+ * a building=yes with an amenity, shop, leisure, office, tourism or craft
+ * tag is taken as that (a gym, a mall), not a home.
  * A footprint without an id gets "F" and its feature id. Footprints are
  * repaired when invalid and kept in metres with a point inside each.
  *
@@ -38,11 +40,19 @@ enum {
     F_OSM_ID,
     F_OTHER,
     F_LEVELS2,
+    F_AMENITY,
+    F_SHOP,
+    F_LEISURE,
+    F_OFFICE,
+    F_TOURISM,
+    F_CRAFT,
     F_COUNT
 };
 static const char *const fnames[F_COUNT] = {
     "building_id", "name",       "households", "persons",    "levels",
-    "building",    "osm_way_id", "osm_id",     "other_tags", "building:levels"};
+    "building",    "osm_way_id", "osm_id",     "other_tags", "building:levels",
+    "amenity",     "shop",       "leisure",    "office",     "tourism",
+    "craft"};
 
 /* A count field: a whole number 0-1,000,000, or -1 when empty. A value
  * that is not one is an error naming the place. */
@@ -99,6 +109,16 @@ static int one_building(gs__src *s, gs__model *m, OGRFeatureH f, gs__origin o,
         return rc;
     b->name = v[F_NAME];
     b->type = v[F_TYPE];
+    if (!strcmp(b->type, "yes")) /* building=yes: what it is used for */
+        for (int k = F_AMENITY; k <= F_CRAFT; k++)
+            if (v[k][0]) {
+                char t[128];
+                snprintf(t, sizeof t, "%s=%s", fnames[k], v[k]);
+                b->type = gs__arena_strdup(&m->strings, t);
+                if (!b->type)
+                    return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
+                break;
+            }
     b->levels = levels_of(v[F_LEVELS]);
     if (!b->levels) b->levels = levels_of(v[F_LEVELS2]);
     if (!b->levels &&

@@ -27,6 +27,7 @@ void gs__division_free(GEOSContextHandle_t h, gs__division *d) {
     free(d->cut_len);
     free(d->cut_barrier);
     free(d->group_part);
+    free(d->straddle);
     memset(d, 0, sizeof *d);
 }
 
@@ -179,9 +180,25 @@ int gs__division_parts(const graph *gr, const GEOSGeometry *region,
     out->cut_barrier = gs__calloc((size_t)k, sizeof *out->cut_barrier);
     out->group_part =
         gs__malloc((n_groups ? n_groups : 1) * sizeof *out->group_part);
+    out->straddle = gs__calloc((size_t)k, sizeof *out->straddle);
     if (!out->geom || !out->hh || !out->persons || !out->cut_len ||
-        !out->cut_barrier || !out->group_part)
+        !out->cut_barrier || !out->group_part || !out->straddle)
         return -1;
+    {
+        long *first = gs__malloc((size_t)k * sizeof *first);
+        if (!first) return -1;
+        for (long p = 0; p < k; p++) first[p] = -1;
+        for (size_t i = 0; i < gr->n; i++) {
+            long p = part[i], b;
+            if (gr->u[i].hh <= 0 || !gr->faces || gr->u[i].face < 0) continue;
+            b = gr->faces->u[gr->u[i].face].blk1;
+            if (first[p] < 0)
+                first[p] = b;
+            else if (first[p] != b)
+                out->straddle[p] = 1;
+        }
+        free(first);
+    }
     out->units = (long)gr->n;
     for (size_t i = 0; i < n_groups; i++) {
         long u = groups[i].unit;

@@ -46,14 +46,21 @@ typedef struct gs__division {
     double *cut_len;     /* per part: boundary shared with other parts */
     double *cut_barrier; /* ... of which along a barrier */
     long *group_part;    /* per group: its part */
+    int *straddle;       /* per part: 1 when it holds households on both
+                          * sides of a major barrier */
     long units;          /* the pieces the region was cut into */
     long misses;         /* parts outside the bounds */
     int level;           /* 0 barrier faces, 1 + split faces, 2 buildings */
 } gs__division;
 
 /* Divides `region` (metric, polygonal) into one of the part counts `ks`
- * (tried in order) along `lines` (barriers, not yet clipped), keeping each
- * group whole. The region is cut into faces by the lines; faces are cut
+ * (tried in order) along `lines` (barriers, not yet clipped; cls: their
+ * classes, model.h, or NULL for all medium), keeping each group whole.
+ * Where major barriers cut the region into blocks with households, each
+ * block is divided on its own (a block too small for a grid joins its
+ * neighbour), so no grid straddles a major barrier unless that gives
+ * more parts outside the bounds; road corridors are shared out
+ * (blocks.c). The region is cut into faces by the lines; faces are cut
  * further into building cells (Voronoi) only when the faces alone do not
  * allow parts within the bounds. Parts are built by recursive bisection of
  * random spanning trees of the piece graph (seeded by `seed`): each cut
@@ -63,10 +70,11 @@ typedef struct gs__division {
  * GS_OK, GS_ERR_NOMEM or GS_ERR_INTERNAL (GEOS); `out` is set in every
  * case and freed with gs__division_free. Thread safe with distinct `h`. */
 int gs__divide_region(GEOSContextHandle_t h, const GEOSGeometry *region,
-                      const GEOSGeometry *const *lines, size_t n_lines,
-                      gs__building_group *groups, size_t n_groups,
-                      const long *ks, int n_ks, const gs__partition_bounds *b,
-                      uint64_t seed, gs__division *out);
+                      const GEOSGeometry *const *lines, const int *cls,
+                      size_t n_lines, gs__building_group *groups,
+                      size_t n_groups, const long *ks, int n_ks,
+                      const gs__partition_bounds *b, uint64_t seed,
+                      gs__division *out);
 
 /* Shifts boundaries between the k `owners` (polygonal, tiling `region`;
  * their boundaries must be among `lines` so that no piece straddles two):
@@ -100,6 +108,9 @@ typedef struct gs__partition_grid {
     double polsby_popper;
     double cut_len, cut_barrier;  /* inner boundary, and on barriers */
     char note[200];               /* "" or why the grid misses the standard */
+    char remark[300];             /* what a planner should know of a grid
+                                   * within it: a major road it straddles,
+                                   * a building over the maximum */
     GEOSGeometry *geom;           /* owned, polygonal */
     const unsigned char *src_wkb; /* kept as stored (re-division), or NULL */
     size_t src_wkb_len;
@@ -114,7 +125,10 @@ typedef struct gs__partition_sum {
     int level;       /* gs__division.level of the division */
     long reassigned; /* re-division: households moved */
     long changed;    /* re-division: grids changed */
-    char note[240];
+    char note[800];
+    long straddling;     /* grids holding households across a major barrier */
+    long big_buildings;  /* buildings over the maximum on their own */
+    long cut_footprints; /* footprints reaching outside the community */
 } gs__partition_sum;
 
 /* One old grid's fate in a re-division. */
@@ -208,6 +222,14 @@ int gs__partition_result_push_change(gs__partition_result *r, size_t *cap,
 int gs__partition_grids_number(GEOSContextHandle_t h, gs__partition_result *r,
                                size_t first, const char *community_code,
                                double area, long next);
+
+/* Measures each grid's inner boundary (off its community's boundary) and
+ * the part of it within rules->barrier_tolerance_m of a barrier, into
+ * cut_len and cut_barrier, on the grids' geometry (barrier_share.c).
+ * GS_ERR_NOMEM, GS_ERR_INTERNAL (GEOS). */
+int gs__partition_measure_barriers(gs_ctx *ctx, const gs__model *m,
+                                   const gs_rules *rules,
+                                   gs__partition_result *r);
 
 void gs__partition_result_free(GEOSContextHandle_t h, gs__partition_result *r);
 

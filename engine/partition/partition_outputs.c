@@ -110,7 +110,13 @@ static int write_grids(gs_ctx *ctx, gs__out *o, gs__olayer *l,
         /* As validate's grids: ok within the standard (or the policy). */
         OGR_F_SetFieldString(f, 8,
                              gs__partition_grid_ok(g) ? "ok" : "violation");
-        OGR_F_SetFieldString(f, 9, g->note);
+        if (g->note[0] && g->remark[0]) {
+            char both[520];
+            snprintf(both, sizeof both, "%s; %s", g->note, g->remark);
+            OGR_F_SetFieldString(f, 9, both);
+        } else {
+            OGR_F_SetFieldString(f, 9, g->note[0] ? g->note : g->remark);
+        }
         rc = g->src_wkb ? gs__out_wkb(o, f, g->src_wkb, g->src_wkb_len)
              : g->geom  ? gs__out_geos(o, l, f, g->geom)
                         : GS_OK;
@@ -239,7 +245,7 @@ int gs__partition_write(gs_ctx *ctx, const gs_partition_opts *opts,
 /* The run's totals over its communities and grids. */
 typedef struct totals {
     long grids, compliant, hh, findings, feasible, feasible_ok, reassigned,
-        changed;
+        changed, straddling;
     double med, len, bar; /* median Polsby-Popper; inner and barrier cut */
     double rate;          /* % of feasible communities fully compliant */
 } totals;
@@ -256,6 +262,7 @@ static int sum_up(const gs__partition_result *r, totals *t) {
         t->hh += s->households;
         t->reassigned += s->reassigned;
         t->changed += s->changed;
+        t->straddling += s->straddling;
         if (s->feasible) {
             t->feasible++;
             t->feasible_ok += s->compliant == s->grids;
@@ -269,7 +276,7 @@ static int sum_up(const gs__partition_result *r, totals *t) {
     t->med = median(pp, r->n_grids);
     free(pp);
     t->rate = t->feasible ? 100.0 * (double)t->feasible_ok / (double)t->feasible
-                          : 100;
+                          : -1; /* no rate over nothing */
     t->findings = t->grids - t->compliant + (r->unplaced > 0);
     return 0;
 }
@@ -306,8 +313,11 @@ static void report_json(json_object *o, const gs_partition_opts *opts,
                            json_object_new_int64(t->feasible));
     json_object_object_add(o, "feasible_compliant",
                            json_object_new_int64(t->feasible_ok));
-    json_object_object_add(o, "compliance_pct",
-                           json_object_new_double(t->rate));
+    json_object_object_add(
+        o, "compliance_pct",
+        t->rate >= 0 ? json_object_new_double(t->rate) : NULL);
+    json_object_object_add(o, "straddling_grids",
+                           json_object_new_int64(t->straddling));
     json_object_object_add(o, "grids", json_object_new_int64(t->grids));
     json_object_object_add(o, "compliant_grids",
                            json_object_new_int64(t->compliant));
@@ -329,17 +339,36 @@ static void report_json(json_object *o, const gs_partition_opts *opts,
 }
 
 static void report_text(gs__buf *text, const gs_partition_opts *opts,
-                        const gs__partition_result *r, const totals *t) {
+                        const gs__partition_result *r, const totals *t,
+                        double tol) {
     gs__buf_printf(text,
                    "partition: %zu communities, %ld households -> %ld grids, "
                    "%ld within the standard\n",
                    r->n_sums, t->hh, t->grids, t->compliant);
-    gs__buf_printf(text,
-                   "  feasible communities fully compliant: %ld of %ld "
-                   "(%.1f %%); median Polsby-Popper %.3f; inner boundary on "
-                   "barriers %.1f %%\n",
-                   t->feasible_ok, t->feasible, t->rate, t->med,
-                   t->len > 0 ? 100 * t->bar / t->len : 0.0);
+    if (t->feasible)
+        gs__buf_printf(text,
+                       "  feasible communities fully compliant: %ld of %ld "
+                       "(%.1f %%)\n",
+                       t->feasible_ok, t->feasible, t->rate);
+    else
+        gs__buf_printf(text,
+                       "  feasible communities fully compliant: none is "
+                       "feasible (%zu communities, each noted below)\n",
+                       r->n_sums);
+    gs__buf_printf(text, "  median Polsby-Popper %.3f", t->med);
+    if (t->len > 0)
+        gs__buf_printf(text,
+                       "; inner boundary within %g m of a barrier %.1f %%", tol,
+                       100 * t->bar / t->len);
+    else
+        gs__buf_printf(text, "; no inner boundary (one grid a community)");
+    gs__buf_printf(text, "\n");
+    if (t->straddling)
+        gs__buf_printf(text,
+                       "  %ld grid(s) straddle a major road where the "
+                       "blocks between major roads allow no division "
+                       "within the bounds (noted on each)\n",
+                       t->straddling);
     if (opts->existing)
         gs__buf_printf(text,
                        "  re-division: %ld grids changed, %ld "
@@ -357,6 +386,7 @@ static void report_text(gs__buf *text, const gs_partition_opts *opts,
 }
 
 gs_report *gs__partition_report(gs_ctx *ctx, const gs_partition_opts *opts,
+                                const gs_rules *rules,
                                 const gs__partition_result *r) {
     json_object *o = json_object_new_object();
     totals t;
@@ -366,7 +396,9 @@ gs_report *gs__partition_report(gs_ctx *ctx, const gs_partition_opts *opts,
         return NULL;
     }
     report_json(o, opts, r, &t);
+    json_object_object_add(o, "barrier_tolerance_m",
+                           json_object_new_double(rules->barrier_tolerance_m));
     gs__buf_init(&text, 0);
-    report_text(&text, opts, r, &t);
+    report_text(&text, opts, r, &t, rules->barrier_tolerance_m);
     return gs__report_from_buf(ctx, o, &text, t.findings);
 }

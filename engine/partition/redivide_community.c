@@ -237,6 +237,7 @@ int gs__redivide_community(gs_ctx *ctx, const gs__model *m,
     s.groups = in->groups;
     s.n_groups = ncg;
     s.lines = in->lines;
+    s.line_cls = in->line_cls;
     s.n_lines = in->n_lines;
     s.seed = gs__partition_seed(o ? o->seed : 0, c->code);
     s.gw = gs__malloc((ncg ? ncg : 1) * sizeof *s.gw);

@@ -38,6 +38,7 @@ typedef struct wstate {
     long *gold;                 /* per group: its old model grid, or -1 */
     size_t n_groups;
     GEOSGeometry **lines; /* barriers near the community, borrowed */
+    const int *line_cls;  /* their classes */
     size_t n_lines;
     uint64_t seed;
 } wstate;
@@ -49,6 +50,7 @@ typedef struct gs__redivide_in {
     const long *gold; /* per group: its old model grid, or -1 */
     size_t n_groups;
     GEOSGeometry **lines;
+    int *line_cls;
     size_t n_lines;
 } gs__redivide_in;
 

@@ -107,8 +107,10 @@ static int community_share(GEOSContextHandle_t h, const gs__model *m,
     if (m->n_barriers && cm->geom) {
         if (gs__strtree_query(h, g->barriers, cm->geom, cands))
             return GS_ERR_NOMEM;
-        for (size_t k = 0; k < cands->n; k++)
+        for (size_t k = 0; k < cands->n; k++) {
+            in->line_cls[in->n_lines] = m->barriers[cands->v[k]].cls;
             in->lines[in->n_lines++] = m->barriers[cands->v[k]].geom;
+        }
     }
     return GS_OK;
 }
@@ -127,8 +129,10 @@ static int redivide_all(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
     in.groups = gs__malloc((g->n ? g->n : 1) * sizeof *in.groups);
     in.lines =
         gs__malloc((m->n_barriers ? m->n_barriers : 1) * sizeof *in.lines);
+    in.line_cls =
+        gs__malloc((m->n_barriers ? m->n_barriers : 1) * sizeof *in.line_cls);
     in.gold = gold;
-    if (!gold || !in.groups || !in.lines) goto nomem;
+    if (!gold || !in.groups || !in.lines || !in.line_cls) goto nomem;
     for (size_t c = 0; c < m->n_communities && !rc; c++) {
         gs__partition_sum *s = &out->sums[c];
         s->community_code = m->communities[c].code;
@@ -154,6 +158,7 @@ done:
     free(gold);
     free(in.groups);
     free(in.lines);
+    free(in.line_cls);
     return rc;
 }
 

@@ -201,6 +201,8 @@ static int analyse(gs_ctx *ctx, part_run *r) {
              : gs__partition_analyse(ctx, &r->m, r->rules, &po, &r->r);
     if (rc) return rc;
     gs__partition_result_keep_shard(ctx, &r->r);
+    if ((rc = gs__partition_measure_barriers(ctx, &r->m, r->rules, &r->r)))
+        return rc;
     gs__phase_end(ctx, "partition");
     return GS_OK;
 }
@@ -224,7 +226,8 @@ static int place_outputs(gs_ctx *ctx, part_run *r, gs_report **out_report) {
     gs__out *o = r->out;
     r->out = NULL; /* committed or aborted by gs__out_commit_report */
     return gs__out_commit_report(
-        ctx, o, gs__partition_report(ctx, r->opts, &r->r), out_report);
+        ctx, o, gs__partition_report(ctx, r->opts, r->rules, &r->r),
+        out_report);
 }
 
 int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,

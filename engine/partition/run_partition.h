@@ -20,6 +20,7 @@ int gs__partition_write(gs_ctx *ctx, const gs_partition_opts *opts,
 
 /* The report of a run; NULL when out of memory. */
 gs_report *gs__partition_report(gs_ctx *ctx, const gs_partition_opts *opts,
+                                const gs_rules *rules,
                                 const gs__partition_result *r);
 
 #endif /* GS_PARTITION_RUN_PARTITION_H */
