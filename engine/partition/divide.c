@@ -193,6 +193,23 @@ static int layout_units(layout *l, const gs__partition_bounds *b, int level,
             gr->u[groups[i].unit].hh += groups[i].hh;
             gr->u[groups[i].unit].persons += groups[i].persons;
         }
+    /* a building over the maximum on its own makes its unit "big": the
+     * unit is clamped to the maximum, so a part holding it holds nothing
+     * else (a unit with other households keeps its figures: it can be
+     * cut finer) */
+    for (size_t i = 0; i < l->n_groups; i++) {
+        unit *x;
+        long gm = b->by_persons ? groups[i].persons : groups[i].hh;
+        if (groups[i].unit < 0 || gm <= b->hi) continue;
+        x = &gr->u[groups[i].unit];
+        if (gs__unit_measure(b, x) != gm) continue; /* others with it */
+        x->big = 1;
+        if (b->by_persons)
+            x->persons = b->hi;
+        else
+            x->hh = b->hi;
+        if (x->persons > b->pmax) x->persons = b->pmax;
+    }
     return gs__graph_arcs(gr) ? GS_ERR_NOMEM : GS_OK;
 }
 
@@ -230,6 +247,48 @@ static long try_once(division *d, long k, uint64_t seed, int exact,
     return miss;
 }
 
+/* The parts outside the bounds, a part that is one unit over the maximum
+ * on its own (a building too big for any grid) aside: no division can do
+ * better there. -1 when out of memory. */
+static long misses_of(const graph *gr, const gs__partition_bounds *b,
+                      const long *part, long k) {
+    long *m = gs__calloc((size_t)k, sizeof *m),
+         *p = gs__calloc((size_t)k, sizeof *p);
+    long *rest = gs__calloc((size_t)k, sizeof *rest),
+         *n = gs__calloc((size_t)k, sizeof *n);
+    unsigned char *big = gs__calloc((size_t)k, 1);
+    long miss = -1;
+    if (!m || !p || !rest || !n || !big) goto done;
+    for (size_t i = 0; i < gr->n; i++) {
+        long q = part[i], um = gs__unit_measure(b, &gr->u[i]);
+        if (q < 0 || q >= k) continue;
+        m[q] += um;
+        p[q] += gr->u[i].persons;
+        n[q]++;
+        if (gr->u[i].big)
+            big[q] = 1;
+        else
+            rest[q] += um;
+    }
+    miss = 0;
+    for (long q = 0; q < k; q++) {
+        if (n[q] == 0) {
+            miss++;
+            continue;
+        }
+        if (gs__violation(b, m[q], p[q], 1) <= 0) continue;
+        if (big[q] && rest[q] == 0) continue;
+        miss++;
+    }
+done:
+    free(m);
+    free(p);
+    free(rest);
+    free(n);
+    free(big);
+    return miss;
+}
+
 /* Keeps part[] (k parts, `miss` misses) as d->out when better than the
  * best so far. 0, or an error code. */
 static int keep_best(division *d, int level, const long *part, long k,
@@ -255,9 +314,9 @@ static long uf_root(long *p, long i) {
 /* The units' blocks: the blocks between major barriers (the faces' blk1),
  * a block without households joined to the neighbour it shares most
  * boundary with, a block too small (or too large) for a whole number of
- * parts within the bounds to its neighbour that makes it fit, else the
- * one sharing most boundary. ub[u] per unit, dense from 0; the count, or
- * -1 when out of memory. */
+ * parts within the bounds (units over the maximum aside) to its neighbour
+ * that makes it fit, else the one sharing most boundary. ub[u] per unit, dense
+ * from 0; the count, or -1 when out of memory. */
 static long unit_blocks(const graph *gr, const gs__partition_bounds *b,
                         long *ub) {
     size_t n = gr->n;
@@ -280,7 +339,10 @@ static long unit_blocks(const graph *gr, const gs__partition_bounds *b,
     if (!par || !m || !hh || !shared || !stuck) goto done;
     for (long i = 0; i < nb; i++) par[i] = i;
     for (size_t i = 0; i < n; i++) {
-        m[ub[i]] += gs__unit_measure(b, &gr->u[i]);
+        long um = gs__unit_measure(b, &gr->u[i]);
+        /* a unit over the maximum on its own (a building too big for any
+         * grid) is a part of its own: the rest must fit */
+        if (!gr->u[i].big) m[ub[i]] += um;
         hh[ub[i]] += gr->u[i].hh;
     }
     for (int pass = 0; pass < 2; pass++)
@@ -293,7 +355,7 @@ static long unit_blocks(const graph *gr, const gs__partition_bounds *b,
             for (long i = 0; i < nb; i++) {
                 if (uf_root(par, i) != i || stuck[i]) continue;
                 if (pass == 0 ? hh[i] != 0
-                              : hh[i] == 0 ||
+                              : hh[i] == 0 || m[i] == 0 ||
                                     gs__partition_pick_ks(m[i], b, ks, 1) > 0)
                     continue;
                 if (pick < 0 || m[i] < m[pick]) pick = i;
@@ -363,11 +425,10 @@ static int divide_block(division *d, const long *ids, size_t n, int level,
          * too big for any grid), the others for the rest */
         long nbig = 0;
         for (size_t i = 0; i < n; i++) {
-            long um = gs__unit_measure(d->b, &sub.u[i]);
-            if (um > d->b->hi)
+            if (sub.u[i].big)
                 nbig++;
             else
-                mtot += um;
+                mtot += gs__unit_measure(d->b, &sub.u[i]);
         }
         n_ks = gs__partition_pick_ks(mtot, d->b, ks, 3);
         if (n_ks == 0) {
@@ -396,6 +457,7 @@ static int divide_block(division *d, const long *ids, size_t n, int level,
             if (miss > 0) miss = gs__repair(&sub, d->b, k, part);
         }
         if (miss < 0) goto done;
+        if (miss > 0 && (miss = misses_of(&sub, d->b, part, k)) < 0) goto done;
         if (miss == 0 && sub.n <= POLISH_UNITS &&
             gs__partition_polish(&sub, d->b, k, part))
             goto done;
@@ -472,6 +534,7 @@ static int divide_level(division *d, int level, int finest) {
         long miss = try_once(d, k, d->seed + (uint64_t)(level * 64 + t),
                              t >= tries, part);
         if (miss == -2) continue;
+        if (miss > 0) miss = misses_of(&d->gr, d->b, part, k);
         if (miss < 0) {
             rc = GS_ERR_NOMEM;
             break;

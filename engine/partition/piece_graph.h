@@ -28,6 +28,10 @@ typedef struct unit {
     long cell;                 /* the Voronoi cell it was cut from, or -1 */
     GEOSGeometry *dangles;     /* faces only: lines inside that close nothing */
     GEOSGeometry *dangles_buf; /* ... within 1 mm, to measure along them */
+    int big;         /* over the maximum on its own (a building too big
+                      * for any grid): its hh (or persons) are clamped to
+                      * the maximum, so a part holding it holds nothing
+                      * else */
     long blk1, blk2; /* faces only: the block between major barriers, and
                       * between major and medium ones, it lies in */
 } unit;

@@ -398,8 +398,13 @@ typedef struct gs_validate_opts {
     gs_common_opts common;   /**< output, input, rules, command line, threads */
     const char *communities; /**< communities source (required) */
     const char *grids;       /**< grids source (required) */
-    const char *households;  /**< households source (required) */
+    const char *households;  /**< households source (required unless
+                                  buildings is given) */
     const char *members;     /**< roster source, or NULL */
+    /** Without households: building footprints whose households (their
+     *  counts, else estimated as partition estimates them) stand at a
+     *  point inside each, or NULL. */
+    const char *buildings;
 } gs_validate_opts;
 
 /** Fills `opts` with NULLs and one thread. */

@@ -453,7 +453,7 @@ TEST(infeasible_policies_and_big_building) {
     add_building(&m, "TOWER", 300, 300, 600, 2);
     add_building(&m, "LOW", 800, 300, 100, 2);
     REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
-    CHECK(strstr(r.sums[0].note, "building TOWER alone holds 600") != NULL);
+    CHECK(strstr(r.sums[0].note, "in one building: TOWER 600") != NULL);
     CHECK(r.sums[0].feasible == 0);
     CHECK(buildings_whole(&m, &r));
     gs__partition_result_free(m.geos, &r);
