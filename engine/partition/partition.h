@@ -135,7 +135,9 @@ typedef struct gs__partition_sum {
 typedef struct gs__partition_change {
     const char *old_code;       /* borrowed */
     const char *community_code; /* borrowed */
-    const char *change; /* unchanged split merged shifted redesigned locked */
+    char change[80]; /* unchanged, or ';'-joined: repaired clipped trimmed
+                      * reunited filled recoded split merged shifted
+                      * redesigned */
     long households_before, households_after, moved;
     char new_codes[200]; /* ';'-joined */
     size_t grid;         /* index of the old grid in the model */
