@@ -118,6 +118,7 @@ def main():
     ap.add_argument("--barriers")
     ap.add_argument("--buildings")
     ap.add_argument("--title", default="")
+    ap.add_argument("--bbox", help="lon0,lat0,lon1,lat1: draw only this")
     a = ap.parse_args()
     fig, ax = plt.subplots(figsize=(12, 12), dpi=110)
     ds = ogr.Open(a.partition)
@@ -161,6 +162,9 @@ def main():
                 xs = [p[0] for p in pts]
                 ys = [p[1] for p in pts]
                 ax.plot(xs, ys, color=col, linewidth=w, zorder=4 + (k == 1))
+    if a.bbox:
+        x0, y0, x1, y1 = (float(v) for v in a.bbox.split(","))
+        ext = (x0, x1, y0, y1)
     if ext:
         ax.set_xlim(ext[0], ext[1])
         ax.set_ylim(ext[2], ext[3])

@@ -185,12 +185,17 @@ static void do_community(GEOSContextHandle_t h, const gs__model *m,
     sum->level = t->div.level;
     for (long p = 0; !t->rc && p < t->div.k; p++)
         sum->straddling += t->div.straddle[p];
-    if (!t->rc && feasible && t->div.misses > 0) {
+    /* grids that miss the bounds other than a building too big for any
+     * grid (and a community too small for one) */
+    if (!t->rc && sum->households >= rules->min_households &&
+        t->div.misses > 0 &&
+        (feasible || sum->big_buildings || sum->cut_footprints)) {
         size_t len = strlen(sum->note);
         snprintf(sum->note + len, sizeof sum->note - len,
-                 "%sno division with every grid within the bounds was "
-                 "found (%ld grids miss them)",
-                 len ? "; " : "", t->div.misses);
+                 "%sno division with every %sgrid within the bounds was "
+                 "found (%ld grid(s) miss them)",
+                 len ? "; " : "", sum->big_buildings ? "other " : "",
+                 t->div.misses);
     }
 }
 
