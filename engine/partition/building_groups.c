@@ -126,7 +126,7 @@ static int group_shape(GEOSContextHandle_t h, const gs__model *m,
                        const gkey *keys, size_t i, size_t j,
                        GEOSGeometry **out) {
     size_t nh = m->n_households, nf = 0, np = 0;
-    GEOSGeometry **parts = NULL, *foot = NULL;
+    GEOSGeometry **parts = NULL, *foot = NULL, *inner = NULL;
     const GEOSPreparedGeometry *pf = NULL;
     int rc = -1;
     *out = NULL;
@@ -149,7 +149,12 @@ static int group_shape(GEOSContextHandle_t h, const gs__model *m,
             }
         foot = union_all(h, parts, n);
         if (!foot) goto done;
-        pf = GEOSPrepare_r(h, foot);
+        /* a household within the margin of the outline (an entrance)
+         * gets its square: a grid line along the wall would pass through
+         * its point */
+        inner = GEOSBuffer_r(h, foot, -SHAPE_MARGIN, 2);
+        if (!inner) goto done;
+        pf = GEOSPrepare_r(h, inner);
         if (!pf) goto done;
         n = 0;
         parts[n++] = foot;
@@ -216,6 +221,7 @@ static int group_shape(GEOSContextHandle_t h, const gs__model *m,
     rc = 0;
 done:
     if (pf) GEOSPreparedGeom_destroy_r(h, pf);
+    GEOSGeom_destroy_r(h, inner);
     GEOSGeom_destroy_r(h, foot);
     free(parts);
     return rc;

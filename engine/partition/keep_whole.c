@@ -97,8 +97,15 @@ static int rebuild(graph *gr, GEOSGeometry **newg, gs__building_group *groups,
         {
             size_t before = ng.n;
             long face = gr->u[i].face, cell = gr->u[i].cell;
-            GEOSGeometry *g = newg[i];
+            GEOSGeometry *g = newg[i], *q;
             newg[i] = NULL;
+            /* on the 1 mm grid the grids are written on: a neck thinner
+             * than that would part there, so the unit parts here */
+            q = GEOSGeom_setPrecision_r(h, g, 1e-3, 0);
+            if (q) {
+                GEOSGeom_destroy_r(h, g);
+                g = q;
+            }
             if (gs__graph_add_polygons(&ng, gs__geom_polygonal(h, g), face))
                 goto done;
             for (size_t k = before; k < ng.n; k++) ng.u[k].cell = cell;
