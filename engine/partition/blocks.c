@@ -44,7 +44,7 @@ static int block_of_faces(graph *faces, const GEOSGeometry *region,
     bl.h = faces->h;
     if (!sel) return -1;
     for (size_t i = 0; i < n_lines; i++)
-        if ((cls ? cls[i] : GS__BARRIER_MEDIUM) <= max_cls)
+        if ((cls && cls[i] > 0 ? cls[i] : GS__BARRIER_MEDIUM) <= max_cls)
             sel[ns++] = lines[i];
     if (ns == 0) {
         for (size_t f = 0; f < faces->n; f++) out[f] = 0;
