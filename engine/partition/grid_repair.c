@@ -3,7 +3,7 @@
  * defect `validate` reports that a redrawing can mend, each by the
  * smallest change, in this order:
  *
- *   repaired    an invalid grid takes its repaired shape (MakeValid);
+ *   made_valid  an invalid grid takes its repaired shape (MakeValid);
  *   clipped     a grid's part outside its community is cut off;
  *   trimmed     where two grids overlap, the overlap stays with the grid
  *               whose households it already counts (the lower code, as
@@ -14,6 +14,9 @@
  *   reunited    the smaller parts of a multipart grid go to the
  *               neighbour sharing most boundary with each (a part no grid
  *               borders stays, and is reported);
+ *   rejoined    a building whose households the old lines split (its
+ *               footprint, or the hull of its households' points) goes
+ *               whole to the grid holding its households' point;
  *   recoded     a duplicate or malformed code is replaced by a new code
  *               in the community's sequence.
  *
@@ -155,7 +158,7 @@ int gs__wstate_repair(wstate *s, const GEOSGeometry *community,
         if (w->old >= 0 && m->grids[w->old].invalid) {
             GEOSGeometry *c = GEOSGeom_clone_r(h, w->geom);
             if (set_geom(s, k, c)) return -1;
-            gs__fate_add(topo[k], 64, "repaired");
+            gs__fate_add(topo[k], 64, "made_valid");
             changed = 1;
         }
         out = GEOSDifference_r(h, w->geom, community);
@@ -296,6 +299,49 @@ int gs__wstate_repair(wstate *s, const GEOSGeometry *community,
         if (set_geom(s, k, keep)) return -1;
         if (k < n_old) gs__fate_add(topo[k], 64, "reunited");
         changed = 1;
+    }
+    /* rejoined: a building whose households the old lines split goes
+     * whole to the grid holding it (its point, by the household rule) */
+    for (size_t i = 0; i < s->n_groups; i++) {
+        const GEOSGeometry *sh = s->groups[i].shape;
+        long own = s->gw[i];
+        GEOSGeometry *part;
+        int took = 0;
+        if (!sh || own < 0 || !s->g[own].alive ||
+            GEOSContains_r(h, s->g[own].geom, sh) == 1)
+            continue;
+        part = GEOSIntersection_r(h, sh, community);
+        if (!part) return -1;
+        for (size_t j = 0; j < s->n; j++) {
+            GEOSGeometry *x;
+            double a;
+            if ((long)j == own || !s->g[j].alive ||
+                GEOSIntersects_r(h, s->g[j].geom, part) != 1)
+                continue;
+            x = GEOSIntersection_r(h, s->g[j].geom, part);
+            a = area_of(h, x);
+            GEOSGeom_destroy_r(h, x);
+            if (a <= 1e-6) continue;
+            if (s->g[j].fixed || s->g[own].fixed) {
+                (*unfixable)++;
+                continue;
+            }
+            if (set_geom(s, j, GEOSDifference_r(h, s->g[j].geom, part))) {
+                GEOSGeom_destroy_r(h, part);
+                return -1;
+            }
+            if (j < n_old) gs__fate_add(topo[j], 64, "rejoined");
+            took = 1;
+        }
+        if (took) {
+            if (give(s, (size_t)own, part)) {
+                GEOSGeom_destroy_r(h, part);
+                return -1;
+            }
+            if (own < (long)n_old) gs__fate_add(topo[own], 64, "rejoined");
+            changed = 1;
+        }
+        GEOSGeom_destroy_r(h, part);
     }
     /* recoded: duplicate or malformed codes */
     for (size_t k = 0; k < n_old; k++) {

@@ -135,9 +135,10 @@ typedef struct gs__partition_sum {
 typedef struct gs__partition_change {
     const char *old_code;       /* borrowed */
     const char *community_code; /* borrowed */
-    char change[80]; /* unchanged, or ';'-joined: repaired clipped trimmed
-                      * reunited filled recoded split merged shifted
-                      * redesigned */
+    char change[24];  /* unchanged, split, merged, shifted, redesigned, or
+                       * repaired (only repairs below) */
+    char repairs[80]; /* ';'-joined: made_valid clipped trimmed filled
+                       * reunited rejoined recoded; "" none */
     long households_before, households_after, moved;
     char new_codes[200]; /* ';'-joined */
     size_t grid;         /* index of the old grid in the model */

@@ -43,13 +43,15 @@ static const gs__fdef sum_fields[] = {{"community_code", GS__F_STR},
                                       {"mean_abs_deviation", GS__F_REAL},
                                       {"reassigned", GS__F_INT},
                                       {"changed", GS__F_INT},
+                                      {"straddling", GS__F_INT},
+                                      {"cut_footprints", GS__F_INT},
                                       {"note", GS__F_STR}};
 
 static const gs__fdef change_fields[] = {
     {"old_code", GS__F_STR},         {"community_code", GS__F_STR},
     {"change", GS__F_STR},           {"households_before", GS__F_INT},
     {"households_after", GS__F_INT}, {"moved", GS__F_INT},
-    {"new_codes", GS__F_STR}};
+    {"new_codes", GS__F_STR},        {"repairs", GS__F_STR}};
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -158,7 +160,9 @@ static int write_summary(gs_ctx *ctx, gs__out *o, gs__olayer *l,
         OGR_F_SetFieldDouble(f, 10, fig.mean_dev);
         OGR_F_SetFieldInteger64(f, 11, s->reassigned);
         OGR_F_SetFieldInteger64(f, 12, s->changed);
-        OGR_F_SetFieldString(f, 13, s->note);
+        OGR_F_SetFieldInteger64(f, 13, s->straddling);
+        OGR_F_SetFieldInteger64(f, 14, s->cut_footprints);
+        OGR_F_SetFieldString(f, 15, s->note);
         rc = gs__out_put(o, l, f);
     }
     return rc;
@@ -179,6 +183,7 @@ static int write_changes(gs_ctx *ctx, gs__out *o, gs__olayer *l,
         OGR_F_SetFieldInteger64(f, 4, c->households_after);
         OGR_F_SetFieldInteger64(f, 5, c->moved);
         OGR_F_SetFieldString(f, 6, c->new_codes);
+        OGR_F_SetFieldString(f, 7, c->repairs);
         rc = old->src_wkb ? gs__out_wkb(o, f, old->src_wkb, old->src_wkb_len)
                           : gs__out_geos(o, l, f, old->geom);
         if (rc) {

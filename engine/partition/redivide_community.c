@@ -110,9 +110,11 @@ static int emit_changes(wstate *s, size_t n_old, const char **fate,
         ch.grid = (size_t)before[2 * k + 1];
         ch.old_code = s->m->grids[ch.grid].code;
         ch.community_code = s->m->grids[ch.grid].community_code;
-        snprintf(ch.change, sizeof ch.change, "%s", topo[k]);
-        if (fate[k]) gs__fate_add(ch.change, sizeof ch.change, fate[k]);
-        if (!ch.change[0]) snprintf(ch.change, sizeof ch.change, "unchanged");
+        snprintf(ch.repairs, sizeof ch.repairs, "%s", topo[k]);
+        snprintf(ch.change, sizeof ch.change, "%s",
+                 fate[k]      ? fate[k]
+                 : topo[k][0] ? "repaired"
+                              : "unchanged");
         ch.households_before = before[2 * k];
         ch.households_after = w->alive ? w->hh : 0;
         for (size_t i = 0; i < s->n_groups; i++) {
@@ -286,6 +288,18 @@ int gs__redivide_community(gs_ctx *ctx, const gs__model *m,
     if (emit_grids(&s, c, next, defect, out, cap)) goto nomem;
     if (emit_changes(&s, n_old, fate, topo, before, out, cap_ch, sum))
         goto nomem;
+    {
+        long orphans = 0;
+        for (size_t i = 0; i < s.n_groups; i++)
+            if (s.gw[i] < 0) orphans += s.groups[i].hh;
+        if (orphans) {
+            size_t len = strlen(sum->note);
+            snprintf(sum->note + len, sizeof sum->note - len,
+                     "%s%ld households lie in no grid (in a gap no grid "
+                     "borders)",
+                     len ? "; " : "", orphans);
+        }
+    }
     for (size_t k = 0; k < s.n; k++)
         if (s.g[k].alive) {
             sum->grids++;

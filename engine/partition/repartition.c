@@ -6,8 +6,9 @@
  * is placed in the grid covering its mean point, the lowest code first,
  * by the rule every command assigns households with (gs__assign_points).
  * Every community is then handled on its own with the groups of its
- * grids (redivide_community.c); a group in no existing grid is reported
- * in the community's note, not placed (gaps are reported, not filled).
+ * grids (redivide_community.c), and the groups in no existing grid that
+ * lie in it: the repair fills gaps (grid_repair.c), and what is still in
+ * no grid is told in the community's note.
  * Grids of no known community are written as they are.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -97,9 +98,8 @@ static int community_share(GEOSContextHandle_t h, const gs__model *m,
             if (!gc || strcmp(gc, cm->code)) continue;
         } else if (g->gcomm[i] != (long)c) {
             continue;
-        } else {
+        } else { /* in a gap: the repair may fill it */
             *orphans += g->groups[i].hh;
-            continue;
         }
         in->groups[in->n_groups] = g->groups[i];
         gold[in->n_groups++] = g->gold[i];
@@ -142,13 +142,7 @@ static int redivide_all(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
             goto nomem;
         rc = gs__redivide_community(ctx, m, rules, opts, c, &in, out, cap,
                                     cap_ch);
-        if (!rc && orphans) {
-            size_t len = strlen(s->note);
-            snprintf(s->note + len, sizeof s->note - len,
-                     "%s%ld households lie in no existing grid (gaps are "
-                     "reported, not filled)",
-                     len ? "; " : "", orphans);
-        }
+        (void)orphans; /* the community's note tells those left */
     }
     goto done;
 nomem:
