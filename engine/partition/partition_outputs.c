@@ -199,25 +199,37 @@ static int write_changes(gs_ctx *ctx, gs__out *o, gs__olayer *l,
 static int write_meta(gs__out *o, const gs_partition_opts *opts,
                       const gs_rules *rules, const gs__crsinfo *crs,
                       const gs__inputs *info, const char *started) {
-    char buf[512];
+    char buf[768];
     snprintf(
         buf, sizeof buf,
         "{\"min_households\": %d, \"max_households\": %d, "
         "\"max_persons\": %d, \"target_households\": %d, "
         "\"target_persons\": %d, \"infeasible\": \"%s\", "
+        "\"m2_per_household\": %g, \"default_levels\": %g, "
+        "\"persons_per_household\": %g, \"barrier_tolerance_m\": %g, "
         "\"seed\": %llu}",
         rules->min_households, rules->max_households, rules->max_persons,
         rules->target_households, rules->target_persons,
         rules->partition_policy == GS_POLICY_OVERSIZE ? "oversize" : "persons",
-        opts->seed);
+        rules->m2_per_household, rules->default_levels,
+        rules->persons_per_household, rules->barrier_tolerance_m, opts->seed);
     return gs__out_meta_run(o, "partition", opts->common.command_line, started,
                             buf, crs->metric_name, info);
+}
+
+/* How many footprints had their households estimated (area x levels),
+ * when footprints stood in for households. */
+static int write_estimated(gs__out *o, long estimated) {
+    char buf[32];
+    if (estimated < 0) return GS_OK;
+    snprintf(buf, sizeof buf, "%ld", estimated);
+    return gs__out_meta(o, "estimated_buildings", buf);
 }
 
 int gs__partition_write(gs_ctx *ctx, const gs_partition_opts *opts,
                         const gs_rules *rules, const gs__crsinfo *crs,
                         const gs__inputs *info, const gs__partition_result *r,
-                        const gs__model *m, const char *started,
+                        const gs__model *m, long estimated, const char *started,
                         gs__out **out_o) {
     gs__out *o = NULL;
     gs__olayer *lg, *ls, *lc = NULL;
@@ -237,7 +249,8 @@ int gs__partition_write(gs_ctx *ctx, const gs_partition_opts *opts,
         (rc = write_grids(ctx, o, lg, rules, r)) ||
         (rc = write_summary(ctx, o, ls, rules, r)) ||
         (lc && (rc = write_changes(ctx, o, lc, r, m))) ||
-        (rc = write_meta(o, opts, rules, crs, info, started))) {
+        (rc = write_meta(o, opts, rules, crs, info, started)) ||
+        (rc = write_estimated(o, estimated))) {
         gs__out_abort(o);
         return rc;
     }

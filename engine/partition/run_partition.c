@@ -212,8 +212,9 @@ static int write_outputs(gs_ctx *ctx, part_run *r) {
     int rc;
     gs__phase_begin(ctx);
     gs__progress(ctx, "write", -1);
-    if ((rc = gs__partition_write(ctx, r->opts, r->rules, &r->crs, &r->info,
-                                  &r->r, &r->m, r->started, &r->out)))
+    if ((rc = gs__partition_write(
+             ctx, r->opts, r->rules, &r->crs, &r->info, &r->r, &r->m,
+             r->opts->households ? -1 : r->estimated, r->started, &r->out)))
         return rc;
     gs__phase_end(ctx, "write");
     return GS_OK;
