@@ -243,14 +243,14 @@ typedef struct gs_rules {
     double visit_window_s;     /**< ... of the recorded time (1,800) */
     int care_interval_days[GS_CARE_TYPES]; /**< 0: none (7 14 30 30 14 30) */
     /* partition (gs_partition_run) */
-    int target_households; /**< preferred grid size (400) */
-    int target_persons;    /**< "about 1,500 people" (1,500) */
-    int partition_policy;  /**< GS_POLICY_*: no whole number of grids
-                                fits (GS_POLICY_PERSONS) */
-    double m2_per_household;  /**< floor area a household is estimated
-                                   to take, m2 (90) */
-    double default_levels;    /**< floors of a footprint that gives none
-                                   (6) */
+    int target_households;        /**< preferred grid size (400) */
+    int target_persons;           /**< "about 1,500 people" (1,500) */
+    int partition_policy;         /**< GS_POLICY_*: no whole number of grids
+                                       fits (GS_POLICY_PERSONS) */
+    double m2_per_household;      /**< floor area a household is estimated
+                                       to take, m2 (90) */
+    double default_levels;        /**< floors of a footprint that gives none
+                                       (6) */
     double persons_per_household; /**< persons of an estimated household
                                        (2.5) */
     double barrier_tolerance_m;   /**< a boundary this near a barrier is
