@@ -13,7 +13,8 @@ build_pkgs="build-essential cmake pkg-config libgdal-dev libgeos-dev
  libproj-dev libsqlite3-dev libspatialite-dev libjson-c-dev libinih-dev
  libssl-dev libicu-dev libcsv-dev libpq-dev gdal-bin python3-gdal"
 test_pkgs="qgis python3-qgis xauth chromium clang clang-format libclang-rt-14-dev
- valgrind postgresql-15 postgresql-15-postgis-3 postgis parallel"
+ valgrind postgresql-15 postgresql-15-postgis-3 postgis parallel
+ python3-matplotlib"
 
 case $mode in
     build) pkgs=$build_pkgs ;;
