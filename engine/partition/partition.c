@@ -351,7 +351,7 @@ static void grid_remark(const gs_rules *rules, const ctask *t, long p,
 
 static void tasks_free(GEOSContextHandle_t h, ctask *tasks, size_t nc) {
     for (size_t c = 0; tasks && c < nc; c++) {
-        for (size_t i = 0; i < tasks[c].n_groups; i++)
+        for (size_t i = 0; tasks[c].groups && i < tasks[c].n_groups; i++)
             GEOSGeom_destroy_r(h, tasks[c].groups[i].shape);
         free(tasks[c].groups);
         for (size_t k = 0; k < tasks[c].n_lines; k++)
