@@ -128,6 +128,7 @@ static int group_shape(GEOSContextHandle_t h, const gs__model *m,
     size_t nh = m->n_households, nf = 0, np = 0;
     GEOSGeometry **parts = NULL, *foot = NULL, *inner = NULL;
     const GEOSPreparedGeometry *pf = NULL;
+    unsigned n = 0; /* parts[0..n) held */
     int rc = -1;
     *out = NULL;
     for (size_t k = i; k < j; k++) {
@@ -139,7 +140,6 @@ static int group_shape(GEOSContextHandle_t h, const gs__model *m,
     parts = gs__malloc((j - i + 1) * sizeof *parts);
     if (!parts) return -1;
     if (nf) {
-        unsigned n = 0;
         for (size_t k = i; k < j; k++)
             if (keys[k].i >= nh) {
                 parts[n] =
@@ -148,6 +148,7 @@ static int group_shape(GEOSContextHandle_t h, const gs__model *m,
                 n++;
             }
         foot = union_all(h, parts, n);
+        n = 0; /* taken */
         if (!foot) goto done;
         /* a household within the margin of the outline (an entrance)
          * gets its square: a grid line along the wall would pass through
@@ -178,26 +179,21 @@ static int group_shape(GEOSContextHandle_t h, const gs__model *m,
             n++;
         }
         *out = union_all(h, parts, n);
+        n = 0; /* taken */
         rc = *out ? 0 : -1;
         goto done;
     }
     if (np >= 2) {
-        unsigned n = 0;
         GEOSGeometry *mp, *hull;
         for (size_t k = i; k < j; k++) {
             const gs__household *hh = &m->households[keys[k].i];
             parts[n] = GEOSGeom_createPointFromXY_r(h, hh->x, hh->y);
-            if (!parts[n]) {
-                while (n > 0) GEOSGeom_destroy_r(h, parts[--n]);
-                goto done;
-            }
+            if (!parts[n]) goto done;
             n++;
         }
         mp = GEOSGeom_createCollection_r(h, GEOS_MULTIPOINT, parts, n);
-        if (!mp) {
-            while (n > 0) GEOSGeom_destroy_r(h, parts[--n]);
-            goto done;
-        }
+        if (!mp) goto done;
+        n = 0; /* taken */
         hull = GEOSConvexHull_r(h, mp);
         GEOSGeom_destroy_r(h, mp);
         if (!hull) goto done;
@@ -220,6 +216,7 @@ static int group_shape(GEOSContextHandle_t h, const gs__model *m,
     }
     rc = 0;
 done:
+    while (n > 0) GEOSGeom_destroy_r(h, parts[--n]);
     if (pf) GEOSPreparedGeom_destroy_r(h, pf);
     GEOSGeom_destroy_r(h, inner);
     GEOSGeom_destroy_r(h, foot);
