@@ -91,6 +91,11 @@ def run(args, on_progress=None, on_message=None, is_cancelled=None,
             kind = obj.get("type")
             if kind == "progress" and on_progress:
                 on_progress(obj.get("phase", ""), obj.get("fraction"))
+                # Cancel pressed while this phase was shown: stop the
+                # command now rather than at the next poll, by which time
+                # a small run may have finished and written its output.
+                if is_cancelled and is_cancelled() and proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
             elif kind == "error":
                 errors.append(obj)
             elif on_message:
@@ -116,8 +121,12 @@ def run(args, on_progress=None, on_message=None, is_cancelled=None,
 
 def _wait(proc, reader, out_reader, out_chunks, errors, plain, is_cancelled,
           poll):
-    while proc.poll() is None:
-        if is_cancelled and is_cancelled():
+    while True:
+        done = proc.poll() is not None
+        # A run that finished before Cancel reached it has written its
+        # output completely: that result is returned, not hidden.
+        if (is_cancelled and is_cancelled() and
+                not (done and proc.returncode == 0)):
             proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(timeout=5)
@@ -127,6 +136,8 @@ def _wait(proc, reader, out_reader, out_chunks, errors, plain, is_cancelled,
             reader.join(timeout=2)
             raise Cancelled("cancelled: gridsmith was stopped; earlier "
                             "outputs are untouched")
+        if done:
+            break
         time.sleep(poll)
     reader.join(timeout=10)
     out_reader.join(timeout=10)
