@@ -13,6 +13,7 @@ rails and walls major; tertiary medium; streets minor). Needs matplotlib
 (Debian python3-matplotlib).
 """
 import argparse
+import math
 import os
 import sys
 
@@ -76,11 +77,11 @@ def patch(g, **kw):
     return PathPatch(Path(verts, codes), **kw)
 
 
-def layer_of(path, want):
+def layer_of(path, want, role):
     ds = ogr.Open(path)
     if path.lower().endswith((".osm", ".pbf")):
         return ds, ds.GetLayerByName(want)
-    lyr = ds.GetLayerByName(want) or ds.GetLayer(0)
+    lyr = ds.GetLayerByName(role) or ds.GetLayer(0)
     return ds, lyr
 
 
@@ -139,9 +140,9 @@ def main():
         ax.text(c.GetX(), c.GetY(), "%s\n%d" % (f["grid_code"][-3:],
                                                 f["households"]),
                 ha="center", va="center", fontsize=7, zorder=6,
-                color="black")
+                color="black", clip_on=True)
     if a.buildings:
-        bds, bl = layer_of(a.buildings, "multipolygons")
+        bds, bl = layer_of(a.buildings, "multipolygons", "buildings")
         for f in bl:
             if a.buildings.lower().endswith(".osm") and not f["building"]:
                 continue
@@ -150,7 +151,7 @@ def main():
             if p:
                 ax.add_patch(p)
     if a.barriers:
-        bds, bl = layer_of(a.barriers, "lines")
+        bds, bl = layer_of(a.barriers, "lines", "barriers")
         style = {1: ("crimson", 2.6), 2: ("darkorange", 1.6),
                  3: ("0.45", 0.7)}
         for f in bl:
@@ -168,7 +169,8 @@ def main():
     if ext:
         ax.set_xlim(ext[0], ext[1])
         ax.set_ylim(ext[2], ext[3])
-    ax.set_aspect(1 / 0.766)
+    if ext:  # metres the same both ways at the centre's latitude
+        ax.set_aspect(1 / math.cos(math.radians((ext[2] + ext[3]) / 2)))
     ax.set_title(a.title or os.path.basename(a.partition))
     fig.savefig(a.png, bbox_inches="tight")
     return 0

@@ -38,6 +38,9 @@ village has more than 1 % of its area (and over 1 m2) outside the grid
 holding its households. Prints the villages, households, grids,
 compliance, median Polsby-Popper and footprints cut.
 
+With GS_MAP_DIR set, draws the result to GS_MAP_DIR/taipei.png
+(scripts/render_partition.py).
+
 Exit 77 (ctest SKIP_RETURN_CODE) with a SKIP line when the data is absent.
 The last line is "N passed, N failed".
 """
@@ -226,6 +229,13 @@ if code != 0:
 REPORT = json.loads(stdout)
 SUMMARY = {s["community_code"]: s for s in read_layer(OUT, "summary")}
 GRIDS = read_layer(OUT, "grids")
+if os.environ.get("GS_MAP_DIR"):  # the result drawn, for a person to look at
+    import subprocess
+    subprocess.run(["/usr/bin/python3", os.path.join(
+        REPO, "scripts", "render_partition.py"),
+        OUT, os.path.join(os.environ["GS_MAP_DIR"], "taipei.png"),
+        "--buildings", CITY, "--title", "Taipei: %d villages, %d grids" % (
+            len(COMMS), len(GRIDS))], check=False)
 
 
 def show():
