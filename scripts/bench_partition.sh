@@ -29,8 +29,8 @@ fi
 if [ ! -f "$dir/footprints.gpkg" ]; then
     echo "building footprints in $dir (once)..." >&2
     /usr/bin/python3 scripts/city_footprints.py "$dir/city.gpkg" \
-        "$dir/footprints.gpkg.tmp" && \
-        mv "$dir/footprints.gpkg.tmp" "$dir/footprints.gpkg"
+        "$dir/footprints.tmp.gpkg" && \
+        mv "$dir/footprints.tmp.gpkg" "$dir/footprints.gpkg"
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
