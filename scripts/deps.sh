@@ -11,7 +11,8 @@
 #                           (scripts/fuzz.sh) and valgrind
 #                           (scripts/valgrind.sh), bash-completion (the
 #                           install test completes with it), lintian and
-#                           dpkg-dev (scripts/package.sh)
+#                           dpkg-dev (scripts/package.sh), matplotlib
+#                           (scripts/render_partition.py)
 set -eu
 mode=${1:-build}
 
@@ -21,7 +22,7 @@ build_pkgs="build-essential cmake pkg-config libgdal-dev libgeos-dev
  gettext locales"
 test_pkgs="qgis python3-qgis xauth chromium clang clang-format libclang-rt-14-dev
  valgrind postgresql-15 postgresql-15-postgis-3 postgis parallel
- bash-completion lintian dpkg-dev"
+ bash-completion lintian dpkg-dev python3-matplotlib"
 
 case $mode in
     build) pkgs=$build_pkgs ;;

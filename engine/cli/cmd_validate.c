@@ -13,6 +13,7 @@
 static const char *const help =
     "Usage: gridsmith validate --communities C --grids G --households H\n"
     "                          [--members M] -o OUT.gpkg [options]\n"
+    "       gridsmith validate --communities C --grids G --buildings F ...\n"
     "\n"
     "Checks every grid against the grid standard: 300-500 households and at\n"
     "most 2,500 persons per grid, one member per grid, grids tiling their\n"
@@ -29,6 +30,9 @@ static const char *const help =
     "                      grid_type (basic|dedicated), name\n"
     "  --households H      household points: household_id, persons,\n"
     "                      building_id, care_type\n"
+    "  --buildings F       instead of --households: building footprints\n"
+    "                      whose households (their households field, else\n"
+    "                      estimated as partition does) stand inside each\n"
     "  --members M         roster table or CSV: member_id, grid_code, name\n"
     "  --layer ROLE=NAME   the layer to read for a role (default: the layer\n"
     "                      named like the role, or the only one)\n"
@@ -77,7 +81,13 @@ static const char *const help =
     "input (the message names file, layer, feature or line, and field);\n"
     "4 I/O or internal error.\n";
 
-enum { OPT_COMMUNITIES = 256, OPT_GRIDS, OPT_HOUSEHOLDS, OPT_MEMBERS };
+enum {
+    OPT_COMMUNITIES = 256,
+    OPT_GRIDS,
+    OPT_HOUSEHOLDS,
+    OPT_MEMBERS,
+    OPT_BUILDINGS
+};
 
 static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
                void *user, gs_report **out_report) {
@@ -96,6 +106,7 @@ int cmd_validate(int argc, char **argv) {
         {"grids", required_argument, NULL, OPT_GRIDS},
         {"households", required_argument, NULL, OPT_HOUSEHOLDS},
         {"members", required_argument, NULL, OPT_MEMBERS},
+        {"buildings", required_argument, NULL, OPT_BUILDINGS},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     cli_common c;
@@ -116,6 +127,7 @@ int cmd_validate(int argc, char **argv) {
             case OPT_GRIDS: vo.grids = optarg; break;
             case OPT_HOUSEHOLDS: vo.households = optarg; break;
             case OPT_MEMBERS: vo.members = optarg; break;
+            case OPT_BUILDINGS: vo.buildings = optarg; break;
             default: break;
         }
     }

@@ -66,6 +66,10 @@ static void partition_rules_init(gs_rules *r) {
     r->target_households = 400;
     r->target_persons = 1500;
     r->partition_policy = GS_POLICY_PERSONS;
+    r->m2_per_household = 90;
+    r->default_levels = 6;
+    r->persons_per_household = 2.5;
+    r->barrier_tolerance_m = 1;
 }
 
 void gs_rules_init(gs_rules *r) {
@@ -274,6 +278,14 @@ static int on_partition(gs_rules *r, const char *name, const char *value) {
         return parse_int(value, 1, 1000000, &r->target_households);
     if (!strcmp(name, "target_persons"))
         return parse_int(value, 1, 100000000, &r->target_persons);
+    if (!strcmp(name, "m2_per_household"))
+        return parse_real(value, 1, 100000, &r->m2_per_household);
+    if (!strcmp(name, "default_levels"))
+        return parse_real(value, 1, 200, &r->default_levels);
+    if (!strcmp(name, "persons_per_household"))
+        return parse_real(value, 0, 100, &r->persons_per_household);
+    if (!strcmp(name, "barrier_tolerance_m"))
+        return parse_real(value, 0, 1000, &r->barrier_tolerance_m);
     if (!strcmp(name, "infeasible")) {
         if (!strcmp(value, "persons"))
             r->partition_policy = GS_POLICY_PERSONS;

@@ -29,6 +29,9 @@ void gs__model_free(gs__model *m) {
     for (size_t i = 0; i < m->n_barriers; i++)
         if (m->barriers[i].geom) GEOSGeom_destroy_r(h, m->barriers[i].geom);
     free(m->barriers);
+    for (size_t i = 0; i < m->n_buildings; i++)
+        if (m->buildings[i].geom) GEOSGeom_destroy_r(h, m->buildings[i].geom);
+    free(m->buildings);
     free(m->metric_wkt);
     free(m->metric_name);
     free(m->output_wkt);

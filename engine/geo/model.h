@@ -69,13 +69,37 @@ typedef struct gs__skipped {
     double x, y; /* metric location when known, else NaN */
 } gs__skipped;
 
+/* How strong a barrier is: grid boundaries prefer the stronger, and a
+ * grid does not straddle a major one where it can be helped. */
+enum {
+    GS__BARRIER_MAJOR = 1,  /* motorway to secondary, rivers, rails, walls */
+    GS__BARRIER_MEDIUM = 2, /* tertiary roads; lines of kind road */
+    GS__BARRIER_MINOR = 3   /* streets, service roads, streams, fences */
+};
+
 /* A road, river, wall or rail that grid boundaries should follow. */
 typedef struct gs__barrier {
     const char *kind; /* "road", "river", "wall", "rail" or the user's */
     const char *name;
+    int cls;            /* GS__BARRIER_MAJOR .. GS__BARRIER_MINOR */
     GEOSGeometry *geom; /* metric, lineal */
     gs__origin origin;
 } gs__barrier;
+
+/* A building footprint: the indivisible piece partition keeps whole. */
+typedef struct gs__building {
+    const char *id;     /* building_id, or the OSM id, or "F<feature id>" */
+    const char *name;   /* "" when none */
+    const char *type;   /* OSM building=* value, or "" */
+    GEOSGeometry *geom; /* metric, repaired, polygonal */
+    double x, y;        /* a point inside it */
+    double area;        /* m2 */
+    long households;    /* given, estimated, or -1 when neither */
+    long persons;       /* given, estimated, or -1 */
+    double levels;      /* floors given, or 0 */
+    int estimated;      /* households estimated from the footprint */
+    gs__origin origin;
+} gs__building;
 
 typedef struct gs__model {
     GEOSContextHandle_t geos; /* borrowed from the context */
@@ -94,6 +118,8 @@ typedef struct gs__model {
     size_t n_skipped, cap_skipped;
     gs__barrier *barriers;
     size_t n_barriers;
+    gs__building *buildings;
+    size_t n_buildings;
 
     /* CRS: the metric one the analyses use and the output one (the grids'
      * input CRS), as WKT. */

@@ -82,6 +82,28 @@ int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
                          const char *path, gs__model *m, const gs__crsinfo *crs,
                          gs__inputs *info);
 
+/* Building footprints (role "buildings"): polygons with building_id,
+ * name, households, persons, levels and an OSM building type; an .osm or
+ * .pbf file is read directly (its buildings). Into m->buildings in
+ * metres, households and persons -1 where not given. */
+int gs__io_read_buildings(gs_ctx *ctx, const gs_input_opts *opts,
+                          const char *path, gs__model *m,
+                          const gs__crsinfo *crs, gs__inputs *info);
+
+/* Fills in the households (and persons) of buildings that give none:
+ * area x levels (rules->default_levels when not given) /
+ * rules->m2_per_household for homes (no OSM type, or a residential one),
+ * 0 for other buildings; persons households x
+ * rules->persons_per_household. *out_estimated: how many were estimated.
+ * Never fails. */
+void gs__io_estimate_buildings(gs__model *m, const gs_rules *rules,
+                               long *out_estimated);
+
+/* Replaces m->households by each building's households as points at its
+ * inner point (building_id set, persons spread evenly): for a run given
+ * footprints and no household points. GS_ERR_NOMEM. */
+int gs__io_households_from_buildings(gs_ctx *ctx, gs__model *m);
+
 /* Duplicate household_ids would count one household twice: fails with
  * GS_ERR_INPUT_VALUE naming both places, or with {on_error}=skip keeps the
  * first and records the others as skipped. */

@@ -54,13 +54,23 @@ static const field_spec event_fields[] = {
 /* Read by gs__io_read_barriers: the roads, rivers, walls and rails that
  * partition follows. */
 static const field_spec barrier_fields[] = {
-    {"kind", 1}, {"name", 0}, {NULL, 0}};
+    {"kind", 0},     {"name", 0},    {"class", 0},   {"highway", 0},
+    {"waterway", 0}, {"railway", 0}, {"barrier", 0}, {NULL, 0}};
 
-static const role_spec roles[] = {
-    {"communities", community_fields}, {"grids", grid_fields},
-    {"households", household_fields},  {"members", member_fields},
-    {"traces", trace_fields},          {"events", event_fields},
-    {"barriers", barrier_fields},      {NULL, NULL}};
+/* Read by gs__io_read_buildings: footprints that partition keeps whole. */
+static const field_spec building_fields[] = {
+    {"building_id", 0}, {"name", 0},     {"households", 0}, {"persons", 0},
+    {"levels", 0},      {"building", 0}, {NULL, 0}};
+
+static const role_spec roles[] = {{"communities", community_fields},
+                                  {"grids", grid_fields},
+                                  {"households", household_fields},
+                                  {"members", member_fields},
+                                  {"traces", trace_fields},
+                                  {"events", event_fields},
+                                  {"barriers", barrier_fields},
+                                  {"buildings", building_fields},
+                                  {NULL, NULL}};
 
 static const role_spec *find_role(const char *name, size_t len) {
     for (const role_spec *r = roles; r->role; r++)

@@ -48,6 +48,7 @@ static const gs__style_cat CHANGE_CATS[] = {
     {"merged", "合并 merged", {31, 120, 180}},
     {"shifted", "调界 shifted", {255, 127, 0}},
     {"redesigned", "重划 redesigned", {106, 61, 154}},
+    {"repaired", "修复 repaired", {51, 160, 44}},
 };
 
 /* Integer flags written as 1/0; QGIS compares the value's text form. */

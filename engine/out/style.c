@@ -207,6 +207,9 @@ static const alias ALIASES[] = {
     {"households_after", "调整后户数"},
     {"moved", "迁出户数"},
     {"new_codes", "新网格编码"},
+    {"repairs", "修复项"},
+    {"straddling", "跨主干路网格数"},
+    {"cut_footprints", "跨社区边界建筑数"},
     /* patrol */
     {"date", "日期"},
     {"week", "周"},

@@ -127,8 +127,7 @@ static int random_tree(bis *s, const uset *u) {
     size_t n = u->n, nl = u->nl, nt = 0;
     size_t *te = s->tadj + 2 * n; /* tree edges as pairs, second half */
     for (size_t e = 0; e < nl; e++) {
-        s->w[e].w =
-            gs__uniform(&s->rng) + (gr->arcs[s->larc[e]].barrier ? 1.0 : 0.0);
+        s->w[e].w = gs__uniform(&s->rng) + (double)gr->arcs[s->larc[e]].barrier;
         s->w[e].e = e;
     }
     qsort(s->w, nl, sizeof *s->w, cmp_warc);

@@ -86,17 +86,43 @@ static void layout_free(layout *l) {
     memset(l, 0, sizeof *l);
 }
 
-/* Faces of the region cut by the lines, each group placed in one. */
+/* Each group in the face holding its point, and the faces' households
+ * (faces->u[f].hh). */
+static void place_in_faces(graph *faces, gs__building_group *groups,
+                           size_t n_groups) {
+    for (size_t f = 0; f < faces->n; f++) faces->u[f].hh = 0;
+    for (size_t i = 0; i < n_groups; i++) {
+        groups[i].face =
+            gs__graph_locate(faces, 0, faces->n, groups[i].x, groups[i].y);
+        if (groups[i].face >= 0) faces->u[groups[i].face].hh += groups[i].hh;
+    }
+}
+
+/* Faces of the region cut by the lines, with their blocks, road
+ * corridors shared out, each group placed in one. */
 static int layout_make(GEOSContextHandle_t h, const GEOSGeometry *region,
-                       const GEOSGeometry *const *lines, size_t n_lines,
-                       gs__building_group *groups, size_t n_groups, layout *l) {
+                       const GEOSGeometry *const *lines, const int *cls,
+                       size_t n_lines, gs__building_group *groups,
+                       size_t n_groups, layout *l) {
     graph *faces = &l->faces;
-    long *fill;
+    long *fill, *fhh;
+    int changed = 0;
     memset(l, 0, sizeof *l);
     faces->h = h;
     l->groups = groups;
     l->n_groups = n_groups;
-    if (gs__graph_faces(faces, region, lines, n_lines)) return GS_ERR_INTERNAL;
+    if (gs__graph_faces(faces, region, lines, n_lines) ||
+        gs__faces_blocks(faces, region, lines, cls, n_lines))
+        return GS_ERR_INTERNAL;
+    place_in_faces(faces, groups, n_groups);
+    fhh = gs__malloc((faces->n ? faces->n : 1) * sizeof *fhh);
+    if (!fhh) return GS_ERR_NOMEM;
+    for (size_t f = 0; f < faces->n; f++) fhh[f] = faces->u[f].hh;
+    if (gs__faces_absorb_corridors(faces, fhh, &changed)) {
+        free(fhh);
+        return GS_ERR_INTERNAL;
+    }
+    free(fhh);
     l->start = gs__calloc(faces->n + 1, sizeof *l->start);
     l->groups_of = gs__malloc((n_groups ? n_groups : 1) * sizeof *l->groups_of);
     fill = gs__malloc((faces->n + 1) * sizeof *fill);
@@ -104,14 +130,10 @@ static int layout_make(GEOSContextHandle_t h, const GEOSGeometry *region,
         free(fill);
         return GS_ERR_NOMEM;
     }
+    if (changed) place_in_faces(faces, groups, n_groups);
     for (size_t i = 0; i < n_groups; i++) {
-        groups[i].face =
-            gs__graph_locate(faces, 0, faces->n, groups[i].x, groups[i].y);
         groups[i].unit = -1;
-        if (groups[i].face >= 0) {
-            l->start[groups[i].face + 1]++;
-            faces->u[groups[i].face].hh += groups[i].hh;
-        }
+        if (groups[i].face >= 0) l->start[groups[i].face + 1]++;
     }
     for (size_t f = 0; f < faces->n; f++) l->start[f + 1] += l->start[f];
     memcpy(fill, l->start, (faces->n + 1) * sizeof *fill);
@@ -140,9 +162,10 @@ static int level_cuts(const layout *l, const gs__partition_bounds *b,
     return 0;
 }
 
-/* The units and arcs of `level` into gr (emptied first). */
+/* The units and arcs of `level` into gr (emptied first); every group's
+ * shape lies whole in its unit (keep_whole.c). */
 static int layout_units(layout *l, const gs__partition_bounds *b, int level,
-                        graph *gr) {
+                        const GEOSGeometry *region, graph *gr) {
     GEOSContextHandle_t h = l->faces.h;
     gs__building_group *groups = l->groups;
     gs__graph_free(gr);
@@ -153,18 +176,39 @@ static int layout_units(layout *l, const gs__partition_bounds *b, int level,
             GEOSGeometry *c = GEOSGeom_clone_r(h, l->faces.u[f].g);
             if (!c || gs__graph_add_unit(gr, c, (long)f))
                 return GS_ERR_INTERNAL;
-            gr->u[f].hh = l->faces.u[f].hh;
         }
-        for (size_t i = 0; i < l->n_groups; i++) {
+        for (size_t i = 0; i < l->n_groups; i++)
             groups[i].unit = groups[i].face;
-            if (groups[i].face >= 0)
-                gr->u[groups[i].face].persons += groups[i].persons;
-        }
     } else {
         for (size_t i = 0; i < l->n_groups; i++) groups[i].unit = -1;
         if (gs__graph_cells(gr, &l->faces, groups, l->n_groups, l->start,
                             l->groups_of, level_threshold(b, level)))
             return GS_ERR_INTERNAL;
+    }
+    if (gs__graph_keep_whole(gr, region, groups, l->n_groups))
+        return GS_ERR_INTERNAL;
+    for (size_t u = 0; u < gr->n; u++) gr->u[u].hh = gr->u[u].persons = 0;
+    for (size_t i = 0; i < l->n_groups; i++)
+        if (groups[i].unit >= 0) {
+            gr->u[groups[i].unit].hh += groups[i].hh;
+            gr->u[groups[i].unit].persons += groups[i].persons;
+        }
+    /* a building over the maximum on its own makes its unit "big": the
+     * unit is clamped to the maximum, so a part holding it holds nothing
+     * else (a unit with other households keeps its figures: it can be
+     * cut finer) */
+    for (size_t i = 0; i < l->n_groups; i++) {
+        unit *x;
+        long gm = b->by_persons ? groups[i].persons : groups[i].hh;
+        if (groups[i].unit < 0 || gm <= b->hi) continue;
+        x = &gr->u[groups[i].unit];
+        if (gs__unit_measure(b, x) != gm) continue; /* others with it */
+        x->big = 1;
+        if (b->by_persons)
+            x->persons = b->hi;
+        else
+            x->hh = b->hi;
+        if (x->persons > b->pmax) x->persons = b->pmax;
     }
     return gs__graph_arcs(gr) ? GS_ERR_NOMEM : GS_OK;
 }
@@ -203,13 +247,286 @@ static long try_once(division *d, long k, uint64_t seed, int exact,
     return miss;
 }
 
+/* The parts outside the bounds, a part that is one unit over the maximum
+ * on its own (a building too big for any grid) aside: no division can do
+ * better there. -1 when out of memory. */
+static long misses_of(const graph *gr, const gs__partition_bounds *b,
+                      const long *part, long k) {
+    long *m = gs__calloc((size_t)k, sizeof *m),
+         *p = gs__calloc((size_t)k, sizeof *p);
+    long *rest = gs__calloc((size_t)k, sizeof *rest),
+         *n = gs__calloc((size_t)k, sizeof *n);
+    unsigned char *big = gs__calloc((size_t)k, 1);
+    long miss = -1;
+    if (!m || !p || !rest || !n || !big) goto done;
+    for (size_t i = 0; i < gr->n; i++) {
+        long q = part[i], um = gs__unit_measure(b, &gr->u[i]);
+        if (q < 0 || q >= k) continue;
+        m[q] += um;
+        p[q] += gr->u[i].persons;
+        n[q]++;
+        if (gr->u[i].big)
+            big[q] = 1;
+        else
+            rest[q] += um;
+    }
+    miss = 0;
+    for (long q = 0; q < k; q++) {
+        if (n[q] == 0) {
+            miss++;
+            continue;
+        }
+        if (gs__violation(b, m[q], p[q], 1) <= 0) continue;
+        if (big[q] && rest[q] == 0) continue;
+        miss++;
+    }
+done:
+    free(m);
+    free(p);
+    free(rest);
+    free(n);
+    free(big);
+    return miss;
+}
+
+/* Keeps part[] (k parts, `miss` misses) as d->out when better than the
+ * best so far. 0, or an error code. */
+static int keep_best(division *d, int level, const long *part, long k,
+                     long miss) {
+    if (d->best_miss >= 0 && miss >= d->best_miss) return GS_OK;
+    gs__division_free(d->gr.h, d->out);
+    if (gs__division_parts(&d->gr, d->region, d->l.groups, d->l.n_groups, part,
+                           k, d->out))
+        return GS_ERR_INTERNAL;
+    d->out->misses = miss;
+    d->out->level = level;
+    d->best_miss = miss;
+    return GS_OK;
+}
+
+/* ---- blocks between major barriers --------------------------------------- */
+
+static long uf_root(long *p, long i) {
+    while (p[i] != i) i = p[i] = p[p[i]];
+    return i;
+}
+
+/* The units' blocks: the blocks between major barriers (the faces' blk1),
+ * a block without households joined to the neighbour it shares most
+ * boundary with, a block too small (or too large) for a whole number of
+ * parts within the bounds (units over the maximum aside) to its neighbour
+ * that makes it fit, else the one sharing most boundary. ub[u] per unit, dense
+ * from 0; the count, or -1 when out of memory. */
+static long unit_blocks(const graph *gr, const gs__partition_bounds *b,
+                        long *ub) {
+    size_t n = gr->n;
+    long nb = 0, *par = NULL, *m = NULL, *hh = NULL, out = -1;
+    double *shared = NULL;
+    unsigned char *stuck = NULL;
+    for (size_t i = 0; i < n; i++) {
+        long x = gr->faces && gr->u[i].face >= 0
+                     ? gr->faces->u[gr->u[i].face].blk1
+                     : 0;
+        ub[i] = x < 0 ? 0 : x;
+        if (ub[i] + 1 > nb) nb = ub[i] + 1;
+    }
+    if (nb <= 1) return nb;
+    par = gs__malloc((size_t)nb * sizeof *par);
+    m = gs__calloc((size_t)nb, sizeof *m);
+    hh = gs__calloc((size_t)nb, sizeof *hh);
+    shared = gs__calloc((size_t)nb, sizeof *shared);
+    stuck = gs__calloc((size_t)nb, 1);
+    if (!par || !m || !hh || !shared || !stuck) goto done;
+    for (long i = 0; i < nb; i++) par[i] = i;
+    for (size_t i = 0; i < n; i++) {
+        long um = gs__unit_measure(b, &gr->u[i]);
+        /* a unit over the maximum on its own (a building too big for any
+         * grid) is a part of its own: the rest must fit */
+        if (!gr->u[i].big) m[ub[i]] += um;
+        hh[ub[i]] += gr->u[i].hh;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (;;) {
+            long pick = -1, best = -1, ks[1];
+            double bl = 0;
+            int fits_best = 0;
+            /* pass 0: blocks without households; pass 1: blocks that no
+             * whole number of parts fits, the smallest first */
+            for (long i = 0; i < nb; i++) {
+                if (uf_root(par, i) != i || stuck[i]) continue;
+                if (pass == 0 ? hh[i] != 0
+                              : hh[i] == 0 || m[i] == 0 ||
+                                    gs__partition_pick_ks(m[i], b, ks, 1) > 0)
+                    continue;
+                if (pick < 0 || m[i] < m[pick]) pick = i;
+                if (pass == 0) break;
+            }
+            if (pick < 0) break;
+            for (long i = 0; i < nb; i++) shared[i] = 0;
+            for (size_t e = 0; e < gr->m; e++) {
+                long x = uf_root(par, ub[gr->arcs[e].a]),
+                     y = uf_root(par, ub[gr->arcs[e].b]);
+                if (x == y || (x != pick && y != pick)) continue;
+                shared[x == pick ? y : x] += gr->arcs[e].len + 1e-9;
+            }
+            for (long i = 0; i < nb; i++) {
+                int fits;
+                if (shared[i] <= 0) continue;
+                fits = pass == 1 &&
+                       gs__partition_pick_ks(m[i] + m[pick], b, ks, 1) > 0;
+                if (best < 0 || fits > fits_best ||
+                    (fits == fits_best && shared[i] > bl)) {
+                    best = i;
+                    bl = shared[i];
+                    fits_best = fits;
+                }
+            }
+            if (best < 0) { /* nothing borders it: it stays alone */
+                stuck[pick] = 1;
+                continue;
+            }
+            par[pick] = best;
+            m[best] += m[pick];
+            hh[best] += hh[pick];
+        }
+    {
+        long *dense = m; /* reuse */
+        long nd = 0;
+        for (long i = 0; i < nb; i++) dense[i] = -1;
+        for (size_t i = 0; i < n; i++) {
+            long r = uf_root(par, ub[i]);
+            if (dense[r] < 0) dense[r] = nd++;
+            ub[i] = dense[r];
+        }
+        out = nd;
+    }
+done:
+    free(par);
+    free(m);
+    free(hh);
+    free(shared);
+    free(stuck);
+    return out;
+}
+
+/* One block's division (units ids[0..n)) into its own number of parts:
+ * the trees and repair, more on the finest level, then the exhaustive
+ * search. Its parts from 0 into bpart[i] per id; *out_k, *out_miss. -1
+ * when out of memory. */
+static int divide_block(division *d, const long *ids, size_t n, int level,
+                        int finest, long blk, long *bpart, long *out_k,
+                        long *out_miss) {
+    graph sub;
+    long ks[3], mtot = 0, best = -1, *part = NULL, bestk = 1;
+    int n_ks, tries, rc = -1;
+    if (gs__graph_sub(&d->gr, ids, n, &sub)) goto done;
+    {
+        /* a part for each unit over the maximum on its own (a building
+         * too big for any grid), the others for the rest */
+        long nbig = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (sub.u[i].big)
+                nbig++;
+            else
+                mtot += gs__unit_measure(d->b, &sub.u[i]);
+        }
+        n_ks = gs__partition_pick_ks(mtot, d->b, ks, 3);
+        if (n_ks == 0) {
+            ks[0] = d->b->target > 0 ? lround((double)mtot / d->b->target) : 1;
+            if (ks[0] < 1 && nbig == 0) ks[0] = 1;
+            n_ks = 1;
+        }
+        for (int i = 0; i < n_ks; i++) ks[i] += nbig;
+    }
+    tries = (finest ? 4 * RETRIES : RETRIES) * n_ks;
+    part = gs__malloc((n ? n : 1) * sizeof *part);
+    if (!part) goto done;
+    for (int t = 0; t < tries + (finest ? n_ks : 0) && best != 0; t++) {
+        long k = ks[t % n_ks], miss;
+        int exact = t >= tries;
+        if (exact) {
+            int x = gs__exact(&sub, d->b, k, part);
+            if (x < 0) goto done;
+            if (x == 0) continue;
+            miss = 0;
+        } else {
+            miss = gs__bisect(
+                &sub, d->b, k,
+                d->seed + (uint64_t)(level * 64 + t) + (uint64_t)blk * 7919u,
+                part);
+            if (miss > 0) miss = gs__repair(&sub, d->b, k, part);
+        }
+        if (miss < 0) goto done;
+        if (miss > 0 && (miss = misses_of(&sub, d->b, part, k)) < 0) goto done;
+        if (miss == 0 && sub.n <= POLISH_UNITS &&
+            gs__partition_polish(&sub, d->b, k, part))
+            goto done;
+        if (best >= 0 && miss >= best) continue;
+        best = miss;
+        bestk = k;
+        memcpy(bpart, part, n * sizeof *bpart);
+    }
+    *out_k = bestk;
+    *out_miss = best < 0 ? bestk : best;
+    rc = 0;
+done:
+    free(part);
+    gs__graph_sub_free(&sub);
+    return rc;
+}
+
+/* The division of the current level block by block: GS_OK with the
+ * result kept when better; 1 when there is one block only. */
+static int divide_by_blocks(division *d, int level, int finest) {
+    size_t n = d->gr.n;
+    long *ub = gs__malloc((n ? n : 1) * sizeof *ub), nb, *part = NULL,
+         *ids = NULL, *bpart = NULL, k = 0, miss = 0;
+    int rc = GS_ERR_NOMEM;
+    if (!ub) return rc;
+    nb = unit_blocks(&d->gr, d->b, ub);
+    if (nb < 0) goto done;
+    if (nb <= 1) {
+        rc = 1;
+        goto done;
+    }
+    part = gs__malloc((n ? n : 1) * sizeof *part);
+    ids = gs__malloc((n ? n : 1) * sizeof *ids);
+    bpart = gs__malloc((n ? n : 1) * sizeof *bpart);
+    if (!part || !ids || !bpart) goto done;
+    for (long blk = 0; blk < nb; blk++) {
+        size_t ni = 0;
+        long bk, bm;
+        for (size_t i = 0; i < n; i++)
+            if (ub[i] == blk) ids[ni++] = (long)i;
+        if (ni == 0) continue;
+        if (divide_block(d, ids, ni, level, finest, blk, bpart, &bk, &bm))
+            goto done;
+        for (size_t i = 0; i < ni; i++) part[ids[i]] = k + bpart[i];
+        k += bk;
+        miss += bm;
+    }
+    rc = keep_best(d, level, part, k, miss);
+done:
+    free(ub);
+    free(part);
+    free(ids);
+    free(bpart);
+    return rc;
+}
+
 /* The tries of one level (the finest gets more, and the exhaustive search
- * last), each better result kept in d->out. */
+ * last), each better result kept in d->out. Where major barriers cut the
+ * region into blocks, the blocks are divided on their own first; the
+ * whole region only when that misses. */
 static int divide_level(division *d, int level, int finest) {
     int n_ks = d->n_ks, tries = (finest ? 4 * RETRIES : RETRIES) * n_ks;
     long *part = NULL;
     int rc;
-    if ((rc = layout_units(&d->l, d->b, level, &d->gr))) return rc;
+    if ((rc = layout_units(&d->l, d->b, level, d->region, &d->gr))) return rc;
+    rc = divide_by_blocks(d, level, finest);
+    if (rc < 0 || (rc != 1 && rc != GS_OK)) return rc;
+    if (rc == GS_OK && d->best_miss == 0) return GS_OK;
+    rc = GS_OK;
     part = gs__malloc((d->gr.n ? d->gr.n : 1) * sizeof *part);
     if (!part) return GS_ERR_NOMEM;
     for (int t = 0; t < tries + (finest ? n_ks : 0) && d->best_miss != 0; t++) {
@@ -217,30 +534,23 @@ static int divide_level(division *d, int level, int finest) {
         long miss = try_once(d, k, d->seed + (uint64_t)(level * 64 + t),
                              t >= tries, part);
         if (miss == -2) continue;
+        if (miss > 0) miss = misses_of(&d->gr, d->b, part, k);
         if (miss < 0) {
             rc = GS_ERR_NOMEM;
             break;
         }
-        if (d->best_miss >= 0 && miss >= d->best_miss) continue;
-        gs__division_free(d->gr.h, d->out);
-        if (gs__division_parts(&d->gr, d->region, d->l.groups, d->l.n_groups,
-                               part, k, d->out)) {
-            rc = GS_ERR_INTERNAL;
-            break;
-        }
-        d->out->misses = miss;
-        d->out->level = level;
-        d->best_miss = miss;
+        if ((rc = keep_best(d, level, part, k, miss))) break;
     }
     free(part);
     return rc;
 }
 
 int gs__divide_region(GEOSContextHandle_t h, const GEOSGeometry *region,
-                      const GEOSGeometry *const *lines, size_t n_lines,
-                      gs__building_group *groups, size_t n_groups,
-                      const long *ks, int n_ks, const gs__partition_bounds *b,
-                      uint64_t seed, gs__division *out) {
+                      const GEOSGeometry *const *lines, const int *cls,
+                      size_t n_lines, gs__building_group *groups,
+                      size_t n_groups, const long *ks, int n_ks,
+                      const gs__partition_bounds *b, uint64_t seed,
+                      gs__division *out) {
     division d;
     int rc, last = 0;
     memset(out, 0, sizeof *out);
@@ -253,7 +563,7 @@ int gs__divide_region(GEOSContextHandle_t h, const GEOSGeometry *region,
     d.gr.h = h;
     d.best_miss = -1;
     d.out = out;
-    rc = layout_make(h, region, lines, n_lines, groups, n_groups, &d.l);
+    rc = layout_make(h, region, lines, cls, n_lines, groups, n_groups, &d.l);
     for (int level = 0; !rc && level < 3; level++)
         if (level_cuts(&d.l, b, level)) last = level;
     for (int level = 0; !rc && level < 3 && d.best_miss != 0; level++)
@@ -302,8 +612,8 @@ int gs__partition_prebalance(GEOSContextHandle_t h, const GEOSGeometry *region,
     memset(out, 0, sizeof *out);
     memset(&gr, 0, sizeof gr);
     gr.h = h;
-    rc = layout_make(h, region, lines, n_lines, groups, n_groups, &l);
-    if (!rc) rc = layout_units(&l, b, 2, &gr);
+    rc = layout_make(h, region, lines, NULL, n_lines, groups, n_groups, &l);
+    if (!rc) rc = layout_units(&l, b, 2, region, &gr);
     if (rc) goto done;
     part = gs__malloc((gr.n ? gr.n : 1) * sizeof *part);
     if (!part) {

@@ -192,9 +192,10 @@ static int try_division(wstate *s, const long *set, long k, int mode,
                                      (const GEOSGeometry *const *)lines, nl,
                                      owners, k, g, n, &s->b, &d))
             goto done;
-    } else if (gs__divide_region(
-                   s->h, region, (const GEOSGeometry *const *)lines, nl, g, n,
-                   ks, n_ks, &s->b, s->seed + (uint64_t)set[0], &d)) {
+    } else if (gs__divide_region(s->h, region,
+                                 (const GEOSGeometry *const *)lines,
+                                 s->line_cls, nl, g, n, ks, n_ks, &s->b,
+                                 s->seed + (uint64_t)set[0], &d)) {
         goto done;
     }
     rc = d.misses == 0 && d.k > 0

@@ -27,6 +27,7 @@ void gs__division_free(GEOSContextHandle_t h, gs__division *d) {
     free(d->cut_len);
     free(d->cut_barrier);
     free(d->group_part);
+    free(d->straddle);
     memset(d, 0, sizeof *d);
 }
 
@@ -167,9 +168,87 @@ static GEOSGeometry *part_union(const graph *gr, const long *part, long p) {
     return u ? clean_polygonal(h, u) : NULL;
 }
 
+static int division_fill(const graph *gr, const GEOSGeometry *region,
+                         gs__building_group *groups, size_t n_groups,
+                         const long *part, long k, gs__division *out);
+
+/* Units of part p lying off the largest polygon of its union (a piece
+ * joined to the rest only at a corner, or by the arc that joins a graph's
+ * components) go to the neighbouring part they share most boundary with,
+ * so every grid is one polygon. 1 when a unit moved, 0 none, -1 failure. */
+static int reunite_part(const graph *gr, long *part, long p) {
+    GEOSContextHandle_t h = gr->h;
+    GEOSGeometry *u = part_union(gr, part, p);
+    const GEOSGeometry *big = NULL;
+    double ba = -1;
+    int n, moved = 0;
+    if (!u) return -1;
+    n = GEOSGetNumGeometries_r(h, u);
+    if (n < 2) {
+        GEOSGeom_destroy_r(h, u);
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        double a = gs__geom_area(h, GEOSGetGeometryN_r(h, u, i));
+        if (a > ba) {
+            ba = a;
+            big = GEOSGetGeometryN_r(h, u, i);
+        }
+    }
+    for (size_t i = 0; i < gr->n; i++) {
+        GEOSGeometry *x;
+        double a = 0, best = 0;
+        long to = -1;
+        if (part[i] != p) continue;
+        x = GEOSIntersection_r(h, gr->u[i].g, big);
+        if (x) a = gs__geom_area(h, x);
+        GEOSGeom_destroy_r(h, x);
+        if (a > 0.5 * gr->u[i].area) continue; /* on the main piece */
+        for (size_t q = gr->off[i]; q < gr->off[i + 1]; q++) {
+            const arc *e = &gr->arcs[gr->adj[q]];
+            long o = e->a == (long)i ? e->b : e->a;
+            if (part[o] != p && e->len > best) {
+                best = e->len;
+                to = part[o];
+            }
+        }
+        if (to >= 0) {
+            part[i] = to;
+            moved = 1;
+        }
+    }
+    GEOSGeom_destroy_r(h, u);
+    return moved;
+}
+
 int gs__division_parts(const graph *gr, const GEOSGeometry *region,
                        gs__building_group *groups, size_t n_groups,
-                       const long *part, long k, gs__division *out) {
+                       const long *part_in, long k, gs__division *out) {
+    long *part = gs__malloc((gr->n ? gr->n : 1) * sizeof *part);
+    int rc;
+    if (!part) return -1;
+    memcpy(part, part_in, gr->n * sizeof *part);
+    for (int pass = 0; k > 1 && pass < 3; pass++) {
+        int any = 0;
+        for (long p = 0; p < k; p++) {
+            int r = reunite_part(gr, part, p);
+            if (r < 0) {
+                free(part);
+                return -1;
+            }
+            any |= r;
+        }
+        if (!any) break;
+    }
+    rc = division_fill(gr, region, groups, n_groups, part, k, out);
+    free(part);
+    return rc;
+}
+
+/* The division's figures and shapes from part[] (see gs__division_parts). */
+static int division_fill(const graph *gr, const GEOSGeometry *region,
+                         gs__building_group *groups, size_t n_groups,
+                         const long *part, long k, gs__division *out) {
     GEOSContextHandle_t h = gr->h;
     out->k = k;
     out->geom = gs__calloc((size_t)k, sizeof *out->geom);
@@ -179,9 +258,25 @@ int gs__division_parts(const graph *gr, const GEOSGeometry *region,
     out->cut_barrier = gs__calloc((size_t)k, sizeof *out->cut_barrier);
     out->group_part =
         gs__malloc((n_groups ? n_groups : 1) * sizeof *out->group_part);
+    out->straddle = gs__calloc((size_t)k, sizeof *out->straddle);
     if (!out->geom || !out->hh || !out->persons || !out->cut_len ||
-        !out->cut_barrier || !out->group_part)
+        !out->cut_barrier || !out->group_part || !out->straddle)
         return -1;
+    {
+        long *first = gs__malloc((size_t)k * sizeof *first);
+        if (!first) return -1;
+        for (long p = 0; p < k; p++) first[p] = -1;
+        for (size_t i = 0; i < gr->n; i++) {
+            long p = part[i], b;
+            if (gr->u[i].hh <= 0 || !gr->faces || gr->u[i].face < 0) continue;
+            b = gr->faces->u[gr->u[i].face].blk1;
+            if (first[p] < 0)
+                first[p] = b;
+            else if (first[p] != b)
+                out->straddle[p] = 1;
+        }
+        free(first);
+    }
     out->units = (long)gr->n;
     for (size_t i = 0; i < n_groups; i++) {
         long u = groups[i].unit;

@@ -20,6 +20,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <geos_c.h>
+#include <math.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ typedef struct ctask {
     size_t n_groups;
     GEOSGeometry **lines; /* copies of the barriers near the community:
                            * GEOS caches lazily, so threads share none */
+    int *cls;             /* their classes */
     size_t n_lines;
     gs__division div;
     gs__partition_sum sum;
@@ -99,8 +101,8 @@ static void do_community(GEOSContextHandle_t h, const gs__model *m,
     const gs__community *c = &m->communities[t->ci];
     gs__partition_sum *sum = &t->sum;
     gs__partition_bounds b;
-    long ks[3], big = 0;
-    const char *big_id = NULL;
+    long ks[3], big_hh = 0;
+    const char *first_cut = NULL;
     int n_ks, feasible;
 
     memset(sum, 0, sizeof *sum);
@@ -109,36 +111,91 @@ static void do_community(GEOSContextHandle_t h, const gs__model *m,
     for (size_t i = 0; i < t->n_groups; i++) {
         sum->households += t->groups[i].hh;
         sum->persons += t->groups[i].persons;
-        if (t->groups[i].building && t->groups[i].hh > big) {
-            big = t->groups[i].hh;
-            big_id = t->groups[i].building;
-        }
     }
     n_ks = plan(rules, sum->households, sum->persons, &b, ks, 3, sum->note,
                 sizeof sum->note, &feasible);
-    if (big > rules->max_households) {
+    /* every building over the maximum, named */
+    for (size_t i = 0; i < t->n_groups; i++) {
+        const gs__building_group *g = &t->groups[i];
         size_t len = strlen(sum->note);
+        if (g->hh <= rules->max_households) continue;
         feasible = 0;
-        snprintf(sum->note + len, sizeof sum->note - len,
-                 "%sbuilding %s alone holds %ld households, over %d",
-                 len ? "; " : "", big_id, big, rules->max_households);
+        if (sum->big_buildings++ == 0)
+            snprintf(sum->note + len, sizeof sum->note - len,
+                     "%sover %d households in one building: ", len ? "; " : "",
+                     rules->max_households);
+        else
+            snprintf(sum->note + len, sizeof sum->note - len, ", ");
+        len = strlen(sum->note);
+        snprintf(sum->note + len, sizeof sum->note - len, "%s%s%s%s %ld",
+                 g->building ? g->building : "(no id)",
+                 g->name && g->name[0] ? " " : "",
+                 g->name && g->name[0] ? g->name : "",
+                 g->merged ? " (with the buildings it overlaps)" : "", g->hh);
+    }
+    for (size_t i = 0; i < t->n_groups; i++)
+        if (t->groups[i].hh > rules->max_households) big_hh += t->groups[i].hh;
+    if (sum->big_buildings && !b.by_persons) {
+        /* a grid for each such building, the others for the rest */
+        long rest = sum->households - big_hh;
+        n_ks = rest > 0 ? gs__partition_pick_ks(rest, &b, ks, 3) : 0;
+        if (n_ks == 0) {
+            ks[0] = lround((double)rest / b.target);
+            n_ks = 1;
+        }
+        for (int i = 0; i < n_ks; i++) ks[i] += sum->big_buildings;
+    }
+    /* footprints reaching outside the community */
+    if (c->geom) {
+        const GEOSPreparedGeometry *pc = GEOSPrepare_r(h, c->geom);
+        for (size_t i = 0; pc && i < t->n_groups; i++) {
+            const gs__building_group *g = &t->groups[i];
+            GEOSGeometry *out;
+            if (!g->shape || g->footprint < 0 ||
+                GEOSPreparedCovers_r(h, pc, g->shape) == 1)
+                continue;
+            out = GEOSDifference_r(h, g->shape, c->geom);
+            if (out && gs__geom_area(h, out) > 1.0) {
+                if (sum->cut_footprints++ == 0) first_cut = g->building;
+            }
+            GEOSGeom_destroy_r(h, out);
+        }
+        if (pc) GEOSPreparedGeom_destroy_r(h, pc);
+        if (sum->cut_footprints) {
+            size_t len = strlen(sum->note);
+            snprintf(sum->note + len, sizeof sum->note - len,
+                     "%s%ld building footprint(s) cross the community "
+                     "boundary (first: %s); each stays with the grid "
+                     "holding its households, the part outside is "
+                     "another community's",
+                     len ? "; " : "", sum->cut_footprints,
+                     first_cut ? first_cut : "");
+        }
     }
     sum->feasible = feasible;
     if (!c->geom) {
         t->rc = GS_ERR_INTERNAL;
         return;
     }
-    t->rc = gs__divide_region(h, c->geom, (const GEOSGeometry *const *)t->lines,
-                              t->n_lines, t->groups, t->n_groups, ks, n_ks, &b,
-                              gs__partition_seed(seed, c->code), &t->div);
+    t->rc =
+        gs__divide_region(h, c->geom, (const GEOSGeometry *const *)t->lines,
+                          t->cls, t->n_lines, t->groups, t->n_groups, ks, n_ks,
+                          &b, gs__partition_seed(seed, c->code), &t->div);
     sum->atoms = t->div.units;
     sum->level = t->div.level;
-    if (!t->rc && feasible && t->div.misses > 0) {
+    for (long p = 0; !t->rc && p < t->div.k; p++)
+        sum->straddling += t->div.straddle[p];
+    /* grids that miss the bounds other than a building too big for any
+     * grid (and a community too small for one) */
+    if (!t->rc && sum->households >= rules->min_households &&
+        t->div.misses > 0 &&
+        (feasible || sum->big_buildings || sum->cut_footprints)) {
         size_t len = strlen(sum->note);
         snprintf(sum->note + len, sizeof sum->note - len,
-                 "%sno division with every grid within the bounds was "
-                 "found (%ld grids miss them)",
-                 len ? "; " : "", t->div.misses);
+                 "%sno division with every %sgrid within the bounds was "
+                 "found (%ld grid(s) miss them)",
+                 len ? "; " : "", sum->big_buildings ? "other " : "",
+                 t->div.misses);
     }
 }
 
@@ -215,8 +272,11 @@ static int gather_lines(gs_ctx *ctx, const gs__model *m, ctask *tasks) {
             goto nomem;
         tasks[c].lines =
             gs__malloc((cands.n ? cands.n : 1) * sizeof *tasks[c].lines);
-        if (!tasks[c].lines) goto nomem;
+        tasks[c].cls =
+            gs__malloc((cands.n ? cands.n : 1) * sizeof *tasks[c].cls);
+        if (!tasks[c].lines || !tasks[c].cls) goto nomem;
         for (size_t k = 0; k < cands.n; k++) {
+            tasks[c].cls[k] = m->barriers[cands.v[k]].cls;
             tasks[c].lines[k] =
                 GEOSGeom_clone_r(h, m->barriers[cands.v[k]].geom);
             if (!tasks[c].lines[k]) goto nomem;
@@ -261,16 +321,43 @@ static void grid_note(const gs_rules *rules, const gs__partition_sum *sum,
     }
 }
 
+/* What a planner should know of part p: a major road it straddles (no
+ * division within the bounds keeps to the blocks between major roads), a
+ * building over the maximum it holds. */
+static void grid_remark(const gs_rules *rules, const ctask *t, long p,
+                        char *out, size_t size) {
+    size_t len = 0;
+    out[0] = '\0';
+    if (t->div.straddle && t->div.straddle[p])
+        len += (size_t)snprintf(out, size,
+                                "straddles a major road: the blocks between "
+                                "major roads allow no division within the "
+                                "bounds");
+    for (size_t i = 0; i < t->n_groups && len + 2 < size; i++) {
+        const gs__building_group *g = &t->groups[i];
+        if (g->hh <= rules->max_households || t->div.group_part[i] != p)
+            continue;
+        len += (size_t)snprintf(
+            out + len, size - len,
+            "%sbuilding %s%s%s alone holds %ld households", len ? "; " : "",
+            g->building ? g->building : "(no id)",
+            g->name && g->name[0] ? " " : "", g->name ? g->name : "", g->hh);
+    }
+}
+
 /* ------------------------------------------------------------------------
  * The whole model
  * ------------------------------------------------------------------------ */
 
 static void tasks_free(GEOSContextHandle_t h, ctask *tasks, size_t nc) {
     for (size_t c = 0; tasks && c < nc; c++) {
+        for (size_t i = 0; tasks[c].groups && i < tasks[c].n_groups; i++)
+            GEOSGeom_destroy_r(h, tasks[c].groups[i].shape);
         free(tasks[c].groups);
         for (size_t k = 0; k < tasks[c].n_lines; k++)
             GEOSGeom_destroy_r(h, tasks[c].lines[k]);
         free(tasks[c].lines);
+        free(tasks[c].cls);
         gs__division_free(h, &tasks[c].div);
     }
     free(tasks);
@@ -305,11 +392,19 @@ static int make_tasks(gs_ctx *ctx, const gs__model *m,
     for (size_t i = 0; i < ng; i++)
         if (gcomm[i] >= 0) {
             ctask *t = &tasks[gcomm[i]];
-            t->groups[t->n_groups++] = groups[i];
+            gs__building_group *q = &t->groups[t->n_groups++];
+            *q = groups[i];
+            /* GEOS caches lazily: each task its own copy */
+            q->shape = NULL;
+            if (groups[i].shape &&
+                !(q->shape = GEOSGeom_clone_r(ctx->geos, groups[i].shape))) {
+                rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+                goto done;
+            }
         }
     rc = gather_lines(ctx, m, tasks);
 done:
-    free(groups);
+    gs__building_groups_free(ctx->geos, groups, ng);
     free(gcomm);
     return rc;
 }
@@ -343,6 +438,7 @@ static int collect(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
         g.geom = t->div.geom[p];
         g.polsby_popper = gs__geom_polsby_popper(h, g.geom);
         grid_note(rules, sum, &t->div, p, g.note, sizeof g.note);
+        grid_remark(rules, t, p, g.remark, sizeof g.remark);
         if (gs__partition_result_push(out, cap, &g))
             return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         t->div.geom[p] = NULL; /* the result owns it now */

@@ -13,11 +13,19 @@
 #include "model.h"
 
 /* A building's households (or one household without a building), placed
- * at their mean point in metres: the indivisible piece of a division. */
+ * at a point in metres (inside its footprint, else their mean point): the
+ * indivisible piece of a division. Its shape (its footprint, or the hull
+ * of its households' points) must lie whole in one grid. */
 typedef struct gs__building_group {
     double x, y;
     long hh, persons;
     const char *building; /* borrowed; NULL for a household on its own */
+    const char *name;     /* the footprint's name, or NULL */
+    long footprint;       /* its footprint in the model, or -1 */
+    long merged;          /* other buildings merged into it (overlapping) */
+    GEOSGeometry *shape;  /* kept whole; NULL for a single point. Owned by
+                           * the array it was made in (see
+                           * gs__building_groups_make) */
     long face, unit;      /* scratch of gs__divide_region */
 } gs__building_group;
 
@@ -38,14 +46,21 @@ typedef struct gs__division {
     double *cut_len;     /* per part: boundary shared with other parts */
     double *cut_barrier; /* ... of which along a barrier */
     long *group_part;    /* per group: its part */
+    int *straddle;       /* per part: 1 when it holds households on both
+                          * sides of a major barrier */
     long units;          /* the pieces the region was cut into */
     long misses;         /* parts outside the bounds */
     int level;           /* 0 barrier faces, 1 + split faces, 2 buildings */
 } gs__division;
 
 /* Divides `region` (metric, polygonal) into one of the part counts `ks`
- * (tried in order) along `lines` (barriers, not yet clipped), keeping each
- * group whole. The region is cut into faces by the lines; faces are cut
+ * (tried in order) along `lines` (barriers, not yet clipped; cls: their
+ * classes, model.h, or NULL for all medium), keeping each group whole.
+ * Where major barriers cut the region into blocks with households, each
+ * block is divided on its own (a block too small for a grid joins its
+ * neighbour), so no grid straddles a major barrier unless that gives
+ * more parts outside the bounds; road corridors are shared out
+ * (blocks.c). The region is cut into faces by the lines; faces are cut
  * further into building cells (Voronoi) only when the faces alone do not
  * allow parts within the bounds. Parts are built by recursive bisection of
  * random spanning trees of the piece graph (seeded by `seed`): each cut
@@ -55,10 +70,11 @@ typedef struct gs__division {
  * GS_OK, GS_ERR_NOMEM or GS_ERR_INTERNAL (GEOS); `out` is set in every
  * case and freed with gs__division_free. Thread safe with distinct `h`. */
 int gs__divide_region(GEOSContextHandle_t h, const GEOSGeometry *region,
-                      const GEOSGeometry *const *lines, size_t n_lines,
-                      gs__building_group *groups, size_t n_groups,
-                      const long *ks, int n_ks, const gs__partition_bounds *b,
-                      uint64_t seed, gs__division *out);
+                      const GEOSGeometry *const *lines, const int *cls,
+                      size_t n_lines, gs__building_group *groups,
+                      size_t n_groups, const long *ks, int n_ks,
+                      const gs__partition_bounds *b, uint64_t seed,
+                      gs__division *out);
 
 /* Shifts boundaries between the k `owners` (polygonal, tiling `region`;
  * their boundaries must be among `lines` so that no piece straddles two):
@@ -92,6 +108,9 @@ typedef struct gs__partition_grid {
     double polsby_popper;
     double cut_len, cut_barrier;  /* inner boundary, and on barriers */
     char note[200];               /* "" or why the grid misses the standard */
+    char remark[300];             /* what a planner should know of a grid
+                                   * within it: a major road it straddles,
+                                   * a building over the maximum */
     GEOSGeometry *geom;           /* owned, polygonal */
     const unsigned char *src_wkb; /* kept as stored (re-division), or NULL */
     size_t src_wkb_len;
@@ -106,14 +125,20 @@ typedef struct gs__partition_sum {
     int level;       /* gs__division.level of the division */
     long reassigned; /* re-division: households moved */
     long changed;    /* re-division: grids changed */
-    char note[240];
+    char note[800];
+    long straddling;     /* grids holding households across a major barrier */
+    long big_buildings;  /* buildings over the maximum on their own */
+    long cut_footprints; /* footprints reaching outside the community */
 } gs__partition_sum;
 
 /* One old grid's fate in a re-division. */
 typedef struct gs__partition_change {
     const char *old_code;       /* borrowed */
     const char *community_code; /* borrowed */
-    const char *change; /* unchanged split merged shifted redesigned locked */
+    char change[24];  /* unchanged, split, merged, shifted, redesigned, or
+                       * repaired (only repairs below) */
+    char repairs[80]; /* ';'-joined: made_valid clipped trimmed filled
+                       * reunited rejoined recoded; "" none */
     long households_before, households_after, moved;
     char new_codes[200]; /* ';'-joined */
     size_t grid;         /* index of the old grid in the model */
@@ -168,11 +193,17 @@ int gs__repartition_analyse(gs_ctx *ctx, const gs__model *m,
                             const gs__partition_opts *opts,
                             gs__partition_result *out);
 
-/* Shared by both: households grouped by building; gcomm[i] is group i's
- * community (model order) or -1. The caller frees both. */
+/* Shared by both: households grouped by building (with m->buildings,
+ * by footprint), overlapping shapes merged; gcomm[i] is group i's
+ * community (model order) or -1. The caller frees the groups with
+ * gs__building_groups_free and gcomm with free(). */
 int gs__building_groups_make(gs_ctx *ctx, const gs__model *m,
                              gs__building_group **groups, size_t *n_groups,
                              long **gcomm, long *unplaced);
+
+/* Frees groups made by gs__building_groups_make and their shapes. */
+void gs__building_groups_free(GEOSContextHandle_t h, gs__building_group *g,
+                              size_t n);
 
 /* 1 when the grid is within the standard, or within the policy that
  * decided an infeasible community (its note says which). */
@@ -194,6 +225,14 @@ int gs__partition_result_push_change(gs__partition_result *r, size_t *cap,
 int gs__partition_grids_number(GEOSContextHandle_t h, gs__partition_result *r,
                                size_t first, const char *community_code,
                                double area, long next);
+
+/* Measures each grid's inner boundary (off its community's boundary) and
+ * the part of it within rules->barrier_tolerance_m of a barrier, into
+ * cut_len and cut_barrier, on the grids' geometry (barrier_share.c).
+ * GS_ERR_NOMEM, GS_ERR_INTERNAL (GEOS). */
+int gs__partition_measure_barriers(gs_ctx *ctx, const gs__model *m,
+                                   const gs_rules *rules,
+                                   gs__partition_result *r);
 
 void gs__partition_result_free(GEOSContextHandle_t h, gs__partition_result *r);
 

@@ -43,13 +43,15 @@ static const gs__fdef sum_fields[] = {{"community_code", GS__F_STR},
                                       {"mean_abs_deviation", GS__F_REAL},
                                       {"reassigned", GS__F_INT},
                                       {"changed", GS__F_INT},
+                                      {"straddling", GS__F_INT},
+                                      {"cut_footprints", GS__F_INT},
                                       {"note", GS__F_STR}};
 
 static const gs__fdef change_fields[] = {
     {"old_code", GS__F_STR},         {"community_code", GS__F_STR},
     {"change", GS__F_STR},           {"households_before", GS__F_INT},
     {"households_after", GS__F_INT}, {"moved", GS__F_INT},
-    {"new_codes", GS__F_STR}};
+    {"new_codes", GS__F_STR},        {"repairs", GS__F_STR}};
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -110,7 +112,13 @@ static int write_grids(gs_ctx *ctx, gs__out *o, gs__olayer *l,
         /* As validate's grids: ok within the standard (or the policy). */
         OGR_F_SetFieldString(f, 8,
                              gs__partition_grid_ok(g) ? "ok" : "violation");
-        OGR_F_SetFieldString(f, 9, g->note);
+        if (g->note[0] && g->remark[0]) {
+            char both[520];
+            snprintf(both, sizeof both, "%s; %s", g->note, g->remark);
+            OGR_F_SetFieldString(f, 9, both);
+        } else {
+            OGR_F_SetFieldString(f, 9, g->note[0] ? g->note : g->remark);
+        }
         rc = g->src_wkb ? gs__out_wkb(o, f, g->src_wkb, g->src_wkb_len)
              : g->geom  ? gs__out_geos(o, l, f, g->geom)
                         : GS_OK;
@@ -152,7 +160,9 @@ static int write_summary(gs_ctx *ctx, gs__out *o, gs__olayer *l,
         OGR_F_SetFieldDouble(f, 10, fig.mean_dev);
         OGR_F_SetFieldInteger64(f, 11, s->reassigned);
         OGR_F_SetFieldInteger64(f, 12, s->changed);
-        OGR_F_SetFieldString(f, 13, s->note);
+        OGR_F_SetFieldInteger64(f, 13, s->straddling);
+        OGR_F_SetFieldInteger64(f, 14, s->cut_footprints);
+        OGR_F_SetFieldString(f, 15, s->note);
         rc = gs__out_put(o, l, f);
     }
     return rc;
@@ -173,6 +183,7 @@ static int write_changes(gs_ctx *ctx, gs__out *o, gs__olayer *l,
         OGR_F_SetFieldInteger64(f, 4, c->households_after);
         OGR_F_SetFieldInteger64(f, 5, c->moved);
         OGR_F_SetFieldString(f, 6, c->new_codes);
+        OGR_F_SetFieldString(f, 7, c->repairs);
         rc = old->src_wkb ? gs__out_wkb(o, f, old->src_wkb, old->src_wkb_len)
                           : gs__out_geos(o, l, f, old->geom);
         if (rc) {
@@ -188,25 +199,37 @@ static int write_changes(gs_ctx *ctx, gs__out *o, gs__olayer *l,
 static int write_meta(gs__out *o, const gs_partition_opts *opts,
                       const gs_rules *rules, const gs__crsinfo *crs,
                       const gs__inputs *info, const char *started) {
-    char buf[512];
+    char buf[768];
     snprintf(
         buf, sizeof buf,
         "{\"min_households\": %d, \"max_households\": %d, "
         "\"max_persons\": %d, \"target_households\": %d, "
         "\"target_persons\": %d, \"infeasible\": \"%s\", "
+        "\"m2_per_household\": %g, \"default_levels\": %g, "
+        "\"persons_per_household\": %g, \"barrier_tolerance_m\": %g, "
         "\"seed\": %llu}",
         rules->min_households, rules->max_households, rules->max_persons,
         rules->target_households, rules->target_persons,
         rules->partition_policy == GS_POLICY_OVERSIZE ? "oversize" : "persons",
-        opts->seed);
+        rules->m2_per_household, rules->default_levels,
+        rules->persons_per_household, rules->barrier_tolerance_m, opts->seed);
     return gs__out_meta_run(o, "partition", opts->common.command_line, started,
                             buf, crs->metric_name, info);
+}
+
+/* How many footprints had their households estimated (area x levels),
+ * when footprints stood in for households. */
+static int write_estimated(gs__out *o, long estimated) {
+    char buf[32];
+    if (estimated < 0) return GS_OK;
+    snprintf(buf, sizeof buf, "%ld", estimated);
+    return gs__out_meta(o, "estimated_buildings", buf);
 }
 
 int gs__partition_write(gs_ctx *ctx, const gs_partition_opts *opts,
                         const gs_rules *rules, const gs__crsinfo *crs,
                         const gs__inputs *info, const gs__partition_result *r,
-                        const gs__model *m, const char *started,
+                        const gs__model *m, long estimated, const char *started,
                         gs__out **out_o) {
     gs__out *o = NULL;
     gs__olayer *lg, *ls, *lc = NULL;
@@ -226,7 +249,8 @@ int gs__partition_write(gs_ctx *ctx, const gs_partition_opts *opts,
         (rc = write_grids(ctx, o, lg, rules, r)) ||
         (rc = write_summary(ctx, o, ls, rules, r)) ||
         (lc && (rc = write_changes(ctx, o, lc, r, m))) ||
-        (rc = write_meta(o, opts, rules, crs, info, started))) {
+        (rc = write_meta(o, opts, rules, crs, info, started)) ||
+        (rc = write_estimated(o, estimated))) {
         gs__out_abort(o);
         return rc;
     }
@@ -239,7 +263,7 @@ int gs__partition_write(gs_ctx *ctx, const gs_partition_opts *opts,
 /* The run's totals over its communities and grids. */
 typedef struct totals {
     long grids, compliant, hh, findings, feasible, feasible_ok, reassigned,
-        changed;
+        changed, straddling;
     double med, len, bar; /* median Polsby-Popper; inner and barrier cut */
     double rate;          /* % of feasible communities fully compliant */
 } totals;
@@ -256,6 +280,7 @@ static int sum_up(const gs__partition_result *r, totals *t) {
         t->hh += s->households;
         t->reassigned += s->reassigned;
         t->changed += s->changed;
+        t->straddling += s->straddling;
         if (s->feasible) {
             t->feasible++;
             t->feasible_ok += s->compliant == s->grids;
@@ -269,7 +294,7 @@ static int sum_up(const gs__partition_result *r, totals *t) {
     t->med = median(pp, r->n_grids);
     free(pp);
     t->rate = t->feasible ? 100.0 * (double)t->feasible_ok / (double)t->feasible
-                          : 100;
+                          : -1; /* no rate over nothing */
     t->findings = t->grids - t->compliant + (r->unplaced > 0);
     return 0;
 }
@@ -306,8 +331,11 @@ static void report_json(json_object *o, const gs_partition_opts *opts,
                            json_object_new_int64(t->feasible));
     json_object_object_add(o, "feasible_compliant",
                            json_object_new_int64(t->feasible_ok));
-    json_object_object_add(o, "compliance_pct",
-                           json_object_new_double(t->rate));
+    json_object_object_add(
+        o, "compliance_pct",
+        t->rate >= 0 ? json_object_new_double(t->rate) : NULL);
+    json_object_object_add(o, "straddling_grids",
+                           json_object_new_int64(t->straddling));
     json_object_object_add(o, "grids", json_object_new_int64(t->grids));
     json_object_object_add(o, "compliant_grids",
                            json_object_new_int64(t->compliant));
@@ -329,17 +357,36 @@ static void report_json(json_object *o, const gs_partition_opts *opts,
 }
 
 static void report_text(gs__buf *text, const gs_partition_opts *opts,
-                        const gs__partition_result *r, const totals *t) {
+                        const gs__partition_result *r, const totals *t,
+                        double tol) {
     gs__buf_printf(text,
                    "partition: %zu communities, %ld households -> %ld grids, "
                    "%ld within the standard\n",
                    r->n_sums, t->hh, t->grids, t->compliant);
-    gs__buf_printf(text,
-                   "  feasible communities fully compliant: %ld of %ld "
-                   "(%.1f %%); median Polsby-Popper %.3f; inner boundary on "
-                   "barriers %.1f %%\n",
-                   t->feasible_ok, t->feasible, t->rate, t->med,
-                   t->len > 0 ? 100 * t->bar / t->len : 0.0);
+    if (t->feasible)
+        gs__buf_printf(text,
+                       "  feasible communities fully compliant: %ld of %ld "
+                       "(%.1f %%)\n",
+                       t->feasible_ok, t->feasible, t->rate);
+    else
+        gs__buf_printf(text,
+                       "  feasible communities fully compliant: none is "
+                       "feasible (%zu communities, each noted below)\n",
+                       r->n_sums);
+    gs__buf_printf(text, "  median Polsby-Popper %.3f", t->med);
+    if (t->len > 0)
+        gs__buf_printf(text,
+                       "; inner boundary within %g m of a barrier %.1f %%", tol,
+                       100 * t->bar / t->len);
+    else
+        gs__buf_printf(text, "; no inner boundary (one grid a community)");
+    gs__buf_printf(text, "\n");
+    if (t->straddling)
+        gs__buf_printf(text,
+                       "  %ld grid(s) straddle a major road where the "
+                       "blocks between major roads allow no division "
+                       "within the bounds (noted on each)\n",
+                       t->straddling);
     if (opts->existing)
         gs__buf_printf(text,
                        "  re-division: %ld grids changed, %ld "
@@ -357,6 +404,7 @@ static void report_text(gs__buf *text, const gs_partition_opts *opts,
 }
 
 gs_report *gs__partition_report(gs_ctx *ctx, const gs_partition_opts *opts,
+                                const gs_rules *rules,
                                 const gs__partition_result *r) {
     json_object *o = json_object_new_object();
     totals t;
@@ -366,7 +414,9 @@ gs_report *gs__partition_report(gs_ctx *ctx, const gs_partition_opts *opts,
         return NULL;
     }
     report_json(o, opts, r, &t);
+    json_object_object_add(o, "barrier_tolerance_m",
+                           json_object_new_double(rules->barrier_tolerance_m));
     gs__buf_init(&text, 0);
-    report_text(&text, opts, r, &t);
+    report_text(&text, opts, r, &t, rules->barrier_tolerance_m);
     return gs__report_from_buf(ctx, o, &text, t.findings);
 }

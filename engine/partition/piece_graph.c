@@ -17,8 +17,9 @@
 
 #include "piece_graph.h"
 
-/* A cut along a barrier costs this share of its length. */
-#define BARRIER_COST 0.1
+/* A cut along a barrier costs this share of its length, by strength (1
+ * minor .. 3 major): the stronger the barrier, the cheaper the cut. */
+static const double barrier_cost[4] = {1.0, 0.2, 0.1, 0.05};
 
 typedef struct envref {
     double xmin;
@@ -37,7 +38,8 @@ static int cmp_arc(const void *x, const void *y) {
     return p->b < q->b ? -1 : p->b > q->b;
 }
 
-static int add_arc(graph *gr, long a, long b, double len, double blen) {
+static int add_arc(graph *gr, long a, long b, double len, double blen,
+                   int strength) {
     if (gr->m == gr->cap_m) {
         size_t nc = gr->cap_m ? 2 * gr->cap_m : 64;
         arc *na = gs__realloc(gr->arcs, nc * sizeof *na);
@@ -46,9 +48,24 @@ static int add_arc(graph *gr, long a, long b, double len, double blen) {
         gr->cap_m = nc;
     }
     if (blen > len) blen = len;
-    gr->arcs[gr->m++] = (arc){
-        a, b, len, (len - blen) + BARRIER_COST * blen, blen, blen > 0.5 * len};
+    if (!(blen > 0.5 * len)) strength = 0;
+    gr->arcs[gr->m++] =
+        (arc){a,    b,
+              len,  (len - blen) + barrier_cost[strength ? strength : 1] * blen,
+              blen, strength};
     return 0;
+}
+
+/* The strength of the barrier between units of two faces: 3 when the
+ * faces lie on two sides of a major barrier, 2 of a medium one, else 1. */
+static int strength_between(const graph *gr, const unit *a, const unit *b) {
+    const unit *fa, *fb;
+    if (!gr->faces || a->face < 0 || b->face < 0) return 2;
+    fa = &gr->faces->u[a->face];
+    fb = &gr->faces->u[b->face];
+    if (fa->blk1 != fb->blk1) return 3;
+    if (fa->blk2 != fb->blk2) return 2;
+    return 1;
 }
 
 /* The length of boundary x (shared by units a and b) that lies on a
@@ -95,7 +112,8 @@ static int find_arcs(graph *gr) {
             GEOSLength_r(h, x, &len);
             if (len > 0.01 &&
                 add_arc(gr, (long)(i < j ? i : j), (long)(i < j ? j : i), len,
-                        barrier_length(gr, a, b, x, len))) {
+                        barrier_length(gr, a, b, x, len),
+                        a->face != b->face ? strength_between(gr, a, b) : 1)) {
                 GEOSGeom_destroy_r(h, x);
                 goto done;
             }
@@ -154,7 +172,7 @@ static int join_nearest(graph *gr, const long *comp, long nc) {
         }
     }
     return add_arc(gr, (long)(bi < bj ? bi : bj), (long)(bi < bj ? bj : bi), 0,
-                   0);
+                   0, 0);
 }
 
 /* Finds the components (BFS over the CSR) and joins each after the first
@@ -194,6 +212,56 @@ done:
     free(comp);
     free(queue);
     return rc;
+}
+
+int gs__graph_sub(const graph *gr, const long *ids, size_t n, graph *out) {
+    long *loc = gs__malloc((gr->n ? gr->n : 1) * sizeof *loc);
+    int joined;
+    memset(out, 0, sizeof *out);
+    out->h = gr->h;
+    out->faces = gr->faces;
+    out->u = gs__malloc((n ? n : 1) * sizeof *out->u);
+    if (!loc || !out->u) {
+        free(loc);
+        return -1;
+    }
+    out->n = out->cap = n;
+    for (size_t i = 0; i < gr->n; i++) loc[i] = -1;
+    for (size_t i = 0; i < n; i++) {
+        out->u[i] = gr->u[ids[i]];
+        loc[ids[i]] = (long)i;
+    }
+    for (size_t e = 0; e < gr->m; e++) {
+        const arc *a = &gr->arcs[e];
+        long x = loc[a->a], y = loc[a->b];
+        if (x < 0 || y < 0 || a->len <= 0) continue;
+        if (out->m == out->cap_m) {
+            size_t nc = out->cap_m ? 2 * out->cap_m : 64;
+            arc *na = gs__realloc(out->arcs, nc * sizeof *na);
+            if (!na) {
+                free(loc);
+                return -1;
+            }
+            out->arcs = na;
+            out->cap_m = nc;
+        }
+        out->arcs[out->m] = *a;
+        out->arcs[out->m].a = x < y ? x : y;
+        out->arcs[out->m].b = x < y ? y : x;
+        out->m++;
+    }
+    free(loc);
+    if (out->m > 1) qsort(out->arcs, out->m, sizeof *out->arcs, cmp_arc);
+    if (build_csr(out) || join_components(out, &joined)) return -1;
+    return joined ? build_csr(out) : 0;
+}
+
+void gs__graph_sub_free(graph *g) {
+    free(g->u);
+    free(g->arcs);
+    free(g->off);
+    free(g->adj);
+    memset(g, 0, sizeof *g);
 }
 
 int gs__graph_arcs(graph *gr) {

@@ -28,6 +28,12 @@ typedef struct unit {
     long cell;                 /* the Voronoi cell it was cut from, or -1 */
     GEOSGeometry *dangles;     /* faces only: lines inside that close nothing */
     GEOSGeometry *dangles_buf; /* ... within 1 mm, to measure along them */
+    int big;         /* over the maximum on its own (a building too big
+                      * for any grid): its hh (or persons) are clamped to
+                      * the maximum, so a part holding it holds nothing
+                      * else */
+    long blk1, blk2; /* faces only: the block between major barriers, and
+                      * between major and medium ones, it lies in */
 } unit;
 
 /* Two units sharing boundary, a < b. */
@@ -35,7 +41,8 @@ typedef struct arc {
     long a, b;
     double len, cost;
     double blen; /* the part of len along a barrier */
-    int barrier; /* mostly along a barrier */
+    int barrier; /* mostly along a barrier: its strength, 3 major, 2
+                  * medium, 1 minor; 0 not along a barrier */
 } arc;
 
 typedef struct graph graph;
@@ -94,6 +101,38 @@ long gs__graph_locate(const graph *gr, size_t first, size_t last, double x,
 int gs__graph_cells(graph *gr, graph *faces, gs__building_group *groups,
                     size_t n_groups, const long *face_start,
                     const long *face_groups, long threshold);
+
+/* ---- buildings kept whole (keep_whole.c) -------------------------------- */
+
+/* Gives each group's shape (clipped to the region) whole to the group's
+ * unit and cuts it out of the others; units left in pieces become one
+ * unit per piece, groups relocated. Units' hh and persons are left for
+ * the caller to recount. Before gs__graph_arcs. -1 on failure. */
+int gs__graph_keep_whole(graph *gr, const GEOSGeometry *region,
+                         gs__building_group *groups, size_t n_groups);
+
+/* ---- blocks and corridors (blocks.c) ------------------------------------ */
+
+/* Sets each face's blk1 and blk2: the block of the region cut by the
+ * major lines, and by the major and medium ones (cls per line, NULL: all
+ * medium). -1 on failure. */
+int gs__faces_blocks(graph *faces, const GEOSGeometry *region,
+                     const GEOSGeometry *const *lines, const int *cls,
+                     size_t n_lines);
+
+/* Road corridors: a block between major barriers holding no households
+ * and thin (the median between two carriageways, a slip road's island)
+ * is shared among the faces across its barriers, each taking the part of
+ * it nearer to itself, so it is split along its middle and no grid gets a
+ * thin arm along a road. face_hh per face. The corridor faces are
+ * removed; *changed when any was. -1 on failure. */
+int gs__faces_absorb_corridors(graph *faces, const long *face_hh, int *changed);
+
+/* The subgraph of the units `ids` (n): units copied shallowly (their
+ * geometries borrowed), the arcs among them re-indexed, components
+ * joined. Free with gs__graph_sub_free. -1 on failure. */
+int gs__graph_sub(const graph *gr, const long *ids, size_t n, graph *out);
+void gs__graph_sub_free(graph *g);
 
 /* ---- arcs (piece_graph.c) ------------------------------------------------ */
 

@@ -39,7 +39,8 @@ static long code_seq(const char *code, const char *comm) {
 /* Pushes the alive grids of the state to the result: kept codes first,
  * then the new grids, numbered in reading order from `next`. */
 static int emit_grids(wstate *s, const gs__community *c, long next,
-                      gs__partition_result *out, size_t *cap) {
+                      char (*defect)[120], gs__partition_result *out,
+                      size_t *cap) {
     GEOSContextHandle_t h = s->h;
     size_t first_new = out->n_grids;
     for (int pass = 0; pass < 2; pass++) {
@@ -64,18 +65,26 @@ static int emit_grids(wstate *s, const gs__community *c, long next,
                 g.src_wkb_len = old->src_wkb_len;
             }
             snprintf(g.code, sizeof g.code, "%s", w->code);
-            if (!gs__wstate_within(s, w->hh, w->persons) &&
-                !(s->rules->exempt_dedicated && w->old >= 0 &&
-                  s->m->grids[w->old].grid_type &&
-                  !strcmp(s->m->grids[w->old].grid_type, "dedicated")))
-                snprintf(g.note, sizeof g.note,
-                         "%s%s: %ld households, %ld "
-                         "persons",
-                         w->fixed ? "kept (dedicated or locked); " : "",
-                         w->hh < s->b.lo   ? "undersize"
-                         : w->hh > s->b.hi ? "oversize"
-                                           : "persons_over",
-                         w->hh, w->persons);
+            {
+                const char *defects = defect[k];
+                size_t len;
+                if (!gs__wstate_within(s, w->hh, w->persons) &&
+                    !(s->rules->exempt_dedicated && w->old >= 0 &&
+                      s->m->grids[w->old].grid_type &&
+                      !strcmp(s->m->grids[w->old].grid_type, "dedicated")))
+                    snprintf(g.note, sizeof g.note,
+                             "%s%s: %ld households, %ld "
+                             "persons",
+                             w->fixed ? "kept (dedicated or locked); " : "",
+                             w->hh < s->b.lo   ? "undersize"
+                             : w->hh > s->b.hi ? "oversize"
+                                               : "persons_over",
+                             w->hh, w->persons);
+                len = strlen(g.note);
+                if (defects[0])
+                    snprintf(g.note + len, sizeof g.note - len, "%sstill %s",
+                             len ? "; " : "", defects);
+            }
             if (gs__partition_result_push(out, cap, &g)) return -1;
             w->geom = NULL; /* the result owns it */
             w->out = out->n_grids - 1;
@@ -90,8 +99,9 @@ static int emit_grids(wstate *s, const gs__community *c, long next,
 
 /* The fate of each old grid (slots 0..n_old-1 of the state). */
 static int emit_changes(wstate *s, size_t n_old, const char **fate,
-                        const long *before, gs__partition_result *out,
-                        size_t *cap, gs__partition_sum *sum) {
+                        char (*topo)[64], const long *before,
+                        gs__partition_result *out, size_t *cap,
+                        gs__partition_sum *sum) {
     for (size_t k = 0; k < n_old; k++) {
         const wgrid *w = &s->g[k];
         gs__partition_change ch;
@@ -100,7 +110,11 @@ static int emit_changes(wstate *s, size_t n_old, const char **fate,
         ch.grid = (size_t)before[2 * k + 1];
         ch.old_code = s->m->grids[ch.grid].code;
         ch.community_code = s->m->grids[ch.grid].community_code;
-        ch.change = fate[k] ? fate[k] : "unchanged";
+        snprintf(ch.repairs, sizeof ch.repairs, "%s", topo[k]);
+        snprintf(ch.change, sizeof ch.change, "%s",
+                 fate[k]      ? fate[k]
+                 : topo[k][0] ? "repaired"
+                              : "unchanged");
         ch.households_before = before[2 * k];
         ch.households_after = w->alive ? w->hh : 0;
         for (size_t i = 0; i < s->n_groups; i++) {
@@ -208,7 +222,7 @@ static void release_codes(wstate *s, size_t n_old, const char **fate) {
         if (s->g[k].touched && k < n_old && fate[k] &&
             (!strcmp(fate[k], "redesigned") || !s->g[k].alive))
             s->g[k].code[0] = '\0';
-        else if (k >= n_old)
+        else if (k >= n_old || s->g[k].recode)
             s->g[k].code[0] = '\0';
 }
 
@@ -222,7 +236,9 @@ int gs__redivide_community(gs_ctx *ctx, const gs__model *m,
     gs__partition_sum *sum = &out->sums[ci];
     wstate s;
     const char **fate = NULL;
-    long next = 1, *before = NULL;
+    char(*topo)[64] = NULL;
+    char(*defect)[120] = NULL;
+    long next = 1, *before = NULL, unfixable = 0;
     size_t n_old, ncg = in->n_groups;
     int rc = GS_OK;
 
@@ -237,6 +253,7 @@ int gs__redivide_community(gs_ctx *ctx, const gs__model *m,
     s.groups = in->groups;
     s.n_groups = ncg;
     s.lines = in->lines;
+    s.line_cls = in->line_cls;
     s.n_lines = in->n_lines;
     s.seed = gs__partition_seed(o ? o->seed : 0, c->code);
     s.gw = gs__malloc((ncg ? ncg : 1) * sizeof *s.gw);
@@ -245,14 +262,44 @@ int gs__redivide_community(gs_ctx *ctx, const gs__model *m,
     n_old = s.n;
     before = gs__malloc((2 * n_old + 1) * sizeof *before);
     fate = gs__calloc(n_old + 1, sizeof *fate);
-    if (!before || !fate) goto nomem;
+    topo = gs__calloc(n_old + 1, sizeof *topo);
+    if (!before || !fate || !topo) goto nomem;
     for (size_t k = 0; k < n_old; k++) before[2 * k + 1] = s.g[k].old;
     place_groups(&s, in, n_old, sum);
     for (size_t k = 0; k < n_old; k++) before[2 * k] = s.g[k].hh;
+    if (c->geom &&
+        gs__wstate_repair(&s, c->geom, c->code, n_old, topo, &unfixable))
+        goto geos;
+    if (unfixable) {
+        size_t len = strlen(sum->note);
+        snprintf(sum->note + len, sizeof sum->note - len,
+                 "%s%ld overlap(s), gap(s) or part(s) no redrawing of basic "
+                 "grids can mend (between dedicated or locked grids, or "
+                 "bordered by none)",
+                 len ? "; " : "", unfixable);
+    }
     if (fix_grids(&s, n_old, fate, sum)) goto geos;
     release_codes(&s, n_old, fate);
-    if (emit_grids(&s, c, next, out, cap)) goto nomem;
-    if (emit_changes(&s, n_old, fate, before, out, cap_ch, sum)) goto nomem;
+    defect = gs__calloc(s.n + 1, sizeof *defect);
+    if (!defect) goto nomem;
+    for (size_t k = 0; k < s.n; k++)
+        if (s.g[k].alive)
+            gs__wstate_defects(&s, c->geom, k, defect[k], sizeof defect[k]);
+    if (emit_grids(&s, c, next, defect, out, cap)) goto nomem;
+    if (emit_changes(&s, n_old, fate, topo, before, out, cap_ch, sum))
+        goto nomem;
+    {
+        long orphans = 0;
+        for (size_t i = 0; i < s.n_groups; i++)
+            if (s.gw[i] < 0) orphans += s.groups[i].hh;
+        if (orphans) {
+            size_t len = strlen(sum->note);
+            snprintf(sum->note + len, sizeof sum->note - len,
+                     "%s%ld households lie in no grid (in a gap no grid "
+                     "borders)",
+                     len ? "; " : "", orphans);
+        }
+    }
     for (size_t k = 0; k < s.n; k++)
         if (s.g[k].alive) {
             sum->grids++;
@@ -272,6 +319,8 @@ done:
     free(s.gw);
     free(s.gold);
     free(fate);
+    free(topo);
+    free(defect);
     free(before);
     return rc;
 }

@@ -20,8 +20,10 @@ typedef struct wgrid {
     char code[40]; /* "" until numbered */
     int fixed;     /* dedicated or locked: never touched */
     int alive;
-    int touched; /* its geometry or households changed */
-    size_t out;  /* its index in the result */
+    int touched;  /* a sizing change made it */
+    int repaired; /* a topology repair changed its shape */
+    int recode;   /* its code is a duplicate or malformed */
+    size_t out;   /* its index in the result */
     double cut_len, cut_barrier;
 } wgrid;
 
@@ -38,6 +40,7 @@ typedef struct wstate {
     long *gold;                 /* per group: its old model grid, or -1 */
     size_t n_groups;
     GEOSGeometry **lines; /* barriers near the community, borrowed */
+    const int *line_cls;  /* their classes */
     size_t n_lines;
     uint64_t seed;
 } wstate;
@@ -49,6 +52,7 @@ typedef struct gs__redivide_in {
     const long *gold; /* per group: its old model grid, or -1 */
     size_t n_groups;
     GEOSGeometry **lines;
+    int *line_cls;
     size_t n_lines;
 } gs__redivide_in;
 
@@ -77,5 +81,28 @@ void gs__wstate_tally(wstate *s);
  * split, merge, shift or redesign. 1 fixed (*how names the change), 0
  * not, -1 failure (GEOS or memory). */
 int gs__wstate_fix(wstate *s, size_t v, const char **how);
+
+/* Repairs the community's grids (grid_repair.c): invalid shapes, parts
+ * outside the community, overlaps, multipart grids, gaps, duplicate and
+ * malformed codes, each by the smallest change; topo[k] (64 bytes) names
+ * old slot k's repairs; *unfixable counts what could not be mended (an
+ * overlap of two fixed grids, a gap or part no grid borders). Groups are
+ * placed again when a shape changed. -1 on failure (GEOS, memory). */
+int gs__wstate_repair(wstate *s, const GEOSGeometry *community,
+                      const char *comm_code, size_t n_old, char (*topo)[64],
+                      long *unfixable);
+
+/* Places every group in the live grid holding its point, the lowest code
+ * first (the household rule), and recounts. */
+void gs__wstate_place(wstate *s);
+
+/* What validate would still find on live grid k (multipart, invalid,
+ * outside the community, overlapping another): ';'-joined into out, ""
+ * when nothing. */
+void gs__wstate_defects(const wstate *s, const GEOSGeometry *community,
+                        size_t k, char *out, size_t size);
+
+/* Appends `word` to a ';'-joined list unless it is there. */
+void gs__fate_add(char *fate, size_t size, const char *word);
 
 #endif /* GS_PARTITION_REDIVISION_H */

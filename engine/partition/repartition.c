@@ -6,8 +6,9 @@
  * is placed in the grid covering its mean point, the lowest code first,
  * by the rule every command assigns households with (gs__assign_points).
  * Every community is then handled on its own with the groups of its
- * grids (redivide_community.c); a group in no existing grid is reported
- * in the community's note, not placed (gaps are reported, not filled).
+ * grids (redivide_community.c), and the groups in no existing grid that
+ * lie in it: the repair fills gaps (grid_repair.c), and what is still in
+ * no grid is told in the community's note.
  * Grids of no known community are written as they are.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -34,7 +35,7 @@ typedef struct model_groups {
 static void model_groups_free(GEOSContextHandle_t h, model_groups *g) {
     if (g->barriers) GEOSSTRtree_destroy_r(h, g->barriers);
     free(g->barrier_ids);
-    free(g->groups);
+    gs__building_groups_free(h, g->groups, g->n);
     free(g->gcomm);
     free(g->gold);
 }
@@ -97,9 +98,8 @@ static int community_share(GEOSContextHandle_t h, const gs__model *m,
             if (!gc || strcmp(gc, cm->code)) continue;
         } else if (g->gcomm[i] != (long)c) {
             continue;
-        } else {
+        } else { /* in a gap: the repair may fill it */
             *orphans += g->groups[i].hh;
-            continue;
         }
         in->groups[in->n_groups] = g->groups[i];
         gold[in->n_groups++] = g->gold[i];
@@ -107,8 +107,10 @@ static int community_share(GEOSContextHandle_t h, const gs__model *m,
     if (m->n_barriers && cm->geom) {
         if (gs__strtree_query(h, g->barriers, cm->geom, cands))
             return GS_ERR_NOMEM;
-        for (size_t k = 0; k < cands->n; k++)
+        for (size_t k = 0; k < cands->n; k++) {
+            in->line_cls[in->n_lines] = m->barriers[cands->v[k]].cls;
             in->lines[in->n_lines++] = m->barriers[cands->v[k]].geom;
+        }
     }
     return GS_OK;
 }
@@ -127,8 +129,10 @@ static int redivide_all(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
     in.groups = gs__malloc((g->n ? g->n : 1) * sizeof *in.groups);
     in.lines =
         gs__malloc((m->n_barriers ? m->n_barriers : 1) * sizeof *in.lines);
+    in.line_cls =
+        gs__malloc((m->n_barriers ? m->n_barriers : 1) * sizeof *in.line_cls);
     in.gold = gold;
-    if (!gold || !in.groups || !in.lines) goto nomem;
+    if (!gold || !in.groups || !in.lines || !in.line_cls) goto nomem;
     for (size_t c = 0; c < m->n_communities && !rc; c++) {
         gs__partition_sum *s = &out->sums[c];
         s->community_code = m->communities[c].code;
@@ -138,13 +142,7 @@ static int redivide_all(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
             goto nomem;
         rc = gs__redivide_community(ctx, m, rules, opts, c, &in, out, cap,
                                     cap_ch);
-        if (!rc && orphans) {
-            size_t len = strlen(s->note);
-            snprintf(s->note + len, sizeof s->note - len,
-                     "%s%ld households lie in no existing grid (gaps are "
-                     "reported, not filled)",
-                     len ? "; " : "", orphans);
-        }
+        (void)orphans; /* the community's note tells those left */
     }
     goto done;
 nomem:
@@ -154,6 +152,7 @@ done:
     free(gold);
     free(in.groups);
     free(in.lines);
+    free(in.line_cls);
     return rc;
 }
 

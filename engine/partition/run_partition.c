@@ -35,7 +35,8 @@ typedef struct part_run {
     gs__crsinfo crs;
     gs__inputs info;
     gs__partition_result r;
-    gs__out *out; /* written, not yet committed */
+    long estimated; /* buildings whose households were estimated */
+    gs__out *out;   /* written, not yet committed */
     char started[32];
 } part_run;
 
@@ -64,16 +65,18 @@ static void run_free(gs_ctx *ctx, part_run *r) {
  * mappings, the output (writable, not an input). */
 static int check_options(gs_ctx *ctx, const part_run *r) {
     const gs_partition_opts *opts = r->opts;
-    const char *inputs[4] = {opts->communities, opts->households,
-                             opts->barriers, opts->existing};
+    const char *inputs[5] = {opts->communities, opts->households,
+                             opts->barriers, opts->existing, NULL};
     int rc;
     if ((rc = gs__opts_check_version(ctx, opts->version))) return rc;
-    if (!opts->communities || !opts->households || !opts->common.output)
+    inputs[4] = opts->buildings;
+    if (!opts->communities || (!opts->households && !opts->buildings) ||
+        !opts->common.output)
         return gs__err(ctx, GS_ERR_USAGE,
-                       "partition needs {communities}, {households} and "
-                       "{output}");
+                       "partition needs {communities}, {households} (or "
+                       "{buildings}) and {output}");
     if ((rc = gs__io_check_opts(ctx, r->in))) return rc;
-    return gs__out_check_inputs(ctx, opts->common.output, inputs, 4);
+    return gs__out_check_inputs(ctx, opts->common.output, inputs, 5);
 }
 
 /* Such a household counts as a household but adds no persons to its
@@ -96,6 +99,42 @@ static void warn_bad_persons(gs_ctx *ctx, const part_run *r) {
     }
 }
 
+/* Community codes follow the code rule (6 district + 3 street + 3
+ * community digits) and are unique: every grid code is made from one, and
+ * validate refuses grid codes that are not 15 digits. */
+static int check_community_codes(gs_ctx *ctx, part_run *r) {
+    const gs__model *m = &r->m;
+    for (size_t i = 0; i < m->n_communities; i++) {
+        const char *c = m->communities[i].code;
+        size_t n = strlen(c), k;
+        char where[600];
+        for (k = 0; k < n && c[k] >= '0' && c[k] <= '9'; k++) {
+        }
+        if (n != 12 || k != n) {
+            gs__io_where(&r->info, "communities", m->communities[i].origin,
+                         where, sizeof where);
+            return gs__err(ctx, GS_ERR_INPUT_VALUE,
+                           "%s, field community_code: '%s' is not a "
+                           "community code (12 digits: 6 district, 3 "
+                           "street, 3 community), so its grids could not "
+                           "have 15-digit codes; map a field holding such "
+                           "codes with {fields} "
+                           "communities.community_code=FIELD",
+                           where, c);
+        }
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(m->communities[j].code, c)) {
+                gs__io_where(&r->info, "communities", m->communities[i].origin,
+                             where, sizeof where);
+                return gs__err(ctx, GS_ERR_INPUT_VALUE,
+                               "%s, field community_code: '%s' is given "
+                               "to two communities; each needs its own",
+                               where, c);
+            }
+    }
+    return GS_OK;
+}
+
 /* The read phase: the CRS (the existing grids' for a re-division, else
  * the communities'), the communities, households and barriers. */
 static int read_inputs(gs_ctx *ctx, part_run *r) {
@@ -116,12 +155,25 @@ static int read_inputs(gs_ctx *ctx, part_run *r) {
     if ((rc = gs__io_read_communities(ctx, in, opts->communities, &r->m,
                                       &r->crs, &r->info)))
         return rc;
-    gs__progress(ctx, "read households", 0);
-    if ((rc = gs__io_read_households(ctx, in, opts->households, &r->m, &r->crs,
-                                     &r->info)) ||
-        (rc = gs__io_check_household_ids(ctx, in, &r->m, &r->info)))
-        return rc;
-    warn_bad_persons(ctx, r);
+    if ((rc = check_community_codes(ctx, r))) return rc;
+    if (opts->households) {
+        gs__progress(ctx, "read households", 0);
+        if ((rc = gs__io_read_households(ctx, in, opts->households, &r->m,
+                                         &r->crs, &r->info)) ||
+            (rc = gs__io_check_household_ids(ctx, in, &r->m, &r->info)))
+            return rc;
+        warn_bad_persons(ctx, r);
+    }
+    if (opts->buildings) {
+        gs__progress(ctx, "read buildings", -1);
+        if ((rc = gs__io_read_buildings(ctx, in, opts->buildings, &r->m,
+                                        &r->crs, &r->info)))
+            return rc;
+        if (!opts->households) {
+            gs__io_estimate_buildings(&r->m, r->rules, &r->estimated);
+            if ((rc = gs__io_households_from_buildings(ctx, &r->m))) return rc;
+        }
+    }
     if (opts->barriers) {
         gs__progress(ctx, "read barriers", -1);
         if ((rc = gs__io_read_barriers(ctx, in, opts->barriers, &r->m, &r->crs,
@@ -149,6 +201,8 @@ static int analyse(gs_ctx *ctx, part_run *r) {
              : gs__partition_analyse(ctx, &r->m, r->rules, &po, &r->r);
     if (rc) return rc;
     gs__partition_result_keep_shard(ctx, &r->r);
+    if ((rc = gs__partition_measure_barriers(ctx, &r->m, r->rules, &r->r)))
+        return rc;
     gs__phase_end(ctx, "partition");
     return GS_OK;
 }
@@ -158,8 +212,9 @@ static int write_outputs(gs_ctx *ctx, part_run *r) {
     int rc;
     gs__phase_begin(ctx);
     gs__progress(ctx, "write", -1);
-    if ((rc = gs__partition_write(ctx, r->opts, r->rules, &r->crs, &r->info,
-                                  &r->r, &r->m, r->started, &r->out)))
+    if ((rc = gs__partition_write(
+             ctx, r->opts, r->rules, &r->crs, &r->info, &r->r, &r->m,
+             r->opts->households ? -1 : r->estimated, r->started, &r->out)))
         return rc;
     gs__phase_end(ctx, "write");
     return GS_OK;
@@ -172,7 +227,8 @@ static int place_outputs(gs_ctx *ctx, part_run *r, gs_report **out_report) {
     gs__out *o = r->out;
     r->out = NULL; /* committed or aborted by gs__out_commit_report */
     return gs__out_commit_report(
-        ctx, o, gs__partition_report(ctx, r->opts, &r->r), out_report);
+        ctx, o, gs__partition_report(ctx, r->opts, r->rules, &r->r),
+        out_report);
 }
 
 int gs_partition_run(gs_ctx *ctx, const gs_partition_opts *opts,

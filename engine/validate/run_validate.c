@@ -257,21 +257,22 @@ static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
 static int check_opts(vrun *R) {
     gs_ctx *ctx = R->ctx;
     const gs_validate_opts *opts = R->opts;
-    const char *inputs[4] = {opts->communities, opts->grids, opts->households,
-                             opts->members};
+    const char *inputs[5] = {opts->communities, opts->grids, opts->households,
+                             opts->members, NULL};
     int rc;
     if ((rc = gs__opts_check_version(ctx, opts->version))) return rc;
-    if (!opts->communities || !opts->grids || !opts->households ||
-        !opts->common.output)
+    inputs[4] = opts->buildings;
+    if (!opts->communities || !opts->grids ||
+        (!opts->households && !opts->buildings) || !opts->common.output)
         return gs__err(ctx, GS_ERR_USAGE,
                        "validate needs {communities}, {grids}, {households} "
-                       "and {output}");
+                       "(or {buildings}) and {output}");
     gs_input_opts_init(&R->in_default);
     gs_rules_init(&R->rules_default);
     R->in = opts->common.input ? opts->common.input : &R->in_default;
     R->rules = opts->common.rules ? opts->common.rules : &R->rules_default;
     if ((rc = gs__io_check_opts(ctx, R->in))) return rc;
-    return gs__out_check_inputs(ctx, opts->common.output, inputs, 4);
+    return gs__out_check_inputs(ctx, opts->common.output, inputs, 5);
 }
 
 /* The read phase: grids, communities, households, the roster. A shard
@@ -293,10 +294,19 @@ static int read_inputs(vrun *R) {
     if ((rc = gs__io_read_communities(ctx, R->in, opts->communities, &R->m,
                                       &R->crs, &R->info)))
         return rc;
-    gs__progress(ctx, "read households", 0);
-    if ((rc = gs__io_read_households(ctx, R->in, opts->households, &R->m,
-                                     &R->crs, &R->info)))
-        return rc;
+    if (opts->households) {
+        gs__progress(ctx, "read households", 0);
+        if ((rc = gs__io_read_households(ctx, R->in, opts->households, &R->m,
+                                         &R->crs, &R->info)))
+            return rc;
+    } else { /* the households partition takes from the same footprints */
+        gs__progress(ctx, "read buildings", -1);
+        if ((rc = gs__io_read_buildings(ctx, R->in, opts->buildings, &R->m,
+                                        &R->crs, &R->info)))
+            return rc;
+        gs__io_estimate_buildings(&R->m, R->rules, NULL);
+        if ((rc = gs__io_households_from_buildings(ctx, &R->m))) return rc;
+    }
     if (opts->members) {
         gs__progress(ctx, "read members", -1);
         if ((rc = gs__io_read_members(ctx, R->in, opts->members, 0, &R->m,

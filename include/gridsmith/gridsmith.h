@@ -295,10 +295,18 @@ typedef struct gs_rules {
     double visit_window_s;     /**< ... of the recorded time (1,800) */
     int care_interval_days[GS_CARE_TYPES]; /**< 0: none (7 14 30 30 14 30) */
     /* partition (gs_partition_run) */
-    int target_households; /**< preferred grid size (400) */
-    int target_persons;    /**< "about 1,500 people" (1,500) */
-    int partition_policy;  /**< GS_POLICY_*: no whole number of grids
-                                fits (GS_POLICY_PERSONS) */
+    int target_households;        /**< preferred grid size (400) */
+    int target_persons;           /**< "about 1,500 people" (1,500) */
+    int partition_policy;         /**< GS_POLICY_*: no whole number of grids
+                                       fits (GS_POLICY_PERSONS) */
+    double m2_per_household;      /**< floor area a household is estimated
+                                       to take, m2 (90) */
+    double default_levels;        /**< floors of a footprint that gives none
+                                       (6) */
+    double persons_per_household; /**< persons of an estimated household
+                                       (2.5) */
+    double barrier_tolerance_m;   /**< a boundary this near a barrier is
+                                       on it, for the barrier share (1) */
 } gs_rules;
 
 /** What partition does with a community where no whole number of grids
@@ -337,7 +345,9 @@ void gs_rules_init(gs_rules *rules);
  *                visit_window_s, and interval.CARE_TYPE = DAYS (0 to 31;
  *                0: no required visits; e.g. interval.elderly_alone = 7)
  *     [partition] target_households, target_persons,
- *                infeasible = persons | oversize
+ *                infeasible = persons | oversize, m2_per_household,
+ *                default_levels, persons_per_household,
+ *                barrier_tolerance_m
  *
  * @return GS_OK; GS_ERR_CONFIG for an unreadable file, a syntax error, an
  *         unknown section or key, or a bad value (the message names the
@@ -440,8 +450,13 @@ typedef struct gs_validate_opts {
     gs_common_opts common;   /**< output, input, rules, command line, threads */
     const char *communities; /**< communities source (required) */
     const char *grids;       /**< grids source (required) */
-    const char *households;  /**< households source (required) */
+    const char *households;  /**< households source (required unless
+                                  buildings is given) */
     const char *members;     /**< roster source, or NULL */
+    /** Without households: building footprints whose households (their
+     *  counts, else estimated as partition estimates them) stand at a
+     *  point inside each, or NULL. */
+    const char *buildings;
 } gs_validate_opts;
 
 /** Fills `opts` with NULLs and one thread. */
@@ -725,7 +740,8 @@ typedef struct gs_partition_opts {
     unsigned int version;    /**< GS_OPTS_VERSION (the _init function) */
     gs_common_opts common;   /**< output, input, rules, command line, threads */
     const char *communities; /**< communities source (required) */
-    const char *households;  /**< households source (required) */
+    const char *households;  /**< households source (required unless
+                                  buildings is given) */
     const char *barriers;    /**< barrier lines source, or NULL */
     /** Re-division: the existing grids (with --layer grids=NAME), or NULL
      *  for a fresh division. */
@@ -733,6 +749,11 @@ typedef struct gs_partition_opts {
     const char *const *lock; /**< re-division: grid codes never touched */
     size_t n_lock;
     unsigned long long seed; /**< the random trees' seed (0) */
+    /** Building footprints (polygons: building_id, name, households,
+     *  persons, levels), or NULL. Kept whole by every grid; without
+     *  households, their households come from their counts, else are
+     *  estimated from area x levels / rules->m2_per_household. */
+    const char *buildings;
 } gs_partition_opts;
 
 /** Fills `opts` with NULLs. */

@@ -13,9 +13,14 @@ SOURCE.txt gives; only villages wholly inside it are kept, since villages
 on the sheet's edge are only partly covered.
 
   floors     = max(1, round(height / 3.2))
-  households = round(footprint area m2 * floors / 90), at the footprint's
-               centroid, building_id = the footprint's index; buildings of
-               0 households (sheds under 45 m2 of floor) are left out
+  households = round(footprint area m2 * floors / 90), building_id = the
+               footprint's index; buildings of 0 households (sheds under
+               45 m2 of floor) are left out. Every third household stands
+               at an entrance on the footprint's outline (spread along it,
+               where that lies in the building's village), the others at
+               the footprint's centroid
+  buildings  the footprints themselves (building_id), given with
+             --buildings: no grid line may cross one
   persons    = 2 or 3 alternately (2.5 a household, deterministic)
   village    = the kept village holding the centroid (others left out)
   community  = '630000001' + the village's 3-digit index (CPTVID order)
@@ -26,8 +31,15 @@ gridsmith picks its metric frame itself.
 
 Asserts: every feasible village (summary.feasible = 1) has compliant ==
 grids; every grid is one valid polygon; `validate` on the output finds no
-overlap, gap, outside_community or multipart; households are kept. Prints the villages, households, grids,
-compliance and median Polsby-Popper.
+overlap, gap, outside_community or multipart, and counts every grid's
+households as partition does, with no undersize or oversize grid
+partition did not name; households are kept; no footprint inside a
+village has more than 1 % of its area (and over 1 m2) outside the grid
+holding its households. Prints the villages, households, grids,
+compliance, median Polsby-Popper and footprints cut.
+
+With GS_MAP_DIR set, draws the result to GS_MAP_DIR/taipei.png
+(scripts/render_partition.py).
 
 Exit 77 (ctest SKIP_RETURN_CODE) with a SKIP line when the data is absent.
 The last line is "N passed, N failed".
@@ -128,6 +140,7 @@ def build_inputs():
         comms.append(("630000001%03d" % (i + 1), vname, tname, vid, g))
 
     households = []  # (household_id, persons, building_id, x, y, comm)
+    footprints = []  # (building_id, footprint lon/lat, comm)
     per_comm = {}
     k = 0
     for path in BUILDINGS:
@@ -149,10 +162,19 @@ def build_inputs():
                 continue
             code = where[0][0]
             bid = "B%05d" % k
+            ring = ogr.ForceToPolygon(g).GetGeometryRef(0) \
+                if g.GetGeometryName() != "POLYGON" else g.GetGeometryRef(0)
+            rl = ring.Length()
             for j in range(n):
+                x, y = c.GetX(), c.GetY()
+                if j % 3 == 1 and rl > 0:  # an entrance on the outline
+                    p = ring.Value(rl * j / n)
+                    if where[0][4].Contains(p):  # in its own village
+                        x, y = p.GetX(), p.GetY()
                 households.append(("%s-%04d" % (bid, j), 3 if j % 2 == 0
-                                   else 2, bid, c.GetX(), c.GetY(), code))
+                                   else 2, bid, x, y, code))
             per_comm[code] = per_comm.get(code, 0) + n
+            footprints.append((bid, g.Clone(), code))
 
     path = os.path.join(SCRATCH, "taipei.gpkg")
     ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
@@ -184,20 +206,36 @@ def build_inputs():
         f.SetGeometry(p)
         lyr.CreateFeature(f)
     ds.CommitTransaction()
+    lyr = ds.CreateLayer("buildings", LL, ogr.wkbMultiPolygon)
+    lyr.CreateField(ogr.FieldDefn("building_id", ogr.OFTString))
+    ds.StartTransaction()
+    for bid, g, _ in footprints:
+        f = ogr.Feature(lyr.GetLayerDefn())
+        f["building_id"] = bid
+        f.SetGeometry(ogr.ForceToMultiPolygon(g))
+        lyr.CreateFeature(f)
+    ds.CommitTransaction()
     ds = None
-    return path, comms, households, per_comm
+    return path, comms, households, per_comm, footprints
 
 
-CITY, COMMS, HOUSEHOLDS, PER_COMM = build_inputs()
+CITY, COMMS, HOUSEHOLDS, PER_COMM, FOOTPRINTS = build_inputs()
 OUT = os.path.join(SCRATCH, "partition.gpkg")
 code, stdout, err = run("partition", "--communities", CITY, "--households",
-                        CITY, "-o", OUT, "--json")
+                        CITY, "--buildings", CITY, "-o", OUT, "--json")
 if code != 0:
     print("FAIL partition exit %d: %s" % (code, err))
     sys.exit(1)
 REPORT = json.loads(stdout)
 SUMMARY = {s["community_code"]: s for s in read_layer(OUT, "summary")}
 GRIDS = read_layer(OUT, "grids")
+if os.environ.get("GS_MAP_DIR"):  # the result drawn, for a person to look at
+    import subprocess
+    subprocess.run(["/usr/bin/python3", os.path.join(
+        REPO, "scripts", "render_partition.py"),
+        OUT, os.path.join(os.environ["GS_MAP_DIR"], "taipei.png"),
+        "--buildings", CITY, "--title", "Taipei: %d villages, %d grids" % (
+            len(COMMS), len(GRIDS))], check=False)
 
 
 def show():
@@ -285,6 +323,54 @@ def every_grid_is_one_valid_polygon():
         if not ok:
             bad.append((f["grid_code"], "invalid"))
     expect(not bad, "grids not one valid polygon: %s" % bad)
+
+
+@case
+def no_footprint_is_cut():
+    ds = ogr.Open(OUT)
+    grids = []
+    for f in ds.GetLayerByName("grids"):
+        g = f.GetGeometryRef().Clone()
+        g.Transform(TO_TM2)
+        grids.append((f["grid_code"], g))
+    comms = {}
+    for c in COMMS:
+        g = c[4].Clone()
+        g.Transform(TO_TM2)
+        comms[c[0]] = g
+    cut = []
+    for bid, fp, code in FOOTPRINTS:
+        m = fp.Clone()
+        m.Transform(TO_TM2)
+        m = m.Intersection(comms[code])
+        if m.GetArea() <= 0:
+            continue
+        p = m.PointOnSurface()
+        own = [g for c, g in grids if g.Intersects(p)]
+        inside = m.Intersection(own[0]).GetArea() if own else 0
+        if m.GetArea() - inside > max(1.0, 0.01 * m.GetArea()):
+            cut.append((bid, round(m.GetArea() - inside, 1)))
+    print("footprints: %d, cut by a grid line: %d" % (len(FOOTPRINTS),
+                                                      len(cut)))
+    expect(not cut, "%d footprints cut: %s" % (len(cut), cut[:10]))
+
+
+@case
+def validate_agrees():
+    vout = os.path.join(SCRATCH, "validate_agree.gpkg")
+    code, stdout, err = run("validate", "--communities", CITY, "--grids",
+                            OUT, "--households", CITY, "-o", vout)
+    expect(code == 0, "validate exit %d: %s" % (code, err))
+    mine = {g["grid_code"]: g for g in GRIDS}
+    for v in read_layer(vout, "grids"):
+        g = mine[v["grid_code"]]
+        expect(v["households"] == g["households"],
+               "%s: validate %d households, partition %d" % (
+                   v["grid_code"], v["households"], g["households"]))
+        if set((v["issues"] or "").split(";")) & {"undersize", "oversize"}:
+            expect(g["status"] == "violation" and g["note"],
+                   "%s: validate finds %s, partition says ok" % (
+                       v["grid_code"], v["issues"]))
 
 
 @case

@@ -453,7 +453,7 @@ TEST(infeasible_policies_and_big_building) {
     add_building(&m, "TOWER", 300, 300, 600, 2);
     add_building(&m, "LOW", 800, 300, 100, 2);
     REQUIRE(gs__partition_analyse(ctx, &m, &rules, NULL, &r) == GS_OK);
-    CHECK(strstr(r.sums[0].note, "building TOWER alone holds 600") != NULL);
+    CHECK(strstr(r.sums[0].note, "in one building: TOWER 600") != NULL);
     CHECK(r.sums[0].feasible == 0);
     CHECK(buildings_whole(&m, &r));
     gs__partition_result_free(m.geos, &r);
@@ -720,7 +720,8 @@ TEST(assign_points_lowest_code_wins) {
 
 /* A building in two overlapping grids belongs to the lower code before
  * anything changes: 300 | 100 (in both) | 300 households make grids of
- * 300 (002) and 400 (001), both within the bounds and kept. */
+ * 300 (002) and 400 (001), both within the bounds; the overlap is
+ * repaired by trimming 002, the higher code. */
 TEST(redivide_places_buildings_by_lowest_code) {
     gs__model m;
     gs__partition_result r;
@@ -745,7 +746,11 @@ TEST(redivide_places_buildings_by_lowest_code) {
     b = change_of(&r, "110108001010001");
     REQUIRE(a && b);
     CHECK(a->households_before == 300 && b->households_before == 400);
-    CHECK(!strcmp(a->change, "unchanged") && !strcmp(b->change, "unchanged"));
+    /* the overlap stays with the lower code, whose households it already
+     * counts: 001 keeps its bytes, 002 is trimmed, nobody moves */
+    CHECK(!strcmp(b->change, "unchanged") && !b->repairs[0]);
+    CHECK(!strcmp(a->change, "repaired") && !strcmp(a->repairs, "trimmed"));
+    CHECK(a->households_after == 300 && b->households_after == 400);
     CHECK(r.sums[0].households == 700 && r.sums[0].reassigned == 0);
     gs__partition_result_free(m.geos, &r);
     gs__model_free(&m);
