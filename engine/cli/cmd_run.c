@@ -10,7 +10,8 @@
 #include "commands.h"
 
 static const char *const help =
-    "Usage: gridsmith run JOB.ini [--week 2026-W47] [--json] [--quiet]\n"
+    "Usage: gridsmith run JOB.ini [--week 2026-W47] [--since 2026-W40]\n"
+    "                     [--json] [--quiet]\n"
     "\n"
     "Runs the weekly job a job file describes: validate the grids, verify\n"
     "the week's patrols from the GPS traces, analyse the week's events, and\n"
@@ -29,6 +30,7 @@ static const char *const help =
     "  events = city.gpkg           ; optional: no hotspots without it\n"
     "  calendar = calendar.csv      ; optional workday overrides\n"
     "  trace_crs = wgs84            ; or gcj02, bd09, EPSG:n\n"
+    "  time_format = %m/%d/%Y %I:%M:%S %p ; events' times, when not ISO\n"
     "  encoding = GB18030           ; optional, as --encoding\n"
     "  [run]\n"
     "  week = 2026-W47              ; default: the last complete ISO week\n"
@@ -54,6 +56,10 @@ static const char *const help =
     "\n"
     "Options:\n"
     "  --week W       run this ISO week instead of the job's\n"
+    "  --since W      catch up: run every week from W to the job's week\n"
+    "                 (or --week), oldest first, each recorded and\n"
+    "                 reported as its own weekly run would be; a line per\n"
+    "                 earlier week, the last week in full\n"
     "  -o PG:CONN     write into this PostgreSQL database (see above)\n"
     "  --schema S     the ledger's schema there (default gridsmith)\n"
     "  --shard P      only the communities whose code starts with P\n"
@@ -77,7 +83,7 @@ static const char *const help =
     "Exit status: 0 done; 1 findings with --strict; 2 usage error or a bad\n"
     "job file; 3 bad input; 4 I/O or internal error.\n";
 
-enum { OPT_WEEK = 256 };
+enum { OPT_WEEK = 256, OPT_SINCE };
 
 static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
                void *user, gs_report **out_report) {
@@ -92,6 +98,7 @@ static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
 int cmd_run(int argc, char **argv) {
     static const struct option longopts[] = {
         {"week", required_argument, NULL, OPT_WEEK},
+        {"since", required_argument, NULL, OPT_SINCE},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     cli_common c;
@@ -108,6 +115,7 @@ int cmd_run(int argc, char **argv) {
         if (st == CLI_CONTINUE) continue;
         if (st != -1) return st;
         if (opt == OPT_WEEK) ro.week = optarg;
+        if (opt == OPT_SINCE) ro.since = optarg;
     }
     if (optind != argc - 1)
         return cli_usage_error("run", "run takes one job file");

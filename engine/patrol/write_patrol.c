@@ -127,6 +127,7 @@ static int write_weeks(gs__patrol_wctx *w, gs__olayer *l, gs__olayer *lu,
             if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
             gs__isoweek_format(wk->monday, week);
             OGR_F_SetFieldString(f, GS__MW_MEMBER_ID, en->member_id);
+            OGR_F_SetFieldString(f, GS__MW_MEMBER_NAME, en->name);
             OGR_F_SetFieldString(f, GS__MW_GRID_CODE, en->grid_code);
             OGR_F_SetFieldString(f, GS__MW_WEEK, week);
             OGR_F_SetFieldDouble(f, GS__MW_IN_GRID_TOLERANT_S, wk->in_tol_s);

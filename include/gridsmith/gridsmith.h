@@ -315,6 +315,11 @@ typedef struct gs_input_opts {
     const char *assume_crs;
     /** GS_ON_ERROR_FAIL (default) or GS_ON_ERROR_SKIP. */
     int on_error;
+    /** The format of the events' reported_at and resolved_at when they are
+     *  not ISO 8601, in strptime's notation ("%m/%d/%Y %I:%M:%S %p" for
+     *  "04/27/2016 01:44:00 PM"; %z for an offset, else local time in the
+     *  run's zone), or NULL: ISO 8601 and epoch times only. */
+    const char *time_format;
 } gs_input_opts;
 
 /** Fills `opts` with the defaults (no mappings, fail on bad features). */
@@ -461,6 +466,10 @@ typedef struct gs_run_opts {
      * (or `database` below). */
     const char *job;  /**< the job file (INI) */
     const char *week; /**< overrides the job's week, or NULL */
+    /** "2026-W40": run every week from this one to the job's week (or
+     *  `week`), oldest first, each recorded in the ledger and reported as
+     *  a run of its own would (catching up on past weeks); or NULL. */
+    const char *since;
     /** "PG:..." to write the stages and the ledger into PostgreSQL/PostGIS
      *  instead of the job's output directory (schemas from the context's
      *  gs_ctx_set_schema, default "gridsmith"), or NULL. */
