@@ -97,8 +97,9 @@ typedef struct gs__ledger_query {
 
 /* A grid_status row: validate's grid of a week. */
 typedef struct gs__lgrid_status {
-    const char *week, *grid_code, *community_code, *name, *issues;
+    const char *week, *grid_code, *community_code, *name, *issues, *status;
     long members; /* the roster count; -1 when the table has no such field */
+    long households, persons; /* -1 when the table has no such field */
     /* With geometry: the row's, owned by the reader; the callback may take
      * it (setting it to NULL). NULL when none. */
     OGRGeometryH geom;
@@ -106,7 +107,7 @@ typedef struct gs__lgrid_status {
 
 /* A member_week row: a member on a grid in a week. */
 typedef struct gs__lmember_week {
-    const char *week, *member_id, *grid_code, *note;
+    const char *week, *member_id, *member_name, *grid_code, *note;
     double in_grid_tolerant_s, coverage_pct; /* NAN when null */
     long workdays, workdays_ok, weekly_ok, compliant;
     OGRGeometryH geom; /* as in gs__lgrid_status */
@@ -116,6 +117,7 @@ typedef struct gs__lmember_week {
 typedef struct gs__lmember_day {
     const char *week, *member_id, *grid_code, *date;
     long workday, daily_ok;
+    double in_grid_tolerant_s; /* NAN when null */
 } gs__lmember_day;
 
 /* A grid_events row: the events of a grid in a week. */

@@ -318,6 +318,11 @@ int gs__ledger_grid_status(gs__ledger *l, const gs__ledger_query *q,
         r.community_code = fstr(&sc, f, GS__VG_COMMUNITY_CODE);
         r.name = fstr(&sc, f, GS__VG_NAME);
         r.issues = fstr(&sc, f, GS__VG_ISSUES);
+        r.status = fstr(&sc, f, GS__VG_STATUS);
+        r.households =
+            sc.ix[GS__VG_HOUSEHOLDS] < 0 ? -1 : fint(&sc, f, GS__VG_HOUSEHOLDS);
+        r.persons =
+            sc.ix[GS__VG_PERSONS] < 0 ? -1 : fint(&sc, f, GS__VG_PERSONS);
         r.members =
             sc.ix[GS__VG_MEMBERS] < 0 ? -1 : fint(&sc, f, GS__VG_MEMBERS);
         r.geom = take_geom(q, f);
@@ -339,6 +344,7 @@ int gs__ledger_member_week(gs__ledger *l, const gs__ledger_query *q,
         gs__lmember_week r;
         r.week = fweek(&sc, f);
         r.member_id = fstr(&sc, f, GS__MW_MEMBER_ID);
+        r.member_name = fstr(&sc, f, GS__MW_MEMBER_NAME);
         r.grid_code = fstr(&sc, f, GS__MW_GRID_CODE);
         r.note = fstr(&sc, f, GS__MW_NOTE);
         r.in_grid_tolerant_s = freal(&sc, f, GS__MW_IN_GRID_TOLERANT_S);
@@ -373,6 +379,7 @@ int gs__ledger_member_day(gs__ledger *l, const gs__ledger_query *q,
         r.date = fstr(&sc, f, GS__MD_DATE);
         r.workday = fint(&sc, f, GS__MD_WORKDAY);
         r.daily_ok = fint(&sc, f, GS__MD_DAILY_OK);
+        r.in_grid_tolerant_s = freal(&sc, f, GS__MD_IN_GRID_TOLERANT_S);
         rc = fn(user, &r);
         OGR_F_Destroy(f);
     }
