@@ -189,10 +189,14 @@ void gs__report_backlog_svg(gs__buf *b, const gs__rdata *d,
         ho = ph * (double)bl[k].open / vmax;
         hd = ph * (double)bl[k].overdue / vmax;
         gs__buf_printf(b,
+                       "<g><title>%s：周末未办结 %ld 件，其中超期 %ld 件"
+                       "</title>",
+                       d->weeks[k], bl[k].open, bl[k].overdue);
+        gs__buf_printf(b,
                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                        "height=\"%.1f\" fill=\"#9ecae1\"/>"
                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                       "height=\"%.1f\" fill=\"#d6604d\"/>"
+                       "height=\"%.1f\" fill=\"#d6604d\"/></g>"
                        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
                        "font-weight=\"bold\">%ld</text>",
                        bar_x(k) - BAR_W / 2, CT + ph - ho, BAR_W, ho - hd,

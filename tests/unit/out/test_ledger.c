@@ -137,9 +137,10 @@ TEST(ledger_tables_follow_the_schemas) {
     CHECK_STR(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, 0)), "week");
     CHECK(OGR_FD_GetFieldCount(fd) == (int)s->nfields);
     CHECK_STR(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, 1)), "member_id");
-    CHECK_STR(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, 3)),
+    CHECK_STR(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, 2)), "member_name");
+    CHECK_STR(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, 4)),
               "in_grid_tolerant_s");
-    CHECK(OGR_Fld_GetType(OGR_FD_GetFieldDefn(fd, 3)) == OFTReal);
+    CHECK(OGR_Fld_GetType(OGR_FD_GetFieldDefn(fd, 4)) == OFTReal);
     fd = OGR_L_GetLayerDefn(GDALDatasetGetLayerByName(ds, "grid_status"));
     CHECK(OGR_FD_GetFieldCount(fd) == GS__VG_N + 1);
     CHECK(OGR_Fld_GetType(OGR_FD_GetFieldDefn(fd, 1 + GS__VG_MEMBERS)) ==
