@@ -75,6 +75,7 @@ static const char *const css =
     ".maps,.charts{display:flex;flex-wrap:wrap;gap:20px}figure{margin:0;"
     "max-width:100%}figcaption{font-weight:600}"
     "svg{max-width:100%;height:auto}svg.map{background:#fff}"
+    "svg.spark{vertical-align:middle}"
     ".charts figure{flex:1 1 460px}"
     ".lbl text{font-size:11px;text-anchor:middle;fill:#222;stroke:#fff;"
     "stroke-width:3px;paint-order:stroke}"
@@ -630,9 +631,40 @@ static void days_table(gs__buf *b, const gs__rdata *d, const gs__rstreet *s,
 
 /* ---- events ------------------------------------------------------------- */
 
+/* A small bar chart in a table cell: the backlog at the end of each of
+ * the trend's weeks, its overdue part in red, the numbers in its title. */
+static void backlog_spark(gs__buf *b, const gs__rdata *d,
+                          const gs__rbacklog *bl) {
+    long most = 1;
+    for (int k = 0; k < NT; k++)
+        if (bl[k].open > most) most = bl[k].open;
+    gs__buf_printf(b,
+                   "<svg class=\"spark\" viewBox=\"0 0 %d 22\" width=\"%d\" "
+                   "height=\"22\" role=\"img\" aria-label=\"积压趋势\">"
+                   "<title>",
+                   NT * 9, NT * 9);
+    for (int k = 0; k < NT; k++)
+        if (bl[k].has)
+            gs__buf_printf(b, "%s %ld（超期 %ld）；", d->weeks[k] + 5,
+                           bl[k].open, bl[k].overdue);
+    gs__buf_puts(b, "</title>");
+    for (int k = 0; k < NT; k++) {
+        double ho = 20.0 * (double)bl[k].open / (double)most;
+        double hd = 20.0 * (double)bl[k].overdue / (double)most;
+        if (!bl[k].has) continue;
+        gs__buf_printf(b,
+                       "<rect x=\"%d\" y=\"%.1f\" width=\"7\" "
+                       "height=\"%.1f\" fill=\"#9ecae1\"/><rect x=\"%d\" "
+                       "y=\"%.1f\" width=\"7\" height=\"%.1f\" "
+                       "fill=\"#d6604d\"/>",
+                       k * 9, 21 - ho, ho - hd, k * 9, 21 - hd, hd);
+    }
+    gs__buf_puts(b, "</svg>");
+}
+
 /* The events table of a street's communities: this week's reported,
  * resolved and self-resolved, and the backlog at the week's end against
- * the week before. */
+ * the week before, with its trend. */
 static void events_table(gs__buf *b, const gs__rdata *d, const gs__rstreet *s) {
     static const column cols[] = {{"社区", "Community", 1},
                                   {"本周上报", "Reported", 0},
@@ -640,7 +672,8 @@ static void events_table(gs__buf *b, const gs__rdata *d, const gs__rstreet *s) {
                                   {"其中自办自结", "Self-resolved", 0},
                                   {"周末未办结", "Open at week's end", 0},
                                   {"其中超期", "Overdue", 0},
-                                  {"较上周", "Open vs last week", 0}};
+                                  {"较上周", "Open vs last week", 0},
+                                  {"近 9 周积压", "Backlog, 9 weeks", 1}};
     gs__buf_puts(b, "<div class=\"scroll\">");
     table_head(b, cols, sizeof cols / sizeof cols[0], 1);
     for (size_t i = s->c0; i <= s->c1; i++) {
@@ -665,6 +698,8 @@ static void events_table(gs__buf *b, const gs__rdata *d, const gs__rstreet *s) {
             gs__buf_printf(b, "%+ld", now->open - prev->open);
         else
             gs__buf_puts(b, "—");
+        gs__buf_puts(b, "</td><td data-l=\"近 9 周积压\" class=\"l\">");
+        backlog_spark(b, d, bl);
         gs__buf_puts(b, "</td></tr>");
     }
     gs__buf_puts(b, "</table></div>");

@@ -68,7 +68,7 @@ TEST(week_and_members_below_standard) {
     CHECK(strstr(page, "week 2026-W47, 2026-11-16 to 2026-11-22") != NULL);
     /* Listed below standard with its grid, its hours and its reason, in
      * Chinese. */
-    CHECK(strstr(page, "<b>M2</b>") != NULL);
+    CHECK(strstr(page, "<b>王芳 <span class=\"en\">M2</span></b>") != NULL);
     CHECK(strstr(page, FX_G2) != NULL);
     CHECK(strstr(page, "class=\"bad\">5.6</td>") != NULL); /* 20,000 s */
     CHECK(strstr(page, "11月16日周一、11月17日周二") != NULL);
@@ -86,8 +86,8 @@ TEST(week_and_members_below_standard) {
     CHECK(strstr(page, "id=\"overdue-total\"") == NULL);
     CHECK(strstr(page, "本周未运行事件分析") != NULL);
     /* The compliant members are not listed. */
-    CHECK(strstr(page, "<b>M1</b>") == NULL);
-    CHECK(strstr(page, "<b>M3</b>") == NULL);
+    CHECK(strstr(page, "<b>张伟 <span class=\"en\">M1</span></b>") == NULL);
+    CHECK(strstr(page, "<b>李娜 <span class=\"en\">M3</span></b>") == NULL);
     /* The community's name from the week's run, the street's map. */
     CHECK(strstr(page, "花园社区") != NULL);
     CHECK(strstr(page, "<svg class=\"map\"") != NULL);
