@@ -21,6 +21,10 @@ if [ -z "$browser" ]; then
     echo "report_screenshots: chromium is not installed (scripts/deps.sh test)" >&2
     exit 2
 fi
+if ! /usr/bin/python3 -c "import PIL" 2>/dev/null; then
+    echo "report_screenshots: python3-pil is not installed (scripts/deps.sh test)" >&2
+    exit 2
+fi
 mkdir -p "$outdir"
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT

@@ -887,7 +887,7 @@ static int street_section(gs__buf *b, gs__rdata *d, const gs__rstreet *s,
                          "below standard</span></h4>");
             below_table(b, d, c, rules);
         }
-        if (d->have_events) {
+        if (d->have_events && d->have_backlog) {
             categories_line(b, d, c->cat);
             gs__buf_puts(b,
                          "<h4>超期未办结事件 <span class=\"en\">Overdue "
@@ -1095,7 +1095,17 @@ int gs__report_page(gs__buf *b, gs__rdata *d, const gs_rules *rules,
                  "</h3>");
     trend_charts(b, d, d->all_trend, d->all_bl, d->all_cat, rules);
 
-    if (d->have_events) {
+    if (d->have_events && !d->have_backlog) {
+        gs__buf_puts(
+            b,
+            "<h2 id=\"overdue\">超期未办结事件 <span class=\"en\">"
+            "Overdue events</span></h2><p class=\"note\">这一周的"
+            "台账由旧版 gridsmith 记录，没有事件积压和超期事件清单；"
+            "用 gridsmith run 重新运行该周即可补上。<span class=\"en\">"
+            "This week was recorded by an older gridsmith without "
+            "the backlog and the overdue list: run the week again "
+            "to add them.</span></p>");
+    } else if (d->have_events) {
         long n;
         gs__buf_printf(b,
                        "<h2 id=\"overdue\">超期未办结事件 <span "
