@@ -705,6 +705,40 @@ static void events_table(gs__buf *b, const gs__rdata *d, const gs__rstreet *s) {
     gs__buf_puts(b, "</table></div>");
 }
 
+/* A community's events by category and week: a row per category it had
+ * in the trend's weeks, a column per week, this week's in bold. */
+static void categories_table(gs__buf *b, const gs__rdata *d, const long *cat) {
+    int any = 0;
+    if (!cat || !d->ncat) return;
+    for (size_t c = 0; c < d->ncat * NT; c++) any |= cat[c] > 0;
+    if (!any) return;
+    gs__buf_puts(b,
+                 "<h4>各类事件（按周） <span class=\"en\">events by "
+                 "category and week</span></h4><div class=\"scroll\">"
+                 "<table><tr>");
+    th(b, "类别", "Category", 1);
+    for (int k = 0; k < NT; k++)
+        gs__buf_printf(b, "<th>%s</th>", d->weeks[k] + 5);
+    gs__buf_puts(b, "</tr>");
+    for (size_t c = 0; c < d->ncat; c++) {
+        long tot = 0;
+        for (int k = 0; k < NT; k++) tot += cat[k * d->ncat + c];
+        if (!tot) continue;
+        gs__buf_printf(b,
+                       "<tr><td class=\"l\"><i style=\"display:inline-block;"
+                       "width:10px;height:10px;background:%s\"></i> ",
+                       gs__report_cat_color(c));
+        gs__report_esc(b, d->cats[c]);
+        gs__buf_puts(b, "</td>");
+        for (int k = 0; k < NT; k++)
+            gs__buf_printf(b,
+                           k == NT - 1 ? "<td><b>%ld</b></td>" : "<td>%ld</td>",
+                           cat[k * d->ncat + c]);
+        gs__buf_puts(b, "</tr>");
+    }
+    gs__buf_puts(b, "</table></div>");
+}
+
 /* This week's events of a community by category, one line. */
 static void categories_line(gs__buf *b, const gs__rdata *d, const long *cat) {
     int n = 0;
@@ -889,6 +923,7 @@ static int street_section(gs__buf *b, gs__rdata *d, const gs__rstreet *s,
         }
         if (d->have_events && d->have_backlog) {
             categories_line(b, d, c->cat);
+            categories_table(b, d, c->cat);
             gs__buf_puts(b,
                          "<h4>超期未办结事件 <span class=\"en\">Overdue "
                          "events</span></h4>");
