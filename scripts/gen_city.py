@@ -37,7 +37,13 @@ the published pattern of the 2026 public holidays and make-up working days
 
 Usage:
   scripts/gen_city.py [--households N] [--seed S] [--out DIR] [--week 2026-W47]
-                      [--no-traces] [--trace-fixes N]
+                      [--weeks 8] [--trace-weeks N] [--no-traces]
+                      [--trace-fixes N]
+
+--weeks: the weeks of events and traces, ending with --week (the last week
+carries the planted trace defects; earlier weeks patrol as a street office
+does). --trace-weeks N: traces for only the last N of them (the benchmarks
+take 1: their inputs are one week of traces, as before).
 
 Only the Python standard library and GDAL's osgeo bindings are used.
 """
@@ -1655,6 +1661,8 @@ class City:
 
         cmd = "scripts/gen_city.py --households %d --seed %d --out %s --week %s --weeks %d" % (
             a.households, a.seed, a.out_arg, a.week, a.weeks)
+        if a.traces_weeks != a.weeks:
+            cmd += " --trace-weeks %d" % a.traces_weeks
         if a.no_traces:
             cmd += " --no-traces"
         if a.trace_fixes:
@@ -1856,6 +1864,9 @@ def main(argv=None):
     ap.add_argument("--week", default="2026-W47", help="ISO week of the traces, e.g. 2026-W47")
     ap.add_argument("--weeks", type=int, default=8,
                     help="weeks of events and traces, ending with --week (default 8)")
+    ap.add_argument("--trace-weeks", type=int, default=None,
+                    help="weeks of traces, ending with --week (default: --weeks; "
+                    "the benchmarks take 1)")
     ap.add_argument("--no-traces", action="store_true")
     ap.add_argument("--trace-fixes", type=int, default=None,
                     help="target total number of fixes (scales the fix interval)")
@@ -1871,7 +1882,9 @@ def main(argv=None):
         ap.error("--households must be at least 2000")
     if not 1 <= args.weeks <= 52:
         ap.error("--weeks must be 1 to 52")
-    args.traces_weeks = args.weeks
+    args.traces_weeks = args.trace_weeks if args.trace_weeks else args.weeks
+    if not 1 <= args.traces_weeks <= args.weeks:
+        ap.error("--trace-weeks must be 1 to --weeks")
     os.makedirs(out, exist_ok=True)
 
     t0 = time.time()
