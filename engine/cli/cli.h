@@ -20,13 +20,26 @@ enum {
     EXIT_IO = 4
 };
 
+/* How progress is shown on stderr (--progress). */
+enum {
+    CLI_PROGRESS_AUTO = 0, /* a bar on a terminal, else nothing */
+    CLI_PROGRESS_ON,       /* --progress alone: a bar on a terminal, else
+                              plain lines */
+    CLI_PROGRESS_NONE,
+    CLI_PROGRESS_BAR,   /* one line redrawn in place */
+    CLI_PROGRESS_PLAIN, /* "gridsmith: PHASE 40%" lines */
+    CLI_PROGRESS_JSON   /* one JSON object a line, warnings and the
+                           failure included */
+};
+
 /* Options every command shares. */
 typedef struct cli_common {
     int quiet;
     int json;
     int strict;
     int threads;
-    const char *config;
+    int progress;      /* CLI_PROGRESS_* */
+    const char *rules; /* --rules FILE (or the old --config FILE) */
     const char *output;
     gs_input_opts input;
     const char *layers[32];
@@ -52,7 +65,9 @@ enum {
     CLI_OPT_QUIET,
     CLI_OPT_THREADS,
     CLI_OPT_SCHEMA,
-    CLI_OPT_SHARD
+    CLI_OPT_SHARD,
+    CLI_OPT_RULES,
+    CLI_OPT_PROGRESS
 };
 
 /* The shared entries of a command's getopt_long table (put them last,
@@ -72,6 +87,8 @@ enum {
         {"threads", required_argument, NULL, CLI_OPT_THREADS},     \
         {"schema", required_argument, NULL, CLI_OPT_SCHEMA},       \
         {"shard", required_argument, NULL, CLI_OPT_SHARD},         \
+        {"rules", required_argument, NULL, CLI_OPT_RULES},         \
+        {"progress", optional_argument, NULL, CLI_OPT_PROGRESS},   \
         {"help", no_argument, NULL, 'h'}
 /* clang-format on */
 
@@ -103,8 +120,38 @@ int cli_common_option(cli_common *c, const char *cmd, const char *help, int opt,
     "                      and writes the rows the shard owns\n"               \
     "                      (docs/design.md, Shards and PostGIS outputs)\n"
 
+/* Help text of the GDAL-style options every command shares. */
+#define CLI_GDAL_HELP                                                          \
+    "GDAL conventions:\n"                                                      \
+    "  --rules FILE        the thresholds file (INI; docs/design.md, Rules\n"  \
+    "                      file)\n"                                            \
+    "  --config KEY VALUE  a GDAL configuration option, as GDAL's tools "      \
+    "take\n"                                                                   \
+    "                      it, e.g. --config OGR_SQLITE_CACHE 512 (also\n"     \
+    "                      KEY=VALUE; repeatable). The former --config FILE\n" \
+    "                      still reads a rules file, with a warning\n"         \
+    "  --progress[=MODE]   progress on stderr, also without a terminal:\n"     \
+    "                      plain (lines), json (one JSON object a line, "      \
+    "with\n"                                                                   \
+    "                      warnings and the failure, for programs), bar, or\n" \
+    "                      none; without MODE a bar on a terminal, else\n"     \
+    "                      plain. Default: a bar on a terminal only\n"         \
+    "  --json              the summary as JSON on stdout; a failure too, as\n" \
+    "                      {\"status\": \"error\", \"code\", "                 \
+    "\"exit_status\",\n"                                                       \
+    "                      \"message\"}\n"                                     \
+    "  Inputs may be in GDAL's virtual file systems, e.g.\n"                   \
+    "  /vsizip/city.zip/grids.shp, /vsigzip/traces.csv.gz,\n"                  \
+    "  /vsicurl/https://example.org/city.gpkg. Outputs are GeoPackages\n"      \
+    "  (-o NAME.gpkg) or PostgreSQL (-o PG:...); convert with ogr2ogr.\n"
+
+/* Notes that the command line asks for --json, so that failures before and
+ * during the run are reported as JSON on stdout too (main.c calls it with
+ * the whole command line before dispatching). */
+void cli_prescan(int argc, char **argv);
+
 /* Runs a command: `fn` gets the context, the loaded rules and the common
- * options and calls the library. Creates the context, loads --config,
+ * options and calls the library. Creates the context, loads --rules,
  * hooks progress and warnings, prints the result, frees everything, and
  * returns the exit status. */
 typedef int (*cli_run_fn)(gs_ctx *ctx, const cli_common *c,

@@ -106,7 +106,7 @@ static const char *const help =
     "Output and behaviour:\n"
     "  -o, --output OUT.gpkg   the GeoPackage to write (replaced atomically,\n"
     "                    then OUT_kde.tif and OUT_kde.qml)\n"
-    "  --config FILE     thresholds ([hotspots] hex_size_m=100,\n"
+    "  --rules FILE      thresholds ([hotspots] hex_size_m=100,\n"
     "                    cluster_eps_m=50, cluster_min_events=5,\n"
     "                    min_units=30, repeat_radius_m=30,\n"
     "                    repeat_min_events=3, repeat_days=28,\n"
@@ -116,7 +116,7 @@ static const char *const help =
     "  --json            machine-readable summary on stdout\n"
     "  --quiet           print nothing but errors\n"
     "  --threads N       worker threads (default 2)\n"
-    "\n" CLI_SCALE_HELP
+    "\n" CLI_GDAL_HELP "\n" CLI_SCALE_HELP
     "\n"
     "Example (the bundled demo city, events 2026-W40 to W47):\n"
     "  gridsmith hotspots --grids datasets/demo/city.gpkg \\\n"
@@ -160,7 +160,7 @@ static const char *const help =
     "                    run_metadata. Emerging classes, clusters, trouble\n"
     "                    spots, summaries and density stay per shard. The\n"
     "                    shards must be disjoint and of one period, with the\n"
-    "                    same --config and --hex-size as this merge.\n"
+    "                    same --rules and --hex-size as this merge.\n"
     "  gridsmith hotspots --merge a.gpkg --merge b.gpkg -o all.gpkg\n"
     "  gridsmith hotspots --merge hs_110108 --merge hs_110101 \\\n"
     "      -o PG:dbname=grid --schema w47_hotspots\n"

@@ -51,7 +51,7 @@ static const char *const help =
     "\n"
     "Output and behaviour:\n"
     "  -o, --output OUT.gpkg  the GeoPackage to write (replaced atomically)\n"
-    "  --config FILE       thresholds ([sizing] min_households=300,\n"
+    "  --rules FILE        thresholds ([sizing] min_households=300,\n"
     "                      max_households=500, max_persons=2500;\n"
     "                      [partition] target_households=400,\n"
     "                      target_persons=1500, infeasible=persons|oversize)\n"
@@ -61,6 +61,7 @@ static const char *const help =
     "  --strict            exit 1 when a grid misses the standard\n"
     "  --json, --quiet\n"
     "  -h, --help          this help\n"
+    "\n" CLI_GDAL_HELP
     "\n"
     "Example (the bundled demo city):\n"
     "  gridsmith partition --communities datasets/demo/city.gpkg \\\n"

@@ -50,14 +50,14 @@ static const char *const help =
     "\n"
     "Output and behaviour:\n"
     "  -o, --output OUT.gpkg   the GeoPackage to write (replaced atomically)\n"
-    "  --config FILE     thresholds ([patrol] max_gap_s=300,\n"
+    "  --rules FILE      thresholds ([patrol] max_gap_s=300,\n"
     "                    max_speed_mps=8, tolerance_m=15, daily_min_s=7200,\n"
     "                    weekly_min_s=36000, coverage_m=15, reach_m=25...)\n"
     "  --strict          exit 1 when any member-week is not compliant\n"
     "  --json            machine-readable summary on stdout\n"
     "  --quiet           print nothing but errors\n"
     "  --threads N       worker threads (default 2)\n"
-    "\n" CLI_SCALE_HELP
+    "\n" CLI_GDAL_HELP "\n" CLI_SCALE_HELP
     "\n"
     "Example (the bundled demo city):\n"
     "  gridsmith patrol --grids datasets/demo/city.gpkg \\\n"

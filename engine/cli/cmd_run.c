@@ -35,8 +35,8 @@ static const char *const help =
     "  [run]\n"
     "  week = 2026-W47              ; default: the last complete ISO week\n"
     "  tz = Asia/Shanghai           ; zone of times without an offset\n"
-    "  rules = rules.ini            ; optional thresholds (--config format;\n"
-    "                               ; run itself does not use --config)\n"
+    "  rules = rules.ini            ; optional thresholds (the --rules\n"
+    "                               ; format; run takes no --rules)\n"
     "  [outputs]\n"
     "  dir = out                    ; everything is written here\n"
     "  ledger = ledger.gpkg         ; a file name inside dir\n"
@@ -72,7 +72,11 @@ static const char *const help =
     "                 outputs)\n"
     "  --threads N    worker threads (default 2)\n"
     "  --strict       exit 1 when any stage has findings\n"
-    "  --json         machine-readable summary of every stage on stdout\n"
+    "  --json         machine-readable summary of every stage on stdout (a\n"
+    "                 failure as {\"status\": \"error\", ...})\n"
+    "  --progress[=plain|json]  progress on stderr, also without a\n"
+    "                 terminal (json: one object a line, for programs)\n"
+    "  --config KEY VALUE  a GDAL configuration option (repeatable)\n"
     "  --quiet        print nothing but errors\n"
     "\n"
     "Example (the bundled demo job, its eight weeks, as ./scripts/demo.sh\n"
@@ -140,6 +144,10 @@ int cmd_run(int argc, char **argv) {
     if (optind != argc - 1)
         return cli_usage_error("run", "run takes one job file");
     ro.job = argv[optind];
+    if (c.rules)
+        return cli_usage_error("run",
+                               "run takes its rules from the job file "
+                               "([run] rules = FILE), not --rules");
     if (c.output && strncmp(c.output, "PG:", 3) != 0)
         return cli_usage_error("run",
                                "run writes into the job's [outputs] "

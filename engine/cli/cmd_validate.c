@@ -43,7 +43,7 @@ static const char *const help =
     "\n"
     "Output and behaviour:\n"
     "  -o, --output OUT.gpkg  the GeoPackage to write (replaced atomically)\n"
-    "  --config FILE       thresholds (INI: [sizing] min_households=300,\n"
+    "  --rules FILE        thresholds (INI: [sizing] min_households=300,\n"
     "                      max_households=500, max_persons=2500,\n"
     "                      exempt_dedicated=true; [topology] sliver_m2=1)\n"
     "  --strict            exit 1 when there is any finding\n"
@@ -51,7 +51,7 @@ static const char *const help =
     "  --quiet             print nothing but errors\n"
     "  --threads N         worker threads (default 2)\n"
     "  -h, --help          this help\n"
-    "\n" CLI_SCALE_HELP
+    "\n" CLI_GDAL_HELP "\n" CLI_SCALE_HELP
     "\n"
     "Example (the bundled demo city):\n"
     "  gridsmith validate --communities datasets/demo/city.gpkg \\\n"

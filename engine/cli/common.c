@@ -2,15 +2,83 @@
  * common.c - what every command shares: the common options, the context
  * set-up around a library call, progress and warnings on stderr, the
  * report on stdout, and the exit status of an error code.
+ *
+ * GDAL's conventions hold where a GDAL user would expect them: --config
+ * KEY VALUE sets a GDAL configuration option (the rules file is --rules;
+ * the former --config FILE still works, with a warning, when FILE is a
+ * readable file and no value follows), --progress shows progress without
+ * a terminal too (plain lines, or JSON lines for programs such as the
+ * QGIS plugin), and with --json a failure is a JSON object on stdout.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+
+/* --json anywhere on the command line, and the command: for failures
+ * reported before the options are parsed or the context exists. */
+static int json_errors;
+static const char *json_command = "";
+
+/* --progress=json: warnings and the failure go to stderr as JSON lines. */
+static int json_stream;
+
+void cli_prescan(int argc, char **argv) {
+    if (argc > 1 && argv[1][0] != '-') json_command = argv[1];
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--")) break;
+        if (!strcmp(argv[i], "--json")) json_errors = 1;
+    }
+}
+
+/* Writes `s` as a JSON string (quoted, escaped) to `fp`. The library's
+ * messages are valid UTF-8, which JSON takes as it is. */
+static void json_str(FILE *fp, const char *s) {
+    fputc('"', fp);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(fp, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", fp);
+        else if (*p == '\t')
+            fputs("\\t", fp);
+        else if (*p < 0x20)
+            fprintf(fp, "\\u%04x", *p);
+        else
+            fputc(*p, fp);
+    }
+    fputc('"', fp);
+}
+
+/* The failure as JSON: on stdout with --json, as a line on stderr with
+ * --progress=json. */
+static void report_failure(int code, int status, const char *msg) {
+    if (json_errors) {
+        printf("{\n  \"command\":");
+        json_str(stdout, json_command);
+        printf(
+            ",\n  \"status\":\"error\",\n  \"exit_status\":%d,\n"
+            "  \"code\":%d,\n  \"error\":\"%s\",\n  \"message\":",
+            status, code, gs_err_name(code));
+        json_str(stdout, msg);
+        printf("\n}\n");
+        fflush(stdout);
+    }
+    if (json_stream) {
+        fprintf(stderr,
+                "{\"type\":\"error\",\"code\":%d,\"error\":\"%s\","
+                "\"exit_status\":%d,\"message\":",
+                code, gs_err_name(code), status);
+        json_str(stderr, msg);
+        fputs("}\n", stderr);
+    }
+}
 
 int cli_exit_code(int err) {
     if (err == GS_OK) return EXIT_DONE;
@@ -50,30 +118,73 @@ const char *cli_optname(void *user, const char *option) {
 }
 
 int cli_fail(gs_ctx *ctx, int err) {
+    const char *msg = ctx && gs_ctx_errmsg(ctx)[0] ? gs_ctx_errmsg(ctx)
+                                                   : "failed (no message)";
     cli_progress_done();
-    fprintf(stderr, "gridsmith: %s\n",
-            ctx && gs_ctx_errmsg(ctx)[0] ? gs_ctx_errmsg(ctx)
-                                         : "failed (no message)");
+    fprintf(stderr, "gridsmith: %s\n", msg);
+    report_failure(err, cli_exit_code(err), msg);
     return cli_exit_code(err);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    char msg[1024];
     va_list ap;
-    fputs("gridsmith: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nRun 'gridsmith %s --help' for usage.\n", cmd ? cmd : "");
+    fprintf(stderr, "gridsmith: %s\nRun 'gridsmith %s%s--help' for usage.\n",
+            msg, cmd ? cmd : "", cmd ? " " : "");
+    report_failure(GS_ERR_USAGE, EXIT_USAGE, msg);
     return EXIT_USAGE;
 }
 
-static void on_progress(void *user, const char *phase, double fraction) {
+/* What the last progress line showed, so that plain and JSON progress
+ * print a line only when the phase changes or the fraction moves on. */
+static char last_phase[128];
+static double last_fraction = -2;
+
+/* 1 when (phase, fraction) is worth a new line: another phase, or the
+ * fraction past the next `step`. */
+static int progress_moved(const char *phase, double fraction, double step) {
+    int moved = fraction >= 0 &&
+                (last_fraction < 0 || fraction >= last_fraction + step ||
+                 (fraction >= 1.0 && last_fraction < 1.0));
+    if (strcmp(phase, last_phase) != 0 || moved) {
+        snprintf(last_phase, sizeof last_phase, "%s", phase);
+        last_fraction = fraction;
+        return 1;
+    }
+    return 0;
+}
+
+static void on_progress_bar(void *user, const char *phase, double fraction) {
     (void)user;
     if (fraction >= 0)
         fprintf(stderr, "\r\033[K%s %3.0f%%", phase, fraction * 100.0);
     else
         fprintf(stderr, "\r\033[K%s ...", phase);
     progress_drawn = 1;
+}
+
+static void on_progress_plain(void *user, const char *phase, double fraction) {
+    (void)user;
+    if (!progress_moved(phase, fraction, 0.1)) return;
+    if (fraction >= 0)
+        fprintf(stderr, "gridsmith: %s %.0f%%\n", phase, fraction * 100.0);
+    else
+        fprintf(stderr, "gridsmith: %s ...\n", phase);
+}
+
+static void on_progress_json(void *user, const char *phase, double fraction) {
+    (void)user;
+    if (!progress_moved(phase, fraction, 0.01)) return;
+    fputs("{\"type\":\"progress\",\"phase\":", stderr);
+    json_str(stderr, phase);
+    if (fraction >= 0)
+        fprintf(stderr, ",\"fraction\":%.3f}\n", fraction);
+    else
+        fputs(",\"fraction\":null}\n", stderr);
+    fflush(stderr);
 }
 
 static void on_log(void *user, int level, const char *msg) {
@@ -83,10 +194,35 @@ static void on_log(void *user, int level, const char *msg) {
             level == GS_LOG_WARNING ? "warning: " : "", msg);
 }
 
+static void on_log_json(void *user, int level, const char *msg) {
+    (void)user;
+    fprintf(stderr, "{\"type\":\"%s\",\"message\":",
+            level == GS_LOG_WARNING ? "warning" : "info");
+    json_str(stderr, msg);
+    fputs("}\n", stderr);
+    fflush(stderr);
+}
+
 void cli_hook(gs_ctx *ctx, const cli_common *c) {
-    if (!c->quiet && isatty(STDERR_FILENO))
-        gs_ctx_set_progress(ctx, on_progress, NULL);
-    if (!c->quiet) gs_ctx_set_log(ctx, on_log, NULL);
+    int tty = isatty(STDERR_FILENO), mode = c->progress;
+    if (mode == CLI_PROGRESS_AUTO)
+        mode = !c->quiet && tty ? CLI_PROGRESS_BAR : CLI_PROGRESS_NONE;
+    else if (mode == CLI_PROGRESS_ON)
+        mode = tty ? CLI_PROGRESS_BAR : CLI_PROGRESS_PLAIN;
+    last_phase[0] = '\0';
+    last_fraction = -2;
+    json_stream = mode == CLI_PROGRESS_JSON;
+    if (mode == CLI_PROGRESS_BAR)
+        gs_ctx_set_progress(ctx, on_progress_bar, NULL);
+    else if (mode == CLI_PROGRESS_PLAIN)
+        gs_ctx_set_progress(ctx, on_progress_plain, NULL);
+    else if (mode == CLI_PROGRESS_JSON)
+        gs_ctx_set_progress(ctx, on_progress_json, NULL);
+    /* An explicit JSON stream carries the warnings even with --quiet. */
+    if (json_stream)
+        gs_ctx_set_log(ctx, on_log_json, NULL);
+    else if (!c->quiet)
+        gs_ctx_set_log(ctx, on_log, NULL);
 }
 
 char *cli_join_argv(int argc, char **argv) {
@@ -153,9 +289,98 @@ void cli_common_init(cli_common *c) {
     gs_input_opts_init(&c->input);
 }
 
+/* A GDAL configuration option's name: letters, digits and '_'. */
+static int gdal_key(const char *s) {
+    if (!*s || isdigit((unsigned char)*s)) return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_') return 0;
+    return 1;
+}
+
+static int readable_file(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+           access(path, R_OK) == 0;
+}
+
+/* --config KEY VALUE (or KEY=VALUE): a GDAL configuration option, set at
+ * once for the whole process, as GDAL's tools do. --config FILE, the
+ * rules file's former option, still works when FILE is a readable file
+ * and no value follows it, with a warning. */
+static int config_option(cli_common *c, const char *cmd, int argc,
+                         char **argv) {
+    const char *key = optarg, *eq = strchr(optarg, '=');
+    const char *next = optind < argc ? argv[optind] : NULL;
+    if (eq && eq > key) {
+        char k[256];
+        size_t n = (size_t)(eq - key);
+        if (n >= sizeof k ||
+            gs_set_config_option((memcpy(k, key, n), k[n] = '\0', k), eq + 1))
+            return cli_usage_error(cmd, "--config '%s': not KEY=VALUE", key);
+        return CLI_CONTINUE;
+    }
+    if (gdal_key(key) && next &&
+        (next[0] != '-' || next[1] == '\0' || isdigit((unsigned char)next[1]) ||
+         next[1] == '.')) {
+        if (gs_set_config_option(key, next))
+            return cli_usage_error(cmd, "--config %s: not a GDAL option name",
+                                   key);
+        optind++;
+        return CLI_CONTINUE;
+    }
+    if (readable_file(key)) {
+        fprintf(stderr,
+                "gridsmith: warning: --config FILE for the rules file is "
+                "deprecated: use --rules %s (--config now takes a GDAL "
+                "configuration option, KEY VALUE)\n",
+                key);
+        c->rules = key;
+        return CLI_CONTINUE;
+    }
+    if (gdal_key(key))
+        return cli_usage_error(cmd,
+                               "--config %s needs a value: --config KEY "
+                               "VALUE, e.g. --config OGR_SQLITE_CACHE 512",
+                               key);
+    return cli_usage_error(cmd,
+                           "--config takes a GDAL configuration option, KEY "
+                           "VALUE (e.g. --config OGR_SQLITE_CACHE 512); the "
+                           "rules file is --rules FILE, and '%s' is no "
+                           "readable file",
+                           key);
+}
+
+/* --progress, --progress=MODE or --progress MODE. */
+static int progress_option(cli_common *c, const char *cmd, int argc,
+                           char **argv) {
+    static const struct {
+        const char *name;
+        int mode;
+    } modes[] = {{"plain", CLI_PROGRESS_PLAIN},
+                 {"json", CLI_PROGRESS_JSON},
+                 {"bar", CLI_PROGRESS_BAR},
+                 {"none", CLI_PROGRESS_NONE}};
+    const char *v = optarg;
+    for (size_t i = 0;
+         !v && optind < argc && i < sizeof modes / sizeof modes[0]; i++)
+        if (!strcmp(argv[optind], modes[i].name)) v = argv[optind++];
+    if (!v) {
+        c->progress = CLI_PROGRESS_ON;
+        return CLI_CONTINUE;
+    }
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (!strcmp(v, modes[i].name)) {
+            c->progress = modes[i].mode;
+            return CLI_CONTINUE;
+        }
+    return cli_usage_error(cmd,
+                           "--progress takes plain, json, bar or none, not "
+                           "'%s'",
+                           v);
+}
+
 int cli_common_option(cli_common *c, const char *cmd, const char *help, int opt,
                       int argc, char **argv) {
-    (void)argc;
     switch (opt) {
         case CLI_OPT_LAYER:
             if (c->n_layers >= sizeof c->layers / sizeof c->layers[0])
@@ -180,7 +405,9 @@ int cli_common_option(cli_common *c, const char *cmd, const char *help, int opt,
                 return cli_usage_error(
                     cmd, "--on-error takes fail or skip, not '%s'", optarg);
             return CLI_CONTINUE;
-        case CLI_OPT_CONFIG: c->config = optarg; return CLI_CONTINUE;
+        case CLI_OPT_CONFIG: return config_option(c, cmd, argc, argv);
+        case CLI_OPT_RULES: c->rules = optarg; return CLI_CONTINUE;
+        case CLI_OPT_PROGRESS: return progress_option(c, cmd, argc, argv);
         case 'o': c->output = optarg; return CLI_CONTINUE;
         case CLI_OPT_STRICT: c->strict = 1; return CLI_CONTINUE;
         case CLI_OPT_JSON: c->json = 1; return CLI_CONTINUE;
@@ -234,7 +461,7 @@ int cli_run(cli_common *c, const char *cmd, int argc, char **argv,
         status = cli_fail(ctx, rc);
         goto done;
     }
-    if (c->config && (rc = gs_rules_load(ctx, &rules, c->config))) {
+    if (c->rules && (rc = gs_rules_load(ctx, &rules, c->rules))) {
         status = cli_fail(ctx, rc);
         goto done;
     }

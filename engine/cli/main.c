@@ -41,6 +41,12 @@ static const char *const main_help =
     "  report     the week's HTML report from the ledger for the street\n"
     "             office: compliance, maps, overdue events, trend\n"
     "\n"
+    "Options every command takes, as GDAL's tools do: --config KEY VALUE\n"
+    "(a GDAL configuration option), --progress[=plain|json] (progress on\n"
+    "stderr, also without a terminal), --json (the summary, or the failure,\n"
+    "as JSON on stdout), --rules FILE (thresholds); inputs may be\n"
+    "/vsizip/, /vsigzip/ or /vsicurl/ paths.\n"
+    "\n"
     "Run 'gridsmith COMMAND --help' for a command's options and a worked\n"
     "example. Exit status: 0 done; 1 findings (only with --strict); 2 usage\n"
     "error; 3 bad input; 4 I/O or internal error. Definitions:\n"
@@ -57,6 +63,7 @@ static const struct {
 
 int main(int argc, char **argv) {
     const char *cmd;
+    cli_prescan(argc, argv);
     if (argc < 2) {
         fputs(main_help, stderr);
         return EXIT_USAGE;
@@ -73,6 +80,9 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(cmd, commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "gridsmith: unknown command '%s'\n\n%s", cmd, main_help);
-    return EXIT_USAGE;
+    return cli_usage_error(NULL,
+                           "unknown command '%s' (one of validate, "
+                           "patrol, hotspots, run, assess, report, "
+                           "partition)",
+                           cmd);
 }

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vsi.h"
+
 #define CHUNK ((size_t)1 << 20) /* read size */
 
 /* ---- line tracking over libcsv's callbacks ------------------------------- */
@@ -71,7 +73,10 @@ int gs__csv_sniff_head(const char *buf, size_t n, unsigned char *out_delim) {
 int gs__file_open_read(gs_ctx *ctx, const char *path, const char *what,
                        int *out_fd, int64_t *out_size) {
     struct stat st;
-    int fd = open(path, O_RDONLY);
+    int fd;
+    if (gs__is_vsi(path))
+        return gs__vsi_to_fd(ctx, path, what, out_fd, out_size);
+    fd = open(path, O_RDONLY);
     *out_fd = -1;
     *out_size = 0;
     if (fd < 0)

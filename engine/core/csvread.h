@@ -70,8 +70,9 @@ int gs__csv_sniff_head(const char *buf, size_t n, unsigned char *out_delim);
 
 /* Opens `path` for reading and gives its size. GS_ERR_INPUT_OPEN naming
  * the file and `what` it is for ("CSV", "traces") when it cannot be
- * opened or is a directory. *out_fd is -1 on failure; the caller closes
- * it otherwise. */
+ * opened or is a directory. A path in GDAL's virtual file systems
+ * (/vsigzip/...) is read into an unnamed temporary file (vsi.h). *out_fd
+ * is -1 on failure; the caller closes it otherwise. */
 int gs__file_open_read(gs_ctx *ctx, const char *path, const char *what,
                        int *out_fd, int64_t *out_size);
 

@@ -34,6 +34,33 @@
 
 const char *gs_version(void) { return GS_VERSION_STRING; }
 
+const char *gs_err_name(int code) {
+    switch (code) {
+        case GS_OK: return "ok";
+        case GS_ERR_USAGE: return "usage";
+        case GS_ERR_CONFIG: return "config";
+        case GS_ERR_CANCELLED: return "cancelled";
+        case GS_ERR_INPUT: return "input";
+        case GS_ERR_INPUT_OPEN: return "input_open";
+        case GS_ERR_INPUT_FIELD: return "input_field";
+        case GS_ERR_INPUT_CRS: return "input_crs";
+        case GS_ERR_INPUT_GEOMETRY: return "input_geometry";
+        case GS_ERR_INPUT_ENCODING: return "input_encoding";
+        case GS_ERR_INPUT_EMPTY: return "input_empty";
+        case GS_ERR_INPUT_VALUE: return "input_value";
+        case GS_ERR_IO: return "io";
+        case GS_ERR_NOMEM: return "nomem";
+        case GS_ERR_INTERNAL: return "internal";
+        default: return "unknown";
+    }
+}
+
+int gs_set_config_option(const char *key, const char *value) {
+    if (!key || !*key || strpbrk(key, "= \t\r\n")) return GS_ERR_USAGE;
+    CPLSetConfigOption(key, value);
+    return GS_OK;
+}
+
 static void geos_message(const char *msg, void *user) {
     gs_ctx *ctx = user;
     snprintf(ctx->libmsg, sizeof ctx->libmsg, "%s", msg);
@@ -105,7 +132,18 @@ int gs_ctx_errcode(const gs_ctx *ctx) {
 void gs_ctx_set_progress(gs_ctx *ctx, gs_progress_fn fn, void *user) {
     if (!ctx) return;
     ctx->progress = fn;
+    ctx->progress_cancel = NULL;
     ctx->progress_user = user;
+    ctx->cancelled = 0;
+}
+
+void gs_ctx_set_progress_cancel(gs_ctx *ctx, gs_progress_cancel_fn fn,
+                                void *user) {
+    if (!ctx) return;
+    ctx->progress = NULL;
+    ctx->progress_cancel = fn;
+    ctx->progress_user = user;
+    ctx->cancelled = 0;
 }
 
 int gs__ctx_create_worker(const gs_ctx *parent, gs_ctx **out_ctx) {

@@ -51,6 +51,11 @@ struct gs_ctx {
     GEOSContextHandle_t geos;
     gs_progress_fn progress;
     void *progress_user;
+    /* gs_ctx_set_progress_cancel: a hook that may ask to stop (then
+     * `progress` is NULL), and whether it did; sticky until a progress
+     * hook is set again. */
+    gs_progress_cancel_fn progress_cancel;
+    int cancelled;
     gs_log_fn log;
     void *log_user;
     gs_optname_fn optname;
@@ -99,7 +104,16 @@ void gs__libmsg_clear(gs_ctx *ctx);
 void gs__warn(gs_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-void gs__progress(gs_ctx *ctx, const char *phase, double fraction);
+/* Reports progress to the hook, if set. Returns 1 when the run has been
+ * cancelled (the cancellable hook asked to stop, now or before), else 0;
+ * callers in a loop may stop at once, the others meet gs__check_cancel at
+ * the run's next step. */
+int gs__progress(gs_ctx *ctx, const char *phase, double fraction);
+
+/* GS_ERR_CANCELLED with its message when the run has been cancelled, else
+ * GS_OK: the check at each step of a run (opening an input, opening and
+ * committing an output), so a cancelled run stops before it writes. */
+int gs__check_cancel(gs_ctx *ctx);
 
 /* Brackets a public call that uses GDAL: routes GDAL's messages into the
  * context for its duration (the handler stack is per thread) and clears the

@@ -140,6 +140,21 @@ void gs__warn(gs_ctx *ctx, const char *fmt, ...) {
     ctx->log(ctx->log_user, GS_LOG_WARNING, msg);
 }
 
-void gs__progress(gs_ctx *ctx, const char *phase, double fraction) {
-    if (ctx->progress) ctx->progress(ctx->progress_user, phase, fraction);
+int gs__progress(gs_ctx *ctx, const char *phase, double fraction) {
+    if (ctx->cancelled) return 1;
+    if (ctx->progress_cancel) {
+        if (ctx->progress_cancel(ctx->progress_user, phase, fraction) !=
+            GS_PROGRESS_CONTINUE)
+            ctx->cancelled = 1;
+    } else if (ctx->progress) {
+        ctx->progress(ctx->progress_user, phase, fraction);
+    }
+    return ctx->cancelled;
+}
+
+int gs__check_cancel(gs_ctx *ctx) {
+    if (!ctx->cancelled) return GS_OK;
+    return gs__err(ctx, GS_ERR_CANCELLED,
+                   "cancelled: the progress hook asked the run to stop; "
+                   "earlier outputs are untouched");
 }

@@ -6,13 +6,16 @@
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "provenance.h"
 
+#include <cpl_vsi.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* SHA-256 of the concatenated bytes of `paths` (unreadable ones, such as
- * a PG: source, add nothing), as 64 hex digits. */
+ * a PG: source, add nothing), as 64 hex digits. Read through GDAL's
+ * virtual file systems, so a member of /vsizip/... is summed as the bytes
+ * OGR reads. */
 int gs__sha256_paths(gs_ctx *ctx, const char *const *paths, char out[65]) {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     unsigned char digest[32];
@@ -21,13 +24,13 @@ int gs__sha256_paths(gs_ctx *ctx, const char *const *paths, char out[65]) {
     if (!md) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
     for (int i = 0; paths && paths[i]; i++) {
-        FILE *fp = fopen(paths[i], "rb");
+        VSILFILE *fp = VSIFOpenL(paths[i], "rb");
         unsigned char buf[1 << 16];
         size_t n;
         if (!fp) continue;
-        while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+        while ((n = VSIFReadL(buf, 1, sizeof buf, fp)) > 0)
             EVP_DigestUpdate(md, buf, n);
-        fclose(fp);
+        VSIFCloseL(fp);
     }
     EVP_DigestFinal_ex(md, digest, &dlen);
     for (unsigned int i = 0; i < dlen && i < 32; i++)

@@ -300,7 +300,7 @@ static int check_agreement(gs__hs_merge *M, const gs__hs_msrc *s) {
                            M->s[0].name);
         return gs__err(M->ctx, GS_ERR_INPUT,
                        "{merge} %s: %s is %s, but this merge's is %s: "
-                       "merge the shards of one run, with the {config} "
+                       "merge the shards of one run, with the {rules} "
                        "and {hex_size_m} the shards had",
                        s->name, gs__hs_same_keys[k], s->meta[k], want);
     }

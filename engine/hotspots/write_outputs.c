@@ -79,6 +79,8 @@ int gs__hs_write_outputs(gs__hs_wctx *w, const gs_hotspots_opts *opts,
         (rc = gs__hs_write_event_issues(w)) ||
         (rc = gs__hs_write_bad_rows(w)) ||
         (k->tmp && (rc = gs__hs_kde_write(w->ctx, w->r, crs, k))) ||
+        (k->tmp && (rc = gs__out_add_raster(w->o, k->tmp, k->path, k->qml_tmp,
+                                            "核密度 density (events/km²)"))) ||
         (rc = write_meta(w, opts, crs, info, started, k)))
         goto fail;
     return GS_OK; /* w->o, not yet committed: see gs__hs_place_outputs */

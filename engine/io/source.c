@@ -24,6 +24,7 @@
 #include "crs.h"
 #include "shard.h"
 #include "text.h"
+#include "vsi.h"
 
 const char *gs__src_mapped(const gs__src *s, const char *field) {
     return gs__io_mapped_field(s->opts, s->role, field);
@@ -71,10 +72,13 @@ static int sha256_files(gs_ctx *ctx, GDALDatasetH ds, char out[65]) {
 }
 
 /* The path exists and is not a folder (a folder would open as a set of
- * CSV layers). A PG: connection string is left to OGR. */
+ * CSV layers). A PG: connection string is left to OGR; a path in one of
+ * GDAL's virtual file systems (/vsizip/, /vsigzip/, /vsicurl/...) is
+ * looked up through it. */
 static int check_path(gs_ctx *ctx, const char *path, const char *role) {
     struct stat st;
     if (strncmp(path, "PG:", 3) == 0) return GS_OK;
+    if (strncmp(path, "/vsi", 4) == 0) return gs__vsi_check(ctx, path, role);
     if (stat(path, &st) != 0)
         return gs__err(ctx, GS_ERR_INPUT_OPEN, "%s (%s): %s", path, role,
                        strerror(errno));
@@ -234,7 +238,8 @@ int gs__src_open(gs_ctx *ctx, const gs_input_opts *opts, const char *role,
     s->role = role;
     s->path = path;
     s->arena = arena;
-    if ((rc = check_path(ctx, path, role))) return rc;
+    if ((rc = gs__check_cancel(ctx)) || (rc = check_path(ctx, path, role)))
+        return rc;
     if ((rc = open_dataset(s)) || (rc = choose_layer(s))) goto fail;
     snprintf(s->layer, sizeof s->layer, "%s", OGR_L_GetName(s->lyr));
     if (want_geom && (rc = source_crs(s))) goto fail;

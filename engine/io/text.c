@@ -24,6 +24,13 @@ int gs__has_suffix(const char *s, const char *suffix) {
 }
 
 int gs__is_csv_path(const char *path) {
+    /* A gzipped one read through GDAL's /vsigzip/ is one too. */
+    if (strncmp(path, "/vsigzip/", 9) == 0)
+        return gs__has_suffix(path, ".csv.gz") ||
+               gs__has_suffix(path, ".tsv.gz") ||
+               gs__has_suffix(path, ".txt.gz") ||
+               gs__has_suffix(path, ".csv") || gs__has_suffix(path, ".tsv") ||
+               gs__has_suffix(path, ".txt");
     return gs__has_suffix(path, ".csv") || gs__has_suffix(path, ".tsv") ||
            gs__has_suffix(path, ".txt");
 }

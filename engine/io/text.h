@@ -14,8 +14,9 @@
 /* 1 when `s` ends with `suffix`, compared case-insensitively. */
 int gs__has_suffix(const char *s, const char *suffix);
 
-/* 1 when `path` names a delimited text file (.csv, .tsv, .txt), which
- * the readers take as CSV: line numbers instead of feature ids. */
+/* 1 when `path` names a delimited text file (.csv, .tsv, .txt; also
+ * .csv.gz... under /vsigzip/), which the readers take as CSV: line
+ * numbers instead of feature ids. */
 int gs__is_csv_path(const char *path);
 
 /* "a, b, c" into buf, cut to fit; "none" for no names. */

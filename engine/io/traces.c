@@ -29,6 +29,7 @@
 #include "crs.h"
 #include "text.h"
 #include "traces_int.h"
+#include "vsi.h"
 
 /* Unifies the parts' member tables, decides an undecided encoding from the
  * distinct ids, decodes them and numbers the members in first-seen order
@@ -173,7 +174,10 @@ static int parse_trace_crs(gs__tr_reader *r) {
  * layers, so say what it is. A PG: source is left to its reader. */
 static int check_path(gs_ctx *ctx, const char *path) {
     struct stat st;
+    int rc;
+    if ((rc = gs__check_cancel(ctx))) return rc;
     if (strncmp(path, "PG:", 3) == 0) return GS_OK;
+    if (gs__is_vsi(path)) return gs__vsi_check(ctx, path, "traces");
     if (stat(path, &st) != 0)
         return gs__err(ctx, GS_ERR_INPUT_OPEN, "%s (traces): %s", path,
                        strerror(errno));

@@ -40,6 +40,7 @@
 
 #include "ctx.h"
 #include "ledger.h"
+#include "qgis_project.h"
 #include "rules.h"
 #include "datetime.h"
 #include "report.h"
@@ -264,6 +265,7 @@ typedef struct jrun {
     char p_validate[JOB_PATH + 64], p_patrol[JOB_PATH + 64];
     char p_hotspots[JOB_PATH + 64];
     char p_ledger[2 * JOB_PATH], p_report[2 * JOB_PATH];
+    char p_project[2 * JOB_PATH]; /* the week's QGIS project, once written */
     /* PostgreSQL: the database, the ledger's schema and one per stage. */
     const char *db;
     char s_base[64], s_validate[64], s_patrol[64], s_hotspots[64];
@@ -515,6 +517,37 @@ static int write_report(jrun *R) {
     return GS_OK;
 }
 
+/* The week's QGIS project (qgis_project.h): DIR/gridsmith-WEEK.qgz and the
+ * same in the ledger. Not for PostgreSQL outputs. The week is recorded by
+ * now, so a project that cannot be written is a warning, not a failure. */
+static void write_project(jrun *R) {
+    const char *stages[3];
+    char kde[JOB_PATH + 64];
+    size_t n = 0;
+    int rc;
+    if (R->db) return;
+    for (int i = 0; i < R->nst; i++) {
+        const char *name = R->st[i].name;
+        if (!strcmp(name, "validate")) stages[n++] = R->p_validate;
+        if (!strcmp(name, "patrol")) stages[n++] = R->p_patrol;
+        if (!strcmp(name, "hotspots")) stages[n++] = R->p_hotspots;
+    }
+    snprintf(kde, sizeof kde, "%s/hotspots-%s_kde.tif", R->j.out_dir, R->week);
+    snprintf(R->p_project, sizeof R->p_project, "%s/gridsmith-%s%s%s.qgz",
+             R->j.out_dir, R->week, R->skey[0] ? "-" : "", R->skey);
+    rc = gs__qgs_job_project(R->ctx, R->week, stages, n, kde, R->p_ledger,
+                             R->p_project);
+    if (rc) {
+        gs__warn(R->ctx,
+                 "%s is recorded in the ledger, but its QGIS project could "
+                 "not be written: %s",
+                 R->week, R->ctx->errmsg);
+        R->ctx->errcode = GS_OK;
+        R->ctx->errmsg[0] = '\0';
+        R->p_project[0] = '\0';
+    }
+}
+
 /* The run's report: every stage with its time, memory and report, and
  * the findings of all but the HTML report (which restates patrol's). */
 static int make_report(jrun *R, gs_report **out_report) {
@@ -531,6 +564,9 @@ static int make_report(jrun *R, gs_report **out_report) {
     json_object_object_add(o, "command", json_object_new_string("run"));
     json_object_object_add(o, "week", json_object_new_string(R->week));
     json_object_object_add(o, "ledger", json_object_new_string(R->p_ledger));
+    json_object_object_add(
+        o, "qgis_project",
+        R->p_project[0] ? json_object_new_string(R->p_project) : NULL);
     if (R->weeks) {
         char first[16];
         gs__isoweek_format(R->first, first);
@@ -561,6 +597,11 @@ static int make_report(jrun *R, gs_report **out_report) {
     json_object_object_add(o, "stages", stages);
     gs__buf_printf(&text, "  recorded %s in the ledger %s\n", R->week,
                    R->p_ledger);
+    if (R->p_project[0])
+        gs__buf_printf(&text,
+                       "  wrote %s (QGIS project: the week's layers and the "
+                       "ledger)\n",
+                       R->p_project);
     ctx->n_phases = 0;
     *out_report =
         gs__report_from_buf(ctx, o, &text, findings + R->earlier_findings);
@@ -639,13 +680,14 @@ static int close_earlier_week(jrun *R) {
                              : GS_OK;
 }
 
-/* One week: the stages, the ledger and the report. */
+/* One week: the stages, the ledger, the report and the QGIS project. */
 static int run_week(jrun *R) {
     int rc;
     if ((rc = place_outputs(R)) || (rc = run_validate(R)) ||
         (rc = run_patrol(R)) || (rc = run_hotspots(R)) ||
         (rc = record_ledger(R)) || (rc = write_report(R)))
         return rc;
+    write_project(R);
     return GS_OK;
 }
 

@@ -119,6 +119,27 @@ static const gs__style_cat EHSA_CATS[] = {
     {"insufficient_history", "历史不足 insufficient history", {245, 245, 245}},
 };
 
+/* GPS problems of patrol (patrol.c's gps_names). */
+static const gs__style_cat GPS_CATS[] = {
+    {"jump", "跳点 GPS jump", {228, 26, 28}},
+    {"duplicate", "重复定位 duplicate fix", {152, 78, 163}},
+    {"out_of_order", "时间倒序 out of order", {255, 127, 0}},
+    {"low_accuracy", "精度不足 low accuracy", {166, 86, 40}},
+    {"suspected_mock", "疑似虚拟定位 suspected mock location", {0, 0, 0}},
+};
+
+/* Days of the week as QGIS's day_of_week() numbers them (0 = Sunday), in
+ * the order of the legend: Monday first; workdays in strong colours. */
+static const gs__style_cat WEEKDAY_CATS[] = {
+    {"1", "周一 Monday", {31, 120, 180}},
+    {"2", "周二 Tuesday", {51, 160, 44}},
+    {"3", "周三 Wednesday", {227, 26, 28}},
+    {"4", "周四 Thursday", {255, 127, 0}},
+    {"5", "周五 Friday", {106, 61, 154}},
+    {"6", "周六 Saturday", {166, 206, 227}},
+    {"0", "周日 Sunday", {251, 154, 153}},
+};
+
 const gs__style_cats gs__cats_issue = CATS(ISSUE_CATS);
 const gs__style_cats gs__cats_status = CATS(STATUS_CATS);
 const gs__style_cats gs__cats_change = CATS(CHANGE_CATS);
@@ -128,3 +149,5 @@ const gs__style_cats gs__cats_verified = CATS(VERIFIED_CATS);
 const gs__style_cats gs__cats_gi = CATS(GI_CATS);
 const gs__style_cats gs__cats_trouble = CATS(TROUBLE_CATS);
 const gs__style_cats gs__cats_ehsa = CATS(EHSA_CATS);
+const gs__style_cats gs__cats_gps = CATS(GPS_CATS);
+const gs__style_cats gs__cats_weekday = CATS(WEEKDAY_CATS);

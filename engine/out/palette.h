@@ -46,20 +46,24 @@ typedef struct gs__style_look {
 
 /* A layer's style: categorized on `attr` (when the layer has that field)
  * with `cats`, else a single symbol of `color`; labels on `label_field`
- * (NULL: none). */
+ * (NULL: none). With `attr_expr`, the categories are those of that QGIS
+ * expression (on `attr`), e.g. the weekday of a date. */
 typedef struct gs__style_spec {
     const char *attr; /* NULL: single symbol */
     const gs__style_cats *cats;
-    gs__rgb color; /* single symbol (and source symbol) colour */
+    const char *attr_expr; /* NULL: the field `attr` itself */
+    gs__rgb color;         /* single symbol (and source symbol) colour */
     gs__style_look look;
     const char *label_field;
 } gs__style_spec;
 
-/* Looks: area layers that sit on each other are half transparent. */
+/* Looks: area layers that sit on each other are half transparent; issue
+ * areas are hatched outlines, so the grid status colours under them stay
+ * readable. */
 #define GS__LOOK_AREA \
     { 102, "solid", "0.4", "solid", "circle", "2.4" }
 #define GS__LOOK_ISSUE \
-    { 110, "solid", "0.6", "solid", "diamond", "3" }
+    { 255, "b_diagonal", "0.8", "solid", "diamond", "3" }
 #define GS__LOOK_HOT \
     { 200, "solid", "0.2", "solid", "circle", "2.4" }
 #define GS__LOOK_DEFAULT \
@@ -95,5 +99,7 @@ extern const gs__style_cats gs__cats_verified;  /* a visit checked: 1 / 0 */
 extern const gs__style_cats gs__cats_gi;        /* Gi* bins -3..3, none */
 extern const gs__style_cats gs__cats_trouble;   /* trouble spot kinds */
 extern const gs__style_cats gs__cats_ehsa;      /* emerging hot spots */
+extern const gs__style_cats gs__cats_gps;       /* GPS issue kinds */
+extern const gs__style_cats gs__cats_weekday;   /* QGIS day_of_week */
 
 #endif /* GS_PALETTE_H */

@@ -31,7 +31,7 @@ static int check_opts(gs_ctx *ctx, const gs_report_html_opts *opts) {
     if ((rc = gs__opts_check_version(ctx, opts->version))) return rc;
     if (!opts->ledger || !opts->common.output)
         return gs__err(ctx, GS_ERR_USAGE, "report needs {ledger} and {output}");
-    return gs__out_check(ctx, opts->common.output);
+    return gs__out_check_file(ctx, opts->common.output);
 }
 
 /* The week of the report into d->week (spelt our way: it goes into SQL)

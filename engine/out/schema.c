@@ -340,11 +340,11 @@ static const gs__field hotspots_trouble[GS__TS_N] = {
 
 static const gs__field ledger_runs[GS__LR_N] = {
     [GS__LR_WEEK] = {"week", GS__F_STR, "周"},
-    [GS__LR_STARTED_AT] = {"started_at", GS__F_STR, NULL},
-    [GS__LR_FINISHED_AT] = {"finished_at", GS__F_STR, NULL},
-    [GS__LR_ENGINE_VERSION] = {"engine_version", GS__F_STR, NULL},
-    [GS__LR_COMMAND_LINE] = {"command_line", GS__F_STR, NULL},
-    [GS__LR_RUN] = {"run", GS__F_STR, NULL},
+    [GS__LR_STARTED_AT] = {"started_at", GS__F_STR, "开始时间"},
+    [GS__LR_FINISHED_AT] = {"finished_at", GS__F_STR, "结束时间"},
+    [GS__LR_ENGINE_VERSION] = {"engine_version", GS__F_STR, "引擎版本"},
+    [GS__LR_COMMAND_LINE] = {"command_line", GS__F_STR, "命令行"},
+    [GS__LR_RUN] = {"run", GS__F_STR, "运行参数"},
 };
 
 static const gs__field run_metadata[GS__RM_N] = {
@@ -373,14 +373,22 @@ static const gs__style_spec style_member_day = {.attr = "daily_ok",
                                                 .color = {51, 160, 44},
                                                 .look = GS__LOOK_AREA};
 static const gs__style_spec style_gps_issues = {
+    .attr = "kind",
+    .cats = &gs__cats_gps,
     .color = {228, 26, 28},
     .look = {160, "solid", "0.4", "solid", "triangle", "2.6"}};
 static const gs__style_spec style_unreached = {
     .color = {217, 95, 2},
     .look = {160, "solid", "0.4", "solid", "circle", "2"}};
+/* Tracks by the day of the week, so that a member's days can be told
+ * apart where they cross; labelled with the member. */
 static const gs__style_spec style_tracks = {
+    .attr = "date",
+    .attr_expr = "day_of_week(to_date(\"date\"))",
+    .cats = &gs__cats_weekday,
     .color = {31, 120, 180},
-    .look = {160, "solid", "0.5", "solid", "circle", "1.6"}};
+    .look = {160, "solid", "0.6", "solid", "circle", "1.6"},
+    .label_field = "member_id"};
 static const gs__style_spec style_gaps = {
     .color = {120, 120, 120},
     .look = {160, "solid", "0.4", "dash", "circle", "1.6"}};
@@ -422,13 +430,18 @@ static const gs__style_spec style_care_overdue = {
 /* ---- the table ----------------------------------------------------------- */
 
 #define FIELDS(a) .fields = a, .nfields = NF(a)
+#define BY_DAY(f) \
+    { f, GS__TIME_DAY }
+#define BY_WEEK(f) \
+    { f, GS__TIME_WEEK }
 
 static const gs__layer_schema SCHEMAS[GS__LS_COUNT] = {
     [GS__LS_RUN_METADATA] = {"out.run_metadata", "run_metadata", GS__GEOM_NONE,
                              FIELDS(run_metadata)},
     [GS__LS_VALIDATE_GRIDS] = {"validate.grids", "grids", GS__GEOM_POLYGON,
                                FIELDS(validate_grids), .style = &style_grids,
-                               .ledger_table = "grid_status"},
+                               .ledger_table = "grid_status",
+                               .ledger_time = BY_WEEK("week")},
     [GS__LS_VALIDATE_ISSUES] = {"validate.issues", "issues", GS__GEOM_POLYGON,
                                 FIELDS(validate_issues),
                                 .style = &style_issues},
@@ -440,68 +453,84 @@ static const gs__layer_schema SCHEMAS[GS__LS_COUNT] = {
     [GS__LS_PATROL_MEMBER_DAY] = {"patrol.member_day", "member_day",
                                   GS__GEOM_NONE, FIELDS(patrol_member_day),
                                   .style = &style_member_day,
-                                  .ledger_table = "member_day"},
+                                  .ledger_table = "member_day",
+                                  .time = BY_DAY("date"),
+                                  .ledger_time = BY_DAY("date")},
     [GS__LS_PATROL_MEMBER_WEEK] = {"patrol.member_week", "member_week",
                                    GS__GEOM_POLYGON, FIELDS(patrol_member_week),
                                    .style = &style_member_week,
-                                   .ledger_table = "member_week"},
+                                   .ledger_table = "member_week",
+                                   .time = BY_WEEK("week"),
+                                   .ledger_time = BY_WEEK("week")},
     [GS__LS_PATROL_TRACKS] = {"patrol.tracks", "tracks", GS__GEOM_LINE,
-                              FIELDS(patrol_tracks), .style = &style_tracks},
+                              FIELDS(patrol_tracks), .style = &style_tracks,
+                              .time = BY_DAY("date")},
     [GS__LS_PATROL_GAPS] = {"patrol.gaps", "gaps", GS__GEOM_LINE,
-                            FIELDS(patrol_gaps), .style = &style_gaps},
+                            FIELDS(patrol_gaps), .style = &style_gaps,
+                            .time = BY_DAY("date")},
     [GS__LS_PATROL_GPS_ISSUES] = {"patrol.gps_issues", "gps_issues",
                                   GS__GEOM_POINT, FIELDS(patrol_gps_issues),
-                                  .style = &style_gps_issues},
+                                  .style = &style_gps_issues,
+                                  .time = BY_DAY("date")},
     [GS__LS_PATROL_BAD_ROWS] = {"patrol.bad_rows", "bad_rows", GS__GEOM_NONE,
                                 FIELDS(patrol_bad_rows)},
     [GS__LS_PATROL_UNCOVERED] = {"patrol.uncovered", "uncovered",
                                  GS__GEOM_POLYGON, FIELDS(patrol_uncovered),
-                                 .style = &style_uncovered},
+                                 .style = &style_uncovered,
+                                 .time = BY_WEEK("week")},
     [GS__LS_PATROL_HOUSEHOLDS_UNREACHED] = {"patrol.households_unreached",
                                             "households_unreached",
                                             GS__GEOM_POINT,
                                             FIELDS(patrol_unreached),
-                                            .style = &style_unreached},
+                                            .style = &style_unreached,
+                                            .time = BY_WEEK("week")},
     [GS__LS_PATROL_SUMMARY] = {"patrol.summary", "summary", GS__GEOM_NONE,
                                FIELDS(patrol_summary)},
     [GS__LS_HOTSPOTS_GRID_EVENTS] =
         {"hotspots.grid_events", "grid_events", GS__GEOM_POLYGON,
          FIELDS(hotspots_grid_events), .dyn_prefix = "cat_",
          .dyn_at = GS__GE_EVENTS_PER_KM2, .dyn_type = GS__F_INT,
-         .style = &style_grid_events, .ledger_table = "grid_events"},
+         .style = &style_grid_events, .ledger_table = "grid_events",
+         .ledger_time = BY_WEEK("week")},
     [GS__LS_HOTSPOTS_GRID_BACKLOG] = {"hotspots.grid_backlog", "grid_backlog",
                                       GS__GEOM_NONE,
                                       FIELDS(hotspots_grid_backlog),
-                                      .ledger_table = "grid_backlog"},
+                                      .ledger_table = "grid_backlog",
+                                      .ledger_time = BY_WEEK("week")},
     [GS__LS_HOTSPOTS_GRID_CATEGORIES] = {"hotspots.grid_categories",
                                          "grid_categories", GS__GEOM_NONE,
                                          FIELDS(hotspots_grid_categories),
-                                         .ledger_table = "grid_categories"},
+                                         .ledger_table = "grid_categories",
+                                         .ledger_time = BY_WEEK("week")},
     [GS__LS_HOTSPOTS_HEX_HOTSPOTS] = {"hotspots.hex_hotspots", "hex_hotspots",
                                       GS__GEOM_POLYGON, FIELDS(hotspots_hex),
                                       .style = &style_hex,
-                                      .ledger_table = "hex_hotspots"},
+                                      .ledger_table = "hex_hotspots",
+                                      .ledger_time = BY_WEEK("week")},
     [GS__LS_HOTSPOTS_EMERGING] = {"hotspots.emerging", "emerging",
                                   GS__GEOM_POLYGON, FIELDS(hotspots_emerging),
                                   .style = &style_emerging,
-                                  .ledger_table = "emerging"},
+                                  .ledger_table = "emerging",
+                                  .ledger_time = BY_WEEK("week")},
     [GS__LS_HOTSPOTS_TROUBLE_SPOTS] = {"hotspots.trouble_spots",
                                        "trouble_spots", GS__GEOM_POINT,
                                        FIELDS(hotspots_trouble),
                                        .style = &style_trouble,
-                                       .ledger_table = "trouble_spots"},
+                                       .ledger_table = "trouble_spots",
+                                       .ledger_time = BY_WEEK("week")},
     [GS__LS_ASSESS_ASSESSMENT] = {"assess.assessment", "assessment",
                                   GS__GEOM_POLYGON, FIELDS(assess_assessment),
                                   .style = &style_assessment},
     [GS__LS_ASSESS_VISITS] = {"assess.visits", "visits", GS__GEOM_POINT,
-                              FIELDS(assess_visits), .style = &style_visits},
+                              FIELDS(assess_visits), .style = &style_visits,
+                              .time = BY_DAY("date")},
     [GS__LS_ASSESS_CARE_OVERDUE] = {"assess.care_overdue", "care_overdue",
                                     GS__GEOM_POINT, FIELDS(assess_care_overdue),
                                     .style = &style_care_overdue},
     [GS__LS_ASSESS_BAD_ROWS] = {"assess.bad_rows", "bad_rows", GS__GEOM_NONE,
                                 FIELDS(assess_bad_rows)},
     [GS__LS_LEDGER_RUNS] = {"ledger.runs", "runs", GS__GEOM_NONE,
-                            FIELDS(ledger_runs)},
+                            FIELDS(ledger_runs), .time = BY_WEEK("week")},
 };
 
 _Static_assert(GS__AA_SCORE_BASIC - GS__AA_SCORE == GS_ASSESS_ITEMS,

@@ -46,6 +46,20 @@ typedef struct gs__field {
     const char *alias; /* Chinese alias in the QGIS style, or NULL */
 } gs__field;
 
+/** How a layer's rows sit in time, for QGIS's Temporal Controller: by a
+ *  text field holding a day ("2026-11-16") or an ISO week ("2026-W47");
+ *  the style turns it into a date range with a QGIS expression. */
+typedef enum gs__time_kind {
+    GS__TIME_NONE = 0,
+    GS__TIME_DAY,
+    GS__TIME_WEEK
+} gs__time_kind;
+
+typedef struct gs__temporal {
+    const char *field; /* NULL: not in time */
+    gs__time_kind kind;
+} gs__temporal;
+
 /** One output layer's contract. */
 typedef struct gs__layer_schema {
     const char *name;  /* "command.layer", unique */
@@ -63,6 +77,11 @@ typedef struct gs__layer_schema {
     /* The ledger table the layer becomes (a leading `week` and the
      * layer's fields, less a `week` of its own), or NULL. */
     const char *ledger_table;
+    /* Where the layer's rows sit in time (its QGIS style's temporal
+     * settings), and where its ledger table's rows do; the ledger table
+     * takes the layer's style otherwise, with a week alias. */
+    gs__temporal time;
+    gs__temporal ledger_time;
 } gs__layer_schema;
 
 /** The layers in the table. */

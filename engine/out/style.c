@@ -474,7 +474,7 @@ static void put_renderer(sbuf *b, const gs__style_spec *spec,
         " referencescale=\"-1\">\n";
     if (spec->attr && find_field(fields, nfields, spec->attr) >= 0) {
         sb_puts(b, "  <renderer-v2 type=\"categorizedSymbol\" attr=\"");
-        sb_esc(b, spec->attr);
+        sb_esc(b, spec->attr_expr ? spec->attr_expr : spec->attr);
         sb_puts(b, "\"");
         sb_puts(b, common);
         sb_puts(b, "    <categories>\n");
@@ -569,11 +569,66 @@ static void put_display(sbuf *b, const char *const *fields, size_t nfields) {
     sb_puts(b, "&quot;</previewExpression>\n");
 }
 
+/* Writes the QGIS expression of the start (midnight) of the first day of
+ * the text field `f` (t->kind: a date "2026-11-16", or an ISO week
+ * "2026-W47", whose Monday is the Monday on or before 4 January plus the
+ * weeks), then `tail`, as attribute text. A date-time, not a date: QGIS
+ * compares a date with the Temporal Controller's date-times as text. */
+static void put_day_expr(sbuf *b, const gs__temporal *t, const char *tail) {
+    char q[80];
+    snprintf(q, sizeof q, "\"%s\"", t->field);
+    sb_puts(b, "to_datetime(");
+    if (t->kind == GS__TIME_DAY) {
+        sb_puts(b, "to_date(");
+        sb_esc(b, q);
+        sb_puts(b, ")");
+    } else {
+        sb_puts(b, "to_date(make_date(to_int(left(");
+        sb_esc(b, q);
+        sb_puts(b,
+                ",4)),1,4) - make_interval(days:=(day_of_week(make_date("
+                "to_int(left(");
+        sb_esc(b, q);
+        sb_puts(b, ",4)),1,4))+6)%7) + make_interval(weeks:=to_int(right(");
+        sb_esc(b, q);
+        sb_puts(b, ",2))-1))");
+    }
+    sb_puts(b, ")");
+    sb_puts(b, tail);
+}
+
+/* Writes the temporal settings: each row lasts from the start of its day or
+ * week to the start of the next (begin included, end excluded), computed
+ * from the text field by expressions, so the Temporal Controller steps
+ * through days or weeks. Nothing when the layer lacks the field. */
+static void put_temporal(sbuf *b, const gs__temporal *t,
+                         const char *const *fields, size_t nfields) {
+    if (!t || !t->field || t->kind == GS__TIME_NONE ||
+        find_field(fields, nfields, t->field) < 0)
+        return;
+    sb_puts(b,
+            "  <temporal enabled=\"1\" mode=\"4\" limitMode=\"0\""
+            " accumulate=\"0\" startField=\"\" endField=\"\""
+            " durationField=\"\" durationUnit=\"min\" fixedDuration=\"0\""
+            " startExpression=\"");
+    put_day_expr(b, t, "");
+    sb_puts(b, "\" endExpression=\"");
+    put_day_expr(b, t,
+                 t->kind == GS__TIME_DAY ? " + make_interval(days:=1)"
+                                         : " + make_interval(days:=7)");
+    sb_puts(b,
+            "\">\n"
+            "    <fixedRange>\n      <start></start>\n      <end></end>\n"
+            "    </fixedRange>\n"
+            "  </temporal>\n");
+}
+
 /* The document for `spec`; aliases[i] names field i, or, when NULL and
- * `fallback`, the field's alias by name (gs__style_alias). */
+ * `fallback`, the field's alias by name (gs__style_alias); with `t`, the
+ * temporal settings. */
 static char *qml(const gs__style_spec *spec, gs__geom_kind geom,
                  const char *const *fields, const char *const *aliases,
-                 size_t nfields, int fallback) {
+                 size_t nfields, int fallback, const gs__temporal *t) {
     sbuf b = {NULL, 0, 0, 0};
     if (!fields) nfields = 0;
     if (geom != GS__GEOM_POINT && geom != GS__GEOM_LINE &&
@@ -599,6 +654,7 @@ static char *qml(const gs__style_spec *spec, gs__geom_kind geom,
                 "  <featureBlendMode>0</featureBlendMode>\n"
                 "  <layerOpacity>1</layerOpacity>\n");
     }
+    put_temporal(&b, t, fields, nfields);
     sb_puts(&b, "  <aliases>\n");
     for (size_t i = 0; i < nfields; i++) {
         const char *zh = aliases && aliases[i] ? aliases[i]
@@ -626,17 +682,36 @@ static char *qml(const gs__style_spec *spec, gs__geom_kind geom,
 
 char *gs__style_qml(const char *layer, gs__geom_kind geom,
                     const char *const *fields, size_t nfields) {
-    return qml(find_spec(layer), geom, fields, NULL, nfields, 1);
+    return qml(find_spec(layer), geom, fields, NULL, nfields, 1, NULL);
 }
 
 char *gs__style_qml_aliased(const char *layer, gs__geom_kind geom,
                             const char *const *fields,
                             const char *const *aliases, size_t nfields) {
-    return qml(find_spec(layer), geom, fields, aliases, nfields, 1);
+    return qml(find_spec(layer), geom, fields, aliases, nfields, 1, NULL);
 }
 
 char *gs__style_qml_schema(const gs__layer_schema *s, const char *const *fields,
                            const char *const *aliases, size_t nfields) {
     return qml(s->style ? s->style : &DEFAULT_SPEC, s->geom, fields, aliases,
-               nfields, 0);
+               nfields, 0, &s->time);
+}
+
+char *gs__style_qml_ledger(const gs__layer_schema *s, gs__geom_kind geom,
+                           const char *const *fields, size_t nfields) {
+    const char **aliases = gs__calloc(nfields ? nfields : 1, sizeof *aliases);
+    char *doc;
+    if (!aliases) return NULL;
+    for (size_t i = 0; i < nfields; i++) {
+        int k = fields[i] ? gs__schema_field(s, fields[i]) : -1;
+        if (fields[i] && !strcmp(fields[i], "week"))
+            aliases[i] = "周";
+        else if (k >= 0)
+            aliases[i] = s->fields[k].alias;
+    }
+    /* The ledger's own tables (runs) are in time as they are. */
+    doc = qml(s->style ? s->style : &DEFAULT_SPEC, geom, fields, aliases,
+              nfields, 0, s->ledger_table ? &s->ledger_time : &s->time);
+    free(aliases);
+    return doc;
 }

@@ -73,4 +73,15 @@ char *gs__style_qml_aliased(const char *layer, gs__geom_kind geom,
 char *gs__style_qml_schema(const gs__layer_schema *s, const char *const *fields,
                            const char *const *aliases, size_t nfields);
 
+/**
+ * The style document of the ledger table of schema `s` (s->ledger_table),
+ * whose fields, as the table has them, are `fields`: the layer's renderer
+ * (on `geom`, the table's geometry kind), the schema's aliases by name
+ * ("周" for the leading week), and the temporal settings of
+ * s->ledger_time, so QGIS's Temporal Controller steps through the weeks.
+ * Ownership and thread safety as gs__style_qml.
+ */
+char *gs__style_qml_ledger(const gs__layer_schema *s, gs__geom_kind geom,
+                           const char *const *fields, size_t nfields);
+
 #endif /* GS_STYLE_H */

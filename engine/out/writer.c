@@ -26,6 +26,7 @@
 
 #include <geos_c.h>
 
+#include "qgis_project.h"
 #include "shard.h"
 #include "testhook.h"
 
@@ -48,6 +49,8 @@ void gs__out_free(gs__out *o) {
             free(o->layers[i].fields[k]);
             free(o->layers[i].aliases[k]);
         }
+    for (int i = 0; i < o->nrasters; i++)
+        for (int k = 0; k < 4; k++) free(o->rasters[i][k]);
     if (o->wkb) GEOSWKBWriter_destroy_r(o->ctx->geos, o->wkb);
     if (o->to_output) OCTDestroyCoordinateTransformation(o->to_output);
     free(o->path);
@@ -64,8 +67,8 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
     int rc;
 
     *out = NULL;
-    rc = gs__out_check(ctx, path);
-    if (rc) return rc;
+    if ((rc = gs__check_cancel(ctx)) || (rc = gs__out_check(ctx, path)))
+        return rc;
     o = gs__calloc(1, sizeof *o);
     if (!o) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     o->ctx = ctx;
@@ -510,11 +513,40 @@ fill:
     return GS_OK;
 }
 
+int gs__out_add_raster(gs__out *o, const char *read_path, const char *path,
+                       const char *qml_path, const char *title) {
+    const char *v[4] = {read_path, path, qml_path, title};
+    if (o->nrasters >= 4)
+        return gs__err(o->ctx, GS_ERR_INTERNAL, "too many rasters");
+    for (int k = 0; k < 4; k++)
+        if (v[k] && !(o->rasters[o->nrasters][k] = gs__strdup(v[k]))) {
+            for (int j = 0; j < k; j++) free(o->rasters[o->nrasters][j]);
+            memset(o->rasters[o->nrasters], 0, sizeof o->rasters[0]);
+            return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
+        }
+    o->nrasters++;
+    return GS_OK;
+}
+
+/* The output's QGIS project, stored in it (qgis_project.c). */
+static int write_project(gs__out *o) {
+    gs__qgs_raster r[4];
+    for (int i = 0; i < o->nrasters; i++) {
+        r[i].read_path = o->rasters[i][0];
+        r[i].path = o->rasters[i][1];
+        r[i].qml_path = o->rasters[i][2];
+        r[i].title = o->rasters[i][3];
+    }
+    return gs__qgs_output_project(o->ctx, o->ds, o->path, r,
+                                  (size_t)o->nrasters);
+}
+
 int gs__out_commit(gs__out *o) {
     gs_ctx *ctx = o->ctx;
-    int rc = write_styles(o);
+    int rc = gs__check_cancel(ctx);
     char *copy;
-    if (rc) goto fail;
+    if (rc || (rc = write_styles(o))) goto fail;
+    if (!o->pg && (rc = write_project(o))) goto fail;
     gs__crash_point("out.commit");
     gs__libmsg_clear(ctx);
     if (GDALDatasetCommitTransaction(o->ds) != OGRERR_NONE) {

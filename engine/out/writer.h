@@ -30,9 +30,19 @@ int gs__out_is_pg(const char *path);
  * message. */
 int gs__pg_exec(gs_ctx *ctx, GDALDatasetH ds, const char *sql);
 
-/* Checks that `path` can be written (not a directory, parent exists and is
- * writable) before any work is done. GS_ERR_IO with the reason. */
+/* Checks that the GeoPackage output `path` can be written before any work
+ * is done: gs__out_check_file, and a name ending in .gpkg (GS_ERR_USAGE
+ * otherwise: a GeoPackage named x.shp fools every program that goes by
+ * the extension). A PG: output passes. */
 int gs__out_check(gs_ctx *ctx, const char *path);
+
+/* Checks that the file `path` can be written (not a directory, parent
+ * exists and is writable): GS_ERR_IO with the reason. For files other
+ * than GeoPackages (the HTML report). */
+int gs__out_check_file(gs_ctx *ctx, const char *path);
+
+/* 1 when `path` ends in ".gpkg" (any case) after a file name. */
+int gs__gpkg_name(const char *path);
 
 /* gs__out_check, then that `path` is none of the `n` inputs (NULL entries
  * skipped): writing over an input would destroy it. GS_ERR_USAGE. */
@@ -127,7 +137,16 @@ int gs__out_meta_run(gs__out *o, const char *command, const char *command_line,
                      const char *started, const char *rules_json,
                      const char *metric_crs, const struct gs__inputs *info);
 
-/* Writes styles and metadata, closes the file, and renames it into place.
+/* Adds a raster that goes beside the GeoPackage (the density raster) to
+ * its QGIS project: read from `read_path` now (its temporary), opened by
+ * QGIS as `path` (its final name, in the same folder), styled with the QML
+ * file `qml_path` (NULL: none), titled `title`. The strings are copied.
+ * GS_ERR_NOMEM; GS_ERR_INTERNAL beyond four rasters. */
+int gs__out_add_raster(gs__out *o, const char *read_path, const char *path,
+                       const char *qml_path, const char *title);
+
+/* Writes styles, metadata and, for a GeoPackage with map layers, its QGIS
+ * project (qgis_project.h), closes the file, and renames it into place.
  * Frees the writer, also on failure (then the temporary file is removed and
  * an earlier output is untouched). */
 int gs__out_commit(gs__out *o);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,18 +32,39 @@ int gs__out_check_inputs(gs_ctx *ctx, const char *path,
     for (size_t i = 0; !rc && i < n; i++)
         if (inputs[i] && gs__same_file(inputs[i], path))
             rc = gs__err(ctx, GS_ERR_USAGE,
-                         "-o %s is also an input; write the output to "
+                         "{output} %s is also an input; write the output to "
                          "another file",
                          path);
     return rc;
 }
 
 int gs__out_check(gs_ctx *ctx, const char *path) {
+    int rc = gs__out_check_file(ctx, path);
+    if (rc || gs__out_is_pg(path)) return rc;
+    /* A GeoPackage under another name would fool every program that goes
+     * by the extension (QGIS, ogr2ogr, a file manager); other formats are
+     * ogr2ogr's business. */
+    if (!gs__gpkg_name(path))
+        return gs__err(ctx, GS_ERR_USAGE,
+                       "{output} %s: outputs are GeoPackages; give a name "
+                       "ending in .gpkg (or PG:... for PostgreSQL), and "
+                       "convert with ogr2ogr if another format is needed",
+                       path);
+    return GS_OK;
+}
+
+int gs__gpkg_name(const char *path) {
+    size_t n = path ? strlen(path) : 0;
+    return n > 5 && path[n - 6] != '/' &&
+           strcasecmp(path + n - 5, ".gpkg") == 0;
+}
+
+int gs__out_check_file(gs_ctx *ctx, const char *path) {
     struct stat st;
     char *copy, *dir;
     int rc = GS_OK;
     if (!path || !*path)
-        return gs__err(ctx, GS_ERR_USAGE, "no output file given (-o)");
+        return gs__err(ctx, GS_ERR_USAGE, "no output file given ({output})");
     if (gs__out_is_pg(path)) return GS_OK;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return gs__err(ctx, GS_ERR_IO,
@@ -113,7 +135,7 @@ int gs__out_file(gs_ctx *ctx, const char *path, const char *data, size_t len) {
     char *copy = NULL, *copy2 = NULL, *tmp = NULL;
     FILE *fp = NULL;
     size_t n;
-    int rc = gs__out_check(ctx, path);
+    int rc = gs__out_check_file(ctx, path);
     if (rc) return rc;
     copy = gs__strdup(path);
     copy2 = gs__strdup(path);

@@ -43,6 +43,10 @@ struct gs__out {
     gs__olayer layers[MAX_LAYERS];
     int nlayers;
     gs__olayer *meta;
+    /* Rasters written beside the GeoPackage, for its QGIS project: read
+     * path (a temporary), final path, QML path, title; owned copies. */
+    char *rasters[4][4];
+    int nrasters;
 };
 
 /* Frees the writer's memory (the dataset must be closed). */

@@ -39,7 +39,8 @@ extern "C" {
 enum {
     GS_OK = 0,
     GS_ERR_USAGE = 100,          /**< a bad option, argument or API misuse */
-    GS_ERR_CONFIG = 101,         /**< an unreadable or invalid --config file */
+    GS_ERR_CONFIG = 101,         /**< an unreadable or invalid rules file */
+    GS_ERR_CANCELLED = 102,      /**< the progress hook asked to stop */
     GS_ERR_INPUT = 200,          /**< bad input data (generic) */
     GS_ERR_INPUT_OPEN = 201,     /**< an input cannot be opened or read */
     GS_ERR_INPUT_FIELD = 202,    /**< a required field is missing */
@@ -62,6 +63,29 @@ enum { GS_LOG_INFO = 0, GS_LOG_WARNING = 1 };
 /** The engine's version string, e.g. "0.1.0". Static; never NULL. */
 const char *gs_version(void);
 
+/**
+ * A short English name of an error code, for logs and machine-readable
+ * reports: "ok", "usage", "config", "cancelled", "input", "input_open",
+ * "input_field", "input_crs", "input_geometry", "input_encoding",
+ * "input_empty", "input_value", "io", "nomem", "internal"; "unknown" for
+ * any other number. Static; never NULL. Thread safety: any thread.
+ */
+const char *gs_err_name(int code);
+
+/**
+ * Sets a GDAL configuration option for the whole process, as GDAL's
+ * `--config KEY VALUE` does (CPLSetConfigOption): e.g. OGR_SQLITE_CACHE,
+ * GDAL_CACHEMAX, GDAL_HTTP_TIMEOUT or AWS_* for /vsis3/ inputs. Every
+ * later run in the process, on any context, reads its inputs and writes
+ * its outputs with it. `value` NULL removes the option. Both strings are
+ * copied.
+ *
+ * @return GS_OK, or GS_ERR_USAGE for an empty key or one holding '=' or
+ *         white space.
+ * Thread safety: call it before starting runs, as with GDAL.
+ */
+int gs_set_config_option(const char *key, const char *value);
+
 /* ------------------------------------------------------------------------
  * Context
  * ------------------------------------------------------------------------ */
@@ -74,6 +98,22 @@ typedef struct gs_ctx gs_ctx;
  * households"...), `fraction` is 0..1, or -1 when unknown.
  */
 typedef void (*gs_progress_fn)(void *user, const char *phase, double fraction);
+
+/** What a cancellable progress hook returns. */
+enum { GS_PROGRESS_CONTINUE = 0, GS_PROGRESS_CANCEL = 1 };
+
+/**
+ * Cancellable progress hook (after GDAL's GDALProgressFunc): as
+ * gs_progress_fn, returning GS_PROGRESS_CONTINUE to go on or
+ * GS_PROGRESS_CANCEL to stop the run. A cancelled run stops at its next
+ * step (reading an input, opening or committing an output) with
+ * GS_ERR_CANCELLED; outputs are written atomically, so nothing it would
+ * have written is left and earlier outputs are untouched. A running
+ * weekly job stops before its next stage and records nothing in the
+ * ledger.
+ */
+typedef int (*gs_progress_cancel_fn)(void *user, const char *phase,
+                                     double fraction);
 
 /** Log hook for warnings and notes (level GS_LOG_*), UTF-8 text. */
 typedef void (*gs_log_fn)(void *user, int level, const char *msg);
@@ -101,10 +141,22 @@ const char *gs_ctx_errmsg(const gs_ctx *ctx);
 int gs_ctx_errcode(const gs_ctx *ctx);
 
 /**
- * Sets the progress hook (NULL to remove). `user` is passed back as is and
- * is borrowed for the context's lifetime.
+ * Sets the progress hook (NULL to remove); see also
+ * gs_ctx_set_progress_cancel. `user` is passed back as is and is borrowed
+ * for the context's lifetime.
  */
 void gs_ctx_set_progress(gs_ctx *ctx, gs_progress_fn fn, void *user);
+
+/**
+ * Sets a cancellable progress hook (NULL to remove), in place of any
+ * gs_progress_fn hook: the two are one slot, the later call wins. Once the
+ * hook has asked to stop, every run on the context fails with
+ * GS_ERR_CANCELLED until a progress hook is set again (this call or
+ * gs_ctx_set_progress), which clears the request. `user` is borrowed for
+ * the context's lifetime.
+ */
+void gs_ctx_set_progress_cancel(gs_ctx *ctx, gs_progress_cancel_fn fn,
+                                void *user);
 
 /** Sets the log hook (NULL to drop warnings). `user` is borrowed. */
 void gs_ctx_set_log(gs_ctx *ctx, gs_log_fn fn, void *user);

@@ -260,7 +260,7 @@ def hotspots_merge_refuses_bad_sources():
            "twice: exit %d: %s" % (st, se))
     st, _, se = run("hotspots", "--merge", parts[0], "--merge", parts[1],
                     "-o", out, "--quiet")
-    expect(st == 3 and "rules" in se and "--config" in se,
+    expect(st == 3 and "rules" in se and "--rules" in se,
            "other rules: exit %d: %s" % (st, se))
     whole = os.path.join(TMP, "hotspots-cfg-whole.gpkg")
     st, _, se = merge(out, parts[0], whole)

@@ -174,16 +174,23 @@ def qml_facts(qml):
 def uncategorized(vl, rend):
     """Returns the sorted distinct values of the renderer's attribute for
     which QGIS itself finds no symbol (so those features are not drawn)."""
-    from qgis.core import QgsRenderContext
+    from qgis.core import (QgsExpressionContext, QgsExpressionContextUtils,
+                           QgsRenderContext)
 
     ctx = QgsRenderContext()
+    # The layer's scope, as a map render has it: an expression attribute
+    # (the weekday of a date) needs the layer's fields.
+    ctx.setExpressionContext(QgsExpressionContext(
+        QgsExpressionContextUtils.globalProjectLayerScopes(vl)))
     attr = rend.classAttribute()
     missing = set()
     rend.startRender(ctx, vl.fields())
     try:
         for f in vl.getFeatures():
+            ctx.expressionContext().setFeature(f)  # as a render does
             if rend.symbolForFeature(f, ctx) is None:
-                missing.add(str(f[attr]))
+                missing.add(str(f[attr]) if vl.fields().lookupField(attr) >= 0
+                            else "%s of feature %d" % (attr, f.id()))
     finally:
         rend.stopRender(ctx)
     return sorted(missing)
@@ -219,7 +226,13 @@ def check_styled(rep, path, name, gcol, vl):
         rep.check(got == rtype, f"{name}: renderer is {rtype}",
                   f"layer opened with {got}")
     if rend is not None and got == "categorizedSymbol" and got == rtype:
-        if rep.check(vl.fields().lookupField(attr) >= 0,
+        # The attribute is a field, or an expression on fields (the
+        # weekday of a track's date).
+        from qgis.core import QgsExpression
+        cols = ({attr} if vl.fields().lookupField(attr) >= 0
+                else QgsExpression(attr).referencedColumns())
+        if rep.check(cols and all(vl.fields().lookupField(c) >= 0
+                                  for c in cols),
                      f"{name}: category field {attr} exists"):
             missing = uncategorized(vl, rend)
             rep.check(not missing,

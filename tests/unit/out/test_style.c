@@ -550,18 +550,57 @@ TEST(patrol_and_hotspot_renderers) {
     CHECK(contains(q, "<prop k=\"color\" v=\"255,127,0,255\"/>"));
     free(q);
 
+    /* Tracks by weekday (an expression on the date), Monday first, in
+     * time by their date; labelled with the member. */
     static const char *const tr[] = {"member_id", "date"};
     q = gs__style_qml("tracks", GS__GEOM_LINE, tr, NELEM(tr));
     REQUIRE(q != NULL);
-    CHECK(contains(q, "<renderer-v2 type=\"singleSymbol\""));
+    CHECK(contains(q,
+                   "<renderer-v2 type=\"categorizedSymbol\" "
+                   "attr=\"day_of_week(to_date(&quot;date&quot;))\""));
+    CHECK(contains(q, "symbol=\"0\" value=\"1\" label=\"周一 Monday\""));
+    CHECK(contains(q, "symbol=\"6\" value=\"0\" label=\"周日 Sunday\""));
     CHECK(contains(q, "\"SimpleLine\""));
+    CHECK(contains(q, "fieldName=\"member_id\""));
+    CHECK(!contains(q, "<temporal")); /* by name: no schema, no time */
+    free(q);
+    q = gs__style_qml_schema(gs__schema(GS__LS_PATROL_TRACKS), tr, NULL,
+                             NELEM(tr));
+    REQUIRE(q != NULL);
+    CHECK(contains(q, "<temporal enabled=\"1\" mode=\"4\""));
+    CHECK(contains(q,
+                   "startExpression=\"to_datetime(to_date(&quot;date&quot;))"
+                   "\""));
+    CHECK(contains(q,
+                   "endExpression=\"to_datetime(to_date(&quot;date&quot;))"
+                   " + make_interval(days:=1)\""));
     free(q);
 
+    /* GPS issues by kind, with the kinds' names. */
     static const char *const gi[] = {"member_id", "kind"};
     q = gs__style_qml("gps_issues", GS__GEOM_POINT, gi, NELEM(gi));
     REQUIRE(q != NULL);
     CHECK(contains(q, "\"SimpleMarker\""));
-    CHECK(!contains(q, "categorizedSymbol")); /* not the issues' kinds */
+    CHECK(contains(q, "<renderer-v2 type=\"categorizedSymbol\" attr=\"kind\""));
+    CHECK(contains(q, "value=\"jump\" label=\"跳点 GPS jump\""));
+    CHECK(contains(q, "value=\"suspected_mock\""));
+    CHECK(!contains(q, "value=\"oversize\"")); /* not validate's kinds */
+    free(q);
+
+    /* A ledger table: the layer's look, the week's alias, and time by
+     * week (the Monday of the ISO week to the next). */
+    static const char *const lw[] = {"week", "member_id", "compliant"};
+    q = gs__style_qml_ledger(gs__schema(GS__LS_PATROL_MEMBER_WEEK),
+                             GS__GEOM_POLYGON, lw, NELEM(lw));
+    REQUIRE(q != NULL);
+    CHECK(contains(q, "<alias field=\"week\" index=\"1\" name=\"周\"/>"));
+    CHECK(contains(q,
+                   "<alias field=\"member_id\" index=\"2\" "
+                   "name=\"网格员编号\"/>"));
+    CHECK(contains(q, "attr=\"compliant\""));
+    CHECK(contains(q,
+                   "make_interval(weeks:=to_int(right(&quot;week&quot;,"
+                   "2))-1))) + make_interval(days:=7)\""));
     free(q);
 }
 
