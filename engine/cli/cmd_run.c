@@ -95,6 +95,8 @@ static const char *const help =
     "  run datasets/demo/job.ini: week 2026-W47\n"
     "    ...\n"
     "    recorded 2026-W47 in the ledger datasets/demo/../../out/ledger.gpkg\n"
+    "    wrote datasets/demo/../../out/gridsmith-2026-W47.qgz (QGIS project:\n"
+    "    the week's layers and the ledger)\n"
     "\n"
     "Useful ledger queries (sqlite3 out/ledger.gpkg):\n"
     "  SELECT week, count(*), sum(compliant) FROM member_week GROUP BY week;\n"
