@@ -43,8 +43,12 @@ static void chart_open(gs__buf *b, int h, const char *label) {
     gs__buf_puts(b, "\" font-size=\"11\">");
 }
 
-/* The x position of the middle of week k's bar, and the bar width. */
-static double bar_x(int k) { return CL + (CW - CL - CR) * (k + 0.5) / NT; }
+/* The x position of the middle of week k's bar (the weeks from d->k0
+ * share the width), and the bar width (that of 9 weeks' bars, so that a
+ * young ledger's few weeks are not drawn as slabs). */
+static double bar_x(const gs__rdata *d, int k) {
+    return CL + (CW - CL - CR) * (k - d->k0 + 0.5) / (NT - d->k0);
+}
 #define BAR_W ((CW - CL - CR) / NT * 0.62)
 
 /* The y axis: n + 1 grid lines from 0 to vmax, labelled with `unit`
@@ -61,12 +65,12 @@ static void axes(gs__buf *b, const gs__rdata *d, double vmax, int n,
                        "text-anchor=\"end\">%g%s</text>",
                        CL, CW - CR, y, y, CL - 4, y + 4, vmax * i / n, unit);
     }
-    for (int k = 0; k < NT; k++)
+    for (int k = d->k0; k < NT; k++)
         gs__buf_printf(b,
                        "<text stroke=\"none\" x=\"%.1f\" y=\"%d\" "
                        "text-anchor=\"middle\"%s>%s</text>",
-                       bar_x(k), CH - CB + 16, has[k] ? "" : " fill=\"#bbb\"",
-                       d->weeks[k] + 5);
+                       bar_x(d, k), CH - CB + 16,
+                       has[k] ? "" : " fill=\"#bbb\"", d->weeks[k] + 5);
     gs__buf_puts(b, "</g>");
 }
 
@@ -94,15 +98,15 @@ static void no_data(gs__buf *b) {
 
 void gs__report_share_svg(gs__buf *b, const gs__rdata *d, const gs__rtally *t) {
     const double ph = CH - CT - CB;
-    int has[NT], any = 0;
-    for (int k = 0; k < NT; k++) any |= has[k] = t[k].members > 0;
+    int has[NT] = {0}, any = 0;
+    for (int k = d->k0; k < NT; k++) any |= has[k] = t[k].members > 0;
     if (!any) {
         no_data(b);
         return;
     }
     chart_open(b, CH, "巡查达标率 compliant share");
     axes(b, d, 100, 4, "%", has);
-    for (int k = 0; k < NT; k++) {
+    for (int k = d->k0; k < NT; k++) {
         double v, h;
         if (!has[k]) continue;
         v = 100.0 * (double)t[k].compliant / (double)t[k].members;
@@ -112,8 +116,8 @@ void gs__report_share_svg(gs__buf *b, const gs__rdata *d, const gs__rtally *t) {
                        "height=\"%.1f\" fill=\"%s\"/><text x=\"%.1f\" "
                        "y=\"%.1f\" text-anchor=\"middle\" "
                        "font-weight=\"bold\">%.0f%%</text>",
-                       bar_x(k) - BAR_W / 2, CT + ph - h, BAR_W, h,
-                       k == NT - 1 ? "#1f5f99" : "#7fa7cf", bar_x(k),
+                       bar_x(d, k) - BAR_W / 2, CT + ph - h, BAR_W, h,
+                       k == NT - 1 ? "#1f5f99" : "#7fa7cf", bar_x(d, k),
                        CT + ph - h - 4, v);
     }
     gs__buf_puts(b, "</svg>");
@@ -123,8 +127,8 @@ void gs__report_hours_svg(gs__buf *b, const gs__rdata *d, const gs__rtally *t,
                           double std_h) {
     const double ph = CH - CT - CB;
     double vmax = std_h > 0 ? std_h * 1.2 : 1;
-    int has[NT], any = 0;
-    for (int k = 0; k < NT; k++) {
+    int has[NT] = {0}, any = 0;
+    for (int k = d->k0; k < NT; k++) {
         any |= has[k] = t[k].members > 0;
         if (has[k])
             vmax = fmax(vmax, t[k].hours_s / 3600.0 / (double)t[k].members);
@@ -136,7 +140,7 @@ void gs__report_hours_svg(gs__buf *b, const gs__rdata *d, const gs__rtally *t,
     vmax = nice_max(vmax * 1.08, 4);
     chart_open(b, CH, "人均周巡查时长 mean hours per week");
     axes(b, d, vmax, 4, "", has);
-    for (int k = 0; k < NT; k++) {
+    for (int k = d->k0; k < NT; k++) {
         double v, h;
         if (!has[k]) continue;
         v = t[k].hours_s / 3600.0 / (double)t[k].members;
@@ -146,8 +150,8 @@ void gs__report_hours_svg(gs__buf *b, const gs__rdata *d, const gs__rtally *t,
                        "height=\"%.1f\" fill=\"%s\"/><text x=\"%.1f\" "
                        "y=\"%.1f\" text-anchor=\"middle\" "
                        "font-weight=\"bold\">%.1f</text>",
-                       bar_x(k) - BAR_W / 2, CT + ph - h, BAR_W, h,
-                       k == NT - 1 ? "#c0560b" : "#eaa46e", bar_x(k),
+                       bar_x(d, k) - BAR_W / 2, CT + ph - h, BAR_W, h,
+                       k == NT - 1 ? "#c0560b" : "#eaa46e", bar_x(d, k),
                        CT + ph - h - 4, v);
     }
     if (std_h > 0) {
@@ -171,8 +175,8 @@ void gs__report_backlog_svg(gs__buf *b, const gs__rdata *d,
                             const gs__rbacklog *bl) {
     const double ph = CH - CT - CB;
     double vmax = 1;
-    int has[NT], any = 0;
-    for (int k = 0; k < NT; k++) {
+    int has[NT] = {0}, any = 0;
+    for (int k = d->k0; k < NT; k++) {
         any |= has[k] = bl[k].has;
         vmax = fmax(vmax, (double)bl[k].open);
     }
@@ -183,7 +187,7 @@ void gs__report_backlog_svg(gs__buf *b, const gs__rdata *d,
     vmax = nice_max(vmax * 1.1, 4);
     chart_open(b, CH, "事件积压 backlog at the end of each week");
     axes(b, d, vmax, 4, "", has);
-    for (int k = 0; k < NT; k++) {
+    for (int k = d->k0; k < NT; k++) {
         double ho, hd;
         if (!has[k]) continue;
         ho = ph * (double)bl[k].open / vmax;
@@ -199,14 +203,14 @@ void gs__report_backlog_svg(gs__buf *b, const gs__rdata *d,
                        "height=\"%.1f\" fill=\"#d6604d\"/></g>"
                        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
                        "font-weight=\"bold\">%ld</text>",
-                       bar_x(k) - BAR_W / 2, CT + ph - ho, BAR_W, ho - hd,
-                       bar_x(k) - BAR_W / 2, CT + ph - hd, BAR_W, hd, bar_x(k),
-                       CT + ph - ho - 4, bl[k].open);
+                       bar_x(d, k) - BAR_W / 2, CT + ph - ho, BAR_W, ho - hd,
+                       bar_x(d, k) - BAR_W / 2, CT + ph - hd, BAR_W, hd,
+                       bar_x(d, k), CT + ph - ho - 4, bl[k].open);
         if (bl[k].overdue && hd >= 13)
             gs__buf_printf(b,
                            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
                            "fill=\"#fff\" font-weight=\"bold\">%ld</text>",
-                           bar_x(k), CT + ph - hd / 2 + 4, bl[k].overdue);
+                           bar_x(d, k), CT + ph - hd / 2 + 4, bl[k].overdue);
     }
     gs__buf_puts(b,
                  "<text x=\"4\" y=\"12\" fill=\"#555\">件 events</text>"
@@ -222,12 +226,12 @@ void gs__report_categories_svg(gs__buf *b, const gs__rdata *d,
     const double ph = CH - CT - CB;
     double vmax = 1;
     long tot[NT];
-    int has[NT], any = 0;
+    int has[NT] = {0}, any = 0;
     if (!d->ncat || !cat) {
         no_data(b);
         return;
     }
-    for (int k = 0; k < NT; k++) {
+    for (int k = d->k0; k < NT; k++) {
         tot[k] = 0;
         for (size_t c = 0; c < d->ncat; c++) tot[k] += cat[k * d->ncat + c];
         any |= has[k] = tot[k] > 0;
@@ -243,7 +247,7 @@ void gs__report_categories_svg(gs__buf *b, const gs__rdata *d,
     vmax = nice_max(vmax * 1.1, 4);
     chart_open(b, CH, "各类事件 events by category and week");
     axes(b, d, vmax, 4, "", has);
-    for (int k = 0; k < NT; k++) {
+    for (int k = d->k0; k < NT; k++) {
         double y = CT + ph;
         for (size_t c = 0; c < d->ncat; c++) {
             long n = cat[k * d->ncat + c];
@@ -253,7 +257,7 @@ void gs__report_categories_svg(gs__buf *b, const gs__rdata *d,
             gs__buf_printf(b,
                            "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                            "height=\"%.1f\" fill=\"%s\"><title>",
-                           bar_x(k) - BAR_W / 2, y, BAR_W, h,
+                           bar_x(d, k) - BAR_W / 2, y, BAR_W, h,
                            gs__report_cat_color(c));
             gs__report_esc(b, d->cats[c]);
             gs__buf_printf(b, " %ld</title></rect>", n);
@@ -262,7 +266,7 @@ void gs__report_categories_svg(gs__buf *b, const gs__rdata *d,
             gs__buf_printf(b,
                            "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
                            "font-weight=\"bold\">%ld</text>",
-                           bar_x(k), y - 4, tot[k]);
+                           bar_x(d, k), y - 4, tot[k]);
     }
     gs__buf_puts(b,
                  "<text x=\"4\" y=\"12\" fill=\"#555\">件 events</text>"

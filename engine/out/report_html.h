@@ -134,6 +134,9 @@ typedef struct gs__rdata {
     int have_patrol, have_events, have_backlog, geographic;
     int32_t monday;
     char week[16], weeks[NT][16];
+    /* the trend's first week in the ledger: the charts and tables of the
+     * trend start there, not with weeks before the ledger's first */
+    int k0;
     json_object *names;   /* community_code -> name, or NULL */
     json_object *streets; /* street code -> street name, or NULL */
     json_object *run;     /* the week's last run, or NULL */

@@ -636,19 +636,19 @@ static void days_table(gs__buf *b, const gs__rdata *d, const gs__rstreet *s,
 static void backlog_spark(gs__buf *b, const gs__rdata *d,
                           const gs__rbacklog *bl) {
     long most = 1;
-    for (int k = 0; k < NT; k++)
+    for (int k = d->k0; k < NT; k++)
         if (bl[k].open > most) most = bl[k].open;
     gs__buf_printf(b,
                    "<svg class=\"spark\" viewBox=\"0 0 %d 22\" width=\"%d\" "
                    "height=\"22\" role=\"img\" aria-label=\"积压趋势\">"
                    "<title>",
-                   NT * 9, NT * 9);
-    for (int k = 0; k < NT; k++)
+                   (NT - d->k0) * 9, (NT - d->k0) * 9);
+    for (int k = d->k0; k < NT; k++)
         if (bl[k].has)
             gs__buf_printf(b, "%s %ld（超期 %ld）；", d->weeks[k] + 5,
                            bl[k].open, bl[k].overdue);
     gs__buf_puts(b, "</title>");
-    for (int k = 0; k < NT; k++) {
+    for (int k = d->k0; k < NT; k++) {
         double ho = 20.0 * (double)bl[k].open / (double)most;
         double hd = 20.0 * (double)bl[k].overdue / (double)most;
         if (!bl[k].has) continue;
@@ -657,7 +657,8 @@ static void backlog_spark(gs__buf *b, const gs__rdata *d,
                        "height=\"%.1f\" fill=\"#9ecae1\"/><rect x=\"%d\" "
                        "y=\"%.1f\" width=\"7\" height=\"%.1f\" "
                        "fill=\"#d6604d\"/>",
-                       k * 9, 21 - ho, ho - hd, k * 9, 21 - hd, hd);
+                       (k - d->k0) * 9, 21 - ho, ho - hd, (k - d->k0) * 9,
+                       21 - hd, hd);
     }
     gs__buf_puts(b, "</svg>");
 }
@@ -673,7 +674,7 @@ static void events_table(gs__buf *b, const gs__rdata *d, const gs__rstreet *s) {
                                   {"周末未办结", "Open at week's end", 0},
                                   {"其中超期", "Overdue", 0},
                                   {"较上周", "Open vs last week", 0},
-                                  {"近 9 周积压", "Backlog, 9 weeks", 1}};
+                                  {"积压趋势", "Backlog by week", 1}};
     gs__buf_puts(b, "<div class=\"scroll\">");
     table_head(b, cols, sizeof cols / sizeof cols[0], 1);
     for (size_t i = s->c0; i <= s->c1; i++) {
@@ -698,7 +699,7 @@ static void events_table(gs__buf *b, const gs__rdata *d, const gs__rstreet *s) {
             gs__buf_printf(b, "%+ld", now->open - prev->open);
         else
             gs__buf_puts(b, "—");
-        gs__buf_puts(b, "</td><td data-l=\"近 9 周积压\" class=\"l\">");
+        gs__buf_puts(b, "</td><td data-l=\"积压趋势\" class=\"l\">");
         backlog_spark(b, d, bl);
         gs__buf_puts(b, "</td></tr>");
     }
@@ -717,12 +718,12 @@ static void categories_table(gs__buf *b, const gs__rdata *d, const long *cat) {
                  "category and week</span></h4><div class=\"scroll\">"
                  "<table><tr>");
     th(b, "类别", "Category", 1);
-    for (int k = 0; k < NT; k++)
+    for (int k = d->k0; k < NT; k++)
         gs__buf_printf(b, "<th>%s</th>", d->weeks[k] + 5);
     gs__buf_puts(b, "</tr>");
     for (size_t c = 0; c < d->ncat; c++) {
         long tot = 0;
-        for (int k = 0; k < NT; k++) tot += cat[k * d->ncat + c];
+        for (int k = d->k0; k < NT; k++) tot += cat[k * d->ncat + c];
         if (!tot) continue;
         gs__buf_printf(b,
                        "<tr><td class=\"l\"><i style=\"display:inline-block;"
@@ -730,10 +731,13 @@ static void categories_table(gs__buf *b, const gs__rdata *d, const long *cat) {
                        gs__report_cat_color(c));
         gs__report_esc(b, d->cats[c]);
         gs__buf_puts(b, "</td>");
-        for (int k = 0; k < NT; k++)
-            gs__buf_printf(b,
-                           k == NT - 1 ? "<td><b>%ld</b></td>" : "<td>%ld</td>",
-                           cat[k * d->ncat + c]);
+        for (int k = d->k0; k < NT; k++)
+            if (!d->all_bl[k].has && !cat[k * d->ncat + c])
+                gs__buf_puts(b, "<td>—</td>"); /* a week not recorded */
+            else
+                gs__buf_printf(
+                    b, k == NT - 1 ? "<td><b>%ld</b></td>" : "<td>%ld</td>",
+                    cat[k * d->ncat + c]);
         gs__buf_puts(b, "</tr>");
     }
     gs__buf_puts(b, "</table></div>");

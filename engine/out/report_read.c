@@ -438,6 +438,20 @@ static int week_index(const gs__rdata *d, const char *week) {
     return -1;
 }
 
+/* d->k0: the trend's first week that the ledger holds (grid_status). */
+static int first_recorded(gs__rdata *d, gs__ledger *l) {
+    gs__lweek *w;
+    size_t nw;
+    int rc = gs__ledger_weeks(l, "grid_status", &w, &nw);
+    d->k0 = NT - 1;
+    for (size_t i = 0; !rc && i < nw; i++) {
+        int k = week_index(d, w[i].week);
+        if (k >= 0 && k < d->k0) d->k0 = k;
+    }
+    free(w);
+    return rc;
+}
+
 /* The community with code `code`, or NULL (communities are in code
  * order). */
 static gs__rcomm *find_comm(gs__rdata *d, const char *code) {
@@ -718,7 +732,8 @@ int gs__report_read(gs__rdata *d, gs__ledger *l) {
         (rc = read_names(d, l)) || (rc = group(d)) ||
         (rc = gs__ledger_week_tallies(l, d->weeks[0], d->week, trend_row, d)) ||
         (rc = read_backlog(d, l)) || (rc = read_categories(d, l)) ||
-        (rc = read_trouble(d, l)) || (rc = read_hexes(d, l)))
+        (rc = read_trouble(d, l)) || (rc = read_hexes(d, l)) ||
+        (rc = first_recorded(d, l)))
         return rc;
     if (d->nomem) return gs__err(d->ctx, GS_ERR_NOMEM, "out of memory");
     return GS_OK;

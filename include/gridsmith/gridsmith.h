@@ -707,9 +707,10 @@ void gs_report_html_opts_init(gs_report_html_opts *opts);
  * and community: the patrol compliance table, the members below standard
  * and the workdays they missed, a coverage map and a Gi* hot spot map of
  * the grids (a note when the ledger has no grid_events for the week), the
- * overdue events, and the trend of the compliant share and mean hours over
- * the 8 previous weeks. Everything is read from the ledger that
- * gs_run_job() keeps; the file is written atomically.
+ * overdue events, and charts of the week and the 8 weeks before it that
+ * the ledger holds (compliance, hours, backlog, categories). Everything
+ * is read from the ledger that gs_run_job() keeps; the file is written
+ * atomically.
  *
  * @param ctx the context; not NULL.
  * @param opts what to read and write; not NULL.

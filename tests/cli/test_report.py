@@ -10,7 +10,9 @@ what a street office's director reads against the ledger and the stage
 outputs:
   - the overdue total next to 超期 equals the overdue events hotspots lists
     (trouble_spots) and the backlog the ledger keeps, each one listed;
-  - the trends (compliant share, backlog) equal the ledger week by week;
+  - the trends (compliant share, backlog) equal the ledger week by week
+    and start with its first week (no empty weeks, no 0 for a week never
+    recorded);
   - the members below standard are named from the roster, the grids not
     to standard are listed with their problems in Chinese;
   - the hot spot map is not grey although the demo's 22 grids are too few
@@ -277,6 +279,56 @@ def trends_equal_the_ledger():
     reported = ledger("SELECT sum(reported) FROM grid_backlog WHERE week = "
                       "'%s'" % WEEK)[0][0]
     expect(cats[-1][1] == reported == 53, (cats[-1], reported))
+
+
+def week_labels(chart):
+    return re.findall(r'<text stroke="none" x="[\d.]+" y="\d+" '
+                      r'text-anchor="middle"[^>]*>(W\d\d)</text>', chart)
+
+
+@case
+def trends_start_with_the_ledger():
+    """The charts and tables of the trend start with the ledger's first
+    week: no empty week before it, no 0 for a week never recorded."""
+    html = page()
+    for label in ("巡查达标率", "人均周巡查时长", "事件积压", "各类事件"):
+        expect(week_labels(svg(html, label)) ==
+               [w[5:] for w in WEEKS], (label, week_labels(svg(html, label))))
+    expect("<th>W39</th>" not in html and ">W39<" not in html, "W39 shown")
+    # A young ledger: the report of its third week shows three weeks.
+    out = os.path.join(SCRATCH, "w42.html")
+    code, _, err = gridsmith("report", "--ledger", LEDGER, "--week",
+                             "2026-W42", "-o", out)
+    expect(code == 0, err)
+    with open(out, encoding="utf-8") as f:
+        young = f.read()
+    for label in ("巡查达标率", "事件积压", "各类事件"):
+        expect(week_labels(svg(young, label)) == ["W40", "W41", "W42"],
+               (label, week_labels(svg(young, label))))
+    heads = re.findall(r"<th>(W\d\d)</th>", young)
+    expect(heads and set(heads) == {"W40", "W41", "W42"}, heads)
+    # A week missing in the middle reads as not recorded, not as 0.
+    gap = ledger_copy("gap.gpkg")
+    con = sqlite3.connect(gap)
+    for t in [r[0] for r in con.execute(
+            "SELECT table_name FROM gpkg_contents")]:
+        cols = [r[1] for r in con.execute('PRAGMA table_info("%s")' % t)]
+        if "week" in cols:
+            con.execute('DELETE FROM "%s" WHERE week = \'2026-W45\'' % t)
+    con.commit()
+    con.close()
+    out = os.path.join(SCRATCH, "gap.html")
+    code, _, err = gridsmith("report", "--ledger", gap, "-o", out)
+    expect(code == 0, err)
+    with open(out, encoding="utf-8") as f:
+        holed = f.read()
+    cats = svg(holed, "各类事件")
+    expect(week_labels(cats) == [w[5:] for w in WEEKS], week_labels(cats))
+    expect('fill="#bbb">W45<' in cats, "W45 not greyed")
+    row = re.search(r"<tr><td class=\"l\">.*?</tr>", holed[holed.index(
+        "<h4>各类事件（按周）"):])
+    cells = re.findall(r"<td>(?:<b>)?([^<]*)(?:</b>)?</td>", row.group(0))
+    expect(len(cells) == 8 and cells[5] == "—", cells)
 
 
 @case
