@@ -281,6 +281,13 @@ void gs__report_categories_svg(gs__buf *b, const gs__rdata *d,
     gs__buf_puts(b, "</ul>");
 }
 
+int gs__report_member_twice(const gs__rdata *d, size_t m0, size_t m1,
+                            size_t i) {
+    for (size_t j = m0; j < m1; j++)
+        if (j != i && !strcmp(d->mem[j].id, d->mem[i].id)) return 1;
+    return 0;
+}
+
 void gs__report_member_hours_svg(gs__buf *b, const gs__rdata *d, size_t m0,
                                  size_t m1, double std_h) {
     const int row = 22, left = 150, right = 130, top = 20;
@@ -315,6 +322,10 @@ void gs__report_member_hours_svg(gs__buf *b, const gs__rdata *d, size_t m0,
         gs__report_esc(b, m->name[0] ? m->name : m->id);
         gs__buf_puts(b, " <tspan fill=\"#888\">");
         gs__report_esc(b, m->id);
+        if (gs__report_member_twice(d, m0, m1, i) && strlen(m->grid) > 3) {
+            gs__buf_puts(b, " 网格");
+            gs__report_esc(b, m->grid + strlen(m->grid) - 3);
+        }
         gs__buf_printf(b,
                        "</tspan></text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" "
                        "height=\"%d\" fill=\"%s\"/><text x=\"%.1f\" y=\"%d\""

@@ -222,6 +222,10 @@ void gs__report_backlog_svg(gs__buf *b, const gs__rdata *d,
  * gs__rcomm's. */
 void gs__report_categories_svg(gs__buf *b, const gs__rdata *d, const long *cat);
 
+/* 1 when member row i's member is also on another row of mem[m0..m1):
+ * listed on several grids, so the rows name their grids too. */
+int gs__report_member_twice(const gs__rdata *d, size_t m0, size_t m1, size_t i);
+
 /* Each member's hours of the week mem[m0..m1) against the standard std_h,
  * one bar each, red for a member below standard (the week or a
  * workday). */

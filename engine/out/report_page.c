@@ -609,6 +609,12 @@ static void days_table(gs__buf *b, const gs__rdata *d, const gs__rstreet *s,
         const gs__rmember *m = &d->mem[i];
         gs__buf_puts(b, "<tr><td class=\"l\">");
         named(b, m->name, m->id);
+        if (gs__report_member_twice(d, m0, m1, i)) {
+            gs__buf_puts(b, "<br><small>");
+            gs__report_esc(
+                b, m->grid_name && m->grid_name[0] ? m->grid_name : m->grid);
+            gs__buf_puts(b, "</small>");
+        }
         gs__buf_puts(b, "</td>");
         for (int k = 0; k < 7; k++) {
             int wd = (m->workday_mask >> k) & 1, seen = (m->days_seen >> k) & 1;

@@ -370,6 +370,27 @@ def people_and_places_by_name():
 
 
 @case
+def a_member_on_two_grids_is_told_apart():
+    """M0016 is on the roster of two grids: the hours chart and the day
+    table name the grid of each row, so the two rows are not read as one
+    person counted twice."""
+    grids = ledger("SELECT m.grid_code, g.name FROM member_week m JOIN "
+                   "grid_status g ON g.week = m.week AND g.grid_code = "
+                   "m.grid_code WHERE m.week = '%s' AND m.member_id = "
+                   "'M0016' ORDER BY 1" % WEEK)
+    expect(len(grids) == 2, grids)
+    html = page()
+    # The second street's (牡丹园街道) chart.
+    chart = html[html.rindex('aria-label="网格员本周巡查时长'):]
+    chart = chart[:chart.index("</svg>")]
+    for code, name in grids:
+        expect('M0016 网格%s</tspan>' % code[-3:] in chart, (code, chart[:300]))
+        expect("M0016</span><br><small>%s</small>" % name in html, name)
+    # A member on one grid only keeps the plain label.
+    expect('M0015</tspan>' in chart, "M0015")
+
+
+@case
 def grids_not_to_standard_in_chinese():
     text, _ = dom(REPORT)
     zh = {"undersize": "户数不足", "oversize": "户数超标",
