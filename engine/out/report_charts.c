@@ -159,11 +159,13 @@ void gs__report_hours_svg(gs__buf *b, const gs__rdata *d, const gs__rtally *t,
         gs__buf_printf(b,
                        "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
                        "stroke=\"#b2182b\" stroke-dasharray=\"6 4\" "
-                       "stroke-width=\"1.5\"/><text x=\"%d\" y=\"%.1f\" "
-                       "fill=\"#b2182b\" stroke=\"#fff\" "
-                       "stroke-width=\"3\" paint-order=\"stroke\">标准 %g "
-                       "小时</text>",
-                       CL, CW - CR, y, y, CL + 2, y - 4, std_h);
+                       "stroke-width=\"1.5\"/><line x1=\"%d\" x2=\"%d\" "
+                       "y1=\"8\" y2=\"8\" stroke=\"#b2182b\" "
+                       "stroke-dasharray=\"6 4\" stroke-width=\"1.5\"/>"
+                       "<text x=\"%d\" y=\"12\" fill=\"#b2182b\" "
+                       "text-anchor=\"end\">标准 %g 小时</text>",
+                       CL, CW - CR, y, y, CW - CR - 104, CW - CR - 80, CW - CR,
+                       std_h);
     }
     gs__buf_printf(b,
                    "<text x=\"%d\" y=\"12\" fill=\"#555\">小时 "
