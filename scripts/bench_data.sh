@@ -14,7 +14,7 @@ events=${2:-}
 if [ ! -f "$city/traces.csv" ]; then
     echo "generating the city and 11 million fixes in $city (once)..." >&2
     /usr/bin/python3 scripts/gen_city.py --households 1000000 --out "$city" \
-        --trace-fixes 11000000
+        --trace-fixes 11000000 --trace-weeks 1
 fi
 if [ -n "$events" ] && [ ! -f "$events" ]; then
     echo "generating 100,000 events over 12 weeks in $events (once)..." >&2

@@ -13,7 +13,7 @@ threads=${GS_THREADS:-2}
 if [ ! -f "$dir/traces.csv" ]; then
     echo "generating the city and 11 million fixes in $dir (once)..." >&2
     /usr/bin/python3 scripts/gen_city.py --households 1000000 --out "$dir" \
-        --trace-fixes 11000000
+        --trace-fixes 11000000 --trace-weeks 1
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -12,7 +12,13 @@
 #                           (scripts/valgrind.sh), bash-completion (the
 #                           install test completes with it), lintian and
 #                           dpkg-dev (scripts/package.sh), matplotlib
-#                           (scripts/render_partition.py)
+#                           (scripts/render_partition.py); Chromium, a CJK
+#                           font (Noto Sans CJK SC) and Pillow, with which
+#                           the report's test and
+#                           scripts/report_screenshots.sh render the report
+#                           as a director sees it (a Debian desktop without
+#                           a CJK font shows every Chinese character as a
+#                           box)
 set -eu
 mode=${1:-build}
 
@@ -20,9 +26,9 @@ build_pkgs="build-essential cmake pkg-config libgdal-dev libgeos-dev
  libproj-dev libsqlite3-dev libspatialite-dev libjson-c-dev libinih-dev
  libssl-dev libicu-dev libcsv-dev libpq-dev gdal-bin python3-gdal help2man
  gettext locales"
-test_pkgs="qgis python3-qgis xauth chromium clang clang-format libclang-rt-14-dev
- valgrind postgresql-15 postgresql-15-postgis-3 postgis parallel
- bash-completion lintian dpkg-dev python3-matplotlib"
+test_pkgs="qgis python3-qgis xauth chromium fonts-noto-cjk python3-pil clang
+ clang-format libclang-rt-14-dev valgrind postgresql-15 postgresql-15-postgis-3
+ postgis parallel bash-completion lintian dpkg-dev python3-matplotlib"
 
 case $mode in
     build) pkgs=$build_pkgs ;;

@@ -37,7 +37,13 @@ the published pattern of the 2026 public holidays and make-up working days
 
 Usage:
   scripts/gen_city.py [--households N] [--seed S] [--out DIR] [--week 2026-W47]
-                      [--no-traces] [--trace-fixes N]
+                      [--weeks 8] [--trace-weeks N] [--no-traces]
+                      [--trace-fixes N]
+
+--weeks: the weeks of events and traces, ending with --week (the last week
+carries the planted trace defects; earlier weeks patrol as a street office
+does). --trace-weeks N: traces for only the last N of them (the benchmarks
+take 1: their inputs are one week of traces, as before).
 
 Only the Python standard library and GDAL's osgeo bindings are used.
 """
@@ -377,6 +383,10 @@ class City:
             cm["idx"] = idx
         self.comms = comms
         self.nstreets = len(skeys)
+        # A street (街道) is named after its first community, as many are.
+        self.street_names = {}
+        for cm in comms:
+            self.street_names.setdefault(cm["street"], cm["name"][:-2] + "街道")
 
         self.cell_comm = {}
         for cm in comms:
@@ -966,8 +976,9 @@ class City:
     def make_events(self):
         rng = random.Random("%s:events" % self.seed)
         G = self.grids
-        start = self.monday - datetime.timedelta(weeks=7)
-        days = [start + datetime.timedelta(days=d) for d in range(56)]
+        nw = self.args.weeks
+        start = self.monday - datetime.timedelta(weeks=nw - 1)
+        days = [start + datetime.timedelta(days=d) for d in range(7 * nw)]
         day_w = [1.0 if self.is_workday(d) else 0.6 for d in days]
         day_cum = list(_cum(day_w))
         hour_w = [0, 0, 0, 0, 0, 0, 1, 3, 6, 8, 8, 7, 5, 6, 7, 7, 6, 5, 4, 3, 2, 1, 0, 0]
@@ -985,7 +996,7 @@ class City:
             return datetime.datetime(d.year, d.month, d.day, h, rng.randrange(60), rng.randrange(60))
 
         ev = []  # (datetime, category, x, y, cluster)
-        n_bg = int(round(self.n_households * 0.042))
+        n_bg = int(round(self.n_households * 0.042 * nw / 8.0))
         for _ in range(n_bg):
             while True:
                 b = bld[bisect.bisect_right(bld_cum, rng.random() * bld_cum[-1])]
@@ -1002,7 +1013,8 @@ class City:
         for m in self.markets[:self.k]:
             c, nxt, p, q, r = G[m]["corner"]
             ux, uy, dx, dy, L, (nx, ny) = self.edge_frame(c, nxt)
-            weekly = [2, 3, 4, 6, 8, 10, 13, 16]
+            weekly = ([2, 3, 4, 6, 8, 10, 13, 16] if nw == 8 else
+                      [int(round(2 + 14.0 * w / max(1, nw - 1))) for w in range(nw)])
             total = 0
             for w, base in enumerate(weekly):
                 for _ in range(max(0, base + rng.randint(-1, 1))):
@@ -1027,7 +1039,7 @@ class City:
                 b = [x for x in self.buildings if x[3] == gi][0]
                 cx, cy = b[0] + rng.uniform(-15, 15), b[1] + rng.uniform(-15, 15)
                 total = 0
-                for w in range(8):
+                for w in range(nw):
                     lam = 5.0 if kind == "garbage" else 3.0
                     for _ in range(poisson(rng, lam)):
                         sd = 12.0 if kind == "garbage" else 25.0
@@ -1164,12 +1176,14 @@ class City:
             return lyr
 
         S, I = ogr.OFTString, ogr.OFTInteger
-        lyr = layer("communities", ogr.wkbPolygon, [("community_code", S), ("name", S)])
+        lyr = layer("communities", ogr.wkbPolygon,
+                    [("community_code", S), ("name", S), ("street_name", S)])
         ds.StartTransaction()
         for cm in self.comms:
             f = ogr.Feature(lyr.GetLayerDefn())
             f.SetField("community_code", cm["code"])
             f.SetField("name", cm["name"])
+            f.SetField("street_name", self.street_names[cm["street"]])
             poly = ogr.Geometry(ogr.wkbPolygon)
             poly.AddGeometryDirectly(ring_geom(cm["ring"]))
             f.SetGeometryDirectly(poly)
@@ -1335,6 +1349,31 @@ class City:
                 fh.write("%s,%s,%s\n" % r)
         self.n_roster_rows = len(rows)
 
+    def write_scores(self, path):
+        """The offline scores of assess (member_id,item,score): the items
+        the engine cannot measure, as a street office's monthly sheet has
+        them. Each member has a level; the short patroller scores low; the
+        newest member has no resident survey yet (awareness, satisfaction),
+        so assess shows its defaults."""
+        rng = random.Random("%s:scores" % self.seed)
+        items = ["information", "visits", "events", "special", "training",
+                 "awareness", "satisfaction"]
+        newest = max(m["id"] for m in self.members)
+        rows = []
+        for m in sorted(self.members, key=lambda m: m["id"]):
+            level = 64.0 if m.get("flag") == "short" else rng.gauss(84.0, 6.0)
+            for it in items:
+                if m["id"] == newest and it in ("awareness", "satisfaction"):
+                    continue
+                s = max(0, min(100, int(round(level + rng.gauss(0, 5)))))
+                rows.append((m["id"], it, s))
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            fh.write("member_id,item,score\n")
+            for r in rows:
+                fh.write("%s,%s,%d\n" % r)
+        self.n_scores = len(rows)
+        self.scores_newest = newest
+
     def write_calendar(self, path):
         with open(path, "w", encoding="utf-8", newline="") as fh:
             fh.write("date,workday\n")
@@ -1369,23 +1408,39 @@ class City:
             m["flag"] = flags.get(m["id"])
             m["saturday"] = sat.random() < 0.2 and m["flag"] != "short"
 
-    def plan_sessions(self, m):
-        rng = random.Random("%s:plan:%s" % (self.seed, m["id"]))
+    def plan_sessions(self, m, monday=None, k=0):
+        """The sessions of one week. The last week (monday None) carries
+        the planted defects; an earlier week (the k-th back) has only the
+        short patroller, a few members away for a day, and fixes every 30 s
+        or so, as a phone app set to save battery records them."""
+        last = monday is None
+        monday = self.monday if last else monday
+        if last:
+            rng = random.Random("%s:plan:%s" % (self.seed, m["id"]))
+        else:
+            rng = random.Random("%s:plan:%s:%s" % (self.seed, m["id"], monday.isoformat()))
+        flag = m["flag"] if last else (m["flag"] if m["flag"] == "short" else None)
         sessions = []  # [start_s since Monday 00:00, duration_s, interval_s, grid]
-        workdays = [d for d in range(7) if self.is_workday(self.monday + datetime.timedelta(days=d))]
+        workdays = [d for d in range(7) if self.is_workday(monday + datetime.timedelta(days=d))]
         absent = None
-        if m["flag"] == "absent" and workdays:
+        if flag == "absent" and workdays:
             absent = 2 if 2 in workdays else workdays[0]
             m["absent_day"] = absent
+        elif not last and workdays and rng.random() < 0.06 + 0.02 * k:
+            absent = rng.choice(workdays)
         turn = 0
         for d in range(7):
             if d in workdays:
                 if d == absent:
                     continue
-                if m["flag"] == "short":
+                if flag == "short":
                     total = rng.uniform(0.85, 1.15) * 3600
                 else:
                     total = rng.uniform(2.3, 3.0) * 3600
+                    if not last and len(workdays) < 5:
+                        # A holiday week: the weekly hours still have to be
+                        # made, on fewer days.
+                        total = min(5.0 * 3600, total * 4.6 / len(workdays))
                 n = rng.choices([1, 2, 3], [2, 5, 3])[0]
             elif d == 5 and m["saturday"]:
                 total = rng.uniform(1.0, 2.0) * 3600
@@ -1400,11 +1455,14 @@ class City:
             t = d * 86400 + 8 * 3600
             for k in range(n):
                 t += gaps[k]
-                iv = rng.choices([10, 5, 15, 30], [78, 7, 10, 5])[0]
+                if last:
+                    iv = rng.choices([10, 5, 15, 30], [78, 7, 10, 5])[0]
+                else:
+                    iv = rng.choices([30, 20, 60], [78, 10, 12])[0]
                 sessions.append([int(t), int(durs[k]), iv, m["patrol"][turn % len(m["patrol"])]])
                 turn += 1
                 t += durs[k]
-        if m["flag"] == "midnight":
+        if flag == "midnight":
             d = 3 if (3 in workdays or not workdays) else workdays[0]
             sessions.append([d * 86400 + 84600, 3600, 10, m["patrol"][0]])
             m["midnight_day"] = d
@@ -1412,32 +1470,46 @@ class City:
         return sessions
 
     def write_traces(self, path):
+        """Every member's fixes of the --weeks weeks ending with --week,
+        member by member, oldest week first (the last week as before)."""
         t_start = time.time()
         self.trace_members()
+        nw = self.args.traces_weeks
+        mondays = [self.monday - datetime.timedelta(weeks=nw - 1 - k) for k in range(nw)]
         plans = [(m, self.plan_sessions(m)) for m in self.members]
         est = sum(dur / float(iv) for _, ss in plans for _, dur, iv, _ in ss) * 0.98
         factor = 1.0
         if self.args.trace_fixes:
             factor = est / float(self.args.trace_fixes)
         self.trace_factor = factor
-        day_str = [(self.monday + datetime.timedelta(days=d)).isoformat() for d in range(8)]
         tod = ["%02d:%02d:%02d" % (s // 3600, s // 60 % 60, s % 60) for s in range(86400)]
-        total = 0
+        total = last_total = 0
         with open(path, "w", encoding="utf-8", newline="") as fh:
             fh.write("member_id,time,lon,lat,accuracy_m\n")
             for m, sessions in plans:
-                rows = self.member_fixes(m, sessions, factor)
-                if not rows:
-                    continue
-                ll = self.to_ll.TransformPoints([(r[1], r[2]) for r in rows])
                 mid = m["id"]
-                lines = []
-                for (t, _, _, acc), (lon, lat, _) in zip(rows, ll):
-                    lines.append("%s,%sT%s%s,%.7f,%.7f,%s\n" % (
-                        mid, day_str[t // 86400], tod[t % 86400], TZ, lon, lat, acc))
-                fh.write("".join(lines))
-                total += len(rows)
+                for k, monday in enumerate(mondays):
+                    last = k == nw - 1
+                    if last:
+                        rows = self.member_fixes(m, sessions, factor)
+                    else:
+                        ss = self.plan_sessions(m, monday, nw - 1 - k)
+                        rows = self.member_fixes(m, ss, factor, monday)
+                    if not rows:
+                        continue
+                    day_str = [(monday + datetime.timedelta(days=d)).isoformat() for d in range(8)]
+                    ll = self.to_ll.TransformPoints([(r[1], r[2]) for r in rows])
+                    lines = []
+                    for (t, _, _, acc), (lon, lat, _) in zip(rows, ll):
+                        lines.append("%s,%sT%s%s,%.7f,%.7f,%s\n" % (
+                            mid, day_str[t // 86400], tod[t % 86400], TZ, lon, lat, acc))
+                    fh.write("".join(lines))
+                    total += len(rows)
+                    if last:
+                        last_total += len(rows)
         self.n_fixes = total
+        self.n_fixes_last = last_total
+        self.trace_first_week = mondays[0].strftime("%G-W%V")
         self.timing["traces"] = time.time() - t_start
 
     def grid_shape(self, gi):
@@ -1468,11 +1540,16 @@ class City:
                 return (x, y)
         return ((minx + maxx) / 2.0, (miny + maxy) / 2.0)
 
-    def member_fixes(self, m, sessions, factor):
-        """All fixes of one member: [(t_s, x, y, accuracy text)], with the
-        member's planted defect applied."""
-        rng = random.Random("%s:walk:%s" % (self.seed, m["id"]))
-        flag = m["flag"]
+    def member_fixes(self, m, sessions, factor, monday=None):
+        """All fixes of one member in a week: [(t_s, x, y, accuracy text)],
+        with the member's planted defect applied in the last week (monday
+        None); earlier weeks have none."""
+        if monday is None:
+            rng = random.Random("%s:walk:%s" % (self.seed, m["id"]))
+            flag = m["flag"]
+        else:
+            rng = random.Random("%s:walk:%s:%s" % (self.seed, m["id"], monday.isoformat()))
+            flag = None
         rows = []
         # The session that carries a within-session defect: the longest.
         special = max(range(len(sessions)), key=lambda k: (sessions[k][1], -k)) if sessions else None
@@ -1582,8 +1659,10 @@ class City:
         def gn(gi):
             return "%s (%s)" % (G[gi]["code"], G[gi]["name"])
 
-        cmd = "scripts/gen_city.py --households %d --seed %d --out %s --week %s" % (
-            a.households, a.seed, a.out_arg, a.week)
+        cmd = "scripts/gen_city.py --households %d --seed %d --out %s --week %s --weeks %d" % (
+            a.households, a.seed, a.out_arg, a.week, a.weeks)
+        if a.traces_weeks != a.weeks:
+            cmd += " --trace-weeks %d" % a.traces_weeks
         if a.no_traces:
             cmd += " --no-traces"
         if a.trace_fixes:
@@ -1610,17 +1689,28 @@ class City:
             self.n_roster_rows, len(self.members)))
         if not a.no_traces:
             w("| `traces.csv` | GPS fixes `member_id,time,lon,lat,accuracy_m` (WGS84, +08:00) for ISO "
-              "week %s, %d fixes. Patrols on workdays 08:00-18:00, 2-3 h a day, a fix every "
-              "10 s (sometimes 5-30 s)%s. |" % (
-                  a.week, self.n_fixes,
+              "weeks %s to %s, %d fixes, member by member, oldest week first. Patrols on workdays "
+              "08:00-18:00, 2-3 h a day. In %s (%d fixes, the planted defects below) a fix every "
+              "10 s (sometimes 5-30 s)%s; in the earlier weeks every 30 s (sometimes 20-60 s), "
+              "with the non-compliant member short every week, a few members away for a "
+              "workday (more often in the earlier weeks), and longer days in the weeks of the "
+              "National Day holiday. |" % (
+                  self.trace_first_week, a.week, self.n_fixes, a.week, self.n_fixes_last,
                   "" if abs(self.trace_factor - 1) < 1e-9 else
                   ", intervals scaled by %.3f for --trace-fixes" % self.trace_factor))
+        w("| `scores.csv` | offline scores for `gridsmith assess --offline`: `member_id,item,score` "
+          "(items information, visits, events, special, training, awareness, satisfaction; "
+          "0-100), %d rows; member %s, the newest, has no resident survey yet (no awareness or "
+          "satisfaction), so assess gives it those items' defaults. |" % (
+              self.n_scores, self.scores_newest))
         w("| `calendar.csv` | `date,workday` overrides for 2026: public holidays 0, make-up working "
           "days (调休) 1. Illustrative, check the official notice. |")
         w("")
         w("Layout: %d streets, %d communities, %d grids (%d dedicated 专属网格); grids are divided "
-          "along roads, the river and the railway." % (
-              self.nstreets, len(self.comms), len(G), sum(1 for g in G if g["type"] == "dedicated")))
+          "along roads, the river and the railway. Streets (街道, the first 9 digits of a code) "
+          "are named in the communities' `street_name`: %s." % (
+              self.nstreets, len(self.comms), len(G), sum(1 for g in G if g["type"] == "dedicated"),
+              ", ".join("%s%03d %s" % (DISTRICT, k, v) for k, v in sorted(self.street_names.items()))))
         w("")
         w("## Planted defects (what `gridsmith validate` must find)")
         w("")
@@ -1772,6 +1862,11 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", default=None, help="output folder (default: datasets/demo in the repository)")
     ap.add_argument("--week", default="2026-W47", help="ISO week of the traces, e.g. 2026-W47")
+    ap.add_argument("--weeks", type=int, default=8,
+                    help="weeks of events and traces, ending with --week (default 8)")
+    ap.add_argument("--trace-weeks", type=int, default=None,
+                    help="weeks of traces, ending with --week (default: --weeks; "
+                    "the benchmarks take 1)")
     ap.add_argument("--no-traces", action="store_true")
     ap.add_argument("--trace-fixes", type=int, default=None,
                     help="target total number of fixes (scales the fix interval)")
@@ -1785,6 +1880,11 @@ def main(argv=None):
         ap.error("--week must look like 2026-W47")
     if args.households < 2000:
         ap.error("--households must be at least 2000")
+    if not 1 <= args.weeks <= 52:
+        ap.error("--weeks must be 1 to 52")
+    args.traces_weeks = args.trace_weeks if args.trace_weeks else args.weeks
+    if not 1 <= args.traces_weeks <= args.weeks:
+        ap.error("--trace-weeks must be 1 to --weeks")
     os.makedirs(out, exist_ok=True)
 
     t0 = time.time()
@@ -1812,6 +1912,7 @@ def main(argv=None):
         city.write_traces(tpath)
     elif os.path.exists(tpath):
         os.remove(tpath)
+    city.write_scores(os.path.join(out, "scores.csv"))
     city.write_readme(os.path.join(out, "README.md"))
     tm = city.timing
     log("gen_city: %d communities, %d grids, %d households, %d events, %d members%s" % (

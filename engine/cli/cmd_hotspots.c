@@ -38,6 +38,10 @@ static const char *const help =
     "                   weekly history\n"
     "  clusters         DBSCAN clusters (50 m, 5 events) as polygons, with\n"
     "                   count, dominant category and time span\n"
+    "  grid_backlog     per grid: events reported, resolved and\n"
+    "                   self-resolved in the period, and the backlog at\n"
+    "                   its end: open and overdue, whenever reported\n"
+    "  grid_categories  events of the period per grid and category\n"
     "  trouble_spots    repeat_location (>= 3 events within 30 m in the 28\n"
     "                   days to the period end), overdue (any event open at\n"
     "                   the period end past its category's deadline in\n"
@@ -79,7 +83,10 @@ static const char *const help =
     "  --grids G         grid polygons (grid_code, community_code, name)\n"
     "  --events E        event points or a CSV with lon/lat: event_id,\n"
     "                    category, reported_at, resolved_at, status (open,\n"
-    "                    resolved, self_resolved), grid_code (optional)\n"
+    "                    resolved, self_resolved), grid_code (optional).\n"
+    "                    Without a status field (a warning says so) an\n"
+    "                    event with resolved_at is resolved, one without is\n"
+    "                    of unknown status: never open, never overdue\n"
     "  --communities C   community polygons, which the hexagons are clipped\n"
     "                    to (default: the grids), and their names\n"
     "  --households H    household points, for events_per_100hh\n"
@@ -87,6 +94,10 @@ static const char *const help =
     "                    (调休) for deadlines in working days\n"
     "  --week W | --month M | --from D --to D   the period (inclusive)\n"
     "  --tz ZONE         zone of times without an offset (Asia/Shanghai)\n"
+    "  --time-format F   how reported_at and resolved_at are written when\n"
+    "                    not ISO 8601, in strptime notation: for\n"
+    "                    04/27/2016 01:44:00 PM give '%m/%d/%Y %I:%M:%S %p'\n"
+    "                    (%z reads an offset; else local time in --tz)\n"
     "  --hex-size M      hexagon size across flats in metres (100)\n"
     "  --layer ROLE=NAME, --field ROLE.FIELD=SOURCE, --encoding ENC,\n"
     "  --assume-crs CRS  as for validate; the events' role is 'events'\n"
@@ -123,6 +134,9 @@ static const char *const help =
     "    clusters (DBSCAN 50 m, 5 events): 2\n"
     "    trouble spots: 18 repeat locations, 29 overdue events, 2 rising\n"
     "    grids\n"
+    "    backlog at 2026-11-22: 41 open events, 29 of them overdue (oldest\n"
+    "    reported 2026-10-03); in the period 53 reported, 46 resolved (12\n"
+    "    self-resolved)\n"
     "    emerging hot spots over 8 weeks (2026-W40 to 2026-W47):\n"
     "    consecutive_hot_spot 4; no_pattern 110\n"
     "    ...\n"
@@ -159,6 +173,7 @@ static const char *const help =
  * --hex-size (HEX_SIZE); getopt_long returns 256 + the index. */
 #define HEX_SIZE ((size_t)-1)
 #define MERGE ((size_t)-2)
+#define TIME_FORMAT ((size_t)-3)
 static const struct {
     const char *name;
     size_t off;
@@ -173,6 +188,7 @@ static const struct {
            {"to", offsetof(gs_hotspots_opts, to)},
            {"tz", offsetof(gs_hotspots_opts, tz)},
            {"hex-size", HEX_SIZE},
+           {"time-format", TIME_FORMAT},
            {"merge", MERGE}};
 
 #define N_OWN (sizeof own / sizeof own[0])
@@ -224,6 +240,8 @@ int cmd_hotspots(int argc, char **argv) {
         if (opt < 256 || k >= N_OWN) continue;
         if (own[k].off == MERGE) {
             merge[n_merge++] = optarg;
+        } else if (own[k].off == TIME_FORMAT) {
+            c.input.time_format = optarg;
         } else if (own[k].off != HEX_SIZE) {
             *(const char **)((char *)&ho + own[k].off) = optarg;
         } else if (!(ho.hex_size_m = hex_size(optarg))) {

@@ -10,7 +10,8 @@
 #include "commands.h"
 
 static const char *const help =
-    "Usage: gridsmith run JOB.ini [--week 2026-W47] [--json] [--quiet]\n"
+    "Usage: gridsmith run JOB.ini [--week 2026-W47] [--since 2026-W40]\n"
+    "                     [--json] [--quiet]\n"
     "\n"
     "Runs the weekly job a job file describes: validate the grids, verify\n"
     "the week's patrols from the GPS traces, analyse the week's events, and\n"
@@ -29,6 +30,7 @@ static const char *const help =
     "  events = city.gpkg           ; optional: no hotspots without it\n"
     "  calendar = calendar.csv      ; optional workday overrides\n"
     "  trace_crs = wgs84            ; or gcj02, bd09, EPSG:n\n"
+    "  time_format = %m/%d/%Y %I:%M:%S %p ; events' times, when not ISO\n"
     "  encoding = GB18030           ; optional, as --encoding\n"
     "  [run]\n"
     "  week = 2026-W47              ; default: the last complete ISO week\n"
@@ -44,16 +46,25 @@ static const char *const help =
     "ledger, then the week's report for the street office,\n"
     "DIR/report-WEEK.html (self-contained HTML: see gridsmith report --help).\n"
     "\n"
+    "The ledger's tables: grid_status, member_day, member_week, and with\n"
+    "events grid_events, grid_backlog (per grid: reported, resolved and\n"
+    "self-resolved in the week, open and overdue at its end),\n"
+    "grid_categories, hex_hotspots, emerging, trouble_spots; and runs.\n"
+    "\n"
     "Into PostgreSQL/PostGIS instead (docs/design.md, Shards and PostGIS\n"
     "outputs): -o PG:CONN [--schema S] writes the stages into schemas\n"
     "S_validate, S_patrol and S_hotspots (S_hotspots_SHARD with --shard)\n"
-    "and the ledger into schema S (default gridsmith): tables grid_status,\n"
-    "member_day, member_week, grid_events and runs, with week and shard\n"
-    "columns. Each shard replaces its own rows of the week. The report,\n"
+    "and the ledger into schema S (default gridsmith): the same tables,\n"
+    "with week and shard columns. Each shard replaces its own rows of the "
+    "week. The report,\n"
     "read back from the ledger, goes to DIR/report-WEEK-SHARD.html.\n"
     "\n"
     "Options:\n"
     "  --week W       run this ISO week instead of the job's\n"
+    "  --since W      catch up: run every week from W to the job's week\n"
+    "                 (or --week), oldest first, each recorded and\n"
+    "                 reported as its own weekly run would be; a line per\n"
+    "                 earlier week, the last week in full\n"
     "  -o PG:CONN     write into this PostgreSQL database (see above)\n"
     "  --schema S     the ledger's schema there (default gridsmith)\n"
     "  --shard P      only the communities whose code starts with P\n"
@@ -68,8 +79,24 @@ static const char *const help =
     "  --config KEY VALUE  a GDAL configuration option (repeatable)\n"
     "  --quiet        print nothing but errors\n"
     "\n"
-    "Example (the bundled demo job):\n"
-    "  gridsmith run datasets/demo/job.ini\n"
+    "Example (the bundled demo job, its eight weeks, as ./scripts/demo.sh\n"
+    "runs it):\n"
+    "  gridsmith run datasets/demo/job.ini --since 2026-W40\n"
+    "\n"
+    "  run datasets/demo/job.ini: weeks 2026-W40 to 2026-W47, each recorded\n"
+    "  in the ledger with its report\n"
+    "    2026-W40: 22 grids; 17 of 22 members compliant; 63 events, 11 open\n"
+    "    at the week's end (0 overdue); wrote\n"
+    "    datasets/demo/../../out/report-2026-W40.html\n"
+    "    ...\n"
+    "    2026-W46: 22 grids; 18 of 22 members compliant; 60 events, 34 open\n"
+    "    at the week's end (24 overdue); wrote\n"
+    "    datasets/demo/../../out/report-2026-W46.html\n"
+    "  run datasets/demo/job.ini: week 2026-W47\n"
+    "    ...\n"
+    "    recorded 2026-W47 in the ledger datasets/demo/../../out/ledger.gpkg\n"
+    "    wrote datasets/demo/../../out/gridsmith-2026-W47.qgz (QGIS project:\n"
+    "    the week's layers and the ledger)\n"
     "\n"
     "Useful ledger queries (sqlite3 out/ledger.gpkg):\n"
     "  SELECT week, count(*), sum(compliant) FROM member_week GROUP BY week;\n"
@@ -77,11 +104,12 @@ static const char *const help =
     "    FROM member_week WHERE compliant = 0 ORDER BY week, member_id;\n"
     "  SELECT week, status, count(*) FROM grid_status GROUP BY week, status;\n"
     "  SELECT week, started_at, command_line FROM runs ORDER BY fid;\n"
+    "  SELECT week, sum(open), sum(overdue) FROM grid_backlog GROUP BY week;\n"
     "\n"
     "Exit status: 0 done; 1 findings with --strict; 2 usage error or a bad\n"
     "job file; 3 bad input; 4 I/O or internal error.\n";
 
-enum { OPT_WEEK = 256 };
+enum { OPT_WEEK = 256, OPT_SINCE };
 
 static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
                void *user, gs_report **out_report) {
@@ -96,6 +124,7 @@ static int run(gs_ctx *ctx, const cli_common *c, const gs_rules *rules,
 int cmd_run(int argc, char **argv) {
     static const struct option longopts[] = {
         {"week", required_argument, NULL, OPT_WEEK},
+        {"since", required_argument, NULL, OPT_SINCE},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0}};
     cli_common c;
@@ -112,6 +141,7 @@ int cmd_run(int argc, char **argv) {
         if (st == CLI_CONTINUE) continue;
         if (st != -1) return st;
         if (opt == OPT_WEEK) ro.week = optarg;
+        if (opt == OPT_SINCE) ro.since = optarg;
     }
     if (optind != argc - 1)
         return cli_usage_error("run", "run takes one job file");

@@ -23,8 +23,9 @@
 
 typedef enum gs__ev_status {
     GS__EV_OPEN = 0,
-    GS__EV_RESOLVED = 1,     /* reported up and resolved */
-    GS__EV_SELF_RESOLVED = 2 /* handled on the spot by the member */
+    GS__EV_RESOLVED = 1,      /* reported up and resolved */
+    GS__EV_SELF_RESOLVED = 2, /* handled on the spot by the member */
+    GS__EV_UNKNOWN = 3        /* no status recorded: never open or overdue */
 } gs__ev_status;
 
 /* One usable event. Strings live in the events' arena; never NULL. */
@@ -56,6 +57,10 @@ typedef struct gs__events {
     gs__arena strings;
     char layer[256]; /* the layer read */
     int is_csv;      /* origins are CSV lines */
+    /* The layer has no status field: events with a resolved_at are
+     * resolved, the others GS__EV_UNKNOWN (n_unknown of them). */
+    int no_status;
+    size_t n_unknown;
 } gs__events;
 
 /* Frees what a reader filled and zeroes it. Accepts NULL. */

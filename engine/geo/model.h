@@ -24,7 +24,8 @@ typedef struct gs__origin {
 typedef struct gs__community {
     const char *code;
     const char *name;
-    GEOSGeometry *geom; /* metric, repaired, polygonal */
+    const char *street_name; /* its street's (街道) name, "" when not given */
+    GEOSGeometry *geom;      /* metric, repaired, polygonal */
     gs__origin origin;
 } gs__community;
 

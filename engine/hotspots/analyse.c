@@ -30,6 +30,8 @@
  *             past their deadline (working days, calendar.c), and grids
  *             whose weekly counts rise (Mann-Kendall, S > 0, BH across
  *             grids; trouble_spots.c);
+ *   backlog   per grid, what was reported and resolved in the period and
+ *             what stood open and overdue at its end (backlog.c);
  *   density   quartic kernel over the period's events (stats.c), bandwidth
  *             by the ArcGIS rule unless configured (density.c);
  *   summary   per community, street (first 9 digits) and in total, per ISO
@@ -65,6 +67,7 @@ void gs__hs_params_init(gs__hs_params *p, const gs_rules *rules, int32_t day0,
     p->day0 = day0;
     p->day1 = day1;
     p->as_of_ms = as_of_ms;
+    p->from_ms = as_of_ms - (int64_t)(day1 - day0 + 1) * 86400000;
     if (first > last) first = last;
     if ((last - first) / 7 + 1 > MAX_WEEKS) first = last - (MAX_WEEKS - 1) * 7;
     p->week0 = first;
@@ -112,7 +115,8 @@ int gs__hotspots_analyse(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
     if ((rc = gs__hs_clusters(ctx, ev, p, out)) ||
         (rc = gs__hs_repeat_spots(ctx, ev, p, out, &tcap)) ||
         (rc = gs__hs_overdue_spots(ctx, ev, p, out, &tcap)) ||
-        (rc = gs__hs_rising_spots(ctx, m, ev, p, out, &tcap)))
+        (rc = gs__hs_rising_spots(ctx, m, ev, p, out, &tcap)) ||
+        (rc = gs__hs_count_backlog(ctx, m, ev, p, out)))
         goto done;
     gs__progress(ctx, "density", -1);
     if ((rc = gs__hs_density(ctx, m, ev, p, out))) goto done;
@@ -150,6 +154,7 @@ void gs__hsresult_free(GEOSContextHandle_t h, gs__hsresult *r) {
     for (size_t k = 0; k < r->n_trouble; k++) free(r->trouble[k].detail);
     free(r->trouble);
     free(r->kde);
+    free(r->backlog);
     free(r->weekly);
     free(r->monthly);
     free(r->street_codes);

@@ -66,6 +66,10 @@ int gs__hs_overdue_spots(gs_ctx *ctx, const gs__events *ev,
 int gs__hs_rising_spots(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
                         const gs__hs_params *p, gs__hsresult *r, size_t *tcap);
 
+/* The backlog per grid at the period's end (backlog.c). */
+int gs__hs_count_backlog(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
+                         const gs__hs_params *p, gs__hsresult *r);
+
 /* The quartic kernel density of the period's events (density.c). */
 int gs__hs_density(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
                    const gs__hs_params *p, gs__hsresult *r);
@@ -80,6 +84,7 @@ typedef struct gs__hs_evstate {
     int resolved;     /* by as_of */
     int self;         /* self-resolved by as_of */
     int overdue;      /* open at as_of, past the deadline */
+    int unknown;      /* no status recorded: neither open nor resolved */
     double resolve_h; /* NaN when unknown */
 } gs__hs_evstate;
 

@@ -6,7 +6,9 @@
  * else the default) after the day the event was reported, on the run's
  * calendar (calendar.c; Monday to Friday without one). State is taken as
  * of the period's end, so an event resolved after it counts as open, and
- * a rerun of an old period gives the same figures.
+ * a rerun of an old period gives the same figures. An event whose status
+ * is unknown (the layer has no status field) is neither open nor
+ * resolved, so never overdue.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -36,7 +38,11 @@ int gs__hs_workdays_between(const gs__calendar *cal, int32_t a, int32_t b) {
 }
 
 gs__hs_evstate gs__hs_state_of(const gs__event *e, const gs__hs_params *p) {
-    gs__hs_evstate s = {0, 0, 0, NAN};
+    gs__hs_evstate s = {0, 0, 0, 0, NAN};
+    if (e->status == GS__EV_UNKNOWN) {
+        s.unknown = 1;
+        return s;
+    }
     s.resolved = e->status != GS__EV_OPEN && (e->resolved_ms == GS__NO_TIME ||
                                               e->resolved_ms <= p->as_of_ms);
     s.self = s.resolved && e->status == GS__EV_SELF_RESOLVED;
@@ -55,7 +61,7 @@ void gs__hs_count_event(gs__hs_counts *c, const gs__event *e,
     c->events++;
     c->resolved += s.resolved;
     c->self_resolved += s.self;
-    c->open += !s.resolved;
+    c->open += !s.resolved && !s.unknown;
     c->overdue += s.overdue;
     if (!isnan(s.resolve_h)) {
         c->resolve_h += s.resolve_h;

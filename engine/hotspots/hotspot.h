@@ -26,6 +26,7 @@ typedef struct gs__hs_params {
     double hex_size_m;       /* hexagons across flats */
     int32_t day0, day1;      /* the period, inclusive */
     int64_t as_of_ms;        /* the period's end: start of day1 + 1 (UTC) */
+    int64_t from_ms;         /* the period's start: start of day0 (UTC) */
     int32_t week0;           /* Monday of the first week of history */
     int nweeks;              /* weeks of history, week0 .. day1's week */
     const gs__calendar *cal; /* workdays; NULL: Monday to Friday */
@@ -100,6 +101,16 @@ typedef struct gs__hs_trouble {
     char *detail; /* owned: event ids or the weekly counts */
 } gs__hs_trouble;
 
+/* The backlog of a grid (backlog.c): events reported, resolved and
+ * self-resolved in the period, reported with no status, and open and
+ * overdue at its end whatever week they were reported in. */
+typedef struct gs__hs_backlog {
+    long reported, resolved, self_resolved, status_unknown;
+    long open, overdue;
+    int32_t oldest_open; /* day of the oldest open event; INT32_MAX: none */
+    int max_workdays_overdue;
+} gs__hs_backlog;
+
 /* One row of weekly_summary or monthly_summary. */
 typedef struct gs__hs_sum {
     int level;        /* 0 community, 1 street, 2 total */
@@ -155,6 +166,10 @@ typedef struct gs__hsresult {
     float *kde;
     double kde_h, kde_sd, kde_dm;
     char kde_rule[200];
+    /* the backlog per grid, then of the events in no grid (n_grids + 1),
+     * and in total */
+    gs__hs_backlog *backlog;
+    gs__hs_backlog backlog_total;
     /* summaries */
     gs__hs_sum *weekly, *monthly;
     size_t n_weekly, n_monthly;

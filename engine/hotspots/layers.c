@@ -86,14 +86,7 @@ int gs__hs_categories_layer(gs__out *o, gs__olayer **out) {
 }
 
 int gs__hs_hex_layer(gs__out *o, gs__olayer **out) {
-    static const gs__fdef hdefs[] = {
-        {"hex_id", GS__F_STR},   {"q", GS__F_INT},
-        {"r", GS__F_INT},        {"community_code", GS__F_STR},
-        {"area_m2", GS__F_REAL}, {"events", GS__F_INT},
-        {"gi_z", GS__F_REAL},    {"gi_p", GS__F_REAL},
-        {"gi_bin", GS__F_INT}};
-    return gs__out_layer(o, "hex_hotspots", GS__GEOM_POLYGON, hdefs, NF(hdefs),
-                         out);
+    return gs__out_layer_schema(o, GS__LS_HOTSPOTS_HEX_HOTSPOTS, out);
 }
 
 char *gs__hs_rules_json(const gs_rules *r, double hex) {

@@ -16,6 +16,10 @@
  *   emerging         the same hexagons with their emerging hot spot class
  *   clusters         DBSCAN clusters as buffered hulls
  *   trouble_spots    repeat locations, overdue events, rising grids
+ *   grid_backlog     per grid: reported, resolved, self-resolved in the
+ *                    period; open and overdue at its end, whenever
+ *                    reported
+ *   grid_categories  events in the period per grid and category
  *   weekly_summary, monthly_summary   per community, street and in total
  *   categories       cat_k field <-> category, with the period's counts
  *   event_issues     events whose grid_code disagrees with their place,
@@ -184,6 +188,7 @@ static void set_params(hs_run *r) {
     gs__hs_params_init(&r->p, opts->common.rules, r->day0, r->day1,
                        gs__day_start_utc(r->tz, r->day1 + 1),
                        first < r->day0 ? first : r->day0);
+    r->p.from_ms = gs__day_start_utc(r->tz, r->day0);
     if (opts->hex_size_m > 0) r->p.hex_size_m = opts->hex_size_m;
     r->p.cal = r->cal;
     r->p.have_households = opts->households != NULL;

@@ -80,6 +80,9 @@ int gs__hs_write_categories(gs__hs_wctx *w);
 int gs__hs_write_hexes(gs__hs_wctx *w);
 int gs__hs_write_summaries(gs__hs_wctx *w);
 
+/* grid_backlog and grid_categories (write_backlog.c). */
+int gs__hs_write_backlog(gs__hs_wctx *w);
+
 /* clusters, trouble_spots, event_issues and bad_rows
  * (write_findings.c). */
 int gs__hs_write_clusters(gs__hs_wctx *w);

@@ -92,6 +92,26 @@ static json_object *categories_json(const gs__hsresult *r) {
     return cats;
 }
 
+/* The backlog at the period's end, in total. */
+static json_object *backlog_json(const report_in *in) {
+    const gs__hs_backlog *b = &in->r->backlog_total;
+    json_object *o = json_object_new_object();
+    char d[11];
+    json_object_object_add(o, "as_of", json_object_new_string(in->d1));
+    json_object_object_add(o, "reported", json_object_new_int64(b->reported));
+    json_object_object_add(o, "resolved", json_object_new_int64(b->resolved));
+    json_object_object_add(o, "self_resolved",
+                           json_object_new_int64(b->self_resolved));
+    json_object_object_add(o, "status_unknown",
+                           json_object_new_int64(b->status_unknown));
+    json_object_object_add(o, "open", json_object_new_int64(b->open));
+    json_object_object_add(o, "overdue", json_object_new_int64(b->overdue));
+    if (b->open) gs__date_format(b->oldest_open, d);
+    json_object_object_add(o, "oldest_open",
+                           b->open ? json_object_new_string(d) : NULL);
+    return o;
+}
+
 static void report_json(json_object *o, const report_in *in) {
     const gs__hsresult *r = in->r;
     const gs__hs_params *p = in->p;
@@ -131,6 +151,9 @@ static void report_json(json_object *o, const report_in *in) {
         o, "rising_note",
         r->rising_done ? NULL : json_object_new_string(r->rising_note));
     json_object_object_add(o, "emerging", emerging_json(in));
+    json_object_object_add(o, "backlog", backlog_json(in));
+    json_object_object_add(o, "status_field",
+                           json_object_new_boolean(!in->ev->no_status));
     json_object_object_add(o, "categories", categories_json(r));
     json_object_object_add(o, "kde", gs__hs_kde_json(r, in->k));
 }
@@ -161,6 +184,24 @@ static void report_text(gs__buf *text, const report_in *in) {
                    kinds[0], kinds[1], kinds[2]);
     if (!r->rising_done)
         gs__buf_printf(text, "    rising grids: %s\n", r->rising_note);
+    {
+        const gs__hs_backlog *b = &r->backlog_total;
+        char d[11] = "";
+        if (b->open) gs__date_format(b->oldest_open, d);
+        gs__buf_printf(
+            text,
+            "  backlog at %s: %ld open events, %ld of them "
+            "overdue%s%s%s; in the period %ld reported, %ld "
+            "resolved (%ld self-resolved)\n",
+            in->d1, b->open, b->overdue, b->open ? " (oldest reported " : "", d,
+            b->open ? ")" : "", b->reported, b->resolved, b->self_resolved);
+        if (in->ev->no_status)
+            gs__buf_printf(text,
+                           "  no status field: %zu events without a "
+                           "resolved_at counted as status unknown (never "
+                           "open or overdue)\n",
+                           in->ev->n_unknown);
+    }
     if (r->ehsa_done) {
         gs__buf_printf(text, "  emerging hot spots over %d weeks (%s to %s):",
                        p->nweeks, in->w0, in->w1);

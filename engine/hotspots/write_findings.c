@@ -81,30 +81,13 @@ const char *const gs__hs_trouble_kinds[3] = {"repeat_location", "overdue",
                                              "rising_grid"};
 
 int gs__hs_write_trouble(gs__hs_wctx *w) {
-    static const gs__fdef defs[] = {{"kind", GS__F_STR},
-                                    {"grid_code", GS__F_STR},
-                                    {"community_code", GS__F_STR},
-                                    {"category", GS__F_STR},
-                                    {"events", GS__F_INT},
-                                    {"first_at", GS__F_STR},
-                                    {"last_at", GS__F_STR},
-                                    {"date", GS__F_STR},
-                                    {"event_id", GS__F_STR},
-                                    {"deadline", GS__F_STR},
-                                    {"deadline_workdays", GS__F_INT},
-                                    {"workdays_overdue", GS__F_INT},
-                                    {"trend_tau", GS__F_REAL},
-                                    {"trend_z", GS__F_REAL},
-                                    {"trend_p", GS__F_REAL},
-                                    {"detail", GS__F_STR}};
     gs__olayer *l;
-    int rc = gs__out_layer(w->o, "trouble_spots", GS__GEOM_POINT, defs,
-                           NF(defs), &l);
+    int rc = gs__out_layer_schema(w->o, GS__LS_HOTSPOTS_TROUBLE_SPOTS, &l);
     for (size_t k = 0; !rc && k < w->r->n_trouble; k++) {
         const gs__hs_trouble *t = &w->r->trouble[k];
         OGRFeatureH f;
         NEW_FEATURE(f, l);
-        for (int q = 0; q < (int)NF(defs); q++) OGR_F_SetFieldNull(f, q);
+        for (int q = 0; q < GS__TS_N; q++) OGR_F_SetFieldNull(f, q);
         OGR_F_SetFieldString(f, 0, gs__hs_trouble_kinds[t->kind]);
         OGR_F_SetFieldString(f, 1, grid_code(w, t->grid));
         OGR_F_SetFieldString(f, 2, gs__hs_grid_community(w, t->grid));

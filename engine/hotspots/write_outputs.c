@@ -74,7 +74,8 @@ int gs__hs_write_outputs(gs__hs_wctx *w, const gs_hotspots_opts *opts,
     if (rc) return rc;
     if ((rc = gs__hs_write_grids(w)) || (rc = gs__hs_write_hexes(w)) ||
         (rc = gs__hs_write_clusters(w)) || (rc = gs__hs_write_trouble(w)) ||
-        (rc = gs__hs_write_summaries(w)) || (rc = gs__hs_write_categories(w)) ||
+        (rc = gs__hs_write_backlog(w)) || (rc = gs__hs_write_summaries(w)) ||
+        (rc = gs__hs_write_categories(w)) ||
         (rc = gs__hs_write_event_issues(w)) ||
         (rc = gs__hs_write_bad_rows(w)) ||
         (k->tmp && (rc = gs__hs_kde_write(w->ctx, w->r, crs, k))) ||

@@ -170,18 +170,11 @@ int gs__hs_write_categories(gs__hs_wctx *w) {
  * whose community it owns (hex_community), so that neighbouring shards'
  * layers, which overlap in the halo, hold each hexagon once. */
 int gs__hs_write_hexes(gs__hs_wctx *w) {
-    static const gs__fdef edefs[] = {
-        {"hex_id", GS__F_STR},     {"community_code", GS__F_STR},
-        {"class", GS__F_STR},      {"weeks", GS__F_INT},
-        {"hot_weeks", GS__F_INT},  {"cold_weeks", GS__F_INT},
-        {"trend_z", GS__F_REAL},   {"trend_p", GS__F_REAL},
-        {"trend_tau", GS__F_REAL}, {"events", GS__F_INT}};
     const gs__hsresult *r = w->r;
     gs__olayer *lh, *le;
     int rc;
     if ((rc = gs__hs_hex_layer(w->o, &lh)) ||
-        (rc = gs__out_layer(w->o, "emerging", GS__GEOM_POLYGON, edefs,
-                            NF(edefs), &le)))
+        (rc = gs__out_layer_schema(w->o, GS__LS_HOTSPOTS_EMERGING, &le)))
         return rc;
     for (size_t k = 0; k < r->n_hex; k++) {
         const gs__ehsa_result *e = &r->ehsa[k];

@@ -17,13 +17,14 @@ int gs__io_read_communities(gs_ctx *ctx, const gs_input_opts *opts,
     size_t n = 0;
     OGREnvelope env = {0, 0, 0, 0};
     OGRCoordinateTransformationH ct = NULL;
-    int rc, i_code, i_name;
+    int rc, i_code, i_name, i_street;
     GEOSContextHandle_t h = ctx->geos;
 
     rc = gs__src_open(ctx, opts, "communities", path, 1, &m->strings, &s, info);
     if (rc) return rc;
     if ((rc = gs__src_field(&s, "community_code", 1, &i_code)) ||
-        (rc = gs__src_field(&s, "name", 0, &i_name)))
+        (rc = gs__src_field(&s, "name", 0, &i_name)) ||
+        (rc = gs__src_field(&s, "street_name", 0, &i_street)))
         goto done;
     rc = gs__src_read_polys(&s, m, &raw, &n, &env);
     if (rc) goto done;
@@ -45,7 +46,9 @@ int gs__io_read_communities(gs_ctx *ctx, const gs_input_opts *opts,
         c->origin = raw[i].origin;
         if ((rc = gs__src_str(&s, raw[i].f, i_code, "community_code",
                               &c->code)) ||
-            (rc = gs__src_str(&s, raw[i].f, i_name, "name", &c->name)))
+            (rc = gs__src_str(&s, raw[i].f, i_name, "name", &c->name)) ||
+            (rc = gs__src_str(&s, raw[i].f, i_street, "street_name",
+                              &c->street_name)))
             goto done;
         geos = gs__src_to_metric(&s, OGR_F_GetGeometryRef(raw[i].f), ct,
                                  c->origin);

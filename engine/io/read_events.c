@@ -7,14 +7,24 @@
  * bad rows with its place, field and reason, and never stops the run;
  * only setup problems do. Points are projected together at the end with
  * gs__crs_transform_points, in parallel.
+ *
+ * Times are ISO 8601 or epoch (gs__time_parse), or, with {time_format},
+ * the user's own notation read by the C library's strptime (what an
+ * export from another system writes: "04/27/2016 01:44:00 PM"); a time
+ * that cannot be read names the option. A layer without a status field is
+ * taken as it is, with a warning: its events are resolved when they have
+ * a resolved_at, else of unknown status, which is never open and never
+ * overdue (taking them all as open would call every old event overdue).
  */
-#define _DEFAULT_SOURCE /* strcasecmp */
+#define _DEFAULT_SOURCE /* strcasecmp, strptime, tm_gmtoff */
+#define _XOPEN_SOURCE 700
 #include <cpl_error.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "crs.h"
 #include "datetime.h"
@@ -50,27 +60,82 @@ static int event_bad(gs_ctx *ctx, gs__events *ev, gs__origin o, const char *id,
     return GS_OK;
 }
 
+/* How the rows' times are read: the zone of local times, and the user's
+ * format, if any (with or without an offset, %z). */
+typedef struct tread {
+    gs_ctx *ctx; /* renders {time_format} in reasons */
+    gs__tz *tz;
+    const char *format;
+    int has_zone;
+} tread;
+
+/* Reads `text` with the user's format: the whole text (spaces around
+ * it aside), a local time in the zone unless the format has %z. */
+static int parse_formatted(const tread *t, const char *text, int64_t *out_ms) {
+    struct tm tm;
+    const char *end;
+    int64_t ms;
+    memset(&tm, 0, sizeof tm);
+    while (*text == ' ') text++;
+    end = strptime(text, t->format, &tm);
+    if (!end) return GS_ERR_INPUT_VALUE;
+    while (*end == ' ' || *end == '\t' || *end == '\r') end++;
+    if (*end) return GS_ERR_INPUT_VALUE;
+    if (gs__tz_local_to_utc(t->tz, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                            tm.tm_hour, tm.tm_min, tm.tm_sec, &ms) != GS_OK)
+        return GS_ERR_INPUT_VALUE;
+    if (t->has_zone)
+        ms = ms + gs__tz_offset_ms(t->tz, ms) - (int64_t)tm.tm_gmtoff * 1000;
+    *out_ms = ms;
+    return GS_OK;
+}
+
+/* One time field: ISO 8601 or epoch, or the user's format when given.
+ * The reason in buf names {time_format}. */
+static int read_time(const tread *t, const char *text, int64_t *out_ms,
+                     char *buf, size_t size) {
+    char why[160], fmt[200];
+    if (t->format) {
+        if (parse_formatted(t, text, out_ms) == GS_OK ||
+            gs__time_parse(t->tz, text, out_ms, NULL, 0) == GS_OK)
+            return GS_OK;
+        snprintf(
+            buf, size,
+            gs__optfmt(t->ctx, "'%.60s' does not match {time_format} '%.60s'",
+                       fmt, sizeof fmt),
+            text, t->format);
+        return GS_ERR_INPUT_VALUE;
+    }
+    if (gs__time_parse(t->tz, text, out_ms, why, sizeof why) == GS_OK)
+        return GS_OK;
+    snprintf(buf, size,
+             gs__optfmt(t->ctx,
+                        "%s ('%.60s'); a time written another way needs its "
+                        "format given with {time_format}",
+                        fmt, sizeof fmt),
+             why, text);
+    return GS_ERR_INPUT_VALUE;
+}
+
 /* The row's times and status, or the field and reason it cannot be used
  * (reason in buf). Status: empty means open, or resolved when resolved_at
- * is given; otherwise open, resolved or self_resolved (any case). */
-static const char *event_times(gs__tz *tz, const char *rep, const char *res,
-                               const char *status, gs__event *e, char *buf,
-                               size_t size) {
-    char why[160];
+ * is given; otherwise open, resolved or self_resolved (any case). Without
+ * a status field (`has_status` 0): resolved with a resolved_at, else
+ * unknown. */
+static const char *event_times(const tread *t, const char *rep, const char *res,
+                               const char *status, int has_status, gs__event *e,
+                               char *buf, size_t size) {
     e->resolved_ms = GS__NO_TIME;
     if (!rep[0]) {
         snprintf(buf, size, "empty");
         return "reported_at";
     }
-    if (gs__time_parse(tz, rep, &e->reported_ms, why, sizeof why)) {
-        snprintf(buf, size, "%s ('%.60s')", why, rep);
-        return "reported_at";
-    }
-    if (res[0] && gs__time_parse(tz, res, &e->resolved_ms, why, sizeof why)) {
-        snprintf(buf, size, "%s ('%.60s')", why, res);
+    if (read_time(t, rep, &e->reported_ms, buf, size)) return "reported_at";
+    if (res[0] && read_time(t, res, &e->resolved_ms, buf, size))
         return "resolved_at";
-    }
-    if (!status[0])
+    if (!has_status)
+        e->status = res[0] ? GS__EV_RESOLVED : GS__EV_UNKNOWN;
+    else if (!status[0])
         e->status = res[0] ? GS__EV_RESOLVED : GS__EV_OPEN;
     else if (!strcasecmp(status, "open"))
         e->status = GS__EV_OPEN;
@@ -168,7 +233,7 @@ static int add_event(gs_ctx *ctx, gs__events *out, size_t *cap,
 /* Reads every row into out->v (points in the source's CRS) or out->bad.
  * *out_of_range counts points outside lon/lat bounds in a geographic CRS.
  * Fails only on text that is not UTF-8, a read error, or memory. */
-static int read_rows(gs__src *s, gs__tz *tz, const int fi[F_COUNT],
+static int read_rows(gs__src *s, const tread *t, const int fi[F_COUNT],
                      gs__events *out, size_t *out_of_range) {
     gs_ctx *ctx = s->ctx;
     OGRFeatureH f;
@@ -190,8 +255,9 @@ static int read_rows(gs__src *s, gs__tz *tz, const int fi[F_COUNT],
         problem = gs__src_point_problem(s, f, &e.x, &e.y, buf, sizeof buf);
         OGR_F_Destroy(f);
         if (!problem) {
-            field = event_times(tz, txt[F_REPORTED], txt[F_RESOLVED],
-                                txt[F_STATUS], &e, buf, sizeof buf);
+            field =
+                event_times(t, txt[F_REPORTED], txt[F_RESOLVED], txt[F_STATUS],
+                            fi[F_STATUS] >= 0, &e, buf, sizeof buf);
             problem = field ? buf : NULL;
         }
         if (problem) {
@@ -202,7 +268,8 @@ static int read_rows(gs__src *s, gs__tz *tz, const int fi[F_COUNT],
         e.id = txt[F_ID];
         e.category = txt[F_CATEGORY];
         e.grid_code = txt[F_GRID];
-        e.day = gs__local_day(tz, e.reported_ms);
+        e.day = gs__local_day(t->tz, e.reported_ms);
+        out->n_unknown += e.status == GS__EV_UNKNOWN;
         if (s->srs && OSRIsGeographic(s->srs) &&
             (e.x < -180 || e.x > 360 || e.y < -90 || e.y > 90))
             (*out_of_range)++;
@@ -221,6 +288,7 @@ int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
     gs__src s;
     int rc, fi[F_COUNT];
     size_t out_of_range = 0;
+    tread t = {ctx, tz, opts ? opts->time_format : NULL, 0};
 
     memset(out, 0, sizeof *out);
     gs__arena_init(&out->strings);
@@ -230,8 +298,18 @@ int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
     out->is_csv = s.is_csv;
     for (int k = 0; k < F_COUNT; k++)
         if ((rc = gs__src_field(&s, names[k], k < 3, &fi[k]))) goto done;
-    rc = read_rows(&s, tz, fi, out, &out_of_range);
+    if (t.format && !t.format[0]) t.format = NULL;
+    t.has_zone = t.format && strstr(t.format, "%z") != NULL;
+    out->no_status = fi[F_STATUS] < 0;
+    rc = read_rows(&s, &t, fi, out, &out_of_range);
     if (rc) goto done;
+    if (out->no_status && out->n_unknown)
+        gs__warn(ctx,
+                 "%s, layer %s (events): no status field; %zu events "
+                 "without a resolved_at are counted as status unknown, "
+                 "never as open or overdue (map the field with "
+                 "{fields} events.status=...)",
+                 path, s.layer, out->n_unknown);
     if (out_of_range * 2 > out->n && out->n > 0) {
         rc = gs__err(ctx, GS_ERR_INPUT_CRS,
                      "%s, layer %s (events): %zu of %zu points are not "

@@ -60,7 +60,7 @@ typedef struct job {
     char members[JOB_PATH], traces[JOB_PATH], calendar[JOB_PATH];
     char events[JOB_PATH];
     char rules[JOB_PATH];
-    char trace_crs[64], encoding[64], week[16], tz[64];
+    char trace_crs[64], encoding[64], week[16], tz[64], time_format[128];
     char out_dir[JOB_PATH], ledger[JOB_PATH];
     char err[512];
 } job;
@@ -98,6 +98,7 @@ static int on_job(void *user, const char *section, const char *name,
                 {"inputs", "events", offsetof(job, events), 1},
                 {"inputs", "trace_crs", offsetof(job, trace_crs), 0},
                 {"inputs", "encoding", offsetof(job, encoding), 0},
+                {"inputs", "time_format", offsetof(job, time_format), 0},
                 {"run", "week", offsetof(job, week), 0},
                 {"run", "tz", offsetof(job, tz), 0},
                 {"run", "rules", offsetof(job, rules), 1},
@@ -118,7 +119,9 @@ static int on_job(void *user, const char *section, const char *name,
         } else {
             size_t cap = keys[i].off == offsetof(job, ledger) ? JOB_PATH
                          : keys[i].off == offsetof(job, week) ? 16
-                                                              : 64;
+                         : keys[i].off == offsetof(job, time_format)
+                             ? sizeof j->time_format
+                             : 64;
             if (strlen(value) >= cap) {
                 snprintf(j->err, sizeof j->err, "[%s] %s: value too long",
                          section, name);
@@ -131,7 +134,7 @@ static int on_job(void *user, const char *section, const char *name,
     snprintf(j->err, sizeof j->err,
              "unknown key '%s' in [%s] (known: [inputs] communities, grids, "
              "households, members, traces, calendar, events, trace_crs, "
-             "encoding; "
+             "encoding, time_format; "
              "[run] week, tz, rules; [outputs] dir, ledger)",
              name, section);
     return 0;
@@ -235,6 +238,9 @@ static int pg_schemas(gs_ctx *ctx, const char *skey, char base[64],
     return GS_OK;
 }
 
+/* The most weeks one run with {since} catches up: two years. */
+#define MAX_SPAN_WEEKS 104
+
 typedef struct stage {
     const char *name;
     double wall_s, peak_rss_mb;
@@ -249,11 +255,16 @@ typedef struct jrun {
     job j;
     stage st[8];
     int nst;
-    int32_t monday;
+    int32_t monday, first; /* this week's Monday; the first week's */
     char week[16], started[32];
+    /* The weeks run before this one ({since}): a line and an object each,
+     * and their findings. */
+    gs__buf earlier;
+    json_object *weeks;
+    long earlier_findings;
     char p_validate[JOB_PATH + 64], p_patrol[JOB_PATH + 64];
     char p_hotspots[JOB_PATH + 64];
-    char p_ledger[2 * JOB_PATH], p_report[JOB_PATH + 64];
+    char p_ledger[2 * JOB_PATH], p_report[2 * JOB_PATH];
     char p_project[2 * JOB_PATH]; /* the week's QGIS project, once written */
     /* PostgreSQL: the database, the ledger's schema and one per stage. */
     const char *db;
@@ -275,6 +286,25 @@ static int load(jrun *R) {
         (rc = job_week(ctx, opts->job, opts->week ? opts->week : R->j.week,
                        &R->monday)))
         return rc;
+    R->first = R->monday;
+    if (opts->since) {
+        int32_t first;
+        char last[16];
+        gs__isoweek_format(R->monday, last);
+        if (gs__isoweek_parse(opts->since, &first) != GS_OK)
+            return gs__err(ctx, GS_ERR_USAGE,
+                           "{since} '%s' is not an ISO week such as 2026-W40",
+                           opts->since);
+        if (first > R->monday)
+            return gs__err(ctx, GS_ERR_USAGE,
+                           "{since} %s is after the week to run, %s",
+                           opts->since, last);
+        if ((R->monday - first) / 7 >= MAX_SPAN_WEEKS)
+            return gs__err(ctx, GS_ERR_USAGE,
+                           "{since} %s: at most %d weeks in one run (to %s)",
+                           opts->since, MAX_SPAN_WEEKS, last);
+        R->first = first;
+    }
     gs__isoweek_format(R->monday, R->week);
     gs_rules_init(&R->rules);
     if (R->j.rules[0] && (rc = gs_rules_load(ctx, &R->rules, R->j.rules)))
@@ -288,6 +318,7 @@ static int load(jrun *R) {
         return rc;
     gs_input_opts_init(&R->in);
     if (R->j.encoding[0]) R->in.encoding = R->j.encoding;
+    if (R->j.time_format[0]) R->in.time_format = R->j.time_format;
     return GS_OK;
 }
 
@@ -422,7 +453,7 @@ static int run_hotspots(jrun *R) {
  * layers that have a ledger table (schema.c), and the run with every
  * stage's report. */
 static int record_ledger(jrun *R) {
-    gs__ledger_part parts[5];
+    gs__ledger_part parts[10];
     size_t np = 0;
     json_object *run = json_object_new_object();
     /* In PostgreSQL a part names the stage's schema. */
@@ -437,8 +468,14 @@ static int record_ledger(jrun *R) {
         parts[np++] = (gs__ledger_part){GS__LS_PATROL_MEMBER_DAY, p};
         parts[np++] = (gs__ledger_part){GS__LS_PATROL_MEMBER_WEEK, p};
     }
-    if (R->j.events[0])
+    if (R->j.events[0]) {
         parts[np++] = (gs__ledger_part){GS__LS_HOTSPOTS_GRID_EVENTS, h};
+        parts[np++] = (gs__ledger_part){GS__LS_HOTSPOTS_GRID_BACKLOG, h};
+        parts[np++] = (gs__ledger_part){GS__LS_HOTSPOTS_GRID_CATEGORIES, h};
+        parts[np++] = (gs__ledger_part){GS__LS_HOTSPOTS_HEX_HOTSPOTS, h};
+        parts[np++] = (gs__ledger_part){GS__LS_HOTSPOTS_EMERGING, h};
+        parts[np++] = (gs__ledger_part){GS__LS_HOTSPOTS_TROUBLE_SPOTS, h};
+    }
     json_object_object_add(run, "job", json_object_new_string(R->opts->job));
     json_object_object_add(run, "week", json_object_new_string(R->week));
     for (int i = 0; i < R->nst; i++)
@@ -530,6 +567,16 @@ static int make_report(jrun *R, gs_report **out_report) {
     json_object_object_add(
         o, "qgis_project",
         R->p_project[0] ? json_object_new_string(R->p_project) : NULL);
+    if (R->weeks) {
+        char first[16];
+        gs__isoweek_format(R->first, first);
+        json_object_object_add(o, "weeks", json_object_get(R->weeks));
+        gs__buf_printf(&text,
+                       "run %s: weeks %s to %s, each recorded in the "
+                       "ledger with its report\n",
+                       R->opts->job, first, R->week);
+        gs__buf_add(&text, R->earlier.data, R->earlier.len);
+    }
     gs__buf_printf(&text, "run %s: week %s\n", R->opts->job, R->week);
     for (int i = 0; i < R->nst; i++) {
         const stage *st = &R->st[i];
@@ -556,12 +603,97 @@ static int make_report(jrun *R, gs_report **out_report) {
                        "ledger)\n",
                        R->p_project);
     ctx->n_phases = 0;
-    *out_report = gs__report_from_buf(ctx, o, &text, findings);
+    *out_report =
+        gs__report_from_buf(ctx, o, &text, findings + R->earlier_findings);
     return *out_report ? GS_OK : gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+}
+
+/* The value at `path` (keys, NULL-terminated) of stage `name`'s JSON
+ * report, or NULL. */
+static json_object *stage_value(const jrun *R, json_object *const *stages,
+                                const char *name, const char *k1,
+                                const char *k2) {
+    json_object *v = NULL;
+    for (int i = 0; i < R->nst; i++)
+        if (!strcmp(R->st[i].name, name) && stages[i] &&
+            json_object_object_get_ex(stages[i], k1, &v) &&
+            (!k2 || json_object_object_get_ex(v, k2, &v)))
+            return v;
+    return NULL;
+}
+
+/* A week run before the last with {since}: one line of text and an
+ * object (week, members, compliant, events, backlog) for the run's
+ * report; its stages' reports are then freed. */
+static int close_earlier_week(jrun *R) {
+    json_object *stages[8] = {NULL}, *w = json_object_new_object(), *v;
+    long findings = 0;
+    if (!w) return gs__err(R->ctx, GS_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < R->nst; i++) {
+        stages[i] = json_tokener_parse(gs_report_json(R->st[i].report));
+        if (strcmp(R->st[i].name, "report"))
+            findings += gs_report_findings(R->st[i].report);
+    }
+    json_object_object_add(w, "week", json_object_new_string(R->week));
+    gs__buf_printf(&R->earlier, "  %s:", R->week);
+    if ((v = stage_value(R, stages, "report", "grids", NULL)))
+        gs__buf_printf(&R->earlier, " %lld grids;",
+                       (long long)json_object_get_int64(v));
+    if (stage_value(R, stages, "patrol", "command", NULL)) {
+        json_object *m = stage_value(R, stages, "report", "members", NULL);
+        json_object *c = stage_value(R, stages, "report", "compliant", NULL);
+        long long nm = m ? json_object_get_int64(m) : 0;
+        long long nc = c ? json_object_get_int64(c) : 0;
+        gs__buf_printf(&R->earlier, " %lld of %lld members compliant;", nc, nm);
+        json_object_object_add(w, "members", json_object_new_int64(nm));
+        json_object_object_add(w, "compliant", json_object_new_int64(nc));
+    }
+    if (stage_value(R, stages, "hotspots", "command", NULL)) {
+        json_object *e =
+            stage_value(R, stages, "hotspots", "events_in_period", NULL);
+        json_object *o = stage_value(R, stages, "hotspots", "backlog", "open");
+        json_object *d =
+            stage_value(R, stages, "hotspots", "backlog", "overdue");
+        long long ne = e ? json_object_get_int64(e) : 0;
+        long long no = o ? json_object_get_int64(o) : 0;
+        long long nd = d ? json_object_get_int64(d) : 0;
+        gs__buf_printf(&R->earlier,
+                       " %lld events, %lld open at the week's end (%lld "
+                       "overdue);",
+                       ne, no, nd);
+        json_object_object_add(w, "events", json_object_new_int64(ne));
+        json_object_object_add(w, "open", json_object_new_int64(no));
+        json_object_object_add(w, "overdue", json_object_new_int64(nd));
+    }
+    gs__buf_printf(&R->earlier, " wrote %s\n", R->p_report);
+    json_object_object_add(w, "report", json_object_new_string(R->p_report));
+    json_object_object_add(w, "findings", json_object_new_int64(findings));
+    json_object_array_add(R->weeks, w);
+    R->earlier_findings += findings;
+    for (int i = 0; i < R->nst; i++) {
+        if (stages[i]) json_object_put(stages[i]);
+        gs_report_destroy(R->st[i].report);
+        R->st[i].report = NULL;
+    }
+    R->nst = 0;
+    return R->earlier.failed ? gs__err(R->ctx, GS_ERR_NOMEM, "out of memory")
+                             : GS_OK;
+}
+
+/* One week: the stages, the ledger, the report and the QGIS project. */
+static int run_week(jrun *R) {
+    int rc;
+    if ((rc = place_outputs(R)) || (rc = run_validate(R)) ||
+        (rc = run_patrol(R)) || (rc = run_hotspots(R)) ||
+        (rc = record_ledger(R)) || (rc = write_report(R)))
+        return rc;
+    write_project(R);
+    return GS_OK;
 }
 
 int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     jrun *R;
+    int32_t last;
     int rc;
 
     if (!ctx) return GS_ERR_USAGE;
@@ -572,16 +704,33 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     if (!R) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     R->ctx = ctx;
     R->opts = opts;
+    gs__buf_init(&R->earlier, 0);
     gs__utc_now(R->started, sizeof R->started);
-    if ((rc = load(R)) || (rc = place_outputs(R)) || (rc = run_validate(R)) ||
-        (rc = run_patrol(R)) || (rc = run_hotspots(R)) ||
-        (rc = record_ledger(R)) || (rc = write_report(R)))
+    if ((rc = load(R))) goto done;
+    /* With {since}, every week from the first, oldest first: each is
+     * recorded and reported as its own run would, so a week's report sees
+     * the weeks before it. */
+    last = R->monday;
+    if (R->first < last && !(R->weeks = json_object_new_array())) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
-    write_project(R);
+    }
+    for (int32_t w = R->first; w < last; w += 7) {
+        R->monday = w;
+        gs__isoweek_format(w, R->week);
+        gs__progress(ctx, R->week, -1);
+        if ((rc = run_week(R)) || (rc = close_earlier_week(R))) goto done;
+        gs__utc_now(R->started, sizeof R->started);
+    }
+    R->monday = last;
+    gs__isoweek_format(last, R->week);
+    if ((rc = run_week(R))) goto done;
     rc = make_report(R, out_report);
 done:
     for (size_t i = 0; i < sizeof R->st / sizeof R->st[0]; i++)
         gs_report_destroy(R->st[i].report);
+    if (R->weeks) json_object_put(R->weeks);
+    gs__buf_free(&R->earlier);
     free(R);
     return rc;
 }

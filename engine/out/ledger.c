@@ -71,8 +71,30 @@ static int add_middle(OGRLayerH l, const gs__layer_schema *s, OGRLayerH src) {
     return GS_OK;
 }
 
-/* The ledger table of layer `s`: found, or created as the schema says (a
- * leading `week`, then the layer's fields less its own week, with its
+/* Adds to the existing ledger table `l` the fields it lacks: a field the
+ * schema gained since the table was made (an older ledger), or a
+ * category of `src`'s dynamic middle no earlier week had. Their rows of
+ * earlier weeks stay NULL. */
+static int widen(OGRLayerH l, const gs__layer_schema *s, OGRLayerH src) {
+    OGRFeatureDefnH have = OGR_L_GetLayerDefn(l);
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(src);
+    for (size_t k = 0; k < s->nfields; k++)
+        if (strcmp(s->fields[k].name, "week") &&
+            OGR_FD_GetFieldIndex(have, s->fields[k].name) < 0 &&
+            add_field(l, s->fields[k].name, gs__out_ftype(s->fields[k].type)))
+            return GS_ERR_IO;
+    for (int i = 0; s->dyn_prefix && i < OGR_FD_GetFieldCount(fd); i++) {
+        const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i));
+        if (gs__schema_is_dynamic(s, name) &&
+            OGR_FD_GetFieldIndex(have, name) < 0 &&
+            add_field(l, name, gs__out_ftype(s->dyn_type)))
+            return GS_ERR_IO;
+    }
+    return GS_OK;
+}
+
+/* The ledger table of layer `s`: found (and widened), or created as the schema
+ * says (a leading `week`, then the layer's fields less its own week, with its
  * dynamic middle as `src` has it) with the geometry type and CRS of `src`,
  * the stage's layer. NULL with the context's error (GS_ERR_IO), also when
  * `src` lacks one of the schema's fields. */
@@ -81,7 +103,6 @@ static OGRLayerH ledger_table(gs_ctx *ctx, GDALDatasetH ds, const char *path,
     OGRLayerH l = GDALDatasetGetLayerByName(ds, s->ledger_table);
     OGRFeatureDefnH fd = OGR_L_GetLayerDefn(src);
     char **lco = NULL;
-    if (l) return l;
     for (size_t k = 0; k < s->nfields; k++)
         if (OGR_FD_GetFieldIndex(fd, s->fields[k].name) < 0) {
             gs__err(ctx, GS_ERR_IO,
@@ -89,6 +110,13 @@ static OGRLayerH ledger_table(gs_ctx *ctx, GDALDatasetH ds, const char *path,
                     path, s->layer, s->fields[k].name);
             return NULL;
         }
+    if (l) {
+        gs__libmsg_clear(ctx);
+        if (widen(l, s, src) == GS_OK) return l;
+        gs__err_lib(ctx, GS_ERR_IO, "%s: cannot add the new fields of table %s",
+                    path, s->ledger_table);
+        return NULL;
+    }
     lco = CSLSetNameValue(lco, "FID", "fid");
     if (OGR_L_GetGeomType(src) != wkbNone)
         lco = CSLSetNameValue(lco, "GEOMETRY_NAME", "geom");

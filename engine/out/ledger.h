@@ -97,8 +97,9 @@ typedef struct gs__ledger_query {
 
 /* A grid_status row: validate's grid of a week. */
 typedef struct gs__lgrid_status {
-    const char *week, *grid_code, *community_code, *name, *issues;
+    const char *week, *grid_code, *community_code, *name, *issues, *status;
     long members; /* the roster count; -1 when the table has no such field */
+    long households, persons; /* -1 when the table has no such field */
     /* With geometry: the row's, owned by the reader; the callback may take
      * it (setting it to NULL). NULL when none. */
     OGRGeometryH geom;
@@ -106,7 +107,7 @@ typedef struct gs__lgrid_status {
 
 /* A member_week row: a member on a grid in a week. */
 typedef struct gs__lmember_week {
-    const char *week, *member_id, *grid_code, *note;
+    const char *week, *member_id, *member_name, *grid_code, *note;
     double in_grid_tolerant_s, coverage_pct; /* NAN when null */
     long workdays, workdays_ok, weekly_ok, compliant;
     OGRGeometryH geom; /* as in gs__lgrid_status */
@@ -116,6 +117,7 @@ typedef struct gs__lmember_week {
 typedef struct gs__lmember_day {
     const char *week, *member_id, *grid_code, *date;
     long workday, daily_ok;
+    double in_grid_tolerant_s; /* NAN when null */
 } gs__lmember_day;
 
 /* A grid_events row: the events of a grid in a week. */
@@ -158,6 +160,28 @@ int gs__ledger_grid_events(gs__ledger *l, const gs__ledger_query *q,
 int gs__ledger_week_tallies(gs__ledger *l, const char *from, const char *to,
                             int (*fn)(void *user, gs__lweek_tally *row),
                             void *user);
+
+/* A row of any ledger table made from a layer schema, its fields
+ * addressed by the schema's enums (GS__BL_OPEN...). Strings are borrowed
+ * for the callback. */
+typedef struct gs__lrow gs__lrow;
+const char *gs__lrow_week(const gs__lrow *r);
+const char *gs__lrow_str(const gs__lrow *r, int field); /* "": none */
+long gs__lrow_int(const gs__lrow *r, int field);        /* 0: none */
+double gs__lrow_real(const gs__lrow *r, int field);     /* NAN: none */
+int gs__lrow_null(const gs__lrow *r, int field);        /* 1: absent or NULL */
+/* The row's geometry, now the caller's (NULL without one, or when the
+ * query did not ask for geometries). */
+OGRGeometryH gs__lrow_take_geom(gs__lrow *r);
+
+/* Reads the rows of layer `id`'s ledger table that query `q` selects,
+ * and `where` (NULL, or " AND <condition>" on its fields), limited to the
+ * context's shard by grid_code, or by community_code for a table without
+ * one. GS_OK without reading when the table does not exist (a stage that
+ * never ran, an older ledger). */
+int gs__ledger_rows(gs__ledger *l, gs__layer_id id, const gs__ledger_query *q,
+                    const char *where, int (*fn)(void *user, gs__lrow *row),
+                    void *user);
 
 /* The run (its JSON text, the runs table's `run`) recorded last for
  * `week`: in PostGIS, the last of a shard covering the context's shard or

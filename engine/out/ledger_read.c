@@ -318,6 +318,11 @@ int gs__ledger_grid_status(gs__ledger *l, const gs__ledger_query *q,
         r.community_code = fstr(&sc, f, GS__VG_COMMUNITY_CODE);
         r.name = fstr(&sc, f, GS__VG_NAME);
         r.issues = fstr(&sc, f, GS__VG_ISSUES);
+        r.status = fstr(&sc, f, GS__VG_STATUS);
+        r.households =
+            sc.ix[GS__VG_HOUSEHOLDS] < 0 ? -1 : fint(&sc, f, GS__VG_HOUSEHOLDS);
+        r.persons =
+            sc.ix[GS__VG_PERSONS] < 0 ? -1 : fint(&sc, f, GS__VG_PERSONS);
         r.members =
             sc.ix[GS__VG_MEMBERS] < 0 ? -1 : fint(&sc, f, GS__VG_MEMBERS);
         r.geom = take_geom(q, f);
@@ -339,6 +344,7 @@ int gs__ledger_member_week(gs__ledger *l, const gs__ledger_query *q,
         gs__lmember_week r;
         r.week = fweek(&sc, f);
         r.member_id = fstr(&sc, f, GS__MW_MEMBER_ID);
+        r.member_name = fstr(&sc, f, GS__MW_MEMBER_NAME);
         r.grid_code = fstr(&sc, f, GS__MW_GRID_CODE);
         r.note = fstr(&sc, f, GS__MW_NOTE);
         r.in_grid_tolerant_s = freal(&sc, f, GS__MW_IN_GRID_TOLERANT_S);
@@ -373,6 +379,7 @@ int gs__ledger_member_day(gs__ledger *l, const gs__ledger_query *q,
         r.date = fstr(&sc, f, GS__MD_DATE);
         r.workday = fint(&sc, f, GS__MD_WORKDAY);
         r.daily_ok = fint(&sc, f, GS__MD_DAILY_OK);
+        r.in_grid_tolerant_s = freal(&sc, f, GS__MD_IN_GRID_TOLERANT_S);
         rc = fn(user, &r);
         OGR_F_Destroy(f);
     }
@@ -400,6 +407,65 @@ int gs__ledger_grid_events(gs__ledger *l, const gs__ledger_query *q,
         rc = fn(user, &r);
         OGR_F_Destroy(f);
     }
+    return rc;
+}
+
+/* ---- any table of a schema ----------------------------------------------- */
+
+struct gs__lrow {
+    const scan *sc;
+    OGRFeatureH f;
+    int geometry;
+};
+
+const char *gs__lrow_week(const gs__lrow *r) { return fweek(r->sc, r->f); }
+
+const char *gs__lrow_str(const gs__lrow *r, int k) {
+    return k >= 0 && k < MAX_FIELDS ? fstr(r->sc, r->f, k) : "";
+}
+
+long gs__lrow_int(const gs__lrow *r, int k) {
+    return k >= 0 && k < MAX_FIELDS ? fint(r->sc, r->f, k) : 0;
+}
+
+double gs__lrow_real(const gs__lrow *r, int k) {
+    return k >= 0 && k < MAX_FIELDS ? freal(r->sc, r->f, k) : NAN;
+}
+
+int gs__lrow_null(const gs__lrow *r, int k) {
+    int i = k >= 0 && k < MAX_FIELDS ? r->sc->ix[k] : -1;
+    return i < 0 || !OGR_F_IsFieldSetAndNotNull(r->f, i);
+}
+
+OGRGeometryH gs__lrow_take_geom(gs__lrow *r) {
+    return r->geometry ? OGR_F_StealGeometry(r->f) : NULL;
+}
+
+int gs__ledger_rows(gs__ledger *l, gs__layer_id id, const gs__ledger_query *q,
+                    const char *where, int (*fn)(void *user, gs__lrow *row),
+                    void *user) {
+    const gs__layer_schema *s = gs__schema(id);
+    char *shard = NULL;
+    OGRFeatureH f;
+    scan sc;
+    int rc;
+    if (!s->ledger_table || !gs__ledger_has(l, s->ledger_table)) return GS_OK;
+    if (gs__schema_field(s, "grid_code") < 0 && gs__shard_active(l->ctx)) {
+        char *c = gs__shard_filter(l->ctx, "community_code");
+        size_t n = c ? strlen(c) + 8 : 0;
+        shard = c ? gs__malloc(n) : NULL;
+        if (shard) snprintf(shard, n, " AND (%s)", c);
+        free(c);
+        if (!shard) return gs__err(l->ctx, GS_ERR_NOMEM, "out of memory");
+    }
+    rc = scan_open(l, s, s->ledger_table, q, where ? where : "",
+                   shard ? shard : l->shard_sql, &sc);
+    while (!rc && (f = OGR_L_GetNextFeature(sc.lyr)) != NULL) {
+        gs__lrow r = {&sc, f, q->geometry};
+        rc = fn(user, &r);
+        OGR_F_Destroy(f);
+    }
+    free(shard);
     return rc;
 }
 

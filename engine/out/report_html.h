@@ -32,9 +32,23 @@
 /* Radians per degree (M_PI is not ISO C). */
 #define DEG (3.14159265358979323846 / 180.0)
 
+/* Categories drawn in the charts; more are summed as 其余类别. */
+#define MAX_CATS 10
+
+/* The event backlog of a set of grids in a week (grid_backlog). */
+typedef struct gs__rbacklog {
+    long reported, resolved, self_resolved, unknown, open, overdue;
+    int has; /* the week has grid_backlog rows */
+} gs__rbacklog;
+
 /* A grid of the week (grid_status), with what the maps need. */
 typedef struct gs__rgrid {
     const char *code, *community, *name, *issues;
+    int violation;            /* status is "violation" */
+    long households, persons; /* -1 when not in the ledger */
+    gs__rbacklog bl;          /* its backlog this week */
+    int rising;               /* a rising grid this week (trouble_spots) */
+    const char *rising_detail;
     OGRGeometryH geom; /* owned; MultiPolygon or NULL */
     OGREnvelope env;
     double cov;         /* best coverage_pct of its members; NAN: none */
@@ -48,8 +62,11 @@ typedef struct gs__rgrid {
 
 /* A member on a grid in the week (member_week). */
 typedef struct gs__rmember {
-    const char *id, *grid, *community, *note, *grid_name;
-    double hours, cov; /* cov NAN when null */
+    const char *id, *name, *grid, *community, *note, *grid_name;
+    double day_h[7];       /* hours in the grid each day (member_day) */
+    unsigned workday_mask; /* bit k: day k is a workday */
+    unsigned days_seen;    /* bit k: day k has a member_day row */
+    double hours, cov;     /* cov NAN when null */
     int workdays, workdays_ok, weekly_ok, compliant, has_grid;
     unsigned missed; /* bit k: day k of the week (Monday 0) missed */
 } gs__rmember;
@@ -62,9 +79,11 @@ typedef struct gs__rtally {
 
 /* A community: its grids and members, and its tallies. */
 typedef struct gs__rcomm {
-    const char *code, *name;
+    const char *code, *name, *street_name;
     char street[16];
     gs__rtally now;
+    gs__rbacklog bl[NT]; /* the backlog of its grids, week by week */
+    long *cat;           /* events per week and category: cat[k * ncat + c] */
     size_t g0, g1;       /* its grids: grids[g0..g1) */
     size_t m0, m1;       /* its members: mem[m0..m1) */
     const char *outline; /* SVG path of its grids' union, or NULL */
@@ -74,9 +93,28 @@ typedef struct gs__rcomm {
 /* A street (the first 9 digits of community_code). */
 typedef struct gs__rstreet {
     char code[16];
-    size_t c0, c1; /* its communities: comm[c0..c1) */
+    const char *name; /* from the communities' street_name, or "" */
+    size_t c0, c1;    /* its communities: comm[c0..c1) */
     gs__rtally now, trend[NT];
+    gs__rbacklog bl[NT];
+    long *cat; /* as gs__rcomm's */
 } gs__rstreet;
+
+/* An overdue event of the week (trouble_spots, kind overdue). */
+typedef struct gs__roverdue {
+    const char *event_id, *category, *grid, *community, *date, *deadline;
+    int workdays_overdue, deadline_workdays;
+    double x, y; /* its point in the ledger's CRS; NAN without one */
+} gs__roverdue;
+
+/* A hexagon of the week (hex_hotspots, with its emerging class). */
+typedef struct gs__rhex {
+    const char *id, *community, *cls;
+    OGRGeometryH geom; /* owned */
+    OGREnvelope env;
+    int gi_bin, has_gi;
+    long events;
+} gs__rhex;
 
 /* Everything the page shows, read and grouped (report_read.c). */
 typedef struct gs__rdata {
@@ -93,10 +131,29 @@ typedef struct gs__rdata {
     gs__rstreet *st;
     size_t ns;
     gs__rtally all, all_trend[NT];
-    int have_patrol, have_events, geographic;
+    int have_patrol, have_events, have_backlog, geographic;
     int32_t monday;
     char week[16], weeks[NT][16];
-    json_object *names; /* community_code -> name, or NULL */
+    /* the trend's first week in the ledger: the charts and tables of the
+     * trend start there, not with weeks before the ledger's first */
+    int k0;
+    json_object *names;   /* community_code -> name, or NULL */
+    json_object *streets; /* street code -> street name, or NULL */
+    json_object *run;     /* the week's last run, or NULL */
+    gs__rbacklog all_bl[NT];
+    /* overdue events of the week, most working days overdue first */
+    gs__roverdue *od;
+    size_t nod, cap_od;
+    /* hexagons of the week */
+    gs__rhex *hex;
+    size_t nhex, cap_hex;
+    /* categories of the trend's weeks, most events first (at most
+     * MAX_CATS, the last then 其余类别), and their counts per week */
+    const char *cats[MAX_CATS];
+    size_t ncat;
+    long *all_cat;        /* [k * ncat + c] */
+    long *cat_store;      /* the communities' and streets' counts */
+    long grid_kinds_none; /* validate issues on no grid, from the run */
 } gs__rdata;
 
 /* Where a street's map is drawn: the grids' coordinates scaled into the
@@ -139,14 +196,44 @@ int gs__report_map_paths(gs__rdata *d, const gs__rstreet *s,
                          const gs__mapview *v);
 
 /* One map of a street's grids with its legend: `hot` 0 colours by
- * coverage, 1 by Gi* bin. */
+ * coverage, 1 by Gi* bin of the grids when computed, else by the
+ * hexagons' Gi* bins with the rising grids outlined; the overdue events
+ * as dots. */
 void gs__report_map_svg(gs__buf *b, const gs__rdata *d, const gs__rstreet *s,
                         const gs__mapview *v, int hot, const char *title);
 
-/* A line chart of the compliant share and the mean hours of the weeks
- * t[0..NT), with the standard std_h hours marked. */
-void gs__report_trend_svg(gs__buf *b, const gs__rdata *d, const gs__rtally *t,
+/* 1 when any grid of the week has a Gi* bin. */
+int gs__report_grid_gi(const gs__rdata *d);
+
+/* ---- report_charts.c --------------------------------------------------- */
+
+/* The compliant share of the weeks t[0..NT) as a bar chart. */
+void gs__report_share_svg(gs__buf *b, const gs__rdata *d, const gs__rtally *t);
+
+/* The mean weekly hours of the weeks t[0..NT), with the standard std_h. */
+void gs__report_hours_svg(gs__buf *b, const gs__rdata *d, const gs__rtally *t,
                           double std_h);
+
+/* The backlog (open, of them overdue) at the end of each week. */
+void gs__report_backlog_svg(gs__buf *b, const gs__rdata *d,
+                            const gs__rbacklog *bl);
+
+/* Events reported per week and category (stacked bars); `cat` as
+ * gs__rcomm's. */
+void gs__report_categories_svg(gs__buf *b, const gs__rdata *d, const long *cat);
+
+/* 1 when member row i's member is also on another row of mem[m0..m1):
+ * listed on several grids, so the rows name their grids too. */
+int gs__report_member_twice(const gs__rdata *d, size_t m0, size_t m1, size_t i);
+
+/* Each member's hours of the week mem[m0..m1) against the standard std_h,
+ * one bar each, red for a member below standard (the week or a
+ * workday). */
+void gs__report_member_hours_svg(gs__buf *b, const gs__rdata *d, size_t m0,
+                                 size_t m1, double std_h);
+
+/* The colour of category c (c < MAX_CATS). */
+const char *gs__report_cat_color(size_t c);
 
 /* ---- report_page.c ---------------------------------------------------- */
 

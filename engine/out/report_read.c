@@ -2,11 +2,15 @@
  * report_read.c - the weekly report's data: a week of the ledger, grouped.
  *
  * Reads the week's rows through the ledger's reader (ledger_read.c) into
- * plain arrays: grid_status with its geometries, member_week, the missed
- * workdays of member_day, grid_events when the hotspots stage has run,
- * the community names from the week's last `runs` row, and the per-week
- * tallies of up to TREND_BACK earlier weeks. Then groups them by street
- * (the first 9 digits of community_code) and community.
+ * plain arrays: grid_status with its geometries, member_week (with the
+ * members' names), the days of member_day, grid_events when the hotspots
+ * stage has run, the community and street names and the run's notes from
+ * the week's last `runs` row, and the per-week tallies of up to
+ * TREND_BACK earlier weeks. Then groups them by street (the first 9
+ * digits of community_code) and community, and adds what hotspots keeps
+ * beyond grid_events: the backlog and the categories of the trend's
+ * weeks, the week's overdue events and rising grids (trouble_spots) and
+ * its hexagons with their emerging classes.
  *
  * Counting follows patrol's summary so the numbers agree with it: one
  * member_week row (a member on a grid) is one "member"; rows whose grid is
@@ -115,6 +119,10 @@ static int grid_row(void *user, gs__lgrid_status *r) {
     g->community = keep(d, r->community_code);
     g->name = keep(d, r->name);
     g->issues = keep(d, r->issues);
+    g->violation = !strcmp(r->status, "violation");
+    g->households = r->households;
+    g->persons = r->persons;
+    g->rising_detail = "";
     /* Without the roster count, assume a member: "no data" then rather
      * than a wrong "no member". */
     g->members = r->members < 0 ? 1 : r->members;
@@ -159,6 +167,7 @@ static int member_row(void *user, gs__lmember_week *r) {
     size_t lo, hi;
     if (!m) return d->ctx->errcode;
     m->id = keep(d, r->member_id);
+    m->name = keep(d, r->member_name);
     m->grid = keep(d, r->grid_code);
     m->hours =
         isnan(r->in_grid_tolerant_s) ? 0 : r->in_grid_tolerant_s / 3600.0;
@@ -206,12 +215,19 @@ static int missed_row(void *user, gs__lmember_day *r) {
     key.grid = r->grid_code;
     m = bsearch(&key, d->mem, d->nm, sizeof *d->mem, cmp_member_key);
     if (m && gs__date_parse(r->date, &day) == GS_OK && day >= d->monday &&
-        day < d->monday + 7)
-        m->missed |= 1u << (day - d->monday);
+        day < d->monday + 7) {
+        int k = day - d->monday;
+        m->days_seen |= 1u << k;
+        if (!isnan(r->in_grid_tolerant_s))
+            m->day_h[k] = r->in_grid_tolerant_s / 3600.0;
+        if (r->workday) m->workday_mask |= 1u << k;
+        if (r->workday && !r->daily_ok) m->missed |= 1u << k;
+    }
     return GS_OK;
 }
 
-/* Marks the workdays each member missed (daily_ok = 0) from member_day. */
+/* Each member's days from member_day: hours, workdays, the workdays
+ * missed (daily_ok = 0). */
 static int read_missed_days(gs__rdata *d, gs__ledger *l) {
     gs__ledger_query q = {d->week, d->week, 0, 0};
     const char *missing;
@@ -222,7 +238,7 @@ static int read_missed_days(gs__rdata *d, gs__ledger *l) {
                                &missing))
         return GS_OK;
     qsort(d->mem, d->nm, sizeof *d->mem, cmp_member_key);
-    return gs__ledger_member_day(l, &q, 1, missed_row, d);
+    return gs__ledger_member_day(l, &q, 0, missed_row, d);
 }
 
 static int events_row(void *user, gs__lgrid_events *r) {
@@ -257,7 +273,9 @@ static int read_events(gs__rdata *d, gs__ledger *l) {
     return gs__ledger_grid_events(l, &q, events_row, d);
 }
 
-/* Community names from the week's last run (validate's by_community). */
+/* Community and street names from the week's last run (validate's
+ * by_community, with the communities' street_name when they have one);
+ * the run itself is kept for the notes of its stages. */
 static int read_names(gs__rdata *d, gs__ledger *l) {
     char *last = NULL;
     json_object *run, *v, *by;
@@ -266,19 +284,29 @@ static int read_names(gs__rdata *d, gs__ledger *l) {
     run = json_tokener_parse(last);
     free(last);
     if (!run) return GS_OK;
+    d->run = run;
     if (json_object_object_get_ex(run, "validate", &v) &&
         json_object_object_get_ex(v, "by_community", &by) &&
         json_object_is_type(by, json_type_array)) {
         d->names = json_object_new_object();
-        for (size_t i = 0; d->names && i < json_object_array_length(by); i++) {
+        d->streets = json_object_new_object();
+        for (size_t i = 0;
+             d->names && d->streets && i < json_object_array_length(by); i++) {
             json_object *c = json_object_array_get_idx(by, i), *code, *name;
-            if (json_object_object_get_ex(c, "community_code", &code) &&
-                json_object_object_get_ex(c, "name", &name))
+            char street[16];
+            if (!json_object_object_get_ex(c, "community_code", &code))
+                continue;
+            if (json_object_object_get_ex(c, "name", &name))
                 json_object_object_add(d->names, json_object_get_string(code),
+                                       json_object_get(name));
+            snprintf(street, sizeof street, "%.9s",
+                     json_object_get_string(code));
+            if (json_object_object_get_ex(c, "street_name", &name) &&
+                !json_object_object_get_ex(d->streets, street, NULL))
+                json_object_object_add(d->streets, street,
                                        json_object_get(name));
         }
     }
-    json_object_put(run);
     return GS_OK;
 }
 
@@ -373,6 +401,7 @@ static int group(gs__rdata *d) {
         c->name = d->names && json_object_object_get_ex(d->names, c->code, &nm)
                       ? json_object_get_string(nm)
                       : "";
+        c->street_name = "";
         snprintf(c->street, sizeof c->street, "%.9s", c->code);
         c->g0 = g;
         while (g < d->ng && !strcmp(d->grids[g].community, c->code)) g++;
@@ -386,6 +415,10 @@ static int group(gs__rdata *d) {
         if (!d->ns || strcmp(d->st[d->ns - 1].code, c->street)) {
             gs__rstreet *s = &d->st[d->ns++];
             memcpy(s->code, c->street, sizeof s->code);
+            s->name = d->streets && json_object_object_get_ex(d->streets,
+                                                              s->code, &nm)
+                          ? json_object_get_string(nm)
+                          : "";
             s->c0 = d->nc - 1;
         }
         d->st[d->ns - 1].c1 = d->nc;
@@ -394,6 +427,294 @@ static int group(gs__rdata *d) {
     }
     free(codes);
     return GS_OK;
+}
+
+/* ---- what hotspots keeps beyond grid_events ------------------------------ */
+
+/* The week's index in the trend (d->weeks), or -1. */
+static int week_index(const gs__rdata *d, const char *week) {
+    for (int k = 0; k < NT; k++)
+        if (!strcmp(d->weeks[k], week)) return k;
+    return -1;
+}
+
+/* d->k0: the trend's first week that the ledger holds (grid_status). */
+static int first_recorded(gs__rdata *d, gs__ledger *l) {
+    gs__lweek *w;
+    size_t nw;
+    int rc = gs__ledger_weeks(l, "grid_status", &w, &nw);
+    d->k0 = NT - 1;
+    for (size_t i = 0; !rc && i < nw; i++) {
+        int k = week_index(d, w[i].week);
+        if (k >= 0 && k < d->k0) d->k0 = k;
+    }
+    free(w);
+    return rc;
+}
+
+/* The community with code `code`, or NULL (communities are in code
+ * order). */
+static gs__rcomm *find_comm(gs__rdata *d, const char *code) {
+    size_t lo = 0, hi = d->nc;
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        int c = strcmp(d->comm[m].code, code);
+        if (!c) return &d->comm[m];
+        if (c < 0)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    return NULL;
+}
+
+static void bl_add(gs__rbacklog *b, const gs__rbacklog *x) {
+    b->has = 1;
+    b->reported += x->reported;
+    b->resolved += x->resolved;
+    b->self_resolved += x->self_resolved;
+    b->unknown += x->unknown;
+    b->open += x->open;
+    b->overdue += x->overdue;
+}
+
+static int backlog_row(void *user, gs__lrow *r) {
+    gs__rdata *d = user;
+    int k = week_index(d, gs__lrow_week(r));
+    const char *code = gs__lrow_str(r, GS__BL_GRID_CODE);
+    gs__rcomm *c = find_comm(d, gs__lrow_str(r, GS__BL_COMMUNITY_CODE));
+    gs__rbacklog x;
+    if (k < 0) return GS_OK;
+    memset(&x, 0, sizeof x);
+    x.reported = gs__lrow_int(r, GS__BL_REPORTED);
+    x.resolved = gs__lrow_int(r, GS__BL_RESOLVED);
+    x.self_resolved = gs__lrow_int(r, GS__BL_SELF_RESOLVED);
+    x.unknown = gs__lrow_int(r, GS__BL_STATUS_UNKNOWN);
+    x.open = gs__lrow_int(r, GS__BL_OPEN);
+    x.overdue = gs__lrow_int(r, GS__BL_OVERDUE);
+    bl_add(&d->all_bl[k], &x);
+    if (c) {
+        gs__rstreet *s = find_street(d, c->code);
+        bl_add(&c->bl[k], &x);
+        if (s) bl_add(&s->bl[k], &x);
+    }
+    if (k == NT - 1 && code[0]) {
+        const char *name = gs__lrow_str(r, GS__BL_NAME);
+        size_t lo, hi, at;
+        d->have_backlog = 1;
+        grid_range(d, code, &lo, &hi);
+        /* A code on several grids (duplicate_code): the one of that name,
+         * else the first. */
+        for (at = lo; at < hi && strcmp(d->by_code[at]->name, name); at++)
+            ;
+        if (lo < hi) bl_add(&d->by_code[at < hi ? at : lo]->bl, &x);
+    } else if (k == NT - 1) {
+        d->have_backlog = 1;
+    }
+    return GS_OK;
+}
+
+/* The backlog of the trend's weeks, per grid, community, street and in
+ * all. */
+static int read_backlog(gs__rdata *d, gs__ledger *l) {
+    gs__ledger_query q = {d->weeks[0], d->week, 0, 0};
+    return gs__ledger_rows(l, GS__LS_HOTSPOTS_GRID_BACKLOG, &q, NULL,
+                           backlog_row, d);
+}
+
+/* A grid_categories row kept until the categories are known. */
+typedef struct catrow {
+    int k;
+    const char *community, *category;
+    long events;
+} catrow;
+
+typedef struct catread {
+    gs__rdata *d;
+    catrow *v;
+    size_t n, cap;
+} catread;
+
+static int category_row(void *user, gs__lrow *r) {
+    catread *cr = user;
+    gs__rdata *d = cr->d;
+    int k = week_index(d, gs__lrow_week(r));
+    catrow *c;
+    if (k < 0) return GS_OK;
+    c = push(d, (void **)&cr->v, &cr->cap, &cr->n, sizeof *cr->v,
+             "table grid_categories");
+    if (!c) return d->ctx->errcode;
+    c->k = k;
+    c->community = keep(d, gs__lrow_str(r, GS__GC_COMMUNITY_CODE));
+    c->category = keep(d, gs__lrow_str(r, GS__GC_CATEGORY));
+    c->events = gs__lrow_int(r, GS__GC_EVENTS);
+    return GS_OK;
+}
+
+typedef struct cattotal {
+    const char *name;
+    long events;
+} cattotal;
+
+static int cmp_cattotal(const void *a, const void *b) {
+    const cattotal *x = a, *y = b;
+    if (x->events != y->events) return x->events > y->events ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+/* Events per week and category of the trend's weeks: the categories most
+ * frequent over those weeks get a colour each (MAX_CATS - 1 of them when
+ * there are more, the rest summed as 其余类别). */
+static int read_categories(gs__rdata *d, gs__ledger *l) {
+    gs__ledger_query q = {d->weeks[0], d->week, 0, 0};
+    catread cr = {d, NULL, 0, 0};
+    cattotal *t = NULL;
+    size_t nt = 0, per;
+    int rc = gs__ledger_rows(l, GS__LS_HOTSPOTS_GRID_CATEGORIES, &q, NULL,
+                             category_row, &cr);
+    if (rc || !cr.n) goto done;
+    t = gs__calloc(cr.n, sizeof *t);
+    if (!t) {
+        rc = gs__err(d->ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < cr.n; i++) {
+        size_t j = 0;
+        while (j < nt && strcmp(t[j].name, cr.v[i].category)) j++;
+        if (j == nt) t[nt++].name = cr.v[i].category;
+        t[j].events += cr.v[i].events;
+    }
+    qsort(t, nt, sizeof *t, cmp_cattotal);
+    d->ncat = nt <= MAX_CATS ? nt : MAX_CATS;
+    for (size_t c = 0; c < d->ncat; c++) d->cats[c] = t[c].name;
+    if (nt > MAX_CATS) d->cats[MAX_CATS - 1] = "其余类别";
+    per = (size_t)NT * d->ncat;
+    d->all_cat = gs__calloc(per, sizeof *d->all_cat);
+    d->cat_store = gs__calloc(per * (d->nc + d->ns) + 1, sizeof *d->cat_store);
+    if (!d->all_cat || !d->cat_store) {
+        rc = gs__err(d->ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < d->nc; i++) d->comm[i].cat = d->cat_store + i * per;
+    for (size_t i = 0; i < d->ns; i++)
+        d->st[i].cat = d->cat_store + (d->nc + i) * per;
+    for (size_t i = 0; i < cr.n; i++) {
+        const catrow *r = &cr.v[i];
+        size_t c = 0, at;
+        gs__rcomm *cm = find_comm(d, r->community);
+        while (c < d->ncat && strcmp(d->cats[c], r->category)) c++;
+        if (c == d->ncat) c = d->ncat - 1; /* 其余类别 */
+        at = (size_t)r->k * d->ncat + c;
+        d->all_cat[at] += r->events;
+        if (cm) {
+            gs__rstreet *s = find_street(d, cm->code);
+            cm->cat[at] += r->events;
+            if (s) s->cat[at] += r->events;
+        }
+    }
+done:
+    free(cr.v);
+    free(t);
+    return rc;
+}
+
+static int trouble_row(void *user, gs__lrow *r) {
+    gs__rdata *d = user;
+    const char *kind = gs__lrow_str(r, GS__TS_KIND);
+    const char *code = gs__lrow_str(r, GS__TS_GRID_CODE);
+    if (!strcmp(kind, "overdue")) {
+        gs__roverdue *o = push(d, (void **)&d->od, &d->cap_od, &d->nod,
+                               sizeof *d->od, "table trouble_spots");
+        OGRGeometryH g = gs__lrow_take_geom(r);
+        if (!o) {
+            if (g) OGR_G_DestroyGeometry(g);
+            return d->ctx->errcode;
+        }
+        o->event_id = keep(d, gs__lrow_str(r, GS__TS_EVENT_ID));
+        o->category = keep(d, gs__lrow_str(r, GS__TS_CATEGORY));
+        o->grid = keep(d, code);
+        o->community = keep(d, gs__lrow_str(r, GS__TS_COMMUNITY_CODE));
+        o->date = keep(d, gs__lrow_str(r, GS__TS_DATE));
+        o->deadline = keep(d, gs__lrow_str(r, GS__TS_DEADLINE));
+        o->workdays_overdue = (int)gs__lrow_int(r, GS__TS_WORKDAYS_OVERDUE);
+        o->deadline_workdays = (int)gs__lrow_int(r, GS__TS_DEADLINE_WORKDAYS);
+        o->x = o->y = NAN;
+        if (g && !OGR_G_IsEmpty(g)) {
+            o->x = OGR_G_GetX(g, 0);
+            o->y = OGR_G_GetY(g, 0);
+        }
+        if (g) OGR_G_DestroyGeometry(g);
+    } else if (!strcmp(kind, "rising_grid") && code[0]) {
+        size_t lo, hi;
+        grid_range(d, code, &lo, &hi);
+        for (size_t k = lo; k < hi; k++) {
+            d->by_code[k]->rising = 1;
+            d->by_code[k]->rising_detail =
+                keep(d, gs__lrow_str(r, GS__TS_DETAIL));
+        }
+    }
+    return GS_OK;
+}
+
+/* The week's overdue events and rising grids. */
+static int read_trouble(gs__rdata *d, gs__ledger *l) {
+    gs__ledger_query q = {d->week, d->week, 1, 0};
+    return gs__ledger_rows(l, GS__LS_HOTSPOTS_TROUBLE_SPOTS, &q,
+                           " AND kind IN ('overdue', 'rising_grid')",
+                           trouble_row, d);
+}
+
+static int hex_row(void *user, gs__lrow *r) {
+    gs__rdata *d = user;
+    gs__rhex *h = push(d, (void **)&d->hex, &d->cap_hex, &d->nhex,
+                       sizeof *d->hex, "table hex_hotspots");
+    OGRGeometryH g = gs__lrow_take_geom(r);
+    if (!h) {
+        if (g) OGR_G_DestroyGeometry(g);
+        return d->ctx->errcode;
+    }
+    h->id = keep(d, gs__lrow_str(r, GS__HX_HEX_ID));
+    h->community = keep(d, gs__lrow_str(r, GS__HX_COMMUNITY_CODE));
+    h->cls = "";
+    h->events = gs__lrow_int(r, GS__HX_EVENTS);
+    h->has_gi = !gs__lrow_null(r, GS__HX_GI_BIN);
+    h->gi_bin = (int)gs__lrow_int(r, GS__HX_GI_BIN);
+    if (h->gi_bin < -3) h->gi_bin = -3;
+    if (h->gi_bin > 3) h->gi_bin = 3;
+    if (g) g = OGR_G_ForceToMultiPolygon(g);
+    if (g && !OGR_G_IsEmpty(g)) {
+        h->geom = g;
+        OGR_G_GetEnvelope(g, &h->env);
+    } else if (g) {
+        OGR_G_DestroyGeometry(g);
+    }
+    return GS_OK;
+}
+
+static int cmp_hex_id(const void *a, const void *b) {
+    return strcmp(((const gs__rhex *)a)->id, ((const gs__rhex *)b)->id);
+}
+
+static int emerging_row(void *user, gs__lrow *r) {
+    gs__rdata *d = user;
+    gs__rhex key, *h;
+    memset(&key, 0, sizeof key);
+    key.id = gs__lrow_str(r, GS__EM_HEX_ID);
+    h = bsearch(&key, d->hex, d->nhex, sizeof *d->hex, cmp_hex_id);
+    if (h) h->cls = keep(d, gs__lrow_str(r, GS__EM_CLASS));
+    return GS_OK;
+}
+
+/* The week's hexagons with their Gi* bins and emerging classes. */
+static int read_hexes(gs__rdata *d, gs__ledger *l) {
+    gs__ledger_query q = {d->week, d->week, 1, 0};
+    int rc =
+        gs__ledger_rows(l, GS__LS_HOTSPOTS_HEX_HOTSPOTS, &q, NULL, hex_row, d);
+    if (rc || !d->nhex) return rc;
+    qsort(d->hex, d->nhex, sizeof *d->hex, cmp_hex_id);
+    q.geometry = 0;
+    return gs__ledger_rows(l, GS__LS_HOTSPOTS_EMERGING, &q, NULL, emerging_row,
+                           d);
 }
 
 int gs__report_read(gs__rdata *d, gs__ledger *l) {
@@ -409,7 +730,10 @@ int gs__report_read(gs__rdata *d, gs__ledger *l) {
     }
     if ((rc = read_missed_days(d, l)) || (rc = read_events(d, l)) ||
         (rc = read_names(d, l)) || (rc = group(d)) ||
-        (rc = gs__ledger_week_tallies(l, d->weeks[0], d->week, trend_row, d)))
+        (rc = gs__ledger_week_tallies(l, d->weeks[0], d->week, trend_row, d)) ||
+        (rc = read_backlog(d, l)) || (rc = read_categories(d, l)) ||
+        (rc = read_trouble(d, l)) || (rc = read_hexes(d, l)) ||
+        (rc = first_recorded(d, l)))
         return rc;
     if (d->nomem) return gs__err(d->ctx, GS_ERR_NOMEM, "out of memory");
     return GS_OK;
@@ -423,6 +747,14 @@ void gs__report_data_free(gs__rdata *d) {
     free(d->mem);
     free(d->comm);
     free(d->st);
+    for (size_t i = 0; i < d->nhex; i++)
+        if (d->hex[i].geom) OGR_G_DestroyGeometry(d->hex[i].geom);
+    free(d->hex);
+    free(d->od);
+    free(d->all_cat);
+    free(d->cat_store);
     if (d->names) json_object_put(d->names);
+    if (d->streets) json_object_put(d->streets);
+    if (d->run) json_object_put(d->run);
     gs__arena_free(&d->a);
 }

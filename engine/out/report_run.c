@@ -128,6 +128,15 @@ static gs_report *make_report(gs__rdata *d, const char *output) {
                            json_object_new_boolean(d->have_patrol));
     json_object_object_add(o, "hotspots",
                            json_object_new_boolean(d->have_events));
+    json_object_object_add(
+        o, "overdue",
+        d->have_backlog ? json_object_new_int64(d->all_bl[NT - 1].overdue)
+                        : NULL);
+    json_object_object_add(
+        o, "open",
+        d->have_backlog ? json_object_new_int64(d->all_bl[NT - 1].open) : NULL);
+    json_object_object_add(o, "overdue_listed",
+                           json_object_new_int64((long)d->nod));
     gs__buf_init(&text, 0);
     gs__buf_printf(&text,
                    "report: week %s, %zu grids in %zu communities of %zu "
@@ -143,6 +152,11 @@ static gs_report *make_report(gs__rdata *d, const char *output) {
                        "  %ld roster rows on a grid that does not "
                        "exist (listed below standard)\n",
                        unplaced);
+    if (d->have_backlog)
+        gs__buf_printf(&text,
+                       "  %ld events overdue, %ld open at the week's end "
+                       "(each overdue event listed)\n",
+                       d->all_bl[NT - 1].overdue, d->all_bl[NT - 1].open);
     gs__buf_printf(&text, "  wrote %s\n", output);
     return gs__report_from_buf(d->ctx, o, &text, below + unplaced);
 }

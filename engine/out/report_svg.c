@@ -9,8 +9,12 @@
  * colours its grids by coverage or by Gi* bin, outlines its communities
  * (the union of their grids) and labels grids with their 3-digit number
  * and communities with their name, placed where they cover no other
- * label. The trend chart draws the compliant share and the mean hours of
- * the last weeks on two axes.
+ * label. The hot spot map colours the grids by their Gi* bin when there
+ * are enough grids for Gi*; otherwise (a district of a few dozen grids)
+ * it shows what the analysis did find: the hexagons' Gi* hot and cold
+ * spots, the emerging hot spots among them, the rising grids outlined,
+ * and the week's overdue events as dots. The charts are in
+ * report_charts.c.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <cpl_error.h>
@@ -305,10 +309,85 @@ static int gi_class(const gs__rgrid *g) {
     return g->has_gi ? 3 - g->gi_bin : 7;
 }
 
-static void legend(gs__buf *b, const klass *k, size_t n, const long *count) {
+int gs__report_grid_gi(const gs__rdata *d) {
+    for (size_t i = 0; i < d->ng; i++)
+        if (d->grids[i].has_gi) return 1;
+    return 0;
+}
+
+/* The Chinese name of an emerging hot spot class (palette.c's legend
+ * label up to its English part), or NULL for no pattern and classes that
+ * are not hot spots. */
+static const char *hot_class_zh(const char *cls, char *out, size_t size) {
+    const gs__style_cats *c = &gs__cats_ehsa;
+    if (!strstr(cls, "hot_spot")) return NULL;
+    for (size_t i = 0; i < c->n; i++)
+        if (!strcmp(c->v[i].value, cls)) {
+            const char *sp = strchr(c->v[i].label, ' ');
+            size_t n = sp ? (size_t)(sp - c->v[i].label) : strlen(cls);
+            snprintf(out, size, "%.*s", (int)n, c->v[i].label);
+            return out;
+        }
+    return NULL;
+}
+
+/* The street's hexagons, overdue events and rising grids on the hot spot
+ * map when the grids have no Gi*; counts for the legend. */
+static void hex_layer(gs__buf *b, const gs__rdata *d, const gs__rstreet *s,
+                      const gs__mapview *v, long *count, long *n_emerging,
+                      long *n_overdue) {
+    gs__buf_puts(b,
+                 "<g stroke=\"#9a9a9a\" stroke-width=\"0.5\" "
+                 "fill-rule=\"evenodd\">");
+    for (size_t i = 0; i < d->nhex; i++) {
+        const gs__rhex *h = &d->hex[i];
+        char *p, zh[64];
+        int c = h->has_gi ? 3 - h->gi_bin : 7;
+        const char *em;
+        if (!h->geom || strncmp(h->community, s->code, 9)) continue;
+        if (!(p = svg_path(h->geom, v))) continue;
+        em = hot_class_zh(h->cls, zh, sizeof zh);
+        count[c]++;
+        *n_emerging += em != NULL;
+        gs__buf_printf(b, "<path fill=\"%s\" fill-opacity=\"%s\"%s d=\"%s\">",
+                       gi_classes[c].color,
+                       h->has_gi && h->gi_bin ? "0.9" : "0",
+                       em ? " stroke=\"#67001f\" stroke-width=\"2.5\"" : "", p);
+        free(p);
+        gs__buf_printf(b, "<title>六边形 %s：%ld 件事件", h->id, h->events);
+        if (h->has_gi && h->gi_bin) {
+            gs__buf_puts(b, "，");
+            gs__report_esc(b, gi_classes[c].zh);
+        }
+        if (em) gs__buf_printf(b, "，%s", zh);
+        gs__buf_puts(b, "</title></path>");
+    }
+    gs__buf_puts(b,
+                 "</g><g fill=\"#ff7f00\" stroke=\"#fff\" "
+                 "stroke-width=\"1\">");
+    for (size_t i = 0; i < d->nod; i++) {
+        const gs__roverdue *o = &d->od[i];
+        int px, py;
+        if (!isfinite(o->x) || strncmp(o->community, s->code, 9)) continue;
+        to_px(v, o->x, o->y, &px, &py);
+        if (px < 0 || py < 0 || px > v->w || py > v->h) continue;
+        (*n_overdue)++;
+        gs__buf_printf(b, "<circle cx=\"%d\" cy=\"%d\" r=\"4\"><title>", px,
+                       py);
+        gs__report_esc(b, o->event_id);
+        gs__buf_puts(b, " ");
+        gs__report_esc(b, o->category);
+        gs__buf_printf(b, "：超期 %d 个工作日</title></circle>",
+                       o->workdays_overdue);
+    }
+    gs__buf_puts(b, "</g>");
+}
+
+static void legend(gs__buf *b, const klass *k, size_t n, const long *count,
+                   int skip_grey) {
     gs__buf_puts(b, "<ul class=\"legend\">");
     for (size_t i = 0; i < n; i++) {
-        if (!count[i]) continue;
+        if (!count[i] || (skip_grey && (i == 3 || i == 7))) continue;
         gs__buf_printf(b, "<li><i style=\"background:%s\"></i>", k[i].color);
         gs__report_esc(b, k[i].zh);
         if (k[i].en[0]) {
@@ -320,7 +399,7 @@ static void legend(gs__buf *b, const klass *k, size_t n, const long *count) {
     }
     gs__buf_puts(b,
                  "<li><i class=\"edge\"></i>社区边界 <span class=\"en\">"
-                 "community boundary</span></li></ul>");
+                 "community boundary</span></li>");
 }
 
 /* One map of a street's grids: `hot` 0 colours by coverage, 1 by Gi* bin.
@@ -331,7 +410,9 @@ void gs__report_map_svg(gs__buf *b, const gs__rdata *d, const gs__rstreet *s,
     size_t nk = hot ? sizeof gi_classes / sizeof gi_classes[0]
                     : sizeof cov_classes / sizeof cov_classes[0];
     size_t g0 = d->comm[s->c0].g0, g1 = d->comm[s->c1 - 1].g1;
-    long count[8] = {0};
+    long count[8] = {0}, n_emerging = 0, n_overdue = 0, n_rising = 0;
+    /* Without grid Gi*, the hexagons carry the hot spots. */
+    int hexes = hot && !gs__report_grid_gi(d);
     gs__buf_printf(b,
                    "<svg class=\"map\" viewBox=\"0 0 %d %d\" width=\"%d\" "
                    "height=\"%d\" role=\"img\" aria-label=\"",
@@ -344,23 +425,24 @@ void gs__report_map_svg(gs__buf *b, const gs__rdata *d, const gs__rstreet *s,
         const gs__rgrid *g = &d->grids[i];
         int c = hot ? gi_class(g) : cov_class(g);
         if (!g->path) continue;
-        count[c]++;
-        gs__buf_printf(b, "<path fill=\"%s\" d=\"%s\"><title>", k[c].color,
-                       g->path);
+        if (!hexes) count[c]++;
+        n_rising += hexes && g->rising;
+        gs__buf_printf(
+            b, "<path fill=\"%s\"%s d=\"%s\"><title>",
+            hexes ? (g->rising ? "#e7d4e8" : "#fbfbfb") : k[c].color,
+            hexes && g->rising ? " stroke=\"#762a83\" stroke-width=\"3\"" : "",
+            g->path);
         gs__report_esc(b, g->name[0] ? g->name : g->code);
         gs__buf_puts(b, " ");
         gs__report_esc(b, g->code);
         if (hot && g->has_ev)
-            gs__buf_printf(b, ": %ld 件事件 events", g->events);
+            gs__buf_printf(b, "：本周 %ld 件事件", g->events);
         else if (!hot && !isnan(g->cov))
-            gs__buf_printf(b, ": 覆盖率 coverage %.1f%%", g->cov);
-        if (g->issues[0]) {
-            /* validate's findings, for whoever hovers over the grid */
-            gs__buf_puts(b, "; 问题 issues: ");
-            gs__report_esc(b, g->issues);
-        }
+            gs__buf_printf(b, "：覆盖率 %.1f%%", g->cov);
+        if (hot && g->rising) gs__buf_puts(b, "，事件逐周上升");
         gs__buf_puts(b, "</title></path>");
     }
+    if (hexes) hex_layer(b, d, s, v, count, &n_emerging, &n_overdue);
     gs__buf_puts(b,
                  "</g><g fill=\"none\" stroke=\"#1b2a3a\" "
                  "stroke-width=\"2.4\" stroke-linejoin=\"round\" "
@@ -385,7 +467,26 @@ void gs__report_map_svg(gs__buf *b, const gs__rdata *d, const gs__rstreet *s,
         gs__buf_puts(b, "</text>");
     }
     gs__buf_puts(b, "</g></svg>");
-    legend(b, k, nk, count);
+    legend(b, k, nk, count, hexes);
+    if (hexes && n_emerging)
+        gs__buf_printf(b,
+                       "<li><i style=\"background:#fff;border:2.5px solid "
+                       "#67001f\"></i>时空热点（连续多周为热点）<span "
+                       "class=\"en\">emerging hot spot</span> (%ld)</li>",
+                       n_emerging);
+    if (hexes && n_rising)
+        gs__buf_printf(b,
+                       "<li><i style=\"background:#e7d4e8;border:3px solid "
+                       "#762a83\"></i>事件逐周上升的网格 <span class=\"en\">"
+                       "rising grid</span> (%ld)</li>",
+                       n_rising);
+    if (hexes && n_overdue)
+        gs__buf_printf(b,
+                       "<li><i style=\"background:#ff7f00;border-radius:7px"
+                       "\"></i>超期未办结事件 <span class=\"en\">overdue "
+                       "event</span> (%ld)</li>",
+                       n_overdue);
+    gs__buf_puts(b, "</ul>");
 }
 
 void gs__report_pct(gs__buf *b, long num, long den) {
@@ -393,110 +494,4 @@ void gs__report_pct(gs__buf *b, long num, long den) {
         gs__buf_printf(b, "%.1f%%", 100.0 * num / den);
     else
         gs__buf_puts(b, "—");
-}
-
-/* Where week `t` sits on the chart, 0..1: the compliant share (series 0)
- * or the mean hours over hmax (series 1). */
-static double trend_value(const gs__rtally *t, int series, double hmax) {
-    return series ? t->hours_s / 3600.0 / t->members / hmax
-                  : (double)t->compliant / t->members;
-}
-
-/* A line chart of the compliant share and the mean hours per week. */
-void gs__report_trend_svg(gs__buf *b, const gs__rdata *d, const gs__rtally *t,
-                          double std_h) {
-    const int W = 560, H = 210, L = 48, R = 52, T = 16, B = 34;
-    const double pw = W - L - R, ph = H - T - B;
-    double hmax = std_h > 0 ? std_h * 1.5 : 10;
-    int any = 0;
-    for (int k = 0; k < NT; k++)
-        if (t[k].members) {
-            any = 1;
-            hmax = fmax(hmax, t[k].hours_s / 3600.0 / t[k].members * 1.1);
-        }
-    if (!any) {
-        gs__buf_puts(b,
-                     "<p class=\"note\">台账中暂无这几周的巡查数据。"
-                     "<span class=\"en\">No patrol data in the ledger "
-                     "for these weeks.</span></p>");
-        return;
-    }
-    hmax = ceil(hmax / 4) * 4; /* whole hours on the 4 ticks */
-    gs__buf_printf(b,
-                   "<svg class=\"chart\" viewBox=\"0 0 %d %d\" width=\"%d\" "
-                   "height=\"%d\" role=\"img\" aria-label=\"趋势 trend\">"
-                   "<g stroke=\"#ddd\" font-size=\"11\" fill=\"#555\">",
-                   W, H, W, H);
-    for (int i = 0; i <= 4; i++) {
-        double y = T + ph * (1 - i / 4.0);
-        gs__buf_printf(b,
-                       "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>"
-                       "<text stroke=\"none\" x=\"%d\" y=\"%.1f\" "
-                       "text-anchor=\"end\" fill=\"#1f5f99\">%d%%</text>"
-                       "<text stroke=\"none\" x=\"%d\" y=\"%.1f\" "
-                       "fill=\"#c0560b\">%g h</text>",
-                       L, W - R, y, y, L - 6, y + 4, i * 25, W - R + 6, y + 4,
-                       hmax * i / 4);
-    }
-    for (int k = 0; k < NT; k++) {
-        double x = L + pw * k / (NT - 1);
-        gs__buf_printf(b,
-                       "<text stroke=\"none\" x=\"%.1f\" y=\"%d\" "
-                       "text-anchor=\"middle\"%s>%s</text>",
-                       x, H - B + 16, t[k].members ? "" : " fill=\"#bbb\"",
-                       d->weeks[k] + 5);
-    }
-    if (std_h > 0) {
-        double y = T + ph * (1 - std_h / hmax);
-        gs__buf_printf(b,
-                       "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
-                       "stroke=\"#e08a4a\" stroke-dasharray=\"5 4\"/>"
-                       "<text stroke=\"none\" x=\"%d\" y=\"%.1f\" "
-                       "fill=\"#c0560b\">标准 standard %g h</text>",
-                       L, W - R, y, y, L + 4, y - 4, std_h);
-    }
-    gs__buf_puts(b, "</g>");
-    for (int series = 0; series < 2; series++) {
-        const char *color = series ? "#e66101" : "#1f78b4";
-        int pen = 0, last = -1;
-        gs__buf_printf(b,
-                       "<path fill=\"none\" stroke=\"%s\" "
-                       "stroke-width=\"2.5\" d=\"",
-                       color);
-        for (int k = 0; k < NT; k++) {
-            if (!t[k].members) {
-                pen = 0;
-                continue;
-            }
-            gs__buf_printf(b, "%s%.1f %.1f", pen ? " " : "M",
-                           L + pw * k / (NT - 1),
-                           T + ph * (1 - trend_value(&t[k], series, hmax)));
-            pen = 1;
-            last = k;
-        }
-        gs__buf_printf(b, "\"/><g fill=\"%s\">", color);
-        for (int k = 0; k < NT; k++)
-            if (t[k].members)
-                gs__buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\"/>",
-                               L + pw * k / (NT - 1),
-                               T + ph * (1 - trend_value(&t[k], series, hmax)));
-        /* The latest values spelled out: the share above its point, the
-         * hours below theirs, so the two never cover each other. */
-        if (last >= 0) {
-            double y = T + ph * (1 - trend_value(&t[last], series, hmax));
-            gs__buf_printf(b,
-                           "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
-                           "font-weight=\"bold\" text-anchor=\"end\">",
-                           L + pw * last / (NT - 1) - 7,
-                           series ? y + 16 : y - 7);
-            if (series)
-                gs__buf_printf(b, "%.1f h",
-                               t[last].hours_s / 3600.0 / t[last].members);
-            else
-                gs__report_pct(b, t[last].compliant, t[last].members);
-            gs__buf_puts(b, "</text>");
-        }
-        gs__buf_puts(b, "</g>");
-    }
-    gs__buf_puts(b, "</svg>");
 }

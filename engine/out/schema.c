@@ -91,6 +91,7 @@ static const gs__field patrol_member_day[GS__MD_N] = {
 
 static const gs__field patrol_member_week[GS__MW_N] = {
     [GS__MW_MEMBER_ID] = {"member_id", GS__F_STR, "网格员编号"},
+    [GS__MW_MEMBER_NAME] = {"member_name", GS__F_STR, "网格员姓名"},
     [GS__MW_GRID_CODE] = {"grid_code", GS__F_STR, "网格编码"},
     [GS__MW_WEEK] = {"week", GS__F_STR, "周"},
     [GS__MW_IN_GRID_TOLERANT_S] = {"in_grid_tolerant_s", GS__F_REAL,
@@ -270,6 +271,73 @@ static const gs__field hotspots_grid_events[GS__GE_N] = {
     [GS__GE_GI_BIN] = {"gi_bin", GS__F_INT, "热冷点分级"},
 };
 
+static const gs__field hotspots_grid_backlog[GS__BL_N] = {
+    [GS__BL_GRID_CODE] = {"grid_code", GS__F_STR, "网格编码"},
+    [GS__BL_COMMUNITY_CODE] = {"community_code", GS__F_STR, "社区编码"},
+    [GS__BL_NAME] = {"name", GS__F_STR, "名称"},
+    [GS__BL_REPORTED] = {"reported", GS__F_INT, "本期上报"},
+    [GS__BL_RESOLVED] = {"resolved", GS__F_INT, "本期办结"},
+    [GS__BL_SELF_RESOLVED] = {"self_resolved", GS__F_INT, "本期自办自结"},
+    [GS__BL_STATUS_UNKNOWN] = {"status_unknown", GS__F_INT, "本期上报状态不明"},
+    [GS__BL_OPEN] = {"open", GS__F_INT, "期末未办结(积压)"},
+    [GS__BL_OVERDUE] = {"overdue", GS__F_INT, "期末超期未办结"},
+    [GS__BL_OLDEST_OPEN] = {"oldest_open", GS__F_STR, "最早未办结上报日期"},
+    [GS__BL_MAX_WORKDAYS_OVERDUE] = {"max_workdays_overdue", GS__F_INT,
+                                     "最长超期(工作日)"},
+};
+
+static const gs__field hotspots_grid_categories[GS__GC_N] = {
+    [GS__GC_GRID_CODE] = {"grid_code", GS__F_STR, "网格编码"},
+    [GS__GC_COMMUNITY_CODE] = {"community_code", GS__F_STR, "社区编码"},
+    [GS__GC_CATEGORY] = {"category", GS__F_STR, "事件类别"},
+    [GS__GC_EVENTS] = {"events", GS__F_INT, "事件数"},
+};
+
+static const gs__field hotspots_hex[GS__HX_N] = {
+    [GS__HX_HEX_ID] = {"hex_id", GS__F_STR, "六边形编号"},
+    [GS__HX_Q] = {"q", GS__F_INT, NULL},
+    [GS__HX_R] = {"r", GS__F_INT, NULL},
+    [GS__HX_COMMUNITY_CODE] = {"community_code", GS__F_STR, "社区编码"},
+    [GS__HX_AREA_M2] = {"area_m2", GS__F_REAL, "面积(平方米)"},
+    [GS__HX_EVENTS] = {"events", GS__F_INT, "事件数"},
+    [GS__HX_GI_Z] = {"gi_z", GS__F_REAL, "热点 z 值"},
+    [GS__HX_GI_P] = {"gi_p", GS__F_REAL, "热点 p 值"},
+    [GS__HX_GI_BIN] = {"gi_bin", GS__F_INT, "热冷点分级"},
+};
+
+static const gs__field hotspots_emerging[GS__EM_N] = {
+    [GS__EM_HEX_ID] = {"hex_id", GS__F_STR, "六边形编号"},
+    [GS__EM_COMMUNITY_CODE] = {"community_code", GS__F_STR, "社区编码"},
+    [GS__EM_CLASS] = {"class", GS__F_STR, "时空热点类型"},
+    [GS__EM_WEEKS] = {"weeks", GS__F_INT, "分析周数"},
+    [GS__EM_HOT_WEEKS] = {"hot_weeks", GS__F_INT, "热点周数"},
+    [GS__EM_COLD_WEEKS] = {"cold_weeks", GS__F_INT, "冷点周数"},
+    [GS__EM_TREND_Z] = {"trend_z", GS__F_REAL, "趋势 z 值"},
+    [GS__EM_TREND_P] = {"trend_p", GS__F_REAL, "趋势 p 值"},
+    [GS__EM_TREND_TAU] = {"trend_tau", GS__F_REAL, "趋势 tau"},
+    [GS__EM_EVENTS] = {"events", GS__F_INT, "事件数"},
+};
+
+static const gs__field hotspots_trouble[GS__TS_N] = {
+    [GS__TS_KIND] = {"kind", GS__F_STR, "类型"},
+    [GS__TS_GRID_CODE] = {"grid_code", GS__F_STR, "网格编码"},
+    [GS__TS_COMMUNITY_CODE] = {"community_code", GS__F_STR, "社区编码"},
+    [GS__TS_CATEGORY] = {"category", GS__F_STR, "事件类别"},
+    [GS__TS_EVENTS] = {"events", GS__F_INT, "事件数"},
+    [GS__TS_FIRST_AT] = {"first_at", GS__F_STR, "最早时间"},
+    [GS__TS_LAST_AT] = {"last_at", GS__F_STR, "最近时间"},
+    [GS__TS_DATE] = {"date", GS__F_STR, "日期"},
+    [GS__TS_EVENT_ID] = {"event_id", GS__F_STR, "事件编号"},
+    [GS__TS_DEADLINE] = {"deadline", GS__F_STR, "办理期限"},
+    [GS__TS_DEADLINE_WORKDAYS] = {"deadline_workdays", GS__F_INT,
+                                  "期限(工作日)"},
+    [GS__TS_WORKDAYS_OVERDUE] = {"workdays_overdue", GS__F_INT, "超期(工作日)"},
+    [GS__TS_TREND_TAU] = {"trend_tau", GS__F_REAL, "趋势 tau"},
+    [GS__TS_TREND_Z] = {"trend_z", GS__F_REAL, "趋势 z 值"},
+    [GS__TS_TREND_P] = {"trend_p", GS__F_REAL, "趋势 p 值"},
+    [GS__TS_DETAIL] = {"detail", GS__F_STR, "说明"},
+};
+
 static const gs__field ledger_runs[GS__LR_N] = {
     [GS__LR_WEEK] = {"week", GS__F_STR, "周"},
     [GS__LR_STARTED_AT] = {"started_at", GS__F_STR, "开始时间"},
@@ -332,6 +400,19 @@ static const gs__style_spec style_grid_events = {.attr = "gi_bin",
                                                  .color = {224, 224, 224},
                                                  .look = GS__LOOK_HOT,
                                                  .label_field = "events"};
+static const gs__style_spec style_hex = {.attr = "gi_bin",
+                                         .cats = &gs__cats_gi,
+                                         .color = {224, 224, 224},
+                                         .look = GS__LOOK_HOT};
+static const gs__style_spec style_emerging = {.attr = "class",
+                                              .cats = &gs__cats_ehsa,
+                                              .color = {224, 224, 224},
+                                              .look = GS__LOOK_HOT};
+static const gs__style_spec style_trouble = {
+    .attr = "kind",
+    .cats = &gs__cats_trouble,
+    .color = {227, 26, 28},
+    .look = {160, "solid", "0.6", "solid", "star", "4"}};
 static const gs__style_spec style_assessment = {.attr = "tier",
                                                 .cats = &gs__cats_tier,
                                                 .color = {253, 174, 97},
@@ -411,6 +492,32 @@ static const gs__layer_schema SCHEMAS[GS__LS_COUNT] = {
          .dyn_at = GS__GE_EVENTS_PER_KM2, .dyn_type = GS__F_INT,
          .style = &style_grid_events, .ledger_table = "grid_events",
          .ledger_time = BY_WEEK("week")},
+    [GS__LS_HOTSPOTS_GRID_BACKLOG] = {"hotspots.grid_backlog", "grid_backlog",
+                                      GS__GEOM_NONE,
+                                      FIELDS(hotspots_grid_backlog),
+                                      .ledger_table = "grid_backlog",
+                                      .ledger_time = BY_WEEK("week")},
+    [GS__LS_HOTSPOTS_GRID_CATEGORIES] = {"hotspots.grid_categories",
+                                         "grid_categories", GS__GEOM_NONE,
+                                         FIELDS(hotspots_grid_categories),
+                                         .ledger_table = "grid_categories",
+                                         .ledger_time = BY_WEEK("week")},
+    [GS__LS_HOTSPOTS_HEX_HOTSPOTS] = {"hotspots.hex_hotspots", "hex_hotspots",
+                                      GS__GEOM_POLYGON, FIELDS(hotspots_hex),
+                                      .style = &style_hex,
+                                      .ledger_table = "hex_hotspots",
+                                      .ledger_time = BY_WEEK("week")},
+    [GS__LS_HOTSPOTS_EMERGING] = {"hotspots.emerging", "emerging",
+                                  GS__GEOM_POLYGON, FIELDS(hotspots_emerging),
+                                  .style = &style_emerging,
+                                  .ledger_table = "emerging",
+                                  .ledger_time = BY_WEEK("week")},
+    [GS__LS_HOTSPOTS_TROUBLE_SPOTS] = {"hotspots.trouble_spots",
+                                       "trouble_spots", GS__GEOM_POINT,
+                                       FIELDS(hotspots_trouble),
+                                       .style = &style_trouble,
+                                       .ledger_table = "trouble_spots",
+                                       .ledger_time = BY_WEEK("week")},
     [GS__LS_ASSESS_ASSESSMENT] = {"assess.assessment", "assessment",
                                   GS__GEOM_POLYGON, FIELDS(assess_assessment),
                                   .style = &style_assessment},

@@ -101,6 +101,11 @@ typedef enum gs__layer_id {
     GS__LS_PATROL_HOUSEHOLDS_UNREACHED,
     GS__LS_PATROL_SUMMARY,
     GS__LS_HOTSPOTS_GRID_EVENTS,
+    GS__LS_HOTSPOTS_GRID_BACKLOG,
+    GS__LS_HOTSPOTS_GRID_CATEGORIES,
+    GS__LS_HOTSPOTS_HEX_HOTSPOTS,
+    GS__LS_HOTSPOTS_EMERGING,
+    GS__LS_HOTSPOTS_TROUBLE_SPOTS,
     GS__LS_ASSESS_ASSESSMENT,
     GS__LS_ASSESS_VISITS,
     GS__LS_ASSESS_CARE_OVERDUE,
@@ -167,6 +172,7 @@ enum {
 /* patrol.member_week (-> ledger member_week) */
 enum {
     GS__MW_MEMBER_ID,
+    GS__MW_MEMBER_NAME,
     GS__MW_GRID_CODE,
     GS__MW_WEEK,
     GS__MW_IN_GRID_TOLERANT_S,
@@ -273,6 +279,85 @@ enum {
     GS__GE_GI_P,
     GS__GE_GI_BIN,
     GS__GE_N
+};
+
+/* hotspots.grid_backlog (-> ledger grid_backlog): per grid, the events
+ * reported, resolved and self-resolved in the period, and the backlog at
+ * its end (open, of them overdue, whatever week they were reported). A
+ * row with an empty grid_code holds the events in no grid. */
+enum {
+    GS__BL_GRID_CODE,
+    GS__BL_COMMUNITY_CODE,
+    GS__BL_NAME,
+    GS__BL_REPORTED,
+    GS__BL_RESOLVED,
+    GS__BL_SELF_RESOLVED,
+    GS__BL_STATUS_UNKNOWN,
+    GS__BL_OPEN,
+    GS__BL_OVERDUE,
+    GS__BL_OLDEST_OPEN,
+    GS__BL_MAX_WORKDAYS_OVERDUE,
+    GS__BL_N
+};
+
+/* hotspots.grid_categories (-> ledger grid_categories): events reported
+ * in the period per grid and category (empty grid_code: in no grid). */
+enum {
+    GS__GC_GRID_CODE,
+    GS__GC_COMMUNITY_CODE,
+    GS__GC_CATEGORY,
+    GS__GC_EVENTS,
+    GS__GC_N
+};
+
+/* hotspots.hex_hotspots (-> ledger hex_hotspots) */
+enum {
+    GS__HX_HEX_ID,
+    GS__HX_Q,
+    GS__HX_R,
+    GS__HX_COMMUNITY_CODE,
+    GS__HX_AREA_M2,
+    GS__HX_EVENTS,
+    GS__HX_GI_Z,
+    GS__HX_GI_P,
+    GS__HX_GI_BIN,
+    GS__HX_N
+};
+
+/* hotspots.emerging (-> ledger emerging) */
+enum {
+    GS__EM_HEX_ID,
+    GS__EM_COMMUNITY_CODE,
+    GS__EM_CLASS,
+    GS__EM_WEEKS,
+    GS__EM_HOT_WEEKS,
+    GS__EM_COLD_WEEKS,
+    GS__EM_TREND_Z,
+    GS__EM_TREND_P,
+    GS__EM_TREND_TAU,
+    GS__EM_EVENTS,
+    GS__EM_N
+};
+
+/* hotspots.trouble_spots (-> ledger trouble_spots) */
+enum {
+    GS__TS_KIND,
+    GS__TS_GRID_CODE,
+    GS__TS_COMMUNITY_CODE,
+    GS__TS_CATEGORY,
+    GS__TS_EVENTS,
+    GS__TS_FIRST_AT,
+    GS__TS_LAST_AT,
+    GS__TS_DATE,
+    GS__TS_EVENT_ID,
+    GS__TS_DEADLINE,
+    GS__TS_DEADLINE_WORKDAYS,
+    GS__TS_WORKDAYS_OVERDUE,
+    GS__TS_TREND_TAU,
+    GS__TS_TREND_Z,
+    GS__TS_TREND_P,
+    GS__TS_DETAIL,
+    GS__TS_N
 };
 
 /* assess.assessment: score_<item> per item in the order of

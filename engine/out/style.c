@@ -299,7 +299,7 @@ typedef struct layer_spec {
 } layer_spec;
 
 /* Layers whose writers do not take them from their schema yet
- * (partition's changes, hotspots' layers but grid_events); the others'
+ * (partition's changes, hotspots' clusters); the others'
  * styles are in their schemas (schema.c). */
 static const layer_spec SPECS[] = {
     /* partition */
@@ -310,21 +310,6 @@ static const layer_spec SPECS[] = {
       .look = GS__LOOK_AREA,
       .label_field = "old_code"}},
     /* hotspots */
-    {"hex_hotspots",
-     {.attr = "gi_bin",
-      .cats = &gs__cats_gi,
-      .color = {224, 224, 224},
-      .look = GS__LOOK_HOT}},
-    {"emerging",
-     {.attr = "class",
-      .cats = &gs__cats_ehsa,
-      .color = {224, 224, 224},
-      .look = GS__LOOK_HOT}},
-    {"trouble_spots",
-     {.attr = "kind",
-      .cats = &gs__cats_trouble,
-      .color = {227, 26, 28},
-      .look = {160, "solid", "0.6", "solid", "star", "4"}}},
     {"clusters", {.color = {106, 61, 154}, .look = GS__LOOK_AREA}},
 };
 

@@ -130,6 +130,7 @@ int gs__patrol_entries(gs_ctx *ctx, const gs__model *m,
             continue;
         e = &res->entries[ne++];
         e->member_id = rv[k].a;
+        e->name = m->members[rv[k].i].name ? m->members[rv[k].i].name : "";
         e->grid_code = rv[k].b;
         /* The grid with that code; the first in input order if several. */
         g = gs__strix_lookup(gv, m->n_grids, rv[k].b);
@@ -154,6 +155,7 @@ int gs__patrol_entries(gs_ctx *ctx, const gs__model *m,
         if (seen[tv[k].i]) continue;
         e = &res->entries[ne++];
         e->member_id = tv[k].s;
+        e->name = "";
         e->grid_code = "";
         e->grid = -1;
         e->track = (long)tv[k].i;

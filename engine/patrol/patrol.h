@@ -42,6 +42,7 @@ typedef struct gs__patrol_track {
  * (distinct member and grid code), plus members seen only in traces. */
 typedef struct gs__patrol_entry {
     const char *member_id;
+    const char *name;      /* the roster's name, "" when none */
     const char *grid_code; /* "" for members not in the roster */
     long grid;             /* model grid index, or -1 */
     long track;            /* index into the tracks, or -1: no trace */

@@ -309,8 +309,8 @@ typedef struct prun {
     gs__calendar *cal;
     gs__clock clock;
     int32_t day0, day1;
-    size_t n_fixes;
-    char *shard_where; /* the shard's roster members, for its traces */
+    size_t n_fixes, n_period; /* fixes read; of them in the period */
+    char *shard_where;        /* the shard's roster members, for its traces */
     char started[32], warning[600];
     json_object *weeks;
 } prun;
@@ -541,6 +541,12 @@ static int analyse(prun *R) {
     gs__phase_begin(ctx);
     gs__progress(ctx, "project fixes", -1);
     R->n_fixes = R->tr.n_fixes;
+    /* A traces file may hold more weeks than the period: say how many
+     * fixes the period has, which the layers count. */
+    for (size_t i = 0; i < R->tr.n_fixes; i++) {
+        int32_t day = gs__clock_day_of(&R->clock, R->tr.fixes[i].t_ms);
+        R->n_period += day >= R->day0 && day <= R->day1;
+    }
     if ((rc = make_tracks(ctx, &R->tr, &R->crs, R->o.common.threads, &R->tk)))
         return rc;
     R->tr.n_fixes = 0;
@@ -589,8 +595,8 @@ static int write_outputs(prun *R, gs_report **out_report) {
     gs__phase_end(ctx, "write");
     rc = gs__out_commit_report(
         ctx, w.o,
-        gs__patrol_report(ctx, &R->o, &R->res, &R->tr, R->n_fixes, R->weeks,
-                          R->warning[0] ? R->warning : NULL),
+        gs__patrol_report(ctx, &R->o, &R->res, &R->tr, R->n_fixes, R->n_period,
+                          R->weeks, R->warning[0] ? R->warning : NULL),
         out_report);
     R->weeks = NULL; /* taken by the report */
     return rc;

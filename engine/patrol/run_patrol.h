@@ -55,10 +55,11 @@ int gs__patrol_write(gs__patrol_wctx *w, const gs_patrol_opts *opts,
                      const gs__crsinfo *crs, const gs__inputs *info,
                      const char *started, json_object *weeks_js);
 
-/* The run's report (takes `weeks`); NULL when out of memory. */
+/* The run's report (takes `weeks`): n_fixes read, n_period of them in
+ * the period; NULL when out of memory. */
 gs_report *gs__patrol_report(gs_ctx *ctx, const gs_patrol_opts *opts,
                              const gs__patrol_result *res, const gs__traces *tr,
-                             size_t n_fixes, json_object *weeks,
-                             const char *warning);
+                             size_t n_fixes, size_t n_period,
+                             json_object *weeks, const char *warning);
 
 #endif /* GS_RUN_PATROL_H */

@@ -127,6 +127,7 @@ static int write_weeks(gs__patrol_wctx *w, gs__olayer *l, gs__olayer *lu,
             if (!f) return gs__err(w->ctx, GS_ERR_NOMEM, "out of memory");
             gs__isoweek_format(wk->monday, week);
             OGR_F_SetFieldString(f, GS__MW_MEMBER_ID, en->member_id);
+            OGR_F_SetFieldString(f, GS__MW_MEMBER_NAME, en->name);
             OGR_F_SetFieldString(f, GS__MW_GRID_CODE, en->grid_code);
             OGR_F_SetFieldString(f, GS__MW_WEEK, week);
             OGR_F_SetFieldDouble(f, GS__MW_IN_GRID_TOLERANT_S, wk->in_tol_s);
@@ -450,8 +451,8 @@ fail:
 
 gs_report *gs__patrol_report(gs_ctx *ctx, const gs_patrol_opts *opts,
                              const gs__patrol_result *res, const gs__traces *tr,
-                             size_t n_fixes, json_object *weeks,
-                             const char *warning) {
+                             size_t n_fixes, size_t n_period,
+                             json_object *weeks, const char *warning) {
     json_object *o = json_object_new_object();
     gs__buf text;
     long members = 0, not_in_roster = 0, no_grid = 0, no_trace = 0;
@@ -484,6 +485,8 @@ gs_report *gs__patrol_report(gs_ctx *ctx, const gs_patrol_opts *opts,
     json_object_object_add(o, "roster_grids_missing",
                            json_object_new_int64(no_grid));
     json_object_object_add(o, "fixes", json_object_new_int64((int64_t)n_fixes));
+    json_object_object_add(o, "fixes_in_period",
+                           json_object_new_int64((int64_t)n_period));
     json_object_object_add(o, "bad_rows",
                            json_object_new_int64((int64_t)tr->n_bad));
     json_object_object_add(o, "trace_encoding",
@@ -491,10 +494,10 @@ gs_report *gs__patrol_report(gs_ctx *ctx, const gs_patrol_opts *opts,
     json_object_object_add(o, "warning",
                            warning ? json_object_new_string(warning) : NULL);
     gs__buf_init(&text, 0);
-    gs__buf_printf(&text,
-                   "patrol: %s to %s, %ld members, %zu fixes (%zu bad "
-                   "rows listed in bad_rows)\n",
-                   d0, d1, members, n_fixes, tr->n_bad);
+    gs__buf_printf(&text, "patrol: %s to %s, %ld members, %zu fixes", d0, d1,
+                   members, n_period);
+    if (n_period != n_fixes) gs__buf_printf(&text, " (of %zu read)", n_fixes);
+    gs__buf_printf(&text, ", %zu bad rows listed in bad_rows\n", tr->n_bad);
     for (size_t k = 0; k < json_object_array_length(weeks); k++) {
         json_object *w = json_object_array_get_idx(weeks, k), *v;
         const char *week = "";

@@ -199,9 +199,13 @@ static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
     json_object_object_add(o, "communities",
                            json_object_new_int64((int64_t)m->n_communities));
     json_object_object_add(o, "grids", json_object_new_int64(t->grids));
+    /* Households and persons on one basis: those in the grids (the
+     * summary layer's total row); the ones in no grid apart. */
     json_object_object_add(o, "households",
-                           json_object_new_int64((int64_t)m->n_households));
+                           json_object_new_int64(t->households));
     json_object_object_add(o, "persons", json_object_new_int64(t->persons));
+    json_object_object_add(o, "households_read",
+                           json_object_new_int64((int64_t)m->n_households));
     json_object_object_add(
         o, "members",
         m->have_members ? json_object_new_int64((int64_t)m->n_members) : NULL);
@@ -225,6 +229,15 @@ static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
         json_object_object_add(c, "community_code",
                                json_object_new_string(s->community_code));
         json_object_object_add(c, "name", json_object_new_string(s->name));
+        for (size_t k = 0; k < m->n_communities; k++)
+            if (!strcmp(m->communities[k].code, s->community_code) &&
+                m->communities[k].street_name &&
+                m->communities[k].street_name[0]) {
+                json_object_object_add(
+                    c, "street_name",
+                    json_object_new_string(m->communities[k].street_name));
+                break;
+            }
         json_object_object_add(c, "grids", json_object_new_int64(s->grids));
         json_object_object_add(c, "households",
                                json_object_new_int64(s->households));
@@ -236,9 +249,11 @@ static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
 
     gs__buf_init(&text, 0);
     gs__buf_printf(&text,
-                   "validate: %ld grids in %zu communities, %zu households "
-                   "(%ld persons)\n",
-                   t->grids, m->n_communities, m->n_households, t->persons);
+                   "validate: %ld grids in %zu communities; in the grids %ld "
+                   "households (%ld persons)",
+                   t->grids, m->n_communities, t->households, t->persons);
+    if (r->orphans) gs__buf_printf(&text, ", %ld more in no grid", r->orphans);
+    gs__buf_puts(&text, "\n");
     gs__buf_printf(&text,
                    "  %ld of %ld grids violate the standard; %zu "
                    "issues\n",

@@ -377,6 +377,11 @@ typedef struct gs_input_opts {
     const char *assume_crs;
     /** GS_ON_ERROR_FAIL (default) or GS_ON_ERROR_SKIP. */
     int on_error;
+    /** The format of the events' reported_at and resolved_at when they are
+     *  not ISO 8601, in strptime's notation ("%m/%d/%Y %I:%M:%S %p" for
+     *  "04/27/2016 01:44:00 PM"; %z for an offset, else local time in the
+     *  run's zone), or NULL: ISO 8601 and epoch times only. */
+    const char *time_format;
 } gs_input_opts;
 
 /** Fills `opts` with the defaults (no mappings, fail on bad features). */
@@ -528,6 +533,10 @@ typedef struct gs_run_opts {
      * (or `database` below). */
     const char *job;  /**< the job file (INI) */
     const char *week; /**< overrides the job's week, or NULL */
+    /** "2026-W40": run every week from this one to the job's week (or
+     *  `week`), oldest first, each recorded in the ledger and reported as
+     *  a run of its own would (catching up on past weeks); or NULL. */
+    const char *since;
     /** "PG:..." to write the stages and the ledger into PostgreSQL/PostGIS
      *  instead of the job's output directory (schemas from the context's
      *  gs_ctx_set_schema, default "gridsmith"), or NULL. */
@@ -713,9 +722,10 @@ void gs_report_html_opts_init(gs_report_html_opts *opts);
  * and community: the patrol compliance table, the members below standard
  * and the workdays they missed, a coverage map and a Gi* hot spot map of
  * the grids (a note when the ledger has no grid_events for the week), the
- * overdue events, and the trend of the compliant share and mean hours over
- * the 8 previous weeks. Everything is read from the ledger that
- * gs_run_job() keeps; the file is written atomically.
+ * overdue events, and charts of the week and the 8 weeks before it that
+ * the ledger holds (compliance, hours, backlog, categories). Everything
+ * is read from the ledger that gs_run_job() keeps; the file is written
+ * atomically.
  *
  * @param ctx the context; not NULL.
  * @param opts what to read and write; not NULL.

@@ -377,6 +377,73 @@ def refused(events, *pieces):
 
 
 @case
+def no_status_field_is_status_unknown():
+    """Events without a status field: those with a resolved_at are
+    resolved, the others of unknown status, never open or overdue (they
+    would all be overdue a week later), and a warning says so."""
+    path = events_csv("nostatus.csv", [
+        "N1,环境卫生,2026-10-05 09:00,,," + GOOD,
+        "N2,环境卫生,2026-10-06 09:00,2026-10-06 12:00,," + GOOD,
+        "N3,占道经营,2026-11-17 10:00,,," + GOOD],
+        header="event_id,category,reported_at,resolved_at,grid_code,lon,lat")
+    out = os.path.join(SCRATCH, "nostatus.gpkg")
+    code, stdout, err = run("hotspots", "--grids", CITY, "--events", path,
+                            "--week", "2026-W47", "-o", out, "--json")
+    expect(code == 0, err)
+    expect("no status field" in err and "2 events" in err and
+           "never as open or overdue" in err, err)
+    r = json.loads(stdout)
+    expect(r["status_field"] is False, r)
+    b = r["backlog"]
+    expect((b["open"], b["overdue"], b["status_unknown"], b["reported"]) ==
+           (0, 0, 1, 1), b)
+    expect(r["trouble_spots"]["overdue"] == 0, r["trouble_spots"])
+    ge = read_layer(out, "grid_events")
+    expect(sum(g["open"] for g in ge) == 0 and
+           sum(g["events"] for g in ge) == 1, ge)
+    bl = read_layer(out, "grid_backlog")
+    expect(sum(g["status_unknown"] for g in bl) == 1 and
+           sum(g["open"] for g in bl) == 0, bl)
+
+
+@case
+def time_format_reads_other_notations():
+    """--time-format reads 04/27/2016 01:44:00 PM; without it the rows
+    are refused with a reason naming the option."""
+    rows = ["T1,环境卫生,11/17/2026 01:44:00 PM,11/18/2026 09:05:30 AM,"
+            "resolved,," + GOOD,
+            "T2,环境卫生,11/18/2026 09:00:00 AM,,open,," + GOOD]
+    path = events_csv("us.csv", rows)
+    out = os.path.join(SCRATCH, "us.gpkg")
+    code, _, err = run("hotspots", "--grids", CITY, "--events", path,
+                       "--week", "2026-W47", "-o", out)
+    expect_error(code, err, 3, "no usable event", "--time-format")
+    code, stdout, err = run("hotspots", "--grids", CITY, "--events", path,
+                            "--week", "2026-W47", "--time-format",
+                            "%m/%d/%Y %I:%M:%S %p", "-o", out, "--json")
+    expect(code == 0, err)
+    r = json.loads(stdout)
+    expect(r["events_in_period"] == 2 and r["bad_rows"] == 0, r)
+    # 01:44 PM in Beijing is 05:44 UTC; resolved 19 h 21 min 30 s later.
+    ge = [g for g in read_layer(out, "grid_events") if g["events"]]
+    expect(len(ge) == 1 and ge[0]["resolved"] == 1 and
+           abs(ge[0]["mean_resolve_h"] - (19 + 21.5 / 60)) < 1e-6, ge)
+    # A row in yet another notation: a bad row naming the format.
+    path = events_csv("us2.csv", rows + ["T3,环境卫生,2026-11-19T08:00:00+08:00,"
+                                         ",open,," + GOOD,
+                                         "T4,环境卫生,19.11.2026 08:00,,open,,"
+                                         + GOOD])
+    code, stdout, err = run("hotspots", "--grids", CITY, "--events", path,
+                            "--week", "2026-W47", "--time-format",
+                            "%m/%d/%Y %I:%M:%S %p", "-o", out, "--json")
+    expect(code == 0, err)
+    bad = read_layer(out, "bad_rows")
+    expect(len(bad) == 1 and bad[0]["event_id"] == "T4" and
+           "--time-format" in bad[0]["reason"] and
+           "19.11.2026" in bad[0]["reason"], bad)
+
+
+@case
 def missing_field_exit_3():
     refused(events_csv("nocat.csv", ["A1,2026-11-16 09:00,," + GOOD],
                        header="event_id,reported_at,status,lon,lat"),
@@ -522,6 +589,43 @@ def chicago():
         expect(sum(got.values()) == sum(want.values()) > 900, sum(got.values()))
         cats = {c["category"] for c in read_layer(out, "categories")}
         expect("BATTERY" in cats and "THEFT" in cats, cats)
+
+    @case
+    def chicago_as_exported():
+        """The sample as the city exports it: US times read with
+        --time-format, and no status field, so no event is taken for
+        open or overdue (taking them as open made 977 overdue)."""
+        out = os.path.join(SCRATCH, "chicago_raw.gpkg")
+        code, stdout, err = run(
+            "hotspots", "--grids", areas, "--events",
+            os.path.join(crime, "chicago_southside_2016_sample.csv"),
+            "--field", "grids.grid_code=area_numbe",
+            "--field", "grids.community_code=area_numbe",
+            "--field", "events.event_id=Case Number",
+            "--field", "events.category=Primary Type",
+            "--field", "events.reported_at=Date",
+            "--time-format", "%m/%d/%Y %I:%M:%S %p",
+            "--tz", "America/Chicago", "-o", out, "--json")
+        expect(code == 0, "exit %d: %s" % (code, err))
+        r = json.loads(stdout)
+        expect(r["events"] == 1000 and r["bad_rows"] == 0, r)
+        expect("no status field" in err and "1000 events" in err, err)
+        b = r["backlog"]
+        expect((b["open"], b["overdue"], b["status_unknown"]) ==
+               (0, 0, 1000), b)
+        expect(r["trouble_spots"]["overdue"] == 0, r["trouble_spots"])
+        code, _, err = run(
+            "hotspots", "--grids", areas, "--events",
+            os.path.join(crime, "chicago_southside_2016_sample.csv"),
+            "--field", "grids.grid_code=area_numbe",
+            "--field", "grids.community_code=area_numbe",
+            "--field", "events.reported_at=Date",
+            "--field", "events.event_id=Case Number",
+            "--field", "events.category=Primary Type",
+            "--tz", "America/Chicago", "-o", out)
+        expect(code == 3 and "--time-format" in err and
+               "04/27/2016 01:44:00 PM" in err, err)
+
 
 
 chicago()

@@ -92,9 +92,13 @@ def a_second_week_sits_beside():
     expect(code == 0, err)
     weeks = ledger("SELECT week, count(*) FROM member_week GROUP BY week")
     expect(weeks == [("2026-W46", 23), ("2026-W47", 23)], weeks)
-    # No traces that week: every member absent, none compliant.
+    # The demo's traces of that week: 18 of the 23 roster rows compliant
+    # (M0009 on a grid that does not exist, M0021 short every week).
     expect(ledger("SELECT sum(compliant) FROM member_week "
-                  "WHERE week='2026-W46'") == [(0,)], "absent week")
+                  "WHERE week='2026-W46'") == [(18,)], "2026-W46")
+    expect(ledger("SELECT member_id FROM member_week WHERE week='2026-W46' "
+                  "AND compliant = 0 AND member_id IN ('M0009', 'M0021') "
+                  "ORDER BY 1") == [("M0009",), ("M0021",)], "short ones")
 
 
 @case
@@ -121,6 +125,50 @@ def killed_runs_leave_the_ledger_whole():
                    % (table, delay, new))
     code, out, err = run(job, "--quiet")
     expect(code == 0, "the next run fails: " + err)
+
+
+@case
+def since_catches_up_week_by_week():
+    """run --since runs every week to the job's, oldest first: each is
+    recorded (with its own run row) and reported; the text has a line per
+    earlier week with numbers equal to the ledger's, the last in full."""
+    job = write_job("since.ini", ledger="since.gpkg",
+                    extra="")
+    with open(job) as f:
+        text = f.read().replace("[run]", "events = %s/city.gpkg\n[run]" % DEMO)
+    with open(job, "w") as f:
+        f.write(text)
+    code, out, err = run(job, "--since", "2026-W44")
+    expect(code == 0, err)
+    con = sqlite3.connect(os.path.join(SCRATCH, "out", "since.gpkg"))
+    q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+    weeks = q("SELECT week, count(*) FROM runs GROUP BY week ORDER BY week")
+    expect(weeks == [("2026-W44", 1), ("2026-W45", 1), ("2026-W46", 1),
+                     ("2026-W47", 1)], weeks)
+    for w in ("2026-W44", "2026-W45", "2026-W46", "2026-W47"):
+        expect(os.path.exists(os.path.join(SCRATCH, "out",
+                                           "report-%s.html" % w)), w)
+    lines = out.splitlines()
+    expect(lines[0].startswith("run %s: weeks 2026-W44 to 2026-W47" % job),
+           lines[0])
+    for w in ("2026-W44", "2026-W45", "2026-W46"):
+        line = [x for x in lines if x.startswith("  %s:" % w)]
+        expect(len(line) == 1, (w, out))
+        n, ok = q("SELECT count(*), sum(compliant) FROM member_week WHERE "
+                  "week = '%s' AND grid_code IN (SELECT grid_code FROM "
+                  "grid_status WHERE week = '%s')" % (w, w))[0]
+        opn, od, rep = q("SELECT sum(open), sum(overdue), sum(reported) "
+                         "FROM grid_backlog WHERE week = '%s'" % w)[0]
+        want = ("  %s: 22 grids; %d of %d members compliant; %d events, %d "
+                "open at the week's end (%d overdue);" % (w, ok, n, rep, opn,
+                                                          od))
+        expect(line[0].startswith(want), (line[0], want))
+    expect("run %s: week 2026-W47" % job in out and "validate:" in out, out)
+    code, out, err = run(job, "--since", "2026-W48")
+    expect(code == 2 and "--since" in err and "after" in err, err)
+    code, out, err = run(job, "--since", "W44")
+    expect(code == 2 and "--since" in err, err)
+    con.close()
 
 
 @case

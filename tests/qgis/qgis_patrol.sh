@@ -9,8 +9,10 @@
 #   member_week 23        one per roster pair
 #   tracks 112            member-days with credited segments (M0016's two
 #                         grids share one track per day)
-#   gaps 218              consecutive fixes of a member > 300 s apart,
-#                         duplicates dropped, overnight gaps included
+#   gaps 240              consecutive fixes of a member > 300 s apart,
+#                         duplicates dropped, overnight gaps included (218),
+#                         and for each of the 22 members with traces the
+#                         gap from their last fix of 2026-W46 into the week
 #   gps_issues 9          M0003 2 jumps, M0006 5 duplicates, M0010
 #                         2 out_of_order (the first row, and the total)
 #   bad_rows 0            the demo traces have no bad row
@@ -31,7 +33,7 @@ trap 'rm -rf "$tmp"' EXIT
     -o "$tmp/patrol.gpkg" --quiet
 QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=$tmp /usr/bin/python3 \
     "$tests/qgis/qgis_check.py" "$tmp/patrol.gpkg" \
-    --expect member_day=161 member_week=23 tracks=112 gaps=218 \
+    --expect member_day=161 member_week=23 tracks=112 gaps=240 \
              gps_issues=9 bad_rows=0 uncovered=10 \
              households_unreached=816 summary=5 \
     --styled-all

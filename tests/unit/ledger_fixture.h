@@ -125,6 +125,8 @@ static int fx_patrol(gs_ctx *ctx, OGRSpatialReferenceH srs, const char *path,
         }
         f = gs__out_feature(lw);
         OGR_F_SetFieldString(f, GS__MW_MEMBER_ID, m[i].id);
+        OGR_F_SetFieldString(f, GS__MW_MEMBER_NAME,
+                             (const char *[]){"张伟", "王芳", "李娜"}[i % 3]);
         OGR_F_SetFieldString(f, GS__MW_GRID_CODE, m[i].grid);
         OGR_F_SetFieldString(f, GS__MW_WEEK, week);
         OGR_F_SetFieldDouble(f, GS__MW_IN_GRID_TOLERANT_S, secs);

@@ -137,9 +137,10 @@ TEST(ledger_tables_follow_the_schemas) {
     CHECK_STR(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, 0)), "week");
     CHECK(OGR_FD_GetFieldCount(fd) == (int)s->nfields);
     CHECK_STR(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, 1)), "member_id");
-    CHECK_STR(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, 3)),
+    CHECK_STR(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, 2)), "member_name");
+    CHECK_STR(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, 4)),
               "in_grid_tolerant_s");
-    CHECK(OGR_Fld_GetType(OGR_FD_GetFieldDefn(fd, 3)) == OFTReal);
+    CHECK(OGR_Fld_GetType(OGR_FD_GetFieldDefn(fd, 4)) == OFTReal);
     fd = OGR_L_GetLayerDefn(GDALDatasetGetLayerByName(ds, "grid_status"));
     CHECK(OGR_FD_GetFieldCount(fd) == GS__VG_N + 1);
     CHECK(OGR_Fld_GetType(OGR_FD_GetFieldDefn(fd, 1 + GS__VG_MEMBERS)) ==
@@ -304,6 +305,45 @@ TEST(missing_field_is_named) {
     gs__ledger_close(l);
 }
 
+TEST(an_older_ledger_gains_new_fields) {
+    /* A ledger made before member_week had member_name: recording a week
+     * adds the field (earlier weeks' rows NULL) instead of dropping the
+     * names. */
+    char old[160];
+    GDALDatasetH ds;
+    OGRLayerH mw;
+    OGRFeatureH f;
+    long named = 0, null_before = 0;
+    snprintf(old, sizeof old, "%s/older.gpkg", dir);
+    REQUIRE(fx_record(ctx, dir, old, "2026-W46", 0) == GS_OK);
+    ds = GDALOpenEx(old, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
+    REQUIRE(ds);
+    mw = GDALDatasetGetLayerByName(ds, "member_week");
+    REQUIRE(OGR_L_DeleteField(mw, OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(mw),
+                                                       "member_name")) ==
+            OGRERR_NONE);
+    GDALClose(ds);
+    REQUIRE(fx_record(ctx, dir, old, "2026-W47", 0) == GS_OK);
+    ds = GDALOpenEx(old, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    REQUIRE(ds);
+    mw = GDALDatasetGetLayerByName(ds, "member_week");
+    REQUIRE(OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(mw), "member_name") >= 0);
+    while ((f = OGR_L_GetNextFeature(mw)) != NULL) {
+        int i = OGR_F_GetFieldIndex(f, "member_name");
+        int w47 =
+            !strcmp(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "week")),
+                    "2026-W47");
+        if (!w47 && !OGR_F_IsFieldSetAndNotNull(f, i)) null_before++;
+        if (w47 && OGR_F_IsFieldSetAndNotNull(f, i) &&
+            OGR_F_GetFieldAsString(f, i)[0])
+            named++;
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+    CHECK(null_before == 3);
+    CHECK(named == 3);
+}
+
 int main(void) {
     char cmd[128];
     snprintf(dir, sizeof dir, "/tmp/gs_test_ledger.XXXXXX");
@@ -318,6 +358,7 @@ int main(void) {
     RUN(shard_reads_its_grids_only);
     RUN(errors_name_the_ledger_and_field);
     RUN(missing_field_is_named);
+    RUN(an_older_ledger_gains_new_fields);
     gs__gdal_leave(ctx);
     gs_ctx_destroy(ctx);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

@@ -182,10 +182,10 @@ TEST(layer_from_schema_read_back) {
     REQUIRE(qml);
     CHECK(strstr(qml, "type=\"categorizedSymbol\" attr=\"compliant\""));
     CHECK(strstr(qml,
-                 "<alias field=\"in_grid_tolerant_s\" index=\"4\" "
+                 "<alias field=\"in_grid_tolerant_s\" index=\"5\" "
                  "name=\"网格内时长(含15米容差,秒)\"/>"));
     CHECK(strstr(qml,
-                 "<alias field=\"weekly_ok\" index=\"7\" "
+                 "<alias field=\"weekly_ok\" index=\"8\" "
                  "name=\"本周达标\"/>"));
     free(qml);
     qml = style_of(ds, "run_metadata");

@@ -63,17 +63,31 @@ TEST(week_and_members_below_standard) {
     gs_report_destroy(r);
     page = slurp(out);
     REQUIRE(page);
-    CHECK(strstr(page, "<title>网格巡查周报 2026-W47</title>") != NULL);
-    CHECK(strstr(page, "2026-11-16 至 2026-11-22") != NULL);
-    /* Listed below standard with its grid, its hours and its reason. */
-    CHECK(strstr(page, "<b>M2</b>") != NULL);
+    CHECK(strstr(page, "<title>网格化服务管理周报 2026-W47</title>") != NULL);
+    CHECK(strstr(page, "11 月 16 日至 11 月 22 日") != NULL);
+    CHECK(strstr(page, "week 2026-W47, 2026-11-16 to 2026-11-22") != NULL);
+    /* Listed below standard with its grid, its hours and its reason, in
+     * Chinese. */
+    CHECK(strstr(page, "<b>王芳 <span class=\"en\">M2</span></b>") != NULL);
     CHECK(strstr(page, FX_G2) != NULL);
-    CHECK(strstr(page, "<td class=\"bad\">5.6</td>") != NULL); /* 20,000 s */
-    CHECK(strstr(page, "11-16 周一、11-17 周二") != NULL);
+    CHECK(strstr(page, "class=\"bad\">5.6</td>") != NULL); /* 20,000 s */
+    CHECK(strstr(page, "11月16日周一、11月17日周二") != NULL);
+    CHECK(strstr(page, "本周在网格内巡查不足 10 小时") != NULL);
     CHECK(strstr(page, "低于标准") != NULL);
+    /* The charts: each member's hours against the 10-hour line, the
+     * member x day table, the compliant share and hours apart. */
+    CHECK(strstr(page, "Each member's hours this week") != NULL);
+    CHECK(strstr(page, "标准 10 小时") != NULL);
+    CHECK(strstr(page, "Hours in the grid each day") != NULL);
+    CHECK(strstr(page, "aria-label=\"巡查达标率 compliant share\"") != NULL);
+    CHECK(strstr(page, "aria-label=\"人均周巡查时长 mean hours per week\"") !=
+          NULL);
+    /* No hotspots in this ledger: no backlog card, and it says so. */
+    CHECK(strstr(page, "id=\"overdue-total\"") == NULL);
+    CHECK(strstr(page, "本周未运行事件分析") != NULL);
     /* The compliant members are not listed. */
-    CHECK(strstr(page, "<b>M1</b>") == NULL);
-    CHECK(strstr(page, "<b>M3</b>") == NULL);
+    CHECK(strstr(page, "<b>张伟 <span class=\"en\">M1</span></b>") == NULL);
+    CHECK(strstr(page, "<b>李娜 <span class=\"en\">M3</span></b>") == NULL);
     /* The community's name from the week's run, the street's map. */
     CHECK(strstr(page, "花园社区") != NULL);
     CHECK(strstr(page, "<svg class=\"map\"") != NULL);
