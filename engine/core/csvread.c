@@ -24,17 +24,19 @@
 
 /* libcsv reports fields and row ends but not lines; with CSV_REPALL_NL it
  * reports every CR and LF outside a field, so lines are counted from those
- * and from the line breaks inside quoted fields. A line ends with LF or
- * CRLF; in a file whose rows end with a lone CR (classic Mac), with CR. */
+ * and from the line breaks inside quoted fields. A line ends with LF, CRLF
+ * or a lone CR, wherever it is (Python's and most editors' universal
+ * newlines). The rule needs no state learnt from earlier in the file, so a
+ * part of a file parsed on its own numbers its lines as the whole file
+ * does. */
 
 void gs__csvlines_field(gs__csvlines *l, const char *s, size_t len) {
-    if (l->prev_cr) l->cr_lines = 1; /* a CR not followed by LF */
     l->prev_cr = 0;
     if (l->nf++ == 0) l->row_line = l->line;
-    if (memchr(s, '\n', len) || (l->cr_lines && memchr(s, '\r', len))) {
+    if (memchr(s, '\n', len) || memchr(s, '\r', len)) {
         for (size_t i = 0; i < len; i++)
-            if (s[i] == '\n' || (l->cr_lines && s[i] == '\r' &&
-                                 (i + 1 == len || s[i + 1] != '\n')))
+            if (s[i] == '\n' ||
+                (s[i] == '\r' && (i + 1 == len || s[i + 1] != '\n')))
                 l->line++;
     }
 }
@@ -44,7 +46,6 @@ void gs__csvlines_end(gs__csvlines *l, int c) {
         if (!l->prev_cr) l->line++;
         l->prev_cr = 0;
     } else if (c == '\r') {
-        if (l->prev_cr) l->cr_lines = 1;
         l->line++;
         l->prev_cr = 1;
     }
