@@ -32,8 +32,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "writer.h"
+#include "redact.h"
 #include "shard.h"
+#include "writer.h"
 #include "testhook.h"
 
 /* Creates an empty ledger with its runs table, atomically. */
@@ -206,22 +207,31 @@ static int record_run(gs_ctx *ctx, GDALDatasetH ds, const char *ledger_path,
     OGRLayerH runs = GDALDatasetGetLayerByName(ds, "runs");
     OGRFeatureH f = runs ? OGR_F_Create(OGR_L_GetLayerDefn(runs)) : NULL;
     char finished[32];
+    /* The command line and the stages' outputs may hold a password. */
+    char *cl = gs__redact(command_line ? command_line : "");
+    char *rj = gs__redact(run_json ? run_json : "{}");
     int rc = GS_OK;
-    if (!f)
+    if (!f || !cl || !rj) {
+        if (f) OGR_F_Destroy(f);
+        free(cl);
+        free(rj);
+        if (f || !runs) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         return gs__err(ctx, GS_ERR_IO, "%s: the ledger has no runs table",
                        ledger_path);
+    }
     gs__utc_now(finished, sizeof finished);
     OGR_F_SetFieldString(f, GS__LR_WEEK, week);
     OGR_F_SetFieldString(f, GS__LR_STARTED_AT, started);
     OGR_F_SetFieldString(f, GS__LR_FINISHED_AT, finished);
     OGR_F_SetFieldString(f, GS__LR_ENGINE_VERSION, GS_VERSION_STRING);
-    OGR_F_SetFieldString(f, GS__LR_COMMAND_LINE,
-                         command_line ? command_line : "");
-    OGR_F_SetFieldString(f, GS__LR_RUN, run_json ? run_json : "{}");
+    OGR_F_SetFieldString(f, GS__LR_COMMAND_LINE, cl);
+    OGR_F_SetFieldString(f, GS__LR_RUN, rj);
     if (OGR_L_CreateFeature(runs, f) != OGRERR_NONE)
         rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot record the run",
                          ledger_path);
     OGR_F_Destroy(f);
+    free(cl);
+    free(rj);
     return rc;
 }
 
@@ -467,9 +477,17 @@ int gs__ledger_record_pg(gs_ctx *ctx, const char *conn, const char *schema,
     gs__buf_puts(&sql, ", ");
     pg_literal(&sql, GS_VERSION_STRING);
     gs__buf_puts(&sql, ", ");
-    pg_literal(&sql, command_line ? command_line : "");
-    gs__buf_puts(&sql, ", ");
-    pg_literal(&sql, run_json ? run_json : "{}");
+    {
+        /* The command line and the stages' outputs may hold a password. */
+        char *cl = gs__redact(command_line ? command_line : "");
+        char *rj = gs__redact(run_json ? run_json : "{}");
+        if (!cl || !rj) sql.failed = 1;
+        pg_literal(&sql, cl ? cl : "");
+        gs__buf_puts(&sql, ", ");
+        pg_literal(&sql, rj ? rj : "{}");
+        free(cl);
+        free(rj);
+    }
     gs__buf_puts(&sql, ")");
     if (sql.failed) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");

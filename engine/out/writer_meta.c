@@ -12,20 +12,30 @@
 #include <json-c/json.h>
 #include <proj.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "provenance.h"
+#include "redact.h"
 #include "writer_int.h"
 
 int gs__out_meta(gs__out *o, const char *key, const char *value) {
     OGRFeatureH f;
+    char *clean;
     if (!o->meta) {
         int rc = gs__out_layer_schema(o, GS__LS_RUN_METADATA, &o->meta);
         if (rc) return rc;
     }
     f = gs__out_feature(o->meta);
     if (!f) return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
+    /* The command line and the inputs' paths may hold a password. */
+    clean = gs__redact(value ? value : "");
+    if (!clean) {
+        OGR_F_Destroy(f);
+        return gs__err(o->ctx, GS_ERR_NOMEM, "out of memory");
+    }
     OGR_F_SetFieldString(f, GS__RM_KEY, key);
-    OGR_F_SetFieldString(f, GS__RM_VALUE, value ? value : "");
+    OGR_F_SetFieldString(f, GS__RM_VALUE, clean);
+    free(clean);
     return gs__out_put(o, o->meta, f);
 }
 

@@ -62,6 +62,19 @@ enum { GS_LOG_INFO = 0, GS_LOG_WARNING = 1 };
 /** The engine's version string, e.g. "0.1.0". Static; never NULL. */
 const char *gs_version(void);
 
+/**
+ * A copy of `text` with passwords replaced by "***": the value of a
+ * `password` key in a connection string ("PG:dbname=grid password=x"),
+ * the password of a URI's user:password@, and the PGPASSWORD variable's
+ * value and the passwords of libpq's service and password files wherever
+ * they appear. The library applies this same rule to every message,
+ * report, metadata value, ledger row and report footer it writes; a front
+ * end applies it to what it prints or keeps of its own (a command line).
+ * The caller frees the copy with free(); NULL when out of memory.
+ * Thread safety: may be called from any thread.
+ */
+char *gs_redact(const char *text);
+
 /* ------------------------------------------------------------------------
  * Context
  * ------------------------------------------------------------------------ */
