@@ -99,19 +99,21 @@ static int cmp_evbad(const void *a, const void *b) {
     return x->origin.fid < y->origin.fid ? -1 : x->origin.fid > y->origin.fid;
 }
 
-/* Drops events whose point cannot be projected and every repeat of an
- * event_id (the first in file order stays), recording them as bad rows. */
+/* Drops events whose point cannot be projected, then every repeat of an
+ * event_id among the events left (the first usable one in file order
+ * stays, so a copy whose point could not be projected does not take the
+ * others with it), recording them as bad rows. The ids go through a hash
+ * table: a dense week has millions. */
 static int events_finish(gs_ctx *ctx, gs__events *ev) {
     size_t n = ev->n, w = 0;
-    gs__strix *ix = gs__malloc((n ? n : 1) * sizeof *ix);
     unsigned char *drop = gs__calloc(n ? n : 1, 1);
+    gs__strset seen = {0};
     int rc = GS_OK;
-    if (!ix || !drop) {
+    if (!drop) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        ix[i] = (gs__strix){ev->v[i].id, i};
         if (isfinite(ev->v[i].x) && isfinite(ev->v[i].y)) continue;
         drop[i] = 1;
         if ((rc = event_bad(ctx, ev, ev->v[i].origin, ev->v[i].id, "geometry",
@@ -119,18 +121,24 @@ static int events_finish(gs_ctx *ctx, gs__events *ev) {
                             "(outside its range)")))
             goto done;
     }
-    qsort(ix, n, sizeof *ix, gs__strix_cmp);
-    for (size_t k = 1, first = 0; k < n; k++) {
+    for (size_t i = 0; i < n; i++) {
         char reason[96];
         const gs__origin *o;
-        if (strcmp(ix[k].s, ix[first].s) != 0) first = k;
-        if (!ix[k].s[0] || first == k || drop[ix[k].i]) continue;
-        drop[ix[k].i] = 1;
-        o = &ev->v[ix[first].i].origin;
+        size_t first;
+        int added;
+        if (drop[i] || !ev->v[i].id[0]) continue;
+        added = gs__strset_add(&seen, ev->v[i].id, i, &first);
+        if (added < 0) {
+            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        if (added) continue;
+        drop[i] = 1;
+        o = &ev->v[first].origin;
         snprintf(reason, sizeof reason, "duplicate event_id (first at %s %ld)",
                  o->line > 0 ? "line" : "feature",
                  o->line > 0 ? o->line : o->fid);
-        if ((rc = event_bad(ctx, ev, ev->v[ix[k].i].origin, ix[k].s, "event_id",
+        if ((rc = event_bad(ctx, ev, ev->v[i].origin, ev->v[i].id, "event_id",
                             reason)))
             goto done;
     }
@@ -139,7 +147,7 @@ static int events_finish(gs_ctx *ctx, gs__events *ev) {
     ev->n = w;
     if (ev->n_bad > 1) qsort(ev->bad, ev->n_bad, sizeof *ev->bad, cmp_evbad);
 done:
-    free(ix);
+    gs__strset_free(&seen);
     free(drop);
     return rc;
 }
