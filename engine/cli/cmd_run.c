@@ -29,6 +29,7 @@ static const char *const help =
     "  events = city.gpkg           ; optional: no hotspots without it\n"
     "  calendar = calendar.csv      ; optional workday overrides\n"
     "  trace_crs = wgs84            ; or gcj02, bd09, EPSG:n\n"
+    "  event_crs = wgs84            ; the events' coordinates, likewise\n"
     "  encoding = GB18030           ; optional, as --encoding\n"
     "  [run]\n"
     "  week = 2026-W47              ; default: the last complete ISO week\n"

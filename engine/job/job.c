@@ -5,7 +5,7 @@
  * week, the rules and the output directory:
  *
  *     [inputs]   communities, grids, households, members, traces, calendar,
- *                trace_crs, encoding
+ *                trace_crs, event_crs, encoding
  *     [run]      week (default: the last complete ISO week), tz, rules
  *     [outputs]  dir (default "out"), ledger (default "ledger.gpkg")
  *
@@ -59,7 +59,7 @@ typedef struct job {
     char members[JOB_PATH], traces[JOB_PATH], calendar[JOB_PATH];
     char events[JOB_PATH];
     char rules[JOB_PATH];
-    char trace_crs[64], encoding[64], week[16], tz[64];
+    char trace_crs[64], event_crs[64], encoding[64], week[16], tz[64];
     char out_dir[JOB_PATH], ledger[JOB_PATH];
     char err[512];
 } job;
@@ -96,6 +96,7 @@ static int on_job(void *user, const char *section, const char *name,
                 {"inputs", "calendar", offsetof(job, calendar), 1},
                 {"inputs", "events", offsetof(job, events), 1},
                 {"inputs", "trace_crs", offsetof(job, trace_crs), 0},
+                {"inputs", "event_crs", offsetof(job, event_crs), 0},
                 {"inputs", "encoding", offsetof(job, encoding), 0},
                 {"run", "week", offsetof(job, week), 0},
                 {"run", "tz", offsetof(job, tz), 0},
@@ -130,7 +131,7 @@ static int on_job(void *user, const char *section, const char *name,
     snprintf(j->err, sizeof j->err,
              "unknown key '%s' in [%s] (known: [inputs] communities, grids, "
              "households, members, traces, calendar, events, trace_crs, "
-             "encoding; "
+             "event_crs, encoding; "
              "[run] week, tz, rules; [outputs] dir, ledger)",
              name, section);
     return 0;
@@ -408,6 +409,7 @@ static int run_hotspots(jrun *R) {
     ho.calendar = j->calendar[0] ? j->calendar : NULL;
     ho.week = R->week;
     ho.tz = j->tz[0] ? j->tz : NULL;
+    ho.event_crs = j->event_crs[0] ? j->event_crs : NULL;
     common_opts(R, &ho.common, R->p_hotspots);
     if ((rc = stage_begin(R, "hotspots", R->s_hotspots)) ||
         (rc = gs_hotspots_run(R->ctx, &ho, &R->st[R->nst].report)))

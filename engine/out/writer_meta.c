@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bulk.h"
 #include "provenance.h"
 #include "redact.h"
 #include "writer_int.h"
@@ -57,6 +58,7 @@ int gs__out_meta_run(gs__out *o, const char *command, const char *command_line,
         (rc = gs__out_meta(o, "finished_at", finished)) ||
         (rc = gs__out_meta(o, "rules", rules_json)) ||
         (rc = gs__out_meta(o, "metric_crs", metric_crs)) ||
+        (rc = gs__out_meta(o, "coordinate_rule", GS__BULK_RULE)) ||
         (rc = gs__out_meta(o, "libraries", buf)))
         return rc;
     for (int i = 0; info && i < info->n; i++) {
@@ -69,6 +71,20 @@ int gs__out_meta_run(gs__out *o, const char *command, const char *command_line,
         json_object_object_add(j, "features",
                                json_object_new_int64(ii->features));
         json_object_object_add(j, "sha256", json_object_new_string(ii->sha256));
+        if (ii->checked) {
+            /* The coordinate check (geo/bulk.h): the bulk's box in the
+             * layer's CRS, the margin, and the features left out or
+             * measured without a far coordinate. */
+            json_object *c = json_object_new_object(), *box;
+            box = json_object_new_array();
+            for (int k = 0; k < 4; k++)
+                json_object_array_add(box, json_object_new_double(ii->bulk[k]));
+            json_object_object_add(c, "bulk", box);
+            json_object_object_add(c, "margin_m",
+                                   json_object_new_double(ii->margin_m));
+            json_object_object_add(c, "far", json_object_new_int64(ii->far));
+            json_object_object_add(j, "coordinates", c);
+        }
         snprintf(key, sizeof key, "input.%s", ii->role);
         rc = gs__out_meta(
             o, key,

@@ -145,7 +145,13 @@ int gs__patrol_entries(gs_ctx *ctx, const gs__model *m,
             size_t n_same = 0;
             for (size_t q = 0; q < m->n_grids; q++)
                 n_same += !strcmp(m->grids[q].code, rv[k].b);
-            if (n_same > 1) e->note = "grid code on several grids: union used";
+            if (n_same > 1)
+                e->note = "grid code on several grids: union used";
+            else if (m->grids[g].far)
+                /* validate reports which vertex (far_coordinate) */
+                e->note =
+                    "grid outline has a vertex far outside the other "
+                    "grids: measured without it";
         }
     }
     /* Members seen only in the traces: reported, not dropped. */

@@ -525,6 +525,11 @@ typedef struct gs_hotspots_opts {
      *  reading grids and events; see gs_hotspots_run. */
     const char *const *merge;
     size_t n_merge;
+    /** How the events' coordinates are to be read, as trace_crs for
+     *  traces: "wgs84" (NULL), "gcj02", "bd09", or a CRS ("EPSG:n")
+     *  that overrides the layer's. A CSV's lon/lat columns are WGS84
+     *  unless this says otherwise; {assume_crs} never applies to them. */
+    const char *event_crs;
 } gs_hotspots_opts;
 
 /** Fills `opts` with NULLs, no hexagon override and one thread. */
