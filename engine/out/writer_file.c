@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "provenance.h"
@@ -98,6 +99,36 @@ done:
     if (d) closedir(d);
     free(c1);
     free(c2);
+}
+
+int gs__out_disk_full(gs_ctx *ctx, const char *path) {
+    struct statvfs vfs;
+    char *copy;
+    int full = 0;
+    const char *m = ctx ? ctx->libmsg : "";
+    if (!path || gs__out_is_pg(path)) return 0;
+    /* SQLite says "database or disk is full" when it knows; after a failed
+     * page write a GeoPackage can fail later with anything ("no such
+     * table"), so the device itself is asked too. */
+    if (strstr(m, "disk is full") || strstr(m, "No space left") ||
+        strstr(m, "SQLITE_FULL") || errno == ENOSPC)
+        return 1;
+    copy = gs__strdup(path);
+    if (!copy) return 0;
+    if (statvfs(dirname(copy), &vfs) == 0)
+        full = (unsigned long long)vfs.f_bavail * vfs.f_frsize < (1u << 20);
+    free(copy);
+    return full;
+}
+
+int gs__out_write_failed(gs_ctx *ctx, const char *path, const char *file,
+                         const char *what) {
+    if (gs__out_disk_full(ctx, file ? file : path))
+        return gs__err(ctx, GS_ERR_IO,
+                       "%s: the disk is full: no space left to write %s "
+                       "(%s); free some space and run again",
+                       path, file && strcmp(file, path) ? file : "it", what);
+    return gs__err_lib(ctx, GS_ERR_IO, "%s: %s", path, what);
 }
 
 int gs__out_fsync(const char *path, int dir) {
