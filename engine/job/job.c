@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -137,6 +138,22 @@ static int on_job(void *user, const char *section, const char *name,
     return 0;
 }
 
+/* 1 when `name` can be the ledger: a GeoPackage (.gpkg) that is none of
+ * the files the job writes for any week (validate-WEEK.gpkg,
+ * patrol-WEEK.gpkg, hotspots-WEEK.gpkg and its _kde.tif and _kde.qml,
+ * report-WEEK[-SHARD].html) nor a hidden temporary (.NAME.PID.tmp...,
+ * the ledger's lock). Checked before anything is written. */
+static int ledger_name_ok(const char *name) {
+    static const char *const ours[] = {"validate-", "patrol-", "hotspots-",
+                                       "report-"};
+    size_t n = strlen(name);
+    if (name[0] == '.') return 0;
+    if (n <= 5 || strcasecmp(name + n - 5, ".gpkg") != 0) return 0;
+    for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+        if (!strncasecmp(name, ours[i], strlen(ours[i]))) return 0;
+    return 1;
+}
+
 static int load_job(gs_ctx *ctx, const char *path, job *j) {
     char *copy;
     struct stat st;
@@ -171,6 +188,14 @@ static int load_job(gs_ctx *ctx, const char *path, job *j) {
                        "%s: [outputs] ledger = '%s' must be a file name in the "
                        "output directory (no folders, no '..')",
                        path, j->ledger);
+    if (!ledger_name_ok(j->ledger))
+        return gs__err(ctx, GS_ERR_CONFIG,
+                       "%s: [outputs] ledger = '%s' is a name the job writes "
+                       "its own files under (validate-, patrol-, hotspots-, "
+                       "report-WEEK..., a hidden temporary): some week's "
+                       "output would replace the ledger and every week it "
+                       "holds. Name it e.g. ledger.gpkg (a .gpkg file)",
+                       path, j->ledger);
     if (!j->communities[0] || !j->grids[0] || !j->households[0] ||
         !j->members[0])
         return gs__err(ctx, GS_ERR_CONFIG,
@@ -180,21 +205,26 @@ static int load_job(gs_ctx *ctx, const char *path, job *j) {
     return GS_OK;
 }
 
-/* The Monday of the last complete ISO week, in Beijing time. */
-static int32_t last_complete_week(void) {
-    time_t now = time(NULL) + 8 * 3600;
-    int32_t day = (int32_t)(now / 86400);
-    return day - (gs__weekday(day) - 1) - 7;
+/* The Monday of the last complete ISO week in the zone `zone` (the job's
+ * [run] tz; NULL or "": Asia/Shanghai). GS_ERR_USAGE for an unknown zone. */
+static int last_complete_week(gs_ctx *ctx, const char *zone,
+                              int32_t *out_monday) {
+    gs__tz *tz;
+    int32_t day;
+    int rc = gs__tz_open(ctx, zone && zone[0] ? zone : NULL, &tz);
+    if (rc) return rc;
+    day = gs__local_day(tz, gs__epoch_now() * 1000);
+    gs__tz_close(tz);
+    *out_monday = day - (gs__weekday(day) - 1) - 7;
+    return GS_OK;
 }
 
-/* The Monday of the job's week `w`, or of the last complete week when `w`
- * is empty. GS_ERR_CONFIG naming the job file for a malformed week. */
+/* The Monday of the job's week `w`, or of the last complete week in the
+ * job's zone `zone` when `w` is empty. GS_ERR_CONFIG naming the job file
+ * for a malformed week. */
 static int job_week(gs_ctx *ctx, const char *path, const char *w,
-                    int32_t *out_monday) {
-    if (!w[0]) {
-        *out_monday = last_complete_week();
-        return GS_OK;
-    }
+                    const char *zone, int32_t *out_monday) {
+    if (!w[0]) return last_complete_week(ctx, zone, out_monday);
     if (gs__isoweek_parse(w, out_monday) != GS_OK)
         return gs__err(ctx, GS_ERR_CONFIG,
                        "%s: week '%s' is not an ISO week such as 2026-W47",
@@ -208,7 +238,7 @@ int gs__job_check(gs_ctx *ctx, const char *path) {
     int rc;
     if (!j) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     rc = load_job(ctx, path, j);
-    if (!rc) rc = job_week(ctx, path, j->week, &monday);
+    if (!rc) rc = job_week(ctx, path, j->week, j->tz, &monday);
     free(j);
     return rc;
 }
@@ -272,7 +302,7 @@ static int load(jrun *R) {
     if ((rc = gs__opts_check_version(ctx, opts->version)) ||
         (rc = load_job(ctx, opts->job, &R->j)) ||
         (rc = job_week(ctx, opts->job, opts->week ? opts->week : R->j.week,
-                       &R->monday)))
+                       R->j.tz, &R->monday)))
         return rc;
     gs__isoweek_format(R->monday, R->week);
     gs_rules_init(&R->rules);
@@ -536,8 +566,23 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     gs__utc_now(R->started, sizeof R->started);
     if ((rc = load(R)) || (rc = place_outputs(R)) || (rc = run_validate(R)) ||
         (rc = run_patrol(R)) || (rc = run_hotspots(R)) ||
-        (rc = record_ledger(R)) || (rc = write_report(R)))
+        (rc = record_ledger(R)))
         goto done;
+    if ((rc = write_report(R))) {
+        /* The week is in the ledger all the same: say exactly what was
+         * recorded, so that no one runs the week again to "fix" it. */
+        char why[GS__ERRMSG_MAX];
+        snprintf(why, sizeof why, "%s", ctx->errmsg);
+        ctx->errcode = GS_OK;
+        rc = gs__err(ctx, rc,
+                     "week %s was recorded in the ledger %s (%s%s%s), but "
+                     "the report %s was not written: %s; write the report from "
+                     "the ledger once that is fixed",
+                     R->week, R->p_ledger, "grid_status",
+                     R->j.traces[0] ? ", member_day, member_week" : "",
+                     R->j.events[0] ? ", grid_events" : "", R->p_report, why);
+        goto done;
+    }
     rc = make_report(R, out_report);
 done:
     for (size_t i = 0; i < sizeof R->st / sizeof R->st[0]; i++)
