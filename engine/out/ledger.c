@@ -44,6 +44,7 @@
 #include "redact.h"
 #include "shard.h"
 #include "testhook.h"
+#include "tmpfiles.h"
 #include "writer.h"
 
 /* Creates an empty ledger with its runs table at `path`, unless one is
@@ -217,6 +218,12 @@ static int copy_rows(gs_ctx *ctx, OGRLayerH src, OGRLayerH dst,
             break;
         }
         gs__crash_point("ledger.row");
+        if (gs__tmp_pending()) { /* SIGINT or SIGTERM: roll back */
+            rc = gs__err(ctx, GS_ERR_IO,
+                         "%s: interrupted; the ledger is left as it was",
+                         ledger_path);
+            break;
+        }
     }
     free(map);
     return rc;
@@ -357,7 +364,7 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
                       const char *run_json) {
     GDALDatasetH ds = NULL;
     struct stat st;
-    int rc = GS_OK, in_tx = 0, lock_fd = -1;
+    int rc = GS_OK, in_tx = 0, lock_fd = -1, deferred = 0;
 
     if ((rc = lock_ledger(ctx, ledger_path, &lock_fd))) return rc;
     gs__out_sweep(ledger_path); /* a killed run's half-made ledger */
@@ -379,6 +386,10 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
                                ledger_path);
         goto done;
     }
+    /* SIGINT or SIGTERM from here to the close waits for the rollback (or
+     * the commit): the ledger is never left with a hot journal. */
+    gs__tmp_defer_begin();
+    deferred = 1;
     /* Another program's short transaction is waited for, not failed. */
     GDALDatasetReleaseResultSet(
         ds,
@@ -397,6 +408,12 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
                          run_json)))
         goto done;
     gs__crash_point("ledger.commit");
+    if (gs__tmp_pending()) {
+        rc = gs__err(ctx, GS_ERR_IO,
+                     "%s: interrupted; the ledger is left as it was",
+                     ledger_path);
+        goto done;
+    }
     gs__libmsg_clear(ctx);
     if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE) {
         rc = ledger_failed(ctx, ledger_path, "cannot commit the week");
@@ -407,7 +424,8 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
 done:
     if (in_tx) GDALDatasetRollbackTransaction(ds);
     if (ds) GDALClose(ds);
-    if (lock_fd >= 0) close(lock_fd); /* releases the lock */
+    if (lock_fd >= 0) close(lock_fd);  /* releases the lock */
+    if (deferred) gs__tmp_defer_end(); /* a signal meanwhile: now */
     return rc;
 }
 

@@ -28,6 +28,7 @@
 
 #include "shard.h"
 #include "testhook.h"
+#include "tmpfiles.h"
 
 #include <cpl_conv.h>
 #include <cpl_string.h>
@@ -50,6 +51,7 @@ void gs__out_free(gs__out *o) {
         }
     if (o->wkb) GEOSWKBWriter_destroy_r(o->ctx->geos, o->wkb);
     if (o->to_output) OCTDestroyCoordinateTransformation(o->to_output);
+    if (o->tmp && !o->pg) gs__tmp_forget(o->tmp);
     free(o->path);
     free(o->tmp);
     free(o);
@@ -89,7 +91,10 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
     }
     free(copy);
     copy = NULL;
-    if (!o->pg) gs__out_sweep(path); /* leftovers of earlier killed runs */
+    if (!o->pg) {
+        gs__out_sweep(path); /* leftovers of earlier killed runs */
+        gs__tmp_add(o->tmp); /* removed on SIGINT or SIGTERM */
+    }
 
     o->wkb = GEOSWKBWriter_create_r(ctx->geos);
     if (!o->wkb) goto nomem;

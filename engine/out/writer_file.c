@@ -24,6 +24,7 @@
 
 #include "provenance.h"
 #include "testhook.h"
+#include "tmpfiles.h"
 #include "writer_int.h"
 
 int gs__out_check_inputs(gs_ctx *ctx, const char *path,
@@ -157,6 +158,7 @@ int gs__out_file(gs_ctx *ctx, const char *path, const char *data, size_t len) {
     snprintf(tmp, n, "%s/.%s.%ld.tmp", dirname(copy), basename(copy2),
              (long)getpid());
     gs__out_sweep(path); /* leftovers of earlier killed runs */
+    gs__tmp_add(tmp);    /* removed on SIGINT or SIGTERM */
     fp = fopen(tmp, "wb");
     if (!fp || fwrite(data, 1, len, fp) != len || fflush(fp) != 0 ||
         fsync(fileno(fp)) != 0) {
@@ -188,6 +190,7 @@ int gs__out_file(gs_ctx *ctx, const char *path, const char *data, size_t len) {
 done:
     if (fp) fclose(fp);
     if (rc && tmp) unlink(tmp);
+    gs__tmp_forget(tmp);
     free(copy);
     free(copy2);
     free(tmp);

@@ -105,6 +105,18 @@ int gs_ctx_create(gs_ctx **out_ctx);
 void gs_ctx_destroy(gs_ctx *ctx);
 
 /**
+ * For a SIGINT or SIGTERM handler: removes the temporary files of every
+ * run in progress (outputs being made, never an earlier output or the
+ * ledger) and returns 1; the handler then ends the process (e.g. by
+ * raising `sig` again with the default action). Returns 0, removing
+ * nothing, while a step that must finish or roll back first is running
+ * (the ledger's transaction): that step stops at its next row, rolls
+ * back and raises `sig` again, calling the handler once more.
+ * Thread safety: async-signal-safe.
+ */
+int gs_interrupted(int sig);
+
+/**
  * The message of the last failure on this context, or "" when none.
  * Borrowed: valid until the next call that takes the context.
  */

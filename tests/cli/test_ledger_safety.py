@@ -236,10 +236,16 @@ def a_full_disk_while_recording_names_the_ledger():
     with open(script, "w") as f:
         f.write("""set -u
 mount -t tmpfs -o size=3m tmpfs '%(d)s' || exit 77
-GS_TEST_PAUSE_AT=ledger.begin:2000 '%(bin)s' run '%(job)s' --quiet \
+GS_TEST_PAUSE_AT=ledger.begin:5000 '%(bin)s' run '%(job)s' --quiet \
     > '%(t)s/full.out' 2> '%(t)s/full.err' &
 pid=$!
-sleep 1
+# The disk fills once the run is asleep inside the ledger's transaction
+# (the ledger exists), however loaded the machine.
+n=0
+while [ ! -e '%(d)s/ledger.gpkg' ] && [ $n -lt 3000 ]; do
+    sleep 0.1; n=$((n + 1))
+done
+sleep 0.5
 dd if=/dev/zero of='%(d)s/filler' bs=64k 2>/dev/null
 wait $pid
 echo $? > '%(t)s/full.rc'
