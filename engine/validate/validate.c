@@ -789,10 +789,19 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
             continue;
         }
         r->grids[gi].households++;
-        if (hh->persons_ok)
+        if (hh->persons_ok) {
             r->grids[gi].persons += hh->persons;
-        else if (r->grids[gi].bad_persons++ == 0)
-            r->grids[gi].first_bad_persons = hh->id;
+            continue;
+        }
+        /* Every one is named, so that the data steward finds them all;
+         * the grid's bad_persons issue counts them. */
+        r->grids[gi].bad_persons++;
+        ADD(GS__K_BAD_PERSONS, gi, m->grids[gi].code,
+            GEOSGeom_createPointFromXY_r(h, hh->x, hh->y),
+            "household %s (building %s): persons missing, negative or not "
+            "an integer; counted as a household, not as persons",
+            hh->id[0] ? hh->id : "(no id)",
+            hh->building_id[0] ? hh->building_id : "-");
     }
 
     /* Phase 3: sizing and bad_persons. */
@@ -805,11 +814,8 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
             ADD(GS__K_BAD_PERSONS, (long)i, g->code, clone(h, g->geom),
                 "%ld household(s) with a missing, negative or non-integer "
                 "persons value: counted as households, not as persons "
-                "(first: household %s)",
-                v->bad_persons,
-                v->first_bad_persons && v->first_bad_persons[0]
-                    ? v->first_bad_persons
-                    : "(no id)");
+                "(each is a bad_persons point in issue_points)",
+                v->bad_persons);
         }
         if (exempt) continue;
         if (v->households < rules->min_households)
