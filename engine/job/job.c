@@ -326,6 +326,7 @@ static int place_outputs(jrun *R) {
     gs_ctx *ctx = R->ctx;
     const job *j = &R->j;
     const char *week = R->week;
+    int n;
     if (mkdir(j->out_dir, 0777) != 0 && errno != EEXIST)
         return gs__err(ctx, GS_ERR_IO,
                        "%s: cannot create the output directory: %s", j->out_dir,
@@ -358,9 +359,16 @@ static int place_outputs(jrun *R) {
                                                  : "special file");
     }
     /* Shards of one job share its output folder: each its own report. */
-    snprintf(R->p_report, sizeof R->p_report, "%s/report-%s%s%s.html",
-             j->out_dir, week, R->db && R->skey[0] ? "-" : "",
-             R->db ? R->skey : "");
+    n = snprintf(R->p_report, sizeof R->p_report, "%s/report-%s%s%s.html",
+                 j->out_dir, week, R->db && R->skey[0] ? "-" : "",
+                 R->db ? R->skey : "");
+    /* A shard key near its limit in a deep folder: never a report written
+     * under a name cut short. */
+    if (n < 0 || (size_t)n >= sizeof R->p_report)
+        return gs__err(ctx, GS_ERR_CONFIG,
+                       "%s: the report's path (%s/report-%s-SHARD.html) is "
+                       "too long",
+                       R->opts->job, j->out_dir, week);
     return GS_OK;
 }
 
