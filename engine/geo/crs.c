@@ -76,7 +76,19 @@ int gs__crs_pick_metric(gs_ctx *ctx, OGRSpatialReferenceH src, double cx,
                          cx, cy);
         goto done;
     }
+    /* Longitudes past 180 (0..360 data) name the same meridians; anything
+     * else cannot be a place on Earth, and would build a zone around it. */
+    if (lon > 180.0 && lon <= 360.0) lon -= 360.0;
+    if (lon < -180.0 || lon > 180.0 || lat < -90.0 || lat > 90.0) {
+        rc = gs__err(ctx, GS_ERR_INPUT_CRS,
+                     "the data's centre (%.6f, %.6f) is at longitude %.6f, "
+                     "latitude %.6f: not a place on Earth; is the layer's "
+                     "CRS right?",
+                     cx, cy, lon, lat);
+        goto done;
+    }
     cm = 3.0 * floor(lon / 3.0 + 0.5);
+    if (cm >= 180.0) cm -= 360.0; /* 178.5..180 is zone -180's */
     zone = (int)cm;
     if (cm >= 75.0 && cm <= 135.0) {
         int epsg = 4534 + (zone - 75) / 3;
@@ -151,6 +163,8 @@ static void *xf_worker(void *arg) {
     PJ *src = NULL, *dst = NULL, *op = NULL, *norm = NULL;
     if (!pc) {
         j->rc = GS_ERR_NOMEM;
+        snprintf(j->err, sizeof j->err,
+                 "out of memory: PROJ could not create a context");
         return NULL;
     }
     proj_log_level(pc, PJ_LOG_NONE);
@@ -217,11 +231,14 @@ int gs__crs_transform_points(gs_ctx *ctx, OGRSpatialReferenceH from,
         jobs[t].b = n * (size_t)(t + 1) / (size_t)threads;
     }
     gs__parallel(xf_worker, jobs, sizeof *jobs, threads);
-    for (int t = 0; t < threads && !rc; t++)
-        if (jobs[t].rc)
+    for (int t = 0; t < threads && !rc; t++) {
+        if (jobs[t].rc == GS_ERR_NOMEM)
+            rc = gs__err(ctx, GS_ERR_NOMEM, "%s", jobs[t].err);
+        else if (jobs[t].rc)
             rc = gs__err(ctx, jobs[t].rc,
                          "PROJ has no transformation between the CRSes: %s",
-                         jobs[t].err);
+                         jobs[t].err[0] ? jobs[t].err : "no reason given");
+    }
     CPLFree(wf);
     CPLFree(wt);
     return rc;

@@ -52,6 +52,8 @@ int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
                          gs__inputs *info) {
     gs__src s;
     gs__rawfeat *raw = NULL;
+    gs__far *far = NULL;
+    gs__bulk bulk;
     size_t n = 0;
     OGREnvelope env = {0, 0, 0, 0};
     OGRCoordinateTransformationH ct = NULL;
@@ -73,7 +75,13 @@ int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
         rc = gs__src_field(&s, "kind", 1, &fi[B_KIND]);
         goto done;
     }
-    if ((rc = gs__src_read_polys(&s, m, &raw, &n, &env)) ||
+    if ((rc = gs__src_read_polys(&s, m, &raw, &n, &env))) goto done;
+    far = gs__calloc(n, sizeof *far);
+    if (!far) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = gs__src_poly_bulk(&s, raw, n, &bulk, far, &env, info)) ||
         (rc = gs__src_check_geographic(&s, &env)) ||
         (rc = gs__crs_transform(ctx, s.srs, crs->metric, &ct)))
         goto done;
@@ -106,8 +114,22 @@ int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
                       : v[B_RW][0] ? "rail"
                       : v[B_BW][0] ? "wall"
                                    : "road";
-        b->geom = gs__src_to_metric(&s, OGR_F_GetGeometryRef(raw[i].f), ct,
-                                    b->origin);
+        if (far[i].n) {
+            /* A line that runs off to (0, 0) would cut every community
+             * on its way: it is used without the bad vertices. */
+            char why[300];
+            OGRGeometryH kept =
+                gs__geom_without_far(OGR_F_GetGeometryRef(raw[i].f), &bulk);
+            gs__far_text(&s, &bulk, &far[i], why, sizeof why);
+            gs__warn(ctx, "%s: barrier has %s; it is used without them",
+                     gs__src_where(&s, b->origin), why);
+            b->geom = kept ? gs__src_to_metric(&s, kept, ct, b->origin) : NULL;
+            if (kept) OGR_G_DestroyGeometry(kept);
+            if (!kept) gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        } else {
+            b->geom = gs__src_to_metric(&s, OGR_F_GetGeometryRef(raw[i].f), ct,
+                                        b->origin);
+        }
         if (!b->geom) {
             rc = ctx->errcode ? ctx->errcode : GS_ERR_INTERNAL;
             goto done;
@@ -116,6 +138,7 @@ int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
     }
 done:
     if (ct) OCTDestroyCoordinateTransformation(ct);
+    free(far);
     gs__rawfeats_free(raw, n);
     gs__src_close(&s);
     return rc;
