@@ -289,14 +289,17 @@ static int read_inputs(vrun *R) {
     if ((rc = gs__io_read_grids(ctx, R->in, opts->grids, &R->m, &R->crs,
                                 &R->info)))
         return rc;
+    gs__phase_step(ctx, "grids");
     gs__progress(ctx, "read communities", -1);
     if ((rc = gs__io_read_communities(ctx, R->in, opts->communities, &R->m,
                                       &R->crs, &R->info)))
         return rc;
+    gs__phase_step(ctx, "communities");
     gs__progress(ctx, "read households", 0);
     if ((rc = gs__io_read_households(ctx, R->in, opts->households, &R->m,
                                      &R->crs, &R->info)))
         return rc;
+    gs__phase_step(ctx, "households");
     if (opts->members) {
         gs__progress(ctx, "read members", -1);
         if ((rc = gs__io_read_members(ctx, R->in, opts->members, 0, &R->m,
@@ -305,6 +308,7 @@ static int read_inputs(vrun *R) {
     }
     if ((rc = gs__io_check_household_ids(ctx, R->in, &R->m, &R->info)))
         return rc;
+    gs__phase_step(ctx, "members and household ids");
     gs__phase_end(ctx, "read");
     return GS_OK;
 }
