@@ -88,9 +88,15 @@ static const char *const help =
     "  --week W | --month M | --from D --to D   the period (inclusive)\n"
     "  --tz ZONE         zone of times without an offset (Asia/Shanghai)\n"
     "  --hex-size M      hexagon size across flats in metres (100)\n"
+    "  --event-crs CRS   how the events' coordinates are to be read: wgs84\n"
+    "                    (default), gcj02 (Mars coordinates of every map\n"
+    "                    licensed in China), bd09 (Baidu), or EPSG:n;\n"
+    "                    as patrol's --trace-crs\n"
     "  --layer ROLE=NAME, --field ROLE.FIELD=SOURCE, --encoding ENC,\n"
     "  --assume-crs CRS  as for validate; the events' role is 'events'\n"
-    "                    (e.g. --field events.category=leibie)\n"
+    "                    (e.g. --field events.category=leibie). A CSV's\n"
+    "                    lon/lat columns are WGS84 whatever --assume-crs\n"
+    "                    says: use --event-crs for them\n"
     "\n"
     "Output and behaviour:\n"
     "  -o, --output OUT.gpkg   the GeoPackage to write (replaced atomically,\n"
@@ -172,6 +178,7 @@ static const struct {
            {"from", offsetof(gs_hotspots_opts, from)},
            {"to", offsetof(gs_hotspots_opts, to)},
            {"tz", offsetof(gs_hotspots_opts, tz)},
+           {"event-crs", offsetof(gs_hotspots_opts, event_crs)},
            {"hex-size", HEX_SIZE},
            {"merge", MERGE}};
 

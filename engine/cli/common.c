@@ -264,9 +264,18 @@ char *cli_join_argv(int argc, char **argv) {
 }
 
 char *cli_command_line(const char *cmd, int argc, char **argv) {
-    /* argv[0] is the command's name: "gridsmith CMD args...". */
-    char *args = cli_join_argv(argc - 1, argv + 1), *full;
+    /* argv[0] is the command's name: "gridsmith CMD args...". Each
+     * argument is redacted before quoting, so that a connection string's
+     * password is found in the form the user gave it. */
+    char **clean = calloc(argc > 1 ? (size_t)argc : 1, sizeof *clean);
+    char *args = NULL, *full;
     size_t n;
+    int ok = clean != NULL;
+    for (int i = 1; ok && i < argc; i++)
+        ok = (clean[i - 1] = gs_redact(argv[i])) != NULL;
+    if (ok) args = cli_join_argv(argc - 1, clean);
+    for (int i = 1; clean && i < argc; i++) free(clean[i - 1]);
+    free(clean);
     if (!args) return NULL;
     n = strlen(cmd) + strlen(args) + 16;
     full = malloc(n);

@@ -6,6 +6,7 @@
  * results on stdout (text, or JSON with --json), messages on stderr.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,9 +62,44 @@ static const struct {
                 {"assess", cmd_assess},      {"report", cmd_report},
                 {"partition", cmd_partition}};
 
+/* SIGINT, SIGTERM, SIGHUP: the library removes the run's temporaries
+ * (or, inside the ledger's transaction, rolls back first and raises the
+ * signal again), then the process ends by the signal itself, so the shell
+ * sees 128 + its number (130 for Ctrl-C, 143 for SIGTERM). Earlier outputs
+ * and the ledger are untouched: every output is renamed into place whole. */
+static void on_signal(int sig) {
+    static const char msg[] =
+        "gridsmith: 已中断，临时文件已删除；已完成的输出与台账保持原样 "
+        "(interrupted: temporary files removed; finished outputs and the "
+        "ledger are as they were)\n";
+    if (!gs_interrupted(sig)) return; /* the ledger rolls back first */
+    if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+        /* nothing to do: the process ends all the same */
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void catch_signals(void) {
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old;
+        /* A signal ignored by whoever started us (nohup) stays ignored. */
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+            continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 int main(int argc, char **argv) {
     const char *cmd;
     cli_prescan(argc, argv);
+    catch_signals();
     if (argc < 2) {
         fputs(main_help, stderr);
         return EXIT_USAGE;

@@ -12,6 +12,8 @@
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,21 +24,66 @@
 
 #define CHUNK ((size_t)1 << 20) /* read size */
 
+/* ---- libcsv's entry buffer ---------------------------------------------- */
+
+/* The block behind libcsv's entry buffer carries its capacity in a header
+ * of one max_align_t, so that a request it already holds returns the same
+ * pointer and a growth at least doubles it. libcsv never reads past the
+ * size it asked for. */
+typedef union csvblk {
+    size_t cap;
+    max_align_t align;
+} csvblk;
+
+static void *csv_grow(void *ptr, size_t size) {
+    csvblk *b = ptr ? (csvblk *)ptr - 1 : NULL, *nb;
+    size_t cap = b ? b->cap : 0;
+    if (b && cap >= size) return ptr;
+    cap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
+    if (cap < size) cap = size;
+    if (cap < 4096) cap = 4096;
+    if (size > SIZE_MAX - sizeof *b) return NULL;
+    if (cap > SIZE_MAX - sizeof *b) cap = size;
+    nb = gs__realloc(b, sizeof *b + cap);
+    if (!nb && cap > size) { /* the double does not fit: what was asked */
+        cap = size;
+        nb = gs__realloc(b, sizeof *b + cap);
+    }
+    if (!nb) return NULL;
+    nb->cap = cap;
+    return nb + 1;
+}
+
+static void csv_release(void *ptr) {
+    if (ptr) free((csvblk *)ptr - 1);
+}
+
+int gs__csv_init(struct csv_parser *p, unsigned char options) {
+    int rc = csv_init(p, options);
+    if (rc == 0) {
+        csv_set_realloc_func(p, csv_grow);
+        csv_set_free_func(p, csv_release);
+    }
+    return rc;
+}
+
 /* ---- line tracking over libcsv's callbacks ------------------------------- */
 
 /* libcsv reports fields and row ends but not lines; with CSV_REPALL_NL it
  * reports every CR and LF outside a field, so lines are counted from those
- * and from the line breaks inside quoted fields. A line ends with LF or
- * CRLF; in a file whose rows end with a lone CR (classic Mac), with CR. */
+ * and from the line breaks inside quoted fields. A line ends with LF, CRLF
+ * or a lone CR, wherever it is (Python's and most editors' universal
+ * newlines). The rule needs no state learnt from earlier in the file, so a
+ * part of a file parsed on its own numbers its lines as the whole file
+ * does. */
 
 void gs__csvlines_field(gs__csvlines *l, const char *s, size_t len) {
-    if (l->prev_cr) l->cr_lines = 1; /* a CR not followed by LF */
     l->prev_cr = 0;
     if (l->nf++ == 0) l->row_line = l->line;
-    if (memchr(s, '\n', len) || (l->cr_lines && memchr(s, '\r', len))) {
+    if (memchr(s, '\n', len) || memchr(s, '\r', len)) {
         for (size_t i = 0; i < len; i++)
-            if (s[i] == '\n' || (l->cr_lines && s[i] == '\r' &&
-                                 (i + 1 == len || s[i + 1] != '\n')))
+            if (s[i] == '\n' ||
+                (s[i] == '\r' && (i + 1 == len || s[i + 1] != '\n')))
                 l->line++;
     }
 }
@@ -46,7 +93,6 @@ void gs__csvlines_end(gs__csvlines *l, int c) {
         if (!l->prev_cr) l->line++;
         l->prev_cr = 0;
     } else if (c == '\r') {
-        if (l->prev_cr) l->cr_lines = 1;
         l->line++;
         l->prev_cr = 1;
     }
@@ -194,7 +240,7 @@ int gs__csv_read(gs_ctx *ctx, const char *path, gs__csv_row_fn fn, void *user) {
     rc = gs__file_open_read(ctx, path, "CSV", &fd, &size);
     if (rc) goto done;
     buf = gs__malloc(CHUNK);
-    if (!buf || csv_init(&p, CSV_APPEND_NULL | CSV_REPALL_NL) != 0) {
+    if (!buf || gs__csv_init(&p, CSV_APPEND_NULL | CSV_REPALL_NL) != 0) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
     }

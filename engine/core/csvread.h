@@ -39,19 +39,32 @@ typedef int (*gs__csv_row_fn)(gs_ctx *ctx, void *user, const gs__csvrow *row);
  * GS_ERR_INPUT_EMPTY when it holds no row, or the callback's code. */
 int gs__csv_read(gs_ctx *ctx, const char *path, gs__csv_row_fn fn, void *user);
 
+/* ---- libcsv parsers ------------------------------------------------------ */
+
+struct csv_parser;
+
+/* csv_init with `options`, and an entry buffer that grows geometrically:
+ * libcsv asks for 128 more bytes at a time, so a field of n bytes would
+ * cost n / 128 reallocations of up to n bytes each (minutes for a 10 MB
+ * field under AddressSanitizer, whose realloc always copies). Here a
+ * request the block already holds costs nothing and a block that must
+ * grow at least doubles, so a long field parses in linear time. Returns
+ * csv_init's status (0 on success); free with csv_free as usual. */
+int gs__csv_init(struct csv_parser *p, unsigned char options);
+
 /* ---- line numbers over libcsv's callbacks ------------------------------- */
 
 /* libcsv reports fields and row ends but not lines; with CSV_REPALL_NL it
  * reports every CR and LF outside a field, so lines are counted from those
- * and from the line breaks inside quoted fields. A line ends with LF or
- * CRLF; in a file whose rows end with a lone CR (classic Mac), with CR.
+ * and from the line breaks inside quoted fields. A line ends with LF, CRLF
+ * or a lone CR (universal newlines), so counting needs no state but the
+ * last event: a part of a file counts its lines as the whole file does.
  * Start with line = 1 and the rest zero. */
 typedef struct gs__csvlines {
     uint32_t line;     /* line of the parse position */
     uint32_t row_line; /* line where the current row started */
     size_t nf;         /* fields so far in the current row */
     int prev_cr;       /* the last event was a CR row end */
-    int cr_lines;      /* rows end with a lone CR */
 } gs__csvlines;
 
 /* Call from libcsv's field callback with the field's bytes. */

@@ -15,6 +15,7 @@
 #include <geos_c.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "gridsmith/gridsmith.h"
 #include "mem.h"
@@ -174,6 +175,12 @@ double gs__now(void);
 
 /* The current time as ISO 8601 UTC with 'Z' into buf (>= 21 bytes). */
 void gs__utc_now(char *buf, size_t size);
+
+/* The current time in seconds since the epoch, for what depends on the
+ * date (the job's default week). In builds with the test hooks the
+ * environment variable GS_TEST_NOW (seconds since the epoch) stands in
+ * for it. */
+int64_t gs__epoch_now(void);
 
 /* Peak resident set size of the process so far, in MiB. */
 double gs__peak_rss_mb(void);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "redact.h"
 
 /* Makes `s` valid UTF-8 in place, each byte of an invalid sequence
  * becoming '?': messages quote input (a key of a GBK job file, a file
@@ -101,6 +102,9 @@ static int verr(gs_ctx *ctx, int code, int with_lib, const char *fmt,
         memcpy(ctx->errmsg + n + 2, ctx->libmsg, l);
         ctx->errmsg[n + 2 + l] = '\0';
     }
+    /* Messages name inputs and outputs, which may be connection strings
+     * with a password. */
+    gs__redact_buf(ctx->errmsg, sizeof ctx->errmsg);
     utf8_sanitise(ctx->errmsg);
     return code;
 }
@@ -136,6 +140,7 @@ void gs__warn(gs_ctx *ctx, const char *fmt, ...) {
     vsnprintf(msg, sizeof msg, gs__optfmt(ctx, fmt, rendered, sizeof rendered),
               ap);
     va_end(ap);
+    gs__redact_buf(msg, sizeof msg);
     utf8_sanitise(msg);
     ctx->log(ctx->log_user, GS_LOG_WARNING, msg);
 }

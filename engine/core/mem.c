@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,4 +211,63 @@ size_t gs__strix_find(const gs__strix *v, size_t n, const char *s) {
 long gs__strix_lookup(const gs__strix *v, size_t n, const char *s) {
     size_t k = gs__strix_find(v, n, s);
     return k < n ? (long)v[k].i : -1;
+}
+
+/* ---- string set ---------------------------------------------------------- */
+
+static size_t fnv1a(const char *s) {
+    uint32_t h = 2166136261u;
+    for (const unsigned char *q = (const unsigned char *)s; *q; q++)
+        h = (h ^ *q) * 16777619u;
+    return h;
+}
+
+/* Doubles the slots (64 at first) and places the entries again. */
+static int strset_grow(gs__strset *t) {
+    size_t ns = t->nslot ? t->nslot * 2 : 64;
+    size_t *slot = gs__calloc(ns, sizeof *slot);
+    if (!slot) return -1;
+    for (size_t k = 0; k < t->n; k++) {
+        size_t j = fnv1a(t->s[k]) & (ns - 1);
+        while (slot[j]) j = (j + 1) & (ns - 1);
+        slot[j] = k + 1;
+    }
+    free(t->slot);
+    t->slot = slot;
+    t->nslot = ns;
+    return 0;
+}
+
+int gs__strset_add(gs__strset *t, const char *s, size_t val, size_t *out_val) {
+    size_t j;
+    if ((t->n + 1) * 2 > t->nslot && strset_grow(t)) return -1;
+    for (j = fnv1a(s) & (t->nslot - 1); t->slot[j];
+         j = (j + 1) & (t->nslot - 1))
+        if (!strcmp(t->s[t->slot[j] - 1], s)) {
+            if (out_val) *out_val = t->val[t->slot[j] - 1];
+            return 0;
+        }
+    if (t->n == t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 64;
+        const char **ns = gs__realloc((void *)t->s, nc * sizeof *ns);
+        size_t *nv;
+        if (!ns) return -1;
+        t->s = ns;
+        nv = gs__realloc(t->val, nc * sizeof *nv);
+        if (!nv) return -1;
+        t->val = nv;
+        t->cap = nc;
+    }
+    t->s[t->n] = s;
+    t->val[t->n] = val;
+    t->slot[j] = ++t->n;
+    if (out_val) *out_val = val;
+    return 1;
+}
+
+void gs__strset_free(gs__strset *t) {
+    free(t->slot);
+    free((void *)t->s);
+    free(t->val);
+    memset(t, 0, sizeof *t);
 }

@@ -77,4 +77,25 @@ size_t gs__strix_find(const gs__strix *v, size_t n, const char *s);
 /* The input position (i) of that first entry, or -1. */
 long gs__strix_lookup(const gs__strix *v, size_t n, const char *s);
 
+/* ---- string set: the first value given for each string ---------------- */
+
+/* Strings (borrowed, kept alive by the caller) with a value each, in an
+ * open-addressing hash table (FNV-1a): finding duplicates among millions
+ * of ids or category texts in linear time, where sorting them costs
+ * seconds. Zero it to start; free with gs__strset_free. */
+typedef struct gs__strset {
+    size_t *slot; /* entry + 1; 0 is empty */
+    size_t nslot; /* a power of two */
+    const char **s;
+    size_t *val;
+    size_t n, cap;
+} gs__strset;
+
+/* Adds `s` with value `val` unless it is there: returns 1 when added, 0
+ * when present (*out_val, may be NULL, gets the value it was added with;
+ * on 1 it gets val), -1 when out of memory (nothing added). */
+int gs__strset_add(gs__strset *t, const char *s, size_t val, size_t *out_val);
+
+void gs__strset_free(gs__strset *t);
+
 #endif /* GS_MEM_H */

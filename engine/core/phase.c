@@ -10,6 +10,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -19,6 +20,14 @@ double gs__now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int64_t gs__epoch_now(void) {
+#ifdef GS_TESTABLE
+    const char *e = getenv("GS_TEST_NOW");
+    if (e && *e) return (int64_t)strtoll(e, NULL, 10);
+#endif
+    return (int64_t)time(NULL);
 }
 
 void gs__utc_now(char *buf, size_t size) {

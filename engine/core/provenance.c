@@ -122,6 +122,12 @@ int gs__inputs_note_file(gs_ctx *ctx, gs__inputs *info, const char *role,
     }
 }
 
+gs__input_info *gs__inputs_find(gs__inputs *info, const char *role) {
+    for (int i = info ? info->n - 1 : -1; i >= 0; i--)
+        if (!strcmp(info->items[i].role, role)) return &info->items[i];
+    return NULL;
+}
+
 int gs__same_file(const char *a, const char *b) {
     char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
     int same = ra && rb && strcmp(ra, rb) == 0;

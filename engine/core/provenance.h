@@ -15,12 +15,23 @@ typedef struct gs__input_info {
     char *layer;
     long features;
     char sha256[65]; /* of all the dataset's files, in order */
+    /* The coordinate check (geo/bulk.h), when the reader made one: the
+     * bulk's box in the layer's CRS, the margin, and how many features
+     * (or rows) had a coordinate far outside it. */
+    int checked;
+    int geographic;
+    double bulk[4]; /* x0, y0, x1, y1 */
+    double margin_m;
+    long far;
 } gs__input_info;
 
 typedef struct gs__inputs {
-    gs__input_info items[8];
+    gs__input_info items[16];
     int n;
 } gs__inputs;
+
+/* The latest input recorded for `role`, or NULL. */
+gs__input_info *gs__inputs_find(gs__inputs *info, const char *role);
 
 void gs__inputs_free(gs__inputs *in);
 

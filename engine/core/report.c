@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "redact.h"
+
 struct gs_report {
     char *json;
     char *text;
@@ -65,10 +67,12 @@ gs_report *gs__report_create(gs_ctx *ctx, json_object *obj, const char *text,
     }
     json_object_object_add(obj, "phases", phases);
     phases = NULL;
+    /* Outputs and inputs may be connection strings with a password. */
+    if (gs__redact_json(obj)) goto fail;
     s = json_object_to_json_string_ext(
         obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
     r->json = s ? gs__strdup(s) : NULL;
-    r->text = gs__strdup(text ? text : "");
+    r->text = gs__redact(text ? text : "");
     r->findings = findings;
     if (!r->json || !r->text) goto fail;
     json_object_put(obj);

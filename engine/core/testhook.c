@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static pthread_once_t kill_once = PTHREAD_ONCE_INIT;
 static char kill_point[64];
@@ -36,8 +37,35 @@ static void kill_init(void) {
     if (kill_nth < 1) kill_nth = 1;
 }
 
+static pthread_once_t pause_once = PTHREAD_ONCE_INIT;
+static char pause_point[64];
+static long pause_ms;
+static atomic_int pause_done;
+
+/* Reads GS_TEST_PAUSE_AT once: "POINT:MS". */
+static void pause_init(void) {
+    const char *e = getenv("GS_TEST_PAUSE_AT");
+    const char *colon = e ? strchr(e, ':') : NULL;
+    size_t n;
+    if (!colon) return;
+    n = (size_t)(colon - e);
+    if (n >= sizeof pause_point) return;
+    memcpy(pause_point, e, n);
+    pause_point[n] = '\0';
+    pause_ms = strtol(colon + 1, NULL, 10);
+}
+
 void gs__crash_point(const char *point) {
     pthread_once(&kill_once, kill_init);
+    pthread_once(&pause_once, pause_init);
+    if (pause_point[0] && !strcmp(point, pause_point) &&
+        !atomic_exchange(&pause_done, 1)) {
+        /* The first time only: long enough for a test to start a rival
+         * run or send a signal at a known step. */
+        struct timespec ts = {pause_ms / 1000, (pause_ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0)
+            ;
+    }
     if (!kill_point[0] || strcmp(point, kill_point) != 0) return;
     if (atomic_fetch_add(&kill_seen, 1) + 1 >= kill_nth) raise(SIGKILL);
 }

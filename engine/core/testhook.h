@@ -13,7 +13,10 @@
  * "POINT" or "POINT:N", the process raises SIGKILL the Nth time (default
  * the first) it passes POINT; otherwise this does nothing, at the cost of
  * one string comparison. Timed kills cannot hit every step reliably on a
- * loaded machine; this does. The points are listed in tests/test_crash.py. */
+ * loaded machine; this does. The points are listed in tests/test_crash.py.
+ * GS_TEST_PAUSE_AT="POINT:MS" makes the process sleep MS milliseconds the
+ * first time it passes POINT (a rival run, or a signal, then arrives at a
+ * known step). */
 void gs__crash_point(const char *point);
 #else
 #define gs__crash_point(point) ((void)(point))

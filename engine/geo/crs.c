@@ -76,7 +76,19 @@ int gs__crs_pick_metric(gs_ctx *ctx, OGRSpatialReferenceH src, double cx,
                          cx, cy);
         goto done;
     }
+    /* Longitudes past 180 (0..360 data) name the same meridians; anything
+     * else cannot be a place on Earth, and would build a zone around it. */
+    if (lon > 180.0 && lon <= 360.0) lon -= 360.0;
+    if (lon < -180.0 || lon > 180.0 || lat < -90.0 || lat > 90.0) {
+        rc = gs__err(ctx, GS_ERR_INPUT_CRS,
+                     "the data's centre (%.6f, %.6f) is at longitude %.6f, "
+                     "latitude %.6f: not a place on Earth; is the layer's "
+                     "CRS right?",
+                     cx, cy, lon, lat);
+        goto done;
+    }
     cm = 3.0 * floor(lon / 3.0 + 0.5);
+    if (cm >= 180.0) cm -= 360.0; /* 178.5..180 is zone -180's */
     zone = (int)cm;
     if (cm >= 75.0 && cm <= 135.0) {
         int epsg = 4534 + (zone - 75) / 3;
@@ -163,7 +175,8 @@ gs__proj *gs__proj_create(const char *from_wkt, const char *to_wkt, char *err,
     gs__proj *p = gs__calloc(1, sizeof *p);
     if (err_size) err[0] = '\0';
     if (!p || !(p->pc = proj_context_create())) {
-        snprintf(err, err_size, "out of memory");
+        snprintf(err, err_size,
+                 "out of memory: PROJ could not create a context");
         free(p);
         return NULL;
     }
@@ -216,8 +229,8 @@ static void *xf_worker(void *arg) {
     gs__proj *p =
         gs__proj_create(j->from_wkt, j->to_wkt, j->err, sizeof j->err);
     if (!p) {
-        j->rc = strcmp(j->err, "out of memory") == 0 ? GS_ERR_NOMEM
-                                                     : GS_ERR_INPUT_CRS;
+        j->rc = strncmp(j->err, "out of memory", 13) == 0 ? GS_ERR_NOMEM
+                                                          : GS_ERR_INPUT_CRS;
         return NULL;
     }
     if (j->b > j->a)
@@ -255,11 +268,14 @@ int gs__crs_transform_points(gs_ctx *ctx, OGRSpatialReferenceH from,
         jobs[t].b = n * (size_t)(t + 1) / (size_t)threads;
     }
     gs__parallel(xf_worker, jobs, sizeof *jobs, threads);
-    for (int t = 0; t < threads && !rc; t++)
-        if (jobs[t].rc)
+    for (int t = 0; t < threads && !rc; t++) {
+        if (jobs[t].rc == GS_ERR_NOMEM)
+            rc = gs__err(ctx, GS_ERR_NOMEM, "%s", jobs[t].err);
+        else if (jobs[t].rc)
             rc = gs__err(ctx, jobs[t].rc,
                          "PROJ has no transformation between the CRSes: %s",
-                         jobs[t].err);
+                         jobs[t].err[0] ? jobs[t].err : "no reason given");
+    }
     CPLFree(wf);
     CPLFree(wt);
     return rc;

@@ -26,6 +26,10 @@ typedef struct gs__community {
     const char *name;
     GEOSGeometry *geom; /* metric, repaired, polygonal */
     gs__origin origin;
+    /* Vertices far outside the layer or its CRS (io/coords.c): geom is
+     * the community without them; far_reason says which (else ""). */
+    int far;
+    char far_reason[300];
 } gs__community;
 
 typedef struct gs__grid {
@@ -42,6 +46,10 @@ typedef struct gs__grid {
     char invalid_reason[160];    /* GEOS's reason, when invalid */
     double invalid_x, invalid_y; /* metric location of the problem */
     gs__origin origin;
+    /* Vertices far outside the layer or its CRS (io/coords.c): geom is
+     * the grid without them; far_reason says which (else ""). */
+    int far;
+    char far_reason[300];
 } gs__grid;
 
 typedef struct gs__household {

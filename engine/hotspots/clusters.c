@@ -11,6 +11,7 @@
  * members keep input order, so runs are repeatable.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,21 +88,16 @@ typedef struct group_sum {
     double x, y;
 } group_sum;
 
-static int cmp_long(const void *a, const void *b) {
-    long x = *(const long *)a, y = *(const long *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Figures of group k: the dominant category (ties: the more frequent
  * overall), the grid most members count in (ties: the first), the time
- * span, the mean point. `cat_n` (ncats zeros) and `grids` (scratch of the
- * group's size) are work space; cat_n is left zeroed. */
+ * span, the mean point. `cat_n` (ncats zeros) and `grid_n` (one zero per
+ * grid) are work space, left zeroed. */
 static group_sum sum_group(const gs__events *ev, const gs__hsresult *r,
                            const groups *gr, size_t k, long *cat_n,
-                           long *grids) {
+                           long *grid_n) {
     group_sum s;
-    size_t a = gr->start[k], b = gr->start[k + 1], ng = 0;
-    long best_run = 0;
+    size_t a = gr->start[k], b = gr->start[k + 1];
+    long best_n = 0;
     memset(&s, 0, sizeof s);
     s.category = -1;
     s.grid = -1;
@@ -122,17 +118,19 @@ static group_sum sum_group(const gs__events *ev, const gs__hsresult *r,
             s.category_events = cat_n[c];
             s.category = c;
         }
-        if (r->ev_grid[i] >= 0) grids[ng++] = r->ev_grid[i];
+        if (r->ev_grid[i] >= 0) grid_n[r->ev_grid[i]]++;
     }
-    for (size_t q = a; q < b; q++) cat_n[r->ev_cat[gr->mem[q]]] = 0;
-    qsort(grids, ng, sizeof *grids, cmp_long);
-    for (size_t q = 0, run = 0; q < ng; q++) {
-        run = q > 0 && grids[q] == grids[q - 1] ? run + 1 : 1;
-        if ((long)run > best_run) {
-            best_run = (long)run;
-            s.grid = grids[q];
+    for (size_t q = a; q < b; q++) {
+        long g = r->ev_grid[gr->mem[q]];
+        cat_n[r->ev_cat[gr->mem[q]]] = 0;
+        if (g < 0) continue;
+        if (grid_n[g] > best_n || (grid_n[g] == best_n && g < s.grid)) {
+            best_n = grid_n[g];
+            s.grid = g;
         }
     }
+    for (size_t q = a; q < b; q++)
+        if (r->ev_grid[gr->mem[q]] >= 0) grid_n[r->ev_grid[gr->mem[q]]] = 0;
     if (s.events) {
         s.x /= (double)s.events;
         s.y /= (double)s.events;
@@ -140,28 +138,117 @@ static group_sum sum_group(const gs__events *ev, const gs__hsresult *r,
     return s;
 }
 
-/* Convex hull of the group's points, buffered by `pad` metres. */
+typedef struct hpt {
+    double x, y;
+} hpt;
+
+static int cmp_hpt(const void *a, const void *b) {
+    const hpt *p = a, *q = b;
+    if (p->x != q->x) return p->x < q->x ? -1 : 1;
+    return (p->y > q->y) - (p->y < q->y);
+}
+
+/* Twice the signed area of o, a, b: > 0 for a left turn. */
+static double cross(const hpt *o, const hpt *a, const hpt *b) {
+    return (a->x - o->x) * (b->y - o->y) - (a->y - o->y) * (b->x - o->x);
+}
+
+/* The points of v[0..n) (sorted, distinct) on the boundary of their
+ * convex hull, collinear ones included, into out (room for 2n); their
+ * number. Andrew's monotone chain: O(n) after the sort. */
+static size_t hull_candidates(const hpt *v, size_t n, hpt *out) {
+    size_t k = 0, lower;
+    if (n < 3) {
+        memcpy(out, v, n * sizeof *v);
+        return n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        while (k >= 2 && cross(&out[k - 2], &out[k - 1], &v[i]) < 0) k--;
+        out[k++] = v[i];
+    }
+    lower = k + 1;
+    for (size_t i = n - 1; i-- > 0;) {
+        while (k >= lower && cross(&out[k - 2], &out[k - 1], &v[i]) < 0) k--;
+        out[k++] = v[i];
+    }
+    return k;
+}
+
+/* Keeps the points of v[0..n) that are not strictly inside the octagon of
+ * their extreme points (least and greatest x, y, x + y, x - y), which
+ * therefore holds every vertex of their hull (Akl and Toussaint's
+ * heuristic): a large cluster keeps a few hundred of its points. Returns
+ * how many are kept, moved to the front in their order. */
+static size_t octagon_filter(hpt *v, size_t n) {
+    size_t ext[8] = {0}, m = 0;
+    hpt o[8];
+    if (n < 64) return n;
+    for (size_t i = 1; i < n; i++) {
+        double x = v[i].x, y = v[i].y;
+        if (x < v[ext[0]].x) ext[0] = i;
+        if (x + y < v[ext[1]].x + v[ext[1]].y) ext[1] = i;
+        if (y < v[ext[2]].y) ext[2] = i;
+        if (x - y > v[ext[3]].x - v[ext[3]].y) ext[3] = i;
+        if (x > v[ext[4]].x) ext[4] = i;
+        if (x + y > v[ext[5]].x + v[ext[5]].y) ext[5] = i;
+        if (y > v[ext[6]].y) ext[6] = i;
+        if (x - y < v[ext[7]].x - v[ext[7]].y) ext[7] = i;
+    }
+    /* West, south-west, south, south-east, east...: counter-clockwise. */
+    for (int k = 0; k < 8; k++) o[k] = v[ext[k]];
+    for (size_t i = 0; i < n; i++) {
+        int inside = 1;
+        for (int k = 0; k < 8 && inside; k++) {
+            const hpt *a = &o[k], *b = &o[(k + 1) % 8];
+            if (a->x == b->x && a->y == b->y) continue; /* a corner twice */
+            double ex = b->x - a->x, ey = b->y - a->y;
+            double px = v[i].x - a->x, py = v[i].y - a->y;
+            /* Strictly inside, by more than rounding could err. */
+            inside = ex * py - ey * px >
+                     1e-9 * (fabs(ex) + fabs(ey)) * (fabs(px) + fabs(py));
+        }
+        if (!inside) v[m++] = v[i];
+    }
+    return m;
+}
+
+/* Convex hull of the group's points, buffered by `pad` metres. GEOS's
+ * hull keeps a set of every coordinate, which for a cluster of a dense
+ * week (millions of events) took seconds; the octagon filter and the
+ * monotone chain first keep only the points on the hull's boundary, from
+ * which GEOS builds the same hull. NULL when out of memory. */
 static GEOSGeometry *group_hull(GEOSContextHandle_t h, const gs__events *ev,
                                 const groups *gr, size_t k, double pad) {
-    size_t a = gr->start[k], n = gr->start[k + 1] - a;
-    GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, (unsigned)n, 2);
-    GEOSGeometry *mp, *hull, *out;
-    if (!cs) return NULL;
+    size_t a = gr->start[k], n = gr->start[k + 1] - a, u = 0, m;
+    hpt *v = gs__malloc(n * sizeof *v), *c = gs__malloc(2 * n * sizeof *c);
+    GEOSCoordSequence *cs = NULL;
+    GEOSGeometry *mp = NULL, *hull, *out = NULL;
+    if (!v || !c) goto done;
     for (size_t q = 0; q < n; q++)
-        GEOSCoordSeq_setXY_r(h, cs, (unsigned)q, ev->v[gr->mem[a + q]].x,
-                             ev->v[gr->mem[a + q]].y);
-    mp = GEOSGeom_createLineString_r(h, cs); /* hull of its points */
-    if (n < 2) {
-        if (mp) GEOSGeom_destroy_r(h, mp);
-        mp = GEOSGeom_createPointFromXY_r(h, ev->v[gr->mem[a]].x,
-                                          ev->v[gr->mem[a]].y);
+        v[q] = (hpt){ev->v[gr->mem[a + q]].x, ev->v[gr->mem[a + q]].y};
+    n = octagon_filter(v, n);
+    qsort(v, n, sizeof *v, cmp_hpt);
+    for (size_t q = 0; q < n; q++)
+        if (u == 0 || cmp_hpt(&v[u - 1], &v[q]) != 0) v[u++] = v[q];
+    m = hull_candidates(v, u, c);
+    if (m >= 2) {
+        cs = GEOSCoordSeq_create_r(h, (unsigned)m, 2);
+        if (!cs) goto done;
+        for (size_t q = 0; q < m; q++)
+            GEOSCoordSeq_setXY_r(h, cs, (unsigned)q, c[q].x, c[q].y);
+        mp = GEOSGeom_createLineString_r(h, cs); /* hull of its points */
+    } else {
+        mp = GEOSGeom_createPointFromXY_r(h, c[0].x, c[0].y);
     }
-    if (!mp) return NULL;
+    if (!mp) goto done;
     hull = GEOSConvexHull_r(h, mp);
-    GEOSGeom_destroy_r(h, mp);
-    if (!hull) return NULL;
+    if (!hull) goto done;
     out = GEOSBuffer_r(h, hull, pad, 8);
     GEOSGeom_destroy_r(h, hull);
+done:
+    if (mp) GEOSGeom_destroy_r(h, mp);
+    free(v);
+    free(c);
     return out;
 }
 
@@ -178,10 +265,10 @@ static void group_ids(const gs__events *ev, const groups *gr, size_t k,
 }
 
 /* The work space of a grouping: the chosen events, their groups, and what
- * sum_group needs (cat_n: ncats zeros; grids: one per event). */
+ * sum_group needs (cat_n: ncats zeros; grid_n: one zero per grid). */
 typedef struct scratch {
     size_t *idx, n;
-    long *cat_n, *grids;
+    long *cat_n, *grid_n;
     groups gr;
 } scratch;
 
@@ -189,17 +276,20 @@ static void scratch_free(scratch *w) {
     groups_free(&w->gr);
     free(w->idx);
     free(w->cat_n);
-    free(w->grids);
+    free(w->grid_n);
 }
 
 /* GS_ERR_NOMEM, no message; free with scratch_free in every case. */
 static int scratch_init(scratch *w, const gs__events *ev,
                         const gs__hsresult *r) {
+    long ng = 0;
     memset(w, 0, sizeof *w);
     w->idx = gs__malloc((ev->n ? ev->n : 1) * sizeof *w->idx);
     w->cat_n = gs__calloc(r->ncats ? r->ncats : 1, sizeof *w->cat_n);
-    w->grids = gs__malloc((ev->n ? ev->n : 1) * sizeof *w->grids);
-    return w->idx && w->cat_n && w->grids ? GS_OK : GS_ERR_NOMEM;
+    for (size_t i = 0; i < ev->n; i++)
+        if (r->ev_grid[i] >= ng) ng = r->ev_grid[i] + 1;
+    w->grid_n = gs__calloc(ng ? (size_t)ng : 1, sizeof *w->grid_n);
+    return w->idx && w->cat_n && w->grid_n ? GS_OK : GS_ERR_NOMEM;
 }
 
 int gs__hs_clusters(gs_ctx *ctx, const gs__events *ev, const gs__hs_params *p,
@@ -218,7 +308,7 @@ int gs__hs_clusters(gs_ctx *ctx, const gs__events *ev, const gs__hs_params *p,
     r->clusters = gs__calloc(w.gr.n ? w.gr.n : 1, sizeof *r->clusters);
     if (!r->clusters) NOMEM();
     for (size_t k = 0; k < w.gr.n; k++) {
-        group_sum s = sum_group(ev, r, &w.gr, k, w.cat_n, w.grids);
+        group_sum s = sum_group(ev, r, &w.gr, k, w.cat_n, w.grid_n);
         gs__hs_cluster *c = &r->clusters[k];
         c->events = s.events;
         c->core = s.core;
@@ -254,7 +344,7 @@ int gs__hs_repeat_spots(gs_ctx *ctx, const gs__events *ev,
         goto done;
     }
     for (size_t k = 0; k < w.gr.n; k++) {
-        group_sum s = sum_group(ev, r, &w.gr, k, w.cat_n, w.grids);
+        group_sum s = sum_group(ev, r, &w.gr, k, w.cat_n, w.grid_n);
         gs__hs_trouble t;
         gs__buf b;
         memset(&t, 0, sizeof t);

@@ -100,6 +100,11 @@ static void lay_raster(const gs_rules *ru, const double b[4], gs__hsresult *r) {
     if (!r->kde_grid.ny) r->kde_grid.ny = 1;
 }
 
+/* The density's progress, for the context's hook. */
+static void kde_progress(void *user, double fraction) {
+    gs__progress(user, "density", fraction);
+}
+
 int gs__hs_density(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
                    const gs__hs_params *p, gs__hsresult *r) {
     size_t n, cells;
@@ -115,7 +120,8 @@ int gs__hs_density(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
     d = gs__malloc(cells * sizeof *d);
     r->kde = gs__malloc(cells * sizeof *r->kde);
     if (!d || !r->kde) NOMEM();
-    if ((rc = gs__kde_quartic(x, y, NULL, n, r->kde_h, &r->kde_grid, d))) {
+    if ((rc = gs__kde_quartic_mt(x, y, NULL, n, r->kde_h, &r->kde_grid, d,
+                                 p->threads, kde_progress, ctx))) {
         rc = gs__err(ctx, rc, "kernel density failed");
         goto done;
     }

@@ -26,8 +26,11 @@
 #include <unistd.h>
 
 #include "run_hotspots.h"
+#include "tmpfiles.h"
 
 void gs__hs_kde_file_free(gs__hs_kde_file *k) {
+    gs__tmp_forget(k->tmp); /* NULL: nothing */
+    gs__tmp_forget(k->qml_tmp);
     free(k->path);
     memset(k, 0, sizeof *k);
 }
@@ -60,6 +63,8 @@ int gs__hs_kde_paths(const char *output, gs__hs_kde_file *k) {
     k->qml_tmp = s + 3 * size;
     gs__out_sweep(k->path); /* leftovers of earlier killed runs */
     gs__out_sweep(k->qml_path);
+    gs__tmp_add(k->tmp); /* removed on SIGINT or SIGTERM */
+    gs__tmp_add(k->qml_tmp);
     return GS_OK;
 }
 

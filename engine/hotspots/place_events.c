@@ -91,32 +91,48 @@ const char *gs__hs_category_label(const char *category) {
     return category && category[0] ? category : "未分类";
 }
 
+/* Numbers the distinct strings of the events' categories in first-seen
+ * order (ev_cat per event, *out_n of them, their text in *out_s) with a
+ * hash table, so a dense week's millions of events cost one hash each
+ * rather than a sort of their texts. GS_ERR_NOMEM, no message. */
+static int number_categories(const gs__events *ev, int *ev_cat,
+                             const char ***out_s, size_t *out_n) {
+    gs__strset set = {0};
+    for (size_t i = 0; i < ev->n; i++) {
+        size_t id;
+        if (gs__strset_add(&set, ev->v[i].category, set.n, &id) < 0) {
+            gs__strset_free(&set);
+            return GS_ERR_NOMEM;
+        }
+        ev_cat[i] = (int)id;
+    }
+    *out_s = set.s;
+    *out_n = set.n;
+    set.s = NULL;
+    gs__strset_free(&set);
+    return GS_OK;
+}
+
 /* Distinct categories of all events, most frequent in the period first,
  * then by text; ev_cat per event. GS_ERR_NOMEM, no message. */
 static int index_categories(const gs__events *ev, gs__hsresult *r) {
     size_t n = ev->n, nc = 0;
-    gs__strix *v = gs__malloc((n ? n : 1) * sizeof *v);
+    const char **seen = NULL;
     cat_order *ord = NULL;
     int *rank = NULL, rc = GS_ERR_NOMEM;
     r->ev_cat = gs__malloc((n ? n : 1) * sizeof *r->ev_cat);
-    if (!v || !r->ev_cat) goto done;
-    for (size_t i = 0; i < n; i++) v[i] = (gs__strix){ev->v[i].category, i};
-    qsort(v, n, sizeof *v, gs__strix_cmp);
-    for (size_t k = 0; k < n; k++) {
-        if (k == 0 || strcmp(v[k].s, v[k - 1].s)) nc++;
-        r->ev_cat[v[k].i] = (int)nc - 1;
-    }
+    if (!r->ev_cat || number_categories(ev, r->ev_cat, &seen, &nc)) goto done;
     ord = gs__calloc(nc ? nc : 1, sizeof *ord);
     rank = gs__malloc((nc ? nc : 1) * sizeof *rank);
     r->cats = gs__malloc((nc ? nc : 1) * sizeof *r->cats);
     r->cat_events = gs__calloc(nc ? nc : 1, sizeof *r->cat_events);
     if (!ord || !rank || !r->cats || !r->cat_events) goto done;
-    for (size_t k = 0; k < n; k++) {
-        cat_order *o = &ord[r->ev_cat[v[k].i]];
-        o->s = v[k].s;
-        o->old = r->ev_cat[v[k].i];
-        o->n += (r->ev_flag[v[k].i] & GS__EVF_PERIOD) != 0;
+    for (size_t k = 0; k < nc; k++) {
+        ord[k].s = seen[k];
+        ord[k].old = (int)k;
     }
+    for (size_t i = 0; i < n; i++)
+        ord[r->ev_cat[i]].n += (r->ev_flag[i] & GS__EVF_PERIOD) != 0;
     qsort(ord, nc, sizeof *ord, cmp_cat_order);
     for (size_t k = 0; k < nc; k++) {
         rank[ord[k].old] = (int)k;
@@ -127,7 +143,7 @@ static int index_categories(const gs__events *ev, gs__hsresult *r) {
     r->ncats = nc;
     rc = GS_OK;
 done:
-    free(v);
+    free((void *)seen);
     free(ord);
     free(rank);
     return rc;

@@ -144,8 +144,9 @@ static int read_layers(gs_ctx *ctx, hs_run *r) {
                                     "", 0))))
         return rc;
     gs__progress(ctx, "read events", -1);
-    if ((rc = gs__io_read_events(ctx, in, opts->events, r->tz, &r->crs,
-                                 opts->common.threads, &r->ev, &r->info)))
+    if ((rc = gs__io_read_events(ctx, in, opts->events, r->tz, opts->event_crs,
+                                 &r->crs, opts->common.threads, &r->ev,
+                                 &r->info)))
         return rc;
     if (r->ev.n > 0) return GS_OK;
     b = r->ev.n_bad ? &r->ev.bad[0] : NULL;

@@ -266,6 +266,16 @@ typedef struct gs__raster {
 int gs__kde_quartic(const double *x, const double *y, const double *w, size_t n,
                     double h, const gs__raster *grid, double *out_density);
 
+/* gs__kde_quartic on `threads` workers (each a band of rows), calling
+ * progress(user, fraction) now and then from the calling thread when
+ * progress is not NULL. The same raster for any number of workers.
+ * GS_ERR_NOMEM besides gs__kde_quartic's codes. */
+int gs__kde_quartic_mt(const double *x, const double *y, const double *w,
+                       size_t n, double h, const gs__raster *grid,
+                       double *out_density, int threads,
+                       void (*progress)(void *user, double fraction),
+                       void *user);
+
 /*
  * The default bandwidth (rule in the header comment) of n points, weights w
  * (NULL for 1 each, else each >= 0 with a positive sum). *out_h receives h;

@@ -74,6 +74,23 @@ int gs__src_field(gs__src *s, const char *name, int required, int *out_idx) {
                        s->path, s->layer, name, s->role, n ? names : "none",
                        s->role, name);
     }
+    if (idx >= 0) {
+        /* A column twice (an export that repeated it, "persons" and
+         * "Persons") is not silently read from the first: which one holds
+         * the values is not for us to guess. */
+        const char *fn = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, idx));
+        int n = OGR_FD_GetFieldCount(fd);
+        for (int i = 0; i < n; i++)
+            if (i != idx &&
+                !strcasecmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i)), fn))
+                return gs__err(s->ctx, GS_ERR_INPUT_FIELD,
+                               "%s, layer %s: column '%s' (%s.%s) appears "
+                               "twice (columns %d and %d): rename or remove "
+                               "one of them",
+                               s->path, s->layer, fn, s->role, name,
+                               (idx < i ? idx : i) + 1,
+                               (idx < i ? i : idx) + 1);
+    }
     *out_idx = idx;
     return GS_OK;
 }

@@ -91,13 +91,18 @@ int gs__io_check_household_ids(gs_ctx *ctx, const gs_input_opts *in,
 struct gs__tz;
 
 /* Reads events (role "events"): times read in `tz` (datetime.h), points
- * projected to crs->metric with `threads` workers. Setup problems fail
- * (cannot open, missing field, empty layer, text not UTF-8, wrong CRS);
- * rows that cannot be used go to out->bad. The caller frees `out` with
- * gs__events_free() in every case. */
+ * read as `event_crs` says ({event_crs}: NULL or "wgs84" for the layer's
+ * CRS, WGS84 for a CSV's lon/lat; "gcj02" or "bd09" for lon/lat shifted
+ * by China's map SDKs, inverted here; or a CRS that overrides the
+ * layer's) and projected to crs->metric with `threads` workers. Setup
+ * problems fail (cannot open, missing field, empty layer, text not UTF-8,
+ * wrong CRS, GS_ERR_USAGE for a bad {event_crs}); rows that cannot be used
+ * go to out->bad. The caller frees `out` with gs__events_free() in every
+ * case. */
 int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
-                       struct gs__tz *tz, const gs__crsinfo *crs, int threads,
-                       gs__events *out, gs__inputs *info);
+                       struct gs__tz *tz, const char *event_crs,
+                       const gs__crsinfo *crs, int threads, gs__events *out,
+                       gs__inputs *info);
 
 /* "households.gpkg, layer households, feature 12" or "members.csv, line 7"
  * for a feature of a role read earlier. */

@@ -13,6 +13,8 @@ int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
                          gs__inputs *info) {
     gs__src s;
     gs__rawfeat *raw = NULL;
+    gs__far *far = NULL;
+    gs__bulk bulk;
     size_t n = 0;
     OGREnvelope env = {0, 0, 0, 0};
     OGRCoordinateTransformationH ct = NULL;
@@ -23,7 +25,14 @@ int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
     s.lines = 1;
     if ((rc = gs__src_field(&s, "kind", 1, &i_kind)) ||
         (rc = gs__src_field(&s, "name", 0, &i_name)) ||
-        (rc = gs__src_read_polys(&s, m, &raw, &n, &env)) ||
+        (rc = gs__src_read_polys(&s, m, &raw, &n, &env)))
+        goto done;
+    far = gs__calloc(n, sizeof *far);
+    if (!far) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = gs__src_poly_bulk(&s, raw, n, &bulk, far, &env, info)) ||
         (rc = gs__src_check_geographic(&s, &env)) ||
         (rc = gs__crs_transform(ctx, s.srs, crs->metric, &ct)))
         goto done;
@@ -38,8 +47,22 @@ int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
         if ((rc = gs__src_str(&s, raw[i].f, i_kind, "kind", &b->kind)) ||
             (rc = gs__src_str(&s, raw[i].f, i_name, "name", &b->name)))
             goto done;
-        b->geom = gs__src_to_metric(&s, OGR_F_GetGeometryRef(raw[i].f), ct,
-                                    b->origin);
+        if (far[i].n) {
+            /* A line that runs off to (0, 0) would cut every community
+             * on its way: it is used without the bad vertices. */
+            char why[300];
+            OGRGeometryH kept =
+                gs__geom_without_far(OGR_F_GetGeometryRef(raw[i].f), &bulk);
+            gs__far_text(&s, &bulk, &far[i], why, sizeof why);
+            gs__warn(ctx, "%s: barrier has %s; it is used without them",
+                     gs__src_where(&s, b->origin), why);
+            b->geom = kept ? gs__src_to_metric(&s, kept, ct, b->origin) : NULL;
+            if (kept) OGR_G_DestroyGeometry(kept);
+            if (!kept) gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        } else {
+            b->geom = gs__src_to_metric(&s, OGR_F_GetGeometryRef(raw[i].f), ct,
+                                        b->origin);
+        }
         if (!b->geom) {
             rc = ctx->errcode ? ctx->errcode : GS_ERR_INTERNAL;
             goto done;
@@ -48,6 +71,7 @@ int gs__io_read_barriers(gs_ctx *ctx, const gs_input_opts *opts,
     }
 done:
     if (ct) OCTDestroyCoordinateTransformation(ct);
+    free(far);
     gs__rawfeats_free(raw, n);
     gs__src_close(&s);
     return rc;

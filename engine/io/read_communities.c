@@ -14,6 +14,8 @@ int gs__io_read_communities(gs_ctx *ctx, const gs_input_opts *opts,
                             const gs__crsinfo *crs, gs__inputs *info) {
     gs__src s;
     gs__rawfeat *raw = NULL;
+    gs__far *far = NULL;
+    gs__bulk bulk;
     size_t n = 0;
     OGREnvelope env = {0, 0, 0, 0};
     OGRCoordinateTransformationH ct = NULL;
@@ -26,6 +28,13 @@ int gs__io_read_communities(gs_ctx *ctx, const gs_input_opts *opts,
         (rc = gs__src_field(&s, "name", 0, &i_name)))
         goto done;
     rc = gs__src_read_polys(&s, m, &raw, &n, &env);
+    if (rc) goto done;
+    far = gs__calloc(n, sizeof *far);
+    if (!far) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    rc = gs__src_poly_bulk(&s, raw, n, &bulk, far, &env, info);
     if (rc) goto done;
     rc = gs__src_check_geographic(&s, &env);
     if (rc) goto done;
@@ -47,8 +56,23 @@ int gs__io_read_communities(gs_ctx *ctx, const gs_input_opts *opts,
                               &c->code)) ||
             (rc = gs__src_str(&s, raw[i].f, i_name, "name", &c->name)))
             goto done;
-        geos = gs__src_to_metric(&s, OGR_F_GetGeometryRef(raw[i].f), ct,
-                                 c->origin);
+        if (far[i].n) {
+            /* Computed without the bad vertices; validate reports it. */
+            OGRGeometryH kept =
+                gs__geom_without_far(OGR_F_GetGeometryRef(raw[i].f), &bulk);
+            c->far = 1;
+            gs__far_text(&s, &bulk, &far[i], c->far_reason,
+                         sizeof c->far_reason);
+            gs__warn(ctx,
+                     "%s: community %s has %s; it is measured without them",
+                     gs__src_where(&s, c->origin), c->code, c->far_reason);
+            geos = kept ? gs__src_to_metric(&s, kept, ct, c->origin) : NULL;
+            if (kept) OGR_G_DestroyGeometry(kept);
+            if (!kept) gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        } else {
+            geos = gs__src_to_metric(&s, OGR_F_GetGeometryRef(raw[i].f), ct,
+                                     c->origin);
+        }
         if (!geos) {
             rc = ctx->errcode ? ctx->errcode : GS_ERR_INTERNAL;
             goto done;
@@ -68,6 +92,7 @@ int gs__io_read_communities(gs_ctx *ctx, const gs_input_opts *opts,
     }
 done:
     if (ct) OCTDestroyCoordinateTransformation(ct);
+    free(far);
     gs__rawfeats_free(raw, n);
     gs__src_close(&s);
     return rc;

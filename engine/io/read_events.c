@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "coord.h"
 #include "crs.h"
 #include "datetime.h"
 #include "source.h"
@@ -99,19 +100,21 @@ static int cmp_evbad(const void *a, const void *b) {
     return x->origin.fid < y->origin.fid ? -1 : x->origin.fid > y->origin.fid;
 }
 
-/* Drops events whose point cannot be projected and every repeat of an
- * event_id (the first in file order stays), recording them as bad rows. */
+/* Drops events whose point cannot be projected, then every repeat of an
+ * event_id among the events left (the first usable one in file order
+ * stays, so a copy whose point could not be projected does not take the
+ * others with it), recording them as bad rows. The ids go through a hash
+ * table: a dense week has millions. */
 static int events_finish(gs_ctx *ctx, gs__events *ev) {
     size_t n = ev->n, w = 0;
-    gs__strix *ix = gs__malloc((n ? n : 1) * sizeof *ix);
     unsigned char *drop = gs__calloc(n ? n : 1, 1);
+    gs__strset seen = {0};
     int rc = GS_OK;
-    if (!ix || !drop) {
+    if (!drop) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        ix[i] = (gs__strix){ev->v[i].id, i};
         if (isfinite(ev->v[i].x) && isfinite(ev->v[i].y)) continue;
         drop[i] = 1;
         if ((rc = event_bad(ctx, ev, ev->v[i].origin, ev->v[i].id, "geometry",
@@ -119,18 +122,24 @@ static int events_finish(gs_ctx *ctx, gs__events *ev) {
                             "(outside its range)")))
             goto done;
     }
-    qsort(ix, n, sizeof *ix, gs__strix_cmp);
-    for (size_t k = 1, first = 0; k < n; k++) {
+    for (size_t i = 0; i < n; i++) {
         char reason[96];
         const gs__origin *o;
-        if (strcmp(ix[k].s, ix[first].s) != 0) first = k;
-        if (!ix[k].s[0] || first == k || drop[ix[k].i]) continue;
-        drop[ix[k].i] = 1;
-        o = &ev->v[ix[first].i].origin;
+        size_t first;
+        int added;
+        if (drop[i] || !ev->v[i].id[0]) continue;
+        added = gs__strset_add(&seen, ev->v[i].id, i, &first);
+        if (added < 0) {
+            rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        if (added) continue;
+        drop[i] = 1;
+        o = &ev->v[first].origin;
         snprintf(reason, sizeof reason, "duplicate event_id (first at %s %ld)",
                  o->line > 0 ? "line" : "feature",
                  o->line > 0 ? o->line : o->fid);
-        if ((rc = event_bad(ctx, ev, ev->v[ix[k].i].origin, ix[k].s, "event_id",
+        if ((rc = event_bad(ctx, ev, ev->v[i].origin, ev->v[i].id, "event_id",
                             reason)))
             goto done;
     }
@@ -139,7 +148,7 @@ static int events_finish(gs_ctx *ctx, gs__events *ev) {
     ev->n = w;
     if (ev->n_bad > 1) qsort(ev->bad, ev->n_bad, sizeof *ev->bad, cmp_evbad);
 done:
-    free(ix);
+    gs__strset_free(&seen);
     free(drop);
     return rc;
 }
@@ -215,11 +224,115 @@ static int read_rows(gs__src *s, gs__tz *tz, const int fi[F_COUNT],
     return GS_OK;
 }
 
+/* Moves the events whose point lies far outside the others, or outside the
+ * CRS's range (bulk.h), to the bad rows: one event at (0, 0) would
+ * otherwise widen the density's bandwidth a thousandfold. The bulk goes
+ * into the run's metadata. GS_ERR_NOMEM. */
+static int drop_far(gs__src *s, gs__events *ev, gs__inputs *info) {
+    gs__bulk b;
+    size_t n = ev->n, w = 0, n_far = 0;
+    int geographic = s->srs && OSRIsGeographic(s->srs), rc;
+    double unit = geographic || !s->srs ? 1.0 : OSRGetLinearUnits(s->srs, NULL);
+    char bulk[200];
+    if (n == 0) return GS_OK;
+    rc = gs__bulk_describe(&ev->v[0].x, &ev->v[0].y, sizeof *ev->v, n,
+                           geographic, unit, &b);
+    if (rc) return gs__err(s->ctx, rc, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        gs__event *e = &ev->v[i];
+        double d = gs__bulk_outside_crs(&b, e->x, e->y)
+                       ? INFINITY
+                       : gs__bulk_far_m(&b, e->x, e->y);
+        char why[400];
+        if (d == 0) {
+            ev->v[w++] = *e;
+            continue;
+        }
+        if (isinf(d))
+            snprintf(why, sizeof why,
+                     "(%.6g, %.6g) is outside the range of the layer's CRS",
+                     e->x, e->y);
+        else
+            snprintf(why, sizeof why,
+                     "(%.6g, %.6g) lies %.0f km outside the other events "
+                     "(%s)",
+                     e->x, e->y, d / 1000,
+                     gs__bulk_describe_text(&b, bulk, sizeof bulk));
+        n_far++;
+        if ((rc = event_bad(s->ctx, ev, e->origin, e->id, "geometry", why)))
+            return rc;
+    }
+    ev->n = w;
+    {
+        gs__input_info *ii = gs__inputs_find(info, "events");
+        if (ii) {
+            ii->checked = b.ok;
+            ii->geographic = geographic;
+            ii->bulk[0] = b.x0, ii->bulk[1] = b.y0;
+            ii->bulk[2] = b.x1, ii->bulk[3] = b.y1;
+            ii->margin_m = b.margin_m;
+            ii->far = (long)n_far;
+        }
+    }
+    return GS_OK;
+}
+
+/* How {event_crs} says the points are to be read: 0 as the layer's CRS
+ * (a CSV's lon/lat: WGS84), 1 GCJ-02, 2 BD-09 (both lon/lat), or 3 in the
+ * CRS it names, which replaces the layer's in s->srs. GS_ERR_USAGE. */
+static int event_crs_mode(gs__src *s, const char *c, int *mode) {
+    OGRSpatialReferenceH srs;
+    *mode = 0;
+    if (!c || !strcasecmp(c, "wgs84") || !strcasecmp(c, "wgs-84")) return GS_OK;
+    if (!strcasecmp(c, "gcj02") || !strcasecmp(c, "gcj-02")) {
+        *mode = 1;
+    } else if (!strcasecmp(c, "bd09") || !strcasecmp(c, "bd-09")) {
+        *mode = 2;
+    } else {
+        srs = OSRNewSpatialReference(NULL);
+        if (!srs) return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
+        gs__libmsg_clear(s->ctx);
+        if (OSRSetFromUserInput(srs, c) != OGRERR_NONE) {
+            OSRDestroySpatialReference(srs);
+            return gs__err_lib(s->ctx, GS_ERR_USAGE,
+                               "{event_crs} '%s': not wgs84, gcj02, bd09 or "
+                               "a CRS such as EPSG:4490",
+                               c);
+        }
+        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+        if (s->srs) OSRDestroySpatialReference(s->srs);
+        s->srs = srs;
+        *mode = 3;
+        return GS_OK;
+    }
+    if (!s->srs || !OSRIsGeographic(s->srs))
+        return gs__err(s->ctx, GS_ERR_USAGE,
+                       "{event_crs} %s shifts longitudes and latitudes, but "
+                       "%s, layer %s is in a projected CRS",
+                       c, s->path, s->layer);
+    return GS_OK;
+}
+
+/* GCJ-02 or BD-09 (mode 1, 2) back to WGS84, in place, for the points
+ * that are longitudes and latitudes at all. */
+static void invert_offsets(gs__events *ev, int mode) {
+    for (size_t i = 0; i < ev->n; i++) {
+        gs__event *e = &ev->v[i];
+        if (!(e->x >= -180 && e->x <= 180 && e->y >= -90 && e->y <= 90))
+            continue;
+        if (mode == 1)
+            gs__gcj02_to_wgs84(e->x, e->y, &e->x, &e->y);
+        else
+            gs__bd09_to_wgs84(e->x, e->y, &e->x, &e->y);
+    }
+}
+
 int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
-                       gs__tz *tz, const gs__crsinfo *crs, int threads,
-                       gs__events *out, gs__inputs *info) {
+                       gs__tz *tz, const char *event_crs,
+                       const gs__crsinfo *crs, int threads, gs__events *out,
+                       gs__inputs *info) {
     gs__src s;
-    int rc, fi[F_COUNT];
+    int rc, fi[F_COUNT], mode;
     size_t out_of_range = 0;
 
     memset(out, 0, sizeof *out);
@@ -228,6 +341,7 @@ int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
     if (rc) return rc;
     snprintf(out->layer, sizeof out->layer, "%s", s.layer);
     out->is_csv = s.is_csv;
+    if ((rc = event_crs_mode(&s, event_crs, &mode))) goto done;
     for (int k = 0; k < F_COUNT; k++)
         if ((rc = gs__src_field(&s, names[k], k < 3, &fi[k]))) goto done;
     rc = read_rows(&s, tz, fi, out, &out_of_range);
@@ -241,6 +355,8 @@ int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
                      path, s.layer, out_of_range, out->n);
         goto done;
     }
+    if (mode == 1 || mode == 2) invert_offsets(out, mode);
+    if ((rc = drop_far(&s, out, info))) goto done;
     if (out->n > 0 && (rc = gs__crs_transform_points(
                            ctx, s.srs, crs->metric, &out->v[0].x, &out->v[0].y,
                            sizeof *out->v, out->n, threads)))

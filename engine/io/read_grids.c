@@ -51,6 +51,8 @@ int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
                       gs__model *m, gs__crsinfo *crs, gs__inputs *info) {
     gs__src s;
     gs__rawfeat *raw = NULL;
+    gs__far *far = NULL;
+    gs__bulk bulk;
     size_t n = 0;
     OGREnvelope env = {0, 0, 0, 0};
     OGRCoordinateTransformationH ct = NULL;
@@ -65,6 +67,15 @@ int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
         (rc = gs__src_field(&s, "name", 0, &i_name)))
         goto done;
     rc = gs__src_read_polys(&s, m, &raw, &n, &env);
+    if (rc) goto done;
+    /* A vertex far outside the others must not pick the CRS: env becomes
+     * the envelope of the good ones. */
+    far = gs__calloc(n, sizeof *far);
+    if (!far) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    rc = gs__src_poly_bulk(&s, raw, n, &bulk, far, &env, info);
     if (rc) goto done;
     rc = gs__src_check_geographic(&s, &env);
     if (rc) goto done;
@@ -94,7 +105,21 @@ int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
             goto done;
         if (!g->grid_type[0]) g->grid_type = "basic";
         if ((rc = keep_stored(ctx, g, src_g))) goto done;
-        geos = gs__src_to_metric(&s, src_g, ct, g->origin);
+        if (far[i].n) {
+            /* Kept as stored for the outputs; computed without the bad
+             * vertices, which validate reports (far_coordinate). */
+            OGRGeometryH kept = gs__geom_without_far(src_g, &bulk);
+            g->far = 1;
+            gs__far_text(&s, &bulk, &far[i], g->far_reason,
+                         sizeof g->far_reason);
+            gs__warn(ctx, "%s: grid %s has %s; it is measured without them",
+                     gs__src_where(&s, g->origin), g->code, g->far_reason);
+            geos = kept ? gs__src_to_metric(&s, kept, ct, g->origin) : NULL;
+            if (kept) OGR_G_DestroyGeometry(kept);
+            if (!kept) gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        } else {
+            geos = gs__src_to_metric(&s, src_g, ct, g->origin);
+        }
         if (!geos) {
             rc = ctx->errcode ? ctx->errcode : GS_ERR_INTERNAL;
             free(g->src_wkb);
@@ -112,6 +137,7 @@ int gs__io_read_grids(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
     }
 done:
     if (ct) OCTDestroyCoordinateTransformation(ct);
+    free(far);
     gs__rawfeats_free(raw, n);
     gs__src_close(&s);
     return rc;

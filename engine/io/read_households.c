@@ -111,6 +111,68 @@ static int read_points(gs__src *s, gs__model *m, const int fi[F_COUNT],
     return GS_OK;
 }
 
+/* Leaves out the households whose point lies far outside the others or
+ * outside the CRS's range (bulk.h): each is recorded as skipped with its
+ * place and the reason, never stopping the run, and one warning says how
+ * many; m->n_households is what is left. The bulk goes into the run's
+ * metadata. GS_ERR_NOMEM. */
+static int drop_far(gs__src *s, gs__model *m, gs__inputs *info) {
+    gs__bulk b;
+    size_t n = m->n_households, w = 0, n_far = 0;
+    int geographic = s->srs && OSRIsGeographic(s->srs), rc;
+    double unit = geographic || !s->srs ? 1.0 : OSRGetLinearUnits(s->srs, NULL);
+    char first[600] = "", bulk[200];
+    if (n == 0) return GS_OK;
+    rc = gs__bulk_describe(&m->households[0].x, &m->households[0].y,
+                           sizeof *m->households, n, geographic, unit, &b);
+    if (rc) return gs__err(s->ctx, rc, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        gs__household *hh = &m->households[i];
+        double d = gs__bulk_outside_crs(&b, hh->x, hh->y)
+                       ? INFINITY
+                       : gs__bulk_far_m(&b, hh->x, hh->y);
+        char why[400];
+        if (d == 0) {
+            m->households[w++] = *hh;
+            continue;
+        }
+        if (isinf(d))
+            snprintf(why, sizeof why,
+                     "point (%.6g, %.6g) is outside the range of the "
+                     "layer's CRS",
+                     hh->x, hh->y);
+        else
+            snprintf(why, sizeof why,
+                     "point (%.6g, %.6g) lies %.0f km outside the other "
+                     "households (%s)",
+                     hh->x, hh->y, d / 1000,
+                     gs__bulk_describe_text(&b, bulk, sizeof bulk));
+        if (!n_far++)
+            snprintf(first, sizeof first, "%s: %s",
+                     gs__src_where(s, hh->origin), why);
+        if (gs__model_skip(m, "households", why, hh->origin, NAN, NAN))
+            return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
+    }
+    m->n_households = w;
+    if (n_far)
+        gs__warn(s->ctx,
+                 "%zu household%s left out, their point far outside the "
+                 "others; the first: %s",
+                 n_far, n_far == 1 ? "" : "s", first);
+    {
+        gs__input_info *ii = gs__inputs_find(info, "households");
+        if (ii) {
+            ii->checked = b.ok;
+            ii->geographic = geographic;
+            ii->bulk[0] = b.x0, ii->bulk[1] = b.y0;
+            ii->bulk[2] = b.x1, ii->bulk[3] = b.y1;
+            ii->margin_m = b.margin_m;
+            ii->far = (long)n_far;
+        }
+    }
+    return GS_OK;
+}
+
 /* Projects the n households read to the metric CRS in batches (one PROJ
  * call per batch, not per point) and sets m->n_households; a point that
  * cannot be projected is reported (gs__src_report) and left out. */
@@ -181,7 +243,8 @@ int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
                      path, s.layer, out_of_range, n);
         goto done;
     }
-    rc = project(&s, m, n, ct);
+    if ((rc = drop_far(&s, m, info))) goto done;
+    rc = project(&s, m, m->n_households, ct);
 done:
     if (ct) OCTDestroyCoordinateTransformation(ct);
     gs__src_close(&s);
@@ -226,7 +289,7 @@ int gs__io_check_household_ids(gs_ctx *ctx, const gs_input_opts *in,
         if (!v[k].id[0] || strcmp(v[k].id, v[k - 1].id) != 0) continue;
         gs__io_where(info, "households", m->households[v[k].i].origin, where,
                      sizeof where);
-        if (in->on_error != GS_ON_ERROR_SKIP) {
+        if (!in || in->on_error != GS_ON_ERROR_SKIP) {
             size_t f = k - 1;
             while (f > 0 && strcmp(v[f - 1].id, v[k].id) == 0) f--;
             gs__io_where(info, "households", m->households[v[f].i].origin,

@@ -159,8 +159,29 @@ static int choose_layer(gs__src *s) {
     return GS_OK;
 }
 
-/* The layer has geometry and a CRS: its own, else {assume_crs}, else
- * WGS84 for a CSV. GS_ERR_INPUT_GEOMETRY, GS_ERR_INPUT_CRS. */
+/* 1 when a CSV's points come from columns named for longitude and
+ * latitude (lon, lng, longitude, 经度; lat, latitude, 纬度): degrees, whatever
+ * CRS is assumed for the run's other layers. Points from x/y or WKT
+ * columns carry no such promise. */
+static int csv_lonlat(gs__src *s) {
+    static const char *const lon[] = {"lon", "lng", "longitude", "经度"};
+    static const char *const lat[] = {"lat", "latitude", "纬度"};
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(s->lyr);
+    int has_lon = 0, has_lat = 0, n = OGR_FD_GetFieldCount(fd);
+    for (int i = 0; i < n; i++) {
+        const char *f = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i));
+        for (size_t k = 0; k < sizeof lon / sizeof lon[0]; k++)
+            has_lon |= !strcasecmp(f, lon[k]);
+        for (size_t k = 0; k < sizeof lat / sizeof lat[0]; k++)
+            has_lat |= !strcasecmp(f, lat[k]);
+    }
+    return has_lon && has_lat;
+}
+
+/* The layer has geometry and a CRS: its own; for a CSV with lon/lat
+ * columns WGS84 (the role's own CRS option, {trace_crs} or {event_crs},
+ * may say otherwise later); else {assume_crs}; else WGS84 for a CSV.
+ * GS_ERR_INPUT_GEOMETRY, GS_ERR_INPUT_CRS. */
 static int source_crs(gs__src *s) {
     OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(s->lyr);
     const gs_input_opts *opts = s->opts;
@@ -172,6 +193,10 @@ static int source_crs(gs__src *s) {
         s->srs = gs__srs_clone_gis(lsrs);
         return GS_OK;
     }
+    /* Longitudes and latitudes are what their names say: a CRS assumed
+     * for a Shapefile without .prj must not move them to Arkansas. */
+    if (s->is_csv && csv_lonlat(s))
+        return gs__srs_from_user(s->ctx, "EPSG:4326", &s->srs);
     if (opts && opts->assume_crs)
         return gs__srs_from_user(s->ctx, opts->assume_crs, &s->srs);
     /* Coordinates in a CSV are lon/lat as phones and platforms export
@@ -191,11 +216,13 @@ static int source_crs(gs__src *s) {
  * error (a CSV line over GDAL's maximum). */
 static int note_input(gs__src *s, gs__inputs *info) {
     gs_ctx *ctx = s->ctx;
-    gs__input_info *ii;
-    int read_failed, rc;
-    if (info->n >= (int)(sizeof info->items / sizeof info->items[0]))
-        return GS_OK;
-    ii = &info->items[info->n];
+    gs__input_info *ii, spare;
+    int read_failed, rc, full;
+    /* With no room left the input is not recorded, but it is checked all
+     * the same: an empty layer is an error however many inputs came
+     * before it. */
+    full = info->n >= (int)(sizeof info->items / sizeof info->items[0]);
+    ii = full ? &spare : &info->items[info->n];
     memset(ii, 0, sizeof *ii);
     snprintf(ii->role, sizeof ii->role, "%s", s->role);
     ii->path = gs__strdup(s->path);
@@ -211,9 +238,14 @@ static int note_input(gs__src *s, gs__inputs *info) {
         free(ii->layer);
         return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     }
-    info->n++;
-    rc = sha256_files(ctx, s->ds, ii->sha256);
-    if (rc) return rc;
+    if (full) {
+        free(ii->path);
+        free(ii->layer);
+    } else {
+        info->n++;
+        rc = sha256_files(ctx, s->ds, ii->sha256);
+        if (rc) return rc;
+    }
     if (ii->features == 0 && read_failed)
         return gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
                            "%s, layer %s (%s): reading stopped after 0 "

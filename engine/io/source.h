@@ -33,6 +33,7 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
+#include "bulk.h"
 #include "io.h"
 
 /* An open source: the dataset, the layer of the role, its CRS. */
@@ -134,6 +135,37 @@ const char *gs__src_point_problem(gs__src *s, OGRFeatureH f, double *x,
 /* 1 when `name` is one of the coordinate column names a CSV's points are
  * read from (lon, lng, x, 经度, lat...). */
 int gs__is_coord_name(const char *name);
+
+/* ---- coords.c: coordinates far outside their layer ---------------------- */
+
+/* A feature's vertices far outside its layer's bulk or outside its CRS's
+ * range: how many, the first (source CRS) and how far outside it lies
+ * (metres; INFINITY outside the CRS). */
+typedef struct gs__far {
+    long n;
+    double x, y;
+    double dist_m;
+} gs__far;
+
+/* Describes the vertices of features raw[0..n) (bulk.h) into *b, finds
+ * each feature's bad vertices (far[i], n of them), and sets *env to the
+ * envelope of the good vertices, from which the metric CRS is picked. The
+ * bulk goes into the role's entry of `info` (may be NULL).
+ * GS_ERR_INPUT_CRS when most vertices are not longitudes and latitudes in
+ * a geographic layer (projected data labelled wrongly), or none is
+ * usable; GS_ERR_NOMEM. */
+int gs__src_poly_bulk(gs__src *s, const gs__rawfeat *raw, size_t n, gs__bulk *b,
+                      gs__far *far, OGREnvelope *env, gs__inputs *info);
+
+/* A new geometry: g (curves made linear) without its bad vertices (a ring
+ * left with fewer than 4 points, a line with fewer than 2, is dropped;
+ * an empty polygon or line when nothing is left). */
+OGRGeometryH gs__geom_without_far(OGRGeometryH g, const gs__bulk *b);
+
+/* "1 vertex far outside the layer's other coordinates, the first at
+ * (0, 0), 12613 km outside (most lie within ...)" into buf. */
+void gs__far_text(const gs__src *s, const gs__bulk *b, const gs__far *f,
+                  char *buf, size_t size);
 
 /* ---- shard_extent.c, pick_crs.c ----------------------------------------- */
 

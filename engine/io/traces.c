@@ -163,8 +163,15 @@ static int parse_trace_crs(gs__tr_reader *r) {
     } else if (!strcasecmp(c, "bd09") || !strcasecmp(c, "bd-09")) {
         r->crs_mode = CRS_BD09;
     } else {
-        int rc = gs__srs_from_user(r->ctx, c, &r->srs);
-        if (rc) return rc;
+        r->srs = OSRNewSpatialReference(NULL);
+        if (!r->srs) return gs__err(r->ctx, GS_ERR_NOMEM, "out of memory");
+        gs__libmsg_clear(r->ctx);
+        if (OSRSetFromUserInput(r->srs, c) != OGRERR_NONE)
+            return gs__err_lib(r->ctx, GS_ERR_USAGE,
+                               "{trace_crs} '%s': not wgs84, gcj02, bd09 or "
+                               "a CRS such as EPSG:4490",
+                               c);
+        OSRSetAxisMappingStrategy(r->srs, OAMS_TRADITIONAL_GIS_ORDER);
         r->crs_mode = CRS_OGR;
     }
     return GS_OK;

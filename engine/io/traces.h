@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bulk.h"
 #include "ctx.h"
 #include "datetime.h"
 
@@ -57,6 +58,8 @@ typedef struct gs__traces {
                         * was detected: the caller should warn. */
     char layer[128];   /* the OGR layer read; "" for CSV */
     int is_csv;        /* 1: lines are CSV lines */
+    gs__bulk bulk;     /* where the fixes lie (bulk.h), in WGS84 */
+    size_t n_far;      /* bad rows for lying far outside it */
     gs__arena strings;
 } gs__traces;
 

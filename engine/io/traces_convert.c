@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bulk.h"
 #include "coord.h"
 #include "crs.h"
 #include "pool.h"
@@ -56,10 +57,12 @@ done:
 }
 
 /* Why fix `f` cannot be used after merging: the field (NULL when it can)
- * and the reason in `why`; *out_member is its member id for the bad row. */
+ * and the reason in `why`; *out_member is its member id for the bad row.
+ * `b` is the bulk of the fixes' positions: one far outside it is bad
+ * (*far set). */
 static const char *fix_problem(gs__tr_reader *r, const gs__tr_merged *mg,
-                               const gs__fix *f, char *why, size_t size,
-                               const char **out_member) {
+                               const gs__bulk *b, const gs__fix *f, char *why,
+                               size_t size, const char **out_member, int *far) {
     const gs__traces *out = r->out;
     const char *crs_name = r->srs ? OSRGetName(r->srs) : NULL, *field;
     if (f->member & BAD_MEMBER_FLAG) {
@@ -80,6 +83,19 @@ static const char *fix_problem(gs__tr_reader *r, const gs__tr_merged *mg,
         size_t l = strlen(why);
         snprintf(why + l, size - l, " after conversion from %s: wrong CRS?",
                  crs_name ? crs_name : "its CRS");
+    }
+    if (!field) {
+        double d = gs__bulk_far_m(b, f->lon, f->lat);
+        char bulk[200];
+        if (d > 0) {
+            snprintf(why, size,
+                     "(%.6f, %.6f) lies %.0f km outside the other fixes "
+                     "(%s)",
+                     f->lon, f->lat, d / 1000,
+                     gs__bulk_describe_text(b, bulk, sizeof bulk));
+            field = "lon";
+            *far = 1;
+        }
     }
     return field;
 }
@@ -127,13 +143,23 @@ static int drop_idle_members(gs__tr_reader *r) {
 int gs__tr_check_fixes(gs__tr_reader *r, gs__tr_merged *mg) {
     gs__traces *out = r->out;
     gs__badrow *late = NULL;
+    gs__bulk b;
     size_t n_late = 0, cap_late = 0, w = 0;
     int rc = GS_OK;
+    /* Where the fixes lie, from a sample of at most a million (bulk.h):
+     * a fix ten degrees off is a typo, not a patrol. */
+    if (out->n_fixes > 0 &&
+        gs__bulk_describe(&out->fixes[0].lon, &out->fixes[0].lat,
+                          sizeof *out->fixes, out->n_fixes, 1, 1.0, &b))
+        return gs__err(r->ctx, GS_ERR_NOMEM, "out of memory");
+    if (out->n_fixes == 0) memset(&b, 0, sizeof b);
+    out->bulk = b;
     for (size_t i = 0; i < out->n_fixes; i++) {
         gs__fix f = out->fixes[i];
         const char *field, *member;
-        char why[200];
-        field = fix_problem(r, mg, &f, why, sizeof why, &member);
+        char why[300];
+        int far = 0;
+        field = fix_problem(r, mg, &b, &f, why, sizeof why, &member, &far);
         if (!field) {
             out->fixes[w++] = f;
             continue;
@@ -151,6 +177,7 @@ int gs__tr_check_fixes(gs__tr_reader *r, gs__tr_merged *mg) {
         late[n_late].field = field;
         late[n_late].reason = gs__arena_strdup(&out->strings, why);
         late[n_late].t_ms = f.t_ms;
+        out->n_far += far;
         if (!late[n_late].reason) {
             rc = gs__err(r->ctx, GS_ERR_NOMEM, "out of memory");
             goto done;

@@ -176,7 +176,7 @@ static int header_cols(gs__tr_reader *r, const char *line, size_t len,
     const char **names = NULL;
     struct csv_parser hp;
     int rc = GS_OK;
-    if (csv_init(&hp, CSV_APPEND_NULL) != 0)
+    if (gs__csv_init(&hp, CSV_APPEND_NULL) != 0)
         return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     csv_set_delim(&hp, delim);
     csv_parse(&hp, line, len, hr_field, NULL, &hr);

@@ -183,7 +183,7 @@ void *gs__tr_part_run(void *arg) {
     struct csv_parser cp;
     char *buf = gs__malloc(CHUNK);
     int64_t off = p->start;
-    if (!buf || csv_init(&cp, CSV_APPEND_NULL | CSV_REPALL_NL) != 0) {
+    if (!buf || gs__csv_init(&cp, CSV_APPEND_NULL | CSV_REPALL_NL) != 0) {
         free(buf);
         gs__tr_part_nomem(p);
         return NULL;

@@ -51,6 +51,19 @@ int gs__tr_resolve_cols(gs__tr_reader *r, const char *where, const char *what,
                     if (!strcasecmp(names[i], role_alias[role][a]))
                         idx[role] = (int)i;
         }
+        if (idx[role] >= 0)
+            for (size_t i = 0; i < n; i++)
+                if ((int)i != idx[role] &&
+                    !strcasecmp(names[i], names[idx[role]]))
+                    /* Which of the two holds the values is not for us to
+                     * guess: the first is not silently taken. */
+                    return gs__err(r->ctx, GS_ERR_INPUT_FIELD,
+                                   "%s: %s '%s' (traces.%s) appears twice "
+                                   "(%ss %d and %zu): rename or remove one "
+                                   "of them",
+                                   where, what, names[idx[role]],
+                                   gs__tr_role_field[role], what, idx[role] + 1,
+                                   i + 1);
         if (idx[role] < 0 && (required || mapped)) {
             char list[600], looked[160];
             size_t n_alias = 0;

@@ -5,7 +5,7 @@
  * week, the rules and the output directory:
  *
  *     [inputs]   communities, grids, households, members, traces, calendar,
- *                trace_crs, encoding
+ *                trace_crs, event_crs, encoding
  *     [run]      week (default: the last complete ISO week), tz, rules
  *     [outputs]  dir (default "out"), ledger (default "ledger.gpkg")
  *
@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -60,7 +61,7 @@ typedef struct job {
     char members[JOB_PATH], traces[JOB_PATH], calendar[JOB_PATH];
     char events[JOB_PATH];
     char rules[JOB_PATH];
-    char trace_crs[64], encoding[64], week[16], tz[64];
+    char trace_crs[64], event_crs[64], encoding[64], week[16], tz[64];
     char out_dir[JOB_PATH], ledger[JOB_PATH];
     char err[512];
 } job;
@@ -97,6 +98,7 @@ static int on_job(void *user, const char *section, const char *name,
                 {"inputs", "calendar", offsetof(job, calendar), 1},
                 {"inputs", "events", offsetof(job, events), 1},
                 {"inputs", "trace_crs", offsetof(job, trace_crs), 0},
+                {"inputs", "event_crs", offsetof(job, event_crs), 0},
                 {"inputs", "encoding", offsetof(job, encoding), 0},
                 {"run", "week", offsetof(job, week), 0},
                 {"run", "tz", offsetof(job, tz), 0},
@@ -131,10 +133,26 @@ static int on_job(void *user, const char *section, const char *name,
     snprintf(j->err, sizeof j->err,
              "unknown key '%s' in [%s] (known: [inputs] communities, grids, "
              "households, members, traces, calendar, events, trace_crs, "
-             "encoding; "
+             "event_crs, encoding; "
              "[run] week, tz, rules; [outputs] dir, ledger)",
              name, section);
     return 0;
+}
+
+/* 1 when `name` can be the ledger: a GeoPackage (.gpkg) that is none of
+ * the files the job writes for any week (validate-WEEK.gpkg,
+ * patrol-WEEK.gpkg, hotspots-WEEK.gpkg and its _kde.tif and _kde.qml,
+ * report-WEEK[-SHARD].html) nor a hidden temporary (.NAME.PID.tmp...,
+ * the ledger's lock). Checked before anything is written. */
+static int ledger_name_ok(const char *name) {
+    static const char *const ours[] = {"validate-", "patrol-", "hotspots-",
+                                       "report-"};
+    size_t n = strlen(name);
+    if (name[0] == '.') return 0;
+    if (n <= 5 || strcasecmp(name + n - 5, ".gpkg") != 0) return 0;
+    for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
+        if (!strncasecmp(name, ours[i], strlen(ours[i]))) return 0;
+    return 1;
 }
 
 static int load_job(gs_ctx *ctx, const char *path, job *j) {
@@ -171,6 +189,14 @@ static int load_job(gs_ctx *ctx, const char *path, job *j) {
                        "%s: [outputs] ledger = '%s' must be a file name in the "
                        "output directory (no folders, no '..')",
                        path, j->ledger);
+    if (!ledger_name_ok(j->ledger))
+        return gs__err(ctx, GS_ERR_CONFIG,
+                       "%s: [outputs] ledger = '%s' is a name the job writes "
+                       "its own files under (validate-, patrol-, hotspots-, "
+                       "report-WEEK..., a hidden temporary): some week's "
+                       "output would replace the ledger and every week it "
+                       "holds. Name it e.g. ledger.gpkg (a .gpkg file)",
+                       path, j->ledger);
     if (!j->communities[0] || !j->grids[0] || !j->households[0] ||
         !j->members[0])
         return gs__err(ctx, GS_ERR_CONFIG,
@@ -180,21 +206,26 @@ static int load_job(gs_ctx *ctx, const char *path, job *j) {
     return GS_OK;
 }
 
-/* The Monday of the last complete ISO week, in Beijing time. */
-static int32_t last_complete_week(void) {
-    time_t now = time(NULL) + 8 * 3600;
-    int32_t day = (int32_t)(now / 86400);
-    return day - (gs__weekday(day) - 1) - 7;
+/* The Monday of the last complete ISO week in the zone `zone` (the job's
+ * [run] tz; NULL or "": Asia/Shanghai). GS_ERR_USAGE for an unknown zone. */
+static int last_complete_week(gs_ctx *ctx, const char *zone,
+                              int32_t *out_monday) {
+    gs__tz *tz;
+    int32_t day;
+    int rc = gs__tz_open(ctx, zone && zone[0] ? zone : NULL, &tz);
+    if (rc) return rc;
+    day = gs__local_day(tz, gs__epoch_now() * 1000);
+    gs__tz_close(tz);
+    *out_monday = day - (gs__weekday(day) - 1) - 7;
+    return GS_OK;
 }
 
-/* The Monday of the job's week `w`, or of the last complete week when `w`
- * is empty. GS_ERR_CONFIG naming the job file for a malformed week. */
+/* The Monday of the job's week `w`, or of the last complete week in the
+ * job's zone `zone` when `w` is empty. GS_ERR_CONFIG naming the job file
+ * for a malformed week. */
 static int job_week(gs_ctx *ctx, const char *path, const char *w,
-                    int32_t *out_monday) {
-    if (!w[0]) {
-        *out_monday = last_complete_week();
-        return GS_OK;
-    }
+                    const char *zone, int32_t *out_monday) {
+    if (!w[0]) return last_complete_week(ctx, zone, out_monday);
     if (gs__isoweek_parse(w, out_monday) != GS_OK)
         return gs__err(ctx, GS_ERR_CONFIG,
                        "%s: week '%s' is not an ISO week such as 2026-W47",
@@ -208,7 +239,7 @@ int gs__job_check(gs_ctx *ctx, const char *path) {
     int rc;
     if (!j) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     rc = load_job(ctx, path, j);
-    if (!rc) rc = job_week(ctx, path, j->week, &monday);
+    if (!rc) rc = job_week(ctx, path, j->week, j->tz, &monday);
     free(j);
     return rc;
 }
@@ -273,7 +304,7 @@ static int load(jrun *R) {
     if ((rc = gs__opts_check_version(ctx, opts->version)) ||
         (rc = load_job(ctx, opts->job, &R->j)) ||
         (rc = job_week(ctx, opts->job, opts->week ? opts->week : R->j.week,
-                       &R->monday)))
+                       R->j.tz, &R->monday)))
         return rc;
     gs__isoweek_format(R->monday, R->week);
     gs_rules_init(&R->rules);
@@ -297,6 +328,7 @@ static int place_outputs(jrun *R) {
     gs_ctx *ctx = R->ctx;
     const job *j = &R->j;
     const char *week = R->week;
+    int n;
     if (mkdir(j->out_dir, 0777) != 0 && errno != EEXIST)
         return gs__err(ctx, GS_ERR_IO,
                        "%s: cannot create the output directory: %s", j->out_dir,
@@ -329,9 +361,16 @@ static int place_outputs(jrun *R) {
                                                  : "special file");
     }
     /* Shards of one job share its output folder: each its own report. */
-    snprintf(R->p_report, sizeof R->p_report, "%s/report-%s%s%s.html",
-             j->out_dir, week, R->db && R->skey[0] ? "-" : "",
-             R->db ? R->skey : "");
+    n = snprintf(R->p_report, sizeof R->p_report, "%s/report-%s%s%s.html",
+                 j->out_dir, week, R->db && R->skey[0] ? "-" : "",
+                 R->db ? R->skey : "");
+    /* A shard key near its limit in a deep folder: never a report written
+     * under a name cut short. */
+    if (n < 0 || (size_t)n >= sizeof R->p_report)
+        return gs__err(ctx, GS_ERR_CONFIG,
+                       "%s: the report's path (%s/report-%s-SHARD.html) is "
+                       "too long",
+                       R->opts->job, j->out_dir, week);
     return GS_OK;
 }
 
@@ -410,6 +449,7 @@ static int run_hotspots(jrun *R) {
     ho.calendar = j->calendar[0] ? j->calendar : NULL;
     ho.week = R->week;
     ho.tz = j->tz[0] ? j->tz : NULL;
+    ho.event_crs = j->event_crs[0] ? j->event_crs : NULL;
     common_opts(R, &ho.common, R->p_hotspots);
     if ((rc = stage_begin(R, "hotspots", R->s_hotspots)) ||
         (rc = gs_hotspots_run(R->ctx, &ho, &R->st[R->nst].report)))
@@ -576,8 +616,23 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     gs__utc_now(R->started, sizeof R->started);
     if ((rc = load(R)) || (rc = place_outputs(R)) || (rc = run_validate(R)) ||
         (rc = run_patrol(R)) || (rc = run_hotspots(R)) ||
-        (rc = record_ledger(R)) || (rc = write_report(R)))
+        (rc = record_ledger(R)))
         goto done;
+    if ((rc = write_report(R))) {
+        /* The week is in the ledger all the same: say exactly what was
+         * recorded, so that no one runs the week again to "fix" it. */
+        char why[GS__ERRMSG_MAX];
+        snprintf(why, sizeof why, "%s", ctx->errmsg);
+        ctx->errcode = GS_OK;
+        rc = gs__err(ctx, rc,
+                     "week %s was recorded in the ledger %s (%s%s%s), but "
+                     "the report %s was not written: %s; write the report from "
+                     "the ledger once that is fixed",
+                     R->week, R->p_ledger, "grid_status",
+                     R->j.traces[0] ? ", member_day, member_week" : "",
+                     R->j.events[0] ? ", grid_events" : "", R->p_report, why);
+        goto done;
+    }
     write_project(R);
     rc = make_report(R, out_report);
 done:

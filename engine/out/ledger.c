@@ -15,39 +15,91 @@
  * point leaves the journal to roll the ledger back to the previous state;
  * re-running a week replaces it, so the job is idempotent. A table missing
  * in an existing ledger (a command added later) is created in the same
- * transaction. A new ledger is made in a temporary file and renamed into
- * place, like every output.
+ * transaction, and a table gains the cat_N columns a later week has. A
+ * new ledger is made in a temporary file and linked into place, which
+ * fails rather than replaces when another run made one meanwhile; writers
+ * of one ledger take turns on a lock file beside it (.NAME.lock), held
+ * from the check for the ledger to the commit. A ledger another program
+ * holds locked is GS_ERR_IO, "locked by another program"; a full disk is
+ * named as such, with the ledger.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "ledger.h"
 
 #include <cpl_error.h>
 #include <cpl_string.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <gdal.h>
 #include <ogr_api.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "writer.h"
+#include "redact.h"
 #include "shard.h"
 #include "testhook.h"
+#include "tmpfiles.h"
+#include "writer.h"
 
-/* Creates an empty ledger with its runs table, atomically. */
+/* Creates an empty ledger with its runs table at `path`, unless one is
+ * there: made beside it under a name of its own, then linked into place,
+ * which fails (EEXIST) rather than replaces a ledger another run made
+ * meanwhile; the loser uses the winner's. */
 static int create_ledger(gs_ctx *ctx, const char *path) {
     gs__out *o = NULL;
     gs__olayer *l;
-    int rc = gs__out_open(ctx, path, NULL, NULL, &o);
-    if (rc) return rc;
+    char *fresh = NULL, *c1 = gs__strdup(path), *c2 = gs__strdup(path);
+    size_t n = strlen(path) + 48;
+    int rc;
+    fresh = gs__malloc(n);
+    if (!fresh || !c1 || !c2) {
+        free(fresh);
+        free(c1);
+        free(c2);
+        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    }
+    /* Named as the writer's temporaries are, so that a later run sweeps it
+     * away when this one is killed before the link. */
+    snprintf(fresh, n, "%s/.%s.%ld.tmp-new.gpkg", dirname(c1), basename(c2),
+             (long)getpid());
+    free(c1);
+    free(c2);
+    unlink(fresh);
+    if ((rc = gs__out_open(ctx, fresh, NULL, NULL, &o))) goto done;
     rc = gs__out_layer_schema(o, GS__LS_LEDGER_RUNS, &l);
     if (rc) {
         gs__out_abort(o);
-        return rc;
+        goto done;
     }
-    return gs__out_commit(o);
+    if ((rc = gs__out_commit(o))) goto done;
+    if (link(fresh, path) != 0 && errno != EEXIST)
+        rc = errno == ENOSPC
+                 ? gs__out_write_failed(ctx, path, NULL, "creating the ledger")
+                 : gs__err(ctx, GS_ERR_IO, "%s: cannot create the ledger: %s",
+                           path, strerror(errno));
+    unlink(fresh);
+done:
+    free(fresh);
+    return rc;
+}
+
+/* A failed step of recording: the ledger locked by another program, a
+ * full disk, or the library's message, always naming the ledger. */
+static int ledger_failed(gs_ctx *ctx, const char *ledger_path,
+                         const char *what) {
+    if (strstr(ctx->libmsg, "database is locked") ||
+        strstr(ctx->libmsg, "database table is locked"))
+        return gs__err(ctx, GS_ERR_IO,
+                       "%s: the ledger is locked by another program (%s); "
+                       "close it there and run again",
+                       ledger_path, what);
+    return gs__out_write_failed(ctx, ledger_path, ledger_path, what);
 }
 
 /* Adds field `name` of type `t` to ledger table `l`. */
@@ -81,7 +133,24 @@ static OGRLayerH ledger_table(gs_ctx *ctx, GDALDatasetH ds, const char *path,
     OGRLayerH l = GDALDatasetGetLayerByName(ds, s->ledger_table);
     OGRFeatureDefnH fd = OGR_L_GetLayerDefn(src);
     char **lco = NULL;
-    if (l) return l;
+    if (l) {
+        /* A later week's categories: grid_events' cat_N columns follow
+         * each week's own category count, and a week with more than any
+         * before must not lose its counts. */
+        OGRFeatureDefnH lfd = OGR_L_GetLayerDefn(l);
+        for (int i = 0; s->dyn_prefix && i < OGR_FD_GetFieldCount(fd); i++) {
+            const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, i));
+            if (!gs__schema_is_dynamic(s, name) ||
+                OGR_FD_GetFieldIndex(lfd, name) >= 0)
+                continue;
+            gs__libmsg_clear(ctx);
+            if (add_field(l, name, gs__out_ftype(s->dyn_type))) {
+                gs__out_write_failed(ctx, path, NULL, "adding a column");
+                return NULL;
+            }
+        }
+        return l;
+    }
     for (size_t k = 0; k < s->nfields; k++)
         if (OGR_FD_GetFieldIndex(fd, s->fields[k].name) < 0) {
             gs__err(ctx, GS_ERR_IO,
@@ -110,10 +179,12 @@ static OGRLayerH ledger_table(gs_ctx *ctx, GDALDatasetH ds, const char *path,
     return l;
 }
 
-/* Copies every feature of `src` into ledger table `dst`, matching fields
- * by name, with `week` set. */
+/* Copies every feature of `src` (at `where`) into ledger table `dst` of
+ * the ledger at `ledger_path`, matching fields by name, with `week` set. A
+ * failed write names the ledger, and says so when the disk is full. */
 static int copy_rows(gs_ctx *ctx, OGRLayerH src, OGRLayerH dst,
-                     const char *week, const char *where) {
+                     const char *week, const char *ledger_path,
+                     const char *where) {
     OGRFeatureDefnH sfd = OGR_L_GetLayerDefn(src);
     OGRFeatureDefnH dfd = OGR_L_GetLayerDefn(dst);
     int n = OGR_FD_GetFieldCount(sfd), wi = OGR_FD_GetFieldIndex(dfd, "week");
@@ -140,11 +211,19 @@ static int copy_rows(gs_ctx *ctx, OGRLayerH src, OGRLayerH dst,
         OGR_F_Destroy(g);
         OGR_F_Destroy(f);
         if (e != OGRERR_NONE) {
-            rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot write to table %s",
-                             where, OGR_L_GetName(dst));
+            char what[700];
+            snprintf(what, sizeof what, "cannot write table %s, copying %s",
+                     OGR_L_GetName(dst), where);
+            rc = ledger_failed(ctx, ledger_path, what);
             break;
         }
         gs__crash_point("ledger.row");
+        if (gs__tmp_pending()) { /* SIGINT or SIGTERM: roll back */
+            rc = gs__err(ctx, GS_ERR_IO,
+                         "%s: interrupted; the ledger is left as it was",
+                         ledger_path);
+            break;
+        }
     }
     free(map);
     return rc;
@@ -173,10 +252,27 @@ static int record_part(gs_ctx *ctx, GDALDatasetH ds, const char *ledger_path,
         rc = ctx->errcode;
         goto done;
     }
-    /* Re-running a week replaces it. The name and the week are quoted the
-     * way SQLite wants them (%w, %q), whatever they hold. */
-    sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE week = '%q'",
-                          ls->ledger_table, week);
+    /* Re-running a week replaces it: the week's rows of this shard (the
+     * shard's stage wrote only the rows it owns: by community_code where
+     * the table has one, else by the member's grid_code), all of them
+     * without a shard. The name and the week are quoted the way SQLite
+     * wants them (%w, %q), whatever they hold. */
+    if (gs__shard_active(ctx)) {
+        OGRFeatureDefnH dfd = OGR_L_GetLayerDefn(dl);
+        char *own = gs__shard_filter(
+            ctx, OGR_FD_GetFieldIndex(dfd, "community_code") >= 0
+                     ? "community_code"
+                     : "grid_code");
+        sql = own ? sqlite3_mprintf(
+                        "DELETE FROM \"%w\" WHERE week = '%q' "
+                        "AND (%s)",
+                        ls->ledger_table, week, own)
+                  : NULL;
+        free(own);
+    } else {
+        sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE week = '%q'",
+                              ls->ledger_table, week);
+    }
     if (!sql) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
@@ -186,14 +282,15 @@ static int record_part(gs_ctx *ctx, GDALDatasetH ds, const char *ledger_path,
     GDALDatasetReleaseResultSet(ds, GDALDatasetExecuteSQL(ds, sql, NULL, NULL));
     sqlite3_free(sql);
     if (CPLGetLastErrorType() >= CE_Failure) {
-        rc = gs__err_lib(ctx, GS_ERR_IO,
-                         "%s: cannot replace week %s in table %s", ledger_path,
-                         week, ls->ledger_table);
+        char what[160];
+        snprintf(what, sizeof what, "cannot replace week %s in table %s", week,
+                 ls->ledger_table);
+        rc = ledger_failed(ctx, ledger_path, what);
         goto done;
     }
     gs__crash_point("ledger.delete");
     snprintf(where, sizeof where, "%s, layer %s", path, ls->layer);
-    rc = copy_rows(ctx, sl, dl, week, where);
+    rc = copy_rows(ctx, sl, dl, week, ledger_path, where);
 done:
     if (src) GDALClose(src);
     return rc;
@@ -206,23 +303,59 @@ static int record_run(gs_ctx *ctx, GDALDatasetH ds, const char *ledger_path,
     OGRLayerH runs = GDALDatasetGetLayerByName(ds, "runs");
     OGRFeatureH f = runs ? OGR_F_Create(OGR_L_GetLayerDefn(runs)) : NULL;
     char finished[32];
+    /* The command line and the stages' outputs may hold a password. */
+    char *cl = gs__redact(command_line ? command_line : "");
+    char *rj = gs__redact(run_json ? run_json : "{}");
     int rc = GS_OK;
-    if (!f)
+    if (!f || !cl || !rj) {
+        if (f) OGR_F_Destroy(f);
+        free(cl);
+        free(rj);
+        if (f || !runs) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         return gs__err(ctx, GS_ERR_IO, "%s: the ledger has no runs table",
                        ledger_path);
+    }
     gs__utc_now(finished, sizeof finished);
     OGR_F_SetFieldString(f, GS__LR_WEEK, week);
     OGR_F_SetFieldString(f, GS__LR_STARTED_AT, started);
     OGR_F_SetFieldString(f, GS__LR_FINISHED_AT, finished);
     OGR_F_SetFieldString(f, GS__LR_ENGINE_VERSION, GS_VERSION_STRING);
-    OGR_F_SetFieldString(f, GS__LR_COMMAND_LINE,
-                         command_line ? command_line : "");
-    OGR_F_SetFieldString(f, GS__LR_RUN, run_json ? run_json : "{}");
+    OGR_F_SetFieldString(f, GS__LR_COMMAND_LINE, cl);
+    OGR_F_SetFieldString(f, GS__LR_RUN, rj);
     if (OGR_L_CreateFeature(runs, f) != OGRERR_NONE)
-        rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot record the run",
-                         ledger_path);
+        rc = ledger_failed(ctx, ledger_path, "cannot record the run");
     OGR_F_Destroy(f);
+    free(cl);
+    free(rj);
     return rc;
+}
+
+/* Takes the lock file beside the ledger (.NAME.lock), blocking: writers of
+ * one ledger take turns from the check for the ledger to the commit, so
+ * two runs creating it at once cannot lose a week. *out_fd is -1 when the
+ * folder takes no lock (a read-only lock file system): then the exclusive
+ * link of create_ledger still keeps a made ledger. */
+static int lock_ledger(gs_ctx *ctx, const char *path, int *out_fd) {
+    char *c1 = gs__strdup(path), *c2 = gs__strdup(path), *lock = NULL;
+    size_t n = strlen(path) + 16;
+    int fd = -1;
+    *out_fd = -1;
+    lock = gs__malloc(n);
+    if (!c1 || !c2 || !lock) {
+        free(c1);
+        free(c2);
+        free(lock);
+        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    }
+    snprintf(lock, n, "%s/.%s.lock", dirname(c1), basename(c2));
+    fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    while (fd >= 0 && flock(fd, LOCK_EX) != 0 && errno == EINTR)
+        ;
+    free(c1);
+    free(c2);
+    free(lock);
+    *out_fd = fd;
+    return GS_OK;
 }
 
 int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
@@ -231,22 +364,39 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
                       const char *run_json) {
     GDALDatasetH ds = NULL;
     struct stat st;
-    int rc = GS_OK, in_tx = 0;
+    int rc = GS_OK, in_tx = 0, lock_fd = -1, deferred = 0;
 
-    if (stat(ledger_path, &st) != 0 && (rc = create_ledger(ctx, ledger_path)))
-        return rc;
+    if ((rc = lock_ledger(ctx, ledger_path, &lock_fd))) return rc;
+    gs__out_sweep(ledger_path); /* a killed run's half-made ledger */
+    if (stat(ledger_path, &st) != 0) {
+        gs__crash_point("ledger.create");
+        if ((rc = create_ledger(ctx, ledger_path))) goto done;
+    }
+    if ((rc = gs__ledger_probe(ctx, ledger_path, 1))) goto done;
     gs__libmsg_clear(ctx);
     ds = GDALOpenEx(ledger_path,
                     GDAL_OF_VECTOR | GDAL_OF_UPDATE | GDAL_OF_VERBOSE_ERROR,
                     (const char *const[]){"GPKG", NULL}, NULL, NULL);
-    if (!ds)
-        return gs__err_lib(ctx, GS_ERR_IO,
-                           "%s: cannot open the ledger for update (not a "
-                           "GeoPackage, or locked by another program?)",
-                           ledger_path);
+    if (!ds) {
+        rc = strstr(ctx->libmsg, "locked")
+                 ? ledger_failed(ctx, ledger_path, "cannot open it")
+                 : gs__err_lib(ctx, GS_ERR_IO,
+                               "%s: cannot open the ledger for update (not a "
+                               "GeoPackage?)",
+                               ledger_path);
+        goto done;
+    }
+    /* SIGINT or SIGTERM from here to the close waits for the rollback (or
+     * the commit): the ledger is never left with a hot journal. */
+    gs__tmp_defer_begin();
+    deferred = 1;
+    /* Another program's short transaction is waited for, not failed. */
+    GDALDatasetReleaseResultSet(
+        ds,
+        GDALDatasetExecuteSQL(ds, "PRAGMA busy_timeout = 5000", NULL, NULL));
+    gs__libmsg_clear(ctx);
     if (GDALDatasetStartTransaction(ds, 0) != OGRERR_NONE) {
-        rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot start a transaction",
-                         ledger_path);
+        rc = ledger_failed(ctx, ledger_path, "cannot start a transaction");
         goto done;
     }
     in_tx = 1;
@@ -258,17 +408,24 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
                          run_json)))
         goto done;
     gs__crash_point("ledger.commit");
+    if (gs__tmp_pending()) {
+        rc = gs__err(ctx, GS_ERR_IO,
+                     "%s: interrupted; the ledger is left as it was",
+                     ledger_path);
+        goto done;
+    }
     gs__libmsg_clear(ctx);
     if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE) {
-        rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot commit the ledger",
-                         ledger_path);
+        rc = ledger_failed(ctx, ledger_path, "cannot commit the week");
         goto done;
     }
     in_tx = 0;
     gs__crash_point("ledger.committed");
 done:
     if (in_tx) GDALDatasetRollbackTransaction(ds);
-    GDALClose(ds);
+    if (ds) GDALClose(ds);
+    if (lock_fd >= 0) close(lock_fd);  /* releases the lock */
+    if (deferred) gs__tmp_defer_end(); /* a signal meanwhile: now */
     return rc;
 }
 
@@ -467,9 +624,17 @@ int gs__ledger_record_pg(gs_ctx *ctx, const char *conn, const char *schema,
     gs__buf_puts(&sql, ", ");
     pg_literal(&sql, GS_VERSION_STRING);
     gs__buf_puts(&sql, ", ");
-    pg_literal(&sql, command_line ? command_line : "");
-    gs__buf_puts(&sql, ", ");
-    pg_literal(&sql, run_json ? run_json : "{}");
+    {
+        /* The command line and the stages' outputs may hold a password. */
+        char *cl = gs__redact(command_line ? command_line : "");
+        char *rj = gs__redact(run_json ? run_json : "{}");
+        if (!cl || !rj) sql.failed = 1;
+        pg_literal(&sql, cl ? cl : "");
+        gs__buf_puts(&sql, ", ");
+        pg_literal(&sql, rj ? rj : "{}");
+        free(cl);
+        free(rj);
+    }
     gs__buf_puts(&sql, ")");
     if (sql.failed) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");

@@ -52,6 +52,13 @@ int gs__ledger_record_pg(gs_ctx *ctx, const char *conn, const char *schema,
  * grid_code starts with one of its prefixes; all rows without one). */
 typedef struct gs__ledger gs__ledger;
 
+/* GS_ERR_IO "locked by another program" when another program holds the
+ * GeoPackage ledger at `path` locked against reading (`write` 0) or
+ * writing (`write` 1) for more than five seconds; GS_OK otherwise,
+ * including for a PG: ledger and for anything that is no database (GDAL
+ * then says what it is). */
+int gs__ledger_probe(gs_ctx *ctx, const char *path, int write);
+
 /* Opens the ledger at `path` (not a GeoPackage file that does not exist:
  * GS_ERR_INPUT_OPEN naming it, as for one GDAL cannot open). The handle
  * is the caller's: gs__ledger_close. */

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include "ledger.h"
@@ -96,6 +97,32 @@ static int shard_filters(gs__ledger *l) {
     return l->runs_sql ? GS_OK : GS_ERR_NOMEM;
 }
 
+int gs__ledger_probe(gs_ctx *ctx, const char *path, int write) {
+    sqlite3 *db = NULL;
+    int rc = GS_OK, s;
+    if (gs__out_is_pg(path)) return GS_OK;
+    s = sqlite3_open_v2(
+        path, &db, write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, NULL);
+    if (s == SQLITE_OK) {
+        /* A short transaction elsewhere is waited for. */
+        sqlite3_busy_timeout(db, 5000);
+        s = sqlite3_exec(db,
+                         write ? "BEGIN IMMEDIATE; ROLLBACK"
+                               : "SELECT count(*) FROM sqlite_master",
+                         NULL, NULL, NULL);
+    }
+    if (s == SQLITE_BUSY || s == SQLITE_LOCKED)
+        rc = gs__err(ctx, GS_ERR_IO,
+                     "%s: the ledger is locked by another program (a "
+                     "transaction is open in it: QGIS editing it, a "
+                     "database tool, another gridsmith run?); close it "
+                     "there and run again",
+                     path);
+    /* Anything else (not a database, no such file) is for GDAL to say. */
+    sqlite3_close(db);
+    return rc;
+}
+
 int gs__ledger_open(gs_ctx *ctx, const char *path, gs__ledger **out) {
     gs__ledger *l;
     struct stat st;
@@ -104,6 +131,9 @@ int gs__ledger_open(gs_ctx *ctx, const char *path, gs__ledger **out) {
     if (!gs__out_is_pg(path) && stat(path, &st) != 0)
         return gs__err(ctx, GS_ERR_INPUT_OPEN, "%s: cannot open the ledger: %s",
                        path, strerror(errno));
+    /* A ledger held locked is not bad input: the input is fine, it is
+     * busy (exit 4, not 3). */
+    if ((rc = gs__ledger_probe(ctx, path, 0))) return rc;
     l = gs__calloc(1, sizeof *l);
     if (!l || !(l->path = gs__strdup(path))) {
         free(l);

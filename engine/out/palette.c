@@ -24,6 +24,7 @@
     X(member_multiple_grids, 255, 127, 0) \
     X(member_unknown_grid, 253, 191, 111) \
     X(invalid_geometry, 64, 64, 64)       \
+    X(far_coordinate, 0, 0, 0)            \
     X(multipart, 153, 153, 153)           \
     X(overlap, 240, 2, 127)               \
     X(gap, 255, 230, 0)                   \

@@ -80,6 +80,7 @@ typedef struct gs__style_spec {
 #define GS__ISSUE_ZH_member_multiple_grids "网格员兼多格"
 #define GS__ISSUE_ZH_member_unknown_grid "网格员所属网格不存在"
 #define GS__ISSUE_ZH_invalid_geometry "几何无效"
+#define GS__ISSUE_ZH_far_coordinate "坐标远离其余要素"
 #define GS__ISSUE_ZH_multipart "多部件网格"
 #define GS__ISSUE_ZH_overlap "网格重叠"
 #define GS__ISSUE_ZH_gap "覆盖缝隙"

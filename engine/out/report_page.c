@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "datetime.h"
+#include "redact.h"
 #include "report_html.h"
 #include "rules.h"
 
@@ -478,10 +479,14 @@ int gs__report_page(gs__buf *b, gs__rdata *d, const gs_rules *rules,
     for (size_t i = 0; i < d->ns; i++)
         if ((rc = street_section(b, d, &d->st[i], rules))) return rc;
 
-    copy = gs__strdup(ledger);
+    /* A PG: ledger is named whole, a file by its name; a connection
+     * string's password never reaches the page. */
+    copy = gs__redact(ledger);
     gs__buf_printf(b,
                    "<footer>gridsmith %s · 台账 ledger: ", GS_VERSION_STRING);
-    gs__report_esc(b, copy ? basename(copy) : "");
+    gs__report_esc(b, !copy                          ? ""
+                      : strncmp(copy, "PG:", 3) == 0 ? copy
+                                                     : basename(copy));
     free(copy);
     gs__buf_printf(b,
                    " · 生成于 generated %s</footer></main></body>"

@@ -142,7 +142,7 @@ enum {
     GS__VS_PERSONS,
     GS__VS_VIOLATIONS,
     GS__VS_N_KIND,
-    GS__VS_N = GS__VS_N_KIND + 18
+    GS__VS_N = GS__VS_N_KIND + 19
 };
 
 /* patrol.member_day (-> ledger member_day) */

@@ -29,6 +29,7 @@
 #include "qgis_project.h"
 #include "shard.h"
 #include "testhook.h"
+#include "tmpfiles.h"
 
 #include <cpl_conv.h>
 #include <cpl_string.h>
@@ -53,6 +54,7 @@ void gs__out_free(gs__out *o) {
         for (int k = 0; k < 4; k++) free(o->rasters[i][k]);
     if (o->wkb) GEOSWKBWriter_destroy_r(o->ctx->geos, o->wkb);
     if (o->to_output) OCTDestroyCoordinateTransformation(o->to_output);
+    if (o->tmp && !o->pg) gs__tmp_forget(o->tmp);
     free(o->path);
     free(o->tmp);
     free(o);
@@ -92,7 +94,10 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
     }
     free(copy);
     copy = NULL;
-    if (!o->pg) gs__out_sweep(path); /* leftovers of earlier killed runs */
+    if (!o->pg) {
+        gs__out_sweep(path); /* leftovers of earlier killed runs */
+        gs__tmp_add(o->tmp); /* removed on SIGINT or SIGTERM */
+    }
 
     o->wkb = GEOSWKBWriter_create_r(ctx->geos);
     if (!o->wkb) goto nomem;
@@ -126,16 +131,14 @@ int gs__out_open(gs_ctx *ctx, const char *path, OGRSpatialReferenceH output,
     gs__libmsg_clear(ctx);
     o->ds = GDALCreate(drv, o->tmp, 0, 0, 0, GDT_Unknown, NULL);
     if (!o->ds) {
-        rc = gs__err_lib(ctx, GS_ERR_IO,
-                         "%s: cannot create the output (its temporary file "
-                         "%s)",
-                         o->path, o->tmp);
+        rc = gs__out_write_failed(ctx, o->path, o->tmp,
+                                  "cannot create the output's temporary file");
         gs__out_free(o);
         return rc;
     }
     if (GDALDatasetStartTransaction(o->ds, 0) != OGRERR_NONE) {
-        rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot start a transaction",
-                         o->tmp);
+        rc = gs__out_write_failed(ctx, o->path, o->tmp,
+                                  "cannot start a transaction");
         gs__out_abort(o);
         return rc;
     }
@@ -193,8 +196,14 @@ static int add_layer(gs__out *o, const char *name, gs__geom_kind geom,
     char **lco = NULL;
     int rc;
     *out_layer = NULL;
-    if (o->nlayers >= MAX_LAYERS || nfields > MAX_FIELDS)
-        return gs__err(o->ctx, GS_ERR_INTERNAL, "too many output layers");
+    if (o->nlayers >= MAX_LAYERS)
+        return gs__err(o->ctx, GS_ERR_INTERNAL,
+                       "%s: too many output layers (at most %d)", o->path,
+                       MAX_LAYERS);
+    if (nfields > MAX_FIELDS)
+        return gs__err(o->ctx, GS_ERR_INTERNAL,
+                       "%s, layer %s: too many fields (%zu; at most %d)",
+                       o->path, name, nfields, MAX_FIELDS);
     l = &o->layers[o->nlayers];
     memset(l, 0, sizeof *l);
     snprintf(l->name, sizeof l->name, "%s", name);
@@ -218,9 +227,12 @@ static int add_layer(gs__out *o, const char *name, gs__geom_kind geom,
     gs__libmsg_clear(o->ctx);
     l->lyr = GDALDatasetCreateLayer(o->ds, name, srs, ogr_type(geom), lco);
     CSLDestroy(lco);
-    if (!l->lyr)
-        return gs__err_lib(o->ctx, GS_ERR_IO, "%s: cannot create layer %s",
-                           o->path, name);
+    if (!l->lyr) {
+        char what[128];
+        snprintf(what, sizeof what, "cannot create layer %s", name);
+        return o->pg ? gs__err_lib(o->ctx, GS_ERR_IO, "%s: %s", o->path, what)
+                     : gs__out_write_failed(o->ctx, o->path, o->tmp, what);
+    }
     /* Counted from here, so out_free frees the names copied so far. */
     o->nlayers++;
     for (size_t i = 0; i <= nfields; i++) {
@@ -246,7 +258,9 @@ int gs__out_layer(gs__out *o, const char *name, gs__geom_kind geom,
     gs__field f[MAX_FIELDS];
     *out_layer = NULL;
     if (nfields > MAX_FIELDS)
-        return gs__err(o->ctx, GS_ERR_INTERNAL, "too many output layers");
+        return gs__err(o->ctx, GS_ERR_INTERNAL,
+                       "%s, layer %s: too many fields (%zu; at most %d)",
+                       o->path, name, nfields, MAX_FIELDS);
     for (size_t i = 0; i < nfields; i++)
         f[i] = (gs__field){fields[i].name, fields[i].type, NULL};
     return add_layer(o, name, geom, f, nfields, NULL, 0, out_layer);
@@ -401,10 +415,13 @@ int gs__out_put(gs__out *o, gs__olayer *l, OGRFeatureH f) {
     gs__libmsg_clear(o->ctx);
     e = OGR_L_CreateFeature(l->lyr, f);
     OGR_F_Destroy(f);
-    if (e != OGRERR_NONE)
-        return gs__err_lib(o->ctx, GS_ERR_IO,
-                           "%s: cannot write a feature of layer %s", o->path,
-                           l->name);
+    if (e != OGRERR_NONE) {
+        char what[128];
+        snprintf(what, sizeof what, "cannot write a feature of layer %s",
+                 l->name);
+        return o->pg ? gs__err_lib(o->ctx, GS_ERR_IO, "%s: %s", o->path, what)
+                     : gs__out_write_failed(o->ctx, o->path, o->tmp, what);
+    }
     gs__crash_point("out.feature");
     return GS_OK;
 }
@@ -550,8 +567,10 @@ int gs__out_commit(gs__out *o) {
     gs__crash_point("out.commit");
     gs__libmsg_clear(ctx);
     if (GDALDatasetCommitTransaction(o->ds) != OGRERR_NONE) {
-        rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot commit the output",
-                         o->path);
+        rc = o->pg ? gs__err_lib(ctx, GS_ERR_IO, "%s: cannot commit the output",
+                                 o->path)
+                   : gs__out_write_failed(ctx, o->path, o->tmp,
+                                          "cannot commit the output");
         goto fail;
     }
     gs__crash_point("out.committed");
@@ -559,8 +578,10 @@ int gs__out_commit(gs__out *o) {
     GDALClose(o->ds);
     if (CPLGetLastErrorType() >= CE_Failure) {
         o->ds = NULL;
-        rc = gs__err_lib(ctx, GS_ERR_IO, "%s: cannot finish the output",
-                         o->path);
+        rc = o->pg ? gs__err_lib(ctx, GS_ERR_IO, "%s: cannot finish the output",
+                                 o->path)
+                   : gs__out_write_failed(ctx, o->path, o->tmp,
+                                          "cannot finish the output");
         goto fail;
     }
     o->ds = NULL;
@@ -570,8 +591,11 @@ int gs__out_commit(gs__out *o) {
         return GS_OK;
     }
     if (gs__out_fsync(o->tmp, 0) != 0) {
-        rc = gs__err(ctx, GS_ERR_IO, "%s: cannot flush the output: %s", o->tmp,
-                     strerror(errno));
+        rc = errno == ENOSPC
+                 ? gs__out_write_failed(ctx, o->path, o->tmp,
+                                        "cannot flush the output")
+                 : gs__err(ctx, GS_ERR_IO, "%s: cannot flush the output: %s",
+                           o->tmp, strerror(errno));
         goto fail;
     }
     gs__crash_point("out.rename");

@@ -44,6 +44,19 @@ int gs__out_check_file(gs_ctx *ctx, const char *path);
 /* 1 when `path` ends in ".gpkg" (any case) after a file name. */
 int gs__gpkg_name(const char *path);
 
+/* 1 when writing `path` (a file or, for a new one, beside it) failed for
+ * want of space: the last library message or errno says so, or its
+ * device has less than 1 MiB free. */
+int gs__out_disk_full(gs_ctx *ctx, const char *path);
+
+/* The error of a failed write to `path` (an output, or the ledger) while
+ * doing `what`: GS_ERR_IO "PATH: the disk is full: no space left to
+ * write FILE (WHAT)..." when it was for want of space (FILE: the file
+ * actually written, e.g. the temporary, or NULL), else PATH and WHAT
+ * with the library's message. */
+int gs__out_write_failed(gs_ctx *ctx, const char *path, const char *file,
+                         const char *what);
+
 /* gs__out_check, then that `path` is none of the `n` inputs (NULL entries
  * skipped): writing over an input would destroy it. GS_ERR_USAGE. */
 int gs__out_check_inputs(gs_ctx *ctx, const char *path,

@@ -20,10 +20,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "provenance.h"
 #include "testhook.h"
+#include "tmpfiles.h"
 #include "writer_int.h"
 
 int gs__out_check_inputs(gs_ctx *ctx, const char *path,
@@ -122,6 +124,36 @@ done:
     free(c2);
 }
 
+int gs__out_disk_full(gs_ctx *ctx, const char *path) {
+    struct statvfs vfs;
+    char *copy;
+    int full = 0;
+    const char *m = ctx ? ctx->libmsg : "";
+    if (!path || gs__out_is_pg(path)) return 0;
+    /* SQLite says "database or disk is full" when it knows; after a failed
+     * page write a GeoPackage can fail later with anything ("no such
+     * table"), so the device itself is asked too. */
+    if (strstr(m, "disk is full") || strstr(m, "No space left") ||
+        strstr(m, "SQLITE_FULL") || errno == ENOSPC)
+        return 1;
+    copy = gs__strdup(path);
+    if (!copy) return 0;
+    if (statvfs(dirname(copy), &vfs) == 0)
+        full = (unsigned long long)vfs.f_bavail * vfs.f_frsize < (1u << 20);
+    free(copy);
+    return full;
+}
+
+int gs__out_write_failed(gs_ctx *ctx, const char *path, const char *file,
+                         const char *what) {
+    if (gs__out_disk_full(ctx, file ? file : path))
+        return gs__err(ctx, GS_ERR_IO,
+                       "%s: the disk is full: no space left to write %s "
+                       "(%s); free some space and run again",
+                       path, file && strcmp(file, path) ? file : "it", what);
+    return gs__err_lib(ctx, GS_ERR_IO, "%s: %s", path, what);
+}
+
 int gs__out_fsync(const char *path, int dir) {
     int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
     int rc;
@@ -148,6 +180,7 @@ int gs__out_file(gs_ctx *ctx, const char *path, const char *data, size_t len) {
     snprintf(tmp, n, "%s/.%s.%ld.tmp", dirname(copy), basename(copy2),
              (long)getpid());
     gs__out_sweep(path); /* leftovers of earlier killed runs */
+    gs__tmp_add(tmp);    /* removed on SIGINT or SIGTERM */
     fp = fopen(tmp, "wb");
     if (!fp || fwrite(data, 1, len, fp) != len || fflush(fp) != 0 ||
         fsync(fileno(fp)) != 0) {
@@ -179,6 +212,7 @@ int gs__out_file(gs_ctx *ctx, const char *path, const char *data, size_t len) {
 done:
     if (fp) fclose(fp);
     if (rc && tmp) unlink(tmp);
+    gs__tmp_forget(tmp);
     free(copy);
     free(copy2);
     free(tmp);

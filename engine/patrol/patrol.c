@@ -146,7 +146,13 @@ int gs__patrol_entries(gs_ctx *ctx, const gs__model *m,
             size_t n_same = 0;
             for (size_t q = 0; q < m->n_grids; q++)
                 n_same += !strcmp(m->grids[q].code, rv[k].b);
-            if (n_same > 1) e->note = "grid code on several grids: union used";
+            if (n_same > 1)
+                e->note = "grid code on several grids: union used";
+            else if (m->grids[g].far)
+                /* validate reports which vertex (far_coordinate) */
+                e->note =
+                    "grid outline has a vertex far outside the other "
+                    "grids: measured without it";
         }
     }
     /* Members seen only in the traces: reported, not dropped. */
@@ -260,9 +266,6 @@ static int add_issue(gs__patrol_out *o, int kind, const gs__patrol_fix *f,
     va_end(ap);
     return GS_OK;
 }
-
-/* At most this many point issues of one kind per track; all are counted. */
-#define MAX_ISSUES_PER_KIND 200
 
 static int cmp_fix(const void *p, const void *q) {
     const gs__patrol_fix *a = p, *b = q;
@@ -640,7 +643,6 @@ static int process_track(shared *sh, gs__cover_buf *cb, size_t t) {
     size_t n = tr->n, kept = 0, dups = 0, unsorted = 0;
     int32_t last_day = res->day0 + res->ndays - 1;
     int64_t maxt = INT64_MIN;
-    long issue_count[GS__GPS_KINDS] = {0};
     segs *week_segs = NULL;
     linebuf lb;
     int32_t lb_day = INT32_MIN;
@@ -653,11 +655,10 @@ static int process_track(shared *sh, gs__cover_buf *cb, size_t t) {
 
 #define DAYIDX(day) ((int)((day)-res->day0))
 #define IN_PERIOD(day) ((day) >= res->day0 && (day) <= last_day)
-#define ISSUE(kind, fix, ...)                                \
-    do {                                                     \
-        if (issue_count[kind]++ < MAX_ISSUES_PER_KIND &&     \
-            (rc = add_issue(first, kind, fix, __VA_ARGS__))) \
-            goto done;                                       \
+/* Every problem fix is kept: a data steward looks for all of them. */
+#define ISSUE(kind, fix, ...)                                           \
+    do {                                                                \
+        if ((rc = add_issue(first, kind, fix, __VA_ARGS__))) goto done; \
     } while (0)
 #define BAD(day)                                                           \
     do {                                                                   \

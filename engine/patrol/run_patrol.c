@@ -581,6 +581,18 @@ static int read_inputs(prun *R) {
     if ((rc = gs__inputs_note_file(ctx, &R->info, "traces", opts->traces,
                                    tr->layer, (long)(tr->n_fixes + tr->n_bad))))
         return rc;
+    {
+        /* The coordinate check of the fixes, for run_metadata. */
+        gs__input_info *ii = gs__inputs_find(&R->info, "traces");
+        if (ii) {
+            ii->checked = tr->bulk.ok;
+            ii->geographic = 1;
+            ii->bulk[0] = tr->bulk.x0, ii->bulk[1] = tr->bulk.y0;
+            ii->bulk[2] = tr->bulk.x1, ii->bulk[3] = tr->bulk.y1;
+            ii->margin_m = tr->bulk.margin_m;
+            ii->far = (long)tr->n_far;
+        }
+    }
     if (opts->calendar && (rc = gs__inputs_note_file(ctx, &R->info, "calendar",
                                                      opts->calendar, "", -1)))
         return rc;

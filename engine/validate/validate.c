@@ -48,24 +48,14 @@
 #include "pool.h"
 #include "shard.h"
 
-static const char *const kind_names[GS__K_COUNT] = {"bad_code",
-                                                    "bad_persons",
-                                                    "community_mismatch",
-                                                    "duplicate_code",
-                                                    "gap",
-                                                    "invalid_geometry",
-                                                    "member_multiple_grids",
-                                                    "member_unknown_grid",
-                                                    "multipart",
-                                                    "multiple_members",
-                                                    "no_member",
-                                                    "orphan_household",
-                                                    "outside_community",
-                                                    "overlap",
-                                                    "oversize",
-                                                    "persons_over",
-                                                    "undersize",
-                                                    "skipped_feature"};
+static const char *const kind_names[GS__K_COUNT] = {
+    "bad_code",         "bad_persons",           "community_mismatch",
+    "duplicate_code",   "far_coordinate",        "gap",
+    "invalid_geometry", "member_multiple_grids", "member_unknown_grid",
+    "multipart",        "multiple_members",      "no_member",
+    "orphan_household", "outside_community",     "overlap",
+    "oversize",         "persons_over",          "undersize",
+    "skipped_feature"};
 
 const char *gs__kind_name(gs__kind k) {
     return (unsigned)k < GS__K_COUNT ? kind_names[k] : "unknown";
@@ -315,6 +305,11 @@ static int check_geometry(vshared *sh, vworker *w, vtask *t) {
         gs__vgrid *v = &sh->grids[i];
         v->area_m2 = gs__geom_area(h, geom);
         v->polsby_popper = gs__geom_polsby_popper(h, geom);
+        if (g->far)
+            /* The reader measured the grid without its bad vertices; the
+             * issue's place is the grid so measured. */
+            ADD(GS__K_FAR_COORDINATE, (long)i, g->code, clone(h, geom),
+                "%s; computed without them", g->far_reason);
         if (g->invalid) {
             GEOSGeometry *pt = NULL;
             if (isfinite(g->invalid_x) && isfinite(g->invalid_y))
@@ -383,6 +378,18 @@ static int check_overlaps(vshared *sh, vworker *w, vtask *t) {
             a = gs__geom_area(h, inter);
             if (a <= sh->rules->sliver_m2) {
                 GEOSGeom_destroy_r(h, inter);
+                continue;
+            }
+            /* A grid measured without a far vertex answers alone for an
+             * overlap with a sound one: its outline is what is wrong. */
+            if (gj->far && !gi->far) {
+                ADD(GS__K_OVERLAP, (long)j, gj->code, inter,
+                    "overlaps grid %s by %.1f m2", gi->code, a);
+                continue;
+            }
+            if (gi->far && !gj->far) {
+                ADD(GS__K_OVERLAP, (long)i, gi->code, inter,
+                    "overlaps grid %s by %.1f m2", gj->code, a);
                 continue;
             }
             /* `inter` is still ours when the first issue fails. */
@@ -549,7 +556,7 @@ static int check_gaps(vshared *sh, vworker *w, vtask *t) {
             const GEOSGeometry *gp = GEOSGetGeometryN_r(h, diff, p);
             double a = gs__geom_area(h, gp);
             GEOSGeometry *bnd;
-            int on_any = 0;
+            int on_any = 0, by_far = 0;
             if (a <= rules->sliver_m2) continue;
             bnd = GEOSBoundary_r(h, gp);
             if (!bnd || gs__strtree_query(h, w->gtree, gp, c)) {
@@ -557,12 +564,21 @@ static int check_gaps(vshared *sh, vworker *w, vtask *t) {
                 GEOSGeom_destroy_r(h, diff);
                 NOMEM();
             }
+            /* A gap beside a grid measured without a far vertex is most
+             * likely that grid's missing corner: it is on that grid alone,
+             * so that no sound neighbour answers for it. */
+            for (size_t j = 0; j < c->n && !by_far; j++)
+                by_far =
+                    m->grids[c->v[j]].far &&
+                    shared_length(h, bnd, w->g[c->v[j]], rules->edge_snap_m) >=
+                        rules->shared_edge_m;
             /* The tree query uses the gap's envelope; a neighbour whose
              * envelope only touches it is found too. */
             for (size_t j = 0; j < c->n; j++) {
                 size_t gi = c->v[j];
-                double len =
-                    shared_length(h, bnd, w->g[gi], rules->edge_snap_m);
+                double len;
+                if (by_far && !m->grids[gi].far) continue;
+                len = shared_length(h, bnd, w->g[gi], rules->edge_snap_m);
                 if (len < rules->shared_edge_m) continue;
                 on_any = 1;
                 if (add_issue(h, r, GS__K_GAP, (long)gi, m->grids[gi].code,
@@ -964,6 +980,12 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
     if (rc) NOMEM();
     gs__phase_step(ctx, "geometry, overlaps, communities, gaps");
     if (join_tasks(&sh, T_GEOMETRY, r)) NOMEM();
+    /* A community is no grid: its issue is on no grid and names it. */
+    for (size_t c = 0; c < m->n_communities; c++)
+        if (m->communities[c].far)
+            ADD(GS__K_FAR_COORDINATE, -1, "", clone(h, m->communities[c].geom),
+                "community %s: %s; computed without them",
+                m->communities[c].code, m->communities[c].far_reason);
 
     gs__progress(ctx, "assign households", -1);
     rc = gs__assign_households(ctx, m, threads, r->household_grid);
@@ -981,10 +1003,19 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
             continue;
         }
         r->grids[gi].households++;
-        if (hh->persons_ok)
+        if (hh->persons_ok) {
             r->grids[gi].persons += hh->persons;
-        else if (r->grids[gi].bad_persons++ == 0)
-            r->grids[gi].first_bad_persons = hh->id;
+            continue;
+        }
+        /* Every one is named, so that the data steward finds them all;
+         * the grid's bad_persons issue counts them. */
+        r->grids[gi].bad_persons++;
+        ADD(GS__K_BAD_PERSONS, gi, m->grids[gi].code,
+            GEOSGeom_createPointFromXY_r(h, hh->x, hh->y),
+            "household %s (building %s): persons missing, negative or not "
+            "an integer; counted as a household, not as persons",
+            hh->id[0] ? hh->id : "(no id)",
+            hh->building_id[0] ? hh->building_id : "-");
     }
 
     /* Phase 3: sizing and bad_persons. */
@@ -997,11 +1028,8 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
             ADD(GS__K_BAD_PERSONS, (long)i, g->code, clone(h, g->geom),
                 "%ld household(s) with a missing, negative or non-integer "
                 "persons value: counted as households, not as persons "
-                "(first: household %s)",
-                v->bad_persons,
-                v->first_bad_persons && v->first_bad_persons[0]
-                    ? v->first_bad_persons
-                    : "(no id)");
+                "(each is a bad_persons point in issue_points)",
+                v->bad_persons);
         }
         if (exempt) continue;
         if (v->households < rules->min_households)

@@ -12,6 +12,7 @@ typedef enum gs__kind {
     GS__K_BAD_PERSONS,
     GS__K_COMMUNITY_MISMATCH,
     GS__K_DUPLICATE_CODE,
+    GS__K_FAR_COORDINATE,
     GS__K_GAP,
     GS__K_INVALID_GEOMETRY,
     GS__K_MEMBER_MULTIPLE_GRIDS,
@@ -45,10 +46,9 @@ typedef struct gs__issue {
 typedef struct gs__vgrid {
     long households;
     long persons;
-    long bad_persons;              /* households whose persons is unusable */
-    const char *first_bad_persons; /* the first of them (its id), borrowed */
-    long members;   /* distinct roster members, -1 without a roster */
-    double area_m2; /* of the repaired shape */
+    long bad_persons; /* households whose persons is unusable */
+    long members;     /* distinct roster members, -1 without a roster */
+    double area_m2;   /* of the repaired shape */
     double polsby_popper;
     unsigned kinds; /* bit (1u << kind) per issue kind */
     long host;      /* index of the host community, or -1 */

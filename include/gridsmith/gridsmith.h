@@ -86,6 +86,19 @@ const char *gs_err_name(int code);
  */
 int gs_set_config_option(const char *key, const char *value);
 
+/**
+ * A copy of `text` with passwords replaced by "***": the value of a
+ * `password` key in a connection string ("PG:dbname=grid password=x"),
+ * the password of a URI's user:password@, and the PGPASSWORD variable's
+ * value and the passwords of libpq's service and password files wherever
+ * they appear. The library applies this same rule to every message,
+ * report, metadata value, ledger row and report footer it writes; a front
+ * end applies it to what it prints or keeps of its own (a command line).
+ * The caller frees the copy with free(); NULL when out of memory.
+ * Thread safety: may be called from any thread.
+ */
+char *gs_redact(const char *text);
+
 /* ------------------------------------------------------------------------
  * Context
  * ------------------------------------------------------------------------ */
@@ -130,6 +143,18 @@ int gs_ctx_create(gs_ctx **out_ctx);
 
 /** Frees a context and everything it owns. Accepts NULL. */
 void gs_ctx_destroy(gs_ctx *ctx);
+
+/**
+ * For a SIGINT or SIGTERM handler: removes the temporary files of every
+ * run in progress (outputs being made, never an earlier output or the
+ * ledger) and returns 1; the handler then ends the process (e.g. by
+ * raising `sig` again with the default action). Returns 0, removing
+ * nothing, while a step that must finish or roll back first is running
+ * (the ledger's transaction): that step stops at its next row, rolls
+ * back and raises `sig` again, calling the handler once more.
+ * Thread safety: async-signal-safe.
+ */
+int gs_interrupted(int sig);
 
 /**
  * The message of the last failure on this context, or "" when none.
@@ -564,6 +589,11 @@ typedef struct gs_hotspots_opts {
      *  reading grids and events; see gs_hotspots_run. */
     const char *const *merge;
     size_t n_merge;
+    /** How the events' coordinates are to be read, as trace_crs for
+     *  traces: "wgs84" (NULL), "gcj02", "bd09", or a CRS ("EPSG:n")
+     *  that overrides the layer's. A CSV's lon/lat columns are WGS84
+     *  unless this says otherwise; {assume_crs} never applies to them. */
+    const char *event_crs;
 } gs_hotspots_opts;
 
 /** Fills `opts` with NULLs, no hexagon override and one thread. */

@@ -245,8 +245,8 @@ static int op_events(unsigned long *out_print) {
     gs__gdal_enter(ctx);
     rc = gs__io_pick_crs(ctx, &in, "grids", MINI "grids.geojson", &crs);
     if (!rc)
-        rc = gs__io_read_events(ctx, &in, events_path, zone(), &crs, 1, &ev,
-                                NULL);
+        rc = gs__io_read_events(ctx, &in, events_path, zone(), NULL, &crs, 1,
+                                &ev, NULL);
     gs__gdal_leave(ctx);
     /* Two usable events; a bad time, an unknown status, a duplicate. */
     if (rc == GS_OK && (ev.n != 2 || ev.n_bad != 3)) {

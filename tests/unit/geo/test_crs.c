@@ -119,6 +119,22 @@ TEST(outside_china_a_grs80_zone_without_epsg) {
     free(name);
 }
 
+/* A centre at longitude 400 is no place on Earth: refused, not a zone
+ * "CM 399". Longitudes 180..360 name the western meridians. */
+TEST(impossible_longitude_refused) {
+    OGRSpatialReferenceH m = NULL;
+    char *name = NULL, epsg[16];
+    double cm = NAN;
+    CHECK(pick(cgcs, 400, 40, &m, &name, &cm, epsg) == GS_ERR_INPUT_CRS);
+    CHECK(m == NULL && name == NULL);
+    CHECK(strstr(gs_ctx_errmsg(ctx), "not a place on Earth") != NULL);
+    CHECK(pick(cgcs, 116, 95, &m, &name, &cm, epsg) == GS_ERR_INPUT_CRS);
+    REQUIRE(pick(cgcs, 296.3, 40, &m, &name, &cm, epsg) == GS_OK);
+    CHECK(cm == -63);
+    OSRDestroySpatialReference(m);
+    free(name);
+}
+
 /* lon/lat -> metres through PROJ directly: the independent reference. */
 static int proj_direct(const char *to, double lon, double lat, double *x,
                        double *y) {
@@ -315,6 +331,7 @@ int main(void) {
     RUN(picks_the_zone_of_the_centre_longitude);
     RUN(picks_from_a_projected_centre);
     RUN(outside_china_a_grs80_zone_without_epsg);
+    RUN(impossible_longitude_refused);
     RUN(round_trip_and_proj_agree_below_1mm);
     RUN(threads_give_the_same_bits_as_one);
     RUN(nan_in_nan_out);

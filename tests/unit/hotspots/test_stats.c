@@ -9,10 +9,12 @@
  * quartic kernel's peak, integral and default bandwidth. Larger random
  * cases are checked against slow textbook implementations written here.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 #include "hexgrid.h"
@@ -574,6 +576,136 @@ TEST(dbscan_matches_naive) {
     for (int i = 0; i < N; i++) CHECK(got[i] == want[i]);
 }
 
+/* The textbook algorithm with the engine's comparison of squared
+ * distances, for checks on points exactly eps apart. */
+static size_t naive_dbscan2(const double *x, const double *y, size_t n,
+                            double eps, size_t min_pts, long *label,
+                            unsigned char *core) {
+    size_t nc = 0, *queue = malloc(n * sizeof *queue);
+    double e2 = eps * eps;
+#define NEAR(a, b) \
+    ((x[b] - x[a]) * (x[b] - x[a]) + (y[b] - y[a]) * (y[b] - y[a]) <= e2)
+    for (size_t i = 0; i < n; i++) label[i] = -2, core[i] = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t cnt = 0, head = 0, tail = 0;
+        if (label[i] != -2) continue;
+        for (size_t j = 0; j < n; j++) cnt += NEAR(i, j);
+        if (cnt < min_pts) {
+            label[i] = -1;
+            continue;
+        }
+        label[i] = (long)nc;
+        queue[tail++] = i;
+        while (head < tail) {
+            size_t p = queue[head++], c2 = 0;
+            for (size_t j = 0; j < n; j++) c2 += NEAR(p, j);
+            if (c2 < min_pts) continue;
+            core[p] = 1;
+            for (size_t j = 0; j < n; j++) {
+                if (!NEAR(p, j)) continue;
+                if (label[j] == -2) queue[tail++] = j;
+                if (label[j] < 0) label[j] = (long)nc;
+            }
+        }
+        nc++;
+    }
+#undef NEAR
+    free(queue);
+    return nc;
+}
+
+/* Shapes the cell grid and the k-d trees could get wrong: stacks of
+ * identical points, lattices exactly eps apart (on the boundary of every
+ * neighbourhood), dense blobs next to sparse chains, minimum sizes from 1
+ * to far above a cell's count, far from the origin. Labels and core flags
+ * must equal the textbook algorithm's, point by point. */
+TEST(dbscan_matches_naive_on_hard_shapes) {
+    enum { N = 1500 };
+    static double x[N], y[N];
+    static long got[N], want[N];
+    static unsigned char gcore[N], wcore[N];
+    static const size_t mins[] = {1, 2, 3, 5, 12, 40, 400};
+    int bad = 0;
+    for (int shape = 0; shape < 4; shape++) {
+        for (int i = 0; i < N; i++) {
+            double off = shape == 3 ? 39500000.0 : 0;
+            switch (shape) {
+                case 0: /* stacks of 1..60 identical points and noise */
+                    x[i] = (double)(i % 25) * 37.0 + (i % 7 == 0 ? rnd() : 0);
+                    y[i] = (double)(i % 9) * 41.0;
+                    break;
+                case 1: /* a lattice exactly eps = 50 apart, and its nodes */
+                    x[i] = (double)(i % 40) * 50.0;
+                    y[i] = (double)(i / 40 % 20) * 50.0;
+                    if (i % 11 == 0) x[i] += 50.0 / 3.0;
+                    break;
+                case 2: /* a dense blob, a sparse chain leading away */
+                    if (i < N / 2) {
+                        x[i] = 1000 + rnd() * 30;
+                        y[i] = 1000 + rnd() * 30;
+                    } else {
+                        x[i] = 1030 + (double)(i - N / 2) * 9.7;
+                        y[i] = 1000 + rnd() * 60;
+                    }
+                    break;
+                default: /* scattered clumps, far from the origin */
+                    x[i] = off + 150 * (i % 13) + rnd() * 90;
+                    y[i] = 3500000.0 + 170 * (i % 6) + rnd() * 90;
+            }
+        }
+        for (size_t k = 0; k < sizeof mins / sizeof mins[0]; k++) {
+            size_t nc = 0, wc;
+            REQUIRE(gs__dbscan(x, y, N, 50, mins[k], got, gcore, &nc) == GS_OK);
+            wc = naive_dbscan2(x, y, N, 50, mins[k], want, wcore);
+            if (nc != wc) {
+                printf("  shape %d, min %zu: %zu clusters, want %zu\n", shape,
+                       mins[k], nc, wc);
+                bad = 1;
+            }
+            for (int i = 0; i < N && !bad; i++)
+                if (got[i] != want[i] || gcore[i] != wcore[i]) {
+                    printf(
+                        "  shape %d, min %zu, point %d: label %ld core %d, "
+                        "want %ld core %d\n",
+                        shape, mins[k], i, got[i], gcore[i], want[i], wcore[i]);
+                    bad = 1;
+                }
+        }
+    }
+    CHECK(!bad);
+}
+
+/* A dense week: 400,000 events within 60 m of one place and 100,000
+ * spread over 5 km. Listing neighbourhoods costs 400,000 x 400,000 (the
+ * old algorithm took minutes); now each point costs a few tree steps.
+ * Five seconds is a bound no machine should come near. */
+TEST(dbscan_dense_is_not_quadratic) {
+    enum { N = 500000 };
+    double *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+    long *label = malloc(N * sizeof *label);
+    unsigned char *core = malloc(N);
+    size_t nc = 0;
+    struct timespec t0, t1;
+    double secs;
+    REQUIRE(x && y && label && core);
+    for (int i = 0; i < N; i++) {
+        double r = i % 5 ? 60 * rnd() : 5000 * rnd(), t = 6.283185307 * rnd();
+        x[i] = 500000 + r * cos(t);
+        y[i] = 4400000 + r * sin(t);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK(gs__dbscan(x, y, N, 50, 5, label, core, &nc) == GS_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (t1.tv_nsec - t0.tv_nsec);
+    printf("  %d points, %zu clusters in %.2f s\n", N, nc, secs);
+    CHECK(secs < 5.0);
+    CHECK(label[5] == 0 && core[5]); /* in the dense place */
+    free(x);
+    free(y);
+    free(label);
+    free(core);
+}
+
 TEST(dbscan_bad_input) {
     double x[2] = {0, NAN}, y[2] = {0, 0};
     long label[2];
@@ -733,6 +865,8 @@ int main(void) {
     RUN(dbscan_threshold_exact);
     RUN(dbscan_large_coordinates);
     RUN(dbscan_matches_naive);
+    RUN(dbscan_matches_naive_on_hard_shapes);
+    RUN(dbscan_dense_is_not_quadratic);
     RUN(dbscan_bad_input);
     RUN(kde_single_point);
     RUN(kde_integral);

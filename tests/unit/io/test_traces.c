@@ -651,6 +651,44 @@ TEST(last_row_without_line_break) {
 
 TEST(parallel_cut_inside_quoted_field_falls_back) { check_parallel(1); }
 
+/* Lines end with LF, CRLF or a lone CR, wherever they are: a lone CR late
+ * in a file (a bare row end, or inside a quoted note) counts as a line
+ * break in one part and in three alike, and rows after it are numbered as
+ * an editor shows them. The reader once learnt "this file uses lone CRs"
+ * only on meeting one, so a later part numbered its lines otherwise. */
+TEST(lone_cr_counts_the_same_in_every_part) {
+    gs__buf b;
+    gs__traces one, three;
+    const char *p;
+    gs__buf_init(&b, 0);
+    gs__buf_puts(&b, "member_id,time,lon,lat,note\n");
+    for (int i = 0; i < 3000; i++) {
+        const char *end = i == 1500 ? "\r" : "\n";
+        const char *note = i == 2700 ? "\"a\rb\"" : "x";
+        if (i % 500 == 499)
+            gs__buf_printf(&b, "M1,bad time,116.4,39.9,%s%s", note, end);
+        else
+            gs__buf_printf(&b, "M%d,2026-11-16 08:%02d:%02d,116.4,39.9,%s%s",
+                           i % 7, i / 60 % 60, i % 60, note, end);
+    }
+    REQUIRE(!b.failed);
+    p = write_tmp("lone_cr.csv", b.data, b.len);
+    gs__buf_free(&b);
+    REQUIRE(p);
+    REQUIRE(read_traces(p, NULL, NULL, 1, &one) == GS_OK);
+    REQUIRE(read_traces(p, NULL, NULL, 3, &three) == GS_OK);
+    CHECK(same_traces(&one, &three));
+    /* Row i is on line i + 2 until the lone CR of the quoted note. */
+    REQUIRE(one.n_bad == 6);
+    CHECK(one.bad[0].line == 501);
+    CHECK(one.bad[2].line == 1501);
+    CHECK(one.bad[4].line == 2501);
+    CHECK(one.bad[5].line == 3002); /* row 2999, after the note's CR */
+    CHECK(one.fixes[one.n_fixes - 1].line == 3001); /* row 2998 */
+    gs__traces_free(&one);
+    gs__traces_free(&three);
+}
+
 int main(void) {
     char tmpl[] = "/tmp/gs_test_traces_XXXXXX";
     int rc;
@@ -678,6 +716,7 @@ int main(void) {
     RUN(parallel_parts_match_one_part);
     RUN(last_row_without_line_break);
     RUN(parallel_cut_inside_quoted_field_falls_back);
+    RUN(lone_cr_counts_the_same_in_every_part);
     gs__tz_close(tz);
     gs_ctx_destroy(ctx);
     {

@@ -464,6 +464,7 @@ TEST(issues_one_category_per_kind) {
         "member_multiple_grids",
         "member_unknown_grid",
         "invalid_geometry",
+        "far_coordinate",
         "multipart",
         "overlap",
         "gap",
