@@ -933,53 +933,97 @@ static void free_tasks(GEOSContextHandle_t h, vshared *sh) {
     sh->tasks = NULL;
 }
 
-int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
-                         int threads, gs__vresult *r) {
-    GEOSContextHandle_t h = ctx->geos;
-    size_t n = m->n_grids, nc = m->n_communities;
-    gs_rules defaults;
+struct gs__vchecks {
     vshared sh;
+    gs__vgrid *grids; /* their figures, taken by gs__validate_analyse_pre */
+    gs_rules rules;   /* a copy: the tasks' issues are joined later */
+};
+
+void gs__vchecks_free(GEOSContextHandle_t h, gs__vchecks *c) {
+    if (!c) return;
+    free_tasks(h, &c->sh);
+    pthread_mutex_destroy(&c->sh.lock);
+    free(c->grids);
+    free(c);
+}
+
+int gs__validate_checks(const gs__model *m, const gs_rules *rules, int threads,
+                        gs__vchecks **out) {
+    size_t n = m->n_grids, nc = m->n_communities;
+    gs__vchecks *c = gs__calloc(1, sizeof *c);
     vjob jobs[GS__POOL_MAX];
     int rc = GS_OK, nw;
-
-    memset(r, 0, sizeof *r);
-    memset(&sh, 0, sizeof sh);
+    *out = NULL;
+    if (!c) return GS_ERR_NOMEM;
+    pthread_mutex_init(&c->sh.lock, NULL);
     memset(jobs, 0, sizeof jobs);
-    pthread_mutex_init(&sh.lock, NULL);
-    if (!rules) {
-        gs_rules_init(&defaults);
-        rules = &defaults;
-    }
-    r->grids = gs__calloc(n ? n : 1, sizeof *r->grids);
-    r->household_grid = gs__malloc(sizeof *r->household_grid *
-                                   (m->n_households ? m->n_households : 1));
+    if (rules)
+        c->rules = *rules;
+    else
+        gs_rules_init(&c->rules);
+    c->grids = gs__calloc(n ? n : 1, sizeof *c->grids);
     /* About 64 grids (16 communities) a task: enough tasks to balance two
      * or more workers, few enough that joining costs nothing. */
-    sh.tasks = gs__calloc(3 * (n / 64 + 1) + nc / 16 + 1, sizeof *sh.tasks);
-    if (!r->grids || !r->household_grid || !sh.tasks) NOMEM();
-    for (size_t i = 0; i < n; i++) r->grids[i].host = -1;
-    sh.m = m;
-    sh.rules = rules;
-    sh.grids = r->grids;
-    add_tasks(&sh, T_GEOMETRY, n, 64);
-    add_tasks(&sh, T_OVERLAPS, n, 64);
-    add_tasks(&sh, T_HOSTS, n, 64);
-    add_tasks(&sh, T_GAPS, nc, 16);
+    c->sh.tasks =
+        gs__calloc(3 * (n / 64 + 1) + nc / 16 + 1, sizeof *c->sh.tasks);
+    if (!c->grids || !c->sh.tasks) {
+        gs__vchecks_free(NULL, c);
+        return GS_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) c->grids[i].host = -1;
+    c->sh.m = m;
+    c->sh.rules = &c->rules;
+    c->sh.grids = c->grids;
+    add_tasks(&c->sh, T_GEOMETRY, n, 64);
+    add_tasks(&c->sh, T_OVERLAPS, n, 64);
+    add_tasks(&c->sh, T_HOSTS, n, 64);
+    add_tasks(&c->sh, T_GAPS, nc, 16);
     nw = gs__pool_workers(threads, n + nc, 64);
-    for (int k = 0; k < nw; k++) jobs[k].sh = &sh;
-    gs__phase_end(ctx, "index");
-    gs__phase_begin(ctx);
-
-    gs__progress(ctx, "check geometry, overlaps, communities and gaps", -1);
+    for (int k = 0; k < nw; k++) jobs[k].sh = &c->sh;
     gs__parallel(vjob_run, jobs, sizeof jobs[0], nw);
     for (int k = 0; k < nw; k++) {
         if (jobs[k].rc) rc = jobs[k].rc;
         vworker_free(&jobs[k].w, m);
     }
-    for (size_t k = 0; !rc && k < sh.n_tasks; k++) rc = sh.tasks[k].rc;
-    if (rc) NOMEM();
-    gs__phase_step(ctx, "geometry, overlaps, communities, gaps");
-    if (join_tasks(&sh, T_GEOMETRY, r)) NOMEM();
+    for (size_t k = 0; !rc && k < c->sh.n_tasks; k++) rc = c->sh.tasks[k].rc;
+    *out = c;
+    return rc;
+}
+
+int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
+                         int threads, gs__vresult *r) {
+    return gs__validate_analyse_pre(ctx, m, rules, threads, NULL, r);
+}
+
+int gs__validate_analyse_pre(gs_ctx *ctx, const gs__model *m,
+                             const gs_rules *rules, int threads,
+                             gs__vchecks *pre, gs__vresult *r) {
+    GEOSContextHandle_t h = ctx->geos;
+    size_t n = m->n_grids;
+    gs_rules defaults;
+    vshared *shp;
+    int rc = GS_OK;
+
+    memset(r, 0, sizeof *r);
+    if (!rules) {
+        gs_rules_init(&defaults);
+        rules = &defaults;
+    }
+    r->household_grid = gs__malloc(sizeof *r->household_grid *
+                                   (m->n_households ? m->n_households : 1));
+    if (!r->household_grid) NOMEM();
+    gs__phase_end(ctx, "index");
+    gs__phase_begin(ctx);
+    if (!pre) {
+        gs__progress(ctx, "check geometry, overlaps, communities and gaps", -1);
+        rc = gs__validate_checks(m, rules, threads, &pre);
+        if (rc) NOMEM();
+        gs__phase_step(ctx, "geometry, overlaps, communities, gaps");
+    }
+    shp = &pre->sh;
+    r->grids = pre->grids;
+    pre->grids = NULL;
+    if (join_tasks(shp, T_GEOMETRY, r)) NOMEM();
     /* A community is no grid: its issue is on no grid and names it. */
     for (size_t c = 0; c < m->n_communities; c++)
         if (m->communities[c].far)
@@ -1046,8 +1090,8 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
     }
     gs__phase_step(ctx, "households and sizing");
 
-    if (join_tasks(&sh, T_OVERLAPS, r) || join_tasks(&sh, T_HOSTS, r) ||
-        join_tasks(&sh, T_GAPS, r))
+    if (join_tasks(shp, T_OVERLAPS, r) || join_tasks(shp, T_HOSTS, r) ||
+        join_tasks(shp, T_GAPS, r))
         NOMEM();
     rc = check_codes(ctx, m, r);
     if (rc) goto done;
@@ -1068,8 +1112,7 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
     rc = summarise(ctx, m, r);
     gs__phase_step(ctx, "codes, roster and summary");
 done:
-    free_tasks(h, &sh);
-    pthread_mutex_destroy(&sh.lock);
+    gs__vchecks_free(h, pre);
     if (rc) gs__vresult_free(h, r);
     return rc;
 }
