@@ -27,7 +27,7 @@ def main():
                      "%.2f" % p.get("cpu_s", float("nan")),
                      "%.0f" % p["peak_rss_mb"]))
         for s in p.get("steps", []):
-            name = "  " + s["step"] + (" (one thread)" if s.get("thread")
+            name = "  " + s["step"] + (" (own thread)" if s.get("thread")
                                        else "")
             print(fmt % (name, "%.2f" % s["wall_s"], "%.2f" % s["cpu_s"],
                          "%.0f" % s["peak_rss_mb"]))
