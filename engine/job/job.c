@@ -225,7 +225,18 @@ static int last_complete_week(gs_ctx *ctx, const char *zone,
  * for a malformed week. */
 static int job_week(gs_ctx *ctx, const char *path, const char *w,
                     const char *zone, int32_t *out_monday) {
-    if (!w[0]) return last_complete_week(ctx, zone, out_monday);
+    if (!w[0]) {
+        int rc = last_complete_week(ctx, zone, out_monday);
+        /* The zone is the job file's: a job-file error naming it. */
+        if (rc == GS_ERR_USAGE) {
+            char why[GS__ERRMSG_MAX];
+            snprintf(why, sizeof why, "%s", gs_ctx_errmsg(ctx));
+            ctx->errcode = GS_OK; /* the first error wins otherwise */
+            return gs__err(ctx, GS_ERR_CONFIG, "%s: [run] tz = '%s': %s", path,
+                           zone, why);
+        }
+        return rc;
+    }
     if (gs__isoweek_parse(w, out_monday) != GS_OK)
         return gs__err(ctx, GS_ERR_CONFIG,
                        "%s: week '%s' is not an ISO week such as 2026-W47",

@@ -18,8 +18,8 @@
  * transaction, and a table gains the cat_N columns a later week has. A
  * new ledger is made in a temporary file and linked into place, which
  * fails rather than replaces when another run made one meanwhile; writers
- * of one ledger take turns on a lock file beside it (.NAME.lock), held
- * from the check for the ledger to the commit. A ledger another program
+ * of one ledger take turns on a lock of its folder, held from the check
+ * for the ledger to the commit. A ledger another program
  * holds locked is GS_ERR_IO, "locked by another program"; a full disk is
  * named as such, with the ledger.
  */
@@ -330,30 +330,21 @@ static int record_run(gs_ctx *ctx, GDALDatasetH ds, const char *ledger_path,
     return rc;
 }
 
-/* Takes the lock file beside the ledger (.NAME.lock), blocking: writers of
- * one ledger take turns from the check for the ledger to the commit, so
- * two runs creating it at once cannot lose a week. *out_fd is -1 when the
- * folder takes no lock (a read-only lock file system): then the exclusive
- * link of create_ledger still keeps a made ledger. */
+/* Takes the lock of the ledger's folder (flock on the folder itself, so
+ * no lock file is left beside the ledger), blocking: writers of one
+ * ledger take turns from the check for the ledger to the commit, so two
+ * runs creating it at once cannot lose a week. *out_fd is -1 when the
+ * folder takes no lock: then the exclusive link of create_ledger still
+ * keeps a made ledger. */
 static int lock_ledger(gs_ctx *ctx, const char *path, int *out_fd) {
-    char *c1 = gs__strdup(path), *c2 = gs__strdup(path), *lock = NULL;
-    size_t n = strlen(path) + 16;
-    int fd = -1;
+    char *copy = gs__strdup(path);
+    int fd;
     *out_fd = -1;
-    lock = gs__malloc(n);
-    if (!c1 || !c2 || !lock) {
-        free(c1);
-        free(c2);
-        free(lock);
-        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-    }
-    snprintf(lock, n, "%s/.%s.lock", dirname(c1), basename(c2));
-    fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (!copy) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(copy);
     while (fd >= 0 && flock(fd, LOCK_EX) != 0 && errno == EINTR)
         ;
-    free(c1);
-    free(c2);
-    free(lock);
     *out_fd = fd;
     return GS_OK;
 }

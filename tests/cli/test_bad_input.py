@@ -353,7 +353,7 @@ def validate_misspelt_field():
 @case
 def validate_wrong_type():
     path = mini_json("households", props(0, persons="two"))
-    reported("validate", validate_args(households=path), "issues",
+    reported("validate", validate_args(households=path), "issue_points",
              "bad_persons", "household H001")
     path = mini_json("grids", geometry(0, {"type": "Point",
                                            "coordinates": [500000, 4400000]}))
@@ -884,8 +884,9 @@ def assess_bad_ledger():
     bad = truncated(LEDGER)
     refused("assess", assess_args(ledger=bad), 3, bad)
     with Locked(LEDGER):
-        refused("assess", assess_args(), 3, LEDGER, "database is locked",
-                locked=True)
+        # Busy, not bad input: exit 4 (docs/design.md, the ledger).
+        refused("assess", assess_args(), 4, LEDGER,
+                "locked by another program", locked=True)
     ledger_sane()
     refused("assess", assess_args(ledger=CITY), 3, CITY, "member_week")
     refused("assess", assess_args(month="9999-12"), 3, "9999-12",
@@ -901,8 +902,8 @@ def report_bad_ledger():
     bad = truncated(LEDGER)
     refused("report", report_args(ledger=bad), 3, bad, "cannot open")
     with Locked(LEDGER):
-        refused("report", report_args(), 3, LEDGER, "database is locked",
-                locked=True)
+        refused("report", report_args(), 4, LEDGER,
+                "locked by another program", locked=True)
     ledger_sane()
     refused("report", report_args(ledger=CITY), 3, CITY, "grid_status")
     refused("report", report_args(ledger=MEMBERS), 3, MEMBERS,

@@ -391,6 +391,28 @@ def event_crs_gcj02_is_inverted():
 
 
 @case
+def assume_crs_leaves_lonlat_traces_alone():
+    """The same rule for traces as for events: --assume-crs does not move
+    a trace CSV's lon/lat columns."""
+    path = os.path.join(TMP, "traces_small.csv")
+    with open(TRACES, encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows[:3000])
+    weeks = []
+    for extra in ((), ("--assume-crs", "EPSG:2790")):
+        out = os.path.join(TMP, "p_ac%d.gpkg" % len(extra))
+        st, so, se = run("patrol", "--grids", CITY, "--members", MEMBERS,
+                         "--traces", path, "--week", "2026-W47", "-o", out,
+                         "--quiet", *extra)
+        expect(st == 0, "exit %d: %s" % (st, se))
+        weeks.append(sorted((r["member_id"], r["in_grid_tolerant_s"])
+                            for r in read_layer(out, "member_week")))
+    expect(weeks[0] == weeks[1] and any(s > 0 for _, s in weeks[0]),
+           "patrol time moved: %s vs %s" % (weeks[0], weeks[1]))
+
+
+@case
 def xy_columns_take_assume_crs():
     """A CSV with x/y in metres has no CRS of its own: --assume-crs."""
     from osgeo import osr
