@@ -1,12 +1,19 @@
 #!/bin/sh
 # Benchmark: `gridsmith validate` on the 1,000,000-household city.
 # Generates the city once under $GS_BENCH_DIR (default /tmp/gs_city_1m),
-# then prints wall time and peak memory per phase (read, index, analyse,
-# write) and for the whole process. Target: < 5 s and < 1 GiB on 2 cores.
+# runs $GS_BENCH_RUNS times (default 2) and prints, per run, wall time, CPU
+# time and peak memory per phase and per step (scripts/bench_report.py)
+# and for the whole process, with the machine's load before the run.
+# Target: < 1.5 s wall and < 1 GiB on 2 cores.
+#
+# GS_BENCH_BEFORE=/path/to/old/gridsmith also runs that binary (once) and
+# compares the layers and the report the two wrote
+# (scripts/compare_layers.py): a speed-up must not change a result.
 set -eu
 cd "$(dirname "$0")/.."
 dir=${GS_BENCH_DIR:-/tmp/gs_city_1m}
 threads=${GS_THREADS:-2}
+runs=${GS_BENCH_RUNS:-2}
 ./scripts/deps.sh build
 ./scripts/build.sh build >/dev/null
 if [ ! -f "$dir/city.gpkg" ]; then
@@ -16,19 +23,32 @@ if [ ! -f "$dir/city.gpkg" ]; then
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-/usr/bin/time -f '%e %M' -o "$out/time" ./build/gridsmith validate \
-    --communities "$dir/city.gpkg" --grids "$dir/city.gpkg" \
-    --households "$dir/city.gpkg" --members "$dir/members.csv" \
-    -o "$out/validate.gpkg" --json --threads "$threads" > "$out/report.json"
-/usr/bin/python3 - "$out/report.json" "$out/time" <<'PY'
+run() {  # run BINARY NAME
+    /usr/bin/time -f '%e %U %S %M' -o "$out/$2.time" "$1" validate \
+        --communities "$dir/city.gpkg" --grids "$dir/city.gpkg" \
+        --households "$dir/city.gpkg" --members "$dir/members.csv" \
+        -o "$out/$2.gpkg" --json --threads "$threads" > "$out/$2.json"
+}
+i=1
+while [ "$i" -le "$runs" ]; do
+    echo "run $i of $runs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    run ./build/gridsmith "new$i"
+    /usr/bin/python3 scripts/bench_report.py "$out/new$i.json" "$out/new$i.time"
+    i=$((i + 1))
+done
+/usr/bin/python3 - "$out/new1.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-wall, rss_kb = open(sys.argv[2]).read().split()
-print("validate, %d households, %d grids, %d communities" %
-      (r["households"], r["grids"], r["communities"]))
-print("%-10s %10s %14s" % ("phase", "wall s", "peak RSS MiB"))
-for p in r["phases"]:
-    print("%-10s %10.2f %14.0f" % (p["phase"], p["wall_s"], p["peak_rss_mb"]))
-print("%-10s %10.2f %14.0f" % ("process", float(wall), int(rss_kb) / 1024))
-print("violations %d, issues %d" % (r["violations"], r["issues"]))
+print("validate, %d households, %d grids, %d communities: "
+      "%d violations, %d issues" % (r["households"], r["grids"],
+                                   r["communities"], r["violations"],
+                                   r["issues"]))
 PY
+if [ -n "${GS_BENCH_BEFORE:-}" ]; then
+    echo "the binary before ($GS_BENCH_BEFORE); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    run "$GS_BENCH_BEFORE" old
+    /usr/bin/python3 scripts/bench_report.py "$out/old.json" "$out/old.time"
+    echo "layers and report, before and after:"
+    /usr/bin/python3 scripts/compare_layers.py "$out/old.gpkg" \
+        "$out/new1.gpkg" "$out/old.json" "$out/new1.json"
+fi

@@ -118,6 +118,7 @@ void gs_ctx_destroy(gs_ctx *ctx) {
     if (!ctx) return;
     if (ctx->geos) GEOS_finish_r(ctx->geos);
     gs__shard_free(ctx);
+    for (int i = 0; i < ctx->n_sha_cache; i++) free(ctx->sha_cache[i].key);
     free(ctx);
 }
 
@@ -189,6 +190,7 @@ void gs__gdal_enter(gs_ctx *ctx) {
     ctx->errcode = GS_OK;
     ctx->errmsg[0] = '\0';
     ctx->n_phases = 0;
+    ctx->n_steps = ctx->phase_step0 = 0;
 }
 
 void gs__gdal_leave(gs_ctx *ctx) {

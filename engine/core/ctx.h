@@ -22,14 +22,30 @@
 
 #define GS__ERRMSG_MAX 2048
 
-/* One measured phase of a run: wall time and the peak RSS so far. */
+/* One measured phase of a run: wall time, the CPU time of every thread
+ * of the process, and the peak RSS so far; its steps are
+ * steps[first_step .. first_step + n_steps). */
 typedef struct gs__phase {
     char name[48];
     double wall_s;
+    double cpu_s;
     double peak_rss_mb;
+    int first_step, n_steps;
 } gs__phase;
 
+/* One step of a phase (gs__phase_step): its wall time, CPU time (of the
+ * process, or of the one thread that did it when `thread` is set) and
+ * the peak RSS so far. */
+typedef struct gs__step {
+    char name[48];
+    double wall_s;
+    double cpu_s;
+    double peak_rss_mb;
+    int thread;
+} gs__step;
+
 #define GS__MAX_PHASES 16
+#define GS__MAX_STEPS 48
 
 /* The shard of gs_ctx_set_shards (shard.c). */
 typedef struct gs__shard {
@@ -64,7 +80,20 @@ struct gs_ctx {
     /* Phase timing, filled by gs__phase_begin/end. */
     gs__phase phases[GS__MAX_PHASES];
     int n_phases;
-    double phase_t0;
+    double phase_t0, phase_cpu0;
+    /* Steps of the running phase (gs__phase_step): all steps so far, the
+     * first of the running phase, and when the last step ended. */
+    gs__step steps[GS__MAX_STEPS];
+    int n_steps, phase_step0;
+    double step_t0, step_cpu0;
+    /* The SHA-256 of the files summed last (provenance.c), by their
+     * paths, sizes, times and inodes: a run reading several roles from
+     * one GeoPackage sums it once. */
+    struct {
+        char *key;
+        char hex[65];
+    } sha_cache[4];
+    int n_sha_cache;
     /* gs_ctx_set_shards: the shard and its extent; only shard.c reads
      * or writes it (shard.h). */
     gs__shard shard;
@@ -125,9 +154,21 @@ int gs__check_cancel(gs_ctx *ctx);
 void gs__gdal_enter(gs_ctx *ctx);
 void gs__gdal_leave(gs_ctx *ctx);
 
-/* Starts and ends a measured phase; end records wall time and peak RSS. */
+/* Starts and ends a measured phase; end records wall time, CPU time and
+ * peak RSS. */
 void gs__phase_begin(gs_ctx *ctx);
 void gs__phase_end(gs_ctx *ctx, const char *name);
+/* Ends a step of the running phase: the time since the phase began or
+ * the previous step ended (the breakdown --json reports per phase). */
+void gs__phase_step(gs_ctx *ctx, const char *name);
+/* Records a step done on one thread beside others (its own wall and
+ * thread CPU time, gs__thread_cpu), without moving the step mark. */
+void gs__phase_step_thread(gs_ctx *ctx, const char *name, double wall_s,
+                           double cpu_s);
+/* CPU seconds (user + system) of the whole process, and of the calling
+ * thread. */
+double gs__cpu_now(void);
+double gs__thread_cpu(void);
 /* Records a measurement inside the running phase (which keeps timing),
  * e.g. the wait for the database's write lock within "write". */
 void gs__phase_note(gs_ctx *ctx, const char *name, double wall_s);

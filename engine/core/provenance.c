@@ -11,17 +11,55 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "ctx.h"
+
+/* What identifies the bytes of `paths` without reading them: each path
+ * with its device, inode, size and modification time (nanoseconds). NULL
+ * when a path is not a plain local file (GDAL's virtual file systems, a
+ * PG: source): those are summed every time. Caller frees. */
+static char *files_key(const char *const *paths) {
+    gs__buf b;
+    gs__buf_init(&b, 0);
+    for (int i = 0; paths && paths[i]; i++) {
+        struct stat st;
+        if (strncmp(paths[i], "/vsi", 4) == 0 || stat(paths[i], &st) != 0 ||
+            !S_ISREG(st.st_mode)) {
+            gs__buf_free(&b);
+            return NULL;
+        }
+        gs__buf_printf(&b, "%s|%llu|%llu|%lld|%lld.%09ld\n", paths[i],
+                       (unsigned long long)st.st_dev,
+                       (unsigned long long)st.st_ino, (long long)st.st_size,
+                       (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    }
+    return gs__buf_steal(&b);
+}
 
 /* SHA-256 of the concatenated bytes of `paths` (unreadable ones, such as
  * a PG: source, add nothing), as 64 hex digits. Read through GDAL's
  * virtual file systems, so a member of /vsizip/... is summed as the bytes
  * OGR reads. */
 int gs__sha256_paths(gs_ctx *ctx, const char *const *paths, char out[65]) {
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_MD_CTX *md;
     unsigned char digest[32];
     unsigned int dlen = 0;
+    char *key = files_key(paths);
     out[0] = '\0';
-    if (!md) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    /* The same unchanged files summed before on this context (validate
+     * reads grids, communities and households from one GeoPackage). */
+    for (int i = 0; key && i < ctx->n_sha_cache; i++)
+        if (strcmp(ctx->sha_cache[i].key, key) == 0) {
+            memcpy(out, ctx->sha_cache[i].hex, 65);
+            free(key);
+            return GS_OK;
+        }
+    md = EVP_MD_CTX_new();
+    if (!md) {
+        free(key);
+        return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    }
     EVP_DigestInit_ex(md, EVP_sha256(), NULL);
     for (int i = 0; paths && paths[i]; i++) {
         VSILFILE *fp = VSIFOpenL(paths[i], "rb");
@@ -36,6 +74,20 @@ int gs__sha256_paths(gs_ctx *ctx, const char *const *paths, char out[65]) {
     for (unsigned int i = 0; i < dlen && i < 32; i++)
         snprintf(out + 2 * i, 3, "%02x", digest[i]);
     EVP_MD_CTX_free(md);
+    if (key) {
+        /* Keep it, in place of the oldest when the cache is full. */
+        int k = ctx->n_sha_cache;
+        if (k == (int)(sizeof ctx->sha_cache / sizeof ctx->sha_cache[0])) {
+            free(ctx->sha_cache[0].key);
+            memmove(&ctx->sha_cache[0], &ctx->sha_cache[1],
+                    (size_t)(k - 1) * sizeof ctx->sha_cache[0]);
+            k--;
+        } else {
+            ctx->n_sha_cache++;
+        }
+        ctx->sha_cache[k].key = key;
+        memcpy(ctx->sha_cache[k].hex, out, 65);
+    }
     return GS_OK;
 }
 

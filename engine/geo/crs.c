@@ -155,52 +155,89 @@ typedef struct xf_job {
     char err[256];
 } xf_job;
 
+struct gs__proj {
+    PJ_CONTEXT *pc;
+    PJ *src, *dst, *op, *norm;
+};
+
+void gs__proj_destroy(gs__proj *p) {
+    if (!p) return;
+    if (p->norm) proj_destroy(p->norm);
+    if (p->op) proj_destroy(p->op);
+    if (p->src) proj_destroy(p->src);
+    if (p->dst) proj_destroy(p->dst);
+    if (p->pc) proj_context_destroy(p->pc);
+    free(p);
+}
+
+gs__proj *gs__proj_create(const char *from_wkt, const char *to_wkt, char *err,
+                          size_t err_size) {
+    gs__proj *p = gs__calloc(1, sizeof *p);
+    if (err_size) err[0] = '\0';
+    if (!p || !(p->pc = proj_context_create())) {
+        snprintf(err, err_size,
+                 "out of memory: PROJ could not create a context");
+        free(p);
+        return NULL;
+    }
+    proj_log_level(p->pc, PJ_LOG_NONE);
+    p->src = proj_create(p->pc, from_wkt);
+    p->dst = proj_create(p->pc, to_wkt);
+    p->op = p->src && p->dst ? proj_create_crs_to_crs_from_pj(
+                                   p->pc, p->src, p->dst, NULL, NULL)
+                             : NULL;
+    p->norm = p->op ? proj_normalize_for_visualization(p->pc, p->op) : NULL;
+    if (!p->norm) {
+        snprintf(err, err_size, "%s",
+                 proj_context_errno_string(p->pc, proj_context_errno(p->pc)));
+        gs__proj_destroy(p);
+        return NULL;
+    }
+    return p;
+}
+
+void gs__proj_points(gs__proj *p, double *xs, double *ys, size_t stride,
+                     size_t n) {
+    if (n == 0) return;
+    proj_trans_generic(p->norm, PJ_FWD, xs, stride, n, ys, stride, n, NULL, 0,
+                       0, NULL, 0, 0);
+    /* PROJ marks failures with HUGE_VAL; the engine uses NaN. */
+    for (size_t i = 0; i < n; i++) {
+        double *px = (double *)((char *)xs + i * stride);
+        double *py = (double *)((char *)ys + i * stride);
+        if (!isfinite(*px) || !isfinite(*py) || *px == HUGE_VAL) {
+            *px = NAN;
+            *py = NAN;
+        }
+    }
+}
+
+char *gs__crs_wkt2(OGRSpatialReferenceH srs) {
+    static const char *const wkt2[] = {"FORMAT=WKT2_2019", NULL};
+    char *w = NULL;
+    if (OSRExportToWktEx(srs, &w, wkt2) != OGRERR_NONE) {
+        CPLFree(w);
+        return NULL;
+    }
+    return w;
+}
+
 /* Projects points [a, b) of one job with its own PROJ context; a
  * gs__parallel job. Failure (no transformation) is left in j->rc, j->err. */
 static void *xf_worker(void *arg) {
     xf_job *j = arg;
-    PJ_CONTEXT *pc = proj_context_create();
-    PJ *src = NULL, *dst = NULL, *op = NULL, *norm = NULL;
-    if (!pc) {
-        j->rc = GS_ERR_NOMEM;
-        snprintf(j->err, sizeof j->err,
-                 "out of memory: PROJ could not create a context");
+    gs__proj *p =
+        gs__proj_create(j->from_wkt, j->to_wkt, j->err, sizeof j->err);
+    if (!p) {
+        j->rc = strncmp(j->err, "out of memory", 13) == 0 ? GS_ERR_NOMEM
+                                                          : GS_ERR_INPUT_CRS;
         return NULL;
     }
-    proj_log_level(pc, PJ_LOG_NONE);
-    src = proj_create(pc, j->from_wkt);
-    dst = proj_create(pc, j->to_wkt);
-    op = src && dst ? proj_create_crs_to_crs_from_pj(pc, src, dst, NULL, NULL)
-                    : NULL;
-    norm = op ? proj_normalize_for_visualization(pc, op) : NULL;
-    if (!norm) {
-        j->rc = GS_ERR_INPUT_CRS;
-        snprintf(j->err, sizeof j->err, "%s",
-                 proj_context_errno_string(pc, proj_context_errno(pc)));
-        goto done;
-    }
-    if (j->b > j->a) {
-        size_t n = j->b - j->a;
-        double *x = (double *)(j->xs + j->a * j->stride);
-        double *y = (double *)(j->ys + j->a * j->stride);
-        proj_trans_generic(norm, PJ_FWD, x, j->stride, n, y, j->stride, n, NULL,
-                           0, 0, NULL, 0, 0);
-        /* PROJ marks failures with HUGE_VAL; the engine uses NaN. */
-        for (size_t i = 0; i < n; i++) {
-            double *px = (double *)((char *)x + i * j->stride);
-            double *py = (double *)((char *)y + i * j->stride);
-            if (!isfinite(*px) || !isfinite(*py) || *px == HUGE_VAL) {
-                *px = NAN;
-                *py = NAN;
-            }
-        }
-    }
-done:
-    if (norm) proj_destroy(norm);
-    if (op) proj_destroy(op);
-    if (src) proj_destroy(src);
-    if (dst) proj_destroy(dst);
-    proj_context_destroy(pc);
+    if (j->b > j->a)
+        gs__proj_points(p, (double *)(j->xs + j->a * j->stride),
+                        (double *)(j->ys + j->a * j->stride), j->stride,
+                        j->b - j->a);
+    gs__proj_destroy(p);
     return NULL;
 }
 

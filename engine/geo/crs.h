@@ -39,4 +39,20 @@ int gs__crs_transform_points(gs_ctx *ctx, OGRSpatialReferenceH from,
                              OGRSpatialReferenceH to, double *xs, double *ys,
                              size_t stride, size_t n, int threads);
 
+/* The same transform for one thread that projects many small batches (a
+ * worker projecting each member's fixes as it takes the member): a PROJ
+ * context and operation of its own, made from the CRSes' WKT2
+ * (gs__crs_wkt2). gs__proj_points gives exactly what
+ * gs__crs_transform_points gives for the same points. NULL when no
+ * transformation exists or out of memory, PROJ's reason in err. */
+typedef struct gs__proj gs__proj;
+gs__proj *gs__proj_create(const char *from_wkt, const char *to_wkt, char *err,
+                          size_t err_size);
+void gs__proj_points(gs__proj *p, double *xs, double *ys, size_t stride,
+                     size_t n);
+void gs__proj_destroy(gs__proj *p);
+/* The CRS as WKT2 (2019) for gs__proj_create; CPLFree it. NULL when OGR
+ * cannot describe it. */
+char *gs__crs_wkt2(OGRSpatialReferenceH srs);
+
 #endif /* GS_CRS_H */

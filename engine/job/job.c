@@ -655,6 +655,7 @@ static int make_report(jrun *R, gs_report **out_report) {
                        "ledger)\n",
                        R->p_project);
     ctx->n_phases = 0;
+    ctx->n_steps = ctx->phase_step0 = 0;
     *out_report =
         gs__report_from_buf(ctx, o, &text, findings + R->earlier_findings);
     return *out_report ? GS_OK : gs__err(ctx, GS_ERR_NOMEM, "out of memory");

@@ -47,6 +47,7 @@
 #include <string.h>
 
 #include "clip.h"
+#include "cover.h"
 #include "households.h"
 #include "pool.h"
 
@@ -235,6 +236,7 @@ typedef struct shared {
     gs__clip **strict, **tolerant;   /* per grid, NULL when unused */
     size_t *hh_start, *hh_idx;       /* households of each grid (CSR) */
     size_t *entry_start, *entry_idx; /* entries of each track (CSR) */
+    const gs__patrol_source *src;    /* fills tracks without fixes */
     size_t next;                     /* next track to take */
     pthread_mutex_t lock;
     int rc;
@@ -351,45 +353,9 @@ static double seg_dist2(const seg *s, double x, double y) {
     return px * px + py * py;
 }
 
-/* 1D squared distance transform (Felzenszwalb & Huttenlocher 2004): d[q]
- * = min_p (q - p)^2 + f[p]. Unreached cells hold EDT_INF. */
-#define EDT_INF 1e20
-static void edt_1d(const float *f, int n, float *d, int *v, double *z) {
-    int k = 0;
-    v[0] = 0;
-    z[0] = -HUGE_VAL;
-    z[1] = HUGE_VAL;
-    for (int q = 1; q < n; q++) {
-        double s;
-        for (;;) {
-            int p = v[k];
-            s = (((double)f[q] + (double)q * q) -
-                 ((double)f[p] + (double)p * p)) /
-                (2.0 * (q - p));
-            if (s > z[k] || k == 0) break;
-            k--;
-        }
-        if (s <= z[k]) {
-            /* k == 0 and the new parabola wins everywhere. */
-            v[0] = q;
-            z[0] = -HUGE_VAL;
-            z[1] = HUGE_VAL;
-            continue;
-        }
-        k++;
-        v[k] = q;
-        z[k] = s;
-        z[k + 1] = HUGE_VAL;
-    }
-    k = 0;
-    for (int q = 0; q < n; q++) {
-        while (z[k + 1] < (double)q) k++;
-        d[q] = (float)(((double)q - v[k]) * ((double)q - v[k]) + f[v[k]]);
-    }
-}
-
 /* Coverage, reach and unreached households of one entry-week. */
-static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
+static int week_coverage(shared *sh, gs__cover_buf *cb, size_t entry, int w,
+                         const segs *ws) {
     const gs__patrol_rules *r = sh->rules;
     gs__patrol_entry *e = &sh->res->entries[entry];
     gs__patrol_out *o = &sh->res->out[entry];
@@ -399,14 +365,11 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
     double minx, miny, maxx, maxy, cell = r->raster_m, reach;
     double R = r->coverage_m;
     int nx, ny, rc = GS_OK;
-    float *f = NULL, *d = NULL, *col = NULL;
-    double *zz = NULL;
-    int *vv = NULL;
-    unsigned char *inside = NULL;
+    unsigned char *src, *inside, *cov;
     size_t ncells;
     long n_in = 0, n_cov = 0;
-    /* Segment index for exact reach: uniform cells of `reach` metres. */
-    size_t *cstart = NULL, *cidx = NULL;
+    float lim2;
+    /* The households' index for reach: uniform cells of `reach` metres. */
     int gx, gy;
     double g0x, g0y, gcell;
 
@@ -421,14 +384,14 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
     nx = (int)ceil((maxx - minx) / cell);
     ny = (int)ceil((maxy - miny) / cell);
     ncells = (size_t)nx * (size_t)ny;
-    f = gs__malloc(ncells * sizeof *f);
-    d = gs__malloc((size_t)(nx > ny ? nx : ny) * sizeof *d);
-    col = gs__calloc((size_t)(nx > ny ? nx : ny), sizeof *col);
-    zz = gs__malloc(((size_t)(nx > ny ? nx : ny) + 1) * sizeof *zz);
-    vv = gs__malloc((size_t)(nx > ny ? nx : ny) * sizeof *vv);
-    inside = gs__malloc(ncells);
-    if (!f || !d || !col || !zz || !vv || !inside) goto nomem;
-    for (size_t i = 0; i < ncells; i++) f[i] = (float)EDT_INF;
+    if (gs__grow(&cb->src, &cb->n_src, ncells, 1) ||
+        gs__grow(&cb->inside, &cb->n_inside, ncells, 1) ||
+        gs__grow(&cb->cov, &cb->n_cov, ncells, 1))
+        goto nomem;
+    src = cb->src;
+    inside = cb->inside;
+    cov = cb->cov;
+    memset(src, 0, ncells);
     /* Rasterise: every cell a segment passes through is a source, walked
      * cell by cell (Amanatides & Woo), so no touched cell is skipped. */
     for (size_t s = 0; s < ws->n; s++) {
@@ -455,7 +418,7 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
         guard = abs(i1 - i) + abs(j1 - j) + 2;
         for (;;) {
             if (i >= 0 && j >= 0 && i < nx && j < ny)
-                f[(size_t)j * (size_t)nx + (size_t)i] = 0;
+                src[(size_t)j * (size_t)nx + (size_t)i] = 1;
             if ((i == i1 && j == j1) || --guard < 0) break;
             if (tmx < tmy) {
                 tmx += tdx;
@@ -466,43 +429,29 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
             }
         }
     }
-    /* Columns, then rows; a line with no source stays unreached. */
-    for (int i = 0; i < nx; i++) {
-        int any = 0;
-        for (int j = 0; j < ny; j++) {
-            col[j] = f[(size_t)j * (size_t)nx + (size_t)i];
-            any |= col[j] == 0;
-        }
-        if (!any) continue;
-        edt_1d(col, ny, d, vv, zz);
-        for (int j = 0; j < ny; j++)
-            f[(size_t)j * (size_t)nx + (size_t)i] = d[j];
-    }
-    for (int j = 0; j < ny; j++) {
-        float *row = f + (size_t)j * (size_t)nx;
-        int any = 0;
-        for (int i = 0; i < nx && !any; i++) any = row[i] < (float)EDT_INF;
-        if (!any) continue;
-        memcpy(col, row, (size_t)nx * sizeof *col);
-        edt_1d(col, nx, row, vv, zz);
-    }
-    /* Cells inside the grid, a row at a time; covered within R. */
-    memset(inside, 0, ncells);
+    /* Cells within R of a source: by discs up to DILATE_MAX_CELLS cells,
+     * by the distance transform beyond; the same cells either way. */
     {
         double lim = R / cell;
-        float lim2 = (float)(lim * lim);
-        for (int j = 0; j < ny; j++) {
-            unsigned char *row = inside + (size_t)j * (size_t)nx;
-            const float *fr = f + (size_t)j * (size_t)nx;
-            gs__clip_scanline(clip, miny + (j + 0.5) * cell, minx, cell, nx,
-                              row);
-            for (int i = 0; i < nx; i++) {
-                if (!row[i]) continue;
-                n_in++;
-                if (fr[i] <= lim2) {
-                    row[i] = 2;
-                    n_cov++;
-                }
+        lim2 = (float)(lim * lim);
+    }
+    if (lim2 < (float)((DILATE_MAX_CELLS + 1) * (DILATE_MAX_CELLS + 1)))
+        rc = gs__cover_dilate(cb, src, nx, ny, lim2, cov);
+    else
+        rc = gs__cover_edt(cb, src, nx, ny, lim2, cov);
+    if (rc) goto nomem;
+    /* Cells inside the grid, a row at a time; covered within R. */
+    memset(inside, 0, ncells);
+    for (int j = 0; j < ny; j++) {
+        unsigned char *row = inside + (size_t)j * (size_t)nx;
+        const unsigned char *cr = cov + (size_t)j * (size_t)nx;
+        gs__clip_scanline(clip, miny + (j + 0.5) * cell, minx, cell, nx, row);
+        for (int i = 0; i < nx; i++) {
+            if (!row[i]) continue;
+            n_in++;
+            if (cr[i]) {
+                row[i] = 2;
+                n_cov++;
             }
         }
     }
@@ -561,71 +510,91 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
         if (multi) OGR_G_DestroyGeometry(multi);
     }
 
-    /* Households reached, exactly: index the segments near the grid. */
-    reach = r->reach_m > 0 ? r->reach_m : 1;
-    gs__clip_bounds(clip, &g0x, &g0y, &maxx, &maxy);
-    g0x -= reach;
-    g0y -= reach;
-    gcell = reach;
-    gx = (int)ceil((maxx + reach - g0x) / gcell) + 1;
-    gy = (int)ceil((maxy + reach - g0y) / gcell) + 1;
-    while ((double)gx * gy > 4e6) {
-        gcell *= 2;
+    /* Households reached, exactly: a household is reached when a credited
+     * segment of the week passes within reach_m of it. The grid's
+     * households (a few hundred) are indexed in cells of reach_m, and each
+     * segment tests only the households not yet reached in the cells its
+     * box, grown by reach_m, meets: every segment within reach_m of a
+     * household meets the household's cell, so the test is the same as
+     * trying every segment, at a fraction of the cost. */
+    {
+        size_t h0 = sh->hh_start[e->grid], nh = sh->hh_start[e->grid + 1] - h0;
+        size_t ncell, left = 0;
+        double r2 = r->reach_m * r->reach_m;
+        reach = r->reach_m > 0 ? r->reach_m : 1;
+        gs__clip_bounds(clip, &g0x, &g0y, &maxx, &maxy);
+        g0x -= reach;
+        g0y -= reach;
+        gcell = reach;
         gx = (int)ceil((maxx + reach - g0x) / gcell) + 1;
         gy = (int)ceil((maxy + reach - g0y) / gcell) + 1;
-    }
-    cstart = gs__calloc((size_t)gx * (size_t)gy + 1, sizeof *cstart);
-    if (!cstart) goto nomem;
-    for (int pass = 0; pass < 2; pass++) {
-        size_t *fill = NULL;
-        if (pass == 1) {
-            size_t nc = (size_t)gx * (size_t)gy;
-            for (size_t k = 0; k < nc; k++) cstart[k + 1] += cstart[k];
-            cidx = gs__malloc((cstart[nc] ? cstart[nc] : 1) * sizeof *cidx);
-            fill = gs__malloc((nc ? nc : 1) * sizeof *fill);
-            if (!cidx || !fill) {
-                free(fill);
-                goto nomem;
-            }
-            memcpy(fill, cstart, nc * sizeof *fill);
+        while ((double)gx * gy > 4e6) {
+            gcell *= 2;
+            gx = (int)ceil((maxx + reach - g0x) / gcell) + 1;
+            gy = (int)ceil((maxy + reach - g0y) / gcell) + 1;
         }
-        for (size_t s = 0; s < ws->n; s++) {
+        ncell = (size_t)gx * (size_t)gy;
+        if (gs__grow(&cb->hit, &cb->n_hit, nh, 1) ||
+            gs__grow(&cb->hcell, &cb->n_hcell, nh, sizeof *cb->hcell) ||
+            gs__grow(&cb->hstart, &cb->n_hstart, ncell + 1,
+                     sizeof *cb->hstart) ||
+            gs__grow(&cb->hidx, &cb->n_hidx, nh, sizeof *cb->hidx))
+            goto nomem;
+        memset(cb->hit, 0, nh ? nh : 1);
+        memset(cb->hstart, 0, (ncell + 1) * sizeof *cb->hstart);
+        for (size_t q = 0; q < nh; q++) {
+            const gs__household *hh = &m->households[sh->hh_idx[h0 + q]];
+            double fi = floor((hh->x - g0x) / gcell),
+                   fj = floor((hh->y - g0y) / gcell);
+            cb->hcell[q] = SIZE_MAX; /* outside the index: never reached */
+            if (!(fi >= 0 && fj >= 0 && fi < gx && fj < gy)) continue;
+            cb->hcell[q] = (size_t)fj * (size_t)gx + (size_t)fi;
+            cb->hstart[cb->hcell[q] + 1]++;
+            left++;
+        }
+        for (size_t k = 0; k < ncell; k++) cb->hstart[k + 1] += cb->hstart[k];
+        {
+            size_t *fill = cb->hstart; /* filled as starts, shifted back */
+            for (size_t q = 0; q < nh; q++)
+                if (cb->hcell[q] != SIZE_MAX)
+                    cb->hidx[fill[cb->hcell[q]]++] = q;
+            for (size_t k = ncell; k > 0; k--) fill[k] = fill[k - 1];
+            fill[0] = 0;
+        }
+        for (size_t s = 0; s < ws->n && left > 0; s++) {
             const seg *sg = &ws->v[s];
-            int i0 = (int)floor((fmin(sg->x0, sg->x1) - reach - g0x) / gcell);
-            int i1 = (int)floor((fmax(sg->x0, sg->x1) + reach - g0x) / gcell);
-            int j0 = (int)floor((fmin(sg->y0, sg->y1) - reach - g0y) / gcell);
-            int j1 = (int)floor((fmax(sg->y0, sg->y1) + reach - g0y) / gcell);
-            if (i1 < 0 || j1 < 0 || i0 >= gx || j0 >= gy) continue;
-            if (i0 < 0) i0 = 0;
-            if (j0 < 0) j0 = 0;
-            if (i1 >= gx) i1 = gx - 1;
-            if (j1 >= gy) j1 = gy - 1;
+            double fi0 = floor((fmin(sg->x0, sg->x1) - reach - g0x) / gcell);
+            double fi1 = floor((fmax(sg->x0, sg->x1) + reach - g0x) / gcell);
+            double fj0 = floor((fmin(sg->y0, sg->y1) - reach - g0y) / gcell);
+            double fj1 = floor((fmax(sg->y0, sg->y1) + reach - g0y) / gcell);
+            int i0, i1, j0, j1;
+            if (!(fi1 >= 0 && fj1 >= 0 && fi0 < gx && fj0 < gy)) continue;
+            i0 = fi0 < 0 ? 0 : (int)fi0;
+            j0 = fj0 < 0 ? 0 : (int)fj0;
+            i1 = fi1 >= gx ? gx - 1 : (int)fi1;
+            j1 = fj1 >= gy ? gy - 1 : (int)fj1;
             for (int j = j0; j <= j1; j++)
                 for (int i = i0; i <= i1; i++) {
                     size_t k = (size_t)j * (size_t)gx + (size_t)i;
-                    if (pass == 0)
-                        cstart[k + 1]++;
-                    else
-                        cidx[fill[k]++] = s;
+                    for (size_t c = cb->hstart[k]; c < cb->hstart[k + 1]; c++) {
+                        size_t q = cb->hidx[c];
+                        const gs__household *hh =
+                            &m->households[sh->hh_idx[h0 + q]];
+                        if (cb->hit[q] || seg_dist2(sg, hh->x, hh->y) > r2)
+                            continue;
+                        cb->hit[q] = 1;
+                        left--;
+                    }
                 }
         }
-        free(fill);
     }
     for (size_t q = sh->hh_start[e->grid]; q < sh->hh_start[e->grid + 1]; q++) {
         size_t hi = sh->hh_idx[q];
         const gs__household *hh = &m->households[hi];
-        int care = hh->care_type[0] != '\0', hit = 0;
-        int i = (int)floor((hh->x - g0x) / gcell),
-            j = (int)floor((hh->y - g0y) / gcell);
+        int care = hh->care_type[0] != '\0',
+            hit = cb->hit[q - sh->hh_start[e->grid]];
         wk->households++;
         wk->care += care;
-        if (i >= 0 && j >= 0 && i < gx && j < gy) {
-            size_t k = (size_t)j * (size_t)gx + (size_t)i;
-            for (size_t c = cstart[k]; c < cstart[k + 1] && !hit; c++)
-                if (seg_dist2(&ws->v[cidx[c]], hh->x, hh->y) <=
-                    r->reach_m * r->reach_m)
-                    hit = 1;
-        }
         if (hit) {
             wk->reached++;
             wk->care_reached += care;
@@ -649,14 +618,6 @@ static int week_coverage(shared *sh, size_t entry, int w, const segs *ws) {
 nomem:
     rc = GS_ERR_NOMEM;
 done:
-    free(f);
-    free(d);
-    free(col);
-    free(zz);
-    free(vv);
-    free(inside);
-    free(cstart);
-    free(cidx);
     return rc;
 }
 
@@ -673,7 +634,7 @@ static void credit(const gs__clip *strict, const gs__clip *tol, double x0,
     *in_tol += dt * gs__clip_inside_length(tol, x0, y0, x1, y1) / len;
 }
 
-static int process_track(shared *sh, size_t t) {
+static int process_track(shared *sh, gs__cover_buf *cb, size_t t) {
     const gs__patrol_rules *r = sh->rules;
     const gs__patrol_clock *pt = sh->pt;
     gs__patrol_result *res = sh->res;
@@ -884,7 +845,7 @@ static int process_track(shared *sh, size_t t) {
         size_t ei = sh->entry_idx[q];
         if (res->entries[ei].grid < 0) continue;
         for (int w = 0; w < res->nweeks; w++) {
-            rc = week_coverage(sh, ei, w, &week_segs[w]);
+            rc = week_coverage(sh, cb, ei, w, &week_segs[w]);
             if (rc) goto done;
         }
     }
@@ -904,12 +865,12 @@ done:
 
 /* Entries with a grid but no trace still need their week rows: the whole
  * grid is uncovered and every household unreached. */
-static int process_absent(shared *sh, size_t ei) {
+static int process_absent(shared *sh, gs__cover_buf *cb, size_t ei) {
     segs none = {0};
     gs__patrol_result *res = sh->res;
     if (res->entries[ei].grid < 0) return GS_OK;
     for (int w = 0; w < res->nweeks; w++) {
-        int rc = week_coverage(sh, ei, w, &none);
+        int rc = week_coverage(sh, cb, ei, w, &none);
         if (rc) return rc;
     }
     return GS_OK;
@@ -918,27 +879,57 @@ static int process_absent(shared *sh, size_t ei) {
 static void *worker(void *arg) {
     shared *sh = arg;
     size_t total = sh->n_tracks + sh->res->n_entries;
-    for (;;) {
+    const gs__patrol_source *src = sh->src;
+    gs__cover_buf cb;
+    gs__patrol_fix *fixes = NULL; /* a filled track's fixes */
+    size_t cap = 0;
+    void *state = NULL;
+    int rc = GS_OK;
+    memset(&cb, 0, sizeof cb);
+    if (src && src->begin && !(state = src->begin(src->user)))
+        rc = GS_ERR_NOMEM;
+    for (; !rc;) {
         size_t k;
-        int rc;
         pthread_mutex_lock(&sh->lock);
         k = sh->next++;
         if (sh->rc) k = total;
         pthread_mutex_unlock(&sh->lock);
         if (k >= total) break;
         if (k < sh->n_tracks) {
-            rc = process_track(sh, k);
+            gs__patrol_track *tr = &sh->tracks[k];
+            if (!tr->fix && tr->n > 0 && src) {
+                /* Read, project and analyse the member in one pass. */
+                if (tr->n > cap) {
+                    free(fixes);
+                    cap = tr->n;
+                    if (!(fixes = gs__malloc(cap * sizeof *fixes))) {
+                        cap = 0;
+                        rc = GS_ERR_NOMEM;
+                        break;
+                    }
+                }
+                if ((rc = src->fill(src->user, state, k, fixes))) break;
+                tr->fix = fixes;
+                rc = process_track(sh, &cb, k);
+                tr->fix = NULL;
+            } else {
+                rc = process_track(sh, &cb, k);
+            }
         } else {
             size_t ei = k - sh->n_tracks;
-            rc =
-                sh->res->entries[ei].track < 0 ? process_absent(sh, ei) : GS_OK;
+            rc = sh->res->entries[ei].track < 0 ? process_absent(sh, &cb, ei)
+                                                : GS_OK;
         }
-        if (rc) {
-            pthread_mutex_lock(&sh->lock);
-            if (!sh->rc) sh->rc = rc;
-            pthread_mutex_unlock(&sh->lock);
-        }
+        if (rc) break;
     }
+    if (rc) {
+        pthread_mutex_lock(&sh->lock);
+        if (!sh->rc) sh->rc = rc;
+        pthread_mutex_unlock(&sh->lock);
+    }
+    if (src && src->end && state) src->end(src->user, state);
+    free(fixes);
+    gs__cover_buf_free(&cb);
     return NULL;
 }
 
@@ -946,7 +937,8 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m,
                        gs__patrol_track *tracks, size_t n_tracks,
                        const gs__patrol_clock *pt,
                        const gs__patrol_rules *rules, int32_t day0, int ndays,
-                       int threads, gs__patrol_result *res) {
+                       int threads, const gs__patrol_source *src,
+                       gs__patrol_result *res) {
     GEOSContextHandle_t h = ctx->geos;
     shared sh;
     size_t ne = res->n_entries, ng = m->n_grids;
@@ -960,6 +952,7 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m,
     sh.pt = pt;
     sh.rules = rules;
     sh.res = res;
+    sh.src = src;
     pthread_mutex_init(&sh.lock, NULL);
     res->day0 = day0;
     res->ndays = ndays;
@@ -1076,11 +1069,18 @@ int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m,
         free(fill);
     }
 
+    gs__phase_step(ctx, "clips and households of the grids");
+
     /* Every worker gets the same shared state (stride 0) and takes the
      * next track from it. */
     gs__parallel(worker, &sh, 0, threads);
+    gs__phase_step(ctx, "members: project, time in grid, coverage");
     if (sh.rc) {
-        rc = gs__err(ctx, sh.rc, "out of memory in the patrol analysis");
+        rc = sh.rc == GS_ERR_NOMEM
+                 ? gs__err(ctx, sh.rc, "out of memory in the patrol analysis")
+                 : gs__err(ctx, sh.rc, "%s",
+                           src && src->errmsg ? src->errmsg(src->user)
+                                              : "the patrol analysis failed");
         goto done;
     }
 

@@ -31,12 +31,30 @@ typedef struct gs__patrol_clock {
     void *user;
 } gs__patrol_clock;
 
-/* A member's traces: fixes in file order. */
+/* A member's traces: fixes in file order. `fix` may be NULL with n > 0:
+ * the analysis then has the source fill them (gs__patrol_source). */
 typedef struct gs__patrol_track {
     const char *member_id;
     gs__patrol_fix *fix;
     size_t n;
 } gs__patrol_track;
+
+/* Where the fixes of a track without `fix` come from: each worker of the
+ * analysis has the source fill the track into a buffer of its own just
+ * before analysing it, so that gathering a member's fixes, projecting
+ * them and clipping their segments are one pass over memory that stays
+ * in cache, on every core, and the fixes are never held twice. `begin`
+ * makes a worker's state (its PROJ context: NULL on failure), `fill`
+ * writes track t's n fixes (file order, metric x and y) and returns
+ * GS_OK or an error code whose words `errmsg` gives, `end` frees the
+ * state. */
+typedef struct gs__patrol_source {
+    void *(*begin)(void *user);
+    int (*fill)(void *user, void *state, size_t track, gs__patrol_fix *out);
+    void (*end)(void *user, void *state);
+    const char *(*errmsg)(void *user);
+    void *user;
+} gs__patrol_source;
 
 /* A (member, grid) pair the outputs have rows for: one per roster row
  * (distinct member and grid code), plus members seen only in traces. */
@@ -140,12 +158,14 @@ int gs__patrol_entries(gs_ctx *ctx, const gs__model *m,
                        gs__patrol_result *res);
 
 /* Runs the analysis for the period [day0, day0 + ndays). Fixes of each
- * track are sorted in place. `threads` workers. */
+ * track are sorted in place. `threads` workers. `src` fills the tracks
+ * without fixes (NULL when every track has its fixes). */
 int gs__patrol_analyse(gs_ctx *ctx, const gs__model *m,
                        gs__patrol_track *tracks, size_t n_tracks,
                        const gs__patrol_clock *pt,
                        const gs__patrol_rules *rules, int32_t day0, int ndays,
-                       int threads, gs__patrol_result *res);
+                       int threads, const gs__patrol_source *src,
+                       gs__patrol_result *res);
 
 void gs__patrol_result_free(gs__patrol_result *res);
 

@@ -18,6 +18,7 @@
  */
 #define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L
+#include <cpl_conv.h>
 #include <gdal.h>
 #include <json-c/json.h>
 #include <math.h>
@@ -143,64 +144,114 @@ done:
     return rc;
 }
 
-/* ---- projecting and bucketing the fixes ---------------------------------- */
+/* ---- grouping the fixes per member -------------------------------------- */
 
+/* The members' tracks: track k's fixes are the traces' fixes
+ * idx[start[k] .. start[k+1]), in file order. The fixes stay where the
+ * reader put them; each worker of the analysis copies a member's into a
+ * buffer of its own and projects them there (fill_track), just before it
+ * analyses the member. */
 typedef struct tracks {
     gs__patrol_track *v;
     size_t n;
-    gs__patrol_fix *all; /* one block; tracks point into it */
+    size_t *idx, *start;
+    const gs__traces *tr;
+    char *from_wkt, *to_wkt; /* WGS84 and the metric CRS, for PROJ */
 } tracks;
 
 static void tracks_free(tracks *t) {
     free(t->v);
-    free(t->all);
+    free(t->idx);
+    free(t->start);
+    CPLFree(t->from_wkt);
+    CPLFree(t->to_wkt);
     memset(t, 0, sizeof *t);
 }
 
-/* Projects every fix to the metric CRS and groups them per member, each
- * member's fixes in file order: a sequential pass places them, then
- * `threads` workers project them in place. Frees the traces' fixes. */
-static int make_tracks(gs_ctx *ctx, gs__traces *tr, const gs__crsinfo *crs,
-                       int threads, tracks *out) {
+/* Groups the fixes per member, in file order (a counting sort of their
+ * indices), and checks that PROJ can transform WGS84 to the metric CRS. */
+static int group_tracks(gs_ctx *ctx, const gs__traces *tr,
+                        const gs__crsinfo *crs, tracks *out) {
     OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
     size_t nm = tr->n_members, n = tr->n_fixes, *fill = NULL;
+    gs__proj *check;
+    char err[256];
     int rc = GS_OK;
     memset(out, 0, sizeof *out);
+    out->tr = tr;
     out->v = gs__calloc(nm ? nm : 1, sizeof *out->v);
-    out->all = gs__malloc((n ? n : 1) * sizeof *out->all);
-    fill = gs__calloc(nm + 1, sizeof *fill);
-    if (!wgs || !out->v || !out->all || !fill) {
+    out->idx = gs__malloc((n ? n : 1) * sizeof *out->idx);
+    out->start = gs__calloc(nm + 1, sizeof *out->start);
+    fill = gs__malloc((nm ? nm : 1) * sizeof *fill);
+    if (!wgs || !out->v || !out->idx || !out->start || !fill) {
         rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
         goto done;
     }
     OSRImportFromEPSG(wgs, 4326);
     OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
-    for (size_t i = 0; i < n; i++) fill[tr->fixes[i].member + 1]++;
-    for (size_t k = 0; k < nm; k++) fill[k + 1] += fill[k];
+    out->from_wkt = gs__crs_wkt2(wgs);
+    out->to_wkt = gs__crs_wkt2(crs->metric);
+    if (!out->from_wkt || !out->to_wkt) {
+        rc = gs__err(ctx, GS_ERR_INPUT_CRS, "cannot describe a CRS for PROJ");
+        goto done;
+    }
+    check = gs__proj_create(out->from_wkt, out->to_wkt, err, sizeof err);
+    if (!check) {
+        rc = gs__err(ctx, GS_ERR_INPUT_CRS,
+                     "PROJ has no transformation between the CRSes: %s", err);
+        goto done;
+    }
+    gs__proj_destroy(check);
+    for (size_t i = 0; i < n; i++) out->start[tr->fixes[i].member + 1]++;
+    for (size_t k = 0; k < nm; k++) out->start[k + 1] += out->start[k];
+    memcpy(fill, out->start, nm * sizeof *fill);
+    for (size_t i = 0; i < n; i++) out->idx[fill[tr->fixes[i].member]++] = i;
     for (size_t k = 0; k < nm; k++) {
         out->v[k].member_id = tr->member_ids[k];
-        out->v[k].fix = out->all + fill[k];
-        out->v[k].n = fill[k + 1] - fill[k];
+        out->v[k].fix = NULL; /* filled by the analysis (fill_track) */
+        out->v[k].n = out->start[k + 1] - out->start[k];
     }
     out->n = nm;
+done:
+    free(fill);
+    if (wgs) OSRDestroySpatialReference(wgs);
+    if (rc) tracks_free(out);
+    return rc;
+}
+
+/* gs__patrol_source: a worker's PROJ context, and a member's fixes
+ * copied and projected into the worker's buffer. */
+static void *fill_begin(void *user) {
+    const tracks *tk = user;
+    char err[256];
+    return gs__proj_create(tk->from_wkt, tk->to_wkt, err, sizeof err);
+}
+
+static int fill_track(void *user, void *state, size_t t, gs__patrol_fix *out) {
+    const tracks *tk = user;
+    const gs__fix *all = tk->tr->fixes;
+    size_t a = tk->start[t], n = tk->start[t + 1] - a;
     for (size_t i = 0; i < n; i++) {
-        const gs__fix *f = &tr->fixes[i];
-        gs__patrol_fix *p = &out->all[fill[f->member]++];
+        const gs__fix *f = &all[tk->idx[a + i]];
+        gs__patrol_fix *p = &out[i];
         p->t_ms = f->t_ms;
         p->x = p->lon = f->lon;
         p->y = p->lat = f->lat;
         p->accuracy_m = f->accuracy_m;
         p->line = f->line;
     }
-    free(tr->fixes);
-    tr->fixes = NULL;
-    rc = gs__crs_transform_points(ctx, wgs, crs->metric, &out->all[0].x,
-                                  &out->all[0].y, sizeof *out->all, n, threads);
-done:
-    free(fill);
-    if (wgs) OSRDestroySpatialReference(wgs);
-    if (rc) tracks_free(out);
-    return rc;
+    gs__proj_points(state, &out[0].x, &out[0].y, sizeof *out, n);
+    return GS_OK;
+}
+
+static void fill_end(void *user, void *state) {
+    (void)user;
+    gs__proj_destroy(state);
+}
+
+static const char *fill_errmsg(void *user) {
+    (void)user;
+    return "out of memory";
 }
 
 /* ---- the traces of a shard ------------------------------------------------
@@ -399,23 +450,36 @@ static int read_roster(prun *R) {
  * the input options. */
 typedef struct read_job {
     prun *R;
-    gs_ctx *ctx;   /* the traces' worker context */
-    int traces;    /* 1: this job reads the traces */
-    int roster;    /* the model job reads the roster too */
-    gs__traces tr; /* what the traces job read */
+    gs_ctx *ctx;          /* the traces' worker context */
+    int traces;           /* 1: this job reads the traces */
+    int roster;           /* the model job reads the roster too */
+    gs__traces tr;        /* what the traces job read */
+    double wall_s, cpu_s; /* the job's own wall and thread CPU time */
     int rc;
 } read_job;
 
+static void read_job_do(read_job *j);
+
+/* A reader, timed: its wall time and its thread's CPU time become steps of
+ * the read phase. */
 static void *read_job_run(void *arg) {
     read_job *j = arg;
+    double t0 = gs__now(), c0 = gs__thread_cpu();
+    read_job_do(j);
+    j->wall_s = gs__now() - t0;
+    j->cpu_s = gs__thread_cpu() - c0;
+    return NULL;
+}
+
+static void read_job_do(read_job *j) {
     prun *R = j->R;
     if (!j->traces) {
-        if (j->roster && (j->rc = read_roster(R))) return NULL;
+        if (j->roster && (j->rc = read_roster(R))) return;
         if (R->o.households) {
             gs__progress(R->ctx, "read households", 0);
             if ((j->rc = gs__io_read_households(R->ctx, R->in, R->o.households,
                                                 &R->m, &R->crs, &R->info)))
-                return NULL;
+                return;
         }
         gs__progress(R->ctx, "read traces", -1);
     } else {
@@ -436,7 +500,6 @@ static void *read_job_run(void *arg) {
         gs__tz_close(tz);
         gs__gdal_leave(j->ctx);
     }
-    return NULL;
 }
 
 /* Reads the model and the traces side by side. A shard reads its
@@ -453,7 +516,13 @@ static int read_model_and_traces(prun *R) {
     if (gs__ctx_create_worker(ctx, &jobs[1].ctx) != GS_OK)
         return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
     if (!jobs[0].roster && (rc = read_roster(R))) goto done;
+    if (!jobs[0].roster) gs__phase_step(ctx, "grids and roster");
     gs__parallel(read_job_run, jobs, sizeof jobs[0], 2);
+    gs__phase_step_thread(
+        ctx, jobs[0].roster ? "grids, roster, households" : "households",
+        jobs[0].wall_s, jobs[0].cpu_s);
+    gs__phase_step_thread(ctx, "traces", jobs[1].wall_s, jobs[1].cpu_s);
+    gs__phase_step(ctx, "model beside traces");
     R->tr = jobs[1].tr;
     memset(&jobs[1].tr, 0, sizeof jobs[1].tr);
     if ((rc = jobs[0].rc)) goto done;
@@ -540,18 +609,21 @@ static int read_inputs(prun *R) {
                        tr->n_bad ? tr->bad[0].field : "",
                        tr->n_bad ? tr->bad[0].reason : "none");
     if ((rc = check_trace_crs(R))) return rc;
+    gs__phase_step(ctx, "checks of the traces");
     gs__phase_end(ctx, "read");
     return GS_OK;
 }
 
-/* The project phase (fixes to the metric CRS, bucketed per member), then
- * the analyse phase (patrol.c). */
+/* The group phase (the fixes' indices per member), then the analyse
+ * phase (patrol.c), whose workers project each member's fixes as they
+ * take the member. */
 static int analyse(prun *R) {
     gs_ctx *ctx = R->ctx;
     gs__patrol_clock pt;
+    gs__patrol_source src;
     int rc;
     gs__phase_begin(ctx);
-    gs__progress(ctx, "project fixes", -1);
+    gs__progress(ctx, "group fixes", -1);
     R->n_fixes = R->tr.n_fixes;
     /* A traces file may hold more weeks than the period: say how many
      * fixes the period has, which the layers count. */
@@ -559,10 +631,8 @@ static int analyse(prun *R) {
         int32_t day = gs__clock_day_of(&R->clock, R->tr.fixes[i].t_ms);
         R->n_period += day >= R->day0 && day <= R->day1;
     }
-    if ((rc = make_tracks(ctx, &R->tr, &R->crs, R->o.common.threads, &R->tk)))
-        return rc;
-    R->tr.n_fixes = 0;
-    gs__phase_end(ctx, "project");
+    if ((rc = group_tracks(ctx, &R->tr, &R->crs, &R->tk))) return rc;
+    gs__phase_end(ctx, "group");
 
     gs__phase_begin(ctx);
     gs__progress(ctx, "patrol time and coverage", -1);
@@ -572,10 +642,19 @@ static int analyse(prun *R) {
     pt.day_start = tab_day_start;
     pt.workday = tab_workday;
     pt.user = &R->clock;
+    src.begin = fill_begin;
+    src.fill = fill_track;
+    src.end = fill_end;
+    src.errmsg = fill_errmsg;
+    src.user = &R->tk;
     if ((rc = gs__patrol_analyse(ctx, &R->m, R->tk.v, R->tk.n, &pt, &R->prules,
                                  R->day0, R->day1 - R->day0 + 1,
-                                 R->o.common.threads, &R->res)))
+                                 R->o.common.threads, &src, &R->res)))
         return rc;
+    /* The fixes are no longer needed: the writer has the results. */
+    free(R->tr.fixes);
+    R->tr.fixes = NULL;
+    R->tr.n_fixes = 0;
     count_bad_rows(&R->tr, &R->tk, &R->res, &R->clock);
     gs__phase_end(ctx, "analyse");
     return GS_OK;

@@ -27,6 +27,10 @@
  *  6. codes (duplicate_code, bad_code) and the roster (no_member,
  *     multiple_members, member_multiple_grids, member_unknown_grid);
  *  7. summary rows per community and the total.
+ *
+ * Phases 1, 4 and 5 run as tasks on every worker, each task keeping its
+ * own issues; they are joined in the order above, so the result does not
+ * depend on the number of threads (see "the parallel checks" below).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "validate.h"
@@ -41,6 +45,7 @@
 
 #include "geom.h"
 #include "households.h"
+#include "pool.h"
 #include "shard.h"
 
 static const char *const kind_names[GS__K_COUNT] = {
@@ -119,7 +124,7 @@ static int add_issue(GEOSContextHandle_t h, gs__vresult *r, gs__kind kind,
     is->grid_code = code ? code : "";
     is->geom = geom;
     r->n_issues++;
-    if (grid >= 0 && kind != GS__K_SKIPPED_FEATURE)
+    if (grid >= 0 && r->grids && kind != GS__K_SKIPPED_FEATURE)
         r->grids[grid].kinds |= 1u << kind;
     return GS_OK;
 }
@@ -167,19 +172,143 @@ static int cmp_mem_ix(const void *p, const void *q) {
         if (add_issue(h, r, __VA_ARGS__)) NOMEM(); \
     } while (0)
 
-/* Phase 1: per-grid geometry figures and geometry issues. */
-static int check_geometry(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
-    GEOSContextHandle_t h = ctx->geos;
-    int rc = GS_OK;
+/* ---- the parallel checks (phases 1, 4 and 5) -----------------------------
+ *
+ * The geometry, overlap, host community and gap checks are cut into tasks
+ * of a range of grids or communities each; workers take the tasks in turn
+ * and each task keeps its own list of issues, which are joined in task
+ * order afterwards, so the issues come out in the same order, with the
+ * same words, whatever the number of workers. A worker has its own GEOS
+ * handle, its own clones of the grids and communities, and its own trees
+ * and prepared geometries (GEOS builds these lazily: they must not be
+ * shared).
+ */
+
+enum { T_GEOMETRY, T_OVERLAPS, T_HOSTS, T_GAPS };
+
+typedef struct vtask {
+    int kind;
+    size_t from, to; /* grids, or communities for T_GAPS */
+    gs__vresult r;   /* its issues only (r.grids NULL) */
+    int rc;
+} vtask;
+
+typedef struct vworker {
+    GEOSContextHandle_t h;
+    GEOSGeometry **g, **cm; /* clones of the grids and communities */
+    const GEOSPreparedGeometry **gprep, **cprep; /* made when first needed */
+    GEOSSTRtree *gtree, *ctree;
+    size_t *gids, *cids;
+    gs__cands c;
+} vworker;
+
+typedef struct vshared {
+    const gs__model *m;
+    const gs_rules *rules;
+    gs__vgrid *grids; /* each task writes only its own grids' figures */
+    vtask *tasks;
+    size_t n_tasks, next;
+    pthread_mutex_t lock;
+} vshared;
+
+typedef struct vjob {
+    vshared *sh;
+    vworker w;
+    int rc;
+} vjob;
+
+#undef NOMEM
+#define NOMEM()            \
+    do {                   \
+        rc = GS_ERR_NOMEM; \
+        goto done;         \
+    } while (0)
+
+static void vworker_free(vworker *w, const gs__model *m) {
+    GEOSContextHandle_t h = w->h;
+    if (!h) return;
+    if (w->gtree) GEOSSTRtree_destroy_r(h, w->gtree);
+    if (w->ctree) GEOSSTRtree_destroy_r(h, w->ctree);
     for (size_t i = 0; i < m->n_grids; i++) {
+        if (w->gprep && w->gprep[i]) GEOSPreparedGeom_destroy_r(h, w->gprep[i]);
+        if (w->g && w->g[i]) GEOSGeom_destroy_r(h, w->g[i]);
+    }
+    for (size_t i = 0; i < m->n_communities; i++) {
+        if (w->cprep && w->cprep[i]) GEOSPreparedGeom_destroy_r(h, w->cprep[i]);
+        if (w->cm && w->cm[i]) GEOSGeom_destroy_r(h, w->cm[i]);
+    }
+    free(w->g);
+    free(w->cm);
+    free(w->gprep);
+    free(w->cprep);
+    free(w->gids);
+    free(w->cids);
+    free(w->c.v);
+    GEOS_finish_r(h);
+    memset(w, 0, sizeof *w);
+}
+
+/* The worker's clones and trees (prepared geometries come when needed). */
+static int vworker_init(vworker *w, const gs__model *m) {
+    size_t ng = m->n_grids, nc = m->n_communities;
+    int rc = GS_OK;
+    GEOSContextHandle_t h;
+    memset(w, 0, sizeof *w);
+    w->h = h = GEOS_init_r();
+    if (!h) return GS_ERR_NOMEM;
+    w->g = gs__calloc(ng ? ng : 1, sizeof *w->g);
+    w->cm = gs__calloc(nc ? nc : 1, sizeof *w->cm);
+    w->gprep = gs__calloc(ng ? ng : 1, sizeof *w->gprep);
+    w->cprep = gs__calloc(nc ? nc : 1, sizeof *w->cprep);
+    w->gids = gs__malloc((ng ? ng : 1) * sizeof *w->gids);
+    w->cids = gs__malloc((nc ? nc : 1) * sizeof *w->cids);
+    w->gtree = GEOSSTRtree_create_r(h, 10);
+    w->ctree = GEOSSTRtree_create_r(h, 10);
+    if (!w->g || !w->cm || !w->gprep || !w->cprep || !w->gids || !w->cids ||
+        !w->gtree || !w->ctree)
+        NOMEM();
+    for (size_t i = 0; i < ng; i++) {
+        w->gids[i] = i;
+        if (!(w->g[i] = GEOSGeom_clone_r(h, m->grids[i].geom))) NOMEM();
+        if (!GEOSisEmpty_r(h, w->g[i]))
+            GEOSSTRtree_insert_r(h, w->gtree, w->g[i], &w->gids[i]);
+    }
+    for (size_t i = 0; i < nc; i++) {
+        w->cids[i] = i;
+        if (!(w->cm[i] = GEOSGeom_clone_r(h, m->communities[i].geom))) NOMEM();
+        if (!GEOSisEmpty_r(h, w->cm[i]))
+            GEOSSTRtree_insert_r(h, w->ctree, w->cm[i], &w->cids[i]);
+    }
+done:
+    return rc;
+}
+
+static const GEOSPreparedGeometry *gprep(vworker *w, size_t i) {
+    if (!w->gprep[i]) w->gprep[i] = GEOSPrepare_r(w->h, w->g[i]);
+    return w->gprep[i];
+}
+
+static const GEOSPreparedGeometry *cprep(vworker *w, size_t i) {
+    if (!w->cprep[i]) w->cprep[i] = GEOSPrepare_r(w->h, w->cm[i]);
+    return w->cprep[i];
+}
+
+/* Phase 1: per-grid geometry figures and geometry issues. */
+static int check_geometry(vshared *sh, vworker *w, vtask *t) {
+    GEOSContextHandle_t h = w->h;
+    const gs__model *m = sh->m;
+    gs__vresult *r = &t->r;
+    int rc = GS_OK;
+    for (size_t i = t->from; i < t->to; i++) {
         const gs__grid *g = &m->grids[i];
-        gs__vgrid *v = &r->grids[i];
-        v->area_m2 = gs__geom_area(h, g->geom);
-        v->polsby_popper = gs__geom_polsby_popper(h, g->geom);
+        const GEOSGeometry *geom = w->g[i];
+        gs__vgrid *v = &sh->grids[i];
+        v->area_m2 = gs__geom_area(h, geom);
+        v->polsby_popper = gs__geom_polsby_popper(h, geom);
         if (g->far)
             /* The reader measured the grid without its bad vertices; the
              * issue's place is the grid so measured. */
-            ADD(GS__K_FAR_COORDINATE, (long)i, g->code, clone(h, g->geom),
+            ADD(GS__K_FAR_COORDINATE, (long)i, g->code, clone(h, geom),
                 "%s; computed without them", g->far_reason);
         if (g->invalid) {
             GEOSGeometry *pt = NULL;
@@ -193,11 +322,11 @@ static int check_geometry(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
         }
         if (g->nparts > 1) {
             /* The problem is every part but the largest. */
-            int np = GEOSGetNumGeometries_r(h, g->geom), big = 0, k = 0;
+            int np = GEOSGetNumGeometries_r(h, geom), big = 0, k = 0;
             double best = -1;
-            GEOSGeometry **parts, *geom = NULL;
+            GEOSGeometry **parts, *out = NULL;
             for (int p = 0; p < np; p++) {
-                double a = gs__geom_area(h, GEOSGetGeometryN_r(h, g->geom, p));
+                double a = gs__geom_area(h, GEOSGetGeometryN_r(h, geom, p));
                 if (a > best) {
                     best = a;
                     big = p;
@@ -208,52 +337,46 @@ static int check_geometry(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
                 if (!parts) NOMEM();
                 for (int p = 0; p < np; p++)
                     if (p != big)
-                        parts[k++] =
-                            clone(h, GEOSGetGeometryN_r(h, g->geom, p));
-                geom = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts,
-                                                   (unsigned)k);
+                        parts[k++] = clone(h, GEOSGetGeometryN_r(h, geom, p));
+                out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts,
+                                                  (unsigned)k);
                 free(parts);
             } else {
-                geom = clone(h, g->geom);
+                out = clone(h, geom);
             }
-            ADD(GS__K_MULTIPART, (long)i, g->code, geom,
+            ADD(GS__K_MULTIPART, (long)i, g->code, out,
                 "%d polygon parts as stored; the largest is %.0f m2", g->nparts,
                 best > 0 ? best : v->area_m2);
         }
     }
-    /* A community is no grid: its issue is on no grid and names it. */
-    for (size_t c = 0; c < m->n_communities; c++)
-        if (m->communities[c].far)
-            ADD(GS__K_FAR_COORDINATE, -1, "", clone(h, m->communities[c].geom),
-                "community %s: %s; computed without them",
-                m->communities[c].code, m->communities[c].far_reason);
 done:
     return rc;
 }
 
-/* Phase 4: overlaps between grids. */
-static int check_overlaps(gs_ctx *ctx, const gs__model *m,
-                          const gs_rules *rules, GEOSSTRtree *tree,
-                          const GEOSPreparedGeometry **prep, gs__vresult *r) {
-    GEOSContextHandle_t h = ctx->geos;
-    gs__cands c = {0};
+/* Phase 4: overlaps between grids (each pair from its lower index). */
+static int check_overlaps(vshared *sh, vworker *w, vtask *t) {
+    GEOSContextHandle_t h = w->h;
+    const gs__model *m = sh->m;
+    gs__vresult *r = &t->r;
     int rc = GS_OK;
-    for (size_t i = 0; i < m->n_grids; i++) {
+    for (size_t i = t->from; i < t->to; i++) {
         const gs__grid *gi = &m->grids[i];
-        if (!prep[i]) continue;
-        if (gs__strtree_query(h, tree, gi->geom, &c)) NOMEM();
-        for (size_t k = 0; k < c.n; k++) {
-            size_t j = c.v[k];
+        const GEOSPreparedGeometry *pi;
+        if (GEOSisEmpty_r(h, w->g[i])) continue;
+        if (!(pi = gprep(w, i))) NOMEM();
+        if (gs__strtree_query(h, w->gtree, w->g[i], &w->c)) NOMEM();
+        for (size_t k = 0; k < w->c.n; k++) {
+            size_t j = w->c.v[k];
             const gs__grid *gj = &m->grids[j];
             GEOSGeometry *inter;
             double a;
             if (j <= i) continue;
-            if (GEOSPreparedIntersects_r(h, prep[i], gj->geom) != 1) continue;
-            inter = gs__geom_polygonal(
-                h, GEOSIntersection_r(h, gi->geom, gj->geom));
+            if (GEOSPreparedIntersects_r(h, pi, w->g[j]) != 1) continue;
+            inter =
+                gs__geom_polygonal(h, GEOSIntersection_r(h, w->g[i], w->g[j]));
             if (!inter) NOMEM();
             a = gs__geom_area(h, inter);
-            if (a <= rules->sliver_m2) {
+            if (a <= sh->rules->sliver_m2) {
                 GEOSGeom_destroy_r(h, inter);
                 continue;
             }
@@ -281,7 +404,6 @@ static int check_overlaps(gs_ctx *ctx, const gs__model *m,
         }
     }
 done:
-    free(c.v);
     return rc;
 }
 
@@ -300,46 +422,37 @@ static double shared_length(GEOSContextHandle_t h, const GEOSGeometry *line,
     return len;
 }
 
-/* Phase 5: host community, community_mismatch, outside_community, gaps. */
-static int check_communities(gs_ctx *ctx, const gs__model *m,
-                             const gs_rules *rules, GEOSSTRtree *gtree,
-                             gs__vresult *r) {
-    GEOSContextHandle_t h = ctx->geos;
-    size_t nc = m->n_communities;
-    const GEOSPreparedGeometry **cprep = gs__calloc(nc ? nc : 1, sizeof *cprep);
-    size_t *cids = gs__calloc(nc ? nc : 1, sizeof *cids);
-    GEOSSTRtree *ctree = GEOSSTRtree_create_r(h, 10);
-    gs__cands c = {0};
+/* Phase 5a: host community of each grid, community_mismatch,
+ * outside_community. */
+static int check_hosts(vshared *sh, vworker *w, vtask *t) {
+    GEOSContextHandle_t h = w->h;
+    const gs__model *m = sh->m;
+    gs__vresult *r = &t->r;
     int rc = GS_OK;
-    if (!cprep || !cids || !ctree) NOMEM();
-    for (size_t i = 0; i < nc; i++) {
-        cids[i] = i;
-        if (GEOSisEmpty_r(h, m->communities[i].geom)) continue;
-        cprep[i] = GEOSPrepare_r(h, m->communities[i].geom);
-        if (!cprep[i]) NOMEM();
-        GEOSSTRtree_insert_r(h, ctree, m->communities[i].geom, &cids[i]);
-    }
-    /* Host community of each grid. */
-    for (size_t i = 0; i < m->n_grids; i++) {
+    for (size_t i = t->from; i < t->to; i++) {
         const gs__grid *g = &m->grids[i];
-        gs__vgrid *v = &r->grids[i];
+        const GEOSGeometry *geom = w->g[i];
+        gs__vgrid *v = &sh->grids[i];
+        double area = gs__geom_area(h, geom); /* as check_geometry's */
         long host = -1;
         double best = 0;
         int covered = 0;
         v->host = -1;
-        if (GEOSisEmpty_r(h, g->geom)) continue;
-        if (gs__strtree_query(h, ctree, g->geom, &c)) NOMEM();
-        for (size_t k = 0; k < c.n; k++) {
-            size_t ci = c.v[k];
+        if (GEOSisEmpty_r(h, geom)) continue;
+        if (gs__strtree_query(h, w->ctree, geom, &w->c)) NOMEM();
+        for (size_t k = 0; k < w->c.n; k++) {
+            size_t ci = w->c.v[k];
+            const GEOSPreparedGeometry *cp = cprep(w, ci);
             double a;
-            int cov = GEOSPreparedCovers_r(h, cprep[ci], g->geom) == 1;
+            int cov;
+            if (!cp) NOMEM();
+            cov = GEOSPreparedCovers_r(h, cp, geom) == 1;
             if (cov) {
-                a = v->area_m2;
-            } else if (GEOSPreparedIntersects_r(h, cprep[ci], g->geom) != 1) {
+                a = area;
+            } else if (GEOSPreparedIntersects_r(h, cp, geom) != 1) {
                 continue;
             } else {
-                GEOSGeometry *in =
-                    GEOSIntersection_r(h, m->communities[ci].geom, g->geom);
+                GEOSGeometry *in = GEOSIntersection_r(h, w->cm[ci], geom);
                 if (!in) NOMEM();
                 a = gs__geom_area(h, in);
                 GEOSGeom_destroy_r(h, in);
@@ -354,28 +467,27 @@ static int check_communities(gs_ctx *ctx, const gs__model *m,
         }
         v->host = best > 0 ? host : -1;
         if (v->host < 0) {
-            ADD(GS__K_COMMUNITY_MISMATCH, (long)i, g->code, clone(h, g->geom),
+            ADD(GS__K_COMMUNITY_MISMATCH, (long)i, g->code, clone(h, geom),
                 "lies in no community (its community_code is %s)",
                 g->community_code[0] ? g->community_code : "empty");
-            ADD(GS__K_OUTSIDE_COMMUNITY, (long)i, g->code, clone(h, g->geom),
-                "%.1f m2, the whole grid, lies outside every community",
-                v->area_m2);
+            ADD(GS__K_OUTSIDE_COMMUNITY, (long)i, g->code, clone(h, geom),
+                "%.1f m2, the whole grid, lies outside every community", area);
             continue;
         }
         if (strcmp(m->communities[host].code, g->community_code) != 0)
-            ADD(GS__K_COMMUNITY_MISMATCH, (long)i, g->code, clone(h, g->geom),
+            ADD(GS__K_COMMUNITY_MISMATCH, (long)i, g->code, clone(h, geom),
                 "community_code is %s, but %.0f%% of its area lies in "
                 "community %s",
                 g->community_code[0] ? g->community_code : "empty",
-                v->area_m2 > 0 ? 100.0 * best / v->area_m2 : 0.0,
+                area > 0 ? 100.0 * best / area : 0.0,
                 m->communities[host].code);
         if (!covered) {
-            GEOSGeometry *out = gs__geom_polygonal(
-                h, GEOSDifference_r(h, g->geom, m->communities[host].geom));
+            GEOSGeometry *out =
+                gs__geom_polygonal(h, GEOSDifference_r(h, geom, w->cm[host]));
             double a;
             if (!out) NOMEM();
             a = gs__geom_area(h, out);
-            if (a > rules->sliver_m2)
+            if (a > sh->rules->sliver_m2)
                 ADD(GS__K_OUTSIDE_COMMUNITY, (long)i, g->code, out,
                     "%.1f m2 lie outside its host community %s", a,
                     m->communities[host].code);
@@ -383,19 +495,34 @@ static int check_communities(gs_ctx *ctx, const gs__model *m,
                 GEOSGeom_destroy_r(h, out);
         }
     }
-    /* Gaps: each community minus the union of the grids meeting it. */
-    for (size_t ci = 0; ci < nc; ci++) {
+done:
+    return rc;
+}
+
+/* Phase 5b: gaps, each community minus the union of the grids meeting
+ * it. */
+static int check_gaps(vshared *sh, vworker *w, vtask *t) {
+    GEOSContextHandle_t h = w->h;
+    const gs__model *m = sh->m;
+    const gs_rules *rules = sh->rules;
+    gs__vresult *r = &t->r;
+    gs__cands *c = &w->c;
+    int rc = GS_OK;
+    for (size_t ci = t->from; ci < t->to; ci++) {
         const gs__community *cm = &m->communities[ci];
+        const GEOSGeometry *cgeom = w->cm[ci];
+        const GEOSPreparedGeometry *cp;
         GEOSGeometry **parts = NULL, *coll = NULL, *uni = NULL, *diff = NULL;
         size_t k = 0;
         int np;
-        if (!cprep[ci]) continue;
-        if (gs__strtree_query(h, gtree, cm->geom, &c)) NOMEM();
-        parts = gs__malloc(sizeof *parts * (c.n ? c.n : 1));
+        if (GEOSisEmpty_r(h, cgeom)) continue;
+        if (!(cp = cprep(w, ci))) NOMEM();
+        if (gs__strtree_query(h, w->gtree, cgeom, c)) NOMEM();
+        parts = gs__malloc(sizeof *parts * (c->n ? c->n : 1));
         if (!parts) NOMEM();
-        for (size_t j = 0; j < c.n; j++) {
-            const GEOSGeometry *gg = m->grids[c.v[j]].geom;
-            if (GEOSPreparedIntersects_r(h, cprep[ci], gg) != 1) continue;
+        for (size_t j = 0; j < c->n; j++) {
+            const GEOSGeometry *gg = w->g[c->v[j]];
+            if (GEOSPreparedIntersects_r(h, cp, gg) != 1) continue;
             parts[k] = clone(h, gg);
             if (!parts[k]) {
                 for (size_t q = 0; q < k; q++) GEOSGeom_destroy_r(h, parts[q]);
@@ -414,10 +541,10 @@ static int check_communities(gs_ctx *ctx, const gs__model *m,
              * the snapping never hides one. */
             uni = coll ? GEOSUnaryUnionPrec_r(h, coll, 1e-6) : NULL;
             if (coll && !uni) uni = GEOSUnaryUnion_r(h, coll);
-            diff = uni ? GEOSDifferencePrec_r(h, cm->geom, uni, 1e-6) : NULL;
-            if (uni && !diff) diff = GEOSDifference_r(h, cm->geom, uni);
+            diff = uni ? GEOSDifferencePrec_r(h, cgeom, uni, 1e-6) : NULL;
+            if (uni && !diff) diff = GEOSDifference_r(h, cgeom, uni);
         } else {
-            diff = clone(h, cm->geom);
+            diff = clone(h, cgeom);
         }
         free(parts);
         if (coll) GEOSGeom_destroy_r(h, coll);
@@ -432,7 +559,7 @@ static int check_communities(gs_ctx *ctx, const gs__model *m,
             int on_any = 0, by_far = 0;
             if (a <= rules->sliver_m2) continue;
             bnd = GEOSBoundary_r(h, gp);
-            if (!bnd || gs__strtree_query(h, gtree, gp, &c)) {
+            if (!bnd || gs__strtree_query(h, w->gtree, gp, c)) {
                 if (bnd) GEOSGeom_destroy_r(h, bnd);
                 GEOSGeom_destroy_r(h, diff);
                 NOMEM();
@@ -440,19 +567,18 @@ static int check_communities(gs_ctx *ctx, const gs__model *m,
             /* A gap beside a grid measured without a far vertex is most
              * likely that grid's missing corner: it is on that grid alone,
              * so that no sound neighbour answers for it. */
-            for (size_t j = 0; j < c.n && !by_far; j++)
+            for (size_t j = 0; j < c->n && !by_far; j++)
                 by_far =
-                    m->grids[c.v[j]].far &&
-                    shared_length(h, bnd, m->grids[c.v[j]].geom,
-                                  rules->edge_snap_m) >= rules->shared_edge_m;
+                    m->grids[c->v[j]].far &&
+                    shared_length(h, bnd, w->g[c->v[j]], rules->edge_snap_m) >=
+                        rules->shared_edge_m;
             /* The tree query uses the gap's envelope; a neighbour whose
              * envelope only touches it is found too. */
-            for (size_t j = 0; j < c.n; j++) {
-                size_t gi = c.v[j];
+            for (size_t j = 0; j < c->n; j++) {
+                size_t gi = c->v[j];
                 double len;
                 if (by_far && !m->grids[gi].far) continue;
-                len = shared_length(h, bnd, m->grids[gi].geom,
-                                    rules->edge_snap_m);
+                len = shared_length(h, bnd, w->g[gi], rules->edge_snap_m);
                 if (len < rules->shared_edge_m) continue;
                 on_any = 1;
                 if (add_issue(h, r, GS__K_GAP, (long)gi, m->grids[gi].code,
@@ -478,14 +604,70 @@ static int check_communities(gs_ctx *ctx, const gs__model *m,
         GEOSGeom_destroy_r(h, diff);
     }
 done:
-    free(c.v);
-    if (ctree) GEOSSTRtree_destroy_r(h, ctree);
-    for (size_t i = 0; cprep && i < nc; i++)
-        if (cprep[i]) GEOSPreparedGeom_destroy_r(h, cprep[i]);
-    free(cprep);
-    free(cids);
     return rc;
 }
+
+static void *vjob_run(void *arg) {
+    vjob *j = arg;
+    vshared *sh = j->sh;
+    if ((j->rc = vworker_init(&j->w, sh->m))) return NULL;
+    for (;;) {
+        vtask *t;
+        pthread_mutex_lock(&sh->lock);
+        t = sh->next < sh->n_tasks ? &sh->tasks[sh->next++] : NULL;
+        pthread_mutex_unlock(&sh->lock);
+        if (!t) break;
+        switch (t->kind) {
+            case T_GEOMETRY: t->rc = check_geometry(sh, &j->w, t); break;
+            case T_OVERLAPS: t->rc = check_overlaps(sh, &j->w, t); break;
+            case T_HOSTS: t->rc = check_hosts(sh, &j->w, t); break;
+            default: t->rc = check_gaps(sh, &j->w, t); break;
+        }
+    }
+    return NULL;
+}
+
+/* Tasks of `kind` over [0, n), about `per` items each. */
+static void add_tasks(vshared *sh, int kind, size_t n, size_t per) {
+    for (size_t a = 0; a < n; a += per) {
+        vtask *t = &sh->tasks[sh->n_tasks++];
+        t->kind = kind;
+        t->from = a;
+        t->to = a + per < n ? a + per : n;
+    }
+}
+
+/* Moves the issues of the tasks of `kind`, in task order, to r (marking
+ * their grids' kinds). */
+static int join_tasks(vshared *sh, int kind, gs__vresult *r) {
+    for (size_t k = 0; k < sh->n_tasks; k++) {
+        vtask *t = &sh->tasks[k];
+        size_t need;
+        if (t->kind != kind) continue;
+        need = r->n_issues + t->r.n_issues;
+        if (need > r->cap_issues) {
+            gs__issue *nv = gs__realloc(r->issues, need * sizeof *nv);
+            if (!nv) return GS_ERR_NOMEM;
+            r->issues = nv;
+            r->cap_issues = need;
+        }
+        for (size_t i = 0; i < t->r.n_issues; i++) {
+            const gs__issue *is = &t->r.issues[i];
+            r->issues[r->n_issues++] = *is;
+            if (is->grid >= 0 && is->kind != GS__K_SKIPPED_FEATURE)
+                r->grids[is->grid].kinds |= 1u << is->kind;
+        }
+        t->r.n_issues = 0;
+    }
+    return GS_OK;
+}
+
+#undef NOMEM
+#define NOMEM()                                           \
+    do {                                                  \
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory"); \
+        goto done;                                        \
+    } while (0)
 
 /* Phase 6: codes and roster. */
 static int check_codes(gs_ctx *ctx, const gs__model *m, gs__vresult *r) {
@@ -737,13 +919,89 @@ done:
     return rc;
 }
 
+/* Frees the tasks and their issues not yet joined. */
+static void free_tasks(GEOSContextHandle_t h, vshared *sh) {
+    for (size_t k = 0; sh->tasks && k < sh->n_tasks; k++) {
+        gs__vresult *tr = &sh->tasks[k].r;
+        for (size_t i = 0; i < tr->n_issues; i++) {
+            free(tr->issues[i].detail);
+            if (tr->issues[i].geom) GEOSGeom_destroy_r(h, tr->issues[i].geom);
+        }
+        free(tr->issues);
+    }
+    free(sh->tasks);
+    sh->tasks = NULL;
+}
+
+struct gs__vchecks {
+    vshared sh;
+    gs__vgrid *grids; /* their figures, taken by gs__validate_analyse_pre */
+    gs_rules rules;   /* a copy: the tasks' issues are joined later */
+};
+
+void gs__vchecks_free(GEOSContextHandle_t h, gs__vchecks *c) {
+    if (!c) return;
+    free_tasks(h, &c->sh);
+    pthread_mutex_destroy(&c->sh.lock);
+    free(c->grids);
+    free(c);
+}
+
+int gs__validate_checks(const gs__model *m, const gs_rules *rules, int threads,
+                        gs__vchecks **out) {
+    size_t n = m->n_grids, nc = m->n_communities;
+    gs__vchecks *c = gs__calloc(1, sizeof *c);
+    vjob jobs[GS__POOL_MAX];
+    int rc = GS_OK, nw;
+    *out = NULL;
+    if (!c) return GS_ERR_NOMEM;
+    pthread_mutex_init(&c->sh.lock, NULL);
+    memset(jobs, 0, sizeof jobs);
+    if (rules)
+        c->rules = *rules;
+    else
+        gs_rules_init(&c->rules);
+    c->grids = gs__calloc(n ? n : 1, sizeof *c->grids);
+    /* About 64 grids (16 communities) a task: enough tasks to balance two
+     * or more workers, few enough that joining costs nothing. */
+    c->sh.tasks =
+        gs__calloc(3 * (n / 64 + 1) + nc / 16 + 1, sizeof *c->sh.tasks);
+    if (!c->grids || !c->sh.tasks) {
+        gs__vchecks_free(NULL, c);
+        return GS_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) c->grids[i].host = -1;
+    c->sh.m = m;
+    c->sh.rules = &c->rules;
+    c->sh.grids = c->grids;
+    add_tasks(&c->sh, T_GEOMETRY, n, 64);
+    add_tasks(&c->sh, T_OVERLAPS, n, 64);
+    add_tasks(&c->sh, T_HOSTS, n, 64);
+    add_tasks(&c->sh, T_GAPS, nc, 16);
+    nw = gs__pool_workers(threads, n + nc, 64);
+    for (int k = 0; k < nw; k++) jobs[k].sh = &c->sh;
+    gs__parallel(vjob_run, jobs, sizeof jobs[0], nw);
+    for (int k = 0; k < nw; k++) {
+        if (jobs[k].rc) rc = jobs[k].rc;
+        vworker_free(&jobs[k].w, m);
+    }
+    for (size_t k = 0; !rc && k < c->sh.n_tasks; k++) rc = c->sh.tasks[k].rc;
+    *out = c;
+    return rc;
+}
+
 int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
                          int threads, gs__vresult *r) {
+    return gs__validate_analyse_pre(ctx, m, rules, threads, NULL, r);
+}
+
+int gs__validate_analyse_pre(gs_ctx *ctx, const gs__model *m,
+                             const gs_rules *rules, int threads,
+                             gs__vchecks *pre, gs__vresult *r) {
     GEOSContextHandle_t h = ctx->geos;
-    GEOSSTRtree *tree = NULL;
-    const GEOSPreparedGeometry **prep = NULL;
-    size_t *ids = NULL, n = m->n_grids;
+    size_t n = m->n_grids;
     gs_rules defaults;
+    vshared *shp;
     int rc = GS_OK;
 
     memset(r, 0, sizeof *r);
@@ -751,27 +1009,27 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
         gs_rules_init(&defaults);
         rules = &defaults;
     }
-    r->grids = gs__calloc(n ? n : 1, sizeof *r->grids);
     r->household_grid = gs__malloc(sizeof *r->household_grid *
                                    (m->n_households ? m->n_households : 1));
-    prep = gs__calloc(n ? n : 1, sizeof *prep);
-    ids = gs__calloc(n ? n : 1, sizeof *ids);
-    tree = GEOSSTRtree_create_r(h, 10);
-    if (!r->grids || !r->household_grid || !prep || !ids || !tree) NOMEM();
-    for (size_t i = 0; i < n; i++) {
-        ids[i] = i;
-        r->grids[i].host = -1;
-        if (GEOSisEmpty_r(h, m->grids[i].geom)) continue;
-        prep[i] = GEOSPrepare_r(h, m->grids[i].geom);
-        if (!prep[i]) NOMEM();
-        GEOSSTRtree_insert_r(h, tree, m->grids[i].geom, &ids[i]);
-    }
+    if (!r->household_grid) NOMEM();
     gs__phase_end(ctx, "index");
     gs__phase_begin(ctx);
-
-    gs__progress(ctx, "check geometry", -1);
-    rc = check_geometry(ctx, m, r);
-    if (rc) goto done;
+    if (!pre) {
+        gs__progress(ctx, "check geometry, overlaps, communities and gaps", -1);
+        rc = gs__validate_checks(m, rules, threads, &pre);
+        if (rc) NOMEM();
+        gs__phase_step(ctx, "geometry, overlaps, communities, gaps");
+    }
+    shp = &pre->sh;
+    r->grids = pre->grids;
+    pre->grids = NULL;
+    if (join_tasks(shp, T_GEOMETRY, r)) NOMEM();
+    /* A community is no grid: its issue is on no grid and names it. */
+    for (size_t c = 0; c < m->n_communities; c++)
+        if (m->communities[c].far)
+            ADD(GS__K_FAR_COORDINATE, -1, "", clone(h, m->communities[c].geom),
+                "community %s: %s; computed without them",
+                m->communities[c].code, m->communities[c].far_reason);
 
     gs__progress(ctx, "assign households", -1);
     rc = gs__assign_households(ctx, m, threads, r->household_grid);
@@ -830,13 +1088,11 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
             ADD(GS__K_PERSONS_OVER, (long)i, g->code, clone(h, g->geom),
                 "%ld persons, above %d", v->persons, rules->max_persons);
     }
+    gs__phase_step(ctx, "households and sizing");
 
-    gs__progress(ctx, "check overlaps", -1);
-    rc = check_overlaps(ctx, m, rules, tree, prep, r);
-    if (rc) goto done;
-    gs__progress(ctx, "check communities and gaps", -1);
-    rc = check_communities(ctx, m, rules, tree, r);
-    if (rc) goto done;
+    if (join_tasks(shp, T_OVERLAPS, r) || join_tasks(shp, T_HOSTS, r) ||
+        join_tasks(shp, T_GAPS, r))
+        NOMEM();
     rc = check_codes(ctx, m, r);
     if (rc) goto done;
     for (size_t i = 0; i < m->n_skipped; i++) {
@@ -854,12 +1110,9 @@ int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
             gs__shard_owns(ctx, m->grids[i].community_code))
             r->violations++;
     rc = summarise(ctx, m, r);
+    gs__phase_step(ctx, "codes, roster and summary");
 done:
-    if (tree) GEOSSTRtree_destroy_r(h, tree);
-    for (size_t i = 0; prep && i < n; i++)
-        if (prep[i]) GEOSPreparedGeom_destroy_r(h, prep[i]);
-    free(prep);
-    free(ids);
+    gs__vchecks_free(h, pre);
     if (rc) gs__vresult_free(h, r);
     return rc;
 }

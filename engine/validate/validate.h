@@ -79,6 +79,24 @@ typedef struct gs__vresult {
 int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,
                          int threads, gs__vresult *out);
 
+/* The checks that need no household (geometry, overlaps, host
+ * communities, gaps), run ahead on `threads` workers so that they overlap
+ * the reading of the households. They read only the model's grids and
+ * communities, which must not change until gs__validate_analyse_pre;
+ * they use no context, so any thread may run them. GS_OK or GS_ERR_NOMEM
+ * (*out is set either way; free it with gs__vchecks_free, or hand it to
+ * gs__validate_analyse_pre). */
+typedef struct gs__vchecks gs__vchecks;
+int gs__validate_checks(const gs__model *m, const gs_rules *rules, int threads,
+                        gs__vchecks **out);
+void gs__vchecks_free(GEOSContextHandle_t h, gs__vchecks *c);
+
+/* gs__validate_analyse with the checks already run (`pre`, taken and
+ * freed in every case; NULL runs them here). The same result. */
+int gs__validate_analyse_pre(gs_ctx *ctx, const gs__model *m,
+                             const gs_rules *rules, int threads,
+                             gs__vchecks *pre, gs__vresult *out);
+
 void gs__vresult_free(GEOSContextHandle_t h, gs__vresult *r);
 
 /* The grid's sorted, ';'-joined issue kinds into buf ("" when none). */

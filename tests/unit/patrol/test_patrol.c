@@ -100,7 +100,7 @@ static int run(fixture *f) {
     rc = gs__patrol_entries(ctx, &f->m, &f->track, 1, &f->res);
     if (rc) return rc;
     return gs__patrol_analyse(ctx, &f->m, &f->track, 1, &pt, &pr, MON, 7, 1,
-                              &f->res);
+                              NULL, &f->res);
 }
 
 static void teardown(fixture *f) {
@@ -356,7 +356,7 @@ TEST(absent_member_has_rows_of_zeros) {
     gs__patrol_rules_from(&rules, &pr);
     REQUIRE(gs__patrol_entries(ctx, &f.m, NULL, 0, &f.res) == GS_OK);
     REQUIRE(f.res.n_entries == 1);
-    REQUIRE(gs__patrol_analyse(ctx, &f.m, NULL, 0, &pt, &pr, MON, 7, 1,
+    REQUIRE(gs__patrol_analyse(ctx, &f.m, NULL, 0, &pt, &pr, MON, 7, 1, NULL,
                                &f.res) == GS_OK);
     for (int d = 0; d < 7; d++) {
         CHECK(day(&f, d)->in_tol_s == 0);

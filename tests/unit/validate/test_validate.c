@@ -568,6 +568,83 @@ TEST(threads_same_result) {
     gs__model_free(&m);
 }
 
+/* Issues as text, in order: kind, grid, detail and the place's WKT. */
+static char *issues_text(const gs__vresult *r) {
+    gs__buf b;
+    gs__buf_init(&b, 0);
+    for (size_t i = 0; i < r->n_issues; i++) {
+        const gs__issue *is = &r->issues[i];
+        char *wkt = is->geom ? GEOSGeomToWKT_r(ctx->geos, is->geom) : NULL;
+        gs__buf_printf(&b, "%s %ld %s %s %s\n", gs__kind_name(is->kind),
+                       is->grid, is->grid_code, is->detail, wkt ? wkt : "-");
+        if (wkt) GEOSFree_r(ctx->geos, wkt);
+    }
+    for (size_t i = 0; r->grids && i < 200; i++)
+        gs__buf_printf(&b, "%u %.6f %.6f %ld\n", r->grids[i].kinds,
+                       r->grids[i].area_m2, r->grids[i].polsby_popper,
+                       r->grids[i].host);
+    return gs__buf_steal(&b);
+}
+
+/* A city of 200 grids in 10 communities with overlaps, gaps, grids
+ * outside their community and a wrong community code: the parallel checks
+ * give the same issues, in the same order, with one worker, with three,
+ * and run ahead (gs__validate_checks, as the households are read) on two. */
+TEST(parallel_checks_same_issues_in_same_order) {
+    gs__model m;
+    gs__vresult r1, r3, rp;
+    gs__vchecks *pre = NULL;
+    gs_rules rules;
+    char *t1, *t3, *tp;
+    gs_rules_init(&rules);
+    gs__model_init(&m, ctx->geos);
+    for (int c = 0; c < 10; c++) {
+        char code[16], wkt[200];
+        snprintf(code, sizeof code, "1101080010%02d", c);
+        snprintf(wkt, sizeof wkt, "POLYGON((%d 0, %d 0, %d 200, %d 200, %d 0))",
+                 c * 200, c * 200 + 200, c * 200 + 200, c * 200, c * 200);
+        add_community(&m, code, wkt);
+    }
+    for (int g = 0; g < 200; g++) {
+        int c = g / 20, k = g % 20, col = k % 5, row = k / 5;
+        double x0 = c * 200 + col * 40, y0 = row * 50, x1 = x0 + 40,
+               y1 = y0 + 50;
+        char code[20], comm[16], wkt[300];
+        if (g % 7 == 0) x1 += 3;  /* overlaps its right neighbour */
+        if (g % 11 == 0) y1 -= 4; /* leaves a gap above */
+        if (g % 13 == 0) x0 -= 6; /* pokes out of its community */
+        snprintf(comm, sizeof comm, "1101080010%02d",
+                 g % 29 ? c : (c + 1) % 10);
+        snprintf(code, sizeof code, "%s%03d", comm, k + 1);
+        snprintf(wkt, sizeof wkt,
+                 "POLYGON((%.1f %.1f, %.1f %.1f, %.1f %.1f, %.1f %.1f, "
+                 "%.1f %.1f))",
+                 x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
+        add_grid(&m, code, comm, wkt);
+    }
+    REQUIRE(gs__validate_analyse(ctx, &m, &rules, 1, &r1) == GS_OK);
+    REQUIRE(gs__validate_analyse(ctx, &m, &rules, 3, &r3) == GS_OK);
+    REQUIRE(gs__validate_checks(&m, &rules, 2, &pre) == GS_OK);
+    REQUIRE(gs__validate_analyse_pre(ctx, &m, &rules, 2, pre, &rp) == GS_OK);
+    t1 = issues_text(&r1);
+    t3 = issues_text(&r3);
+    tp = issues_text(&rp);
+    REQUIRE(t1 && t3 && tp);
+    CHECK(count_kind(&r1, GS__K_OVERLAP, -2) > 10);
+    CHECK(count_kind(&r1, GS__K_GAP, -2) > 5);
+    CHECK(count_kind(&r1, GS__K_OUTSIDE_COMMUNITY, -2) > 5);
+    CHECK(count_kind(&r1, GS__K_COMMUNITY_MISMATCH, -2) > 3);
+    CHECK_STR(t3, t1);
+    CHECK_STR(tp, t1);
+    free(t1);
+    free(t3);
+    free(tp);
+    gs__vresult_free(ctx->geos, &r1);
+    gs__vresult_free(ctx->geos, &r3);
+    gs__vresult_free(ctx->geos, &rp);
+    gs__model_free(&m);
+}
+
 /* The summary's n_<kind> fields (schema.c) are the issue kinds, in the
  * order the writer fills them (GS__VS_N_KIND + kind). */
 TEST(summary_schema_has_one_count_per_kind) {
@@ -598,6 +675,7 @@ int main(void) {
     RUN(invalid_bowtie_repaired);
     RUN(multipart);
     RUN(bad_codes);
+    RUN(parallel_checks_same_issues_in_same_order);
     RUN(roster_rules);
     RUN(threads_same_result);
     RUN(summary_schema_has_one_count_per_kind);
