@@ -95,10 +95,10 @@ for po in po/*.po; do
     msgmerge --quiet --update --backup=none "$po" po/gridsmith.pot
     msgattrib --no-obsolete -o "$po" "$po"
     echo "$po: $(msgfmt --check --statistics -o /dev/null "$po" 2>&1)"
-    todo=$(msgattrib --no-translated "$po" 2>/dev/null | grep -c '^msgid ' || true)
+    todo=$(msgattrib --untranslated "$po" 2>/dev/null | grep -c '^msgid ' || true)
     fuzzy=$(msgattrib --only-fuzzy "$po" 2>/dev/null | grep -c '^msgid ' || true)
     if [ "$todo" -gt 1 ] || [ "$fuzzy" -gt 1 ]; then
-        echo "  to translate: msgattrib --no-translated $po;" \
+        echo "  to translate: msgattrib --untranslated $po;" \
              "to review: msgattrib --only-fuzzy $po" >&2
     fi
 done

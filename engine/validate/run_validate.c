@@ -192,6 +192,12 @@ static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
     gs__buf text;
     const gs__vsum *t = &r->sums[r->n_sums - 1];
     long findings = (long)r->n_issues;
+    /* Issues by kind as the layers hold them (issues and issue_points
+     * together), so that they add up to the total: a grid with three
+     * households of bad persons has one area and three points. The
+     * summary layer counts grids per kind instead. */
+    long by_kind[GS__K_COUNT] = {0};
+    for (size_t i = 0; i < r->n_issues; i++) by_kind[r->issues[i].kind]++;
     if (!o) return NULL;
     json_object_object_add(o, "command", json_object_new_string("validate"));
     json_object_object_add(o, "output",
@@ -222,7 +228,7 @@ static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
     kinds = json_object_new_object();
     for (int k = 0; k < GS__K_COUNT; k++)
         json_object_object_add(kinds, gs__kind_name(k),
-                               json_object_new_int64(t->n[k]));
+                               json_object_new_int64(by_kind[k]));
     json_object_object_add(o, "by_kind", kinds);
     comms = json_object_new_array();
     for (size_t i = 0; i + 1 < r->n_sums; i++) {
@@ -261,8 +267,9 @@ static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
                    "issues\n",
                    r->violations, t->grids, r->n_issues);
     for (int k = 0; k < GS__K_COUNT; k++)
-        if (t->n[k])
-            gs__buf_printf(&text, "    %-22s %ld\n", gs__kind_name(k), t->n[k]);
+        if (by_kind[k])
+            gs__buf_printf(&text, "    %-22s %ld\n", gs__kind_name(k),
+                           by_kind[k]);
     gs__buf_printf(&text,
                    "  wrote %s (layers grids, issues, issue_points, "
                    "summary, run_metadata)\n",
