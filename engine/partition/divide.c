@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "geom.h"
 #include "piece_graph.h"
 
 /* Fresh draws of the trees per level and part count before going finer. */
@@ -162,6 +163,9 @@ static int level_cuts(const layout *l, const gs__partition_bounds *b,
     return 0;
 }
 
+static int units_finish(layout *l, const gs__partition_bounds *b,
+                        const GEOSGeometry *region, graph *gr);
+
 /* The units and arcs of `level` into gr (emptied first); every group's
  * shape lies whole in its unit (keep_whole.c). */
 static int layout_units(layout *l, const gs__partition_bounds *b, int level,
@@ -185,6 +189,14 @@ static int layout_units(layout *l, const gs__partition_bounds *b, int level,
                             l->groups_of, level_threshold(b, level)))
             return GS_ERR_INTERNAL;
     }
+    return units_finish(l, b, region, gr);
+}
+
+/* Every group's shape whole in its unit (keep_whole.c), the units'
+ * figures, the units over the maximum on their own, and the arcs. */
+static int units_finish(layout *l, const gs__partition_bounds *b,
+                        const GEOSGeometry *region, graph *gr) {
+    gs__building_group *groups = l->groups;
     if (gs__graph_keep_whole(gr, region, groups, l->n_groups))
         return GS_ERR_INTERNAL;
     for (size_t u = 0; u < gr->n; u++) gr->u[u].hh = gr->u[u].persons = 0;
@@ -545,6 +557,406 @@ static int divide_level(division *d, int level, int finest) {
     return rc;
 }
 
+/* ---- two parts re-divided on a finer lattice ----------------------------- */
+
+/* The side of the lattice squares (m), and at most this many squares in
+ * the two parts (the side grows beyond). */
+#define LATTICE_M 5.0
+#define LATTICE_SQUARES 8000.0
+/* Fresh trees tried on the lattice of two parts. */
+#define PAIR_TRIES 8
+
+/* The building cells of every face with a building (level 2) cut by a
+ * square lattice of side `s` into gr (emptied first): a building reaches
+ * its neighbours through a strip narrower than the cells (the space
+ * between two other buildings), as the lattice squares off the footprints
+ * are units of their own. Footprints stay whole (units_finish). */
+static int lattice_units(layout *l, const gs__partition_bounds *b,
+                         const GEOSGeometry *region, double s, graph *gr) {
+    GEOSContextHandle_t h = l->faces.h;
+    gs__building_group *groups = l->groups;
+    graph cells;
+    size_t *first = NULL;
+    int rc = GS_ERR_INTERNAL;
+    memset(&cells, 0, sizeof cells);
+    cells.h = h;
+    cells.faces = &l->faces;
+    gs__graph_free(gr);
+    gr->h = h;
+    gr->faces = &l->faces;
+    for (size_t i = 0; i < l->n_groups; i++) groups[i].unit = -1;
+    if (gs__graph_cells(&cells, &l->faces, groups, l->n_groups, l->start,
+                        l->groups_of, 0))
+        goto done;
+    first = gs__malloc((cells.n + 1) * sizeof *first);
+    if (!first) {
+        rc = GS_ERR_NOMEM;
+        goto done;
+    }
+    for (size_t c = 0; c < cells.n; c++) {
+        const unit *u = &cells.u[c];
+        first[c] = gr->n;
+        for (double x0 = floor(u->env[0] / s) * s; x0 < u->env[2]; x0 += s)
+            for (double y0 = floor(u->env[1] / s) * s; y0 < u->env[3];
+                 y0 += s) {
+                GEOSGeometry *sq =
+                    GEOSGeom_createRectangle_r(h, x0, y0, x0 + s, y0 + s);
+                GEOSGeometry *x = sq ? GEOSIntersection_r(h, u->g, sq) : NULL;
+                size_t before = gr->n;
+                GEOSGeom_destroy_r(h, sq);
+                if (gs__graph_add_polygons(gr, x, u->face)) goto done;
+                for (size_t k = before; k < gr->n; k++) gr->u[k].cell = u->cell;
+            }
+    }
+    first[cells.n] = gr->n;
+    for (size_t i = 0; i < l->n_groups; i++) {
+        long c = groups[i].unit;
+        if (c < 0) continue;
+        groups[i].unit = gs__graph_locate(gr, first[c], first[c + 1],
+                                          groups[i].x, groups[i].y);
+    }
+    rc = units_finish(l, b, region, gr);
+done:
+    free(first);
+    gs__graph_free(&cells);
+    return rc;
+}
+
+/* A part's measure and whether it holds a building over the maximum. */
+static long part_measure(const gs__division *d, const gs__partition_bounds *b,
+                         long p) {
+    return b->by_persons ? d->persons[p] : d->hh[p];
+}
+
+static int part_has_big(const gs__division *d, const gs__partition_bounds *b,
+                        const gs__building_group *groups, size_t n_groups,
+                        long p) {
+    for (size_t i = 0; i < n_groups; i++)
+        if (d->group_part[i] == p &&
+            (b->by_persons ? groups[i].persons : groups[i].hh) > b->hi)
+            return 1;
+    return 0;
+}
+
+/* At most this many units with households for the search by subsets of
+ * two parts, and the subsets tried. */
+#define SUBSET_UNITS 20
+#define SUBSET_TRIES 64
+
+/* Grows side `s` of side[] (-1 free) until all its units are connected:
+ * from its first unit, the nearest unconnected unit of the side is
+ * reached by the shortest path through units not of the other side, and
+ * the path joins the side. 1 connected, 0 not possible, -1 out of
+ * memory. */
+static int connect_side(const graph *gr, long *side, long s) {
+    size_t n = gr->n, *queue = gs__malloc((n ? n : 1) * sizeof *queue);
+    long *from = gs__malloc((n ? n : 1) * sizeof *from);
+    unsigned char *in = gs__calloc(n ? n : 1, 1);
+    int rc = -1;
+    if (!queue || !from || !in) goto done;
+    for (size_t i = 0; i < n; i++)
+        if (side[i] == s) {
+            in[i] = 1;
+            break;
+        }
+    for (;;) {
+        size_t head = 0, tail = 0;
+        long hit = -1;
+        for (size_t i = 0; i < n; i++) {
+            from[i] = in[i] ? (long)i : -2;
+            if (in[i]) queue[tail++] = i;
+        }
+        while (head < tail && hit < 0) {
+            size_t u = queue[head++];
+            for (size_t q = gr->off[u]; q < gr->off[u + 1]; q++) {
+                const arc *e = &gr->arcs[gr->adj[q]];
+                long v = e->a == (long)u ? e->b : e->a;
+                if (from[v] != -2 || (side[v] >= 0 && side[v] != s)) continue;
+                from[v] = (long)u;
+                if (side[v] == s) {
+                    hit = v;
+                    break;
+                }
+                queue[tail++] = (size_t)v;
+            }
+        }
+        if (hit < 0) {
+            rc = 1;
+            for (size_t i = 0; i < n; i++)
+                if (side[i] == s && !in[i]) rc = 0;
+            goto done;
+        }
+        for (long v = hit; !in[v]; v = from[v]) {
+            in[v] = 1;
+            side[v] = s;
+        }
+    }
+done:
+    free(queue);
+    free(from);
+    free(in);
+    return rc;
+}
+
+/* Units not yet on a side go to the side reaching them first (a
+ * breadth-first search from both at once), so each side stays
+ * connected. -1 out of memory. */
+static int grow_sides(const graph *gr, long *side) {
+    size_t n = gr->n, head = 0, tail = 0;
+    size_t *queue = gs__malloc((n ? n : 1) * sizeof *queue);
+    if (!queue) return -1;
+    for (size_t i = 0; i < n; i++)
+        if (side[i] >= 0) queue[tail++] = i;
+    while (head < tail) {
+        size_t u = queue[head++];
+        for (size_t q = gr->off[u]; q < gr->off[u + 1]; q++) {
+            const arc *e = &gr->arcs[gr->adj[q]];
+            long v = e->a == (long)u ? e->b : e->a;
+            if (side[v] >= 0) continue;
+            side[v] = side[u];
+            queue[tail++] = (size_t)v;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (side[i] < 0) side[i] = 0;
+    free(queue);
+    return 0;
+}
+
+typedef struct subset {
+    long moved;
+    uint32_t mask;
+} subset;
+
+static int cmp_subset(const void *a, const void *b) {
+    const subset *x = a, *y = b;
+    if (x->moved != y->moved) return x->moved < y->moved ? -1 : 1;
+    return x->mask < y->mask ? -1 : x->mask > y->mask;
+}
+
+/* Two parts by the units holding households: every split of them into
+ * two sets within the bounds, the fewest households moved from `cur`
+ * (per unit, the side it held) first; a split is taken when each set can
+ * be joined through the units holding none (connect_side). 1 and part[]
+ * set when found, 0 not, -1 out of memory. */
+static int subset_search(const graph *gr, const gs__partition_bounds *b,
+                         const long *cur, long *part) {
+    long idx[SUBSET_UNITS], mtot = 0, ptot = 0;
+    size_t nb = 0, ns = 0;
+    subset *cand = NULL;
+    int rc = 0;
+    for (size_t i = 0; i < gr->n; i++)
+        if (gr->u[i].hh > 0 || gr->u[i].persons > 0) {
+            if (nb == SUBSET_UNITS || gr->u[i].big) return 0;
+            idx[nb++] = (long)i;
+            mtot += gs__unit_measure(b, &gr->u[i]);
+            ptot += gr->u[i].persons;
+        }
+    if (nb < 2) return 0;
+    cand = gs__malloc(((size_t)1 << nb) * sizeof *cand);
+    if (!cand) return -1;
+    for (uint32_t mask = 1; mask + 1 < (1u << nb); mask++) {
+        long m = 0, p = 0, moved = 0;
+        for (size_t j = 0; j < nb; j++) {
+            const unit *u = &gr->u[idx[j]];
+            long side = (mask >> j) & 1 ? 0 : 1;
+            if (side == 0) {
+                m += gs__unit_measure(b, u);
+                p += u->persons;
+            }
+            if (side != cur[idx[j]]) moved += gs__unit_measure(b, u);
+        }
+        if (gs__violation(b, m, p, 1) > 0 ||
+            gs__violation(b, mtot - m, ptot - p, 1) > 0)
+            continue;
+        cand[ns++] = (subset){moved, mask};
+    }
+    qsort(cand, ns, sizeof *cand, cmp_subset);
+    for (size_t c = 0; c < ns && c < SUBSET_TRIES && rc == 0; c++) {
+        int r0, r1;
+        for (size_t i = 0; i < gr->n; i++) part[i] = -1;
+        for (size_t j = 0; j < nb; j++)
+            part[idx[j]] = (cand[c].mask >> j) & 1 ? 0 : 1;
+        r0 = connect_side(gr, part, 0);
+        r1 = r0 == 1 ? connect_side(gr, part, 1) : r0;
+        if (r0 < 0 || r1 < 0 || (r1 == 1 && grow_sides(gr, part))) {
+            rc = -1;
+            break;
+        }
+        if (r1 == 1) rc = 1;
+    }
+    free(cand);
+    return rc;
+}
+
+/* Parts p and q of `out` divided afresh as two on the lattice; taken when
+ * both then lie within the bounds and no more of them straddles a major
+ * barrier. 1 taken, 0 not, or an error code (negated). */
+static int refine_pair(GEOSContextHandle_t h, const GEOSGeometry *const *lines,
+                       const int *cls, size_t n_lines,
+                       gs__building_group *groups, size_t n_groups,
+                       const gs__partition_bounds *b, uint64_t seed, long p,
+                       long q, gs__division *out) {
+    GEOSGeometry *pair[2] = {NULL, NULL}, *coll, *region = NULL;
+    gs__building_group *sub = NULL;
+    long *ids = NULL, *part = NULL, miss = -1;
+    size_t ns = 0;
+    layout l;
+    graph gr;
+    gs__division sd;
+    int rc = -GS_ERR_NOMEM;
+    double area, side;
+    memset(&l, 0, sizeof l);
+    memset(&gr, 0, sizeof gr);
+    memset(&sd, 0, sizeof sd);
+    gr.h = h;
+    pair[0] = GEOSGeom_clone_r(h, out->geom[p]);
+    pair[1] = GEOSGeom_clone_r(h, out->geom[q]);
+    if (!pair[0] || !pair[1]) {
+        GEOSGeom_destroy_r(h, pair[0]);
+        GEOSGeom_destroy_r(h, pair[1]);
+        return -GS_ERR_INTERNAL;
+    }
+    coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, pair, 2);
+    if (!coll) {
+        GEOSGeom_destroy_r(h, pair[0]);
+        GEOSGeom_destroy_r(h, pair[1]);
+        return -GS_ERR_INTERNAL;
+    }
+    region = GEOSUnaryUnion_r(h, coll);
+    GEOSGeom_destroy_r(h, coll);
+    region = region ? gs__geom_polygonal(h, region) : NULL;
+    if (!region) return -GS_ERR_INTERNAL;
+    sub = gs__malloc((n_groups ? n_groups : 1) * sizeof *sub);
+    ids = gs__malloc((n_groups ? n_groups : 1) * sizeof *ids);
+    if (!sub || !ids) goto done;
+    for (size_t i = 0; i < n_groups; i++)
+        if (out->group_part[i] == p || out->group_part[i] == q) {
+            sub[ns] = groups[i]; /* shapes borrowed */
+            ids[ns++] = (long)i;
+        }
+    area = gs__geom_area(h, region);
+    side = sqrt(area / LATTICE_SQUARES);
+    if (side < LATTICE_M) side = LATTICE_M;
+    rc = layout_make(h, region, lines, cls, n_lines, sub, ns, &l);
+    if (!rc) rc = lattice_units(&l, b, region, side, &gr);
+    if (rc) {
+        rc = -rc;
+        goto done;
+    }
+    rc = -GS_ERR_NOMEM;
+    part = gs__malloc((gr.n ? gr.n : 1) * sizeof *part);
+    if (!part) goto done;
+    for (int t = 0; t < PAIR_TRIES && miss != 0; t++) {
+        miss = gs__bisect(&gr, b, 2, seed + (uint64_t)t * 7919u, part);
+        if (miss > 0) miss = gs__repair(&gr, b, 2, part);
+        if (miss < 0) goto done;
+    }
+    if (miss != 0) {
+        /* each unit's side now: 0 when it holds households of p (only
+         * the units holding households count) */
+        long *cur = gs__malloc((gr.n ? gr.n : 1) * sizeof *cur);
+        int x;
+        if (!cur) goto done;
+        for (size_t i = 0; i < gr.n; i++) cur[i] = 1;
+        for (size_t j = 0; j < ns; j++)
+            if (sub[j].unit >= 0 && out->group_part[ids[j]] == p)
+                cur[sub[j].unit] = 0;
+        x = subset_search(&gr, b, cur, part);
+        free(cur);
+        if (x < 0) goto done;
+        if (x == 1) miss = 0;
+    }
+    rc = 0;
+    if (miss != 0) goto done;
+    if (gr.n <= POLISH_UNITS && gs__partition_polish(&gr, b, 2, part)) {
+        rc = -GS_ERR_NOMEM;
+        goto done;
+    }
+    if (gs__division_parts(&gr, region, sub, ns, part, 2, &sd)) {
+        rc = -GS_ERR_INTERNAL;
+        goto done;
+    }
+    for (long x = 0; x < 2; x++)
+        if (gs__violation(b, part_measure(&sd, b, x), sd.persons[x], 1) > 0 ||
+            GEOSGetNumGeometries_r(h, sd.geom[x]) != 1)
+            goto done;
+    if (sd.straddle[0] + sd.straddle[1] > out->straddle[p] + out->straddle[q])
+        goto done;
+    {
+        long to[2] = {p, q};
+        for (long x = 0; x < 2; x++) {
+            GEOSGeom_destroy_r(h, out->geom[to[x]]);
+            out->geom[to[x]] = sd.geom[x];
+            sd.geom[x] = NULL;
+            out->hh[to[x]] = sd.hh[x];
+            out->persons[to[x]] = sd.persons[x];
+            out->straddle[to[x]] = sd.straddle[x];
+        }
+        /* the boundary between the two is the new one; the rest as
+         * before (barrier_share.c measures the grids as written) */
+        for (long x = 0; x < 2; x++) {
+            out->cut_len[to[x]] = sd.cut_len[x];
+            out->cut_barrier[to[x]] = sd.cut_barrier[x];
+        }
+        for (size_t j = 0; j < ns; j++)
+            out->group_part[ids[j]] = to[sd.group_part[j]];
+    }
+    rc = 1;
+done:
+    gs__division_free(h, &sd);
+    layout_free(&l);
+    gs__graph_free(&gr);
+    GEOSGeom_destroy_r(h, region);
+    free(part);
+    free(sub);
+    free(ids);
+    return rc;
+}
+
+/* The parts outside the bounds (a building over the maximum aside), each
+ * re-divided with a neighbour on the lattice when that brings both within
+ * the bounds: a strip between two other buildings too narrow for the
+ * building cells, or a single building better on the other side of a
+ * boundary. GS_OK or an error code. */
+static int refine_pairs(GEOSContextHandle_t h, const GEOSGeometry *const *lines,
+                        const int *cls, size_t n_lines,
+                        gs__building_group *groups, size_t n_groups,
+                        const gs__partition_bounds *b, uint64_t seed,
+                        gs__division *out) {
+    for (long p = 0; p < out->k && out->misses > 0; p++) {
+        long mp = part_measure(out, b, p);
+        if (gs__violation(b, mp, out->persons[p], 1) <= 0 ||
+            part_has_big(out, b, groups, n_groups, p))
+            continue;
+        for (long q = 0; q < out->k; q++) {
+            long mq = part_measure(out, b, q);
+            int q_missed, r;
+            double len = 0;
+            GEOSGeometry *x;
+            if (q == p || part_has_big(out, b, groups, n_groups, q) ||
+                gs__violation(b, mp + mq, out->persons[p] + out->persons[q],
+                              2) > 0 ||
+                GEOSIntersects_r(h, out->geom[p], out->geom[q]) != 1)
+                continue;
+            x = GEOSIntersection_r(h, out->geom[p], out->geom[q]);
+            if (x) GEOSLength_r(h, x, &len);
+            GEOSGeom_destroy_r(h, x);
+            if (len < 1.0) continue; /* a corner only */
+            q_missed = gs__violation(b, mq, out->persons[q], 1) > 0;
+            r = refine_pair(h, lines, cls, n_lines, groups, n_groups, b,
+                            seed + (uint64_t)(p * 131 + q), p, q, out);
+            if (r < 0) return -r;
+            if (r == 1) {
+                out->misses -= 1 + q_missed;
+                if (out->misses < 0) out->misses = 0;
+                break;
+            }
+        }
+    }
+    return GS_OK;
+}
+
 int gs__divide_region(GEOSContextHandle_t h, const GEOSGeometry *region,
                       const GEOSGeometry *const *lines, const int *cls,
                       size_t n_lines, gs__building_group *groups,
@@ -569,6 +981,9 @@ int gs__divide_region(GEOSContextHandle_t h, const GEOSGeometry *region,
     for (int level = 0; !rc && level < 3 && d.best_miss != 0; level++)
         if (level_cuts(&d.l, b, level))
             rc = divide_level(&d, level, level == last);
+    if (!rc && d.best_miss > 0 && out->k > 1)
+        rc = refine_pairs(h, lines, cls, n_lines, groups, n_groups, b,
+                          seed ^ 0x9e3779b97f4a7c15ULL, out);
     layout_free(&d.l);
     gs__graph_free(&d.gr);
     return rc;

@@ -156,6 +156,7 @@ int gs__graph_keep_whole(graph *gr, const GEOSGeometry *region,
         const unit *u;
         double se[4];
         GEOSGeometry *s;
+        size_t si;
         if (!g->shape || g->unit < 0) continue;
         u = &gr->u[g->unit];
         env_of(h, g->shape, se);
@@ -170,7 +171,9 @@ int gs__graph_keep_whole(graph *gr, const GEOSGeometry *region,
             GEOSGeom_destroy_r(h, s);
             continue;
         }
-        shapes[ns] = s;
+        /* owned by shapes[] from here, so a failure below frees it */
+        si = ns;
+        shapes[ns++] = s;
         if (!tree) {
             tree = gs__strtree_of(h, gr->u, gr->n, sizeof *gr->u,
                                   offsetof(unit, g), &ids);
@@ -198,9 +201,8 @@ int gs__graph_keep_whole(graph *gr, const GEOSGeometry *region,
                 e = n2;
                 cap_e = nc;
             }
-            e[ne++] = (edit){v, ns, add};
+            e[ne++] = (edit){v, si, add};
         }
-        ns++;
     }
     if (ne == 0) {
         rc = 0;
