@@ -397,8 +397,13 @@ def assume_crs_leaves_lonlat_traces_alone():
     path = os.path.join(TMP, "traces_small.csv")
     with open(TRACES, encoding="utf-8") as f:
         rows = list(csv.reader(f))
+    # The demo holds eight weeks of fixes, member by member: a small file
+    # of the first members' fixes from 10 to 29 November covers 2026-W47.
     with open(path, "w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows(rows[:3000])
+        csv.writer(f).writerows(rows[:1] + [r for r in rows[1:]
+                                            if r[1].startswith("2026-11-1")
+                                            or r[1].startswith("2026-11-2")]
+                                [:6000])
     weeks = []
     for extra in ((), ("--assume-crs", "EPSG:2790")):
         out = os.path.join(TMP, "p_ac%d.gpkg" % len(extra))
