@@ -84,11 +84,13 @@ static double levels_of(const char *v) {
     return end != v && isfinite(x) && x > 0 && x < 500 ? x : 0;
 }
 
-/* Fills building b from feature f; *keep 0 for an OSM feature that is no
+/* Fills building b from feature f and its geometry geom (f's, or f's
+ * without its far vertices); *keep 0 for an OSM feature that is no
  * building. */
-static int one_building(gs__src *s, gs__model *m, OGRFeatureH f, gs__origin o,
-                        const int *fi, int osm, OGRCoordinateTransformationH ct,
-                        gs__building *b, int *keep) {
+static int one_building(gs__src *s, gs__model *m, OGRFeatureH f,
+                        OGRGeometryH geom, gs__origin o, const int *fi, int osm,
+                        OGRCoordinateTransformationH ct, gs__building *b,
+                        int *keep) {
     GEOSContextHandle_t h = s->ctx->geos;
     const char *v[F_COUNT];
     char tag[64], idbuf[48];
@@ -136,7 +138,7 @@ static int one_building(gs__src *s, gs__model *m, OGRFeatureH f, gs__origin o,
         b->id = gs__arena_strdup(&m->strings, idbuf);
         if (!b->id) return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
     }
-    g = gs__src_to_metric(s, OGR_F_GetGeometryRef(f), ct, o);
+    g = gs__src_to_metric(s, geom, ct, o);
     if (!g) return s->ctx->errcode ? s->ctx->errcode : GS_ERR_INTERNAL;
     b->geom = gs__geom_check_repair(h, g, &invalid, tag, sizeof tag, &lx, &ly);
     if (!b->geom) return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
@@ -162,6 +164,8 @@ int gs__io_read_buildings(gs_ctx *ctx, const gs_input_opts *opts,
                           const gs__crsinfo *crs, gs__inputs *info) {
     gs__src s;
     gs__rawfeat *raw = NULL;
+    gs__far *far = NULL;
+    gs__bulk bulk;
     size_t n = 0;
     OGREnvelope env = {0, 0, 0, 0};
     OGRCoordinateTransformationH ct = NULL;
@@ -176,7 +180,13 @@ int gs__io_read_buildings(gs_ctx *ctx, const gs_input_opts *opts,
     if (rc) return rc;
     for (int k = 0; k < F_COUNT; k++)
         if ((rc = gs__src_field(&s, fnames[k], 0, &fi[k]))) goto done;
-    if ((rc = gs__src_read_polys(&s, m, &raw, &n, &env)) ||
+    if ((rc = gs__src_read_polys(&s, m, &raw, &n, &env))) goto done;
+    far = gs__calloc(n ? n : 1, sizeof *far);
+    if (!far) {
+        rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = gs__src_poly_bulk(&s, raw, n, &bulk, far, &env, info)) ||
         (rc = gs__src_check_geographic(&s, &env)) ||
         (rc = gs__crs_transform(ctx, s.srs, crs->metric, &ct)))
         goto done;
@@ -187,8 +197,24 @@ int gs__io_read_buildings(gs_ctx *ctx, const gs_input_opts *opts,
     }
     for (size_t i = 0; i < n; i++) {
         int keep;
-        rc = one_building(&s, m, raw[i].f, raw[i].origin, fi, osm, ct,
+        OGRGeometryH geom = OGR_F_GetGeometryRef(raw[i].f), kept = NULL;
+        if (far[i].n) {
+            /* A stray vertex at (0, 0) would stretch the footprint across
+             * the city: the building is used without the bad vertices. */
+            char why[300];
+            kept = gs__geom_without_far(geom, &bulk);
+            if (!kept) {
+                rc = gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+                goto done;
+            }
+            gs__far_text(&s, &bulk, &far[i], why, sizeof why);
+            gs__warn(ctx, "%s: building has %s; it is used without them",
+                     gs__src_where(&s, raw[i].origin), why);
+            geom = kept;
+        }
+        rc = one_building(&s, m, raw[i].f, geom, raw[i].origin, fi, osm, ct,
                           &m->buildings[m->n_buildings], &keep);
+        if (kept) OGR_G_DestroyGeometry(kept);
         if (rc) {
             GEOSGeom_destroy_r(ctx->geos, m->buildings[m->n_buildings].geom);
             goto done;
@@ -202,6 +228,7 @@ int gs__io_read_buildings(gs_ctx *ctx, const gs_input_opts *opts,
                      path, s.layer);
 done:
     if (ct) OCTDestroyCoordinateTransformation(ct);
+    free(far);
     gs__rawfeats_free(raw, n);
     gs__src_close(&s);
     return rc;

@@ -417,6 +417,57 @@ def assume_crs_leaves_lonlat_traces_alone():
            "patrol time moved: %s vs %s" % (weeks[0], weeks[1]))
 
 
+def footprints(name):
+    """Footprints for partition: a 20 m square around each of the first
+    400 demo households (a building per household), in the city's CRS."""
+    ds = ogr.Open(CITY)
+    hh = ds.GetLayerByName("households")
+    path = os.path.join(TMP, name)
+    if os.path.exists(path):
+        os.remove(path)
+    out = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+    lyr = out.CreateLayer("buildings", hh.GetSpatialRef(), ogr.wkbPolygon)
+    for n, t in (("building_id", ogr.OFTString),
+                 ("households", ogr.OFTInteger)):
+        lyr.CreateField(ogr.FieldDefn(n, t))
+    d = 0.0001  # about 10 m either way in degrees
+    for i, f in enumerate(hh):
+        if i == 400:
+            break
+        x, y = f.GetGeometryRef().GetX(), f.GetGeometryRef().GetY()
+        g = ogr.Feature(lyr.GetLayerDefn())
+        g["building_id"] = "B%04d" % i
+        g["households"] = 1
+        g.SetGeometry(ogr.CreateGeometryFromWkt(
+            "POLYGON((%r %r,%r %r,%r %r,%r %r,%r %r))" % (
+                x - d, y - d, x + d, y - d, x + d, y + d, x - d, y + d,
+                x - d, y - d)))
+        lyr.CreateFeature(g)
+    out = ds = None
+    return path
+
+
+@case
+def building_vertex_at_zero_bends_nothing_else():
+    """One footprint with a vertex at (0, 0) is used without it, named in a
+    warning, and the partition is the one of the clean footprints."""
+    clean = footprints("b_clean.gpkg")
+    bad = footprints("b_zero.gpkg")
+    move_vertex(bad, "buildings", 7, 2, (0.0, 0.0))
+    grids = []
+    for b, out in ((clean, "p_bclean.gpkg"), (bad, "p_bzero.gpkg")):
+        out = os.path.join(TMP, out)
+        st, so, se = run("partition", "--communities", CITY, "--buildings", b,
+                         "--barriers", CITY, "-o", out)
+        expect(st == 0, "exit %d: %s" % (st, se))
+        grids.append((sorted((r["grid_code"], r["households"])
+                             for r in read_layer(out, "grids")), se))
+    expect(grids[0][0] and grids[0][0] == grids[1][0],
+           "the partition moved: %s vs %s" % (grids[0][0], grids[1][0]))
+    expect("(0, 0)" in grids[1][1] and "building" in grids[1][1],
+           "no warning naming the building: " + grids[1][1])
+
+
 @case
 def xy_columns_take_assume_crs():
     """A CSV with x/y in metres has no CRS of its own: --assume-crs."""
