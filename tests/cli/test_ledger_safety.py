@@ -86,13 +86,26 @@ def race(name, pause):
     procs = [subprocess.Popen([BIN, "run", j, "--quiet"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True) for j in (j46, j47)]
-    for p in procs:
+    recorded = []
+    for w, p in zip(("2026-W46", "2026-W47"), procs):
         so, se = p.communicate(timeout=600)
-        expect(p.returncode == 0, "exit %d: %s" % (p.returncode, se))
+        # A run whose commit meets the other run reading the ledger for
+        # its report may be refused (SQLite's lock upgrade cannot wait
+        # there): it must say so, exit 4, and leave the other's week. On
+        # an unloaded machine both runs record.
+        expect(p.returncode == 0 or (p.returncode == 4 and
+                                     "locked" in se and not pause),
+               "exit %d: %s" % (p.returncode, se))
+        if p.returncode == 0:
+            recorded.append(w)
+        else:
+            print("note %s: %s refused while the other read: %s" %
+                  (name, w, se.strip()))
+    expect(recorded, "neither run recorded its week")
     ledger = os.path.join(os.path.dirname(j46), "out", "ledger.gpkg")
-    expect(weeks(ledger) == ["2026-W46", "2026-W47"],
-           "weeks in the ledger: %s" % weeks(ledger))
-    expect(weeks(ledger, "runs") == ["2026-W46", "2026-W47"],
+    expect(weeks(ledger) == recorded,
+           "weeks in the ledger: %s, recorded %s" % (weeks(ledger), recorded))
+    expect(weeks(ledger, "runs") == recorded,
            "runs: %s" % weeks(ledger, "runs"))
     expect(not glob.glob(os.path.join(os.path.dirname(ledger), ".*tmp*")),
            "temporaries left")
