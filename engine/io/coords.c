@@ -168,21 +168,23 @@ int gs__src_poly_bulk(gs__src *s, const gs__rawfeat *raw, size_t n, gs__bulk *b,
         n_far += far[i].n > 0;
         if (owned) OGR_G_DestroyGeometry(g);
     }
-    {
-        gs__input_info *ii = gs__inputs_find(info, s->role);
-        if (ii) {
-            ii->checked = b->ok;
-            ii->geographic = geographic;
-            ii->bulk[0] = b->x0, ii->bulk[1] = b->y0;
-            ii->bulk[2] = b->x1, ii->bulk[3] = b->y1;
-            ii->margin_m = b->margin_m;
-            ii->far = (long)n_far;
-        }
-    }
+    gs__src_bulk_record(s, info, b, geographic, n_far);
 done:
     free(v.x);
     free(v.y);
     return rc;
+}
+
+void gs__src_bulk_record(const gs__src *s, gs__inputs *info, const gs__bulk *b,
+                         int geographic, size_t n_far) {
+    gs__input_info *ii = gs__inputs_find(info, s->role);
+    if (!ii) return;
+    ii->checked = b->ok;
+    ii->geographic = geographic;
+    ii->bulk[0] = b->x0, ii->bulk[1] = b->y0;
+    ii->bulk[2] = b->x1, ii->bulk[3] = b->y1;
+    ii->margin_m = b->margin_m;
+    ii->far = (long)n_far;
 }
 
 /* A copy of the points of `part` (a LineString or LinearRing) without

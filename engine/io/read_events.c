@@ -330,17 +330,7 @@ static int drop_far(gs__src *s, gs__events *ev, gs__inputs *info) {
             return rc;
     }
     ev->n = w;
-    {
-        gs__input_info *ii = gs__inputs_find(info, "events");
-        if (ii) {
-            ii->checked = b.ok;
-            ii->geographic = geographic;
-            ii->bulk[0] = b.x0, ii->bulk[1] = b.y0;
-            ii->bulk[2] = b.x1, ii->bulk[3] = b.y1;
-            ii->margin_m = b.margin_m;
-            ii->far = (long)n_far;
-        }
-    }
+    gs__src_bulk_record(s, info, &b, geographic, n_far);
     return GS_OK;
 }
 

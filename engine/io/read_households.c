@@ -159,17 +159,7 @@ static int drop_far(gs__src *s, gs__model *m, gs__inputs *info) {
                  "%zu household%s left out, their point far outside the "
                  "others; the first: %s",
                  n_far, n_far == 1 ? "" : "s", first);
-    {
-        gs__input_info *ii = gs__inputs_find(info, "households");
-        if (ii) {
-            ii->checked = b.ok;
-            ii->geographic = geographic;
-            ii->bulk[0] = b.x0, ii->bulk[1] = b.y0;
-            ii->bulk[2] = b.x1, ii->bulk[3] = b.y1;
-            ii->margin_m = b.margin_m;
-            ii->far = (long)n_far;
-        }
-    }
+    gs__src_bulk_record(s, info, &b, geographic, n_far);
     return GS_OK;
 }
 

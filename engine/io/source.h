@@ -157,6 +157,12 @@ typedef struct gs__far {
 int gs__src_poly_bulk(gs__src *s, const gs__rawfeat *raw, size_t n, gs__bulk *b,
                       gs__far *far, OGREnvelope *env, gs__inputs *info);
 
+/* Records bulk b of s's layer (geographic or not) and how many of its
+ * features (or points) lie far outside it in the role's entry of `info`
+ * (may be NULL), for the run's metadata. */
+void gs__src_bulk_record(const gs__src *s, gs__inputs *info, const gs__bulk *b,
+                         int geographic, size_t n_far);
+
 /* A new geometry: g (curves made linear) without its bad vertices (a ring
  * left with fewer than 4 points, a line with fewer than 2, is dropped;
  * an empty polygon or line when nothing is left). */
