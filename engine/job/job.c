@@ -67,6 +67,52 @@ typedef struct job {
     char err[512];
 } job;
 
+/* Folds "./" and "NAME/.." out of the relative or absolute path `p` (in
+ * place), so messages name datasets/demo/../../out as out. NAME/.. is
+ * folded only when NAME is a directory and no symbolic link: through a
+ * link, ".." is the link target's parent, and the folded path would name
+ * another file. */
+static void job_tidy_path(char *p) {
+    char out[JOB_PATH];
+    size_t n = 0, keep = 0; /* bytes of `out`; bytes no ".." may fold */
+    const char *s = p;
+    struct stat st;
+    if (*s == '/') out[n++] = '/', s++, keep = 1;
+    while (*s) {
+        const char *e = strchr(s, '/');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        if (len == 0 || (len == 1 && s[0] == '.')) {
+            /* an empty or "." component: nothing */
+        } else if (len == 2 && s[0] == '.' && s[1] == '.' && n > keep) {
+            size_t start = n;
+            while (start > keep && out[start - 1] != '/') start--;
+            out[n] = '\0';
+            if (lstat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
+                n = start; /* NAME/.. folded */
+                if (n > 1 && out[n - 1] == '/') n--;
+            } else {
+                if (n + 3 >= sizeof out) return; /* as given */
+                memcpy(out + n, "/..", 3);
+                keep = n += 3;
+            }
+        } else if (len == 2 && s[0] == '.' && s[1] == '.' && n == 1 &&
+                   out[0] == '/') {
+            /* "/.." is "/" */
+        } else {
+            if (n > 0 && out[n - 1] != '/') out[n++] = '/';
+            if (n + len >= sizeof out) return; /* as given */
+            memcpy(out + n, s, len);
+            n += len;
+            if (len == 2 && s[0] == '.' && s[1] == '.') keep = n;
+        }
+        s += len;
+        if (*s == '/') s++;
+    }
+    if (n == 0) out[n++] = '.';
+    out[n] = '\0';
+    memcpy(p, out, n + 1);
+}
+
 /* Resolves `value` against the job's folder into dst. */
 static int job_path(const job *j, const char *value, char *dst) {
     char tmp[JOB_PATH];
@@ -80,7 +126,8 @@ static int job_path(const job *j, const char *value, char *dst) {
             ? snprintf(tmp, sizeof tmp, "%s", value)
             : snprintf(tmp, sizeof tmp, "%s/%s", j->dir, value);
     if (n <= 0 || n >= JOB_PATH) return 0;
-    memcpy(dst, tmp, (size_t)n + 1);
+    if (strncmp(tmp, "PG:", 3)) job_tidy_path(tmp);
+    memcpy(dst, tmp, strlen(tmp) + 1);
     return 1;
 }
 
