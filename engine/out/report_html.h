@@ -237,8 +237,9 @@ const char *gs__report_cat_color(size_t c);
 
 /* ---- report_page.c ---------------------------------------------------- */
 
-/* Prints the whole page of d into b (a failed append is sticky in b). */
+/* Prints the whole page of d into b (a failed append is sticky in b);
+ * `now` is the footer's time of writing, as the reader's clock shows it. */
 int gs__report_page(gs__buf *b, gs__rdata *d, const gs_rules *rules,
-                    const char *ledger);
+                    const char *ledger, const char *now);
 
 #endif /* GS_REPORT_HTML_H */

@@ -1091,14 +1091,13 @@ static void streets_table(gs__buf *b, const gs__rdata *d) {
 }
 
 int gs__report_page(gs__buf *b, gs__rdata *d, const gs_rules *rules,
-                    const char *ledger) {
-    char sunday[11], monday[11], now[32], *copy;
+                    const char *ledger, const char *now) {
+    char sunday[11], monday[11], *copy;
     int y0, m0, d0, y1, m1, d1, rc;
     gs__date_format(d->monday, monday);
     gs__date_format(d->monday + 6, sunday);
     gs__civil_from_days(d->monday, &y0, &m0, &d0);
     gs__civil_from_days(d->monday + 6, &y1, &m1, &d1);
-    gs__utc_now(now, sizeof now);
     gs__buf_printf(b,
                    "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta "
                    "charset=\"utf-8\"><meta name=\"viewport\" "

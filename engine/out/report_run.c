@@ -86,15 +86,42 @@ static int read_week(gs_ctx *ctx, const gs_report_html_opts *opts,
     return rc;
 }
 
+/* The time of writing for the footer, on the clock of the street office
+ * that reads it: the zone weeks are counted in (Asia/Shanghai), named,
+ * e.g. "2026-12-08 07:30 北京时间 (UTC+08:00)". A UTC stamp read as local
+ * time would put the report eight hours early. */
+static int local_now(gs_ctx *ctx, char out[128]) {
+    gs__tz *tz;
+    int64_t utc = gs__epoch_now() * 1000, off, aoff;
+    int32_t day;
+    int y, mo, d, min, rc = gs__tz_open(ctx, NULL, &tz);
+    if (rc) return rc;
+    off = gs__tz_offset_ms(tz, utc);
+    aoff = off < 0 ? -off : off;
+    day = gs__local_day(tz, utc);
+    min = (int)((utc + off - (int64_t)day * 86400000) / 60000) % 1440;
+    gs__civil_from_days(day, &y, &mo, &d);
+    snprintf(
+        out, 128, "%04d-%02d-%02d %02d:%02d %.40s (UTC%c%02d:%02d)", y % 10000,
+        mo % 100, d % 100, min / 60, min % 60,
+        strcmp(gs__tz_id(tz), "Asia/Shanghai") ? gs__tz_id(tz) : "北京时间",
+        off < 0 ? '-' : '+', (int)(aoff / 3600000) % 24,
+        (int)(aoff / 60000) % 60);
+    gs__tz_close(tz);
+    return GS_OK;
+}
+
 /* Prints the page and writes it atomically to the output. */
 static int write_page(gs_ctx *ctx, const gs_report_html_opts *opts,
                       const gs_rules *rules, gs__rdata *d) {
     gs__buf html;
+    char now[128];
     int rc;
     gs__phase_begin(ctx);
     gs__progress(ctx, "write the report", -1);
+    if ((rc = local_now(ctx, now))) return rc;
     gs__buf_init(&html, MAX_PAGE);
-    rc = gs__report_page(&html, d, rules, opts->ledger);
+    rc = gs__report_page(&html, d, rules, opts->ledger, now);
     if (!rc && html.failed)
         rc = gs__err(ctx, GS_ERR_NOMEM, "%s: the report would exceed %zu MiB",
                      opts->common.output, MAX_PAGE >> 20);

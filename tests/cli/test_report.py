@@ -183,6 +183,21 @@ def run_writes_the_report():
 
 
 @case
+def footer_time_is_beijing_time():
+    # The street office reads the time of writing on its own clock: the
+    # footer names the zone, and its time is now in UTC+8, not UTC.
+    import datetime
+    m = re.search(r"生成于 generated (\d{4}-\d\d-\d\d \d\d:\d\d) "
+                  r"北京时间 \(UTC\+08:00\)<", page())
+    expect(m, "footer: %s" % re.findall(r"<footer>.*?</footer>", page()))
+    written = datetime.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M")
+    beijing = (datetime.datetime.now(datetime.timezone.utc)
+               + datetime.timedelta(hours=8)).replace(tzinfo=None)
+    expect(abs((beijing - written).total_seconds()) < 30 * 60,
+           "footer %s, Beijing time now %s" % (written, beijing))
+
+
+@case
 def self_contained():
     html = page()
     expect(html.startswith("<!DOCTYPE html>"), html[:80])
