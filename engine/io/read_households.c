@@ -10,6 +10,7 @@
  */
 #include <cpl_error.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -359,13 +360,48 @@ static int cmp_id_ix(const void *a, const void *b) {
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* 1 when no two households share a non-empty id, 0 when some may (or
+ * when there is no memory to tell): one pass over a hash table sized for
+ * them, where sorting a million ids took several times as long. Only
+ * when it answers 0 are the ids sorted to find and name the duplicates. */
+static int ids_unique(const gs__model *m) {
+    size_t n = m->n_households, ns = 64, mask;
+    struct {
+        uint32_t h;
+        uint32_t i; /* household + 1; 0 is empty */
+    } * t;
+    int unique = 1;
+    if (n >= UINT32_MAX) return 0;
+    while (ns < 2 * n) ns *= 2;
+    mask = ns - 1;
+    t = gs__calloc(ns, sizeof *t);
+    if (!t) return 0;
+    for (size_t k = 0; k < n && unique; k++) {
+        const char *id = m->households[k].id;
+        uint32_t h = 2166136261u;
+        size_t j;
+        if (!id[0]) continue;
+        for (const unsigned char *q = (const unsigned char *)id; *q; q++)
+            h = (h ^ *q) * 16777619u;
+        for (j = h & mask; t[j].i; j = (j + 1) & mask)
+            if (t[j].h == h && !strcmp(m->households[t[j].i - 1].id, id)) {
+                unique = 0;
+                break;
+            }
+        t[j].h = h;
+        t[j].i = (uint32_t)k + 1;
+    }
+    free(t);
+    return unique;
+}
+
 int gs__io_check_household_ids(gs_ctx *ctx, const gs_input_opts *in,
                                gs__model *m, const gs__inputs *info) {
     size_t n = m->n_households, w = 0;
     id_ix *v;
     unsigned char *drop;
     int rc = GS_OK;
-    if (n < 2) return GS_OK;
+    if (n < 2 || ids_unique(m)) return GS_OK;
     v = gs__malloc(n * sizeof *v);
     drop = gs__calloc(n, 1);
     if (!v || !drop) {
