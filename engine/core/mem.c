@@ -6,15 +6,20 @@
  * directly, so that the allocation-failure tests (testhook.h) can make any
  * allocation fail, after SQLite's sqlite3_malloc and its fault injector.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+
 #include "mem.h"
 #include "testhook.h"
+
+#define HUGE_PAGE ((size_t)2 << 20)
+#define HUGE_MIN ((size_t)4 << 20)
 
 /* With the test hooks compiled in (GS_TESTABLE), an armed failure
  * (testhook.h) makes an allocation fail; release builds call the C
@@ -25,14 +30,38 @@
 #define SHOULD_FAIL() 0
 #endif
 
-void *gs__malloc(size_t size) { return SHOULD_FAIL() ? NULL : malloc(size); }
+/* Asks the kernel to back a large block (a million households, their
+ * strings, a sort's index) with transparent huge pages where the system
+ * allows them on request: a first touch of 4 KiB pages costs a fault
+ * each, and on a virtual machine the faults of one such array took a
+ * third of the time of reading the households. Advice only: nothing
+ * changes when it is refused. Returns p. */
+static void *huge(void *p, size_t size) {
+#ifdef MADV_HUGEPAGE
+    if (p && size >= HUGE_MIN) {
+        uintptr_t a =
+            ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+        uintptr_t e = ((uintptr_t)p + size) & ~(uintptr_t)(HUGE_PAGE - 1);
+        if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
+    }
+#else
+    (void)size;
+#endif
+    return p;
+}
+
+void *gs__malloc(size_t size) {
+    return SHOULD_FAIL() ? NULL : huge(malloc(size), size);
+}
 
 void *gs__calloc(size_t n, size_t size) {
-    return SHOULD_FAIL() ? NULL : calloc(n, size);
+    return SHOULD_FAIL() ? NULL
+                         : huge(calloc(n, size),
+                                n && size <= SIZE_MAX / n ? n * size : 0);
 }
 
 void *gs__realloc(void *p, size_t size) {
-    return SHOULD_FAIL() ? NULL : realloc(p, size);
+    return SHOULD_FAIL() ? NULL : huge(realloc(p, size), size);
 }
 
 /* ---- buffers ----------------------------------------------------------- */
@@ -133,6 +162,7 @@ char *gs__buf_steal(gs__buf *b) {
 /* ---- arena ------------------------------------------------------------- */
 
 #define ARENA_BLOCK 65536
+#define ARENA_BLOCK_MAX ((size_t)4 << 20)
 
 struct gs__arena_block {
     gs__arena_block *next;
@@ -154,12 +184,22 @@ void gs__arena_free(gs__arena *a) {
 }
 
 char *gs__arena_strdup(gs__arena *a, const char *s) {
-    size_t n;
-    char *p;
     if (!s) s = "";
-    n = strlen(s) + 1;
+    return gs__arena_memdup(a, s, strlen(s));
+}
+
+char *gs__arena_memdup(gs__arena *a, const char *s, size_t len) {
+    size_t n = len + 1;
+    char *p;
     if (!a->head || a->head->size - a->head->used < n) {
-        size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        /* Blocks grow with the arena, to 4 MiB: a million strings take
+         * a few dozen large blocks (huge pages, few faults), a handful of
+         * codes one small one. */
+        size_t want = a->head && a->head->size < ARENA_BLOCK_MAX
+                          ? a->head->size * 2
+                      : a->head ? ARENA_BLOCK_MAX
+                                : ARENA_BLOCK;
+        size_t size = n > want ? n : want;
         gs__arena_block *b = gs__malloc(sizeof *b + size);
         if (!b) return NULL;
         b->next = a->head;
@@ -168,7 +208,8 @@ char *gs__arena_strdup(gs__arena *a, const char *s) {
         a->head = b;
     }
     p = a->head->data + a->head->used;
-    memcpy(p, s, n);
+    memcpy(p, s, len);
+    p[len] = '\0';
     a->head->used += n;
     return p;
 }

@@ -51,6 +51,9 @@ void gs__arena_free(gs__arena *a);
 /* Copies `s` (NULL is taken as "") into the arena; NULL when out of
  * memory. */
 char *gs__arena_strdup(gs__arena *a, const char *s);
+/* Copies the `len` bytes at `s` and a terminating NUL into the arena; NULL
+ * when out of memory. */
+char *gs__arena_memdup(gs__arena *a, const char *s, size_t len);
 
 /* strdup that returns NULL for NULL. */
 char *gs__strdup(const char *s);

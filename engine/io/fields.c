@@ -95,13 +95,17 @@ int gs__src_field(gs__src *s, const char *name, int required, int *out_idx) {
     return GS_OK;
 }
 
-static char *trim(char *p) {
-    char *e;
-    while (*p && isspace((unsigned char)*p)) p++;
-    e = p + strlen(p);
-    while (e > p && isspace((unsigned char)e[-1])) e--;
-    *e = '\0';
-    return p;
+int gs__src_keep_text(gs__src *s, const char *raw, const char **out) {
+    const char *e;
+    while (*raw && isspace((unsigned char)*raw)) raw++;
+    e = raw + strlen(raw);
+    while (e > raw && isspace((unsigned char)e[-1])) e--;
+    *out = gs__arena_memdup(s->arena, raw, (size_t)(e - raw));
+    if (!*out) {
+        *out = "";
+        return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
+    }
+    return GS_OK;
 }
 
 /* Reads field `idx` as trimmed UTF-8 text into the arena ("" when absent or
@@ -110,9 +114,7 @@ static char *trim(char *p) {
 int gs__src_str(gs__src *s, OGRFeatureH f, int idx, const char *field,
                 const char **out) {
     const char *raw;
-    char small[256], *buf = small, *t;
-    size_t n;
-    int rc = GS_OK;
+    int rc;
     *out = "";
     if (idx < 0 || !OGR_F_IsFieldSetAndNotNull(f, idx)) return GS_OK;
     raw = OGR_F_GetFieldAsString(f, idx);
@@ -136,74 +138,69 @@ int gs__src_str(gs__src *s, OGRFeatureH f, int idx, const char *field,
                            gs__src_where(s, gs__src_origin(s, f)), field,
                            s->opts->encoding);
         }
-        n = strlen(u);
-        if (n + 1 > sizeof small) buf = gs__malloc(n + 1);
-        if (!buf) {
-            CPLFree(u);
-            return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
-        }
-        memcpy(buf, u, n + 1);
+        rc = gs__src_keep_text(s, u, out);
         CPLFree(u);
-    } else {
-        if (!CPLIsUTF8(raw, -1))
-            return gs__err(s->ctx, GS_ERR_INPUT_ENCODING,
-                           "%s, field %s: text is not valid UTF-8 (a CSV "
-                           "saved by Excel is often GBK/GB18030); re-run "
-                           "with {encoding} GB18030 or save it as UTF-8",
-                           gs__src_where(s, gs__src_origin(s, f)), field);
-        n = strlen(raw);
-        if (n + 1 > sizeof small) buf = gs__malloc(n + 1);
-        if (!buf) return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
-        memcpy(buf, raw, n + 1);
+        return rc;
     }
-    t = trim(buf);
-    *out = gs__arena_strdup(s->arena, t);
-    if (!*out) rc = gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
-    if (buf != small) free(buf);
-    return rc;
+    if (!CPLIsUTF8(raw, -1))
+        return gs__err(s->ctx, GS_ERR_INPUT_ENCODING,
+                       "%s, field %s: text is not valid UTF-8 (a CSV "
+                       "saved by Excel is often GBK/GB18030); re-run "
+                       "with {encoding} GB18030 or save it as UTF-8",
+                       gs__src_where(s, gs__src_origin(s, f)), field);
+    return gs__src_keep_text(s, raw, out);
+}
+
+void gs__persons_int(long long v, long *value, int *ok) {
+    *value = 0;
+    *ok = 0;
+    if (v >= 0 && v <= 1000000) {
+        *value = (long)v;
+        *ok = 1;
+    }
+}
+
+void gs__persons_real(double v, long *value, int *ok) {
+    *value = 0;
+    *ok = 0;
+    if (isfinite(v) && v >= 0 && v <= 1e6 && v == floor(v)) {
+        *value = (long)v;
+        *ok = 1;
+    }
+}
+
+void gs__persons_text(const char *raw, long *value, int *ok) {
+    char *end;
+    double v;
+    *value = 0;
+    *ok = 0;
+    while (isspace((unsigned char)*raw)) raw++;
+    if (!*raw) return;
+    errno = 0;
+    v = strtod(raw, &end);
+    while (isspace((unsigned char)*end)) end++;
+    if (errno || *end || !isfinite(v) || v < 0 || v > 1e6 || v != floor(v))
+        return;
+    *value = (long)v;
+    *ok = 1;
 }
 
 /* persons: an integer >= 0. *ok is 0 for missing, negative, non-integer or
  * unparsable values (the `bad_persons` rule), never an error. */
 void gs__src_persons(OGRFeatureH f, int idx, long *value, int *ok) {
-    OGRFieldDefnH fd;
     *value = 0;
     *ok = 0;
     if (idx < 0 || !OGR_F_IsFieldSetAndNotNull(f, idx)) return;
-    fd = OGR_F_GetFieldDefnRef(f, idx);
-    switch (OGR_Fld_GetType(fd)) {
+    switch (OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, idx))) {
         case OFTInteger:
-        case OFTInteger64: {
-            long long v = OGR_F_GetFieldAsInteger64(f, idx);
-            if (v >= 0 && v <= 1000000) {
-                *value = (long)v;
-                *ok = 1;
-            }
+        case OFTInteger64:
+            gs__persons_int(OGR_F_GetFieldAsInteger64(f, idx), value, ok);
             return;
-        }
-        case OFTReal: {
-            double v = OGR_F_GetFieldAsDouble(f, idx);
-            if (isfinite(v) && v >= 0 && v <= 1e6 && v == floor(v)) {
-                *value = (long)v;
-                *ok = 1;
-            }
+        case OFTReal:
+            gs__persons_real(OGR_F_GetFieldAsDouble(f, idx), value, ok);
             return;
-        }
-        default: {
-            const char *raw = OGR_F_GetFieldAsString(f, idx);
-            char *end;
-            double v;
-            while (isspace((unsigned char)*raw)) raw++;
-            if (!*raw) return;
-            errno = 0;
-            v = strtod(raw, &end);
-            while (isspace((unsigned char)*end)) end++;
-            if (errno || *end || !isfinite(v) || v < 0 || v > 1e6 ||
-                v != floor(v))
-                return;
-            *value = (long)v;
-            *ok = 1;
+        default:
+            gs__persons_text(OGR_F_GetFieldAsString(f, idx), value, ok);
             return;
-        }
     }
 }

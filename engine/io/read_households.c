@@ -10,6 +10,7 @@
  */
 #include <cpl_error.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,71 +44,175 @@ static void ignore_unused(gs__src *s, const int fi[F_COUNT]) {
     free(ignored);
 }
 
+/* The households read so far: m->households[0..n) of cap, and how many
+ * points lie outside lon/lat bounds in a geographic CRS. */
+typedef struct hh_reader {
+    gs__src *s;
+    gs__model *m;
+    const int *fi;
+    int geographic;
+    size_t n, cap, out_of_range;
+} hh_reader;
+
+/* A new household at the end of the array (zeroed), or NULL with
+ * GS_ERR_NOMEM set. */
+static gs__household *next_slot(hh_reader *r) {
+    gs__household *hh;
+    if (r->n == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 1024;
+        gs__household *nv = gs__realloc(r->m->households, nc * sizeof *nv);
+        if (!nv) {
+            gs__err(r->s->ctx, GS_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        r->m->households = nv;
+        r->cap = nc;
+    }
+    hh = &r->m->households[r->n];
+    memset(hh, 0, sizeof *hh);
+    return hh;
+}
+
+/* Takes an OGR feature (and destroys it): a household, or a reported
+ * feature without a usable point. Errors as read_points. */
+static int take_feature(hh_reader *r, OGRFeatureH f) {
+    gs__src *s = r->s;
+    const int *fi = r->fi;
+    gs__household *hh;
+    gs__origin o = gs__src_origin(s, f);
+    char problem_buf[300];
+    double x = 0, y = 0;
+    const char *problem =
+        gs__src_point_problem(s, f, &x, &y, problem_buf, sizeof problem_buf);
+    int rc;
+    if (problem) {
+        OGR_F_Destroy(f);
+        return gs__src_report(s, r->m, o, problem);
+    }
+    if (!(hh = next_slot(r))) {
+        OGR_F_Destroy(f);
+        return GS_ERR_NOMEM;
+    }
+    hh->origin = o;
+    hh->x = x;
+    hh->y = y;
+    rc = gs__src_str(s, f, fi[F_ID], "household_id", &hh->id);
+    if (!rc)
+        rc = gs__src_str(s, f, fi[F_BUILDING], "building_id", &hh->building_id);
+    if (!rc) rc = gs__src_str(s, f, fi[F_CARE], "care_type", &hh->care_type);
+    gs__src_persons(f, fi[F_PERSONS], &hh->persons, &hh->persons_ok);
+    OGR_F_Destroy(f);
+    if (rc) return rc;
+    if (r->geographic && (x < -180 || x > 360 || y < -90 || y > 90))
+        r->out_of_range++;
+    r->n++;
+    return GS_OK;
+}
+
+/* Takes a row the direct GeoPackage read decoded: exactly what
+ * take_feature makes of the same feature. */
+static int take_row(hh_reader *r, const gs__gpkg_row *row) {
+    gs__src *s = r->s;
+    gs__household *hh = next_slot(r);
+    int rc;
+    if (!hh) return GS_ERR_NOMEM;
+    hh->origin.fid = row->fid;
+    hh->origin.line = 0;
+    hh->x = row->x;
+    hh->y = row->y;
+    if ((rc = gs__src_keep_text(s, row->text[0], &hh->id)) ||
+        (rc = gs__src_keep_text(s, row->text[1], &hh->building_id)) ||
+        (rc = gs__src_keep_text(s, row->text[2], &hh->care_type)))
+        return rc;
+    hh->persons = row->count;
+    hh->persons_ok = row->count_ok;
+    if (r->geographic &&
+        (row->x < -180 || row->x > 360 || row->y < -90 || row->y > 90))
+        r->out_of_range++;
+    r->n++;
+    return GS_OK;
+}
+
+/* Reads the layer's rows through SQLite (gpkg_points.c); a row it leaves
+ * to OGR is fetched by its FID and taken as the OGR path takes it. */
+static int read_rows(hh_reader *r, gs__gpkg_points *p, long total) {
+    gs__src *s = r->s;
+    gs__gpkg_row row;
+    size_t rows = 0;
+    int more, rc;
+    for (;;) {
+        if ((rc = gs__gpkg_points_next(s, p, &row, &more))) return rc;
+        if (!more) break;
+        if (row.direct) {
+            rc = take_row(r, &row);
+        } else {
+            OGRFeatureH f;
+            gs__libmsg_clear(s->ctx);
+            f = OGR_L_GetFeature(s->lyr, (GIntBig)row.fid);
+            if (!f)
+                return gs__err_lib(s->ctx, GS_ERR_INPUT_OPEN,
+                                   "%s, layer %s: reading stopped after %zu "
+                                   "features",
+                                   s->path, s->layer, r->n);
+            rc = take_feature(r, f);
+        }
+        if (rc) return rc;
+        if ((++rows & 0xffff) == 0 && total > 0)
+            gs__progress(s->ctx, "read households",
+                         (double)rows / (double)total);
+    }
+    return GS_OK;
+}
+
 /* Reads every feature's point (in the source's CRS) and fields into
  * m->households (*out_n and m->n_households of them); a feature without a
  * usable point is reported (gs__src_report). *out_of_range counts points
- * outside lon/lat bounds in a geographic CRS. GS_ERR_INPUT_OPEN when reading
- * stops on an error, GS_ERR_INPUT_ENCODING, GS_ERR_NOMEM. */
+ * outside lon/lat bounds in a geographic CRS. A GeoPackage point layer is
+ * read through SQLite (gpkg_points.c), any other through OGR, with the
+ * same result. GS_ERR_INPUT_OPEN when reading stops on an error,
+ * GS_ERR_INPUT_ENCODING, GS_ERR_NOMEM. */
 static int read_points(gs__src *s, gs__model *m, const int fi[F_COUNT],
                        size_t *out_n, size_t *out_of_range) {
     gs_ctx *ctx = s->ctx;
     OGRFeatureH f;
     long total = (long)OGR_L_GetFeatureCount(s->lyr, 0);
-    size_t cap = total > 0 ? (size_t)total : 1024, n = 0;
+    hh_reader r = {s, m, fi, s->srs && OSRIsGeographic(s->srs), 0, 0, 0};
+    const int text[3] = {fi[F_ID], fi[F_BUILDING], fi[F_CARE]};
+    static const char *const text_names[3] = {"household_id", "building_id",
+                                              "care_type"};
+    gs__gpkg_points *p = NULL;
     int rc;
     *out_n = *out_of_range = 0;
-    m->households = gs__malloc(cap * sizeof *m->households);
+    r.cap = total > 0 ? (size_t)total : 1024;
+    m->households = gs__malloc(r.cap * sizeof *m->households);
     if (!m->households) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
+    if ((rc = gs__gpkg_points_open(s, text, text_names, 3, fi[F_PERSONS], &p)))
+        return rc;
+    if (p) {
+        rc = read_rows(&r, p, total);
+        gs__gpkg_points_close(p);
+        m->n_households = r.n;
+        if (rc) return rc;
+        *out_n = r.n;
+        *out_of_range = r.out_of_range;
+        return GS_OK;
+    }
     OGR_L_ResetReading(s->lyr);
     while ((f = OGR_L_GetNextFeature(s->lyr)) != NULL) {
-        gs__household *hh;
-        gs__origin o = gs__src_origin(s, f);
-        char problem_buf[300];
-        double x = 0, y = 0;
-        const char *problem = gs__src_point_problem(s, f, &x, &y, problem_buf,
-                                                    sizeof problem_buf);
-        if (problem) {
-            OGR_F_Destroy(f);
-            rc = gs__src_report(s, m, o, problem);
-            if (rc) return rc;
-            continue;
+        size_t before = r.n;
+        if ((rc = take_feature(&r, f))) {
+            m->n_households = r.n;
+            return rc;
         }
-        if (n == cap) {
-            size_t nc = cap * 2;
-            gs__household *nv = gs__realloc(m->households, nc * sizeof *nv);
-            if (!nv) {
-                OGR_F_Destroy(f);
-                return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-            }
-            m->households = nv;
-            cap = nc;
-        }
-        hh = &m->households[n];
-        memset(hh, 0, sizeof *hh);
-        hh->origin = o;
-        hh->x = x;
-        hh->y = y;
-        if (s->srs && OSRIsGeographic(s->srs) &&
-            (x < -180 || x > 360 || y < -90 || y > 90))
-            (*out_of_range)++;
-        rc = gs__src_str(s, f, fi[F_ID], "household_id", &hh->id);
-        if (!rc)
-            rc = gs__src_str(s, f, fi[F_BUILDING], "building_id",
-                             &hh->building_id);
-        if (!rc)
-            rc = gs__src_str(s, f, fi[F_CARE], "care_type", &hh->care_type);
-        gs__src_persons(f, fi[F_PERSONS], &hh->persons, &hh->persons_ok);
-        OGR_F_Destroy(f);
-        if (rc) return rc;
-        n++;
-        if ((n & 0xffff) == 0 && total > 0)
-            gs__progress(ctx, "read households", (double)n / (double)total);
+        if (r.n != before && (r.n & 0xffff) == 0 && total > 0)
+            gs__progress(ctx, "read households", (double)r.n / (double)total);
     }
-    *out_n = m->n_households = n;
+    *out_n = m->n_households = r.n;
+    *out_of_range = r.out_of_range;
     if (CPLGetLastErrorType() >= CE_Failure && ctx->libmsg[0])
         return gs__err_lib(ctx, GS_ERR_INPUT_OPEN,
                            "%s, layer %s: reading stopped after %zu features",
-                           s->path, s->layer, n);
+                           s->path, s->layer, r.n);
     return GS_OK;
 }
 
@@ -255,13 +360,48 @@ static int cmp_id_ix(const void *a, const void *b) {
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* 1 when no two households share a non-empty id, 0 when some may (or
+ * when there is no memory to tell): one pass over a hash table sized for
+ * them, where sorting a million ids took several times as long. Only
+ * when it answers 0 are the ids sorted to find and name the duplicates. */
+static int ids_unique(const gs__model *m) {
+    size_t n = m->n_households, ns = 64, mask;
+    struct {
+        uint32_t h;
+        uint32_t i; /* household + 1; 0 is empty */
+    } * t;
+    int unique = 1;
+    if (n >= UINT32_MAX) return 0;
+    while (ns < 2 * n) ns *= 2;
+    mask = ns - 1;
+    t = gs__calloc(ns, sizeof *t);
+    if (!t) return 0;
+    for (size_t k = 0; k < n && unique; k++) {
+        const char *id = m->households[k].id;
+        uint32_t h = 2166136261u;
+        size_t j;
+        if (!id[0]) continue;
+        for (const unsigned char *q = (const unsigned char *)id; *q; q++)
+            h = (h ^ *q) * 16777619u;
+        for (j = h & mask; t[j].i; j = (j + 1) & mask)
+            if (t[j].h == h && !strcmp(m->households[t[j].i - 1].id, id)) {
+                unique = 0;
+                break;
+            }
+        t[j].h = h;
+        t[j].i = (uint32_t)k + 1;
+    }
+    free(t);
+    return unique;
+}
+
 int gs__io_check_household_ids(gs_ctx *ctx, const gs_input_opts *in,
                                gs__model *m, const gs__inputs *info) {
     size_t n = m->n_households, w = 0;
     id_ix *v;
     unsigned char *drop;
     int rc = GS_OK;
-    if (n < 2) return GS_OK;
+    if (n < 2 || ids_unique(m)) return GS_OK;
     v = gs__malloc(n * sizeof *v);
     drop = gs__calloc(n, 1);
     if (!v || !drop) {

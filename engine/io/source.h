@@ -97,6 +97,17 @@ int gs__src_str(gs__src *s, OGRFeatureH f, int idx, const char *field,
  * unparsable values (the `bad_persons` rule), never an error. */
 void gs__src_persons(OGRFeatureH f, int idx, long *value, int *ok);
 
+/* The persons rule on a value already read: an integer, a real, or text
+ * (surrounding spaces allowed). Shared by the OGR and the direct
+ * GeoPackage reads so that both judge a value alike. */
+void gs__persons_int(long long v, long *value, int *ok);
+void gs__persons_real(double v, long *value, int *ok);
+void gs__persons_text(const char *raw, long *value, int *ok);
+
+/* Copies `raw` without its leading and trailing white space into the
+ * arena. GS_ERR_NOMEM (with *out "") when out of memory. */
+int gs__src_keep_text(gs__src *s, const char *raw, const char **out);
+
 /* ---- geometry.c: geometry checks and projection ------------------------- */
 
 /* A feature kept for a second pass, with its origin. */
@@ -172,6 +183,49 @@ OGRGeometryH gs__geom_without_far(OGRGeometryH g, const gs__bulk *b);
  * (0, 0), 12613 km outside (most lie within ...)" into buf. */
 void gs__far_text(const gs__src *s, const gs__bulk *b, const gs__far *f,
                   char *buf, size_t size);
+
+/* ---- gpkg_points.c: a GeoPackage point layer read through SQLite ------- */
+
+/* A direct read of a GeoPackage point layer's rows (gpkg_points.c tells
+ * which layers and rows it takes). */
+typedef struct gs__gpkg_points gs__gpkg_points;
+
+/* One row: its FID, and with `direct` its point (source CRS), its texts
+ * (UTF-8, untrimmed, "" for NULL; valid until the next row) and its
+ * count judged by the persons rule. Without `direct` the row is to be
+ * read through OGR. */
+typedef struct gs__gpkg_row {
+    long fid;
+    int direct;
+    double x, y;
+    const char *text[8];
+    long count;
+    int count_ok;
+} gs__gpkg_row;
+
+/* Opens the direct read of s's layer for the text fields text[0..n_text)
+ * (OGR field indices, -1 for absent; names[] for messages; n_text <= 8)
+ * and the count field `count` (-1 for none). *out is NULL (GS_OK) when
+ * the layer is not one to read directly: the caller reads it through
+ * OGR. GS_ERR_NOMEM. */
+int gs__gpkg_points_open(gs__src *s, const int *text, const char *const *names,
+                         int n_text, int count, gs__gpkg_points **out);
+
+/* The next row into *r, *more 0 at the end. GS_ERR_INPUT_OPEN naming the
+ * file and layer when SQLite fails. */
+int gs__gpkg_points_next(gs__src *s, gs__gpkg_points *p, gs__gpkg_row *r,
+                         int *more);
+
+void gs__gpkg_points_close(gs__gpkg_points *p);
+
+/* How many rows the process has decoded directly so far (closed reads):
+ * lets a test see which path read a file. */
+size_t gs__gpkg_rows_direct(void);
+
+/* 1 and the point when blob b[0..n) is a standard GeoPackage geometry
+ * (any envelope, either byte order) holding exactly one 2D WKB Point
+ * with finite coordinates, not flagged empty; else 0. */
+int gs__gpkg_point_blob(const unsigned char *b, size_t n, double *x, double *y);
 
 /* ---- shard_extent.c, pick_crs.c ----------------------------------------- */
 

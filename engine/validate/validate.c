@@ -937,26 +937,26 @@ struct gs__vchecks {
     vshared sh;
     gs__vgrid *grids; /* their figures, taken by gs__validate_analyse_pre */
     gs_rules rules;   /* a copy: the tasks' issues are joined later */
+    vjob jobs[GS__POOL_MAX + 1]; /* one a worker; [0, n_jobs) under sh.lock */
+    int n_jobs;
 };
 
 void gs__vchecks_free(GEOSContextHandle_t h, gs__vchecks *c) {
     if (!c) return;
+    for (int k = 0; k < c->n_jobs; k++) vworker_free(&c->jobs[k].w, c->sh.m);
     free_tasks(h, &c->sh);
     pthread_mutex_destroy(&c->sh.lock);
     free(c->grids);
     free(c);
 }
 
-int gs__validate_checks(const gs__model *m, const gs_rules *rules, int threads,
-                        gs__vchecks **out) {
+int gs__validate_checks_begin(const gs__model *m, const gs_rules *rules,
+                              gs__vchecks **out) {
     size_t n = m->n_grids, nc = m->n_communities;
     gs__vchecks *c = gs__calloc(1, sizeof *c);
-    vjob jobs[GS__POOL_MAX];
-    int rc = GS_OK, nw;
     *out = NULL;
     if (!c) return GS_ERR_NOMEM;
     pthread_mutex_init(&c->sh.lock, NULL);
-    memset(jobs, 0, sizeof jobs);
     if (rules)
         c->rules = *rules;
     else
@@ -966,28 +966,60 @@ int gs__validate_checks(const gs__model *m, const gs_rules *rules, int threads,
      * or more workers, few enough that joining costs nothing. */
     c->sh.tasks =
         gs__calloc(3 * (n / 64 + 1) + nc / 16 + 1, sizeof *c->sh.tasks);
-    if (!c->grids || !c->sh.tasks) {
-        gs__vchecks_free(NULL, c);
-        return GS_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < n; i++) c->grids[i].host = -1;
     c->sh.m = m;
+    *out = c;
+    if (!c->grids || !c->sh.tasks) return GS_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) c->grids[i].host = -1;
     c->sh.rules = &c->rules;
     c->sh.grids = c->grids;
     add_tasks(&c->sh, T_GEOMETRY, n, 64);
     add_tasks(&c->sh, T_OVERLAPS, n, 64);
     add_tasks(&c->sh, T_HOSTS, n, 64);
     add_tasks(&c->sh, T_GAPS, nc, 16);
-    nw = gs__pool_workers(threads, n + nc, 64);
-    for (int k = 0; k < nw; k++) jobs[k].sh = &c->sh;
-    gs__parallel(vjob_run, jobs, sizeof jobs[0], nw);
-    for (int k = 0; k < nw; k++) {
-        if (jobs[k].rc) rc = jobs[k].rc;
-        vworker_free(&jobs[k].w, m);
+    return GS_OK;
+}
+
+void gs__validate_checks_work(gs__vchecks *c) {
+    vjob *j = NULL;
+    pthread_mutex_lock(&c->sh.lock);
+    /* A worker who comes when every task is taken has nothing to do: it
+     * does not make its clones and trees for nothing. */
+    if (c->sh.next < c->sh.n_tasks &&
+        c->n_jobs < (int)(sizeof c->jobs / sizeof c->jobs[0])) {
+        j = &c->jobs[c->n_jobs++];
+        j->sh = &c->sh;
     }
+    pthread_mutex_unlock(&c->sh.lock);
+    if (j) vjob_run(j);
+}
+
+int gs__validate_checks_end(gs__vchecks *c) {
+    int rc = GS_OK;
+    for (int k = 0; k < c->n_jobs; k++) {
+        if (c->jobs[k].rc) rc = c->jobs[k].rc;
+        vworker_free(&c->jobs[k].w, c->sh.m);
+    }
+    c->n_jobs = 0;
     for (size_t k = 0; !rc && k < c->sh.n_tasks; k++) rc = c->sh.tasks[k].rc;
-    *out = c;
+    /* A task nobody ran (no worker could start) is no result. */
+    if (!rc && c->sh.next < c->sh.n_tasks) rc = GS_ERR_NOMEM;
     return rc;
+}
+
+static void *checks_worker(void *arg) {
+    gs__validate_checks_work(*(gs__vchecks **)arg);
+    return NULL;
+}
+
+int gs__validate_checks(const gs__model *m, const gs_rules *rules, int threads,
+                        gs__vchecks **out) {
+    gs__vchecks *jobs[GS__POOL_MAX];
+    int rc = gs__validate_checks_begin(m, rules, out), nw;
+    if (rc) return rc;
+    nw = gs__pool_workers(threads, m->n_grids + m->n_communities, 64);
+    for (int k = 0; k < nw; k++) jobs[k] = *out;
+    gs__parallel(checks_worker, jobs, sizeof jobs[0], nw);
+    return gs__validate_checks_end(*out);
 }
 
 int gs__validate_analyse(gs_ctx *ctx, const gs__model *m, const gs_rules *rules,

@@ -91,6 +91,17 @@ int gs__validate_checks(const gs__model *m, const gs_rules *rules, int threads,
                         gs__vchecks **out);
 void gs__vchecks_free(GEOSContextHandle_t h, gs__vchecks *c);
 
+/* The same checks in steps, for threads that join when they are free:
+ * _begin makes the tasks (*out set as above; GS_ERR_NOMEM), any number
+ * of threads (at most GS__POOL_MAX + 1) call _work, each taking tasks
+ * until none is left, and once every _work has returned, _end says
+ * whether all went well (GS_OK or GS_ERR_NOMEM). The result does not
+ * depend on which thread ran which task. */
+int gs__validate_checks_begin(const gs__model *m, const gs_rules *rules,
+                              gs__vchecks **out);
+void gs__validate_checks_work(gs__vchecks *c);
+int gs__validate_checks_end(gs__vchecks *c);
+
 /* gs__validate_analyse with the checks already run (`pre`, taken and
  * freed in every case; NULL runs them here). The same result. */
 int gs__validate_analyse_pre(gs_ctx *ctx, const gs__model *m,

@@ -13,6 +13,7 @@
 #include "geom.h"
 #include "harness.h"
 #include "model.h"
+#include "pool.h"
 #include "schema.h"
 #include "validate.h"
 
@@ -586,6 +587,11 @@ static char *issues_text(const gs__vresult *r) {
     return gs__buf_steal(&b);
 }
 
+static void *checks_worker(void *arg) {
+    gs__validate_checks_work(*(gs__vchecks **)arg);
+    return NULL;
+}
+
 /* A city of 200 grids in 10 communities with overlaps, gaps, grids
  * outside their community and a wrong community code: the parallel checks
  * give the same issues, in the same order, with one worker, with three,
@@ -630,6 +636,26 @@ TEST(parallel_checks_same_issues_in_same_order) {
     t3 = issues_text(&r3);
     tp = issues_text(&rp);
     REQUIRE(t1 && t3 && tp);
+    {
+        /* In steps, as validate runs them: two workers take the tasks
+         * side by side, a third comes when none is left and does
+         * nothing; the same issues. */
+        gs__vchecks *steps = NULL, *workers[2];
+        gs__vresult rs;
+        char *ts;
+        REQUIRE(gs__validate_checks_begin(&m, &rules, &steps) == GS_OK);
+        workers[0] = workers[1] = steps;
+        gs__parallel(checks_worker, workers, sizeof workers[0], 2);
+        gs__validate_checks_work(steps);
+        REQUIRE(gs__validate_checks_end(steps) == GS_OK);
+        REQUIRE(gs__validate_analyse_pre(ctx, &m, &rules, 2, steps, &rs) ==
+                GS_OK);
+        ts = issues_text(&rs);
+        REQUIRE(ts);
+        CHECK_STR(ts, t1);
+        free(ts);
+        gs__vresult_free(ctx->geos, &rs);
+    }
     CHECK(count_kind(&r1, GS__K_OVERLAP, -2) > 10);
     CHECK(count_kind(&r1, GS__K_GAP, -2) > 5);
     CHECK(count_kind(&r1, GS__K_OUTSIDE_COMMUNITY, -2) > 5);
