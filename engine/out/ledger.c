@@ -18,10 +18,13 @@
  * transaction, and a table gains the cat_N columns a later week has. A
  * new ledger is made in a temporary file and linked into place, which
  * fails rather than replaces when another run made one meanwhile; writers
- * of one ledger take turns on a lock of its folder, held from the check
- * for the ledger to the commit. A ledger another program
- * holds locked is GS_ERR_IO, "locked by another program"; a full disk is
- * named as such, with the ledger.
+ * of one ledger (recording, and the QGIS project stored in it) take turns
+ * on a lock of its folder, held from the check for the ledger to the
+ * commit. Each write transaction holds SQLite's write lock from its start
+ * (gs__ledger_begin): GDAL begins DEFERRED, and a transaction that read
+ * first cannot wait to write. A ledger another program holds locked
+ * longer than five seconds is GS_ERR_IO, "locked by another program"; a
+ * full disk is named as such, with the ledger.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "ledger.h"
@@ -340,13 +343,7 @@ static int record_run(gs_ctx *ctx, GDALDatasetH ds, const char *ledger_path,
     return rc;
 }
 
-/* Takes the lock of the ledger's folder (flock on the folder itself, so
- * no lock file is left beside the ledger), blocking: writers of one
- * ledger take turns from the check for the ledger to the commit, so two
- * runs creating it at once cannot lose a week. *out_fd is -1 when the
- * folder takes no lock: then the exclusive link of create_ledger still
- * keeps a made ledger. */
-static int lock_ledger(gs_ctx *ctx, const char *path, int *out_fd) {
+int gs__ledger_lock(gs_ctx *ctx, const char *path, int *out_fd) {
     char *copy = gs__strdup(path);
     int fd;
     *out_fd = -1;
@@ -359,6 +356,39 @@ static int lock_ledger(gs_ctx *ctx, const char *path, int *out_fd) {
     return GS_OK;
 }
 
+void gs__ledger_unlock(int fd) {
+    if (fd >= 0) close(fd); /* releases the lock */
+}
+
+int gs__ledger_begin(gs_ctx *ctx, GDALDatasetH ds, const char *path) {
+    /* Another program's short transaction is waited for, not failed. */
+    GDALDatasetReleaseResultSet(
+        ds,
+        GDALDatasetExecuteSQL(ds, "PRAGMA busy_timeout = 5000", NULL, NULL));
+    gs__libmsg_clear(ctx);
+    CPLErrorReset();
+    if (GDALDatasetStartTransaction(ds, 0) != OGRERR_NONE)
+        return ledger_failed(ctx, path, "cannot start a transaction");
+    /* GDAL begins the transaction DEFERRED: its first read would take a
+     * shared lock, and upgrading that to a write lock while another
+     * connection writes fails at once, busy timeout or not (SQLite cannot
+     * wait there without risking a deadlock). A write first, before any
+     * read, takes the write lock at the start (what BEGIN IMMEDIATE
+     * does), and waiting for it goes through the busy timeout. It changes
+     * nothing: no row matches. */
+    GDALDatasetReleaseResultSet(
+        ds, GDALDatasetExecuteSQL(ds,
+                                  "UPDATE gpkg_contents SET last_change = "
+                                  "last_change WHERE 0",
+                                  NULL, NULL));
+    if (CPLGetLastErrorType() >= CE_Failure) {
+        int rc = ledger_failed(ctx, path, "cannot start a transaction");
+        GDALDatasetRollbackTransaction(ds);
+        return rc;
+    }
+    return GS_OK;
+}
+
 int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
                       const gs__ledger_part *parts, size_t n_parts,
                       const char *command_line, const char *started,
@@ -367,7 +397,7 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
     struct stat st;
     int rc = GS_OK, in_tx = 0, lock_fd = -1, deferred = 0;
 
-    if ((rc = lock_ledger(ctx, ledger_path, &lock_fd))) return rc;
+    if ((rc = gs__ledger_lock(ctx, ledger_path, &lock_fd))) return rc;
     gs__out_sweep(ledger_path); /* a killed run's half-made ledger */
     if (stat(ledger_path, &st) != 0) {
         gs__crash_point("ledger.create");
@@ -391,15 +421,7 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
      * the commit): the ledger is never left with a hot journal. */
     gs__tmp_defer_begin();
     deferred = 1;
-    /* Another program's short transaction is waited for, not failed. */
-    GDALDatasetReleaseResultSet(
-        ds,
-        GDALDatasetExecuteSQL(ds, "PRAGMA busy_timeout = 5000", NULL, NULL));
-    gs__libmsg_clear(ctx);
-    if (GDALDatasetStartTransaction(ds, 0) != OGRERR_NONE) {
-        rc = ledger_failed(ctx, ledger_path, "cannot start a transaction");
-        goto done;
-    }
+    if ((rc = gs__ledger_begin(ctx, ds, ledger_path))) goto done;
     in_tx = 1;
     gs__crash_point("ledger.begin");
     for (size_t i = 0; i < n_parts; i++)
@@ -425,7 +447,7 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
 done:
     if (in_tx) GDALDatasetRollbackTransaction(ds);
     if (ds) GDALClose(ds);
-    if (lock_fd >= 0) close(lock_fd);  /* releases the lock */
+    gs__ledger_unlock(lock_fd);
     if (deferred) gs__tmp_defer_end(); /* a signal meanwhile: now */
     return rc;
 }
