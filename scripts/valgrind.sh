@@ -10,7 +10,7 @@
 # --quick (what scripts/test.sh runs): what AddressSanitizer cannot see,
 # reads of uninitialised memory, on a selected set: the fast unit tests of
 # the engine's main paths (QUICK_UNITS: reading, validate, patrol,
-# hotspots, assess, the writers, the ledger, the report) and the CLI runs.
+# hotspots, assess, the writers) and the CLI runs.
 # Without it (scripts/test.sh --full): every unit test and every fuzz
 # target's seeds and regression inputs. The allocation-failure loop
 # (test_alloc_fail), which reruns whole commands once per allocation, is
@@ -37,8 +37,8 @@ fi
 
 # The unit tests --quick runs: each under 15 s in valgrind, together
 # through every layer's main path.
-QUICK_UNITS="test_traces test_ledger test_out test_io test_report_html
- test_validate test_hotspots test_core test_patrol test_assess"
+QUICK_UNITS="test_traces test_io test_out test_validate test_hotspots
+ test_core test_patrol test_assess"
 # Run first, being the longest (the rest in any order).
 LONG_FIRST="test_clip test_real_city test_api_run test_partition
  fuzz_validate fuzz_traces_gpx"
