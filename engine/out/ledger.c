@@ -20,9 +20,8 @@
  * fails rather than replaces when another run made one meanwhile; writers
  * of one ledger (recording, and the QGIS project stored in it) take turns
  * on a lock of its folder, held from the check for the ledger to the
- * commit. Each write transaction holds SQLite's write lock from its start
- * (gs__ledger_begin): GDAL begins DEFERRED, and a transaction that read
- * first cannot wait to write. A ledger another program holds locked
+ * commit, and each write transaction holds SQLite's write lock from its
+ * start (ledger_lock.c says why). A ledger another program holds locked
  * longer than five seconds is GS_ERR_IO, "locked by another program"; a
  * full disk is named as such, with the ledger.
  */
@@ -32,7 +31,6 @@
 #include <cpl_error.h>
 #include <cpl_string.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <gdal.h>
 #include <ogr_api.h>
 #include <sqlite3.h>
@@ -40,10 +38,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libgen.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ledger_lock.h"
 #include "redact.h"
 #include "shard.h"
 #include "testhook.h"
@@ -343,52 +341,6 @@ static int record_run(gs_ctx *ctx, GDALDatasetH ds, const char *ledger_path,
     return rc;
 }
 
-int gs__ledger_lock(gs_ctx *ctx, const char *path, int *out_fd) {
-    char *copy = gs__strdup(path);
-    int fd;
-    *out_fd = -1;
-    if (!copy) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(copy);
-    while (fd >= 0 && flock(fd, LOCK_EX) != 0 && errno == EINTR)
-        ;
-    *out_fd = fd;
-    return GS_OK;
-}
-
-void gs__ledger_unlock(int fd) {
-    if (fd >= 0) close(fd); /* releases the lock */
-}
-
-int gs__ledger_begin(gs_ctx *ctx, GDALDatasetH ds, const char *path) {
-    /* Another program's short transaction is waited for, not failed. */
-    GDALDatasetReleaseResultSet(
-        ds,
-        GDALDatasetExecuteSQL(ds, "PRAGMA busy_timeout = 5000", NULL, NULL));
-    gs__libmsg_clear(ctx);
-    CPLErrorReset();
-    if (GDALDatasetStartTransaction(ds, 0) != OGRERR_NONE)
-        return ledger_failed(ctx, path, "cannot start a transaction");
-    /* GDAL begins the transaction DEFERRED: its first read would take a
-     * shared lock, and upgrading that to a write lock while another
-     * connection writes fails at once, busy timeout or not (SQLite cannot
-     * wait there without risking a deadlock). A write first, before any
-     * read, takes the write lock at the start (what BEGIN IMMEDIATE
-     * does), and waiting for it goes through the busy timeout. It changes
-     * nothing: no row matches. */
-    GDALDatasetReleaseResultSet(
-        ds, GDALDatasetExecuteSQL(ds,
-                                  "UPDATE gpkg_contents SET last_change = "
-                                  "last_change WHERE 0",
-                                  NULL, NULL));
-    if (CPLGetLastErrorType() >= CE_Failure) {
-        int rc = ledger_failed(ctx, path, "cannot start a transaction");
-        GDALDatasetRollbackTransaction(ds);
-        return rc;
-    }
-    return GS_OK;
-}
-
 int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
                       const gs__ledger_part *parts, size_t n_parts,
                       const char *command_line, const char *started,
@@ -421,7 +373,10 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
      * the commit): the ledger is never left with a hot journal. */
     gs__tmp_defer_begin();
     deferred = 1;
-    if ((rc = gs__ledger_begin(ctx, ds, ledger_path))) goto done;
+    if (gs__ledger_begin(ctx, ds)) {
+        rc = ledger_failed(ctx, ledger_path, "cannot start a transaction");
+        goto done;
+    }
     in_tx = 1;
     gs__crash_point("ledger.begin");
     for (size_t i = 0; i < n_parts; i++)

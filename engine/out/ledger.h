@@ -5,7 +5,6 @@
 #ifndef GS_LEDGER_H
 #define GS_LEDGER_H
 
-#include <gdal.h>
 #include <ogr_api.h>
 
 #include "ctx.h"
@@ -29,24 +28,6 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
                       const gs__ledger_part *parts, size_t n_parts,
                       const char *command_line, const char *started,
                       const char *run_json);
-
-/* Takes the turn of writing the GeoPackage ledger at `path`: a lock on its
- * folder (flock, so no lock file is left beside it), blocking until
- * another gridsmith run writing a ledger there has committed. Every
- * writer of the ledger (recording a week, storing the week's QGIS
- * project) holds it from its first look at the ledger to its commit.
- * *out_fd is -1 when the folder takes no lock (the writes are then kept
- * apart by SQLite's lock alone); gs__ledger_unlock gives the turn back. */
-int gs__ledger_lock(gs_ctx *ctx, const char *path, int *out_fd);
-void gs__ledger_unlock(int fd);
-
-/* Starts the write transaction of the GeoPackage ledger `ds` (at `path`,
- * for messages) holding SQLite's write lock from its start, as BEGIN
- * IMMEDIATE does: waiting for another program's write goes through a
- * five-second busy timeout instead of failing at once on the upgrade
- * from reading to writing. GS_ERR_IO "locked by another program" when
- * the wait runs out; no transaction is left open on failure. */
-int gs__ledger_begin(gs_ctx *ctx, GDALDatasetH ds, const char *path);
 
 /* The same for a ledger in PostgreSQL/PostGIS: schema `schema` of the
  * database `conn` ("PG:..."). Each part's `path` is the schema a stage

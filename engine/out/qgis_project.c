@@ -44,7 +44,7 @@
 #include <unistd.h>
 
 #include "datetime.h"
-#include "ledger.h"
+#include "ledger_lock.h"
 #include "schema.h"
 #include "style.h"
 #include "writer.h"
@@ -1094,7 +1094,13 @@ int gs__qgs_job_project(gs_ctx *ctx, const char *week,
                          ledger);
         goto done;
     }
-    if ((rc = gs__ledger_begin(ctx, ds, ledger))) goto done;
+    if (gs__ledger_begin(ctx, ds)) {
+        rc = gs__err_lib(ctx, GS_ERR_IO,
+                         "%s: cannot open the ledger to "
+                         "store its QGIS project",
+                         ledger);
+        goto done;
+    }
     rel_source(ledger, src, sizeof src);
     if ((rc = gs__qgs_ledger_styles(ctx, ds, ledger)) ||
         (rc = gs__qgs_add_gpkg(p, ds, src,
