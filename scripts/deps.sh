@@ -8,8 +8,10 @@
 #   scripts/deps.sh test    the above plus GDAL's Python tools and QGIS,
 #                           which the tests use to open outputs the way
 #                           analysts do, clang with libFuzzer
-#                           (scripts/fuzz.sh) and valgrind
-#                           (scripts/valgrind.sh), bash-completion (the
+#                           (scripts/fuzz.sh), lld (scripts/test.sh
+#                           links its builds' many test programs with
+#                           it) and valgrind (scripts/valgrind.sh),
+#                           bash-completion (the
 #                           install test completes with it), lintian and
 #                           dpkg-dev (scripts/package.sh), matplotlib
 #                           (scripts/render_partition.py); Chromium, a CJK
@@ -27,8 +29,8 @@ build_pkgs="build-essential cmake pkg-config libgdal-dev libgeos-dev
  libssl-dev libicu-dev libcsv-dev libpq-dev gdal-bin python3-gdal help2man
  gettext locales"
 test_pkgs="qgis python3-qgis xauth chromium fonts-noto-cjk python3-pil clang
- clang-format libclang-rt-14-dev valgrind postgresql-15 postgresql-15-postgis-3
- postgis parallel bash-completion lintian dpkg-dev python3-matplotlib"
+ clang-format libclang-rt-14-dev lld valgrind postgresql-15
+ postgresql-15-postgis-3 postgis parallel bash-completion lintian dpkg-dev python3-matplotlib"
 
 case $mode in
     build) pkgs=$build_pkgs ;;

@@ -18,10 +18,12 @@
  * transaction, and a table gains the cat_N columns a later week has. A
  * new ledger is made in a temporary file and linked into place, which
  * fails rather than replaces when another run made one meanwhile; writers
- * of one ledger take turns on a lock of its folder, held from the check
- * for the ledger to the commit. A ledger another program
- * holds locked is GS_ERR_IO, "locked by another program"; a full disk is
- * named as such, with the ledger.
+ * of one ledger (recording, and the QGIS project stored in it) take turns
+ * on a lock of its folder, held from the check for the ledger to the
+ * commit, and each write transaction holds SQLite's write lock from its
+ * start (ledger_lock.c says why). A ledger another program holds locked
+ * longer than five seconds is GS_ERR_IO, "locked by another program"; a
+ * full disk is named as such, with the ledger.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "ledger.h"
@@ -29,7 +31,6 @@
 #include <cpl_error.h>
 #include <cpl_string.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <gdal.h>
 #include <ogr_api.h>
 #include <sqlite3.h>
@@ -37,10 +38,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libgen.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ledger_lock.h"
 #include "redact.h"
 #include "shard.h"
 #include "testhook.h"
@@ -340,25 +341,6 @@ static int record_run(gs_ctx *ctx, GDALDatasetH ds, const char *ledger_path,
     return rc;
 }
 
-/* Takes the lock of the ledger's folder (flock on the folder itself, so
- * no lock file is left beside the ledger), blocking: writers of one
- * ledger take turns from the check for the ledger to the commit, so two
- * runs creating it at once cannot lose a week. *out_fd is -1 when the
- * folder takes no lock: then the exclusive link of create_ledger still
- * keeps a made ledger. */
-static int lock_ledger(gs_ctx *ctx, const char *path, int *out_fd) {
-    char *copy = gs__strdup(path);
-    int fd;
-    *out_fd = -1;
-    if (!copy) return gs__err(ctx, GS_ERR_NOMEM, "out of memory");
-    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(copy);
-    while (fd >= 0 && flock(fd, LOCK_EX) != 0 && errno == EINTR)
-        ;
-    *out_fd = fd;
-    return GS_OK;
-}
-
 int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
                       const gs__ledger_part *parts, size_t n_parts,
                       const char *command_line, const char *started,
@@ -367,7 +349,7 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
     struct stat st;
     int rc = GS_OK, in_tx = 0, lock_fd = -1, deferred = 0;
 
-    if ((rc = lock_ledger(ctx, ledger_path, &lock_fd))) return rc;
+    if ((rc = gs__ledger_lock(ctx, ledger_path, &lock_fd))) return rc;
     gs__out_sweep(ledger_path); /* a killed run's half-made ledger */
     if (stat(ledger_path, &st) != 0) {
         gs__crash_point("ledger.create");
@@ -391,12 +373,7 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
      * the commit): the ledger is never left with a hot journal. */
     gs__tmp_defer_begin();
     deferred = 1;
-    /* Another program's short transaction is waited for, not failed. */
-    GDALDatasetReleaseResultSet(
-        ds,
-        GDALDatasetExecuteSQL(ds, "PRAGMA busy_timeout = 5000", NULL, NULL));
-    gs__libmsg_clear(ctx);
-    if (GDALDatasetStartTransaction(ds, 0) != OGRERR_NONE) {
+    if (gs__ledger_begin(ctx, ds)) {
         rc = ledger_failed(ctx, ledger_path, "cannot start a transaction");
         goto done;
     }
@@ -425,7 +402,7 @@ int gs__ledger_record(gs_ctx *ctx, const char *ledger_path, const char *week,
 done:
     if (in_tx) GDALDatasetRollbackTransaction(ds);
     if (ds) GDALClose(ds);
-    if (lock_fd >= 0) close(lock_fd);  /* releases the lock */
+    gs__ledger_unlock(lock_fd);
     if (deferred) gs__tmp_defer_end(); /* a signal meanwhile: now */
     return rc;
 }

@@ -152,6 +152,12 @@ int gs__ledger_open(gs_ctx *ctx, const char *path, gs__ledger **out) {
         gs__ledger_close(l);
         return rc;
     }
+    /* A run committing its week meanwhile holds the file for a moment:
+     * reading waits for it instead of failing. */
+    if (!gs__out_is_pg(path))
+        GDALDatasetReleaseResultSet(
+            l->ds, GDALDatasetExecuteSQL(l->ds, "PRAGMA busy_timeout = 5000",
+                                         NULL, NULL));
     if (shard_filters(l)) {
         gs__ledger_close(l);
         return gs__err(ctx, GS_ERR_NOMEM, "out of memory");

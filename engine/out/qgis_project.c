@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "datetime.h"
+#include "ledger_lock.h"
 #include "schema.h"
 #include "style.h"
 #include "writer.h"
@@ -1039,7 +1040,7 @@ int gs__qgs_job_project(gs_ctx *ctx, const char *week,
     char title[128], src[4096], cmd[64], group[160], qml[4096];
     gs__qgs *p = NULL;
     GDALDatasetH ds = NULL;
-    int rc, shown = 0;
+    int rc, shown = 0, lock_fd = -1;
     snprintf(title, sizeof title, "gridsmith 每周任务 weekly job %s", week);
     if ((rc = gs__qgs_create(ctx, title, &p))) return rc;
     /* The week's stages, the first one's areas on top, the others' areas
@@ -1079,8 +1080,21 @@ int gs__qgs_job_project(gs_ctx *ctx, const char *week,
     /* The ledger: its tables styled for the Temporal Controller, every
      * week in them, unticked under the week's layers; the project stored
      * in it under the week's name, in one transaction. */
+    /* Another run recording its week into the ledger meanwhile takes its
+     * turn first (the lock), and the transaction holds the write lock
+     * from its start: reading the tables and then writing the styles
+     * would otherwise fail at once on meeting another writer. */
+    if ((rc = gs__ledger_lock(ctx, ledger, &lock_fd))) goto done;
+    gs__libmsg_clear(ctx);
     ds = GDALOpenEx(ledger, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
-    if (!ds || GDALDatasetStartTransaction(ds, 0) != OGRERR_NONE) {
+    if (!ds) {
+        rc = gs__err_lib(ctx, GS_ERR_IO,
+                         "%s: cannot open the ledger to "
+                         "store its QGIS project",
+                         ledger);
+        goto done;
+    }
+    if (gs__ledger_begin(ctx, ds)) {
         rc = gs__err_lib(ctx, GS_ERR_IO,
                          "%s: cannot open the ledger to "
                          "store its QGIS project",
@@ -1101,12 +1115,15 @@ int gs__qgs_job_project(gs_ctx *ctx, const char *week,
     }
     GDALClose(ds);
     ds = NULL;
+    gs__ledger_unlock(lock_fd);
+    lock_fd = -1;
     rc = gs__qgs_write(p, qgz);
     goto done;
 rollback:
     GDALDatasetRollbackTransaction(ds);
 done:
     if (ds) GDALClose(ds);
+    gs__ledger_unlock(lock_fd);
     gs__qgs_destroy(p);
     return rc;
 }
