@@ -50,13 +50,14 @@ static int weeks_fit(const gs__hs_params *p, gs__hsresult *r) {
         return 0;
     }
     if ((double)n * (double)nw > MAX_CELL_WEEKS) {
-        /* TRANSLATORS: hex_size_m is the rule's name in the rules file. */
-        gs__hs_note(r->ehsa_note, sizeof r->ehsa_note, r->ehsa_text,
-                    sizeof r->ehsa_text,
-                    "%zu hexagons x %zu weeks is more than the %.0f "
-                    "cell-weeks kept: no emerging hot spots (a larger "
-                    "hex_size_m or a shorter history)",
-                    n, nw, MAX_CELL_WEEKS);
+        gs__hs_note(
+            r->ehsa_note, sizeof r->ehsa_note, r->ehsa_text,
+            sizeof r->ehsa_text,
+            /* TRANSLATORS: hex_size_m is the rule's name in the rules file. */
+            "%zu hexagons x %zu weeks is more than the %.0f "
+            "cell-weeks kept: no emerging hot spots (a larger "
+            "hex_size_m or a shorter history)",
+            n, nw, MAX_CELL_WEEKS);
         return 0;
     }
     return 1;
@@ -113,13 +114,14 @@ static int classify_cells(gs_ctx *ctx, const gs__hs_params *p, gs__hsresult *r,
         char a[9], b[9];
         gs__isoweek_format(p->week0, a);
         gs__isoweek_format(p->week0 + 7 * (int32_t)(nw - 1), b);
-        /* TRANSLATORS: the second %s only adds the English plural "s";
-         * insufficient_history is the class as the layers spell it. */
-        gs__hs_note(r->ehsa_note, sizeof r->ehsa_note, r->ehsa_text,
-                    sizeof r->ehsa_text,
-                    "only %zu week%s of history (%s to %s); emerging hot "
-                    "spots need %d: class insufficient_history",
-                    nw, nw == 1 ? "" : "s", a, b, p->rules->min_history_weeks);
+        gs__hs_note(
+            r->ehsa_note, sizeof r->ehsa_note, r->ehsa_text,
+            sizeof r->ehsa_text,
+            /* TRANSLATORS: the second %s only adds the English plural "s";
+               insufficient_history is the class as the layers spell it. */
+            "only %zu week%s of history (%s to %s); emerging hot "
+            "spots need %d: class insufficient_history",
+            nw, nw == 1 ? "" : "s", a, b, p->rules->min_history_weeks);
         return GS_OK;
     }
     zc = gs__malloc(nw * sizeof *zc);

@@ -186,11 +186,12 @@ int gs__hs_gi_run(const double *x, const unsigned char *use, size_t n,
         snprintf(out->note, sizeof out->note,
                  "%zu %s, fewer than the %d Gi* needs: counts only", m, what,
                  min_units);
-        /* TRANSLATORS: the second %s is "grids" or "hexagons" (translated
-         * too), %d the minimum number of units Gi* needs. */
-        snprintf(out->text, sizeof out->text,
-                 gs__tr("%zu %s, fewer than the %d Gi* needs: counts only"), m,
-                 what_text, min_units);
+        snprintf(
+            out->text, sizeof out->text,
+            /* TRANSLATORS: the second %s is "grids" or "hexagons" (translated
+               too), %d the minimum number of units Gi* needs. */
+            gs__tr("%zu %s, fewer than the %d Gi* needs: counts only"), m,
+            what_text, min_units);
         return GS_OK;
     }
     map = gs__malloc(n * sizeof *map);
@@ -224,11 +225,12 @@ int gs__hs_gi_run(const double *x, const unsigned char *use, size_t n,
                  "every one of the %zu %s has the same value (%g): Gi* is "
                  "undefined",
                  m, what, sx[0]);
-        /* TRANSLATORS: %s is "grids" or "hexagons" (translated too). */
-        snprintf(out->text, sizeof out->text,
-                 gs__tr("every one of the %zu %s has the same value (%g): "
-                        "Gi* is undefined"),
-                 m, what_text, sx[0]);
+        snprintf(
+            out->text, sizeof out->text,
+            /* TRANSLATORS: %s is "grids" or "hexagons" (translated too). */
+            gs__tr("every one of the %zu %s has the same value (%g): "
+                   "Gi* is undefined"),
+            m, what_text, sx[0]);
         goto done;
     }
     if ((rc = gs__gi_bins(sz, sp, m, 1, sb))) goto done;
@@ -256,10 +258,12 @@ int gs__hs_grids_gi(gs_ctx *ctx, const double *x, const unsigned char *use,
     size_t *start = NULL, *nbr = NULL;
     int rc = gs__hs_queen_geoms(ctx, geoms, stride, n, rules->edge_snap_m,
                                 &start, &nbr);
-    /* TRANSLATORS: the units of Gi* in its notes: "22 grids, fewer than
-     * the 30 Gi* needs", and the label of the summary's Gi* line. */
-    if (!rc && (rc = gs__hs_gi_run(x, use, n, start, nbr, rules->min_units,
-                                   "grids", gs__tr("grids"), out)))
+    if (!rc &&
+        (rc = gs__hs_gi_run(x, use, n, start, nbr, rules->min_units,
+                            /* TRANSLATORS: the units of Gi* in its notes: "22
+                               grids, fewer than the 30 Gi* needs", and the
+                               label of the summary's Gi* line. */
+                            "grids", gs__tr("grids"), out)))
         rc = gs__err(ctx, rc, "Gi* on the grids failed");
     free(start);
     free(nbr);
@@ -280,9 +284,9 @@ int gs__hs_hexes_gi(gs_ctx *ctx, const gs__hex *hx, const double *x, size_t n,
         rc = gs__err(ctx, rc, "hexagon adjacency failed");
         goto done;
     }
-    /* TRANSLATORS: the units of Gi* in its notes ("114 hexagons, fewer
-     * than the 30 Gi* needs"). */
     if ((rc = gs__hs_gi_run(x, NULL, n, start, nbr, rules->min_units,
+                            /* TRANSLATORS: the units of Gi* in its notes ("114
+                               hexagons, fewer than the 30 Gi* needs"). */
                             "hexagons", gs__tr("hexagons"), out)))
         rc = gs__err(ctx, rc, "Gi* on the hexagons failed");
 done:

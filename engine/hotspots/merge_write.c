@@ -238,8 +238,8 @@ static void gi_line(gs__buf *t, json_object *o, const gs__hs_gi *g, size_t n,
     if (!g->done)
         gs__buf_printf(t, gs__tr("  %s: %s\n"), label, g->text);
     else
-        /* TRANSLATORS: the first %s is "grids" or "hexagons". */
         gs__buf_printf(t,
+                       /* TRANSLATORS: the first %s is "grids" or "hexagons". */
                        gs__tr("  %s: %zu; %ld hot spots (%ld at 99%%), %ld "
                               "cold, passing FDR 0.05\n"),
                        label, n, b[5] + b[6], b[6], b[0] + b[1]);

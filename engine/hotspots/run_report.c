@@ -57,11 +57,12 @@ static void gi_text(gs__buf *t, const gs__hs_gi *g, size_t n,
         gs__buf_printf(t, gs__tr("  %s: %s\n"), what, g->text);
         return;
     }
-    /* TRANSLATORS: the first %s is "grids" or "hexagons (100 m)". */
-    gs__buf_printf(t,
-                   gs__tr("  %s: %zu; %ld hot spots (%ld at 99%%), %ld cold, "
-                          "passing FDR 0.05; %ld more at 90%%\n"),
-                   what, n, b[5] + b[6], b[6], b[0] + b[1], b[4] + b[2]);
+    gs__buf_printf(
+        t,
+        /* TRANSLATORS: the first %s is "grids" or "hexagons (100 m)". */
+        gs__tr("  %s: %zu; %ld hot spots (%ld at 99%%), %ld cold, "
+               "passing FDR 0.05; %ld more at 90%%\n"),
+        what, n, b[5] + b[6], b[6], b[0] + b[1], b[4] + b[2]);
 }
 
 /* The emerging hot spots object: computed, note, hexagons per class. */
@@ -220,10 +221,10 @@ static void report_text(gs__buf *text, const report_in *in) {
                            in->ev->n_unknown);
     }
     if (r->ehsa_done) {
-        /* TRANSLATORS: followed by " class count;" for each emerging hot
-         * spot class found (the class codes as the layers spell them) and
-         * " no_pattern N". */
         gs__buf_printf(text,
+                       /* TRANSLATORS: followed by " class count;" for each
+                          emerging hot spot class found (the class codes as the
+                          layers spell them) and " no_pattern N". */
                        gs__tr("  emerging hot spots over %d weeks (%s to %s):"),
                        p->nweeks, in->w0, in->w1);
         for (int c = 0; c < GS__EHSA_COUNT; c++)

@@ -768,9 +768,9 @@ static int close_earlier_week(jrun *R) {
         long long ne = e ? json_object_get_int64(e) : 0;
         long long no = o ? json_object_get_int64(o) : 0;
         long long nd = d ? json_object_get_int64(d) : 0;
-        /* TRANSLATORS: a piece of an earlier week's line, as " %lld
-         * grids;". */
         gs__buf_printf(&line,
+                       /* TRANSLATORS: a piece of an earlier week's line,
+                          as the grids' piece. */
                        gs__tr(" %lld events, %lld open at the week's end "
                               "(%lld overdue);"),
                        ne, no, nd);

@@ -99,12 +99,13 @@ static int plan(const gs_rules *rules, long hh, long persons,
     if (rules->partition_policy == GS_POLICY_OVERSIZE) {
         ks[0] = (hh + rules->max_households - 1) / rules->max_households;
         if (ks[0] > 1) ks[0]--; /* one grid takes the excess */
-        /* TRANSLATORS: "policy oversize" names the rules' partition_policy
-         * value; grid notes look for it in the English note. */
-        gs__partition_note(sum, NULL,
-                           "no whole number of grids fits %ld households: "
-                           "one oversize grid allowed (policy oversize)",
-                           hh);
+        gs__partition_note(
+            sum, NULL,
+            /* TRANSLATORS: "policy oversize" names the rules' partition_policy
+               value; grid notes look for it in the English note. */
+            "no whole number of grids fits %ld households: "
+            "one oversize grid allowed (policy oversize)",
+            hh);
         return 1;
     }
     b->by_persons = 1;
@@ -146,10 +147,10 @@ static void do_community(GEOSContextHandle_t h, const gs__model *m,
         if (g->hh <= rules->max_households) continue;
         feasible = 0;
         if (sum->big_buildings++ == 0)
-            /* TRANSLATORS: followed by the buildings, each "id name
-             * households", separated by commas. */
             gs__partition_note(
                 sum, "; ",
+                /* TRANSLATORS: followed by the buildings, each "id name
+                   households", separated by commas. */
                 "over %d households in one building: ", rules->max_households);
         else
             gs__partition_note(sum, NULL, ", ");
