@@ -12,10 +12,11 @@
 # BUILD_DIR (default: build) holds a built gridsmith: the help texts are
 # taken from its output (scripts/help_pot.py). Messages are found where the
 # library and the command translate them: the format of gs__err,
-# gs__err_lib, gs__warn, gs__optfmt and cli_usage_error, and strings in
-# _() and N_(). After a merge, translate the entries it lists (new ones are
-# empty, changed ones "fuzzy": fix the translation and delete the fuzzy
-# flag), then rebuild; docs/development.md, Translations.
+# gs__err_lib, gs__warn, gs__optfmt, gs__hs_note, gs__partition_note and
+# cli_usage_error, and strings in gs__tr(), _() and N_(). After a merge,
+# translate the entries it lists (new ones are empty, changed ones
+# "fuzzy": fix the translation and delete the fuzzy flag), then rebuild;
+# docs/development.md, Translations.
 # Needs gettext (scripts/deps.sh build).
 set -eu
 check=0
@@ -53,12 +54,17 @@ xgettext --from-code=UTF-8 --language=C --add-location=file \
     --keyword= --keyword=_ --keyword=N_ --keyword=gs__tr \
     --keyword=gs__err:3 --keyword=gs__err_lib:3 --keyword=gs__warn:2 \
     --keyword=gs__optfmt:2 --keyword=cli_usage_error:2 \
+    --keyword=gs__hs_note:5 --flag=gs__hs_note:5:c-format \
+    --keyword=gs__partition_note:3 --flag=gs__partition_note:3:c-format \
     --flag=gs__err:3:c-format --flag=gs__err_lib:3:c-format \
     --flag=gs__warn:2:c-format --flag=gs__optfmt:2:c-format \
     --flag=cli_usage_error:2:c-format \
     --files-from="$tmp/files" -o "$tmp/src.pot"
-# Formats with nothing to translate ("%s", "%s: %s") stay out.
-msggrep --invert-match --msgid -E -e '^([%][-.0-9]*[a-z]+|[ :;,.()/=-])*$' \
+# Formats with nothing to translate ("%s", "%s: %s") stay out; an
+# indented console line ("  %s: %s\n", a label and its text) stays in:
+# its colon is the language's.
+msggrep --invert-match --msgid -E \
+    -e '^ ?([%][-.0-9]*[a-z]+|[:;,.()/=-])([%][-.0-9]*[a-z]+|[ :;,.()/=-])*$' \
     "$tmp/src.pot" -o "$tmp/src2.pot"
 /usr/bin/python3 scripts/help_pot.py "$build/gridsmith" "$tmp/help.pot"
 msgcat --use-first --add-location=file "$tmp/src2.pot" "$tmp/help.pot" \

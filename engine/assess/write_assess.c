@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "run_assess.h"
 #include "rules.h"
 
@@ -341,32 +342,43 @@ gs_report *gs__arun_report(gs__arun *R) {
         json_object_object_add(o, "visits", jv);
     }
     gs__buf_init(&text, 0);
-    gs__buf_printf(&text, "assess: %s (%s to %s), %zu members\n", month, from,
-                   to, R->n_m);
-    gs__buf_printf(&text, "  ledger weeks: %s%s%s\n", held,
-                   missing[0] ? "; missing " : "", missing);
+    /* The console text in the user's language (gs__tr); item codes and
+     * layer names stay as the layers spell them. */
+    gs__buf_printf(&text, gs__tr("assess: %s (%s to %s), %zu members\n"), month,
+                   from, to, R->n_m);
+    if (missing[0])
+        gs__buf_printf(&text, gs__tr("  ledger weeks: %s; missing %s\n"), held,
+                       missing);
+    else
+        gs__buf_printf(&text, gs__tr("  ledger weeks: %s\n"), held);
     gs__buf_printf(&text,
-                   "  优秀 excellent %ld, 良好 good %ld, 合格 pass %ld, 不合格 "
-                   "fail %ld; mean total %.1f\n",
+                   gs__tr("  优秀 excellent %ld, 良好 good %ld, 合格 pass %ld, "
+                          "不合格 fail %ld; mean total %.1f\n"),
                    nt[0], nt[1], nt[2], nt[3], R->n_m ? sum / R->n_m : 0);
     {
-        const char *sep = "  members on a default (see defaults_used):";
+        /* TRANSLATORS: followed by " item count" for each assessment item
+         * (its code as the layers spell it), separated by commas. */
+        const char *sep = gs__tr("  members on a default (see defaults_used):");
+        int any = 0;
         for (int k = 0; k < GS_ASSESS_ITEMS; k++)
             if (nd[k]) {
                 gs__buf_printf(&text, "%s %s %ld", sep, gs__assess_items[k],
                                nd[k]);
                 sep = ",";
+                any = 1;
             }
-        if (sep[0] == ',') gs__buf_puts(&text, "\n");
+        if (any) gs__buf_puts(&text, "\n");
     }
     if (R->o->visits)
         gs__buf_printf(&text,
-                       "  visits: %zu in the period, %ld verified; %zu care "
-                       "targets, %ld overdue\n",
+                       gs__tr("  visits: %zu in the period, %ld verified; %zu "
+                              "care targets, %ld overdue\n"),
                        R->n_v, verified, R->n_duties, R->overdue);
     if (R->n_bad)
-        gs__buf_printf(&text, "  %zu bad rows left out (listed in bad_rows)\n",
+        gs__buf_printf(&text,
+                       gs__tr("  %zu bad rows left out (listed in "
+                              "bad_rows)\n"),
                        R->n_bad);
-    gs__buf_printf(&text, "  wrote %s\n", R->o->common.output);
+    gs__buf_printf(&text, gs__tr("  wrote %s\n"), R->o->common.output);
     return gs__report_from_buf(R->ctx, o, &text, nt[3] + R->overdue);
 }

@@ -89,10 +89,10 @@ static int check_params(gs_ctx *ctx, const gs__hs_params *p) {
  * rather than "every value is equal". */
 static void note_empty_period(gs__hsresult *r) {
     if (r->n_period != 0) return;
-    snprintf(r->grid_gi.note, sizeof r->grid_gi.note,
-             "no events in the period: counts only");
-    snprintf(r->hex_gi.note, sizeof r->hex_gi.note,
-             "no events in the period: counts only");
+    gs__hs_note(r->grid_gi.note, sizeof r->grid_gi.note, r->grid_gi.text,
+                sizeof r->grid_gi.text, "no events in the period: counts only");
+    gs__hs_note(r->hex_gi.note, sizeof r->hex_gi.note, r->hex_gi.text,
+                sizeof r->hex_gi.text, "no events in the period: counts only");
 }
 
 int gs__hotspots_analyse(gs_ctx *ctx, const gs__model *m, const gs__events *ev,

@@ -42,18 +42,22 @@ done:
 static int weeks_fit(const gs__hs_params *p, gs__hsresult *r) {
     size_t n = r->n_hex, nw = (size_t)p->nweeks;
     if (n < (size_t)p->rules->min_units) {
-        snprintf(r->ehsa_note, sizeof r->ehsa_note,
-                 "%zu hexagons, fewer than the %d Gi* needs: no emerging hot "
-                 "spots",
-                 n, p->rules->min_units);
+        gs__hs_note(r->ehsa_note, sizeof r->ehsa_note, r->ehsa_text,
+                    sizeof r->ehsa_text,
+                    "%zu hexagons, fewer than the %d Gi* needs: no emerging "
+                    "hot spots",
+                    n, p->rules->min_units);
         return 0;
     }
     if ((double)n * (double)nw > MAX_CELL_WEEKS) {
-        snprintf(r->ehsa_note, sizeof r->ehsa_note,
-                 "%zu hexagons x %zu weeks is more than the %.0f cell-weeks "
-                 "kept: no emerging hot spots (a larger hex_size_m or a "
-                 "shorter history)",
-                 n, nw, MAX_CELL_WEEKS);
+        gs__hs_note(
+            r->ehsa_note, sizeof r->ehsa_note, r->ehsa_text,
+            sizeof r->ehsa_text,
+            /* TRANSLATORS: hex_size_m is the rule's name in the rules file. */
+            "%zu hexagons x %zu weeks is more than the %.0f "
+            "cell-weeks kept: no emerging hot spots (a larger "
+            "hex_size_m or a shorter history)",
+            n, nw, MAX_CELL_WEEKS);
         return 0;
     }
     return 1;
@@ -80,7 +84,8 @@ static int weekly_gi(gs_ctx *ctx, const gs__events *ev, const gs__hs_params *p,
     for (size_t w = 0; w < nw; w++) {
         gs__hs_gi g;
         if ((rc = gs__hs_gi_run(x + w * n, NULL, n, start, nbr,
-                                p->rules->min_units, "hexagons", &g))) {
+                                p->rules->min_units, "hexagons", "hexagons",
+                                &g))) {
             rc = gs__err(ctx, rc, "weekly Gi* on the hexagons failed");
             goto done;
         }
@@ -109,10 +114,14 @@ static int classify_cells(gs_ctx *ctx, const gs__hs_params *p, gs__hsresult *r,
         char a[9], b[9];
         gs__isoweek_format(p->week0, a);
         gs__isoweek_format(p->week0 + 7 * (int32_t)(nw - 1), b);
-        snprintf(r->ehsa_note, sizeof r->ehsa_note,
-                 "only %zu week%s of history (%s to %s); emerging hot spots "
-                 "need %d: class insufficient_history",
-                 nw, nw == 1 ? "" : "s", a, b, p->rules->min_history_weeks);
+        gs__hs_note(
+            r->ehsa_note, sizeof r->ehsa_note, r->ehsa_text,
+            sizeof r->ehsa_text,
+            /* TRANSLATORS: the second %s only adds the English plural "s";
+               insufficient_history is the class as the layers spell it. */
+            "only %zu week%s of history (%s to %s); emerging hot "
+            "spots need %d: class insufficient_history",
+            nw, nw == 1 ? "" : "s", a, b, p->rules->min_history_weeks);
         return GS_OK;
     }
     zc = gs__malloc(nw * sizeof *zc);

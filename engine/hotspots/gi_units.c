@@ -13,12 +13,14 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis.h"
 #include "geom.h"
+#include "i18n.h"
 
 /* ---- bounds and the polygon index ---------------------------------------- */
 
@@ -159,9 +161,20 @@ void gs__hs_gi_count_bins(const gs__hs_gi *g, size_t n, long out[7]) {
         if (isfinite(g->z[i])) out[g->bin[i] + 3]++;
 }
 
+void gs__hs_note(char *note, size_t note_size, char *text, size_t text_size,
+                 const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(note, note_size, fmt, ap);
+    va_end(ap);
+    va_start(ap, fmt);
+    vsnprintf(text, text_size, gs__tr(fmt), ap);
+    va_end(ap);
+}
+
 int gs__hs_gi_run(const double *x, const unsigned char *use, size_t n,
                   const size_t *start, const size_t *nbr, int min_units,
-                  const char *what, gs__hs_gi *out) {
+                  const char *what, const char *what_text, gs__hs_gi *out) {
     size_t m = 0, nn = 0, *map = NULL, *sst = NULL, *snb = NULL;
     double *sx = NULL, *sz = NULL, *sp = NULL;
     signed char *sb = NULL;
@@ -173,6 +186,12 @@ int gs__hs_gi_run(const double *x, const unsigned char *use, size_t n,
         snprintf(out->note, sizeof out->note,
                  "%zu %s, fewer than the %d Gi* needs: counts only", m, what,
                  min_units);
+        snprintf(
+            out->text, sizeof out->text,
+            /* TRANSLATORS: the second %s is "grids" or "hexagons" (translated
+               too), %d the minimum number of units Gi* needs. */
+            gs__tr("%zu %s, fewer than the %d Gi* needs: counts only"), m,
+            what_text, min_units);
         return GS_OK;
     }
     map = gs__malloc(n * sizeof *map);
@@ -206,6 +225,12 @@ int gs__hs_gi_run(const double *x, const unsigned char *use, size_t n,
                  "every one of the %zu %s has the same value (%g): Gi* is "
                  "undefined",
                  m, what, sx[0]);
+        snprintf(
+            out->text, sizeof out->text,
+            /* TRANSLATORS: %s is "grids" or "hexagons" (translated too). */
+            gs__tr("every one of the %zu %s has the same value (%g): "
+                   "Gi* is undefined"),
+            m, what_text, sx[0]);
         goto done;
     }
     if ((rc = gs__gi_bins(sz, sp, m, 1, sb))) goto done;
@@ -233,8 +258,12 @@ int gs__hs_grids_gi(gs_ctx *ctx, const double *x, const unsigned char *use,
     size_t *start = NULL, *nbr = NULL;
     int rc = gs__hs_queen_geoms(ctx, geoms, stride, n, rules->edge_snap_m,
                                 &start, &nbr);
-    if (!rc && (rc = gs__hs_gi_run(x, use, n, start, nbr, rules->min_units,
-                                   "grids", out)))
+    if (!rc &&
+        (rc = gs__hs_gi_run(x, use, n, start, nbr, rules->min_units,
+                            /* TRANSLATORS: the units of Gi* in its notes: "22
+                               grids, fewer than the 30 Gi* needs", and the
+                               label of the summary's Gi* line. */
+                            "grids", gs__tr("grids"), out)))
         rc = gs__err(ctx, rc, "Gi* on the grids failed");
     free(start);
     free(nbr);
@@ -247,8 +276,8 @@ int gs__hs_hexes_gi(gs_ctx *ctx, const gs__hex *hx, const double *x, size_t n,
     size_t *start = NULL, *nbr = NULL;
     int rc = GS_OK;
     if (n == 0) {
-        snprintf(out->note, sizeof out->note,
-                 "no hexagon overlaps the communities");
+        gs__hs_note(out->note, sizeof out->note, out->text, sizeof out->text,
+                    "no hexagon overlaps the communities");
         goto done;
     }
     if ((rc = gs__hex_adjacency(hx, n, &start, &nbr))) {
@@ -256,7 +285,9 @@ int gs__hs_hexes_gi(gs_ctx *ctx, const gs__hex *hx, const double *x, size_t n,
         goto done;
     }
     if ((rc = gs__hs_gi_run(x, NULL, n, start, nbr, rules->min_units,
-                            "hexagons", out)))
+                            /* TRANSLATORS: the units of Gi* in its notes ("114
+                               hexagons, fewer than the 30 Gi* needs"). */
+                            "hexagons", gs__tr("hexagons"), out)))
         rc = gs__err(ctx, rc, "Gi* on the hexagons failed");
 done:
     if (!rc && out_start) {

@@ -48,7 +48,8 @@ typedef struct gs__hs_gi {
     int done;      /* 0: not computed, `note` says why; fields NULL */
     double *z, *p; /* per unit, when done */
     signed char *bin;
-    char note[200];
+    char note[200]; /* English: the layers and the JSON keep it */
+    char text[400]; /* the note in the user's language, for the console */
 } gs__hs_gi;
 
 /* What became of a set of events by the period's end. */
@@ -150,8 +151,9 @@ typedef struct gs__hsresult {
     long *hex_history; /* in the history */
     gs__hs_gi hex_gi;
     /* emerging hot spots, per hexagon */
-    int ehsa_done; /* 0: `ehsa_note` says why; classes insufficient */
-    char ehsa_note[200];
+    int ehsa_done;       /* 0: `ehsa_note` says why; classes insufficient */
+    char ehsa_note[200]; /* English, as the layers and the JSON keep it */
+    char ehsa_text[400]; /* the same in the user's language (console) */
     gs__ehsa_result *ehsa;
     signed char *week_bin; /* nweeks x n_hex weekly Gi* bins, or NULL */
     /* clusters and trouble spots */
@@ -160,7 +162,8 @@ typedef struct gs__hsresult {
     gs__hs_trouble *trouble;
     size_t n_trouble;
     int rising_done;
-    char rising_note[200];
+    char rising_note[200]; /* English, as rising_note above */
+    char rising_text[400]; /* the same in the user's language */
     /* kernel density, per km^2, row 0 north */
     gs__raster kde_grid;
     float *kde;
@@ -206,14 +209,22 @@ int gs__hs_queen_geoms(gs_ctx *ctx, GEOSGeometry *const *geoms, size_t stride,
                        size_t n, double snap_m, size_t **out_start,
                        size_t **out_nbr);
 
+/* A note why something was not computed, formatted twice from the
+ * English `fmt`: as it is into `note` (the layers and the JSON keep the
+ * English) and translated (gs__tr) into `text`, which the console shows.
+ * Either is cut to its size. */
+void gs__hs_note(char *note, size_t note_size, char *text, size_t text_size,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* Gi* of the units with use[i] (all when use is NULL) on values x, with
  * CSR neighbours among all n units (unused neighbours drop out): z, p
  * (NaN for unused units) and BH bins into *out, or out->done = 0 and a
- * note naming `what` ("grids") when there are fewer than min_units units
- * or every value is equal. GS_ERR_NOMEM. Free with gs__hs_gi_free. */
+ * note naming `what` ("grids"; `what_text` in the user's language) when
+ * there are fewer than min_units units or every value is equal.
+ * GS_ERR_NOMEM. Free with gs__hs_gi_free. */
 int gs__hs_gi_run(const double *x, const unsigned char *use, size_t n,
                   const size_t *start, const size_t *nbr, int min_units,
-                  const char *what, gs__hs_gi *out);
+                  const char *what, const char *what_text, gs__hs_gi *out);
 
 /* Gi* of n grid polygons (as gs__hs_queen_geoms takes them) on values x
  * where use[i]: binary queen contiguity with the rules' edge snap, then

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "merge_state.h"
 #include "report.h"
 
@@ -220,8 +221,10 @@ int gs__hs_merge_write(gs__hs_merge *M, gs__out *o) {
 
 /* ---- the report ---------------------------------------------------------- */
 
+/* A Gi* object under the key `what` of the JSON, and its line of the
+ * text, labelled `label` (`what` in the user's language). */
 static void gi_line(gs__buf *t, json_object *o, const gs__hs_gi *g, size_t n,
-                    const char *what) {
+                    const char *what, const char *label) {
     long b[7];
     json_object *j = json_object_new_object();
     gs__hs_gi_count_bins(g, n, b);
@@ -233,12 +236,13 @@ static void gi_line(gs__buf *t, json_object *o, const gs__hs_gi *g, size_t n,
     json_object_object_add(j, "cold_95", json_object_new_int64(b[0] + b[1]));
     json_object_object_add(o, what, j);
     if (!g->done)
-        gs__buf_printf(t, "  %s: %s\n", what, g->note);
+        gs__buf_printf(t, gs__tr("  %s: %s\n"), label, g->text);
     else
         gs__buf_printf(t,
-                       "  %s: %zu; %ld hot spots (%ld at 99%%), %ld cold, "
-                       "passing FDR 0.05\n",
-                       what, n, b[5] + b[6], b[6], b[0] + b[1]);
+                       /* TRANSLATORS: the first %s is "grids" or "hexagons". */
+                       gs__tr("  %s: %zu; %ld hot spots (%ld at 99%%), %ld "
+                              "cold, passing FDR 0.05\n"),
+                       label, n, b[5] + b[6], b[6], b[0] + b[1]);
 }
 
 gs_report *gs__hs_merge_report(gs__hs_merge *M) {
@@ -253,16 +257,18 @@ gs_report *gs__hs_merge_report(gs__hs_merge *M) {
     json_object_object_add(o, "events_in_period",
                            json_object_new_int64(M->events));
     gs__buf_init(&t, 0);
+    /* The console text in the user's language (gs__tr); the JSON keys and
+     * layer names stay. */
     gs__buf_printf(&t,
-                   "hotspots, merged: %zu shard outputs, %s to %s, %ld events "
-                   "in the period, %zu categories\n",
+                   gs__tr("hotspots, merged: %zu shard outputs, %s to %s, %ld "
+                          "events in the period, %zu categories\n"),
                    M->ns, M->s[0].meta[0], M->s[0].meta[1], M->events,
                    M->ncats);
-    gi_line(&t, o, &M->grid_gi, M->ngrids, "grids");
-    gi_line(&t, o, &M->hex_gi, M->nhex, "hexagons");
+    gi_line(&t, o, &M->grid_gi, M->ngrids, "grids", gs__tr("grids"));
+    gi_line(&t, o, &M->hex_gi, M->nhex, "hexagons", gs__tr("hexagons"));
     gs__buf_printf(&t,
-                   "  wrote %s (grid_events, hex_hotspots, categories, "
-                   "run_metadata; the other layers stay per shard)\n",
+                   gs__tr("  wrote %s (grid_events, hex_hotspots, categories, "
+                          "run_metadata; the other layers stay per shard)\n"),
                    M->opts->common.output);
     return gs__report_from_buf(M->ctx, o, &t, 0);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "report.h"
 #include "run_hotspots.h"
 
@@ -51,13 +52,17 @@ static void gi_text(gs__buf *t, const gs__hs_gi *g, size_t n,
     long b[7];
     gs__hs_gi_count_bins(g, n, b);
     if (!g->done) {
-        gs__buf_printf(t, "  %s: %s\n", what, g->note);
+        /* TRANSLATORS: a label and what it says, as "  grids: 22 grids,
+         * fewer than the 30 Gi* needs: counts only". */
+        gs__buf_printf(t, gs__tr("  %s: %s\n"), what, g->text);
         return;
     }
-    gs__buf_printf(t,
-                   "  %s: %zu; %ld hot spots (%ld at 99%%), %ld cold, "
-                   "passing FDR 0.05; %ld more at 90%%\n",
-                   what, n, b[5] + b[6], b[6], b[0] + b[1], b[4] + b[2]);
+    gs__buf_printf(
+        t,
+        /* TRANSLATORS: the first %s is "grids" or "hexagons (100 m)". */
+        gs__tr("  %s: %zu; %ld hot spots (%ld at 99%%), %ld cold, "
+               "passing FDR 0.05; %ld more at 90%%\n"),
+        what, n, b[5] + b[6], b[6], b[0] + b[1], b[4] + b[2]);
 }
 
 /* The emerging hot spots object: computed, note, hexagons per class. */
@@ -164,46 +169,63 @@ static void report_text(gs__buf *text, const report_in *in) {
     const gs__hs_params *p = in->p;
     const long *kinds = in->kinds, *classes = in->classes;
     char what[64];
+    /* The console text in the user's language (gs__tr); layer, class and
+     * rule names stay as the layers spell them. */
     gs__buf_printf(text,
-                   "hotspots: %s to %s, %ld events in the period (%zu usable "
-                   "read, %zu bad rows listed in bad_rows)\n",
+                   gs__tr("hotspots: %s to %s, %ld events in the period (%zu "
+                          "usable read, %zu bad rows listed in bad_rows)\n"),
                    in->d0, in->d1, r->n_period, in->ev->n, in->ev->n_bad);
     if (r->n_period == 0)
         gs__buf_printf(text,
-                       "  no events in the period: the layers hold "
-                       "the counts (zero), Gi* is not computed\n");
-    gi_text(text, &r->grid_gi, in->m->n_grids, "grids");
-    snprintf(what, sizeof what, "hexagons (%g m)", p->hex_size_m);
+                       gs__tr("  no events in the period: the layers hold "
+                              "the counts (zero), Gi* is not computed\n"));
+    gi_text(text, &r->grid_gi, in->m->n_grids, gs__tr("grids"));
+    /* TRANSLATORS: the label of the hexagons' Gi* line; %g the size. */
+    snprintf(what, sizeof what, gs__tr("hexagons (%g m)"), p->hex_size_m);
     gi_text(text, &r->hex_gi, r->n_hex, what);
-    gs__buf_printf(text, "  clusters (DBSCAN %g m, %d events): %zu\n",
+    gs__buf_printf(text, gs__tr("  clusters (DBSCAN %g m, %d events): %zu\n"),
                    opts->common.rules->cluster_eps_m,
                    opts->common.rules->cluster_min_events, r->n_clusters);
     gs__buf_printf(text,
-                   "  trouble spots: %ld repeat locations, %ld overdue "
-                   "events, %ld rising grids\n",
+                   gs__tr("  trouble spots: %ld repeat locations, %ld overdue "
+                          "events, %ld rising grids\n"),
                    kinds[0], kinds[1], kinds[2]);
     if (!r->rising_done)
-        gs__buf_printf(text, "    rising grids: %s\n", r->rising_note);
+        gs__buf_printf(text, gs__tr("    rising grids: %s\n"), r->rising_text);
     {
         const gs__hs_backlog *b = &r->backlog_total;
         char d[11] = "";
         if (b->open) gs__date_format(b->oldest_open, d);
-        gs__buf_printf(
-            text,
-            "  backlog at %s: %ld open events, %ld of them "
-            "overdue%s%s%s; in the period %ld reported, %ld "
-            "resolved (%ld self-resolved)\n",
-            in->d1, b->open, b->overdue, b->open ? " (oldest reported " : "", d,
-            b->open ? ")" : "", b->reported, b->resolved, b->self_resolved);
+        /* The oldest open event's day only when there is one: two whole
+         * sentences rather than a piece to fill in. */
+        if (b->open)
+            gs__buf_printf(text,
+                           gs__tr("  backlog at %s: %ld open events, %ld of "
+                                  "them overdue (oldest reported %s); in the "
+                                  "period %ld reported, %ld resolved (%ld "
+                                  "self-resolved)\n"),
+                           in->d1, b->open, b->overdue, d, b->reported,
+                           b->resolved, b->self_resolved);
+        else
+            gs__buf_printf(text,
+                           gs__tr("  backlog at %s: %ld open events, %ld of "
+                                  "them overdue; in the period %ld reported, "
+                                  "%ld resolved (%ld self-resolved)\n"),
+                           in->d1, b->open, b->overdue, b->reported,
+                           b->resolved, b->self_resolved);
         if (in->ev->no_status)
             gs__buf_printf(text,
-                           "  no status field: %zu events without a "
-                           "resolved_at counted as status unknown (never "
-                           "open or overdue)\n",
+                           gs__tr("  no status field: %zu events without a "
+                                  "resolved_at counted as status unknown "
+                                  "(never open or overdue)\n"),
                            in->ev->n_unknown);
     }
     if (r->ehsa_done) {
-        gs__buf_printf(text, "  emerging hot spots over %d weeks (%s to %s):",
+        gs__buf_printf(text,
+                       /* TRANSLATORS: followed by " class count;" for each
+                          emerging hot spot class found (the class codes as the
+                          layers spell them) and " no_pattern N". */
+                       gs__tr("  emerging hot spots over %d weeks (%s to %s):"),
                        p->nweeks, in->w0, in->w1);
         for (int c = 0; c < GS__EHSA_COUNT; c++)
             if (classes[c] && c != GS__EHSA_NO_PATTERN)
@@ -211,23 +233,24 @@ static void report_text(gs__buf *text, const report_in *in) {
                                classes[c]);
         gs__buf_printf(text, " no_pattern %ld\n", classes[GS__EHSA_NO_PATTERN]);
     } else {
-        gs__buf_printf(text, "  emerging hot spots: %s\n", r->ehsa_note);
+        gs__buf_printf(text, gs__tr("  emerging hot spots: %s\n"),
+                       r->ehsa_text);
     }
     if (r->n_mismatch || r->n_unknown_code || r->n_outside)
         gs__buf_printf(text,
-                       "  event_issues: %ld given grid codes disagree with "
-                       "the location, %ld name no grid, %ld events lie in "
-                       "no grid\n",
+                       gs__tr("  event_issues: %ld given grid codes disagree "
+                              "with the location, %ld name no grid, %ld "
+                              "events lie in no grid\n"),
                        r->n_mismatch, r->n_unknown_code, r->n_outside);
     gs__buf_printf(text,
-                   "  density: quartic kernel, bandwidth %.0f m, %g m cells "
-                   "(rule in run_metadata)\n",
+                   gs__tr("  density: quartic kernel, bandwidth %.0f m, %g m "
+                          "cells (rule in run_metadata)\n"),
                    r->kde_h, r->kde_grid.cell);
     if (in->k->path)
-        gs__buf_printf(text, "  wrote %s and %s\n", opts->common.output,
+        gs__buf_printf(text, gs__tr("  wrote %s and %s\n"), opts->common.output,
                        in->k->path);
     else /* PostgreSQL: no raster beside it (README "Shards") */
-        gs__buf_printf(text, "  wrote %s (no density raster)\n",
+        gs__buf_printf(text, gs__tr("  wrote %s (no density raster)\n"),
                        opts->common.output);
 }
 

@@ -116,9 +116,12 @@ int gs__hs_rising_spots(gs_ctx *ctx, const gs__model *m, const gs__events *ev,
     tot = gs__calloc(ng ? ng : 1, sizeof *tot);
     if (!wk || !pv || !tested || !mk || !pass || !tot) NOMEM();
     if (nw < (size_t)p->rules->min_history_weeks) {
-        snprintf(r->rising_note, sizeof r->rising_note,
-                 "only %zu week%s of history; rising grids need %d", nw,
-                 nw == 1 ? "" : "s", p->rules->min_history_weeks);
+        gs__hs_note(
+            r->rising_note, sizeof r->rising_note, r->rising_text,
+            sizeof r->rising_text,
+            /* TRANSLATORS: the second %s only adds the English plural "s". */
+            "only %zu week%s of history; rising grids need %d", nw,
+            nw == 1 ? "" : "s", p->rules->min_history_weeks);
         goto done;
     }
     for (size_t i = 0; i < ev->n; i++) {

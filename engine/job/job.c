@@ -40,6 +40,7 @@
 #include <time.h>
 
 #include "ctx.h"
+#include "i18n.h"
 #include "ledger.h"
 #include "qgis_project.h"
 #include "rules.h"
@@ -671,12 +672,12 @@ static int make_report(jrun *R, gs_report **out_report) {
         gs__isoweek_format(R->first, first);
         json_object_object_add(o, "weeks", json_object_get(R->weeks));
         gs__buf_printf(&text,
-                       "run %s: weeks %s to %s, each recorded in the "
-                       "ledger with its report\n",
+                       gs__tr("run %s: weeks %s to %s, each recorded in the "
+                              "ledger with its report\n"),
                        R->opts->job, first, R->week);
         gs__buf_add(&text, R->earlier.data, R->earlier.len);
     }
-    gs__buf_printf(&text, "run %s: week %s\n", R->opts->job, R->week);
+    gs__buf_printf(&text, gs__tr("run %s: week %s\n"), R->opts->job, R->week);
     for (int i = 0; i < R->nst; i++) {
         const stage *st = &R->st[i];
         json_object *s = json_object_new_object();
@@ -694,12 +695,12 @@ static int make_report(jrun *R, gs_report **out_report) {
             findings += gs_report_findings(st->report);
     }
     json_object_object_add(o, "stages", stages);
-    gs__buf_printf(&text, "  recorded %s in the ledger %s\n", R->week,
+    gs__buf_printf(&text, gs__tr("  recorded %s in the ledger %s\n"), R->week,
                    R->p_ledger);
     if (R->p_project[0])
         gs__buf_printf(&text,
-                       "  wrote %s (QGIS project: the week's layers and the "
-                       "ledger)\n",
+                       gs__tr("  wrote %s (QGIS project: the week's layers "
+                              "and the ledger)\n"),
                        R->p_project);
     ctx->n_phases = 0;
     ctx->n_steps = ctx->phase_step0 = 0;
@@ -728,23 +729,33 @@ static json_object *stage_value(const jrun *R, json_object *const *stages,
 static int close_earlier_week(jrun *R) {
     json_object *stages[8] = {NULL}, *w = json_object_new_object(), *v;
     long findings = 0;
+    gs__buf line; /* the pieces after the week */
     if (!w) return gs__err(R->ctx, GS_ERR_NOMEM, "out of memory");
+    gs__buf_init(&line, 0);
     for (int i = 0; i < R->nst; i++) {
         stages[i] = json_tokener_parse(gs_report_json(R->st[i].report));
         if (strcmp(R->st[i].name, "report"))
             findings += gs_report_findings(R->st[i].report);
     }
     json_object_object_add(w, "week", json_object_new_string(R->week));
-    gs__buf_printf(&R->earlier, "  %s:", R->week);
+    /* One line per week in the user's language (gs__tr): the week, then
+     * a piece per stage that ran, each its own sentence. */
     if ((v = stage_value(R, stages, "report", "grids", NULL)))
-        gs__buf_printf(&R->earlier, " %lld grids;",
+        /* TRANSLATORS: a piece of an earlier week's line in `run
+         * --since` ("  2026-W40: 22 grids; 17 of 22 members compliant;
+         * 63 events, ...; wrote out/report-2026-W40.html"); each piece
+         * starts with a space (English) and ends with its separator. */
+        gs__buf_printf(&line, gs__tr(" %lld grids;"),
                        (long long)json_object_get_int64(v));
     if (stage_value(R, stages, "patrol", "command", NULL)) {
         json_object *m = stage_value(R, stages, "report", "members", NULL);
         json_object *c = stage_value(R, stages, "report", "compliant", NULL);
         long long nm = m ? json_object_get_int64(m) : 0;
         long long nc = c ? json_object_get_int64(c) : 0;
-        gs__buf_printf(&R->earlier, " %lld of %lld members compliant;", nc, nm);
+        /* TRANSLATORS: a piece of an earlier week's line, as " %lld
+         * grids;". */
+        gs__buf_printf(&line, gs__tr(" %lld of %lld members compliant;"), nc,
+                       nm);
         json_object_object_add(w, "members", json_object_new_int64(nm));
         json_object_object_add(w, "compliant", json_object_new_int64(nc));
     }
@@ -757,15 +768,25 @@ static int close_earlier_week(jrun *R) {
         long long ne = e ? json_object_get_int64(e) : 0;
         long long no = o ? json_object_get_int64(o) : 0;
         long long nd = d ? json_object_get_int64(d) : 0;
-        gs__buf_printf(&R->earlier,
-                       " %lld events, %lld open at the week's end (%lld "
-                       "overdue);",
+        gs__buf_printf(&line,
+                       /* TRANSLATORS: a piece of an earlier week's line,
+                          as the grids' piece. */
+                       gs__tr(" %lld events, %lld open at the week's end "
+                              "(%lld overdue);"),
                        ne, no, nd);
         json_object_object_add(w, "events", json_object_new_int64(ne));
         json_object_object_add(w, "open", json_object_new_int64(no));
         json_object_object_add(w, "overdue", json_object_new_int64(nd));
     }
-    gs__buf_printf(&R->earlier, " wrote %s\n", R->p_report);
+    /* TRANSLATORS: the last piece of an earlier week's line: the week's
+     * HTML report. */
+    gs__buf_printf(&line, gs__tr(" wrote %s"), R->p_report);
+    /* TRANSLATORS: an earlier week's line in `run --since`: the week,
+     * then its pieces (" 22 grids; ... wrote FILE"). */
+    gs__buf_printf(&R->earlier, gs__tr("  %s:%s\n"), R->week,
+                   line.failed ? "" : line.data);
+    if (line.failed) R->earlier.failed = 1;
+    gs__buf_free(&line);
     json_object_object_add(w, "report", json_object_new_string(R->p_report));
     json_object_object_add(w, "findings", json_object_new_int64(findings));
     json_object_array_add(R->weeks, w);

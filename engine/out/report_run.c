@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "datetime.h"
+#include "i18n.h"
 #include "report.h"
 #include "report_html.h"
 #include "rules.h"
@@ -165,26 +166,27 @@ static gs_report *make_report(gs__rdata *d, const char *output) {
     json_object_object_add(o, "overdue_listed",
                            json_object_new_int64((long)d->nod));
     gs__buf_init(&text, 0);
+    /* The console text in the user's language (gs__tr). */
     gs__buf_printf(&text,
-                   "report: week %s, %zu grids in %zu communities of %zu "
-                   "streets\n",
+                   gs__tr("report: week %s, %zu grids in %zu communities of "
+                          "%zu streets\n"),
                    d->week, d->ng, d->nc, d->ns);
     if (d->have_patrol)
         gs__buf_printf(&text,
-                       "  %ld of %ld members compliant; %ld below "
-                       "standard\n",
+                       gs__tr("  %ld of %ld members compliant; %ld below "
+                              "standard\n"),
                        d->all.compliant, d->all.members, below);
     if (unplaced)
         gs__buf_printf(&text,
-                       "  %ld roster rows on a grid that does not "
-                       "exist (listed below standard)\n",
+                       gs__tr("  %ld roster rows on a grid that does not "
+                              "exist (listed below standard)\n"),
                        unplaced);
     if (d->have_backlog)
         gs__buf_printf(&text,
-                       "  %ld events overdue, %ld open at the week's end "
-                       "(each overdue event listed)\n",
+                       gs__tr("  %ld events overdue, %ld open at the week's "
+                              "end (each overdue event listed)\n"),
                        d->all_bl[NT - 1].overdue, d->all_bl[NT - 1].open);
-    gs__buf_printf(&text, "  wrote %s\n", output);
+    gs__buf_printf(&text, gs__tr("  wrote %s\n"), output);
     return gs__report_from_buf(d->ctx, o, &text, below + unplaced);
 }
 

@@ -22,12 +22,14 @@
 #include <geos_c.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "geom.h"
+#include "i18n.h"
 #include "partition.h"
 #include "pool.h"
 
@@ -49,11 +51,33 @@ typedef struct ctask {
     int rc;
 } ctask;
 
-/* The bounds and part counts of a community, and the note that explains
- * an infeasible one. */
+/* `fmt` with `ap` after the text already in buf[size]. */
+static void append_v(char *buf, size_t size, const char *sep, const char *fmt,
+                     va_list ap) {
+    size_t len = strlen(buf);
+    if (sep && len) {
+        snprintf(buf + len, size - len, "%s", sep);
+        len = strlen(buf);
+    }
+    vsnprintf(buf + len, size - len, fmt, ap);
+}
+
+void gs__partition_note(gs__partition_sum *sum, const char *sep,
+                        const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    append_v(sum->note, sizeof sum->note, sep, fmt, ap);
+    va_end(ap);
+    va_start(ap, fmt);
+    append_v(sum->text, sizeof sum->text, sep, gs__tr(fmt), ap);
+    va_end(ap);
+}
+
+/* The bounds and part counts of a community, and the note (sum's) that
+ * explains an infeasible one. */
 static int plan(const gs_rules *rules, long hh, long persons,
-                gs__partition_bounds *b, long *ks, int max, char *note,
-                size_t note_size, int *feasible) {
+                gs__partition_bounds *b, long *ks, int max,
+                gs__partition_sum *sum, int *feasible) {
     int n;
     b->lo = rules->min_households;
     b->hi = rules->max_households;
@@ -63,9 +87,9 @@ static int plan(const gs_rules *rules, long hh, long persons,
     *feasible = 1;
     if (hh < rules->min_households) {
         *feasible = 0;
-        snprintf(note, note_size,
-                 "undersize: %ld households, under %d for one grid", hh,
-                 rules->min_households);
+        gs__partition_note(sum, NULL,
+                           "undersize: %ld households, under %d for one grid",
+                           hh, rules->min_households);
         ks[0] = 1;
         return 1;
     }
@@ -75,10 +99,13 @@ static int plan(const gs_rules *rules, long hh, long persons,
     if (rules->partition_policy == GS_POLICY_OVERSIZE) {
         ks[0] = (hh + rules->max_households - 1) / rules->max_households;
         if (ks[0] > 1) ks[0]--; /* one grid takes the excess */
-        snprintf(note, note_size,
-                 "no whole number of grids fits %ld households: one "
-                 "oversize grid allowed (policy oversize)",
-                 hh);
+        gs__partition_note(
+            sum, NULL,
+            /* TRANSLATORS: "policy oversize" names the rules' partition_policy
+               value; grid notes look for it in the English note. */
+            "no whole number of grids fits %ld households: "
+            "one oversize grid allowed (policy oversize)",
+            hh);
         return 1;
     }
     b->by_persons = 1;
@@ -88,11 +115,11 @@ static int plan(const gs_rules *rules, long hh, long persons,
     b->target = rules->target_persons;
     n = gs__partition_pick_ks(persons, b, ks, max);
     if (n == 0) ks[n++] = 1;
-    snprintf(note, note_size,
-             "no whole number of grids fits %ld households: divided by "
-             "the persons criterion, about %d persons a grid (policy "
-             "persons)",
-             hh, rules->target_persons);
+    gs__partition_note(sum, NULL,
+                       "no whole number of grids fits %ld households: "
+                       "divided by the persons criterion, about %d persons a "
+                       "grid (policy persons)",
+                       hh, rules->target_persons);
     return n;
 }
 
@@ -112,26 +139,31 @@ static void do_community(GEOSContextHandle_t h, const gs__model *m,
         sum->households += t->groups[i].hh;
         sum->persons += t->groups[i].persons;
     }
-    n_ks = plan(rules, sum->households, sum->persons, &b, ks, 3, sum->note,
-                sizeof sum->note, &feasible);
+    n_ks =
+        plan(rules, sum->households, sum->persons, &b, ks, 3, sum, &feasible);
     /* every building over the maximum, named */
     for (size_t i = 0; i < t->n_groups; i++) {
         const gs__building_group *g = &t->groups[i];
-        size_t len = strlen(sum->note);
         if (g->hh <= rules->max_households) continue;
         feasible = 0;
         if (sum->big_buildings++ == 0)
-            snprintf(sum->note + len, sizeof sum->note - len,
-                     "%sover %d households in one building: ", len ? "; " : "",
-                     rules->max_households);
+            gs__partition_note(
+                sum, "; ",
+                /* TRANSLATORS: followed by the buildings, each "id name
+                   households", separated by commas. */
+                "over %d households in one building: ", rules->max_households);
         else
-            snprintf(sum->note + len, sizeof sum->note - len, ", ");
-        len = strlen(sum->note);
-        snprintf(sum->note + len, sizeof sum->note - len, "%s%s%s%s %ld",
-                 g->building ? g->building : "(no id)",
-                 g->name && g->name[0] ? " " : "",
-                 g->name && g->name[0] ? g->name : "",
-                 g->merged ? " (with the buildings it overlaps)" : "", g->hh);
+            gs__partition_note(sum, NULL, ", ");
+        if (g->building)
+            gs__partition_note(sum, NULL, "%s", g->building);
+        else
+            /* TRANSLATORS: a building without an id in a note. */
+            gs__partition_note(sum, NULL, "(no id)");
+        if (g->name && g->name[0])
+            gs__partition_note(sum, NULL, " %s", g->name);
+        if (g->merged)
+            gs__partition_note(sum, NULL, " (with the buildings it overlaps)");
+        gs__partition_note(sum, NULL, " %ld", g->hh);
     }
     for (size_t i = 0; i < t->n_groups; i++)
         if (t->groups[i].hh > rules->max_households) big_hh += t->groups[i].hh;
@@ -162,14 +194,12 @@ static void do_community(GEOSContextHandle_t h, const gs__model *m,
         }
         if (pc) GEOSPreparedGeom_destroy_r(h, pc);
         if (sum->cut_footprints) {
-            size_t len = strlen(sum->note);
-            snprintf(sum->note + len, sizeof sum->note - len,
-                     "%s%ld building footprint(s) cross the community "
-                     "boundary (first: %s); each stays with the grid "
-                     "holding its households, the part outside is "
-                     "another community's",
-                     len ? "; " : "", sum->cut_footprints,
-                     first_cut ? first_cut : "");
+            gs__partition_note(sum, "; ",
+                               "%ld building footprint(s) cross the "
+                               "community boundary (first: %s); each stays "
+                               "with the grid holding its households, the "
+                               "part outside is another community's",
+                               sum->cut_footprints, first_cut ? first_cut : "");
         }
     }
     sum->feasible = feasible;
@@ -190,12 +220,16 @@ static void do_community(GEOSContextHandle_t h, const gs__model *m,
     if (!t->rc && sum->households >= rules->min_households &&
         t->div.misses > 0 &&
         (feasible || sum->big_buildings || sum->cut_footprints)) {
-        size_t len = strlen(sum->note);
-        snprintf(sum->note + len, sizeof sum->note - len,
-                 "%sno division with every %sgrid within the bounds was "
-                 "found (%ld grid(s) miss them)",
-                 len ? "; " : "", sum->big_buildings ? "other " : "",
-                 t->div.misses);
+        if (sum->big_buildings)
+            gs__partition_note(sum, "; ",
+                               "no division with every other grid within the "
+                               "bounds was found (%ld grid(s) miss them)",
+                               t->div.misses);
+        else /* two sentences: "other" is a word to place, not a suffix */
+            gs__partition_note(sum, "; ",
+                               "no division with every grid within the bounds "
+                               "was found (%ld grid(s) miss them)",
+                               t->div.misses);
     }
 }
 

@@ -121,15 +121,24 @@ typedef struct gs__partition_sum {
     const char *community_code; /* borrowed */
     const char *name;           /* borrowed */
     long grids, households, persons, atoms, compliant;
-    int feasible;    /* a whole number of grids fits */
-    int level;       /* gs__division.level of the division */
-    long reassigned; /* re-division: households moved */
-    long changed;    /* re-division: grids changed */
-    char note[800];
+    int feasible;        /* a whole number of grids fits */
+    int level;           /* gs__division.level of the division */
+    long reassigned;     /* re-division: households moved */
+    long changed;        /* re-division: grids changed */
+    char note[800];      /* English: the summary layer and the JSON keep it */
+    char text[1600];     /* the note in the user's language, for the console */
     long straddling;     /* grids holding households across a major barrier */
     long big_buildings;  /* buildings over the maximum on their own */
     long cut_footprints; /* footprints reaching outside the community */
 } gs__partition_sum;
+
+/* Appends to a community's note: `sep` first when the note holds
+ * something already (NULL: nothing), then `fmt` formatted, as it is to
+ * sum->note (English, as the layers keep it) and translated (gs__tr) to
+ * sum->text, which the console shows. Each is cut to its size. */
+void gs__partition_note(gs__partition_sum *sum, const char *sep,
+                        const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* One old grid's fate in a re-division. */
 typedef struct gs__partition_change {

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "report.h"
 #include "rules.h"
 #include "run_partition.h"
@@ -359,48 +360,63 @@ static void report_json(json_object *o, const gs_partition_opts *opts,
 static void report_text(gs__buf *text, const gs_partition_opts *opts,
                         const gs__partition_result *r, const totals *t,
                         double tol) {
+    /* The console text in the user's language (gs__tr); the communities'
+     * notes in it too (sum->text), while the summary layer keeps them in
+     * English (sum->note). */
     gs__buf_printf(text,
-                   "partition: %zu communities, %ld households -> %ld grids, "
-                   "%ld within the standard\n",
+                   gs__tr("partition: %zu communities, %ld households -> %ld "
+                          "grids, %ld within the standard\n"),
                    r->n_sums, t->hh, t->grids, t->compliant);
     if (t->feasible)
         gs__buf_printf(text,
-                       "  feasible communities fully compliant: %ld of %ld "
-                       "(%.1f %%)\n",
+                       gs__tr("  feasible communities fully compliant: %ld "
+                              "of %ld (%.1f %%)\n"),
                        t->feasible_ok, t->feasible, t->rate);
     else
         gs__buf_printf(text,
-                       "  feasible communities fully compliant: none is "
-                       "feasible (%zu communities, each noted below)\n",
+                       gs__tr("  feasible communities fully compliant: none "
+                              "is feasible (%zu communities, each noted "
+                              "below)\n"),
                        r->n_sums);
-    gs__buf_printf(text, "  median Polsby-Popper %.3f", t->med);
     if (t->len > 0)
         gs__buf_printf(text,
-                       "; inner boundary within %g m of a barrier %.1f %%", tol,
-                       100 * t->bar / t->len);
+                       gs__tr("  median Polsby-Popper %.3f; inner boundary "
+                              "within %g m of a barrier %.1f %%\n"),
+                       t->med, tol, 100 * t->bar / t->len);
     else
-        gs__buf_printf(text, "; no inner boundary (one grid a community)");
-    gs__buf_printf(text, "\n");
+        gs__buf_printf(text,
+                       gs__tr("  median Polsby-Popper %.3f; no inner "
+                              "boundary (one grid a community)\n"),
+                       t->med);
     if (t->straddling)
         gs__buf_printf(text,
-                       "  %ld grid(s) straddle a major road where the "
-                       "blocks between major roads allow no division "
-                       "within the bounds (noted on each)\n",
+                       gs__tr("  %ld grid(s) straddle a major road where the "
+                              "blocks between major roads allow no division "
+                              "within the bounds (noted on each)\n"),
                        t->straddling);
     if (opts->existing)
         gs__buf_printf(text,
-                       "  re-division: %ld grids changed, %ld "
-                       "households reassigned\n",
+                       gs__tr("  re-division: %ld grids changed, %ld "
+                              "households reassigned\n"),
                        t->changed, t->reassigned);
     for (size_t i = 0; i < r->n_sums; i++)
         if (r->sums[i].note[0])
-            gs__buf_printf(text, "  %s: %s\n", r->sums[i].community_code,
-                           r->sums[i].note);
+            /* TRANSLATORS: a community's code and its note. */
+            gs__buf_printf(text, gs__tr("  %s: %s\n"),
+                           r->sums[i].community_code, r->sums[i].text);
     if (r->unplaced)
-        gs__buf_printf(text, "  %ld households lie in no community\n",
+        gs__buf_printf(text, gs__tr("  %ld households lie in no community\n"),
                        r->unplaced);
-    gs__buf_printf(text, "  wrote %s (layers grids, summary, %srun_metadata)\n",
-                   opts->common.output, opts->existing ? "changes, " : "");
+    if (opts->existing)
+        gs__buf_printf(text,
+                       gs__tr("  wrote %s (layers grids, summary, changes, "
+                              "run_metadata)\n"),
+                       opts->common.output);
+    else
+        gs__buf_printf(text,
+                       gs__tr("  wrote %s (layers grids, summary, "
+                              "run_metadata)\n"),
+                       opts->common.output);
 }
 
 gs_report *gs__partition_report(gs_ctx *ctx, const gs_partition_opts *opts,

@@ -203,10 +203,10 @@ static int fix_grids(wstate *s, size_t n_old, const char **fate,
             r = gs__wstate_fix(s, v, &how);
             if (r < 0) return -1;
             if (r == 0) {
-                size_t len = strlen(sum->note);
-                snprintf(sum->note + len, sizeof sum->note - len,
-                         "%sgrid %s could not be brought within the bounds",
-                         len ? "; " : "", s->g[v].code);
+                gs__partition_note(sum, "; ",
+                                   "grid %s could not be brought within the "
+                                   "bounds",
+                                   s->g[v].code);
                 continue;
             }
             for (size_t k = 0; k < n_old; k++)
@@ -271,12 +271,11 @@ int gs__redivide_community(gs_ctx *ctx, const gs__model *m,
         gs__wstate_repair(&s, c->geom, c->code, n_old, topo, &unfixable))
         goto geos;
     if (unfixable) {
-        size_t len = strlen(sum->note);
-        snprintf(sum->note + len, sizeof sum->note - len,
-                 "%s%ld overlap(s), gap(s) or part(s) no redrawing of basic "
-                 "grids can mend (between dedicated or locked grids, or "
-                 "bordered by none)",
-                 len ? "; " : "", unfixable);
+        gs__partition_note(sum, "; ",
+                           "%ld overlap(s), gap(s) or part(s) no redrawing of "
+                           "basic grids can mend (between dedicated or locked "
+                           "grids, or bordered by none)",
+                           unfixable);
     }
     if (fix_grids(&s, n_old, fate, sum)) goto geos;
     release_codes(&s, n_old, fate);
@@ -293,11 +292,10 @@ int gs__redivide_community(gs_ctx *ctx, const gs__model *m,
         for (size_t i = 0; i < s.n_groups; i++)
             if (s.gw[i] < 0) orphans += s.groups[i].hh;
         if (orphans) {
-            size_t len = strlen(sum->note);
-            snprintf(sum->note + len, sizeof sum->note - len,
-                     "%s%ld households lie in no grid (in a gap no grid "
-                     "borders)",
-                     len ? "; " : "", orphans);
+            gs__partition_note(sum, "; ",
+                               "%ld households lie in no grid (in a gap no "
+                               "grid borders)",
+                               orphans);
         }
     }
     for (size_t k = 0; k < s.n; k++)

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "crs.h"
+#include "i18n.h"
 #include "datetime.h"
 #include "run_patrol.h"
 
@@ -494,10 +495,18 @@ gs_report *gs__patrol_report(gs_ctx *ctx, const gs_patrol_opts *opts,
     json_object_object_add(o, "warning",
                            warning ? json_object_new_string(warning) : NULL);
     gs__buf_init(&text, 0);
-    gs__buf_printf(&text, "patrol: %s to %s, %ld members, %zu fixes", d0, d1,
-                   members, n_period);
-    if (n_period != n_fixes) gs__buf_printf(&text, " (of %zu read)", n_fixes);
-    gs__buf_printf(&text, ", %zu bad rows listed in bad_rows\n", tr->n_bad);
+    /* The console text in the user's language (gs__tr); layer names and
+     * notes stay as the layers spell them. */
+    gs__buf_printf(&text, gs__tr("patrol: %s to %s, %ld members, %zu fixes"),
+                   d0, d1, members, n_period);
+    if (n_period != n_fixes)
+        /* TRANSLATORS: follows "patrol: ..., N fixes" when fixes outside
+         * the period were read: how many were read in all. */
+        gs__buf_printf(&text, gs__tr(" (of %zu read)"), n_fixes);
+    /* TRANSLATORS: ends the first line of the patrol summary; bad_rows
+     * is the layer's name. */
+    gs__buf_printf(&text, gs__tr(", %zu bad rows listed in bad_rows\n"),
+                   tr->n_bad);
     for (size_t k = 0; k < json_object_array_length(weeks); k++) {
         json_object *w = json_object_array_get_idx(weeks, k), *v;
         const char *week = "";
@@ -516,22 +525,22 @@ gs_report *gs__patrol_report(gs_ctx *ctx, const gs_patrol_opts *opts,
         if (json_object_object_get_ex(w, "workdays_missed", &v))
             missed = (long)json_object_get_int64(v);
         gs__buf_printf(&text,
-                       "  %s: %ld of %ld members compliant; mean %.1f h in "
-                       "their grid; mean coverage %.1f%%; %ld workdays "
-                       "below 2 h\n",
+                       gs__tr("  %s: %ld of %ld members compliant; mean "
+                              "%.1f h in their grid; mean coverage %.1f%%; "
+                              "%ld workdays below 2 h\n"),
                        week, comp, mem, hours, cov, missed);
     }
     if (not_in_roster)
         gs__buf_printf(&text,
-                       "  %ld traced members are not in the roster "
-                       "(rows with note 'not in roster')\n",
+                       gs__tr("  %ld traced members are not in the roster "
+                              "(rows with note 'not in roster')\n"),
                        not_in_roster);
     if (no_grid)
         gs__buf_printf(&text,
-                       "  %ld roster rows name a grid that does not "
-                       "exist\n",
+                       gs__tr("  %ld roster rows name a grid that does not "
+                              "exist\n"),
                        no_grid);
-    gs__buf_printf(&text, "  wrote %s\n", opts->common.output);
+    gs__buf_printf(&text, gs__tr("  wrote %s\n"), opts->common.output);
     json_object_object_add(o, "weeks", weeks);
     return gs__report_from_buf(ctx, o, &text, findings);
 }

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "i18n.h"
 #include "io.h"
 #include "pool.h"
 #include "writer.h"
@@ -256,23 +257,28 @@ static gs_report *make_report(gs_ctx *ctx, const gs_validate_opts *opts,
     json_object_object_add(o, "by_community", comms);
 
     gs__buf_init(&text, 0);
+    /* The console text in the user's language (gs__tr); the kind codes
+     * and the layer names stay as the layers spell them. */
     gs__buf_printf(&text,
-                   "validate: %ld grids in %zu communities; in the grids %ld "
-                   "households (%ld persons)",
+                   gs__tr("validate: %ld grids in %zu communities; in the "
+                          "grids %ld households (%ld persons)"),
                    t->grids, m->n_communities, t->households, t->persons);
-    if (r->orphans) gs__buf_printf(&text, ", %ld more in no grid", r->orphans);
+    if (r->orphans)
+        /* TRANSLATORS: appended to "validate: ... households (... persons)"
+         * when some households lie in no grid. */
+        gs__buf_printf(&text, gs__tr(", %ld more in no grid"), r->orphans);
     gs__buf_puts(&text, "\n");
     gs__buf_printf(&text,
-                   "  %ld of %ld grids violate the standard; %zu "
-                   "issues\n",
+                   gs__tr("  %ld of %ld grids violate the standard; %zu "
+                          "issues\n"),
                    r->violations, t->grids, r->n_issues);
     for (int k = 0; k < GS__K_COUNT; k++)
         if (by_kind[k])
             gs__buf_printf(&text, "    %-22s %ld\n", gs__kind_name(k),
                            by_kind[k]);
     gs__buf_printf(&text,
-                   "  wrote %s (layers grids, issues, issue_points, "
-                   "summary, run_metadata)\n",
+                   gs__tr("  wrote %s (layers grids, issues, issue_points, "
+                          "summary, run_metadata)\n"),
                    opts->common.output);
     return gs__report_from_buf(ctx, o, &text, findings);
 }

@@ -5,10 +5,12 @@ Under LANG=zh_CN.UTF-8 the help and the messages (usage errors, input
 errors from the library, --json failures) are Chinese and still name the
 file or option; under LANG=C they are English. Numbers never follow the
 locale: the console summary, --json and the written layers are the same
-under C, zh_CN and a decimal-comma locale (de_DE). The locales are built
-with localedef into a temporary LOCPATH, so this needs no root; the
-zh_CN cases also run without that, through the command's C.UTF-8 +
-LANGUAGE fallback (a machine where locale-gen could not run).
+under C, zh_CN and a decimal-comma locale (de_DE), and every command's
+summary, Chinese under zh_CN, says the numbers of the C run in their
+order. The locales are built with localedef into a temporary LOCPATH,
+so this needs no root; the zh_CN cases also run without that, through
+the command's C.UTF-8 + LANGUAGE fallback (a machine where locale-gen
+could not run).
 
 Usage: test_i18n.py GRIDSMITH_BINARY REPO_ROOT
 """
@@ -218,6 +220,111 @@ def numbers_do_not_follow_the_locale():
     if "de_DE.UTF-8" in texts:
         expect(not re.search(r"\d,\d{1,2}\b", texts["de_DE.UTF-8"]),
                "decimal comma: " + texts["de_DE.UTF-8"])
+
+
+# ---- the console summary ------------------------------------------------
+
+def week_job(tag):
+    """A copy of the demo job writing into TMP/tag (no digits in the
+    path, so the numbers of two runs compare)."""
+    d = os.path.join(TMP, tag)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(DEMO, "job.ini"), encoding="utf-8") as f:
+        text = f.read()
+    for name in ("city.gpkg", "members.csv", "traces.csv", "calendar.csv"):
+        text = text.replace("= " + name, "= " + os.path.join(DEMO, name))
+    text = text.replace("dir = ../../out", "dir = " + os.path.join(d, "out"))
+    job = os.path.join(d, "job.ini")
+    with open(job, "w", encoding="utf-8") as f:
+        f.write(text)
+    return d, job
+
+
+def summaries(lang, tag):
+    """Every command's console summary under `lang`: the job with an
+    earlier week (validate, patrol, hotspots, report and the run's own
+    lines), then assess and report on its ledger, and partition."""
+    d, job = week_job(tag)
+    ledger = os.path.join(d, "out", "ledger.gpkg")
+    argv = {
+        "run": ["run", job, "--since", "2026-W46"],
+        "report": ["report", "--ledger", ledger, "--week", "2026-W47",
+                   "-o", os.path.join(d, "report.html")],
+        "assess": ["assess", "--ledger", ledger, "--month", "2026-11",
+                   "-o", os.path.join(d, "assess.gpkg")],
+        "partition": ["partition", "--communities", CITY, "--households",
+                      CITY, "-o", os.path.join(d, "partition.gpkg")],
+    }
+    texts = {}
+    for cmd in ("run", "report", "assess", "partition"):
+        code, out, err = gs(lang, *argv[cmd])
+        expect(code in (0, 1), "%s %s: exit %d: %s" % (lang, cmd, code, err))
+        texts[cmd] = out
+    return texts
+
+
+# Per command: words its Chinese summary holds, and English sentences of
+# the C-locale summary that must be gone.
+SUMMARY_WORDS = {
+    "run": (["validate：", "patrol：", "hotspots：", "report：", "个网格",
+             "户", "人达标", "名网格员", "GPS 定位点", "热点", "积压",
+             "超期", "已记入台账", "已写入", "周末未办结", "bad_rows"],
+            ["members compliant", "grids in", "violate the standard",
+             "bad rows listed", "hot spots", "open events",
+             "recorded 2026-W47 in the ledger", "wrote ", "in the period",
+             "trouble spots", "density:", "clusters (", "weeks 2026-W46 to",
+             "fewer than the", "QGIS project:"]),
+    "report": (["report：", "人达标", "未达标", "超期事件", "已写入"],
+               ["members compliant", "below standard", "events overdue",
+                "wrote "]),
+    "assess": (["assess：", "网格员", "台账中的周", "优秀", "平均总分",
+                "已写入"],
+               ["ledger weeks", "mean total", "excellent", "members\n",
+                "wrote "]),
+    "partition": (["partition：", "个社区", "个网格", "Polsby-Popper 中位数",
+                   "已写入", "grids、summary"],
+                  ["communities,", "households ->", "within the standard",
+                   "median Polsby", "feasible communities", "wrote "]),
+}
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+@case
+def summaries_are_chinese_with_the_same_numbers():
+    """Under zh_CN every command's console summary is Chinese (codes,
+    paths and numbers as they are) and says the same numbers in the same
+    order as under C, where it is English."""
+    if not LOCPATH:
+        raise AssertionError("localedef could not build zh_CN.UTF-8")
+    en, zh = summaries("C", "c"), summaries("zh_CN.UTF-8", "zh")
+    for cmd, (words, english) in SUMMARY_WORDS.items():
+        e, z = en[cmd], zh[cmd]
+        expect(not CJK.search(e.replace("优秀 excellent", "")
+                              .replace("良好 good", "")
+                              .replace("合格 pass", "")
+                              .replace("不合格 fail", "")),
+               "%s: C summary not English:\n%s" % (cmd, e))
+        for w in words:
+            expect(w in z, "%s: %r not in the Chinese summary:\n%s"
+                   % (cmd, w, z))
+        for w in english:
+            expect(w in e, "%s: the C summary lacks %r (test out of date):"
+                   "\n%s" % (cmd, w, e))
+            expect(w not in z, "%s: English %r in the Chinese summary:\n%s"
+                   % (cmd, w, z))
+        expect(NUMBER.findall(z) == NUMBER.findall(e),
+               "%s: numbers differ from C:\n%s\n%s" % (cmd, z, e))
+        expect(len(z.splitlines()) == len(e.splitlines()),
+               "%s: %d lines, C %d" % (cmd, len(z.splitlines()),
+                                       len(e.splitlines())))
+    # The earlier week's line of run --since, and the kind codes of
+    # validate, stay as the layers spell them.
+    expect(re.search(r"^  2026-W46：网格 \d+ 个；\d+ 人达标", zh["run"], re.M),
+           "no earlier week's line: " + zh["run"])
+    codes = re.findall(r"^    ([a-z_]+) +\d+$", en["run"], re.M)
+    expect(codes and codes == re.findall(r"^    ([a-z_]+) +\d+$",
+                                         zh["run"], re.M),
+           "validate's kind codes: %s" % codes)
 
 
 shutil.rmtree(TMP, ignore_errors=True)

@@ -204,6 +204,9 @@ TEST(gistar_not_computed) {
     REQUIRE(analyse(&f, monday()) == GS_OK);
     CHECK(!f.r.grid_gi.done);
     CHECK(strstr(f.r.grid_gi.note, "16 grids, fewer than the 30") != NULL);
+    /* No translation in the tests' C locale: the console's text is the
+     * note, word for word. */
+    CHECK(!strcmp(f.r.grid_gi.text, f.r.grid_gi.note));
     CHECK(f.r.grid_gi.z == NULL);
     fixture_free(&f);
 
@@ -216,6 +219,7 @@ TEST(gistar_not_computed) {
     CHECK(f.r.n_period == 0);
     CHECK(!f.r.grid_gi.done && !f.r.hex_gi.done);
     CHECK(strstr(f.r.grid_gi.note, "no events in the period") != NULL);
+    CHECK(!strcmp(f.r.hex_gi.text, f.r.hex_gi.note));
     CHECK(f.r.grids[5].c.events == 0);
     fixture_free(&f);
 }
@@ -443,6 +447,7 @@ TEST(rising_grids_by_hand) {
     CHECK(f.p.nweeks == 7 && !f.r.rising_done);
     CHECK(count_kind(&f.r, GS__TROUBLE_RISING) == 0);
     CHECK(strstr(f.r.rising_note, "only 7 weeks") != NULL);
+    CHECK(!strcmp(f.r.rising_text, f.r.rising_note));
     fixture_free(&f);
 }
 
@@ -490,6 +495,7 @@ TEST(hexagons_and_emerging_history) {
     CHECK(strstr(f.r.ehsa_note,
                  "only 7 weeks of history (2026-W41 to "
                  "2026-W47)") != NULL);
+    CHECK(!strcmp(f.r.ehsa_text, f.r.ehsa_note));
     for (size_t k = 0; k < f.r.n_hex; k++) {
         CHECK(f.r.ehsa[k].cls == GS__EHSA_INSUFFICIENT);
         if (f.r.hex_events[k] == 4) hot = (long)k;
@@ -618,7 +624,8 @@ TEST(hexes_gi_like_a_run) {
     qsort(hx, 36, sizeof *hx, gs__hex_cmp);
     REQUIRE(gs__hs_hexes_gi(ctx, hx, x, 36, &rules, &a, &start, &nbr) == GS_OK);
     REQUIRE(gs__hex_adjacency(hx, 36, &s2, &n2) == GS_OK);
-    REQUIRE(gs__hs_gi_run(x, NULL, 36, s2, n2, 5, "hexagons", &b) == GS_OK);
+    REQUIRE(gs__hs_gi_run(x, NULL, 36, s2, n2, 5, "hexagons", "hexagons", &b) ==
+            GS_OK);
     REQUIRE(a.done && b.done && start != NULL);
     for (int k = 0; k < 36; k++) {
         CHECK(a.z[k] == b.z[k] && a.bin[k] == b.bin[k]);
