@@ -78,8 +78,11 @@ int gs__csv_init(struct csv_parser *p, unsigned char options) {
  * does. */
 
 void gs__csvlines_field(gs__csvlines *l, const char *s, size_t len) {
-    l->prev_cr = 0;
-    if (l->nf++ == 0) l->row_line = l->line;
+    gs__csvlines_begin(l);
+    gs__csvlines_count(l, s, len);
+}
+
+void gs__csvlines_count(gs__csvlines *l, const char *s, size_t len) {
     if (memchr(s, '\n', len) || memchr(s, '\r', len)) {
         for (size_t i = 0; i < len; i++)
             if (s[i] == '\n' ||

@@ -70,6 +70,16 @@ typedef struct gs__csvlines {
 /* Call from libcsv's field callback with the field's bytes. */
 void gs__csvlines_field(gs__csvlines *l, const char *s, size_t len);
 
+/* gs__csvlines_field in two halves, for a caller that can skip the
+ * second: gs__csvlines_begin notes the field, gs__csvlines_count counts
+ * the line breaks in its bytes; a field known to hold none (a number
+ * parsed from all its bytes) needs only the first. */
+static inline void gs__csvlines_begin(gs__csvlines *l) {
+    l->prev_cr = 0;
+    if (l->nf++ == 0) l->row_line = l->line;
+}
+void gs__csvlines_count(gs__csvlines *l, const char *s, size_t len);
+
 /* Call from libcsv's row-end callback with its character (CR, LF, or -1
  * at the end of the data). */
 void gs__csvlines_end(gs__csvlines *l, int c);

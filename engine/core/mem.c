@@ -6,7 +6,8 @@
  * directly, so that the allocation-failure tests (testhook.h) can make any
  * allocation fail, after SQLite's sqlite3_malloc and its fault injector.
  */
-#define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
+#define _GNU_SOURCE /* madvise, MADV_HUGEPAGE, malloc_usable_size */
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,12 +15,10 @@
 #include <string.h>
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "mem.h"
 #include "testhook.h"
-
-#define HUGE_PAGE ((size_t)2 << 20)
-#define HUGE_MIN ((size_t)4 << 20)
 
 /* With the test hooks compiled in (GS_TESTABLE), an armed failure
  * (testhook.h) makes an allocation fail; release builds call the C
@@ -30,19 +29,30 @@
 #define SHOULD_FAIL() 0
 #endif
 
-/* Asks the kernel to back a large block (a million households, their
- * strings, a sort's index) with transparent huge pages where the system
- * allows them on request: a first touch of 4 KiB pages costs a fault
- * each, and on a virtual machine the faults of one such array took a
- * third of the time of reading the households. Advice only: nothing
- * changes when it is refused. Returns p. */
-static void *huge(void *p, size_t size) {
+/* The smallest block advised: a string arena's largest block (4 MiB).
+ * Blocks from 32 MiB up always come from their own mmap in glibc (its
+ * dynamic mmap threshold never rises above that on 64-bit systems);
+ * smaller ones may share the heap, where the advice covers their pages
+ * and, harmlessly, a neighbour's. */
+#define HUGE_MIN ((size_t)4 << 20)
+
+/* Asks for transparent huge pages on a large block. Such a block is
+ * first touched one 4 KiB page fault at a time, and on a virtual machine
+ * a fault costs microseconds: a city's week of fixes touches a gigabyte,
+ * a quarter of a million faults, seconds of CPU. With huge pages (Linux
+ * grants them on request when /sys/kernel/mm/transparent_hugepage/enabled
+ * is "madvise" or "always") it is one fault per 2 MiB. The advice covers
+ * the block's whole mapping (glibc's header page to its end), so the
+ * mapping stays one region that realloc can still grow with mremap.
+ * Advice only: a kernel without huge pages ignores it, nothing fails. */
+static void *advise_huge(void *p, size_t size) {
 #ifdef MADV_HUGEPAGE
     if (p && size >= HUGE_MIN) {
-        uintptr_t a =
-            ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-        uintptr_t e = ((uintptr_t)p + size) & ~(uintptr_t)(HUGE_PAGE - 1);
-        if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        uintptr_t a = (uintptr_t)p & ~(page - 1);
+        uintptr_t b =
+            ((uintptr_t)p + malloc_usable_size(p) + page - 1) & ~(page - 1);
+        (void)madvise((void *)a, b - a, MADV_HUGEPAGE);
     }
 #else
     (void)size;
@@ -51,17 +61,18 @@ static void *huge(void *p, size_t size) {
 }
 
 void *gs__malloc(size_t size) {
-    return SHOULD_FAIL() ? NULL : huge(malloc(size), size);
+    return SHOULD_FAIL() ? NULL : advise_huge(malloc(size), size);
 }
 
 void *gs__calloc(size_t n, size_t size) {
-    return SHOULD_FAIL() ? NULL
-                         : huge(calloc(n, size),
-                                n && size <= SIZE_MAX / n ? n * size : 0);
+    return SHOULD_FAIL()
+               ? NULL
+               : advise_huge(calloc(n, size),
+                             n && size <= SIZE_MAX / n ? n * size : 0);
 }
 
 void *gs__realloc(void *p, size_t size) {
-    return SHOULD_FAIL() ? NULL : huge(realloc(p, size), size);
+    return SHOULD_FAIL() ? NULL : advise_huge(realloc(p, size), size);
 }
 
 /* ---- buffers ----------------------------------------------------------- */

@@ -116,7 +116,13 @@ double gs__bulk_far_m(const gs__bulk *b, double x, double y) {
     if (!b->ok) return 0;
     dx = x < b->x0 ? b->x0 - x : x > b->x1 ? x - b->x1 : 0;
     dy = y < b->y0 ? b->y0 - y : y > b->y1 ? y - b->y1 : 0;
-    d = hypot(dx * b->mx, dy * b->my);
+    dx *= b->mx;
+    dy *= b->my;
+    /* hypot <= dx + dy, and within an ulp of the exact value: a point
+     * whose dx + dy is at most half the margin is near, whatever hypot's
+     * rounding, and most of a week's fixes are; hypot costs 20 ns. */
+    if (dx + dy <= 0.5 * b->margin_m) return 0;
+    d = hypot(dx, dy);
     return d > b->margin_m ? d : 0;
 }
 

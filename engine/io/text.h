@@ -26,7 +26,9 @@ void gs__join_names(char *buf, size_t size, const char *const *names, size_t n);
  * around allowed. With at most 15 digits and no exponent the value is
  * m / 10^k with both exact, hence correctly rounded (Clinger's fast path);
  * anything else goes to strtod. 0, or -1 with *why ("empty", "NaN", "not
- * a number"...; static text). */
+ * a number"...; static text). A number parsed holds no byte but spaces,
+ * tabs, a sign, digits, a point and an exponent: the trace reader counts
+ * no line breaks in it. */
 int gs__parse_num(const char *s, size_t len, double *out, const char **why);
 
 /* 1 when any of the n bytes is not ASCII. */

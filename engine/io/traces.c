@@ -12,9 +12,9 @@
  *
  * Memory: a fix is 40 bytes and nothing else is kept per row. The parts'
  * arrays are sized from the byte count (untouched capacity costs no
- * memory) and merged into the first part's array, giving each copied
- * stretch of the others back to the system at once, so the peak stays
- * near the final array's size.
+ * memory) and merged into the first part's array, each part's fixes by
+ * its own thread, giving each copied stretch of the others back to the
+ * system at once, so the peak stays near the final array's size.
  */
 #define _GNU_SOURCE /* madvise, sysconf, strcasecmp with -std=c11 */
 #include <errno.h>
@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "crs.h"
+#include "pool.h"
 #include "text.h"
 #include "traces_int.h"
 #include "vsi.h"
@@ -88,16 +89,62 @@ static void release_copied(void *base, size_t bytes) {
     if (b > a) madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
-/* Concatenates the parts' fixes and bad rows with absolute lines and
- * global members. Fixes of members whose id cannot be decoded keep
- * BAD_MEMBER_FLAG | global entry, for gs__tr_check_fixes to report. */
+/* One part's fixes to renumber and move into the result. */
+typedef struct merge_job {
+    gs__tr_reader *r;
+    const gs__tr_merged *mg;
+    int k;         /* the part */
+    size_t at;     /* where its fixes go in r->out->fixes */
+    uint64_t base; /* absolute line of its relative line 1 */
+} merge_job;
+
+/* Renumbers one part's fixes (absolute lines, global members) into their
+ * place in the result, the first part's in place, and gives each copied
+ * stretch of another part's array back at once; a gs__parallel job (the
+ * parts write disjoint stretches). Fixes of members whose id cannot be
+ * decoded keep BAD_MEMBER_FLAG | global entry. */
+static void *merge_fix_run(void *arg) {
+    const merge_job *j = arg;
+    gs__tr_part *p = &j->r->parts[j->k];
+    gs__fix *dst = j->r->out->fixes + j->at;
+    const gs__fix *src = j->k == 0 ? dst : p->fix;
+    const uint32_t *map = j->mg->map[j->k];
+    const gs__mentry *g = j->mg->g.e;
+    for (size_t i = 0; i < p->n_fix; i++) {
+        gs__fix f = src[i];
+        const gs__mentry *e = &g[map[f.member]];
+        f.member = e->text ? e->order : (BAD_MEMBER_FLAG | map[f.member]);
+        f.line = (uint32_t)(j->base + f.line - 1);
+        dst[i] = f;
+        if (j->k > 0 && (i & 0xfffff) == 0xfffff)
+            release_copied(p->fix, (i + 1) * sizeof *p->fix);
+    }
+    if (j->k > 0) {
+        free(p->fix); /* copied: give the memory back now */
+        p->fix = NULL;
+    }
+    return NULL;
+}
+
+/* Concatenates the parts' fixes (each part on its own thread) and bad
+ * rows with absolute lines and global members. */
 static int merge_rows(gs__tr_reader *r, gs__tr_merged *mg) {
     gs__traces *out = r->out;
-    size_t n_fix = 0, n_bad = 0, w;
+    size_t n_fix = 0, n_bad = 0;
     uint64_t base = r->first_line;
+    merge_job jobs[MAX_PARTS];
     for (int k = 0; k < r->n_parts; k++) {
+        jobs[k].r = r;
+        jobs[k].mg = mg;
+        jobs[k].k = k;
+        jobs[k].at = n_fix;
+        jobs[k].base = base;
         n_fix += r->parts[k].n_fix;
         n_bad += r->parts[k].n_bad;
+        base += r->parts[k].breaks;
+        if (base > UINT32_MAX)
+            return gs__err(r->ctx, GS_ERR_INPUT, "%s: more than %u lines",
+                           r->o->path, UINT32_MAX);
     }
     /* The first part's array becomes the result: realloc moves pages
      * without copying them. */
@@ -110,28 +157,13 @@ static int merge_rows(gs__tr_reader *r, gs__tr_merged *mg) {
     }
     out->bad = gs__malloc((n_bad ? n_bad : 1) * sizeof *out->bad);
     if (!out->bad) return gs__err(r->ctx, GS_ERR_NOMEM, "out of memory");
-    w = 0;
+    gs__parallel(merge_fix_run, jobs, sizeof *jobs, r->n_parts);
     for (int k = 0; k < r->n_parts; k++) {
         gs__tr_part *p = &r->parts[k];
-        const gs__fix *src = k == 0 ? out->fixes : p->fix;
-        for (size_t i = 0; i < p->n_fix; i++) {
-            gs__fix f = src[i];
-            const gs__mentry *e = &mg->g.e[mg->map[k][f.member]];
-            f.member =
-                e->text ? e->order : (BAD_MEMBER_FLAG | mg->map[k][f.member]);
-            f.line = (uint32_t)(base + f.line - 1);
-            out->fixes[w++] = f;
-            if (k > 0 && (i & 0xfffff) == 0xfffff)
-                release_copied(p->fix, (i + 1) * sizeof *p->fix);
-        }
-        if (k > 0) {
-            free(p->fix); /* copied: give the memory back now */
-            p->fix = NULL;
-        }
         for (size_t i = 0; i < p->n_bad; i++) {
             const gs__tr_rawbad *b = &p->bad[i];
             gs__badrow *o = &out->bad[out->n_bad++];
-            o->line = (uint32_t)(base + b->line - 1);
+            o->line = (uint32_t)(jobs[k].base + b->line - 1);
             o->member_id =
                 b->entry == NO_ENTRY
                     ? ""
@@ -143,12 +175,8 @@ static int merge_rows(gs__tr_reader *r, gs__tr_merged *mg) {
                 return gs__err(r->ctx, GS_ERR_NOMEM, "out of memory");
         }
         out->n_blank += p->n_blank;
-        base += p->breaks;
-        if (base > UINT32_MAX)
-            return gs__err(r->ctx, GS_ERR_INPUT, "%s: more than %u lines",
-                           r->o->path, UINT32_MAX);
     }
-    out->n_fixes = w;
+    out->n_fixes = n_fix;
     return GS_OK;
 }
 

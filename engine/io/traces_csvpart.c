@@ -59,8 +59,14 @@ static void tr_field(void *data, size_t len, void *user) {
     size_t col = p->lines.nf;
     const char *why;
     double v;
-    gs__csvlines_field(&p->lines, s, len);
+    /* A field's line breaks (inside quotes) are counted, except in a
+     * number parsed from all its bytes, which holds none. */
+    gs__csvlines_begin(&p->lines);
     if (len) p->row.nonempty++;
+    if (col >= p->cols->n ||
+        (p->cols->role[col] != R_LON && p->cols->role[col] != R_LAT &&
+         p->cols->role[col] != R_ACC))
+        gs__csvlines_count(&p->lines, s, len);
     if (col >= p->cols->n) return;
     switch (p->cols->role[col]) {
         case R_MEMBER: {
@@ -88,6 +94,7 @@ static void tr_field(void *data, size_t len, void *user) {
         case R_LON:
         case R_LAT:
             if (gs__parse_num(s, len, &v, &why)) {
+                gs__csvlines_count(&p->lines, s, len);
                 row_error(p, p->cols->role[col], why, s,
                           strcmp(why, "empty") ? len : 0);
                 v = NAN;
@@ -99,6 +106,7 @@ static void tr_field(void *data, size_t len, void *user) {
             return;
         case R_ACC:
             if (gs__parse_num(s, len, &v, &why)) {
+                gs__csvlines_count(&p->lines, s, len);
                 if (strcmp(why, "empty")) row_error(p, R_ACC, why, s, len);
             } else if (v < 0) {
                 row_error(p, R_ACC, "negative", s, len);

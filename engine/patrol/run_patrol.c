@@ -169,9 +169,13 @@ static void tracks_free(tracks *t) {
 }
 
 /* Groups the fixes per member, in file order (a counting sort of their
- * indices), and checks that PROJ can transform WGS84 to the metric CRS. */
+ * indices), and checks that PROJ can transform WGS84 to the metric CRS.
+ * The pass that counts each member's fixes also counts those in days
+ * [day0, day1] of `clock` (*out_n_period): one pass over the gigabyte of
+ * fixes, not two. */
 static int group_tracks(gs_ctx *ctx, const gs__traces *tr,
-                        const gs__crsinfo *crs, tracks *out) {
+                        const gs__crsinfo *crs, gs__clock *clock, int32_t day0,
+                        int32_t day1, size_t *out_n_period, tracks *out) {
     OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
     size_t nm = tr->n_members, n = tr->n_fixes, *fill = NULL;
     gs__proj *check;
@@ -202,7 +206,11 @@ static int group_tracks(gs_ctx *ctx, const gs__traces *tr,
         goto done;
     }
     gs__proj_destroy(check);
-    for (size_t i = 0; i < n; i++) out->start[tr->fixes[i].member + 1]++;
+    for (size_t i = 0; i < n; i++) {
+        int32_t day = gs__clock_day_of(clock, tr->fixes[i].t_ms);
+        *out_n_period += day >= day0 && day <= day1;
+        out->start[tr->fixes[i].member + 1]++;
+    }
     for (size_t k = 0; k < nm; k++) out->start[k + 1] += out->start[k];
     memcpy(fill, out->start, nm * sizeof *fill);
     for (size_t i = 0; i < n; i++) out->idx[fill[tr->fixes[i].member]++] = i;
@@ -627,11 +635,10 @@ static int analyse(prun *R) {
     R->n_fixes = R->tr.n_fixes;
     /* A traces file may hold more weeks than the period: say how many
      * fixes the period has, which the layers count. */
-    for (size_t i = 0; i < R->tr.n_fixes; i++) {
-        int32_t day = gs__clock_day_of(&R->clock, R->tr.fixes[i].t_ms);
-        R->n_period += day >= R->day0 && day <= R->day1;
-    }
-    if ((rc = group_tracks(ctx, &R->tr, &R->crs, &R->tk))) return rc;
+    R->n_period = 0;
+    if ((rc = group_tracks(ctx, &R->tr, &R->crs, &R->clock, R->day0, R->day1,
+                           &R->n_period, &R->tk)))
+        return rc;
     gs__phase_end(ctx, "group");
 
     gs__phase_begin(ctx);

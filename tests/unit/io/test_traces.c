@@ -689,6 +689,60 @@ TEST(lone_cr_counts_the_same_in_every_part) {
     gs__traces_free(&three);
 }
 
+/* A coordinate or accuracy parsed whole holds no line break, so the
+ * reader does not search it for one; a quoted one that fails to parse
+ * because of a break (LF, CRLF, a lone CR, or only a break) still counts
+ * it, and every row after is on the line an editor shows, in one part and
+ * in three alike. */
+TEST(line_breaks_in_quoted_numbers_count) {
+    gs__buf b;
+    gs__traces one, three;
+    const char *p;
+    int blocks = 3000, ok = 1;
+    gs__buf_init(&b, 0);
+    gs__buf_puts(&b, "member_id,time,lon,lat,accuracy_m\n");
+    for (int i = 0; i < blocks; i++) {
+        /* Ten lines: rows on lines +0, +2, +4, +6, +7 and +9. */
+        gs__buf_printf(&b, "M1,2026-11-16 08:00:%02d,\"116.4\n\",39.9,3\n",
+                       i % 60);
+        gs__buf_puts(&b, "M1,2026-11-16 08:01:00,116.4,\"39.9\r\n\",3\n");
+        gs__buf_puts(&b, "M1,2026-11-16 08:02:00,116.4,39.9,\"3\r\"\n");
+        gs__buf_printf(&b,
+                       "M1,2026-11-16 08:%02d:%02d,\" +116.4e0\t\","
+                       "\"+0.399E+2\",\"\"\n",
+                       i / 60 % 60, i % 60);
+        gs__buf_puts(&b, "M1,2026-11-16 08:04:00,116.4,39.9,\"\n\"\n");
+        gs__buf_puts(&b, "M2,2026-11-16 08:05:00,116.4,39.9,3\n");
+    }
+    REQUIRE(!b.failed);
+    p = write_tmp("breaks_in_numbers.csv", b.data, b.len);
+    gs__buf_free(&b);
+    REQUIRE(p);
+    REQUIRE(read_traces(p, NULL, NULL, 1, &one) == GS_OK);
+    REQUIRE(read_traces(p, NULL, NULL, 3, &three) == GS_OK);
+    CHECK(same_traces(&one, &three));
+    REQUIRE(one.n_bad == (size_t)blocks * 4);
+    REQUIRE(one.n_fixes == (size_t)blocks * 2);
+    for (int i = 0; i < blocks && ok; i++) {
+        uint32_t base = 2 + 10 * (uint32_t)i;
+        const gs__badrow *r = &one.bad[4 * i];
+        ok = r[0].line == base && !strcmp(r[0].field, "lon") &&
+             r[1].line == base + 2 && !strcmp(r[1].field, "lat") &&
+             r[2].line == base + 4 && !strcmp(r[2].field, "accuracy_m") &&
+             r[3].line == base + 7 && !strcmp(r[3].field, "accuracy_m") &&
+             one.fixes[2 * i].line == base + 6 &&
+             one.fixes[2 * i + 1].line == base + 9;
+        if (!ok) fprintf(stderr, "block %d: lines differ\n", i);
+    }
+    CHECK(ok);
+    /* The quoted numbers with spaces, a sign and an exponent parse. */
+    CHECK(fabs(one.fixes[0].lon - 116.4) < 1e-12);
+    CHECK(fabs(one.fixes[0].lat - 39.9) < 1e-12);
+    CHECK(one.fixes[0].accuracy_m != one.fixes[0].accuracy_m); /* NaN */
+    gs__traces_free(&one);
+    gs__traces_free(&three);
+}
+
 int main(void) {
     char tmpl[] = "/tmp/gs_test_traces_XXXXXX";
     int rc;
@@ -717,6 +771,7 @@ int main(void) {
     RUN(last_row_without_line_break);
     RUN(parallel_cut_inside_quoted_field_falls_back);
     RUN(lone_cr_counts_the_same_in_every_part);
+    RUN(line_breaks_in_quoted_numbers_count);
     gs__tz_close(tz);
     gs_ctx_destroy(ctx);
     {
