@@ -163,6 +163,71 @@ int gs__src_str(gs__src *s, OGRFeatureH f, int idx, const char *field,
     return rc;
 }
 
+int gs__src_text(gs__src *s, const char *raw, gs__origin o, const char *field,
+                 const char **out) {
+    char small[256], *buf = small;
+    size_t n;
+    int rc = GS_OK;
+    *out = "";
+    if (!raw) return GS_OK;
+    if (!CPLIsUTF8(raw, -1))
+        return gs__err(s->ctx, GS_ERR_INPUT_ENCODING,
+                       "%s, field %s: text is not valid UTF-8 (a CSV "
+                       "saved by Excel is often GBK/GB18030); re-run "
+                       "with {encoding} GB18030 or save it as UTF-8",
+                       gs__src_where(s, o), field);
+    n = strlen(raw);
+    if (n + 1 > sizeof small) buf = gs__malloc(n + 1);
+    if (!buf) return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
+    memcpy(buf, raw, n + 1);
+    *out = gs__arena_strdup(s->arena, trim(buf));
+    if (!*out) rc = gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
+    if (buf != small) free(buf);
+    return rc;
+}
+
+/* persons given as text: an integer >= 0 however written ("3", " 3.0 "). */
+static void persons_text(const char *raw, long *value, int *ok) {
+    char *end;
+    double v;
+    while (isspace((unsigned char)*raw)) raw++;
+    if (!*raw) return;
+    errno = 0;
+    v = strtod(raw, &end);
+    while (isspace((unsigned char)*end)) end++;
+    if (errno || *end || !isfinite(v) || v < 0 || v > 1e6 || v != floor(v))
+        return;
+    *value = (long)v;
+    *ok = 1;
+}
+
+void gs__src_persons_raw(OGRFieldType type, const char *raw, long *value,
+                         int *ok) {
+    *value = 0;
+    *ok = 0;
+    if (!raw) return;
+    if (type == OFTInteger || type == OFTInteger64) {
+        char *end;
+        long long v;
+        errno = 0;
+        v = strtoll(raw, &end, 10);
+        if (!errno && end != raw && !*end && v >= 0 && v <= 1000000) {
+            *value = (long)v;
+            *ok = 1;
+        }
+        return;
+    }
+    if (type == OFTReal) {
+        double v = strtod(raw, NULL);
+        if (isfinite(v) && v >= 0 && v <= 1e6 && v == floor(v)) {
+            *value = (long)v;
+            *ok = 1;
+        }
+        return;
+    }
+    persons_text(raw, value, ok);
+}
+
 /* persons: an integer >= 0. *ok is 0 for missing, negative, non-integer or
  * unparsable values (the `bad_persons` rule), never an error. */
 void gs__src_persons(OGRFeatureH f, int idx, long *value, int *ok) {
@@ -189,21 +254,8 @@ void gs__src_persons(OGRFeatureH f, int idx, long *value, int *ok) {
             }
             return;
         }
-        default: {
-            const char *raw = OGR_F_GetFieldAsString(f, idx);
-            char *end;
-            double v;
-            while (isspace((unsigned char)*raw)) raw++;
-            if (!*raw) return;
-            errno = 0;
-            v = strtod(raw, &end);
-            while (isspace((unsigned char)*end)) end++;
-            if (errno || *end || !isfinite(v) || v < 0 || v > 1e6 ||
-                v != floor(v))
-                return;
-            *value = (long)v;
-            *ok = 1;
+        default:
+            persons_text(OGR_F_GetFieldAsString(f, idx), value, ok);
             return;
-        }
     }
 }
