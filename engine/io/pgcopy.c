@@ -1,5 +1,6 @@
 /*
- * pgcopy.c - a query's rows out of PostgreSQL as CSV, through COPY.
+ * pgcopy.c - a query's rows out of PostgreSQL through COPY: as CSV, or as
+ * binary rows handed to a callback.
  *
  * OGR reads a PostgreSQL table feature by feature: a cursor fetch, text or
  * hex WKB per value, an OGRFeature and an OGRGeometry per row. For a
@@ -7,7 +8,10 @@
  * 60 s, against 6 s for the same rows as CSV. So traces.c asks the server
  * for them as CSV instead (COPY (SELECT ...) TO STDOUT, the server's bulk
  * path) and streams the bytes into a file its CSV reader then parses like
- * any other: same columns, same checks, same bad-row reports.
+ * any other: same columns, same checks, same bad-row reports. Readers
+ * that fill the model directly (households) take binary rows instead
+ * (COPY ... WITH (FORMAT binary)): no text formatting on the server, no
+ * parsing but lengths and bytes here, the geometry as WKB.
  *
  * The connection string is OGR's ("PG:dbname=... host=... active_schema=
  * prov"); libpq is given its own keywords, and OGR's schema options

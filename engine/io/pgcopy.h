@@ -1,5 +1,6 @@
 /*
- * pgcopy.h - a query's rows out of PostgreSQL as CSV (pgcopy.c).
+ * pgcopy.h - a query's rows out of PostgreSQL, as CSV or binary rows
+ * (pgcopy.c).
  */
 #ifndef GS_PGCOPY_H
 #define GS_PGCOPY_H
