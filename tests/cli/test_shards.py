@@ -609,6 +609,62 @@ else:
                       list((y - x).items())[:2]))
 
     @case
+    def the_weekly_job_reads_the_households_once():
+        # validate, patrol and hotspots of a job read the same households:
+        # the job reads them once (its memo) and each step gives what its
+        # own read would have, the stray point it leaves out included. The
+        # table's sequential scans count the reads.
+        schema = "t_once"
+        psql_rows("DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+        psql_rows("CREATE SCHEMA %s" % schema)
+        gdal.VectorTranslate(PG, CITY, format="PostgreSQL",
+                             layers=["households"],
+                             layerCreationOptions=["SCHEMA=" + schema,
+                                                   "FID=fid",
+                                                   "GEOMETRY_NAME=geom"])
+        psql_rows("UPDATE t_once.households SET geom = ST_SetSRID("
+                  "ST_MakePoint(0, 0), ST_SRID(geom)) WHERE fid = 7")
+        src = pg_src(schema)
+
+        def scans():
+            # Statistics reach the view when a backend reports them.
+            import time
+            time.sleep(1.5)
+            return psql_rows("SELECT seq_scan FROM pg_stat_user_tables "
+                             "WHERE schemaname = 't_once' AND relname = "
+                             "'households'")[0][0]
+        out = os.path.join(TMP, "once")
+        job = os.path.join(TMP, "once.ini")
+        with open(job, "w", encoding="utf-8") as f:
+            f.write("[inputs]\ncommunities = %s\ngrids = %s\n"
+                    "households = %s\nmembers = %s\ntraces = %s\n"
+                    "calendar = %s\nevents = %s\ntrace_crs = wgs84\n"
+                    "[run]\nweek = 2026-W47\n[outputs]\ndir = %s\n"
+                    % (CITY, CITY, src, MEMBERS, TRACES, CALENDAR, CITY,
+                       out))
+        s0 = scans()
+        st, _, se_job = run("run", job)
+        s1 = scans()
+        expect(st == 0, "job: exit %d: %s" % (st, se_job))
+        lone = os.path.join(TMP, "once-validate.gpkg")
+        st, _, se_v = run("validate", "--communities", CITY, "--grids", CITY,
+                          "--households", src, "--members", MEMBERS,
+                          "-o", lone)
+        s2 = scans()
+        expect(st == 0, "validate: exit %d: %s" % (st, se_v))
+        expect(s2 - s1 > 0 and s1 - s0 == s2 - s1,
+               "the job scanned the households %d times, one validate %d"
+               % (s1 - s0, s2 - s1))
+        # Each step tells of the stray point as its own read would.
+        warn = "left out, their point far outside"
+        expect(se_v.count(warn) == 1 and se_job.count(warn) == 3,
+               "warnings: validate %d, job %d" % (se_v.count(warn),
+                                                   se_job.count(warn)))
+        same_outputs(lone, os.path.join(out, "validate-2026-W47.gpkg"),
+                     ["grids", "issues", "issue_points", "summary"],
+                     "the job's validate vs validate alone")
+
+    @case
     def the_weekly_job_as_shards_fills_one_postgis_ledger():
         # The demo job once into a GeoPackage ledger, and as two shards at
         # once into PostGIS: the shards' ledger rows are the single run's.
