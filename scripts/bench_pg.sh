@@ -40,7 +40,10 @@ done
 city=${GS_BENCH_DIR:-/tmp/gs_city_1m}
 events=${GS_BENCH_EVENTS:-/tmp/gs_hotspots_bench/events.gpkg}
 build=${GS_BUILD_DIR:-build}
-bin=$(pwd)/$build/gridsmith
+case $build in
+    /*) bin=$build/gridsmith ;;
+    *) bin=$(pwd)/$build/gridsmith ;;
+esac
 [ -x "$bin" ] || { echo "bench_pg.sh: build $bin first" >&2; exit 2; }
 ./scripts/bench_data.sh "$city" "$events"
 tmp=$(mktemp -d /tmp/gs_bench_pg.XXXXXX)
