@@ -346,8 +346,9 @@ static int read_points_pg(gs__src *s, gs__model *m, const int fi[F_COUNT],
      * the server's scan found them in. */
     if (!rc && P.unordered) {
         qsort(m->households, P.n, sizeof *m->households, cmp_hh_fid);
-        qsort(m->skipped + P.skipped0, m->n_skipped - P.skipped0,
-              sizeof *m->skipped, cmp_skip_fid);
+        if (m->n_skipped > P.skipped0)
+            qsort(m->skipped + P.skipped0, m->n_skipped - P.skipped0,
+                  sizeof *m->skipped, cmp_skip_fid);
     }
     *out_n = m->n_households = P.n;
     *out_of_range = P.out_of_range;
