@@ -35,9 +35,12 @@
 # 4. Runs the same job once on the original files of district 110108 and
 #    checks the shard's rows of the PostGIS ledger (and the merged hot
 #    spots' counts) equal that single run.
-# 5. Prints wall times, rows written, per-shard cost and the projected
-#    wall time for a province (100 districts of 1,000,000 households) on M
-#    machines.
+# 5. Prints wall times, rows written, per-shard cost, a shard's cost over
+#    its district's single run from files, and the projected wall time for
+#    a province (100 districts of 1,000,000 households) on M machines.
+#    scripts/bench_pg.sh compares one district from PostGIS and from files
+#    per command (validate, patrol, the weekly job), CPU of client and
+#    server included.
 set -eu
 cd "$(dirname "$0")/.."
 cities=10
@@ -436,6 +439,14 @@ for m in (1, 10, 25, 50, 100):
     c = rounds * cmean + t_merge * prov / cities
     print("  %3d machines: %7.0f s (%5.1f min) as measured, %7.0f s "
           "(%5.1f min) CPU-bound" % (m, t, t / 60, c, c / 60))
+# The same district from PostGIS (a shard) against from files (the single
+# run): the time a shard costs over the time its files cost. With more
+# shards than cores the shards also wait for each other: compare with
+# --jobs 1, or per command with scripts/bench_pg.sh.
+print("one district from PostGIS (mean shard) against from files (single "
+      "run): %.2fx wall%s" % (mean / t_single,
+                              "" if jobs == 1 else
+                              " (%d shards at a time)" % jobs))
 print("merged shard results equal the single run: %s" % ("yes" if ok else "NO"))
 sys.exit(0 if ok else 1)
 PY

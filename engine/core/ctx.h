@@ -99,6 +99,9 @@ struct gs_ctx {
     gs__shard shard;
     /* gs_ctx_set_schema: the schema of PG: outputs. */
     char schema[64];
+    /* A job's memo of the inputs its steps read (io/memo.c): set by the
+     * job for its run, NULL otherwise. Only io/memo.c reads it. */
+    struct gs__io_memo *io_memo;
 };
 
 /* A context for a worker thread of a run on `parent`, with the parent's

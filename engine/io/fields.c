@@ -185,6 +185,39 @@ void gs__persons_text(const char *raw, long *value, int *ok) {
     *ok = 1;
 }
 
+int gs__src_text(gs__src *s, const char *raw, gs__origin o, const char *field,
+                 const char **out) {
+    *out = "";
+    if (!raw) return GS_OK;
+    if (!CPLIsUTF8(raw, -1))
+        return gs__err(s->ctx, GS_ERR_INPUT_ENCODING,
+                       "%s, field %s: text is not valid UTF-8 (a CSV "
+                       "saved by Excel is often GBK/GB18030); re-run "
+                       "with {encoding} GB18030 or save it as UTF-8",
+                       gs__src_where(s, o), field);
+    return gs__src_keep_text(s, raw, out);
+}
+
+void gs__src_persons_raw(OGRFieldType type, const char *raw, long *value,
+                         int *ok) {
+    *value = 0;
+    *ok = 0;
+    if (!raw) return;
+    if (type == OFTInteger || type == OFTInteger64) {
+        char *end;
+        long long v;
+        errno = 0;
+        v = strtoll(raw, &end, 10);
+        if (!errno && end != raw && !*end) gs__persons_int(v, value, ok);
+        return;
+    }
+    if (type == OFTReal) {
+        gs__persons_real(strtod(raw, NULL), value, ok);
+        return;
+    }
+    gs__persons_text(raw, value, ok);
+}
+
 /* persons: an integer >= 0. *ok is 0 for missing, negative, non-integer or
  * unparsable values (the `bad_persons` rule), never an error. */
 void gs__src_persons(OGRFeatureH f, int idx, long *value, int *ok) {

@@ -126,6 +126,16 @@ int gs__io_read_events(gs_ctx *ctx, const gs_input_opts *opts, const char *path,
                        const gs__crsinfo *crs, int threads, gs__events *out,
                        gs__inputs *info);
 
+/* A job's memo of its inputs (memo.c): with one on the context, a later
+ * step takes a copy of what an earlier one read of the same input (the
+ * households) instead of reading it again, with the same skipped rows,
+ * warnings and metadata. gs__io_memo_begin: GS_ERR_NOMEM;
+ * gs__io_memo_end frees it (after every step's model is freed, which may
+ * point into it) and accepts a context without one. */
+typedef struct gs__io_memo gs__io_memo;
+int gs__io_memo_begin(gs_ctx *ctx);
+void gs__io_memo_end(gs_ctx *ctx);
+
 /* "households.gpkg, layer households, feature 12" or "members.csv, line 7"
  * for a feature of a role read earlier. */
 void gs__io_where(const gs__inputs *info, const char *role, gs__origin o,

@@ -9,12 +9,15 @@
  * geographic, then projected; one PROJ cannot project is a bad feature.
  */
 #include <cpl_error.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crs.h"
+#include "memo.h"
+#include "pgcopy.h"
 #include "source.h"
 
 /* The fields of a household, in the order of `names`. */
@@ -216,6 +219,246 @@ static int read_points(gs__src *s, gs__model *m, const int fi[F_COUNT],
     return GS_OK;
 }
 
+/* ---- PostGIS: the rows in bulk ------------------------------------------ */
+
+/* What the rows of a binary COPY are read into. */
+typedef struct pg_read {
+    gs__src *s;
+    gs__model *m;
+    size_t n, cap, out_of_range;
+    OGRFieldType persons_type;
+    int geographic, filter;
+    OGREnvelope env; /* the shard's rectangle, with `filter` */
+    long total, last_fid;
+    int unordered; /* the rows came in another order than their ids */
+    size_t skipped0;
+} pg_read;
+
+static int64_t be_int(const char *p, int n) {
+    uint64_t u = (signed char)p[0] < 0 ? UINT64_MAX : 0;
+    for (int i = 0; i < n; i++) u = u << 8 | (unsigned char)p[i];
+    return (int64_t)u;
+}
+
+/* What WKB `w` (n bytes) holds, as gs__src_point_problem sees the
+ * geometry OGR would make of it: NULL and the point, or the problem. An
+ * empty geometry (a point of two NaNs, as PostGIS writes POINT EMPTY, or
+ * a collection, line or polygon of no parts) has no point. */
+static const char *wkb_point(const unsigned char *w, int32_t n, double *x,
+                             double *y) {
+    uint32_t type, count;
+    int le;
+    if (!w || n < 5) return "has no point geometry";
+    le = w[0] == 1;
+    type = le ? (uint32_t)w[1] | (uint32_t)w[2] << 8 | (uint32_t)w[3] << 16 |
+                    (uint32_t)w[4] << 24
+              : (uint32_t)w[1] << 24 | (uint32_t)w[2] << 16 |
+                    (uint32_t)w[3] << 8 | w[4];
+    type %= 1000; /* ISO WKB: 1001 Z, 2001 M, 3001 ZM */
+    if (type == 1 && n >= 21) {
+        uint64_t ux = 0, uy = 0;
+        for (int i = 0; i < 8; i++) {
+            int k = le ? 7 - i : i;
+            ux = ux << 8 | w[5 + k];
+            uy = uy << 8 | w[13 + k];
+        }
+        memcpy(x, &ux, sizeof *x);
+        memcpy(y, &uy, sizeof *y);
+        if (isnan(*x) && isnan(*y)) return "has no point geometry";
+        if (!isfinite(*x) || !isfinite(*y))
+            return "point has a NaN or infinite coordinate";
+        return NULL;
+    }
+    if (n >= 9) {
+        count = le ? (uint32_t)w[5] | (uint32_t)w[6] << 8 |
+                         (uint32_t)w[7] << 16 | (uint32_t)w[8] << 24
+                   : (uint32_t)w[5] << 24 | (uint32_t)w[6] << 16 |
+                         (uint32_t)w[7] << 8 | w[8];
+        if (count == 0) return "has no point geometry";
+    }
+    return "geometry is not a point";
+}
+
+/* One row: fid, the geometry as WKB, household_id, persons, building_id,
+ * care_type; as read_points reads a feature. */
+static int pg_row(void *user, int nc, const char *const *v,
+                  const int32_t *len) {
+    pg_read *P = user;
+    gs__src *s = P->s;
+    gs__model *m = P->m;
+    gs__household *hh;
+    gs__origin o;
+    double x = 0, y = 0;
+    const char *problem;
+    int rc;
+    if (nc != 6 || !v[0] || len[0] != 8)
+        return gs__err(s->ctx, GS_ERR_INPUT_OPEN,
+                       "%s, layer %s: unexpected row from the server", s->path,
+                       s->layer);
+    o.fid = (long)be_int(v[0], 8);
+    o.line = 0;
+    if (o.fid < P->last_fid) P->unordered = 1;
+    P->last_fid = o.fid;
+    problem = wkb_point((const unsigned char *)v[1], v[1] ? len[1] : 0, &x, &y);
+    /* OGR's own test of a rectangle filter on the exact point: the index
+     * compares rounded boxes. */
+    if (P->filter && !problem &&
+        !(x >= P->env.MinX && x <= P->env.MaxX && y >= P->env.MinY &&
+          y <= P->env.MaxY))
+        return GS_OK;
+    if (problem) return gs__src_report(s, m, o, problem);
+    if (P->n == P->cap) {
+        size_t nc2 = P->cap * 2;
+        gs__household *nv = gs__realloc(m->households, nc2 * sizeof *nv);
+        if (!nv) return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
+        m->households = nv;
+        P->cap = nc2;
+    }
+    hh = &m->households[P->n];
+    memset(hh, 0, sizeof *hh);
+    hh->origin = o;
+    hh->x = x;
+    hh->y = y;
+    if (P->geographic && (x < -180 || x > 360 || y < -90 || y > 90))
+        P->out_of_range++;
+    rc = gs__src_text(s, v[2], o, "household_id", &hh->id);
+    if (!rc) rc = gs__src_text(s, v[4], o, "building_id", &hh->building_id);
+    if (!rc) rc = gs__src_text(s, v[5], o, "care_type", &hh->care_type);
+    if (rc) return rc;
+    gs__src_persons_raw(P->persons_type, v[3], &hh->persons, &hh->persons_ok);
+    P->n++;
+    if ((P->n & 0xffff) == 0 && P->total > 0)
+        gs__progress(s->ctx, "read households", (double)P->n / P->total);
+    return GS_OK;
+}
+
+/* Feature ids are unique in a table with a primary key: the orders are
+ * total. */
+static int cmp_hh_fid(const void *a, const void *b) {
+    long x = ((const gs__household *)a)->origin.fid;
+    long y = ((const gs__household *)b)->origin.fid;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_skip_fid(const void *a, const void *b) {
+    long x = ((const gs__skipped *)a)->origin.fid;
+    long y = ((const gs__skipped *)b)->origin.fid;
+    return x < y ? -1 : x > y;
+}
+
+/* 1 when field `idx` (or an absent one) reads the same as text from the
+ * server as through OGR: text and plain integers (and for persons,
+ * reals). */
+static int pg_plain(OGRFeatureDefnH fd, int idx, int real_ok) {
+    OGRFieldDefnH f;
+    OGRFieldType t;
+    if (idx < 0) return 1;
+    f = OGR_FD_GetFieldDefn(fd, idx);
+    t = OGR_Fld_GetType(f);
+    if (OGR_Fld_GetSubType(f) != OFSTNone) return 0;
+    return t == OFTString || t == OFTInteger || t == OFTInteger64 ||
+           (real_ok && t == OFTReal);
+}
+
+/* A PostGIS table of households read in bulk: one binary COPY of the
+ * columns read_points uses, the geometry as WKB (the shard's rectangle a
+ * WHERE clause the server answers from its index), put in feature-id
+ * order (as a file gives them) and into the same
+ * checks, messages and model as read_points. *out_used is 0 when the
+ * layer is not a plain table with a feature id and a geometry column, or
+ * a field's type reads differently as text (or GS_PG_OGR is set): the
+ * caller then reads through OGR. Errors as read_points. */
+static int read_points_pg(gs__src *s, gs__model *m, const int fi[F_COUNT],
+                          size_t *out_n, size_t *out_of_range, int *out_used) {
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(s->lyr);
+    const char *fid = OGR_L_GetFIDColumn(s->lyr);
+    const char *geom = OGR_L_GetGeometryColumn(s->lyr);
+    OGRGeometryH filter = OGR_L_GetSpatialFilter(s->lyr);
+    pg_read P;
+    gs__buf sql;
+    char what[600];
+    int rc;
+
+    *out_used = 0;
+    *out_n = *out_of_range = 0;
+    if (strncmp(s->path, "PG:", 3) != 0 || getenv("GS_PG_OGR") || !fid ||
+        !fid[0] || !geom || !geom[0] || OGR_FD_GetGeomFieldCount(fd) != 1 ||
+        !pg_plain(fd, fi[F_ID], 0) || !pg_plain(fd, fi[F_PERSONS], 1) ||
+        !pg_plain(fd, fi[F_BUILDING], 0) || !pg_plain(fd, fi[F_CARE], 0))
+        return GS_OK;
+    *out_used = 1;
+    memset(&P, 0, sizeof P);
+    P.s = s;
+    P.m = m;
+    P.geographic = s->srs && OSRIsGeographic(s->srs);
+    P.persons_type =
+        fi[F_PERSONS] >= 0
+            ? OGR_Fld_GetType(OGR_FD_GetFieldDefn(fd, fi[F_PERSONS]))
+            : OFTString;
+    P.total = (long)OGR_L_GetFeatureCount(s->lyr, 0);
+    P.cap = P.total > 0 ? (size_t)P.total : 1024;
+    m->households = gs__malloc(P.cap * sizeof *m->households);
+    if (!m->households) return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
+
+    gs__buf_init(&sql, 0);
+    gs__buf_puts(&sql, "SELECT t.");
+    gs__pg_ident(&sql, fid, 0);
+    gs__buf_puts(&sql, "::int8, ST_AsBinary(t.");
+    gs__pg_ident(&sql, geom, 0);
+    gs__buf_puts(&sql, "), ");
+    for (int k = 0; k < F_COUNT; k++) {
+        if (fi[k] < 0) {
+            gs__buf_puts(&sql, "NULL::text");
+        } else {
+            gs__buf_puts(&sql, "t.");
+            gs__pg_ident(&sql,
+                         OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, fi[k])), 0);
+            gs__buf_puts(&sql, "::text");
+        }
+        gs__buf_puts(&sql, k + 1 < F_COUNT ? ", " : "");
+    }
+    gs__buf_puts(&sql, " FROM ");
+    gs__pg_ident(&sql, s->layer, strchr(s->layer, '.') != NULL);
+    gs__buf_puts(&sql, " t");
+    if (filter) {
+        /* The shard's rectangle, in the column's SRID (found once). */
+        OGR_G_GetEnvelope(filter, &P.env);
+        P.filter = 1;
+        gs__buf_puts(&sql, " WHERE t.");
+        gs__pg_ident(&sql, geom, 0);
+        gs__buf_printf(&sql,
+                       " && ST_MakeEnvelope(%.17g, %.17g, %.17g, %.17g, "
+                       "(SELECT ST_SRID(u.",
+                       P.env.MinX, P.env.MinY, P.env.MaxX, P.env.MaxY);
+        gs__pg_ident(&sql, geom, 0);
+        gs__buf_puts(&sql, ") FROM ");
+        gs__pg_ident(&sql, s->layer, strchr(s->layer, '.') != NULL);
+        gs__buf_puts(&sql, " u WHERE u.");
+        gs__pg_ident(&sql, geom, 0);
+        gs__buf_puts(&sql, " IS NOT NULL LIMIT 1))");
+    }
+    if (sql.failed) {
+        gs__buf_free(&sql);
+        return gs__err(s->ctx, GS_ERR_NOMEM, "out of memory");
+    }
+    snprintf(what, sizeof what, "%s, layer %s (households)", s->path, s->layer);
+    P.last_fid = LONG_MIN;
+    P.skipped0 = m->n_skipped;
+    rc = gs__pg_copy_rows(s->ctx, s->path, sql.data, pg_row, &P, what);
+    gs__buf_free(&sql);
+    /* In the order of their ids, as a file gives them, whatever order
+     * the server's scan found them in. */
+    if (!rc && P.unordered) {
+        qsort(m->households, P.n, sizeof *m->households, cmp_hh_fid);
+        if (m->n_skipped > P.skipped0)
+            qsort(m->skipped + P.skipped0, m->n_skipped - P.skipped0,
+                  sizeof *m->skipped, cmp_skip_fid);
+    }
+    *out_n = m->n_households = P.n;
+    *out_of_range = P.out_of_range;
+    return rc;
+}
+
 /* Leaves out the households whose point lies far outside the others or
  * outside the CRS's range (bulk.h): each is recorded as skipped with its
  * place and the reason, never stopping the run, and one warning says how
@@ -304,12 +547,14 @@ done:
     return rc;
 }
 
-int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
+/* Reads the households of `path` (gs__io_read_households without the
+ * job's memo). */
+static int read_households(gs_ctx *ctx, const gs_input_opts *opts,
                            const char *path, gs__model *m,
                            const gs__crsinfo *crs, gs__inputs *info) {
     gs__src s;
     OGRCoordinateTransformationH ct = NULL;
-    int rc, fi[F_COUNT];
+    int rc, fi[F_COUNT], bulk = 0;
     size_t n = 0, out_of_range = 0;
 
     rc = gs__src_open(ctx, opts, "households", path, 1, &m->strings, &s, info);
@@ -320,7 +565,8 @@ int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
     ignore_unused(&s, fi);
     rc = gs__crs_transform(ctx, s.srs, crs->metric, &ct);
     if (rc) goto done;
-    rc = read_points(&s, m, fi, &n, &out_of_range);
+    rc = read_points_pg(&s, m, fi, &n, &out_of_range, &bulk);
+    if (!rc && !bulk) rc = read_points(&s, m, fi, &n, &out_of_range);
     if (rc) goto done;
     if (n == 0) {
         rc = gs__err(ctx, GS_ERR_INPUT_EMPTY,
@@ -343,6 +589,21 @@ int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
 done:
     if (ct) OCTDestroyCoordinateTransformation(ct);
     gs__src_close(&s);
+    return rc;
+}
+
+/* In a job, the first step reads and the later ones take a copy of what
+ * it read (memo.c). */
+int gs__io_read_households(gs_ctx *ctx, const gs_input_opts *opts,
+                           const char *path, gs__model *m,
+                           const gs__crsinfo *crs, gs__inputs *info) {
+    gs__memo_rec rec;
+    int rc, hit;
+    rc = gs__io_memo_take(ctx, "households", path, opts, crs, m, info, &hit);
+    if (rc || hit) return rc;
+    gs__io_memo_rec_begin(ctx, &rec, m, info);
+    rc = read_households(ctx, opts, path, m, crs, info);
+    gs__io_memo_rec_end(ctx, &rec, rc, "households", path, opts, crs, m, info);
     return rc;
 }
 

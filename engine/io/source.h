@@ -93,6 +93,18 @@ int gs__src_field(gs__src *s, const char *name, int required, int *out_idx);
 int gs__src_str(gs__src *s, OGRFeatureH f, int idx, const char *field,
                 const char **out);
 
+/* gs__src_str for text `raw` read from the source by other means (NULL
+ * for a null), at the place `o`: checked UTF-8 (never recoded), trimmed,
+ * into the arena. */
+int gs__src_text(gs__src *s, const char *raw, gs__origin o, const char *field,
+                 const char **out);
+
+/* gs__src_persons for the value of a field of OGR type `type` as text
+ * (NULL for a null), as PostgreSQL gives it: the same values are the
+ * same persons. */
+void gs__src_persons_raw(OGRFieldType type, const char *raw, long *value,
+                         int *ok);
+
 /* persons: an integer >= 0. *ok is 0 for missing, negative, non-integer or
  * unparsable values (the `bad_persons` rule), never an error. */
 void gs__src_persons(OGRFeatureH f, int idx, long *value, int *ok);

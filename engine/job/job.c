@@ -45,6 +45,7 @@
 #include "qgis_project.h"
 #include "rules.h"
 #include "datetime.h"
+#include "io.h"
 #include "report.h"
 #include "shard.h"
 
@@ -846,7 +847,9 @@ int gs_run_job(gs_ctx *ctx, const gs_run_opts *opts, gs_report **out_report) {
     R->opts = opts;
     gs__buf_init(&R->earlier, 0);
     gs__utc_now(R->started, sizeof R->started);
-    if ((rc = load(R))) goto done;
+    /* Each input read once: the steps share what the first one read of
+     * the households (io/memo.c). */
+    if ((rc = gs__io_memo_begin(ctx)) || (rc = load(R))) goto done;
     /* With {since}, every week from the first, oldest first: each is
      * recorded and reported as its own run would, so a week's report sees
      * the weeks before it. */
@@ -872,5 +875,6 @@ done:
     if (R->weeks) json_object_put(R->weeks);
     gs__buf_free(&R->earlier);
     free(R);
+    gs__io_memo_end(ctx);
     return rc;
 }

@@ -21,6 +21,7 @@ import atexit
 import collections
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -463,6 +464,205 @@ else:
         bad = rows(out_copy, "bad_rows", ["line"])
         expect(sorted(k[0] for k in bad) == [11, 21, 31],
                "bad rows: %s" % sorted(bad))
+
+    def layer_fields(path, layer):
+        ds = gdal.OpenEx(path, gdal.OF_VECTOR)
+        defn = ds.GetLayerByName(layer).GetLayerDefn()
+        names = [defn.GetFieldDefn(i).GetName()
+                 for i in range(defn.GetFieldCount())]
+        del ds
+        return [n for n in names if n != "shard"]
+
+    def pg_src(schema):
+        return "PG:%s active_schema=%s" % (PG[3:], schema)
+
+    def same_outputs(a, b, layers, label):
+        for layer in layers:
+            x, y = rows(a, layer, None), rows(b, layer, None)
+            expect(sum(x.values()) > 0 or layer == "issue_points",
+                   "%s: %s is empty" % (label, layer))
+            expect(x == y, "%s %s: differ: %s / %s"
+                   % (label, layer, list((x - y).items())[:2],
+                      list((y - x).items())[:2]))
+
+    @case
+    def households_copied_out_of_postgis_read_as_through_ogr():
+        # Households in PostGIS come in one binary COPY (geometry as WKB);
+        # the same tables read feature by feature through OGR (GS_PG_OGR)
+        # must give the same validate, every skipped row included, in
+        # three CRSes (CGCS2000 4490, WGS84 4326, a projected one) and with
+        # the rows an office's table really has: no geometry, an empty
+        # point, a stray point at (0, 0), a multipolygon and a line where
+        # a point belongs, and a table whose physical order is not its
+        # ids'. A shard's rectangle goes to the server as a WHERE clause.
+        schema = "t_hh"
+        psql_rows("DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+        psql_rows("CREATE SCHEMA %s" % schema)
+        for srid in (4490, 4326, 4548):
+            gdal.VectorTranslate(
+                PG, CITY, format="PostgreSQL", layers=["households"],
+                layerName="households_%d" % srid, dstSRS="EPSG:%d" % srid,
+                layerCreationOptions=["SCHEMA=" + schema, "FID=fid",
+                                      "GEOMETRY_NAME=geom"])
+            t = "%s.households_%d" % (schema, srid)
+            psql_rows("ALTER TABLE %s ALTER COLUMN geom TYPE "
+                      "geometry(Geometry, %d)" % (t, srid))
+            psql_rows("UPDATE %s SET geom = NULL WHERE fid = 5" % t)
+            psql_rows("UPDATE %s SET geom = 'SRID=%d;POINT EMPTY' "
+                      "WHERE fid = 6" % (t, srid))
+            psql_rows("UPDATE %s SET geom = ST_SetSRID("
+                      "ST_MakePoint(0, 0), %d) WHERE fid = 7" % (t, srid))
+            psql_rows("UPDATE %s SET geom = ST_Multi(ST_Buffer("
+                      "geom, 0.0001)) WHERE fid = 8" % t)
+            psql_rows("UPDATE %s SET geom = ST_MakeLine("
+                      "geom, geom) WHERE fid = 9" % t)
+            # Rewritten rows move to the table's end: ids out of order.
+            psql_rows("UPDATE %s SET persons = persons WHERE fid < 40" % t)
+        for srid in (4490, 4326, 4548):
+            src = pg_src(schema)
+            for shard in ([], ["--shard", SHARDS[1]]):
+                args = ["validate", "--communities", CITY, "--grids", CITY,
+                        "--households", src, "--layer",
+                        "households=households_%d" % srid,
+                        "--members", MEMBERS, "--on-error=skip",
+                        "--quiet"] + shard
+                tag = "%d%s" % (srid, "-shard" if shard else "")
+                out_copy = os.path.join(TMP, "hh-copy-%s.gpkg" % tag)
+                out_ogr = os.path.join(TMP, "hh-ogr-%s.gpkg" % tag)
+                st, _, se = run(*(args + ["-o", out_copy]))
+                expect(st == 0, "COPY %s: exit %d: %s" % (tag, st, se))
+                env = dict(os.environ, GS_PG_OGR="1")
+                p = subprocess.run([BIN] + args + ["-o", out_ogr], env=env,
+                                   capture_output=True, text=True)
+                expect(p.returncode == 0, "OGR %s: %s" % (tag, p.stderr))
+                same_outputs(out_copy, out_ogr,
+                             ["grids", "issues", "issue_points", "summary"],
+                             "households %s COPY vs OGR" % tag)
+                if shard:
+                    continue
+                # Every awkward row is named by its id, as OGR names it.
+                text = " ".join(
+                    str(k[0]) for layer in ("issues", "issue_points")
+                    for k in rows(out_copy, layer, ["detail"]))
+                for fid in (5, 6, 7, 8, 9):
+                    expect("feature %d" % fid in text,
+                           "%s: feature %d not reported: %s"
+                           % (tag, fid, text[:300]))
+
+    @case
+    def traces_from_a_lon_lat_table_read_as_the_csv():
+        # Fixes kept in a table with lon and lat columns and no geometry
+        # (as fleets keep them): patrol reads them as it reads the CSV,
+        # columns found by the same names, the same mapping ({fields}).
+        schema = "t_ll"
+        psql_rows("DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+        psql_rows("CREATE SCHEMA %s" % schema)
+        psql_rows("CREATE TABLE t_ll.fixes (fid serial PRIMARY KEY, "
+                  "who text, time text, lng text, lat text, "
+                  "accuracy_m text)")
+        with open(TRACES, encoding="utf-8") as f:
+            head = f.readline().strip().split(",")
+            rows_in = [line.rstrip("\n").split(",") for line in f]
+        idx = {n: i for i, n in enumerate(head)}
+        values = []
+        for r in rows_in:
+            def q(n):
+                v = r[idx[n]] if n in idx and idx[n] < len(r) else ""
+                return "'" + v.replace("'", "''") + "'"
+            values.append("(%s, %s, %s, %s, %s)" % (
+                q("member_id"), q("time"), q("lon"), q("lat"),
+                q("accuracy_m")))
+        for i in range(0, len(values), 2000):
+            psql_rows("INSERT INTO t_ll.fixes (who, time, lng, lat, "
+                      "accuracy_m) VALUES " + ", ".join(values[i:i + 2000]))
+        src = pg_src(schema)
+        base = ["patrol", "--grids", CITY, "--members", MEMBERS,
+                "--households", CITY, "--calendar", CALENDAR,
+                "--week", "2026-W47", "--quiet"]
+        out_csv = os.path.join(TMP, "ll-csv.gpkg")
+        out_pg = os.path.join(TMP, "ll-pg.gpkg")
+        st, _, se = run(*(base + ["--traces", TRACES, "-o", out_csv]))
+        expect(st == 0, "CSV: exit %d: %s" % (st, se))
+        st, _, se = run(*(base + ["--traces", src, "--layer",
+                                  "traces=fixes", "--field",
+                                  "traces.member_id=who", "-o", out_pg]))
+        expect(st == 0 and "no geometry" not in se,
+               "lon/lat table: exit %d: %s" % (st, se))
+        # A row's line is its place in the table's rows plus one (the CSV
+        # counts its own lines): the places are left out of the compare.
+        line = re.compile(r"\bline \d+")
+
+        def masked(path, layer):
+            names = layer_fields(path, layer)
+            out = collections.Counter()
+            for key, n in rows(path, layer, names).items():
+                out[tuple(line.sub("line N", v) if isinstance(v, str) else v
+                          for k, v in zip(names + ["geom"], key)
+                          if k != "line")] += n
+            return out
+        for layer in LAYERS["patrol"]:
+            x, y = masked(out_csv, layer), masked(out_pg, layer)
+            expect(sum(x.values()) > 0 or layer == "gps_issues",
+                   "lon/lat traces: %s is empty" % layer)
+            expect(x == y, "lon/lat traces %s: differ: %s / %s"
+                   % (layer, list((x - y).items())[:2],
+                      list((y - x).items())[:2]))
+
+    @case
+    def the_weekly_job_reads_the_households_once():
+        # validate, patrol and hotspots of a job read the same households:
+        # the job reads them once (its memo) and each step gives what its
+        # own read would have, the stray point it leaves out included. The
+        # table's sequential scans count the reads.
+        schema = "t_once"
+        psql_rows("DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+        psql_rows("CREATE SCHEMA %s" % schema)
+        gdal.VectorTranslate(PG, CITY, format="PostgreSQL",
+                             layers=["households"],
+                             layerCreationOptions=["SCHEMA=" + schema,
+                                                   "FID=fid",
+                                                   "GEOMETRY_NAME=geom"])
+        psql_rows("UPDATE t_once.households SET geom = ST_SetSRID("
+                  "ST_MakePoint(0, 0), ST_SRID(geom)) WHERE fid = 7")
+        src = pg_src(schema)
+
+        def scans():
+            # Statistics reach the view when a backend reports them.
+            import time
+            time.sleep(1.5)
+            return psql_rows("SELECT seq_scan FROM pg_stat_user_tables "
+                             "WHERE schemaname = 't_once' AND relname = "
+                             "'households'")[0][0]
+        out = os.path.join(TMP, "once")
+        job = os.path.join(TMP, "once.ini")
+        with open(job, "w", encoding="utf-8") as f:
+            f.write("[inputs]\ncommunities = %s\ngrids = %s\n"
+                    "households = %s\nmembers = %s\ntraces = %s\n"
+                    "calendar = %s\nevents = %s\ntrace_crs = wgs84\n"
+                    "[run]\nweek = 2026-W47\n[outputs]\ndir = %s\n"
+                    % (CITY, CITY, src, MEMBERS, TRACES, CALENDAR, CITY,
+                       out))
+        s0 = scans()
+        st, _, se_job = run("run", job)
+        s1 = scans()
+        expect(st == 0, "job: exit %d: %s" % (st, se_job))
+        lone = os.path.join(TMP, "once-validate.gpkg")
+        st, _, se_v = run("validate", "--communities", CITY, "--grids", CITY,
+                          "--households", src, "--members", MEMBERS,
+                          "-o", lone)
+        s2 = scans()
+        expect(st == 0, "validate: exit %d: %s" % (st, se_v))
+        expect(s2 - s1 > 0 and s1 - s0 == s2 - s1,
+               "the job scanned the households %d times, one validate %d"
+               % (s1 - s0, s2 - s1))
+        # Each step tells of the stray point as its own read would.
+        warn = "left out, their point far outside"
+        expect(se_v.count(warn) == 1 and se_job.count(warn) == 3,
+               "warnings: validate %d, job %d" % (se_v.count(warn),
+                                                   se_job.count(warn)))
+        same_outputs(lone, os.path.join(out, "validate-2026-W47.gpkg"),
+                     ["grids", "issues", "issue_points", "summary"],
+                     "the job's validate vs validate alone")
 
     @case
     def the_weekly_job_as_shards_fills_one_postgis_ledger():
