@@ -218,6 +218,17 @@ void gs__src_persons_raw(OGRFieldType type, const char *raw, long *value,
     gs__persons_text(raw, value, ok);
 }
 
+int gs__src_field_plain(OGRFeatureDefnH fd, int idx, int ints, int reals) {
+    OGRFieldDefnH f;
+    OGRFieldType t;
+    if (idx < 0) return 1;
+    f = OGR_FD_GetFieldDefn(fd, idx);
+    t = OGR_Fld_GetType(f);
+    if (OGR_Fld_GetSubType(f) != OFSTNone) return 0;
+    return t == OFTString || (ints && (t == OFTInteger || t == OFTInteger64)) ||
+           (reals && t == OFTReal);
+}
+
 /* persons: an integer >= 0. *ok is 0 for missing, negative, non-integer or
  * unparsable values (the `bad_persons` rule), never an error. */
 void gs__src_persons(OGRFeatureH f, int idx, long *value, int *ok) {

@@ -60,20 +60,6 @@ static void quote_ident(gs__buf *b, const char *name) {
     gs__buf_quote(b, name, '"');
 }
 
-/* 1 when field `idx` of the layer is of an OGR type this reader takes
- * verbatim: text for a text field; integer, integer64, real or text for
- * the count. */
-static int field_ok(OGRFeatureDefnH fd, int idx, int count) {
-    OGRFieldDefnH f;
-    OGRFieldType t;
-    if (idx < 0) return 1;
-    f = OGR_FD_GetFieldDefn(fd, idx);
-    t = OGR_Fld_GetType(f);
-    if (OGR_Fld_GetSubType(f) != OFSTNone) return 0;
-    if (t == OFTString) return 1;
-    return count && (t == OFTInteger || t == OFTInteger64 || t == OFTReal);
-}
-
 /* 1 when `col` of `table` is its only primary key column and an INTEGER
  * one: an alias of the rowid, so that ordering by it is the table's
  * scan order. */
@@ -132,8 +118,9 @@ static int layer_ok(const gs__src *s, const int *text, int n_text, int count) {
         return 0;
     if (!fid || !fid[0] || !geom || !geom[0]) return 0;
     for (int k = 0; k < n_text; k++)
-        if (!field_ok(fd, text[k], 0)) return 0;
-    return field_ok(fd, count, 1);
+        if (!gs__src_field_plain(fd, text[k], 0, 0)) return 0;
+    /* the count: an integer, a real or text */
+    return gs__src_field_plain(fd, count, 1, 1);
 }
 
 int gs__gpkg_points_open(gs__src *s, const int *text, const char *const *names,

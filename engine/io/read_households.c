@@ -346,20 +346,6 @@ static int cmp_skip_fid(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* 1 when field `idx` (or an absent one) reads the same as text from the
- * server as through OGR: text and plain integers (and for persons,
- * reals). */
-static int pg_plain(OGRFeatureDefnH fd, int idx, int real_ok) {
-    OGRFieldDefnH f;
-    OGRFieldType t;
-    if (idx < 0) return 1;
-    f = OGR_FD_GetFieldDefn(fd, idx);
-    t = OGR_Fld_GetType(f);
-    if (OGR_Fld_GetSubType(f) != OFSTNone) return 0;
-    return t == OFTString || t == OFTInteger || t == OFTInteger64 ||
-           (real_ok && t == OFTReal);
-}
-
 /* A PostGIS table of households read in bulk: one binary COPY of the
  * columns read_points uses, the geometry as WKB (the shard's rectangle a
  * WHERE clause the server answers from its index), put in feature-id
@@ -381,10 +367,14 @@ static int read_points_pg(gs__src *s, gs__model *m, const int fi[F_COUNT],
 
     *out_used = 0;
     *out_n = *out_of_range = 0;
+    /* Fields that read the same as text from the server as through OGR:
+     * text and plain integers (and for persons, reals). */
     if (strncmp(s->path, "PG:", 3) != 0 || getenv("GS_PG_OGR") || !fid ||
         !fid[0] || !geom || !geom[0] || OGR_FD_GetGeomFieldCount(fd) != 1 ||
-        !pg_plain(fd, fi[F_ID], 0) || !pg_plain(fd, fi[F_PERSONS], 1) ||
-        !pg_plain(fd, fi[F_BUILDING], 0) || !pg_plain(fd, fi[F_CARE], 0))
+        !gs__src_field_plain(fd, fi[F_ID], 1, 0) ||
+        !gs__src_field_plain(fd, fi[F_PERSONS], 1, 1) ||
+        !gs__src_field_plain(fd, fi[F_BUILDING], 1, 0) ||
+        !gs__src_field_plain(fd, fi[F_CARE], 1, 0))
         return GS_OK;
     *out_used = 1;
     memset(&P, 0, sizeof P);

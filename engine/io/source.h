@@ -105,6 +105,12 @@ int gs__src_text(gs__src *s, const char *raw, gs__origin o, const char *field,
 void gs__src_persons_raw(OGRFieldType type, const char *raw, long *value,
                          int *ok);
 
+/* 1 when field `idx` of the layer (or an absent one, idx < 0) is one a
+ * reader that bypasses OGR's feature API takes verbatim: text, or with
+ * `ints` an integer or integer64, with `reals` a real; never a subtype
+ * (boolean, JSON, UUID...), which OGR would read differently. */
+int gs__src_field_plain(OGRFeatureDefnH fd, int idx, int ints, int reals);
+
 /* persons: an integer >= 0. *ok is 0 for missing, negative, non-integer or
  * unparsable values (the `bad_persons` rule), never an error. */
 void gs__src_persons(OGRFeatureH f, int idx, long *value, int *ok);
